@@ -1,0 +1,30 @@
+// The shape of a CLI command: parsed argv in, exit code out, all I/O through `CliIo`.
+
+/** Everything a command may touch, so tests can run commands without a terminal. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads all of standard input as text. */
+  readonly readStdin: () => Promise<string>;
+  /** Reads a file as text (for --case and similar). */
+  readonly readFile: (path: string) => Promise<string>;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for `floatip --help`. */
+  readonly summary: string;
+  /** Full usage text for `floatip NAME --help`. */
+  readonly usage: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** A user error: bad arguments or input. Printed as `floatip NAME: message` with exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'E_USAGE';
+}
+
+/** Exit codes shared by every command. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;

@@ -1,0 +1,6 @@
+// The command table of `floatip`: one entry per verb, each in its own file.
+
+import { Command } from '../command';
+import { labCommand } from './lab';
+
+export const commands: readonly Command[] = [labCommand];
