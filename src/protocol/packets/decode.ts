@@ -1,0 +1,90 @@
+// Reads ARP and neighbour-advertisement frames back into values (for receivers: tests, the lab, diagnostics).
+
+import { IpAddress, ipFromBytes } from '../../core/ip';
+import { MacAddress, macFromBytes } from './mac';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './ethernet';
+import { ARP_OP_REPLY, ARP_OP_REQUEST } from './arp';
+import { ICMPV6_NEIGHBOR_ADVERT, IPPROTO_ICMPV6, NA_FLAG_OVERRIDE } from './neighbor-advert';
+
+export interface ArpFrame {
+  readonly kind: 'arp';
+  readonly op: 'request' | 'reply';
+  readonly destinationMac: MacAddress;
+  readonly sourceMac: MacAddress;
+  readonly senderMac: MacAddress;
+  readonly senderIp: IpAddress;
+  readonly targetMac: MacAddress;
+  readonly targetIp: IpAddress;
+}
+
+export interface NeighborAdvertFrame {
+  readonly kind: 'neighbor-advert';
+  readonly destinationMac: MacAddress;
+  readonly sourceMac: MacAddress;
+  readonly sourceIp: IpAddress;
+  readonly destinationIp: IpAddress;
+  readonly hopLimit: number;
+  readonly solicited: boolean;
+  readonly override: boolean;
+  readonly target: IpAddress;
+  /** The target link-layer address option, when present. */
+  readonly targetMac?: MacAddress;
+}
+
+export type AnnouncementFrame = ArpFrame | NeighborAdvertFrame;
+
+/**
+ * The ARP (Ethernet/IPv4) or ICMPv6 neighbour advertisement in `frame`, or undefined
+ * for anything else or anything truncated. Checksums are not verified here: this
+ * reader serves captures, and tcpdump is the independent judge of our checksums.
+ */
+export function decodeAnnouncement(frame: Uint8Array): AnnouncementFrame | undefined {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return undefined;
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  const destinationMac = macFromBytes(bytes.subarray(0, 6));
+  const sourceMac = macFromBytes(bytes.subarray(6, 12));
+  const etherType = bytes.readUInt16BE(12);
+  const body = bytes.subarray(ETHERNET_HEADER_LENGTH);
+
+  if (etherType === ETHERTYPE_ARP) {
+    if (body.length < 28 || body.readUInt16BE(0) !== 1 || body.readUInt16BE(2) !== 0x0800 || body[4] !== 6 || body[5] !== 4) return undefined;
+    const op = body.readUInt16BE(6);
+    if (op !== ARP_OP_REQUEST && op !== ARP_OP_REPLY) return undefined;
+    return {
+      kind: 'arp',
+      op: op === ARP_OP_REQUEST ? 'request' : 'reply',
+      destinationMac,
+      sourceMac,
+      senderMac: macFromBytes(body.subarray(8, 14)),
+      senderIp: ipFromBytes(body.subarray(14, 18)),
+      targetMac: macFromBytes(body.subarray(18, 24)),
+      targetIp: ipFromBytes(body.subarray(24, 28)),
+    };
+  }
+
+  if (etherType === ETHERTYPE_IPV6) {
+    if (body.length < 40 + 24 || body[0] >> 4 !== 6 || body[6] !== IPPROTO_ICMPV6) return undefined;
+    const payloadLength = body.readUInt16BE(4);
+    const na = body.subarray(40, 40 + payloadLength);
+    if (na.length < 24 || na.length !== payloadLength || na[0] !== ICMPV6_NEIGHBOR_ADVERT) return undefined;
+    const flags = na.readUInt32BE(4);
+    let targetMac: MacAddress | undefined;
+    // Walk the options; each states its length in 8-byte units and zero is invalid.
+    for (let at = 24; at + 8 <= na.length && na[at + 1] > 0; at += na[at + 1] * 8) {
+      if (na[at] === 2 && na[at + 1] === 1) targetMac = macFromBytes(na.subarray(at + 2, at + 8));
+    }
+    return {
+      kind: 'neighbor-advert',
+      destinationMac,
+      sourceMac,
+      sourceIp: ipFromBytes(body.subarray(8, 24)),
+      destinationIp: ipFromBytes(body.subarray(24, 40)),
+      hopLimit: body[7],
+      solicited: (flags & 0x40000000) !== 0,
+      override: (flags & NA_FLAG_OVERRIDE) !== 0,
+      target: ipFromBytes(na.subarray(8, 24)),
+      ...(targetMac ? { targetMac } : {}),
+    };
+  }
+  return undefined;
+}
