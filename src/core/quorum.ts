@@ -1,0 +1,110 @@
+// Quorum, leader choice and the fence rule, computed from the local membership view.
+//
+// Who is "in the partition": the local node and every non-deleted peer it is
+// connected to, whatever its other flags. UNHEALTHY and DISABLED nodes are
+// working members that merely may not host. BANNED and STOPPED nodes (CTDB's
+// INACTIVE) count too: quorum answers "which side of a network split are we
+// on", and a banned node is alive and reachable on this side, so it cannot be
+// counted by the other side. Leaving it out would let an admin action (ban one
+// node of three) turn the next single failure into a cluster-wide outage.
+// INACTIVE nodes are, however, never leader, as in CTDB.
+// Deleted nodes count nowhere, not even in the denominator.
+
+import { isActive, NO_NODE, Pnn } from './flags';
+import { MembershipView, nodeFlags, NodeState } from './membership';
+
+/**
+ * How a partition proves it may serve. `majority`: a strict majority of the
+ * configured (non-deleted) nodes. `lock`: the partition holds the cluster lock,
+ * whatever its size (DESIGN: two-node clusters, or by choice); then only the
+ * lock holder's side is quorate, even when the other side is the majority.
+ */
+export type QuorumRule =
+  | { readonly mode: 'majority' }
+  | { readonly mode: 'lock'; /** Who holds the cluster lock as far as this node knows, or NO_NODE. */ readonly holder: Pnn };
+
+export interface PartitionOptions {
+  /**
+   * Count a peer only if heard from within this many ms (the fence uses
+   * `fence_after`, shorter than `dead_after`, so a minority gives up its
+   * addresses before the majority declares it dead and takes them).
+   */
+  readonly heardWithinMs?: number;
+}
+
+export interface QuorumState {
+  readonly quorate: boolean;
+  /** Nodes in the local partition, ascending. */
+  readonly members: readonly Pnn[];
+  /** Configured, non-deleted nodes. */
+  readonly configured: number;
+  /** Members needed for a majority (reported in lock mode too, for status output). */
+  readonly majority: number;
+  /** The leader of a quorate partition, or NO_NODE. */
+  readonly leader: Pnn;
+  /**
+   * The lowest-numbered active member: the leader under `majority`, and the
+   * node that should try to take the cluster lock under `lock`. NO_NODE when
+   * every member is INACTIVE.
+   */
+  readonly candidate: Pnn;
+}
+
+/** The local node and the peers in its partition, ascending. */
+export function partitionMembers(view: MembershipView, options: PartitionOptions = {}): Pnn[] {
+  return view.nodes.filter((node) => inPartition(node, view.now, options)).map((node) => node.pnn);
+}
+
+function inPartition(node: NodeState, now: number, options: PartitionOptions): boolean {
+  if (node.deleted) return false;
+  if (node.local) return true;
+  if (!node.connected) return false;
+  if (options.heardWithinMs === undefined) return true;
+  return node.lastHeardAt !== undefined && now - node.lastHeardAt < options.heardWithinMs;
+}
+
+/** Quorum and leader of the local node's partition. */
+export function evaluateQuorum(view: MembershipView, rule: QuorumRule, options: PartitionOptions = {}): QuorumState {
+  const members = partitionMembers(view, options);
+  const configured = view.nodes.filter((node) => !node.deleted).length;
+  const majority = Math.floor(configured / 2) + 1;
+  const active = members.filter((pnn) => isActive(nodeFlags(view.nodes[pnn])));
+  const candidate = active.length > 0 ? active[0] : NO_NODE;
+  if (rule.mode === 'majority') {
+    const quorate = members.length >= majority;
+    return { quorate, members, configured, majority, leader: quorate ? candidate : NO_NODE, candidate };
+  }
+  // The lock is exclusive, so at most one side can hold it. A holder that is
+  // INACTIVE keeps its side quorate (its addresses stay) but cannot lead: it
+  // must drop the lock so an active node can take it.
+  const quorate = members.includes(rule.holder);
+  const leader = quorate && active.includes(rule.holder) ? rule.holder : NO_NODE;
+  return { quorate, members, configured, majority, leader, candidate };
+}
+
+export type FenceReason = 'quorate' | 'no-quorum' | 'banned' | 'stopped';
+
+export interface FenceDecision {
+  /** May this node hold public addresses right now? */
+  readonly mayHold: boolean;
+  readonly reason: FenceReason;
+  /** Addresses this node holds and must release by itself, ascending. */
+  readonly release: readonly string[];
+}
+
+/**
+ * The fence rule: a node without quorum holds no address. Peers count only if
+ * heard within `fenceAfterMs` (< dead_after, see PartitionOptions). A BANNED or
+ * STOPPED local node also releases everything by itself, as CTDB does. An
+ * UNHEALTHY or DISABLED node keeps its addresses until the leader moves them:
+ * the leader's run releases and takes in order, while letting go by itself
+ * would leave clients with no server until that run.
+ */
+export function fence(view: MembershipView, rule: QuorumRule, fenceAfterMs: number): FenceDecision {
+  const local = view.nodes[view.localPnn];
+  const releaseAll = (reason: FenceReason): FenceDecision => ({ mayHold: false, reason, release: local.hosted });
+  if (local.banned) return releaseAll('banned');
+  if (local.stopped) return releaseAll('stopped');
+  if (!evaluateQuorum(view, rule, { heardWithinMs: fenceAfterMs }).quorate) return releaseAll('no-quorum');
+  return { mayHold: true, reason: 'quorate', release: [] };
+}
