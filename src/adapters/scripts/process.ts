@@ -1,0 +1,152 @@
+// Runs one script as its own process group with a deadline, a cancel signal and capped output.
+
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+
+export interface ScriptRunRequest {
+  readonly path: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Time left for this script; at the end its whole process group is killed. */
+  readonly timeoutMs: number;
+  readonly outputLimitBytes: number;
+  /** Aborting kills the process group (a monitor cancelled by another event). */
+  readonly signal?: AbortSignal;
+}
+
+export type ScriptOutcome =
+  | { readonly kind: 'exited'; readonly exitCode: number }
+  | { readonly kind: 'timedout' }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed-to-start'; readonly reason: string };
+
+export interface ScriptRun {
+  readonly outcome: ScriptOutcome;
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+  readonly output: string;
+  readonly outputTruncated: boolean;
+}
+
+/**
+ * After the script exits, how long to wait for its output pipes to close. A
+ * service it started in the background may hold them open forever; we must not.
+ */
+const PIPE_DRAIN_GRACE_MS = 100;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** Exit code as a shell would report it: 128 + signal number for a script killed by a signal. */
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
+}
+
+/** Output of both streams in arrival order, up to a byte limit. */
+class CappedOutput {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * Runs `path args...` with stdin from /dev/null in a new session, so the
+ * script and everything it forks share one process group that a timeout or a
+ * cancel kills with SIGKILL (a child ignoring SIGTERM still dies).
+ */
+export function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> {
+  const startedAtMs = Date.now();
+  const started = performance.now();
+  const output = new CappedOutput(request.outputLimitBytes);
+  const finish = (outcome: ScriptOutcome): ScriptRun => ({
+    outcome,
+    startedAtMs,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    output: outcome.kind === 'failed-to-start' ? outcome.reason : output.text(),
+    outputTruncated: output.truncated,
+  });
+
+  return new Promise((resolve) => {
+    if (request.signal?.aborted) {
+      resolve(finish({ kind: 'cancelled' }));
+      return;
+    }
+    const child = spawn(request.path, [...request.args], {
+      env: request.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stopReason: 'timedout' | 'cancelled' | undefined;
+    let settled = false;
+    const stop = (why: 'timedout' | 'cancelled'): void => {
+      if (stopReason || child.pid === undefined) return;
+      stopReason = why;
+      killGroup(child.pid);
+    };
+    const timer = setTimeout(() => stop('timedout'), Math.max(0, request.timeoutMs));
+    const onAbort = (): void => stop('cancelled');
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanUp = (): void => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      cleanUp();
+      const hint = err.code === 'ENOENT' || err.code === 'ENOEXEC' || err.code === 'EACCES'
+        ? ': check its #! line names an installed interpreter'
+        : '';
+      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}${hint}` }));
+    });
+
+    child.on('exit', (code, signal) => {
+      if (settled) return;
+      settled = true;
+      cleanUp();
+      const outcome: ScriptOutcome = stopReason ? { kind: stopReason } : { kind: 'exited', exitCode: exitCodeOf(code, signal) };
+      let open = 2;
+      let drained = false;
+      const grace = setTimeout(done, PIPE_DRAIN_GRACE_MS);
+      function done(): void {
+        if (drained) return;
+        drained = true;
+        clearTimeout(grace);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve(finish(outcome));
+      }
+      const closed = (): void => {
+        open -= 1;
+        if (open === 0) done();
+      };
+      if (child.stdout.closed) closed(); else child.stdout.once('close', closed);
+      if (child.stderr.closed) closed(); else child.stderr.once('close', closed);
+    });
+  });
+}
