@@ -1,0 +1,273 @@
+// The one table of floatip.toml options: kind, default, unit, range and doc text of every option.
+// A new option is one entry here; the loader, the defaults and docs/configuration.md follow from it.
+
+import {
+  address, boolean, choice, duration, integer, option, optional, OptionSpec, path, textWith, TIMING_PROFILES,
+} from './option-kinds';
+import { formatClusterLock, parseClusterLock } from './cluster-lock';
+import { formatListenAddress, parseListenAddress } from './listen-address';
+import { formatMonitorSchedule, parseMonitorSchedule } from './monitor-schedule';
+import { ip } from '../core/ip';
+import { Milliseconds } from './duration';
+
+/** Event names with CTDB's spelling, in the order of a node's life. */
+export const EVENT_NAMES = [
+  'init', 'setup', 'startup', 'monitor', 'takeip', 'releaseip', 'updateip',
+  'startrecovery', 'recovered', 'ipreallocated', 'shutdown',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+const eventTimeouts = Object.fromEntries(EVENT_NAMES.map((name) => [name, optional(duration(100, HOUR), {
+  meaning: '`events.default_timeout`',
+  doc: `Timeout of the \`${name}\` event, overriding \`events.default_timeout\`.`,
+})])) as Record<EventName, OptionSpec<Milliseconds | undefined>>;
+
+const SELF_FROM_LOCAL = 'the daemon picks the node whose `nodes` address is configured on this host (as CTDB does)';
+
+export const schema = {
+  node: {
+    pnn: optional(integer(0, 65535), {
+      meaning: SELF_FROM_LOCAL,
+      doc: 'This node\'s number: its line in `nodes`, counted from 0, deleted lines included. '
+        + 'Set it (or `address`) when the host carries several addresses from `nodes`, as in a lab on one machine.',
+    }),
+    address: optional(address(), {
+      meaning: SELF_FROM_LOCAL,
+      doc: 'This node\'s private address; it must be a line of `nodes`. An alternative to `pnn`; if both are set they must agree.',
+    }),
+    bind_address: optional(address(), {
+      meaning: 'this node\'s address from `nodes`',
+      doc: 'Address the peer mesh listens on and connects from.',
+    }),
+    port: option(integer(1, 65535), {
+      default: 4390, unit: 'TCP port',
+      doc: 'Port of the peer mesh on every node. 4390 lets floatip run beside ctdbd (4379).',
+    }),
+  },
+  cluster: {
+    key_file: option(path(), {
+      default: '/etc/floatip/cluster.key',
+      doc: 'File holding the shared cluster key that authenticates every peer frame (HMAC-SHA256). Same on all nodes, readable by root only.',
+    }),
+    nodes_file: option(path(), {
+      default: '/etc/floatip/nodes',
+      doc: 'The `nodes` file (CTDB\'s format, see below). Identical on all nodes. A relative path is relative to the directory of floatip.toml.',
+    }),
+    public_addresses_file: option(path(), {
+      default: '/etc/floatip/public_addresses',
+      doc: 'The `public_addresses` file (CTDB\'s format, see below). May differ per node. A relative path is relative to the directory of floatip.toml.',
+    }),
+    cluster_lock: optional(textWith('cluster lock', parseClusterLock, formatClusterLock), {
+      meaning: 'no cluster lock: quorum is a strict majority of the nodes',
+      doc: 'A lock only one partition can hold: `"fcntl:/path"` or CTDB\'s plain `"/path"` (fcntl lock on a cluster file system), '
+        + '`"!/path/to/helper ARGS"` (a mutex helper, as CTDB\'s `!` form), or `"etcd:http://HOST:PORT/KEY"`. '
+        + 'Needed for `quorum = "lock"` and advised for two-node clusters.',
+    }),
+    quorum: option(choice(['majority', 'lock'] as const), {
+      default: 'majority',
+      doc: 'When a partition may host addresses: `majority` = more than half of the non-deleted nodes; '
+        + '`lock` = the partition that holds `cluster_lock`.',
+    }),
+  },
+  timing: {
+    profile: option(choice(TIMING_PROFILES), {
+      default: 'default',
+      doc: 'Named defaults for the three failure-detection times below: `default` (200 ms / 1000 ms / 700 ms) '
+        + 'for ordinary LANs, `fast` (50 ms / 250 ms / 175 ms) for quiet dedicated networks. Each can still be set by hand.',
+    }),
+    heartbeat_interval: option(duration(10, 10 * SECOND), {
+      default: { byProfile: { default: 200, fast: 50 } },
+      doc: 'How often each node sends a heartbeat to every peer. Must be shorter than `fence_after`.',
+    }),
+    dead_after: option(duration(20, MINUTE), {
+      default: { byProfile: { default: 1000, fast: 250 } },
+      doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once.',
+    }),
+    fence_after: option(duration(15, MINUTE), {
+      default: { byProfile: { default: 700, fast: 175 } },
+      doc: 'A node that lost quorum releases all its public addresses within this time. Must be shorter than `dead_after`, '
+        + 'so the majority never takes an address the minority still holds.',
+    }),
+    takeover_deadline: option(duration(100, 10 * MINUTE), {
+      default: 5 * SECOND,
+      doc: 'Overall deadline of one takeover run (release, take, ipreallocated). Must be longer than `dead_after`, '
+        + 'because a silent node counts as released only after `dead_after`.',
+    }),
+    reconcile_interval: option(duration(100, MINUTE), {
+      default: SECOND,
+      doc: 'How often each node compares its kernel addresses with its assignment and repairs drift.',
+    }),
+  },
+  ipalloc: {
+    algorithm: option(choice(['lcp2', 'deterministic', 'nondeterministic'] as const), {
+      default: 'lcp2',
+      doc: 'How addresses are spread over the healthy nodes: CTDB\'s LCP2 (balances by address distance), '
+        + '`deterministic` (address index modulo node count) or `nondeterministic` (fewest addresses first).',
+    }),
+    no_ip_failback: option(boolean(), {
+      default: false,
+      doc: 'CTDB\'s NoIPFailback: once moved, an address stays where it is when its former node comes back.',
+    }),
+    no_ip_takeover: option(boolean(), {
+      default: false,
+      doc: 'CTDB\'s NoIPTakeover: this node takes no addresses from other healthy nodes to rebalance; '
+        + 'it still takes addresses nobody hosts.',
+    }),
+    home_nodes_file: optional(path(), {
+      meaning: 'no home nodes',
+      doc: 'File naming a preferred node per address, for `algorithm = "deterministic"` only.',
+    }),
+  },
+  garp: {
+    count: option(integer(1, 100), {
+      default: 3, unit: 'packets',
+      doc: 'Gratuitous ARP packets per address in one burst after taking it (unsolicited Neighbor Advertisements for IPv6).',
+    }),
+    spacing: option(duration(1, 10 * SECOND), {
+      default: 100,
+      doc: 'Time between the packets of one burst. The first packet goes out at once.',
+    }),
+    second_burst_delay: option(duration(10, MINUTE, 'no second burst'), {
+      default: SECOND,
+      doc: 'Delay of a second burst after the first, for switches and clients that missed the first one.',
+    }),
+    refresh_interval: option(duration(SECOND, 24 * HOUR, 'off'), {
+      default: 0,
+      doc: 'Repeat one gratuitous ARP / NA per hosted address this often, for networks that forget.',
+    }),
+    rate_limit: option(integer(1, 1_000_000), {
+      default: 5000, unit: 'packets/s per interface',
+      doc: 'Upper bound on ARP/NA packets per second on one interface, so taking thousands of addresses cannot flood the LAN.',
+    }),
+  },
+  tickle: {
+    count: option(integer(1, 100), {
+      default: 3, unit: 'packets',
+      doc: 'TCP tickle ACKs sent to each recorded client of a taken address, so clients learn at once that their connection is gone.',
+    }),
+    spacing: option(duration(1, 10 * SECOND), {
+      default: 100,
+      doc: 'Time between the tickles of one connection.',
+    }),
+    scan_interval: option(duration(100, MINUTE), {
+      default: SECOND,
+      doc: 'How often the node lists the established TCP connections on its public addresses and shares them with peers.',
+    }),
+  },
+  events: {
+    dir: option(path(), {
+      default: '/etc/floatip/events.d',
+      doc: 'Directory of event scripts `NN.name` (CTDB-compatible); executable = enabled.',
+    }),
+    default_timeout: option(duration(100, HOUR), {
+      default: 30 * SECOND,
+      doc: 'Timeout of one event (all its scripts), unless `events.timeouts.EVENT` says otherwise. CTDB\'s EventScriptTimeout.',
+    }),
+    timeouts: eventTimeouts,
+    monitor_schedule: option(textWith('duration or cron expression', parseMonitorSchedule, formatMonitorSchedule), {
+      default: { kind: 'interval', every: 5 * SECOND },
+      doc: 'When the `monitor` event runs: a duration (`"5s"`) or a node-cron expression (`"*/10 * * * * *"`). '
+        + 'Runs never overlap.',
+    }),
+    monitor_fall: option(integer(1, 100), {
+      default: 1, unit: 'runs',
+      doc: 'Consecutive failed `monitor` runs before the node is UNHEALTHY.',
+    }),
+    monitor_rise: option(integer(1, 100), {
+      default: 1, unit: 'runs',
+      doc: 'Consecutive good `monitor` runs before an UNHEALTHY node is healthy again.',
+    }),
+    monitor_timeouts_before_failure: option(integer(1, 1000), {
+      default: 3, unit: 'runs',
+      doc: 'Consecutive timed-out `monitor` runs that count as one failure (a busy node is not failed at the first slow run). '
+        + 'CTDB\'s MonitorTimeoutCount, whose default is 20.',
+    }),
+  },
+  ban: {
+    enabled: option(boolean(), {
+      default: true,
+      doc: 'Ban a node that keeps failing takeover runs, as CTDB does (EnableBans).',
+    }),
+    credits_threshold: optional(integer(1, 100_000), {
+      meaning: 'twice the number of nodes in `nodes` (CTDB\'s rule)', unit: 'credits',
+      doc: 'Each failed takeover action gives the culprit node one credit; at this many the node is BANNED.',
+    }),
+    period: option(duration(SECOND, 7 * 24 * HOUR), {
+      default: 300 * SECOND,
+      doc: 'How long a ban lasts. CTDB\'s RecoveryBanPeriod.',
+    }),
+    grace_period: option(duration(SECOND, 24 * HOUR), {
+      default: 120 * SECOND,
+      doc: 'Credits are forgotten after this long without a new failure. CTDB\'s RecoveryGracePeriod.',
+    }),
+  },
+  control: {
+    socket: option(path(), {
+      default: '/run/floatip/control.sock',
+      doc: 'Unix socket of the control server, used by the `floatip` CLI.',
+    }),
+  },
+  metrics: {
+    enabled: option(boolean(), {
+      default: false,
+      doc: 'Serve Prometheus metrics over HTTP on `listen`.',
+    }),
+    listen: option(textWith('HOST:PORT', parseListenAddress, formatListenAddress), {
+      default: { address: ip('127.0.0.1'), port: 9390 },
+      doc: 'Address and port of the metrics listener (`"[::1]:9390"` for IPv6). Used only when `enabled = true`.',
+    }),
+  },
+  log: {
+    level: option(choice(['error', 'warn', 'info', 'debug'] as const), {
+      default: 'info',
+      doc: 'Least severe message that is logged.',
+    }),
+  },
+} satisfies SchemaTable;
+
+/** A table of the schema: options and nested tables by key. */
+export interface SchemaTable {
+  readonly [key: string]: OptionSpec<unknown> | SchemaTable;
+}
+
+/** One paragraph per top-level table, for docs/configuration.md. */
+export const tableDocs: Readonly<Record<keyof typeof schema, string>> = {
+  node: 'Who this node is and where its peer mesh listens.',
+  cluster: 'Files shared by the cluster, and how quorum is decided.',
+  timing: 'Failure detection and takeover timing. Durations are strings with a unit, see above.',
+  ipalloc: 'How public addresses are spread over the healthy nodes (CTDB\'s IP allocation).',
+  garp: 'Gratuitous ARP (IPv4) and unsolicited Neighbor Advertisement (IPv6) after taking an address. Every option applies to both.',
+  tickle: 'TCP tickles: telling clients of a moved address that their old connection is gone.',
+  events: 'Event scripts (CTDB-compatible) and the health monitor.',
+  ban: 'Banning a node that keeps failing, as CTDB does.',
+  control: 'The local control socket.',
+  metrics: 'Prometheus metrics.',
+  log: 'Logging.',
+};
+
+export function isOption(entry: OptionSpec<unknown> | SchemaTable): entry is OptionSpec<unknown> {
+  return (entry as OptionSpec<unknown>).kind === 'option';
+}
+
+/** The value type a schema describes: an option becomes its value, a table an object of values. */
+export type SettingsOf<S> = {
+  readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : SettingsOf<S[K]>;
+};
+
+/** The settings of floatip.toml, defaults applied. Durations are milliseconds. */
+export type FloatipSettings = SettingsOf<typeof schema>;
+
+/** Every option as `[dotted.key, spec]`, in schema order. */
+export function listOptions(table: SchemaTable = schema, prefix = ''): Array<[string, OptionSpec<unknown>]> {
+  const out: Array<[string, OptionSpec<unknown>]> = [];
+  for (const [key, entry] of Object.entries(table)) {
+    const dotted = prefix === '' ? key : `${prefix}.${key}`;
+    if (isOption(entry)) out.push([dotted, entry]);
+    else out.push(...listOptions(entry, dotted));
+  }
+  return out;
+}
