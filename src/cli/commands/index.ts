@@ -2,5 +2,6 @@
 
 import { Command } from '../command';
 import { labCommand } from './lab';
+import { ipallocCommand } from './ipalloc';
 
-export const commands: readonly Command[] = [labCommand];
+export const commands: readonly Command[] = [labCommand, ipallocCommand];

@@ -61,48 +61,102 @@ function moveAddress(run: Lcp2Run, moved: number, from: Pnn, to: Pnn): void {
 }
 
 /**
- * For an unassigned address: the first node (lowest PNN) that may take it with the lowest dsum.
- * Writes into best[] / bestSum[]; best = NO_NODE when no node may take it.
+ * The unassigned addresses node `pnn` may take, as a binary min-heap ordered by (dsum towards
+ * pnn, address index): its top is the address CTDB's scan would meet first with the lowest dsum
+ * for that node. Entries for addresses assigned meanwhile are skipped lazily.
  */
-function cheapestNode(run: Lcp2Run, i: number, best: Int32Array, bestSum: Float64Array): void {
-  const { ws, dsum } = run;
-  const n = ws.nodeCount;
-  let node = NO_NODE;
-  let sum = 0;
-  for (let pnn = 0; pnn < n; pnn++) {
-    if (!canNodeTakeover(ws, pnn, i)) continue;
-    const s = dsum[i * n + pnn];
-    if (node === NO_NODE || s < sum) { node = pnn; sum = s; }
+class ColumnHeap {
+  private readonly items: Int32Array;
+  private size = 0;
+
+  constructor(capacity: number, private readonly dsum: Uint32Array, private readonly nodeCount: number, private readonly pnn: Pnn) {
+    this.items = new Int32Array(capacity);
   }
-  best[i] = node;
-  bestSum[i] = sum;
+
+  private less(a: number, b: number): boolean {
+    const da = this.dsum[a * this.nodeCount + this.pnn];
+    const db = this.dsum[b * this.nodeCount + this.pnn];
+    return da < db || (da === db && a < b);
+  }
+
+  private siftDown(from: number): void {
+    const { items } = this;
+    let at = from;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= this.size) return;
+      const right = left + 1;
+      const child = right < this.size && this.less(items[right], items[left]) ? right : left;
+      if (!this.less(items[child], items[at])) return;
+      const t = items[at];
+      items[at] = items[child];
+      items[child] = t;
+      at = child;
+    }
+  }
+
+  /** Refills the heap from `members` (dsum towards pnn changed for all of them). */
+  rebuild(members: readonly number[], isMember: Uint8Array): void {
+    this.size = 0;
+    for (const i of members) if (isMember[i] === 1) this.items[this.size++] = i;
+    for (let k = (this.size >> 1) - 1; k >= 0; k--) this.siftDown(k);
+  }
+
+  /** The best still-pending address, or -1. */
+  top(pending: Uint8Array): number {
+    while (this.size > 0 && pending[this.items[0]] === 0) {
+      this.items[0] = this.items[--this.size];
+      this.siftDown(0);
+    }
+    return this.size > 0 ? this.items[0] : -1;
+  }
 }
 
 /**
  * CTDB's lcp2_allocate_unassigned: repeatedly take, over all (unassigned address, node) pairs in
- * address order then node order, the first pair with the lowest dsum, and assign it. Each
- * address's cheapest node is cached; assigning to node p only raises dsum towards p, so only the
- * addresses whose cheapest node was p need a fresh look.
+ * address order then node order, the first pair with the lowest dsum, and assign it. That pair is
+ * the least (dsum, address, node) triple, found here from one heap per node: assigning to node p
+ * only changes dsum towards p, so only p's heap is rebuilt.
  */
 function allocateUnassigned(run: Lcp2Run): void {
-  const { ws, imbalance } = run;
+  const { ws, imbalance, dsum } = run;
   const n = ws.nodeCount;
-  const best = new Int32Array(ws.count).fill(NO_NODE);
-  const bestSum = new Float64Array(ws.count);
-  let pending: number[] = [];
+  const pending = new Uint8Array(ws.count);
+  const candidates: number[][] = Array.from({ length: n }, () => []);
+  const takeable: Uint8Array[] = Array.from({ length: n }, () => new Uint8Array(ws.count));
+  let left = 0;
   for (let i = 0; i < ws.count; i++) {
     if (ws.holder[i] !== NO_NODE) continue;
-    cheapestNode(run, i, best, bestSum);
-    if (best[i] !== NO_NODE) pending.push(i);
+    let any = false;
+    for (let pnn = 0; pnn < n; pnn++) {
+      if (!canNodeTakeover(ws, pnn, i)) continue;
+      candidates[pnn].push(i);
+      takeable[pnn][i] = 1;
+      any = true;
+    }
+    if (any) { pending[i] = 1; left++; }
   }
-  while (pending.length > 0) {
+  const heaps = candidates.map((members, pnn) => {
+    const heap = new ColumnHeap(members.length, dsum, n, pnn);
+    heap.rebuild(members, takeable[pnn]);
+    return heap;
+  });
+  while (left > 0) {
     let pick = -1;
-    for (const i of pending) if (pick === -1 || bestSum[i] < bestSum[pick]) pick = i;
-    const pnn = best[pick];
-    imbalance[pnn] += run.dsum[pick * n + pnn];
-    moveAddress(run, pick, NO_NODE, pnn);
-    pending = pending.filter((i) => i !== pick);
-    for (const i of pending) if (best[i] === pnn) cheapestNode(run, i, best, bestSum);
+    let pickNode = NO_NODE;
+    let pickSum = 0;
+    for (let pnn = 0; pnn < n; pnn++) {
+      const i = heaps[pnn].top(pending);
+      if (i < 0) continue;
+      const s = dsum[i * n + pnn];
+      if (pick < 0 || s < pickSum || (s === pickSum && i < pick)) { pick = i; pickNode = pnn; pickSum = s; }
+    }
+    imbalance[pickNode] += pickSum;
+    pending[pick] = 0;
+    left--;
+    for (let pnn = 0; pnn < n; pnn++) takeable[pnn][pick] = 0;
+    moveAddress(run, pick, NO_NODE, pickNode);
+    heaps[pickNode].rebuild(candidates[pickNode], takeable[pickNode]);
   }
 }
 
