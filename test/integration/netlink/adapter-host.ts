@@ -1,0 +1,25 @@
+// Runs the real netlink adapter inside a namespace and serves it to jest over the IPC channel.
+
+import { RtnetlinkAdapter } from '../../../src/adapters/netlink/rtnetlink';
+
+type Call = { id: number; method: string; args: unknown[] };
+
+const adapter = new RtnetlinkAdapter();
+const send = (message: unknown): void => { process.send?.(message); };
+
+adapter.subscribe((event) => send({ event, at: performance.timeOrigin + performance.now() }));
+
+process.on('message', (message: Call) => {
+  void (async () => {
+    try {
+      const target = adapter as unknown as Record<string, (...args: unknown[]) => unknown>;
+      if (typeof target[message.method] !== 'function') throw new Error(`no method ${message.method}`);
+      const result = await target[message.method].apply(adapter, message.args);
+      send({ id: message.id, result: result === undefined ? null : result });
+    } catch (error) {
+      const e = error as { code?: string; message?: string; errno?: string };
+      send({ id: message.id, error: { code: e.code, message: e.message, errno: e.errno } });
+    }
+  })();
+});
+process.on('disconnect', () => { void adapter.stop().then(() => process.exit(0)); });

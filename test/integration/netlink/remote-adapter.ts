@@ -1,0 +1,67 @@
+// A NetlinkPort that forwards every call to the real adapter running in a namespace (adapter-host.ts).
+
+import { ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { NetlinkListener, NetlinkPort } from '../../../src/adapters/netlink/port';
+import { runTsInNamespace } from '../helpers/netns-netlink';
+
+type Reply = { id: number; result?: unknown; error?: { code?: string; message?: string; errno?: string } };
+type Pushed = { event: Parameters<NetlinkListener>[0]; at: number };
+
+export interface RemoteNetlink extends NetlinkPort {
+  stats(): Promise<{ watcherPid?: number; watcherRestarts: number; resyncs: number }>;
+  /** Wall-clock time (ms, same clock as `performance.timeOrigin + performance.now()`) each event was emitted. */
+  readonly eventTimes: WeakMap<object, number>;
+  readonly child: ChildProcess;
+}
+
+export async function startRemoteNetlink(ns: string): Promise<RemoteNetlink> {
+  const child = runTsInNamespace(ns, path.join(__dirname, 'adapter-host.ts'), [], { ipc: true });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const listeners = new Set<NetlinkListener>();
+  const eventTimes = new WeakMap<object, number>();
+  let nextId = 1;
+  child.on('message', (message: Reply | Pushed) => {
+    if ('event' in message) {
+      eventTimes.set(message.event, message.at);
+      for (const listener of listeners) listener(message.event);
+      return;
+    }
+    const call = pending.get(message.id);
+    if (!call) return;
+    pending.delete(message.id);
+    if (message.error) call.reject(Object.assign(new Error(message.error.message), message.error));
+    else call.resolve(message.result ?? undefined);
+  });
+  child.on('exit', (code, signal) => {
+    for (const call of pending.values()) call.reject(new Error(`adapter host exited (${signal ?? code}): ${stderr}`));
+    pending.clear();
+  });
+  const call = <T>(method: string, ...args: unknown[]): Promise<T> => new Promise<T>((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    child.send({ id, method, args });
+  });
+  const port: RemoteNetlink = {
+    child,
+    eventTimes,
+    start: () => call('start'),
+    stop: async () => {
+      await call('stop').catch(() => undefined);
+      child.disconnect();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+    stats: () => call('stats'),
+    subscribe: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
+    listLinks: () => call('listLinks'),
+    lookupLink: (name) => call('lookupLink', name),
+    listAddresses: (name) => call('listAddresses', name),
+    addAddress: (request) => call('addAddress', request),
+    deleteAddress: (request) => call('deleteAddress', request),
+    removeOwnedAddresses: () => call('removeOwnedAddresses'),
+  };
+  await port.start();
+  return port;
+}
