@@ -91,8 +91,9 @@ export function planTakeover(input: PlanInput): TakeoverPlan {
       if (action) take.push(action);
     }
   }
-  const byNode = (a: { pnn: Pnn; address: string }, b: { pnn: Pnn; address: string }): number =>
-    a.pnn - b.pnn || compareIp(parseAddressKey(a.address), parseAddressKey(b.address));
+  // Actions were pushed in address order and Array.prototype.sort is stable, so
+  // sorting by node alone gives node-then-address order without re-parsing.
+  const byNode = (a: { pnn: Pnn }, b: { pnn: Pnn }): number => a.pnn - b.pnn;
   release.sort(byNode);
   take.sort(byNode);
   const ipreallocated = [...nodes.keys()].sort((a, b) => a - b).map((pnn): IpreallocatedAction => ({ kind: 'ipreallocated', pnn }));
