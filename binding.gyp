@@ -1,0 +1,19 @@
+# Builds the floatip native addon (native/: AF_PACKET and raw IP sockets) into
+# build/Release/floatip_native.node. npm runs node-gyp on it during `npm ci`.
+{
+  'targets': [
+    {
+      'target_name': 'floatip_native',
+      'sources': [
+        'native/addon.cc',
+        'native/errno_error.cc',
+        'native/packet_socket.cc',
+        'native/raw_ip_socket.cc',
+        'native/socket_options.cc',
+      ],
+      'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      'cflags_cc': ['-std=c++17', '-Wall', '-Wextra'],
+      'defines': ['NAPI_VERSION=8'],
+    },
+  ],
+}

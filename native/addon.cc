@@ -1,0 +1,17 @@
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes.
+#include <napi.h>
+
+#include "packet_socket.h"
+#include "raw_ip_socket.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("PacketSocket", floatip::PacketSocket::Define(env));
+  exports.Set("RawIpSocket", floatip::RawIpSocket::Define(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(floatip_native, Init)

@@ -1,0 +1,16 @@
+// The packet adapter wired to the real kernel: AF_PACKET announcer on real time.
+
+import { AnnounceError, Announcer } from './announcer';
+import { AnnounceSettings } from './announce-settings';
+import { openPacketLink } from './frame-link';
+import { createGarpAnnouncer } from './garp-announcer';
+import { systemTimers } from './timers';
+
+export * from './announcer';
+export * from './announce-settings';
+export { openPacketSocket, PacketSocket, PacketSocketError } from './packet-socket';
+
+/** The Announcer the daemon uses: AF_PACKET sockets through the native addon, real timers. */
+export function createPacketAnnouncer(settings: AnnounceSettings, onError: (error: AnnounceError) => void): Announcer {
+  return createGarpAnnouncer(settings, { openLink: openPacketLink, timers: systemTimers, onError });
+}
