@@ -1,7 +1,7 @@
 // Two projects: unit tests (pure, no root, no sockets) and integration tests
 // (root, network namespaces, real packets). ts-jest only transpiles; `tsc
 // --noEmit` does the type checking once for the whole tree.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
   projects: [
