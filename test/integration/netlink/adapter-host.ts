@@ -1,10 +1,11 @@
 // Runs the real netlink adapter inside a namespace and serves it to jest over the IPC channel.
 
-import { RtnetlinkAdapter } from '../../../src/adapters/netlink/rtnetlink';
+import { RtnetlinkAdapter, RtnetlinkInit } from '../../../src/adapters/netlink/rtnetlink';
 
 type Call = { id: number; method: string; args: unknown[] };
 
-const adapter = new RtnetlinkAdapter();
+const init = JSON.parse(process.argv[2] ?? '{}') as RtnetlinkInit;
+const adapter = new RtnetlinkAdapter(init);
 const send = (message: unknown): void => { process.send?.(message); };
 
 adapter.subscribe((event) => send({ event, at: performance.timeOrigin + performance.now() }));

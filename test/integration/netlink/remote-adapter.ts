@@ -3,6 +3,7 @@
 import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { NetlinkListener, NetlinkPort } from '../../../src/adapters/netlink/port';
+import { RtnetlinkInit } from '../../../src/adapters/netlink/rtnetlink';
 import { runTsInNamespace } from '../helpers/netns-netlink';
 
 type Reply = { id: number; result?: unknown; error?: { code?: string; message?: string; errno?: string } };
@@ -15,8 +16,8 @@ export interface RemoteNetlink extends NetlinkPort {
   readonly child: ChildProcess;
 }
 
-export async function startRemoteNetlink(ns: string): Promise<RemoteNetlink> {
-  const child = runTsInNamespace(ns, path.join(__dirname, 'adapter-host.ts'), [], { ipc: true });
+export async function startRemoteNetlink(ns: string, init: RtnetlinkInit = {}): Promise<RemoteNetlink> {
+  const child = runTsInNamespace(ns, path.join(__dirname, 'adapter-host.ts'), [JSON.stringify(init)], { ipc: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
