@@ -45,6 +45,12 @@ const rules: readonly Rule[] = [
     check: ({ cluster }) => (cluster.quorum !== 'lock' || cluster.cluster_lock !== undefined ? undefined
       : 'quorum = "lock" needs cluster.cluster_lock: set cluster_lock (e.g. "fcntl:/clusterfs/.floatip/lock") or use quorum = "majority"'),
   },
+  {
+    keys: ['garp.refresh_interval', 'garp.count', 'garp.spacing'],
+    check: ({ garp }) => (garp.refresh_interval === 0 || garp.refresh_interval >= garp.count * garp.spacing ? undefined
+      : `garp.refresh_interval (${ms(garp.refresh_interval)}) is shorter than one burst (${garp.count} x ${ms(garp.spacing)}); `
+        + 'raise it, or set "0s" to turn refresh off'),
+  },
 ];
 
 /**

@@ -7,8 +7,19 @@ export type MonitorSchedule =
   | { readonly kind: 'interval'; readonly every: Milliseconds }
   | { readonly kind: 'cron'; readonly expression: string };
 
-const MIN_INTERVAL: Milliseconds = 100;
-const MAX_INTERVAL: Milliseconds = 3_600_000;
+const EVEN_PACE = 'use 1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30 s, whole minutes dividing an hour, or a cron expression';
+
+/**
+ * The daemon schedules `monitor` with node-cron, which can only fire at an even
+ * pace when the interval divides a minute (or an hour): 7 s would run at :00,
+ * :07 ... :56 and then again at :00 after 4 s.
+ */
+function evenPace(ms: Milliseconds): boolean {
+  if (ms % 1000 !== 0) return false;
+  const seconds = ms / 1000;
+  if (seconds >= 1 && seconds < 60) return 60 % seconds === 0;
+  return seconds % 60 === 0 && 60 % (seconds / 60) === 0;
+}
 
 /**
  * A duration ("5s") or a node-cron expression with 5 or 6 fields
@@ -19,11 +30,9 @@ export function parseMonitorSchedule(text: string): { ok: true; value: MonitorSc
   const trimmed = text.trim();
   if (!/\s/.test(trimmed)) {
     const parsed = parseDuration(trimmed);
-    if (!parsed.ok) {
-      return { ok: false, error: `${parsed.error}, or a cron expression such as "*/5 * * * * *"` };
-    }
-    if (parsed.value < MIN_INTERVAL || parsed.value > MAX_INTERVAL) {
-      return { ok: false, error: `"${text}" is out of range: use ${formatDuration(MIN_INTERVAL)}..${formatDuration(MAX_INTERVAL)}` };
+    if (!parsed.ok) return { ok: false, error: `${parsed.error}, or a cron expression such as "*/5 * * * * *"` };
+    if (!evenPace(parsed.value)) {
+      return { ok: false, error: `"${text}" (${formatDuration(parsed.value)}) cannot run at an even pace: ${EVEN_PACE}` };
     }
     return { ok: true, value: { kind: 'interval', every: parsed.value } };
   }

@@ -69,15 +69,16 @@ export function readPublicAddressesFile(content: string, file: string): PublicAd
   for (const { number, text } of fileLines(content)) {
     const body = text.replace(/^[ \t]+/, '');
     if (body === '' || body.startsWith('#')) continue;
-    const fields = body.split(/[ \t]+/).filter((field) => field !== '');
-    const [addressToken, interfaceList, ...rest] = fields;
-    if (rest.length > 0 && !rest[0].startsWith('#')) {
+    const allFields = body.split(/[ \t]+/).filter((field) => field !== '');
+    const comment = allFields.findIndex((field) => field.startsWith('#'));
+    const [addressToken, interfaceList, ...rest] = comment < 0 ? allFields : allFields.slice(0, comment);
+    if (rest.length > 0) {
       issue('E_PUBLIC_SYNTAX', number, `unexpected "${rest.join(' ')}" after the interfaces: ${LINE_FORM}; a comment starts with #`);
       continue;
     }
     const parsed = parseAddressToken(addressToken);
     if (!parsed.ok) issue('E_PUBLIC_ADDRESS', number, parsed.error);
-    if (interfaceList === undefined || interfaceList.startsWith('#')) {
+    if (interfaceList === undefined) {
       issue('E_PUBLIC_INTERFACE', number, `no interface for ${addressToken}: ${LINE_FORM}`);
       continue;
     }

@@ -124,24 +124,33 @@ export const schema = {
   },
   garp: {
     count: option(integer(1, 100), {
-      default: 3, unit: 'packets',
-      doc: 'Gratuitous ARP packets per address in one burst after taking it (unsolicited Neighbor Advertisements for IPv6).',
+      default: 3, unit: 'rounds',
+      doc: 'Rounds per burst after taking an address; a round is one ARP request and one ARP reply (IPv4) '
+        + 'or one unsolicited Neighbor Advertisement (IPv6).',
     }),
-    spacing: option(duration(1, 10 * SECOND), {
-      default: 100,
-      doc: 'Time between the packets of one burst. The first packet goes out at once.',
+    spacing: option(duration(1, MINUTE, 'back to back'), {
+      default: 200,
+      doc: 'Time between the rounds of one burst. The first round goes out at once.',
     }),
-    second_burst_delay: option(duration(10, MINUTE, 'no second burst'), {
-      default: SECOND,
-      doc: 'Delay of a second burst after the first, for switches and clients that missed the first one.',
+    second_burst_delay: option(duration(1, HOUR, 'no second burst'), {
+      default: 5 * SECOND,
+      doc: 'Delay of a second burst after the first, for switches and hosts that missed the first while a link was '
+        + 'still settling (keepalived\'s garp_master_delay).',
     }),
-    refresh_interval: option(duration(SECOND, 24 * HOUR, 'off'), {
+    refresh_interval: option(duration(1, 24 * HOUR, 'off'), {
       default: 0,
-      doc: 'Repeat one gratuitous ARP / NA per hosted address this often, for networks that forget.',
+      doc: 'Re-announce every hosted address this often, one round each, for networks that forget. '
+        + 'Must be at least one burst long (`count` x `spacing`).',
     }),
-    rate_limit: option(integer(1, 1_000_000), {
-      default: 5000, unit: 'packets/s per interface',
-      doc: 'Upper bound on ARP/NA packets per second on one interface, so taking thousands of addresses cannot flood the LAN.',
+    rate_limit: option(integer(1, 10_000_000), {
+      default: 10_000, unit: 'frames/s per interface',
+      doc: 'Upper bound on ARP/NA frames per second on one interface, so taking thousands of addresses cannot flood '
+        + 'a switch\'s control plane. Rounds wait in a queue behind it.',
+    }),
+    burst_frames: option(integer(1, 1_000_000), {
+      default: 2000, unit: 'frames',
+      doc: 'Frames an idle interface may send at once before `rate_limit` applies, so the first round for '
+        + '1000 IPv4 addresses leaves without waiting.',
     }),
   },
   tickle: {
@@ -182,9 +191,14 @@ export const schema = {
       doc: 'Consecutive good `monitor` runs before an UNHEALTHY node is healthy again.',
     }),
     monitor_timeouts_before_failure: option(integer(1, 1000), {
-      default: 3, unit: 'runs',
-      doc: 'Consecutive timed-out `monitor` runs that count as one failure (a busy node is not failed at the first slow run). '
-        + 'CTDB\'s MonitorTimeoutCount, whose default is 20.',
+      default: 20, unit: 'runs',
+      doc: 'Timed-out `monitor` runs in a row before timeouts count as failures; fewer are ignored, so a busy node '
+        + 'is not failed by a few slow runs. CTDB\'s MonitorTimeoutCount.',
+    }),
+    monitor_recheck_after_change: option(duration(100, MINUTE), {
+      default: SECOND,
+      doc: 'After a health change the next `monitor` runs this soon, then twice as late each time until '
+        + '`monitor_schedule` is reached, so a recovered service is noticed quickly.',
     }),
   },
   ban: {

@@ -131,5 +131,7 @@ export function readSettings(source: string, file: string): SettingsReading {
   }
   const reader = new SettingsReader(file, lines, chosenProfile(raw));
   const settings = reader.readTable(schema, raw, []) as unknown as FloatipSettings;
-  return { settings, issues: reader.issues, explicit: reader.explicit, failed: reader.failed, lines };
+  // In file order, so the operator can fix them top to bottom (sort is stable for equal lines).
+  const issues = [...reader.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { settings, issues, explicit: reader.explicit, failed: reader.failed, lines };
 }
