@@ -8,16 +8,14 @@ export interface NumberedLine {
 
 /**
  * Splits on `\n`; a `\r` ends its line (so CRLF files read like LF files, as in
- * Samba); a missing newline after the last line is fine; trailing empty lines
- * are dropped, as CTDB drops them before counting nodes.
+ * Samba); a missing newline after the last line is fine. Empty lines stay in,
+ * so that line numbers in messages match the file; the readers skip them.
  */
 export function fileLines(content: string): NumberedLine[] {
-  const lines = content.split('\n').map((raw, i) => {
+  return content.split('\n').map((raw, i) => {
     const cr = raw.indexOf('\r');
     return { number: i + 1, text: cr < 0 ? raw : raw.slice(0, cr) };
   });
-  while (lines.length > 0 && lines[lines.length - 1].text === '') lines.pop();
-  return lines;
 }
 
 /** CTDB strips only spaces and tabs around a line, not other white space. */

@@ -47,6 +47,10 @@ describe('readNodesFile: CTDB rules', () => {
     expect(nodes).toEqual([live(0, '192.0.2.11', 1), deleted(1, 2), live(2, '192.0.2.13', 4)]);
   });
 
+  it('ends a line at a stray carriage return, as Samba\'s file_lines_load does', () => {
+    expect(readNodesFile('192.0.2.11\rjunk\n192.0.2.12\n', 'nodes').nodes).toEqual([live(0, '192.0.2.11', 1), live(1, '192.0.2.12', 2)]);
+  });
+
   it('reads an IPv4-mapped IPv6 address as IPv4, as CTDB does', () => {
     expect(readNodesFile('::ffff:192.0.2.11\n', 'nodes').nodes).toEqual([live(0, '192.0.2.11', 1)]);
   });
