@@ -158,9 +158,10 @@ export const schema = {
       default: 3, unit: 'packets',
       doc: 'TCP tickle ACKs sent to each recorded client of a taken address, so clients learn at once that their connection is gone.',
     }),
-    spacing: option(duration(1, 10 * SECOND), {
-      default: 100,
-      doc: 'Time between the tickles of one connection.',
+    spacing: option(duration(1, MINUTE, 'back to back'), {
+      default: 500,
+      doc: 'Time between the tickles of one connection. Linux answers such segments at most once per 500 ms per socket '
+        + '(net.ipv4.tcp_invalid_ratelimit), so a shorter spacing is ignored by the client.',
     }),
     scan_interval: option(duration(100, MINUTE), {
       default: SECOND,
