@@ -1,0 +1,114 @@
+// Jobs that the packet integration tests run inside namespaces (started by helpers/netns-packet.ts).
+
+import * as net from 'node:net';
+import { ip } from '../../../src/core/ip';
+import { createPacketAnnouncer, announceSettings, openPacketSocket, AnnounceSettings } from '../../../src/adapters/packet';
+import { createRawTickler } from '../../../src/adapters/rawsock/raw-tickler';
+import { openNativeIpSender } from '../../../src/adapters/rawsock/native-sender';
+import { openRawSocketSender } from '../../../src/adapters/rawsock/raw-socket-sender';
+import { tickleSettings, TickleSettings } from '../../../src/adapters/rawsock/tickle-settings';
+import { systemTimers } from '../../../src/adapters/packet/timers';
+import { decodeAnnouncement, TcpConnection } from '../../../src/protocol/packets';
+
+type Send = (message: { type: 'ready' | 'result' | 'error'; value?: unknown; error?: string }) => void;
+const send: Send = (message) => process.send?.(message);
+const epochMs = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface ConnText { server: string; serverPort: number; client: string; clientPort: number }
+const toConnection = (c: ConnText): TcpConnection => ({
+  server: { address: ip(c.server), port: c.serverPort },
+  client: { address: ip(c.client), port: c.clientPort },
+});
+
+const jobs: Record<string, (arg: never) => Promise<unknown>> = {
+  /** Receives on `iface` with our own AF_PACKET socket and decodes ARP/NA for `durationMs`. */
+  async capture(arg: { iface: string; durationMs: number }) {
+    const socket = openPacketSocket(arg.iface, 0x0003);
+    const seen: string[] = [];
+    socket.startReceive((frame) => {
+      const decoded = decodeAnnouncement(frame);
+      if (decoded?.kind === 'arp') seen.push(`arp ${decoded.op} ${decoded.senderIp.text} ${decoded.senderMac.text} -> ${decoded.targetIp.text} ${decoded.targetMac.text}`);
+      if (decoded?.kind === 'neighbor-advert') {
+        seen.push(`na ${decoded.target.text} ${decoded.targetMac?.text} hop ${decoded.hopLimit} ${decoded.override ? 'O' : '-'}${decoded.solicited ? 'S' : '-'} from ${decoded.sourceMac.text}`);
+      }
+    });
+    send({ type: 'ready' });
+    await sleep(arg.durationMs);
+    socket.close();
+    return seen;
+  },
+
+  /** Announces addresses on `iface` and keeps running for `waitMs` so later rounds go out. */
+  async announce(arg: { iface: string; addresses: string[]; settings: Partial<AnnounceSettings>; waitMs: number }) {
+    const errors: string[] = [];
+    const announcer = createPacketAnnouncer(announceSettings(arg.settings), (error) => errors.push(error.message));
+    const started = performance.now();
+    await Promise.all(arg.addresses.map((a) => announcer.announce(ip(a), arg.iface)));
+    const firstRoundMs = performance.now() - started;
+    await sleep(arg.waitMs);
+    announcer.close();
+    return { firstRoundMs, errors };
+  },
+
+  /** The node side of a takeover: announce the address, then tickle the recorded connections. */
+  async takeover(arg: { iface: string; address: string; conns: ConnText[]; tickle: Partial<TickleSettings>; sender: 'native' | 'raw-socket'; waitMs: number }) {
+    const errors: string[] = [];
+    const announcer = createPacketAnnouncer(announceSettings({ count: 1, secondBurstDelayMs: 0 }), (error) => errors.push(error.message));
+    await announcer.announce(ip(arg.address), arg.iface);
+    const tickler = createRawTickler(tickleSettings(arg.tickle), {
+      openSender: arg.sender === 'native' ? openNativeIpSender : openRawSocketSender,
+      timers: systemTimers,
+      onError: (error) => errors.push(error.message),
+    });
+    const tickleAt = epochMs();
+    const report = await tickler.tickle(arg.conns.map(toConnection));
+    await sleep(arg.waitMs);
+    tickler.close();
+    announcer.close();
+    return { tickleAt, sent: report.sent, errors };
+  },
+
+  /** An echo server on host:port until killed. */
+  async server(arg: { host: string; port: number }) {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(arg.port, arg.host, resolve));
+    send({ type: 'ready' });
+    return new Promise(() => undefined);
+  },
+
+  /** A client that holds one connection and reports when and how it breaks. */
+  async client(arg: { host: string; port: number }) {
+    const socket = net.connect(arg.port, arg.host);
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    socket.write('hello');
+    await new Promise((resolve) => socket.once('data', resolve));
+    send({ type: 'ready', value: { localPort: socket.localPort, localAddress: socket.localAddress } });
+    return new Promise((resolve) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code, at: epochMs() }));
+      socket.on('close', () => resolve({ code: 'closed', at: epochMs() }));
+    });
+  },
+};
+
+export function runJob(name: string, arg: unknown): void {
+  const job = jobs[name];
+  if (!job) {
+    send({ type: 'error', error: `no job named ${name}` });
+    return;
+  }
+  job(arg as never).then(
+    (value) => {
+      send({ type: 'result', value });
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 50).unref();
+    },
+    (error: Error) => {
+      send({ type: 'error', error: error.stack ?? String(error) });
+      setTimeout(() => process.exit(1), 50).unref();
+    },
+  );
+}
