@@ -107,9 +107,10 @@ describeAsRoot('ScriptEventRunner', () => {
   });
 
   it('shares one timeout across all scripts of an event', async () => {
-    await writeScript(dir, '10.slow', 'sleep 0.3');
-    await writeScript(dir, '20.slow', 'sleep 0.3');
-    const result = await runner({ eventTimeoutsMs: { startup: 450 } }).run('startup');
+    // Each alone fits in the budget; together they do not.
+    await writeScript(dir, '10.slow', 'sleep 0.5');
+    await writeScript(dir, '20.slow', 'sleep 0.9');
+    const result = await runner({ eventTimeoutsMs: { startup: 1200 } }).run('startup');
     expect(result.status).toBe('TIMEDOUT');
     expect(result.scripts.map((s) => [s.name, s.status])).toEqual([['10.slow', 'OK'], ['20.slow', 'TIMEDOUT']]);
   });
