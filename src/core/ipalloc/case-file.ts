@@ -3,6 +3,7 @@
 
 import { Parsed, parseIp } from '../ip';
 import { Pnn } from '../flags';
+import { InterfaceLinks, LinkState } from '../address';
 import { DEFAULT_TUNABLES, AllocState, AlgorithmName, Tunables } from './state';
 import { applyTunable, parseAlgorithm, parseNodeStates, parseRunstates } from './node-states';
 import { NumberedLine, layoutState, numberLines, parseLayout } from './layout-text';
@@ -13,10 +14,13 @@ export interface TakeoverCase {
   readonly expected: readonly string[];
 }
 
-type Section = 'header' | 'home_nodes' | 'input' | 'expected';
+type Section = 'header' | 'home_nodes' | 'interfaces' | 'input' | 'expected';
+
+const KNOWN_KEYS = ['algorithm', 'nodes', 'tunables', 'runstate', 'mode', 'link_down'];
 
 const SECTION_HEADERS: ReadonlyMap<string, Section> = new Map([
   ['home_nodes:', 'home_nodes'],
+  ['interfaces:', 'interfaces'],
   ['input:', 'input'],
   ['expected:', 'expected'],
 ]);
@@ -25,11 +29,15 @@ const SECTION_HEADERS: ReadonlyMap<string, Section> = new Map([
  * Reads a case file in the format of /work/shared/ctdb-takeover-cases/README.md: `key: value`
  * lines (algorithm, nodes, tunables, runstate, mode), then `home_nodes:`, `input:` and `expected:`
  * sections. `source` names the file in messages.
+ *
+ * floatip adds link state, which CTDB's driver cannot express: an `interfaces:` section of
+ * `IP IFACE[,IFACE...]` lines (every address needs one) and a `link_down: PNN:IFACE ...` line.
+ * Every named interface is up on every node except those listed as down.
  */
 export function parseTakeoverCase(text: string, source: string): Parsed<TakeoverCase> {
   const fail = (line: number, message: string): Parsed<TakeoverCase> => ({ ok: false, error: `${source}:${line}: ${message}` });
   const keys = new Map<string, NumberedLine>();
-  const sections: Record<Exclude<Section, 'header'>, NumberedLine[]> = { home_nodes: [], input: [], expected: [] };
+  const sections: Record<Exclude<Section, 'header'>, NumberedLine[]> = { home_nodes: [], interfaces: [], input: [], expected: [] };
   const seen = new Set<Section>();
   let section: Section = 'header';
   for (const numbered of numberLines(text)) {
@@ -53,8 +61,8 @@ export function parseTakeoverCase(text: string, source: string): Parsed<Takeover
     keys.set(m[1], { line: numbered.line, text: m[2] });
   }
   for (const key of keys.keys()) {
-    if (!['algorithm', 'nodes', 'tunables', 'runstate', 'mode'].includes(key)) {
-      return fail(keys.get(key)!.line, `unknown key '${key}:' (known: algorithm, nodes, tunables, runstate, mode)`);
+    if (!KNOWN_KEYS.includes(key)) {
+      return fail(keys.get(key)!.line, `unknown key '${key}:' (known: ${KNOWN_KEYS.join(', ')})`);
     }
   }
   if (!seen.has('input')) return fail(1, "no 'input:' section: the current layout is required");
@@ -106,6 +114,13 @@ export function parseTakeoverCase(text: string, source: string): Parsed<Takeover
   const layout = parseLayout(sections.input, { nodeCount, multi: modeLine !== undefined, source });
   if (!layout.ok) return layout;
 
+  const linkInfo = parseLinks(sections.interfaces, keys.get('link_down'), nodeCount, source);
+  if (!linkInfo.ok) return linkInfo;
+  if (linkInfo.value) {
+    const missing = layout.value.find((a) => !linkInfo.value!.interfaces.has(a.address.text));
+    if (missing) return fail(sections.interfaces[0]?.line ?? 1, `address ${missing.address.text} has no line in interfaces: give every address its interfaces`);
+  }
+
   const expected: string[] = [];
   for (const numbered of sections.expected) {
     const fields = numbered.text.trim().split(/\s+/).filter((f) => f !== '');
@@ -122,6 +137,43 @@ export function parseTakeoverCase(text: string, source: string): Parsed<Takeover
     nodeFlags: nodeFlags.value,
     ...(running ? { running } : {}),
     ...(homeNodes.size > 0 ? { homeNodes } : {}),
+    ...(linkInfo.value ? linkInfo.value : {}),
   });
   return { ok: true, value: { state, expected } };
+}
+
+interface LinkInfo {
+  readonly interfaces: Map<string, string[]>;
+  readonly links: InterfaceLinks[];
+}
+
+/** The `interfaces:` section and `link_down:` line; undefined when the case tracks no links. */
+function parseLinks(lines: readonly NumberedLine[], linkDown: NumberedLine | undefined, nodeCount: number,
+  source: string): Parsed<LinkInfo | undefined> {
+  const interfaces = new Map<string, string[]>();
+  const named = new Set<string>();
+  for (const numbered of lines) {
+    const fields = numbered.text.trim().split(/\s+/).filter((f) => f !== '');
+    if (fields.length === 0) continue;
+    const addr = parseIp(fields[0]);
+    const names = fields.length === 2 ? fields[1].split(',').filter((n) => n !== '') : [];
+    if (!addr.ok || names.length === 0) {
+      return { ok: false, error: `${source}:${numbered.line}: interfaces lines are 'IP IFACE[,IFACE...]', not '${numbered.text.trim()}'` };
+    }
+    interfaces.set(addr.value.text, names);
+    names.forEach((n) => named.add(n));
+  }
+  if (interfaces.size === 0) {
+    if (linkDown) return { ok: false, error: `${source}:${linkDown.line}: link_down needs an interfaces: section naming each address's interfaces` };
+    return { ok: true, value: undefined };
+  }
+  const links = Array.from({ length: nodeCount }, () => new Map<string, LinkState>([...named].map((n) => [n, 'up'])));
+  for (const token of (linkDown?.text ?? '').split(/[\s,]+/).filter((t) => t !== '')) {
+    const m = /^([0-9]+):(\S+)$/.exec(token);
+    if (!m || Number(m[1]) >= nodeCount || !named.has(m[2])) {
+      return { ok: false, error: `${source}:${linkDown!.line}: link_down entry '${token}' is not PNN:IFACE with a node 0..${nodeCount - 1} and an interface named in interfaces:` };
+    }
+    links[Number(m[1])].set(m[2], 'down');
+  }
+  return { ok: true, value: { interfaces, links } };
 }

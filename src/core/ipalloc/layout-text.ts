@@ -3,7 +3,7 @@
 
 import { IpAddress, Parsed, compareIp, parseIp } from '../ip';
 import { NO_NODE, NodeFlags, Pnn } from '../flags';
-import { Assignment } from '../address';
+import { Assignment, InterfaceLinks } from '../address';
 import { AlgorithmName, AllocState, ClusterAddress, Tunables, buildAllocState } from './state';
 
 /** A line of text with its 1-based line number in its source, for error messages. */
@@ -144,13 +144,21 @@ export interface LayoutCluster {
   /** Per node: RUNNING or not; all running when absent. */
   readonly running?: readonly boolean[];
   readonly homeNodes?: ReadonlyMap<string, Pnn>;
+  /** Per node: link state of its interfaces. Absent: link is not tracked and never blocks. */
+  readonly links?: readonly InterfaceLinks[];
+  /** Interfaces per address (canonical text), needed when `links` is given. */
+  readonly interfaces?: ReadonlyMap<string, readonly string[]>;
 }
 
-/** The allocator's state for a parsed layout (no link information: link never blocks here). */
+/** The allocator's state for a parsed layout. */
 export function layoutState(layout: readonly LayoutAddress[], cluster: LayoutCluster): AllocState {
-  const nodes = cluster.nodeFlags.map((flags, pnn) => ({ flags, running: cluster.running?.[pnn] ?? true }));
+  const nodes = cluster.nodeFlags.map((flags, pnn) => ({
+    flags,
+    running: cluster.running?.[pnn] ?? true,
+    ...(cluster.links ? { links: cluster.links[pnn] } : {}),
+  }));
   const addresses: ClusterAddress[] = layout.map((a) => ({
-    address: { address: a.address, bits: a.address.family === 4 ? 32 : 128, interfaces: [] },
+    address: { address: a.address, bits: a.address.family === 4 ? 32 : 128, interfaces: cluster.interfaces?.get(a.address.text) ?? [] },
     known: a.known,
     holder: a.holder,
   }));
