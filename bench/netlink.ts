@@ -1,0 +1,152 @@
+// Benchmark of the netlink and sock_diag adapters in a namespace it creates: address add/delete and connection listing.
+//
+// Prints {"results":[{"op","count","rounds","ms_p50","ms_p99"}]}: each round times one whole batch.
+// IPv4 uses every address of the three documentation /24s (768): the network rule of
+// this project allows no other IPv4 space, so the IPv4 batches hold 768, not 1000.
+
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { RtnetlinkAdapter } from '../src/adapters/netlink/rtnetlink';
+import { SockDiagAdapter } from '../src/adapters/sockdiag/sockdiag';
+import { AddressRequest } from '../src/adapters/netlink/port';
+import { ip } from '../src/core/ip';
+
+const NS = 'fnl-bn';
+const PEER_NS = 'fnl-bnp';
+const IFACE = 'fnl0bn';
+const CONNECTIONS = 10_000;
+const SERVER = '192.0.2.1';
+const CLIENT = '192.0.2.2';
+
+interface Result { op: string; count: number; rounds: number; ms_p50: number; ms_p99: number }
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Number(sorted[Math.max(0, at)].toFixed(3));
+}
+
+function summarise(op: string, count: number, samples: number[]): Result {
+  return { op, count, rounds: samples.length, ms_p50: percentile(samples, 50), ms_p99: percentile(samples, 99) };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function ipv4Batch(): AddressRequest[] {
+  const out: AddressRequest[] = [];
+  for (const net of ['192.0.2', '198.51.100', '203.0.113']) {
+    for (let host = 0; host <= 255; host++) out.push({ interface: IFACE, address: ip(`${net}.${host}`), bits: 32 });
+  }
+  return out;
+}
+
+function ipv6Batch(): AddressRequest[] {
+  const out: AddressRequest[] = [];
+  for (let n = 1; n <= 1000; n++) out.push({ interface: IFACE, address: ip(`2001:db8:b::${n.toString(16)}`), bits: 128 });
+  return out;
+}
+
+/** Node code for the two ends of the loopback connections (each end in its own process, for the fd limit). */
+const SERVER_SOURCE = `
+const net = require('net'); const kept = [];
+net.createServer((s) => { kept.push(s); s.on('error', () => {}); }).listen({ host: '${SERVER}', port: 5000, backlog: 4096 }, () => console.log('ready'));
+process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+const CLIENT_SOURCE = `
+const net = require('net'); const total = Number(process.argv[1]); let started = 0; let open = 0; const kept = [];
+const more = () => { while (started < total && started - open < 256) { started++;
+  const s = net.connect({ host: '${SERVER}', port: 5000, localAddress: '${CLIENT}' });
+  s.on('connect', () => { open++; if (open === total) console.log('ready'); else more(); });
+  s.on('error', (e) => { console.error(e.code); process.exit(1); }); kept.push(s); } };
+more(); process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+
+function startEnd(source: string, args: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', source, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(child); });
+    child.on('exit', (code) => reject(new Error(`connection helper exited with ${code}`)));
+  });
+}
+
+async function inner(): Promise<void> {
+  const results: Result[] = [];
+  const adapter = new RtnetlinkAdapter();
+  await adapter.start();
+  try {
+    const v4 = ipv4Batch();
+    const adds: number[] = [];
+    const deletes: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      adds.push(await timed(() => Promise.all(v4.map((r) => adapter.addAddress(r)))));
+      deletes.push(await timed(() => Promise.all(v4.map((r) => adapter.deleteAddress(r)))));
+    }
+    results.push(summarise('add', v4.length, adds), summarise('delete', v4.length, deletes));
+
+    const v6 = ipv6Batch();
+    const adds6: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      adds6.push(await timed(() => Promise.all(v6.map((r) => adapter.addAddress(r)))));
+      await Promise.all(v6.map((r) => adapter.deleteAddress(r)));
+    }
+    results.push(summarise('add-ipv6', v6.length, adds6));
+  } finally {
+    await adapter.removeOwnedAddresses();
+    await adapter.stop();
+  }
+
+  const server = await startEnd(SERVER_SOURCE);
+  const client = await startEnd(CLIENT_SOURCE, [String(CONNECTIONS)]);
+  const diag = new SockDiagAdapter();
+  await diag.start();
+  try {
+    const lists: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      let found = 0;
+      lists.push(await timed(async () => { found = (await diag.listEstablished([ip(SERVER)])).length; }));
+      if (found !== CONNECTIONS) throw new Error(`list found ${found} connections, expected ${CONNECTIONS}`);
+    }
+    results.push(summarise('list-conns', CONNECTIONS, lists));
+  } finally {
+    await diag.stop();
+    client.stdin?.end();
+    server.stdin?.end();
+  }
+  process.stdout.write(`${JSON.stringify({ results })}\n`);
+}
+
+function ipRun(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function removeNamespaces(): void {
+  const existing = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  for (const ns of [NS, PEER_NS]) {
+    if (existing.split('\n').some((line) => line.split(' ')[0] === ns)) ipRun('netns', 'del', ns);
+  }
+}
+
+function outer(): void {
+  removeNamespaces();
+  try {
+    ipRun('netns', 'add', NS);
+    ipRun('netns', 'add', PEER_NS);
+    ipRun('-n', NS, 'link', 'set', 'lo', 'up');
+    ipRun('-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'fnl0bnp', 'netns', PEER_NS);
+    ipRun('-n', NS, 'link', 'set', IFACE, 'up');
+    ipRun('-n', PEER_NS, 'link', 'set', 'fnl0bnp', 'up');
+    ipRun('-n', NS, 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
+    ipRun('-n', NS, 'addr', 'add', `${CLIENT}/32`, 'dev', 'lo');
+    execFileSync('ip', ['netns', 'exec', NS, process.execPath, __filename, '--inner'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } finally {
+    removeNamespaces();
+  }
+}
+
+if (process.argv.includes('--inner')) {
+  inner().catch((error) => { process.stderr.write(`${(error as Error).stack}\n`); process.exit(1); });
+} else {
+  outer();
+}
