@@ -110,7 +110,8 @@ require(${JSON.stringify(DRIVER)}).runJob(process.argv[1], JSON.parse(process.ar
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   let onReady: (value: unknown) => void = () => undefined;
-  const ready = new Promise<unknown>((resolve) => { onReady = resolve; });
+  let onNotReady: (error: unknown) => void = () => undefined;
+  const ready = new Promise<unknown>((resolve, reject) => { onReady = resolve; onNotReady = reject; });
   const result = new Promise<T>((resolve, reject) => {
     child.on('message', (message: { type: string; value?: unknown; error?: string }) => {
       if (message.type === 'ready') onReady(message.value);
@@ -123,7 +124,10 @@ require(${JSON.stringify(DRIVER)}).runJob(process.argv[1], JSON.parse(process.ar
     });
   });
   // A job that fails before it is ready must not leave its caller waiting for readiness.
-  result.catch((error: unknown) => onReady(Promise.reject(error)));
+  // Both promises count as handled: a job killed on purpose (a server) is no failure,
+  // and a caller who awaits either still sees the rejection.
+  result.catch(onNotReady);
+  ready.catch(() => undefined);
   return { child, ready, result, stop: () => child.kill('SIGTERM') };
 }
 
@@ -133,9 +137,9 @@ export function stopAllJobs(): void {
   running.clear();
 }
 
-/** tcpdump in a namespace; `lines()` stops it and returns one line per packet. */
+/** tcpdump in a namespace (absolute TCP numbers); `lines()` stops it and returns one line per packet. */
 export async function startTcpdump(ns: string, iface: string, filter: string): Promise<{ lines: () => Promise<string[]> }> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-vv', '-e', '-n', '-l', '-i', iface, filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-vv', '-e', '-n', '-S', '-l', '-i', iface, filter], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
