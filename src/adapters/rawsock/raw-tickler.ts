@@ -68,7 +68,9 @@ export function createRawTickler(settings: TickleSettings, components: RawTickle
       const byFamily = new Map<Family, Buffer[]>();
       for (const conn of connections) {
         const family = conn.server.address.family;
-        byFamily.set(family, [...(byFamily.get(family) ?? []), buildTickle(conn)]);
+        const packets = byFamily.get(family) ?? [];
+        packets.push(buildTickle(conn));
+        byFamily.set(family, packets);
       }
       if (connections.length === 0) return { sent: 0 };
       const sent = await sendAll(byFamily, `tickles for ${connections.length} connections`);
