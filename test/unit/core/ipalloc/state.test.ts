@@ -1,0 +1,60 @@
+// Who can host what: building the allocator's state from node flags, runstate and link state,
+// and the allocator's refusal of inconsistent states.
+
+import { ip } from '../../../../src/core/ip';
+import { NodeFlag } from '../../../../src/core/flags';
+import { ClusterAddress, DEFAULT_TUNABLES, IpallocInputError, allocate, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
+
+const addr: ClusterAddress = {
+  address: { address: ip('192.0.2.1'), bits: 24, interfaces: ['eth0', 'eth1'] },
+  known: [0, 1, 2, 3, 4],
+  holder: -1,
+};
+const up = new Map([['eth0', 'up' as const], ['eth1', 'up' as const]]);
+
+describe('nodeCanHost', () => {
+  it('needs the address listed, no flag, running, and link on one of its interfaces', () => {
+    expect(nodeCanHost(addr, 0, { flags: 0, running: true, links: up })).toBe(true);
+    expect(nodeCanHost(addr, 0, { flags: 0, running: true })).toBe(true);
+    expect(nodeCanHost(addr, 0, { flags: 0, running: true, links: new Map([['eth0', 'down'], ['eth1', 'up']]) })).toBe(true);
+    expect(nodeCanHost(addr, 0, { flags: 0, running: true, links: new Map([['eth0', 'down'], ['eth1', 'down']]) })).toBe(false);
+    expect(nodeCanHost(addr, 0, { flags: 0, running: true, links: new Map() })).toBe(false);
+    expect(nodeCanHost(addr, 0, { flags: NodeFlag.DISABLED, running: true })).toBe(false);
+    expect(nodeCanHost(addr, 0, { flags: 0, running: false })).toBe(false);
+    expect(nodeCanHost({ ...addr, known: [1] }, 0, { flags: 0, running: true })).toBe(false);
+  });
+
+  it('uses a node\'s own interface list when its public_addresses line differs', () => {
+    const own = { ...addr, interfacesOn: new Map([[1, ['bond0']]]) };
+    expect(nodeCanHost(own, 1, { flags: 0, running: true, links: up })).toBe(false);
+    expect(nodeCanHost(own, 1, { flags: 0, running: true, links: new Map([['bond0', 'up']]) })).toBe(true);
+  });
+});
+
+describe('buildAllocState', () => {
+  it('lists as available exactly the nodes that can host now', () => {
+    const state = buildAllocState('lcp2', DEFAULT_TUNABLES, [
+      { flags: 0, running: true, links: up },
+      { flags: NodeFlag.UNHEALTHY, running: true },
+      { flags: 0, running: false },
+      { flags: 0, running: true, links: new Map([['eth0', 'down'], ['eth1', 'down']]) },
+      { flags: 0, running: true },
+    ], [addr]);
+    expect(state.addresses[0].available).toEqual([0, 4]);
+    expect(state.nodes[1]).toEqual({ flags: NodeFlag.UNHEALTHY, running: true });
+  });
+});
+
+describe('allocate refuses inconsistent states with IpallocInputError', () => {
+  const base = buildAllocState('lcp2', DEFAULT_TUNABLES, [{ flags: 0, running: true }], [{ ...addr, known: [0] }]);
+  it.each([
+    ['no nodes', { ...base, nodes: [] }, 'the cluster has no nodes'],
+    ['a holder outside the cluster', { ...base, addresses: [{ ...base.addresses[0], holder: 3 }] }, 'holder: node 3 does not exist'],
+    ['an unknown node in known', { ...base, addresses: [{ ...base.addresses[0], known: [0, 9] }] }, 'known list: node 9 does not exist'],
+    ['a duplicate address', { ...base, addresses: [base.addresses[0], base.addresses[0]] }, 'address 192.0.2.1 is given twice'],
+  ])('%s', (_what, state, message) => {
+    expect(() => allocate(state)).toThrow(IpallocInputError);
+    expect(() => allocate(state)).toThrow(message);
+    try { allocate(state); } catch (err) { expect((err as IpallocInputError).code).toBe('E_IPALLOC_INPUT'); }
+  });
+});
