@@ -1,0 +1,305 @@
+// The peer messages: their typed values, wire type codes and payload layouts (docs/protocol.md has the tables).
+
+import { IpAddress } from '../core/ip';
+import { LinkState } from '../core/address';
+import { NodeFlag, NodeFlags, Pnn } from '../core/flags';
+import {
+  bytes, checked, enumeration, FieldCodec, interfaceName, ipAddress, linkState, list, optional, pnn,
+  pnnOrNone, struct, tagged, text, u16, u32, u64, u8,
+} from './frame-fields';
+
+export const NONCE_BYTES = 32;
+export const FINGERPRINT_BYTES = 8;
+/** Longest free text (error reasons, admin replies) a message carries, in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 1024;
+/** The smallest frame limit a node may announce: below it, ordinary orders and heartbeats would not fit. */
+export const MIN_MAX_FRAME_BYTES = 4096;
+
+/** Who opened the TCP connection: it decides the order of the nonces in the session keys. */
+export type PeerRole = 'initiator' | 'responder';
+
+/** First frame each side sends on a new connection; integrity-checked, authenticated later by PROOF. */
+export interface HelloMessage {
+  readonly kind: 'hello';
+  readonly role: PeerRole;
+  /** The sender's node number (its line in `nodes`). */
+  readonly pnn: Pnn;
+  /** First bytes of HMAC(cluster key, label): tells "wrong key" apart from a forged frame. */
+  readonly clusterFingerprint: Uint8Array;
+  /** Fresh random bytes for this connection only. */
+  readonly nonce: Uint8Array;
+  /** The largest frame the sender accepts. */
+  readonly maxFrameBytes: number;
+}
+
+/** Second frame each side sends: MAC'd under the new session key, it proves the key over both nonces. */
+export interface ProofMessage {
+  readonly kind: 'proof';
+  /** The receiver's own HELLO nonce, sent back. */
+  readonly peerNonce: Uint8Array;
+}
+
+/** The sender's monitor: `pending` until its first `monitor` event has finished. */
+export type MonitorState = 'pending' | 'healthy' | 'unhealthy';
+
+export interface InterfaceLink {
+  readonly iface: string;
+  readonly state: LinkState;
+}
+
+/** Every `heartbeat_interval`: what the sender says about itself. */
+export interface HeartbeatMessage {
+  readonly kind: 'heartbeat';
+  readonly pnn: Pnn;
+  /** Counts this sender's heartbeats on this connection. */
+  readonly beat: number;
+  readonly flags: NodeFlags;
+  /** With BANNED: how long the ban still runs (a duration: clocks differ between nodes). */
+  readonly banRemainingMs?: number;
+  readonly monitor: MonitorState;
+  readonly epoch: number;
+  /** The leader the sender follows in `epoch` (itself when it leads), or NO_NODE. */
+  readonly leader: Pnn;
+  readonly links: readonly InterfaceLink[];
+  readonly hosted: readonly IpAddress[];
+}
+
+export type LeavingReason = 'shutdown' | 'restart';
+
+/** A planned stop: peers mark the sender gone at once instead of waiting for the stream to close. */
+export interface LeavingMessage {
+  readonly kind: 'leaving';
+  readonly pnn: Pnn;
+  readonly reason: LeavingReason;
+}
+
+/** Leader -> node: give these addresses up (takeover step 2). */
+export interface ReleaseOrder {
+  readonly kind: 'release';
+  readonly epoch: number;
+  readonly leader: Pnn;
+  readonly addresses: readonly IpAddress[];
+}
+
+export interface ReleaseFailure {
+  readonly address: IpAddress;
+  readonly reason: string;
+}
+
+export interface ReleaseAck {
+  readonly kind: 'release-ack';
+  readonly epoch: number;
+  readonly released: readonly IpAddress[];
+  readonly failed: readonly ReleaseFailure[];
+}
+
+export interface TakeItem {
+  readonly address: IpAddress;
+  readonly bits: number;
+  readonly iface: string;
+}
+
+/** Leader -> node: host these addresses on these interfaces (takeover step 3). */
+export interface TakeOrder {
+  readonly kind: 'take';
+  readonly epoch: number;
+  readonly leader: Pnn;
+  readonly takes: readonly TakeItem[];
+}
+
+/** How long each step of one take lasted, in microseconds. */
+export interface TakeTimings {
+  readonly addressUs: number;
+  readonly announceUs: number;
+  readonly tickleUs: number;
+  readonly eventUs: number;
+}
+
+export interface TakeResult {
+  readonly address: IpAddress;
+  readonly status: 'taken' | 'failed';
+  /** Empty when taken. */
+  readonly error: string;
+  readonly timings: TakeTimings;
+}
+
+export interface TakeAck {
+  readonly kind: 'take-ack';
+  readonly epoch: number;
+  readonly results: readonly TakeResult[];
+}
+
+/** Leader -> every node: run the `ipreallocated` event (takeover step 4). */
+export interface IpReallocatedOrder {
+  readonly kind: 'ipreallocated';
+  readonly epoch: number;
+  readonly leader: Pnn;
+}
+
+export interface IpReallocatedAck {
+  readonly kind: 'ipreallocated-ack';
+  readonly epoch: number;
+  readonly status: 'ok' | 'failed';
+  readonly error: string;
+}
+
+/** One client connection to a public address, as the next owner needs it to send a tickle. */
+export interface TcpConnection {
+  readonly client: IpAddress;
+  readonly clientPort: number;
+  readonly serverPort: number;
+}
+
+/** The whole list of client connections to `address` (replaces what the receiver had). */
+export interface TickleFull {
+  readonly kind: 'tickle-full';
+  readonly address: IpAddress;
+  readonly connections: readonly TcpConnection[];
+}
+
+/** Changes to the list of client connections to `address` since the last full or delta update. */
+export interface TickleDelta {
+  readonly kind: 'tickle-delta';
+  readonly address: IpAddress;
+  readonly added: readonly TcpConnection[];
+  readonly removed: readonly TcpConnection[];
+}
+
+/** An administrator's request, relayed by the node that received it to the leader. */
+export type AdminRequest =
+  | { readonly action: 'disable' | 'enable' | 'stop' | 'continue' | 'unban'; readonly pnn: Pnn }
+  | { readonly action: 'ban'; readonly pnn: Pnn; readonly seconds: number }
+  | { readonly action: 'moveip'; readonly address: IpAddress; readonly pnn: Pnn }
+  | { readonly action: 'ipreallocate' };
+
+export interface AdminRequestMessage {
+  readonly kind: 'admin-request';
+  /** Chosen by the relaying node, echoed in the reply. */
+  readonly requestId: number;
+  readonly request: AdminRequest;
+}
+
+export interface AdminReplyMessage {
+  readonly kind: 'admin-reply';
+  readonly requestId: number;
+  readonly status: 'ok' | 'refused' | 'failed';
+  readonly message: string;
+}
+
+export type PeerMessage =
+  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage
+  | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
+  | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage;
+
+export type PeerMessageKind = PeerMessage['kind'];
+export type MessageOf<K extends PeerMessageKind> = Extract<PeerMessage, { kind: K }>;
+type Body<K extends PeerMessageKind> = Omit<MessageOf<K>, 'kind'>;
+
+/** The wire type code of each message. Gaps leave room for related messages. */
+export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
+  hello: 0x01,
+  proof: 0x02,
+  heartbeat: 0x10,
+  leaving: 0x11,
+  release: 0x20,
+  'release-ack': 0x21,
+  take: 0x22,
+  'take-ack': 0x23,
+  ipreallocated: 0x24,
+  'ipreallocated-ack': 0x25,
+  'tickle-full': 0x30,
+  'tickle-delta': 0x31,
+  'admin-request': 0x40,
+  'admin-reply': 0x41,
+};
+
+const KIND_BY_TYPE: ReadonlyMap<number, PeerMessageKind> = new Map(
+  (Object.entries(MESSAGE_TYPES) as Array<[PeerMessageKind, number]>).map(([kind, type]) => [type, kind]),
+);
+
+export function messageKindOf(type: number): PeerMessageKind | undefined {
+  return KIND_BY_TYPE.get(type);
+}
+
+const reason = text(MAX_TEXT_BYTES);
+/** The flags a node decides about itself; DISCONNECTED and DELETED are only ever concluded by others. */
+export const SELF_REPORTED_FLAGS: NodeFlags = NodeFlag.UNHEALTHY | NodeFlag.DISABLED | NodeFlag.STOPPED | NodeFlag.BANNED;
+const selfFlags = checked(u32, (v) => ((v & ~SELF_REPORTED_FLAGS) === 0 ? undefined
+  : `0x${v.toString(16)} has bits other than UNHEALTHY, DISABLED, STOPPED and BANNED (the flags a node reports about itself)`));
+const port = checked(u16, (v) => (v === 0 ? 'is port 0' : undefined));
+const connection = struct({ client: ipAddress, clientPort: port, serverPort: port });
+const maxFrameBytes = checked(u32, (v) => (v < MIN_MAX_FRAME_BYTES ? `${v} is below ${MIN_MAX_FRAME_BYTES}, the smallest allowed frame limit` : undefined));
+
+const takeItem = checked(struct({ address: ipAddress, bits: u8, iface: interfaceName }), (v) => {
+  const max = v.address.family === 4 ? 32 : 128;
+  return v.bits <= max ? undefined : `bits ${v.bits} is more than ${max} for ${v.address.text}`;
+});
+
+const adminRequest = tagged<AdminRequest>('action', {
+  disable: struct({ pnn }),
+  enable: struct({ pnn }),
+  stop: struct({ pnn }),
+  continue: struct({ pnn }),
+  unban: struct({ pnn }),
+  ban: struct({ pnn, seconds: checked(u32, (v) => (v === 0 ? 'is 0: a ban lasts at least one second' : undefined)) }),
+  moveip: struct({ address: ipAddress, pnn }),
+  ipreallocate: struct({}),
+});
+
+/** Payload codec of each message, fields in wire order. */
+export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<K>> } = {
+  hello: struct({
+    role: enumeration<PeerRole>(['initiator', 'responder']),
+    pnn,
+    clusterFingerprint: bytes(FINGERPRINT_BYTES),
+    nonce: bytes(NONCE_BYTES),
+    maxFrameBytes,
+  }),
+  proof: struct({ peerNonce: bytes(NONCE_BYTES) }),
+  heartbeat: checked(struct({
+    pnn,
+    beat: u64,
+    flags: selfFlags,
+    banRemainingMs: optional(u32),
+    monitor: enumeration<MonitorState>(['pending', 'healthy', 'unhealthy']),
+    epoch: u64,
+    leader: pnnOrNone,
+    links: list(struct({ iface: interfaceName, state: linkState })),
+    hosted: list(ipAddress, 4),
+  }), (v) => {
+    if (v.banRemainingMs === undefined) return undefined;
+    if ((v.flags & NodeFlag.BANNED) === 0) return 'has banRemainingMs without the BANNED flag';
+    return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';
+  }),
+  leaving: struct({ pnn, reason: enumeration<LeavingReason>(['shutdown', 'restart']) }),
+  release: struct({ epoch: u64, leader: pnn, addresses: list(ipAddress, 4) }),
+  'release-ack': struct({
+    epoch: u64,
+    released: list(ipAddress, 4),
+    failed: list(struct({ address: ipAddress, reason }), 4),
+  }),
+  take: struct({ epoch: u64, leader: pnn, takes: list(takeItem, 4) }),
+  'take-ack': struct({
+    epoch: u64,
+    results: list(struct({
+      address: ipAddress,
+      status: enumeration<TakeResult['status']>(['taken', 'failed']),
+      error: reason,
+      timings: struct({ addressUs: u32, announceUs: u32, tickleUs: u32, eventUs: u32 }),
+    }), 4),
+  }),
+  ipreallocated: struct({ epoch: u64, leader: pnn }),
+  'ipreallocated-ack': struct({
+    epoch: u64,
+    status: enumeration<IpReallocatedAck['status']>(['ok', 'failed']),
+    error: reason,
+  }),
+  'tickle-full': struct({ address: ipAddress, connections: list(connection, 4) }),
+  'tickle-delta': struct({ address: ipAddress, added: list(connection, 4), removed: list(connection, 4) }),
+  'admin-request': struct({ requestId: u32, request: adminRequest }),
+  'admin-reply': struct({
+    requestId: u32,
+    status: enumeration<AdminReplyMessage['status']>(['ok', 'refused', 'failed']),
+    message: text(4 * MAX_TEXT_BYTES),
+  }),
+};

@@ -1,0 +1,287 @@
+// The per-connection handshake and session: HELLO, PROOF, then authenticated, sequenced messages.
+//
+// Both sides send HELLO at once (role, node number, key fingerprint, a fresh
+// nonce, their frame limit). From the two HELLO payloads each side derives one
+// key per direction:
+//   key(initiator -> responder) = HMAC(cluster key, "floatip/1 session i>r" || HELLO_i || HELLO_r)
+//   key(responder -> initiator) = HMAC(cluster key, "floatip/1 session r>i" || HELLO_i || HELLO_r)
+// and sends PROOF, the first frame under its key. A valid PROOF shows the peer
+// knows the cluster key and saw both nonces of this connection; from then on
+// frames from another connection (other nonces, other keys) fail their MAC,
+// and each direction counts its sequence numbers from 0 again.
+// Legal steps are one table (HANDSHAKE_STEPS); a frame the state does not
+// allow fails the session with E_HANDSHAKE naming the allowed ones.
+
+import { Pnn } from '../core/flags';
+import {
+  computeMac, DEFAULT_MAX_FRAME_BYTES, encodeBody, encodeFrame, MacFunction, MAX_MAX_FRAME_BYTES,
+} from './frame';
+import { DecodeResult, FrameDecoder } from './frame-decoder';
+import { FrameBuildError, FrameError, FrameSetupError } from './frame-errors';
+import {
+  FINGERPRINT_BYTES, HelloMessage, MIN_MAX_FRAME_BYTES, NONCE_BYTES, PeerMessage, PeerMessageKind, PeerRole,
+  ProofMessage,
+} from './frame-messages';
+
+export const MIN_CLUSTER_KEY_BYTES = 16;
+
+/** HELLO travels before any shared key exists: its MAC is only a checksum under this public key. */
+export const HELLO_MAC_KEY: Uint8Array = ascii('floatip/1 hello');
+
+export type SessionState = 'awaiting-hello' | 'awaiting-proof' | 'established' | 'failed';
+
+/** Every message except the two handshake messages. */
+export type SessionMessage = Exclude<PeerMessage, HelloMessage | ProofMessage>;
+export type SessionMessageKind = SessionMessage['kind'];
+
+const SESSION_KINDS: readonly SessionMessageKind[] = [
+  'heartbeat', 'leaving', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
+  'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply',
+];
+
+/** State -> message kind the peer may send -> state after it. Anything missing is illegal. */
+export const HANDSHAKE_STEPS: Readonly<Record<SessionState, Readonly<Partial<Record<PeerMessageKind, SessionState>>>>> = {
+  'awaiting-hello': { hello: 'awaiting-proof' },
+  'awaiting-proof': { proof: 'established' },
+  established: Object.fromEntries(SESSION_KINDS.map((kind) => [kind, 'established'])),
+  failed: {},
+};
+
+/** The adapter's verdict on a claimed node number. */
+export type PeerCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface PeerSessionOptions {
+  readonly localPnn: Pnn;
+  /** `initiator` on the side that called connect(), `responder` on the side that accepted. */
+  readonly role: PeerRole;
+  /** The shared cluster key (the contents of `key_file`), at least 16 bytes. */
+  readonly clusterKey: Uint8Array;
+  /** HMAC-SHA256, e.g. node:crypto's createHmac('sha256', key).update(data).digest(). */
+  readonly mac: MacFunction;
+  /** 32 fresh random bytes for this connection only, e.g. node:crypto's randomBytes(32). */
+  readonly nonce: Uint8Array;
+  /** @default DEFAULT_MAX_FRAME_BYTES */
+  readonly maxFrameBytes?: number;
+  /**
+   * Checks the node number the peer claims in its HELLO. The responder checks it
+   * against the connection's source address (that node's line in `nodes`); the
+   * initiator checks that it is the node it dialled.
+   */
+  readonly checkPeer: (claimedPnn: Pnn) => PeerCheck;
+}
+
+export type SessionEvent =
+  | { readonly kind: 'established'; readonly peerPnn: Pnn; readonly peerMaxFrameBytes: number }
+  | { readonly kind: 'message'; readonly seq: number; readonly message: SessionMessage }
+  | { readonly kind: 'error'; readonly error: FrameError };
+
+export interface SessionOutput {
+  /** Frames to write to the peer, in order. */
+  readonly send: Uint8Array[];
+  readonly events: SessionEvent[];
+}
+
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/** The first bytes of HMAC(key, label): equal on nodes that share the key, and says nothing about it. */
+export function clusterFingerprint(mac: MacFunction, clusterKey: Uint8Array): Uint8Array {
+  return computeMac(mac, clusterKey, ascii('floatip/1 fingerprint')).slice(0, FINGERPRINT_BYTES);
+}
+
+/** The two direction keys of a connection, from both HELLO messages. */
+export function sessionKeys(mac: MacFunction, clusterKey: Uint8Array, initiatorHello: HelloMessage, responderHello: HelloMessage):
+  { initiatorToResponder: Uint8Array; responderToInitiator: Uint8Array } {
+  const transcript = concat([encodeBody(initiatorHello), encodeBody(responderHello)]);
+  return {
+    initiatorToResponder: computeMac(mac, clusterKey, concat([ascii('floatip/1 session i>r'), transcript])),
+    responderToInitiator: computeMac(mac, clusterKey, concat([ascii('floatip/1 session r>i'), transcript])),
+  };
+}
+
+export class PeerSession {
+  private current: SessionState = 'awaiting-hello';
+  private readonly decoder: FrameDecoder;
+  private readonly ownHello: HelloMessage;
+  private readonly maxFrameBytes: number;
+  private sendKey: Uint8Array = HELLO_MAC_KEY;
+  private sendSeq = 0;
+  private started = false;
+  private peer: { pnn: Pnn; maxFrameBytes: number } | undefined;
+
+  constructor(private readonly options: PeerSessionOptions) {
+    const { clusterKey, nonce, localPnn } = options;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!(clusterKey instanceof Uint8Array) || clusterKey.length < MIN_CLUSTER_KEY_BYTES) {
+      throw new FrameSetupError('clusterKey', `must be at least ${MIN_CLUSTER_KEY_BYTES} bytes: fill key_file with random bytes (e.g. head -c 32 /dev/urandom)`);
+    }
+    if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) {
+      throw new FrameSetupError('nonce', `must be ${NONCE_BYTES} fresh random bytes`);
+    }
+    if (!Number.isInteger(this.maxFrameBytes) || this.maxFrameBytes < MIN_MAX_FRAME_BYTES || this.maxFrameBytes > MAX_MAX_FRAME_BYTES) {
+      throw new FrameSetupError('maxFrameBytes', `must be a whole number ${MIN_MAX_FRAME_BYTES}..${MAX_MAX_FRAME_BYTES}, not ${this.maxFrameBytes}`);
+    }
+    if (!Number.isInteger(localPnn) || localPnn < 0 || localPnn >= 0xffffffff) {
+      throw new FrameSetupError('localPnn', `${localPnn} is not a node number`);
+    }
+    this.ownHello = {
+      kind: 'hello', role: options.role, pnn: localPnn,
+      clusterFingerprint: clusterFingerprint(options.mac, clusterKey),
+      nonce: nonce.slice(), maxFrameBytes: this.maxFrameBytes,
+    };
+    this.decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes, mac: options.mac, key: HELLO_MAC_KEY });
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** The peer's node number once its HELLO was accepted. */
+  get peerPnn(): Pnn | undefined {
+    return this.peer?.pnn;
+  }
+
+  /** Bytes buffered by the decoder: never more than one frame. */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  /** The HELLO frame: write it as soon as the connection is open, before anything is received. */
+  start(): Uint8Array {
+    if (this.started) throw new FrameBuildError('E_NOT_ESTABLISHED', 'PeerSession.start: HELLO was already sent on this connection');
+    this.started = true;
+    return this.frame(this.ownHello);
+  }
+
+  /** Feeds bytes from the peer: frames to send back (PROOF) and what happened. */
+  receive(chunk: Uint8Array): SessionOutput {
+    if (!this.started) throw new FrameBuildError('E_NOT_ESTABLISHED', 'PeerSession.receive: call start() and send HELLO first');
+    const out: SessionOutput = { send: [], events: [] };
+    if (this.current === 'failed') return out;
+    this.decoder.feed(chunk);
+    // Stop at the first failure: bytes after it are not to be trusted or parsed.
+    for (let result = this.decoder.next(); result !== undefined; result = this.decoder.next()) {
+      this.apply(result, out);
+      if (this.state === 'failed') break;
+    }
+    return out;
+  }
+
+  /** The stream closed. */
+  end(): SessionOutput {
+    const out: SessionOutput = { send: [], events: [] };
+    if (this.current === 'failed') return out;
+    for (const result of this.decoder.end()) this.apply(result, out);
+    return out;
+  }
+
+  /** One message as a frame for this connection. Only once established. */
+  encode(message: SessionMessage): Uint8Array {
+    if (this.current !== 'established' || this.peer === undefined) {
+      throw new FrameBuildError('E_NOT_ESTABLISHED', `cannot send ${message.kind}: the session is ${this.current}, not established`);
+    }
+    if (!SESSION_KINDS.includes(message.kind)) {
+      throw new FrameBuildError('E_BAD_MESSAGE', `${String(message.kind)} is not a message a session sends`, 'kind');
+    }
+    return this.frame(message, this.peer.maxFrameBytes);
+  }
+
+  private frame(message: PeerMessage, limit = this.maxFrameBytes): Uint8Array {
+    const bytes = encodeFrame(message, this.sendSeq, this.sendKey, this.options.mac, limit);
+    this.sendSeq += 1;
+    return bytes;
+  }
+
+  private apply(result: DecodeResult, out: SessionOutput): void {
+    if (result.kind === 'error') {
+      // Before the session is established nothing may be skipped: the handshake would be incomplete.
+      if (result.error.fatal || this.current !== 'established') this.current = 'failed';
+      out.events.push({ kind: 'error', error: result.error });
+      return;
+    }
+    const { message } = result;
+    const next = HANDSHAKE_STEPS[this.current][message.kind];
+    if (next === undefined) {
+      const allowed = Object.keys(HANDSHAKE_STEPS[this.current]);
+      this.failWith(out, new FrameError('E_HANDSHAKE',
+        `a ${message.kind} frame arrived while the session is ${this.current} (allowed: ${allowed.join(', ') || 'none'}): `
+        + 'the peer does not follow the handshake'));
+      return;
+    }
+    switch (message.kind) {
+      case 'hello': this.acceptHello(message, out); return;
+      case 'proof': this.acceptProof(message, out); return;
+      default: this.acceptMessage(result.seq, message, out);
+    }
+  }
+
+  private acceptHello(hello: HelloMessage, out: SessionOutput): void {
+    const { role, localPnn, mac, clusterKey } = this.options;
+    if (hello.role === role) {
+      this.failWith(out, new FrameError('E_HANDSHAKE',
+        `the peer also says it is the ${role} of this connection: one side dials, the other accepts (or our own HELLO came back)`));
+      return;
+    }
+    if (hello.pnn === localPnn) {
+      this.failWith(out, new FrameError('E_PEER_IDENTITY',
+        `the peer claims our own node number ${localPnn}: two nodes use the same line of the nodes file, or our HELLO came back`));
+      return;
+    }
+    if (!equalBytes(hello.clusterFingerprint, this.ownHello.clusterFingerprint)) {
+      this.failWith(out, new FrameError('E_WRONG_KEY',
+        `node ${hello.pnn} uses a different cluster key: copy the same key_file to every node`));
+      return;
+    }
+    const check = this.options.checkPeer(hello.pnn);
+    if (!check.ok) {
+      this.failWith(out, new FrameError('E_PEER_IDENTITY', `the peer claims to be node ${hello.pnn}: ${check.reason}`));
+      return;
+    }
+    const [initiator, responder] = role === 'initiator' ? [this.ownHello, hello] : [hello, this.ownHello];
+    const keys = sessionKeys(mac, clusterKey, initiator, responder);
+    this.peer = { pnn: hello.pnn, maxFrameBytes: Math.min(hello.maxFrameBytes, MAX_MAX_FRAME_BYTES) };
+    this.decoder.setKey(role === 'initiator' ? keys.responderToInitiator : keys.initiatorToResponder);
+    this.sendKey = role === 'initiator' ? keys.initiatorToResponder : keys.responderToInitiator;
+    this.current = 'awaiting-proof';
+    out.send.push(this.frame({ kind: 'proof', peerNonce: hello.nonce }));
+  }
+
+  private acceptProof(proof: ProofMessage, out: SessionOutput): void {
+    // The MAC under the session key already binds both nonces; this makes the echo explicit.
+    if (!equalBytes(proof.peerNonce, this.ownHello.nonce) || this.peer === undefined) {
+      this.failWith(out, new FrameError('E_HANDSHAKE', 'the peer\'s PROOF names another nonce than ours: it belongs to another connection'));
+      return;
+    }
+    this.current = 'established';
+    out.events.push({ kind: 'established', peerPnn: this.peer.pnn, peerMaxFrameBytes: this.peer.maxFrameBytes });
+  }
+
+  private acceptMessage(seq: number, message: SessionMessage, out: SessionOutput): void {
+    // Messages that name their sender must name the authenticated peer: no node speaks for another.
+    if ((message.kind === 'heartbeat' || message.kind === 'leaving') && message.pnn !== this.peer?.pnn) {
+      this.failWith(out, new FrameError('E_PEER_IDENTITY',
+        `node ${this.peer?.pnn} sent a ${message.kind} in the name of node ${message.pnn}: a node speaks only for itself`));
+      return;
+    }
+    out.events.push({ kind: 'message', seq, message });
+  }
+
+  private failWith(out: SessionOutput, error: FrameError): void {
+    this.current = 'failed';
+    out.events.push({ kind: 'error', error });
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,113 @@
+// fast-check generators of valid values for every peer message kind (one entry per kind, enforced by the type).
+
+import fc from 'fast-check';
+import { IpAddress, ipFromBytes } from '../../../../src/core/ip';
+import { NO_NODE, NodeFlag } from '../../../../src/core/flags';
+import {
+  AdminRequest, MessageOf, PeerMessage, PeerMessageKind, SELF_REPORTED_FLAGS, TcpConnection,
+} from '../../../../src/protocol/frame-messages';
+
+export const ipArb: fc.Arbitrary<IpAddress> = fc.oneof(
+  fc.uint8Array({ minLength: 4, maxLength: 4 }),
+  fc.uint8Array({ minLength: 16, maxLength: 16 }),
+).map((bytes) => ipFromBytes(bytes));
+
+export const pnnArb = fc.integer({ min: 0, max: 0xfffffffe });
+export const smallPnnArb = fc.integer({ min: 0, max: 63 });
+const counter = fc.maxSafeNat();
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const port = fc.integer({ min: 1, max: 0xffff });
+// Bytes 0x21..0x7e except '/' and ':', as Linux allows in interface names.
+export const ifaceArb = fc.stringMatching(/^[!-.0-9;-~]{1,15}$/).filter((s) => s !== '.' && s !== '..');
+const textArb = fc.string({ unit: 'binary', maxLength: 60 });
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+
+const connectionArb: fc.Arbitrary<TcpConnection> = fc.record({ client: ipArb, clientPort: port, serverPort: port });
+
+const selfFlagsArb = fc.integer({ min: 0, max: 0x3f }).map((bits) => bits & SELF_REPORTED_FLAGS);
+
+const adminArb: fc.Arbitrary<AdminRequest> = fc.oneof(
+  fc.record({ action: fc.constantFrom('disable', 'enable', 'stop', 'continue', 'unban' as const), pnn: pnnArb }),
+  fc.record({ action: fc.constant('ban' as const), pnn: pnnArb, seconds: fc.integer({ min: 1, max: 0xffffffff }) }),
+  fc.record({ action: fc.constant('moveip' as const), address: ipArb, pnn: pnnArb }),
+  fc.constant({ action: 'ipreallocate' as const }),
+);
+
+export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrary<MessageOf<K>> } = {
+  hello: fc.record({
+    kind: fc.constant('hello' as const),
+    role: fc.constantFrom('initiator' as const, 'responder' as const),
+    pnn: pnnArb,
+    clusterFingerprint: bytes(8),
+    nonce: bytes(32),
+    maxFrameBytes: fc.integer({ min: 4096, max: 0xffffffff }),
+  }),
+  proof: fc.record({ kind: fc.constant('proof' as const), peerNonce: bytes(32) }),
+  heartbeat: fc.record({
+    kind: fc.constant('heartbeat' as const),
+    pnn: pnnArb,
+    beat: counter,
+    flags: selfFlagsArb,
+    monitor: fc.constantFrom('pending' as const, 'healthy' as const, 'unhealthy' as const),
+    epoch: counter,
+    leader: fc.oneof(fc.constant(NO_NODE), pnnArb),
+    links: fc.array(fc.record({ iface: ifaceArb, state: fc.constantFrom('up' as const, 'down' as const) }), { maxLength: 6 }),
+    hosted: fc.array(ipArb, { maxLength: 20 }),
+  }).chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
+    ? fc.constant(beat)
+    : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
+      .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
+  leaving: fc.record({ kind: fc.constant('leaving' as const), pnn: pnnArb, reason: fc.constantFrom('shutdown' as const, 'restart' as const) }),
+  release: fc.record({ kind: fc.constant('release' as const), epoch: counter, leader: pnnArb, addresses: fc.array(ipArb, { maxLength: 20 }) }),
+  'release-ack': fc.record({
+    kind: fc.constant('release-ack' as const),
+    epoch: counter,
+    released: fc.array(ipArb, { maxLength: 20 }),
+    failed: fc.array(fc.record({ address: ipArb, reason: textArb }), { maxLength: 5 }),
+  }),
+  take: fc.record({
+    kind: fc.constant('take' as const),
+    epoch: counter,
+    leader: pnnArb,
+    takes: fc.array(ipArb.chain((address) => fc.record({
+      address: fc.constant(address),
+      bits: fc.integer({ min: 0, max: address.family === 4 ? 32 : 128 }),
+      iface: ifaceArb,
+    })), { maxLength: 10 }),
+  }),
+  'take-ack': fc.record({
+    kind: fc.constant('take-ack' as const),
+    epoch: counter,
+    results: fc.array(fc.record({
+      address: ipArb,
+      status: fc.constantFrom('taken' as const, 'failed' as const),
+      error: textArb,
+      timings: fc.record({ addressUs: u32, announceUs: u32, tickleUs: u32, eventUs: u32 }),
+    }), { maxLength: 10 }),
+  }),
+  ipreallocated: fc.record({ kind: fc.constant('ipreallocated' as const), epoch: counter, leader: pnnArb }),
+  'ipreallocated-ack': fc.record({
+    kind: fc.constant('ipreallocated-ack' as const),
+    epoch: counter,
+    status: fc.constantFrom('ok' as const, 'failed' as const),
+    error: textArb,
+  }),
+  'tickle-full': fc.record({ kind: fc.constant('tickle-full' as const), address: ipArb, connections: fc.array(connectionArb, { maxLength: 30 }) }),
+  'tickle-delta': fc.record({
+    kind: fc.constant('tickle-delta' as const),
+    address: ipArb,
+    added: fc.array(connectionArb, { maxLength: 10 }),
+    removed: fc.array(connectionArb, { maxLength: 10 }),
+  }),
+  'admin-request': fc.record({ kind: fc.constant('admin-request' as const), requestId: u32, request: adminArb }),
+  'admin-reply': fc.record({
+    kind: fc.constant('admin-reply' as const),
+    requestId: u32,
+    status: fc.constantFrom('ok' as const, 'refused' as const, 'failed' as const),
+    message: textArb,
+  }),
+};
+
+export const anyMessageArb: fc.Arbitrary<PeerMessage> = fc.oneof(
+  ...(Object.values(MESSAGE_ARBITRARIES) as Array<fc.Arbitrary<PeerMessage>>),
+);

@@ -1,0 +1,70 @@
+// Test helpers for peer frames: node:crypto's HMAC as the injected MAC, keys, and a handshake between two sessions.
+
+import { createHmac } from 'node:crypto';
+import { MacFunction } from '../../../../src/protocol/frame';
+import { PeerSession, PeerSessionOptions, SessionEvent } from '../../../../src/protocol/frame-session';
+
+export const hmacSha256: MacFunction = (key, data) => createHmac('sha256', key).update(data).digest();
+
+export const CLUSTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+export const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+
+/** Deterministic "random" nonces: the session never makes its own. */
+export function nonce(seed: number): Uint8Array {
+  return Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i * 7) & 0xff);
+}
+
+export function session(overrides: Partial<PeerSessionOptions> & Pick<PeerSessionOptions, 'role' | 'localPnn'>): PeerSession {
+  return new PeerSession({
+    clusterKey: CLUSTER_KEY,
+    mac: hmacSha256,
+    nonce: nonce(overrides.localPnn + (overrides.role === 'initiator' ? 100 : 200)),
+    checkPeer: () => ({ ok: true }),
+    ...overrides,
+  });
+}
+
+export interface Pair {
+  readonly initiator: PeerSession;
+  readonly responder: PeerSession;
+  readonly initiatorEvents: SessionEvent[];
+  readonly responderEvents: SessionEvent[];
+  /** Every frame each side wrote, in order. */
+  readonly fromInitiator: Uint8Array[];
+  readonly fromResponder: Uint8Array[];
+}
+
+/** Runs a full handshake between node `a` (dialling) and node `b` (accepting), delivering frames whole. */
+export function handshake(
+  initiator: PeerSession = session({ role: 'initiator', localPnn: 0 }),
+  responder: PeerSession = session({ role: 'responder', localPnn: 1 }),
+): Pair {
+  const pair: Pair = { initiator, responder, initiatorEvents: [], responderEvents: [], fromInitiator: [], fromResponder: [] };
+  const toResponder = [initiator.start()];
+  const toInitiator = [responder.start()];
+  while (toResponder.length > 0 || toInitiator.length > 0) {
+    const a = toResponder.shift();
+    if (a) {
+      pair.fromInitiator.push(a);
+      const out = responder.receive(a);
+      toInitiator.push(...out.send);
+      pair.responderEvents.push(...out.events);
+    }
+    const b = toInitiator.shift();
+    if (b) {
+      pair.fromResponder.push(b);
+      const out = initiator.receive(b);
+      toResponder.push(...out.send);
+      pair.initiatorEvents.push(...out.events);
+    }
+  }
+  return pair;
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  return Uint8Array.from(Buffer.concat(parts.map((p) => Buffer.from(p))));
+}
+
+export function errorCodes(events: readonly SessionEvent[]): string[] {
+  return events.flatMap((e) => (e.kind === 'error' ? [e.error.code] : []));
+}
