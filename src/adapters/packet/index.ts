@@ -8,7 +8,8 @@ import { systemTimers } from './timers';
 
 export * from './announcer';
 export * from './announce-settings';
-export { openPacketSocket, PacketSocket, PacketSocketError } from './packet-socket';
+export { openPacketSocket, PacketSocketError } from './packet-socket';
+export type { PacketSocket } from './packet-socket';
 
 /** The Announcer the daemon uses: AF_PACKET sockets through the native addon, real timers. */
 export function createPacketAnnouncer(settings: AnnounceSettings, onError: (error: AnnounceError) => void): Announcer {
