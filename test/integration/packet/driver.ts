@@ -69,6 +69,30 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     return { tickleAt, sent: report.sent, errors };
   },
 
+  /** The adapters' failures on a real kernel, as codes and messages. */
+  async failures(arg: { iface: string }) {
+    const caught = (fn: () => unknown) => {
+      try { fn(); return 'no error'; } catch (error) {
+        const e = error as { code?: string; errno?: string; message: string };
+        return `${e.code}${e.errno ? `/${e.errno}` : ''}: ${e.message}`;
+      }
+    };
+    const announcer = createPacketAnnouncer(announceSettings(), () => undefined);
+    const loopback = await announcer.announce(ip('192.0.2.9'), 'lo').then(() => 'no error', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+    const missing = await announcer.announce(ip('192.0.2.9'), 'fpk-missing').then(() => 'no error', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+    announcer.close();
+    const socket = openPacketSocket(arg.iface);
+    socket.close();
+    return {
+      missingByName: caught(() => openPacketSocket('fpk-missing')),
+      missingByIndex: caught(() => openPacketSocket(99999)),
+      sendAfterClose: caught(() => socket.sendBatch([Buffer.alloc(60)])),
+      shortFrame: caught(() => openPacketSocket(arg.iface).sendBatch([Buffer.alloc(10)])),
+      loopback,
+      missing,
+    };
+  },
+
   /** An echo server on host:port until killed. */
   async server(arg: { host: string; port: number }) {
     const server = net.createServer((socket) => {
