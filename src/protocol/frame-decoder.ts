@@ -188,6 +188,7 @@ export class FrameDecoder {
   private fail(error: FrameError): DecodeResult {
     this.failure = error;
     this.frame = undefined;
+    this.headerFill = 0;
     this.chunk = undefined;
     return { kind: 'error', error };
   }

@@ -193,7 +193,8 @@ export const ipAddress: FieldCodec<IpAddress> = {
 };
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as text, so that decoding then encoding gives back the same bytes.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 text with a u16 byte length, at most `maxBytes` bytes. */
 export function text(maxBytes: number): FieldCodec<string> {

@@ -1,6 +1,6 @@
 // Test helpers for peer frames: node:crypto's HMAC as the injected MAC, keys, and a handshake between two sessions.
 
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { MacFunction } from '../../../../src/protocol/frame';
 import { PeerSession, PeerSessionOptions, SessionEvent } from '../../../../src/protocol/frame-session';
 
@@ -9,9 +9,9 @@ export const hmacSha256: MacFunction = (key, data) => createHmac('sha256', key).
 export const CLUSTER_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 export const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
 
-/** Deterministic "random" nonces: the session never makes its own. */
+/** Deterministic "random" nonces, distinct for distinct seeds: the session never makes its own. */
 export function nonce(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i * 7) & 0xff);
+  return Uint8Array.from(createHash('sha256').update(`nonce ${seed}`).digest());
 }
 
 export function session(overrides: Partial<PeerSessionOptions> & Pick<PeerSessionOptions, 'role' | 'localPnn'>): PeerSession {

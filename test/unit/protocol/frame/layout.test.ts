@@ -1,0 +1,172 @@
+// Byte-exact layouts of docs/protocol.md, field checks that name the field, and the heartbeat -> membership edge.
+
+import { ip } from '../../../../src/core/ip';
+import { createView, update } from '../../../../src/core/membership';
+import { NO_NODE, NodeFlag } from '../../../../src/core/flags';
+import {
+  constantTimeEqual, decodeBody, encodeBody, encodeFrame, FRAME_MAGIC, HEADER_BYTES, MAC_BYTES,
+} from '../../../../src/protocol/frame';
+import { FrameBuildError, PayloadFieldError } from '../../../../src/protocol/frame-errors';
+import { heartbeatObservation } from '../../../../src/protocol/frame-heartbeat';
+import { HeartbeatMessage, MessageOf, PeerMessageKind } from '../../../../src/protocol/frame-messages';
+import { clusterFingerprint } from '../../../../src/protocol/frame-session';
+import { CLUSTER_KEY, hmacSha256, OTHER_KEY } from './helpers';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(.{2})(?!$)/g, '$1 ');
+const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
+
+const heartbeat: HeartbeatMessage = {
+  kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, monitor: 'healthy',
+  epoch: 0x100000001, leader: 0, links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('198.51.100.7'), ip('2001:db8::7')],
+};
+
+function rejects<K extends PeerMessageKind>(kind: K, body: Uint8Array): PayloadFieldError {
+  try {
+    decodeBody(kind, body);
+  } catch (err) {
+    if (err instanceof PayloadFieldError) return err;
+    throw err;
+  }
+  throw new Error(`${kind} accepted ${hex(body)}`);
+}
+
+describe('wire layout (docs/protocol.md)', () => {
+  it('writes the frame header: length, magic, version, type, 64-bit sequence', () => {
+    const frame = encodeFrame({ kind: 'leaving', pnn: 3, reason: 'restart' }, 0x0102030405, CLUSTER_KEY, hmacSha256, 4096);
+    expect(hex(frame.subarray(0, HEADER_BYTES))).toBe('00 00 00 35 46 50 01 11 00 00 00 01 02 03 04 05');
+    expect(frame.length).toBe(HEADER_BYTES + 5 + MAC_BYTES);
+    expect(FRAME_MAGIC).toBe(0x4650);
+    expect(hex(frame.subarray(HEADER_BYTES, HEADER_BYTES + 5))).toBe('00 00 00 03 01');
+    expect(Buffer.from(frame.subarray(-MAC_BYTES)).equals(hmacSha256(CLUSTER_KEY, frame.subarray(0, -MAC_BYTES)))).toBe(true);
+  });
+
+  it('writes a heartbeat field by field', () => {
+    expect(hex(encodeBody(heartbeat))).toBe([
+      '00 00 00 02', // pnn
+      '00 00 00 00 00 00 00 05', // beat
+      '00 00 00 08', // flags: BANNED
+      '01 00 00 75 30', // banRemainingMs present, 30000
+      '01', // monitor: healthy
+      '00 00 00 01 00 00 00 01', // epoch 2^32 + 1
+      '00 00 00 00', // leader 0
+      '00 01 04 65 74 68 30 01', // links: 1, "eth0" up
+      '00 00 00 02 04 c6 33 64 07 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 07', // hosted: 2 addresses
+    ].join(' '));
+  });
+
+  it('writes "no leader" as 0xffffffff and reads it back as NO_NODE', () => {
+    const body = encodeBody({ ...heartbeat, leader: NO_NODE });
+    expect(hex(body.subarray(30, 34))).toBe('ff ff ff ff');
+    expect(decodeBody('heartbeat', body).leader).toBe(NO_NODE);
+  });
+
+  it('writes an admin request as its action tag followed by that action\'s fields', () => {
+    expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ban', pnn: 1, seconds: 60 } })))
+      .toBe('00 00 00 09 05 00 00 00 01 00 00 00 3c');
+    expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ipreallocate' } }))).toBe('00 00 00 09 07');
+  });
+});
+
+describe('payload checks name the field at fault', () => {
+  const body = encodeBody(heartbeat);
+
+  it.each<[string, (b: Uint8Array) => void, string, RegExp]>([
+    ['a flag nobody may report about itself', (b) => { b[15] = NodeFlag.DISCONNECTED; }, 'heartbeat.flags', /other than UNHEALTHY/],
+    ['an unknown monitor state', (b) => { b[21] = 7; }, 'heartbeat.monitor', /known values are 0\.\.2/],
+    ['an interface name with a slash', (b) => { b[37] = 0x2f; }, 'heartbeat.links[0].iface', /not an interface name/],
+    ['an address family 5', (b) => { b[46] = 5; }, 'heartbeat.hosted[0]', /family 5/],
+    ['a presence byte of 2', (b) => { b[16] = 2; }, 'heartbeat.banRemainingMs', /not 0 or 1/],
+  ])('%s', (_name, mutate, field, message) => {
+    const copy = body.slice();
+    mutate(copy);
+    const error = rejects('heartbeat', copy);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+  });
+
+  it('a list count larger than the bytes left, before allocating anything', () => {
+    const copy = body.slice();
+    copy.set([0xff, 0xff, 0xff, 0xff], 42);
+    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 22 bytes remain/);
+  });
+
+  it('bytes after the last field', () => {
+    expect(rejects('heartbeat', Uint8Array.from([...body, 0])).message).toMatch(/1 byte\(s\) after its last field/);
+  });
+
+  it('a ban time without the BANNED flag', () => {
+    const copy = body.slice();
+    copy[15] = NodeFlag.DISABLED;
+    expect(rejects('heartbeat', copy).message).toMatch(/banRemainingMs without the BANNED flag/);
+  });
+
+  it('a counter above 2^53-1', () => {
+    const copy = body.slice();
+    copy.set([0x00, 0x20, 0, 0, 0, 0, 0, 0], 4);
+    expect(rejects('heartbeat', copy).field).toBe('heartbeat.beat');
+  });
+
+  it('a prefix length too long for the family', () => {
+    const take: MessageOf<'take'> = { kind: 'take', epoch: 1, leader: 0, takes: [{ address: ip('192.0.2.1'), bits: 24, iface: 'eth0' }] };
+    const copy = encodeBody(take);
+    copy[8 + 4 + 4 + 5] = 33;
+    expect(rejects('take', copy).message).toMatch(/bits 33 is more than 32 for 192\.0\.2\.1/);
+    expect(() => encodeBody({ ...take, takes: [{ ...take.takes[0], bits: 33 }] })).toThrow(FrameBuildError);
+  });
+
+  it('text that is not UTF-8', () => {
+    const reply = encodeBody({ kind: 'admin-reply', requestId: 1, status: 'ok', message: 'ab' });
+    reply[reply.length - 1] = 0xff;
+    expect(rejects('admin-reply', reply).field).toBe('admin-reply.message');
+  });
+});
+
+describe('encoding refuses values out of range, naming the field', () => {
+  it.each<[string, MessageOf<'heartbeat'>, string]>([
+    ['a negative node number', { ...heartbeat, pnn: -2 }, 'heartbeat.pnn'],
+    ['a fractional epoch', { ...heartbeat, epoch: 1.5 }, 'heartbeat.epoch'],
+    ['an interface name too long', { ...heartbeat, links: [{ iface: 'a-very-long-name0', state: 'up' }] }, 'heartbeat.links[0].iface'],
+  ])('%s', (_name, message, field) => {
+    expect(() => encodeBody(message)).toThrow(expect.objectContaining({ code: 'E_BAD_MESSAGE', field }));
+  });
+});
+
+describe('MAC helpers', () => {
+  it('compares equal and unequal MACs, including different lengths', () => {
+    const a = hmacSha256(CLUSTER_KEY, new Uint8Array(3));
+    expect(constantTimeEqual(a, Uint8Array.from(a))).toBe(true);
+    const b = Uint8Array.from(a);
+    b[31] ^= 0x80;
+    expect(constantTimeEqual(a, b)).toBe(false);
+    expect(constantTimeEqual(a, a.subarray(1))).toBe(false);
+  });
+
+  it('gives the same fingerprint for the same key and another for another key', () => {
+    expect(clusterFingerprint(hmacSha256, CLUSTER_KEY)).toEqual(clusterFingerprint(hmacSha256, Uint8Array.from(CLUSTER_KEY)));
+    expect(clusterFingerprint(hmacSha256, CLUSTER_KEY)).not.toEqual(clusterFingerprint(hmacSha256, OTHER_KEY));
+    expect(clusterFingerprint(hmacSha256, CLUSTER_KEY)).toHaveLength(8);
+  });
+
+  it('refuses an injected MAC function of the wrong size', () => {
+    const short = () => new Uint8Array(20);
+    expect(() => encodeFrame(heartbeat, 0, CLUSTER_KEY, short, 4096)).toThrow(/returned 20 bytes, not 32/);
+  });
+});
+
+describe('heartbeatObservation', () => {
+  it('gives the membership view an observation it accepts', () => {
+    const view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
+    const beat = { ...heartbeat, epoch: 4 };
+    const observation = heartbeatObservation(beat, 50);
+    expect(observation).toEqual({
+      kind: 'heartbeat', pnn: 2, at: 50, seq: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, epoch: 4, leader: 0,
+      hosted: ['198.51.100.7', '2001:db8::7'], links: { eth0: 'up' },
+    });
+    const { view: after } = update(view, observation);
+    expect(after.nodes[2]).toMatchObject({ connected: true, banned: true, bannedUntil: 30050, hosted: ['198.51.100.7', '2001:db8::7'] });
+  });
+
+  it('leaves banRemainingMs out when the heartbeat has none', () => {
+    expect(heartbeatObservation({ ...heartbeat, flags: 0, banRemainingMs: undefined }, 0)).not.toHaveProperty('banRemainingMs');
+  });
+});
