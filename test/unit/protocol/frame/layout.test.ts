@@ -13,7 +13,6 @@ import { clusterFingerprint } from '../../../../src/protocol/frame-session';
 import { CLUSTER_KEY, hmacSha256, OTHER_KEY } from './helpers';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(.{2})(?!$)/g, '$1 ');
-const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 
 const heartbeat: HeartbeatMessage = {
   kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, monitor: 'healthy',
