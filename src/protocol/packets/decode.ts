@@ -1,10 +1,11 @@
-// Reads ARP and neighbour-advertisement frames back into values (for receivers: tests, the lab, diagnostics).
+// Reads received frames back into values: ARP and neighbour advertisements, and TCP segments (killtcp's capture).
 
 import { IpAddress, ipFromBytes } from '../../core/ip';
 import { MacAddress, macFromBytes } from './mac';
-import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './ethernet';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet';
 import { ARP_OP_REPLY, ARP_OP_REQUEST } from './arp';
 import { ICMPV6_NEIGHBOR_ADVERT, IPPROTO_ICMPV6, NA_FLAG_OVERRIDE } from './neighbor-advert';
+import { IPPROTO_TCP, TcpEndpoint } from './tcp';
 
 export interface ArpFrame {
   readonly kind: 'arp';
@@ -87,4 +88,64 @@ export function decodeAnnouncement(frame: Uint8Array): AnnouncementFrame | undef
     };
   }
   return undefined;
+}
+
+/** A TCP segment's header as received: who sent it to whom, and its numbers. */
+export interface TcpSegmentFrame {
+  readonly kind: 'tcp';
+  readonly source: TcpEndpoint;
+  readonly destination: TcpEndpoint;
+  readonly seq: number;
+  readonly ack: number;
+  /** The flag byte (TCP_FLAG_ACK, TCP_FLAG_RST ...). */
+  readonly flags: number;
+  readonly window: number;
+}
+
+const TCP_MIN_HEADER = 20;
+
+/**
+ * The TCP header in an Ethernet frame carrying IPv4 or IPv6, or undefined for anything
+ * else, truncated, a later IPv4 fragment, or IPv6 with extension headers before TCP
+ * (a client's bare ACK never carries any). Checksums are not verified: the capture
+ * only needs the client's numbers, and a corrupt segment merely misleads one reset.
+ */
+export function decodeTcpSegment(frame: Uint8Array): TcpSegmentFrame | undefined {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return undefined;
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  const etherType = bytes.readUInt16BE(12);
+  const packet = bytes.subarray(ETHERNET_HEADER_LENGTH);
+  let source: IpAddress;
+  let destination: IpAddress;
+  let tcp: Buffer;
+
+  if (etherType === ETHERTYPE_IPV4) {
+    if (packet.length < 20 || packet[0] >> 4 !== 4 || packet[9] !== IPPROTO_TCP) return undefined;
+    const headerLength = (packet[0] & 0x0f) * 4;
+    const totalLength = packet.readUInt16BE(2);
+    const fragmentOffset = packet.readUInt16BE(6) & 0x1fff;
+    if (headerLength < 20 || fragmentOffset !== 0 || totalLength > packet.length || totalLength < headerLength + TCP_MIN_HEADER) return undefined;
+    source = ipFromBytes(packet.subarray(12, 16));
+    destination = ipFromBytes(packet.subarray(16, 20));
+    tcp = packet.subarray(headerLength, totalLength);
+  } else if (etherType === ETHERTYPE_IPV6) {
+    if (packet.length < 40 || packet[0] >> 4 !== 6 || packet[6] !== IPPROTO_TCP) return undefined;
+    const payloadLength = packet.readUInt16BE(4);
+    if (payloadLength < TCP_MIN_HEADER || 40 + payloadLength > packet.length) return undefined;
+    source = ipFromBytes(packet.subarray(8, 24));
+    destination = ipFromBytes(packet.subarray(24, 40));
+    tcp = packet.subarray(40, 40 + payloadLength);
+  } else {
+    return undefined;
+  }
+  if ((tcp[12] >> 4) * 4 < TCP_MIN_HEADER) return undefined;
+  return {
+    kind: 'tcp',
+    source: { address: source, port: tcp.readUInt16BE(0) },
+    destination: { address: destination, port: tcp.readUInt16BE(2) },
+    seq: tcp.readUInt32BE(4),
+    ack: tcp.readUInt32BE(8),
+    flags: tcp[13],
+    window: tcp.readUInt16BE(14),
+  };
 }
