@@ -22,7 +22,9 @@ export type ControlErrorCode =
   | 'E_CONTROL_BAD_JSON'
   | 'E_CONTROL_BAD_FIELD'
   | 'E_CONTROL_UNKNOWN_COMMAND'
-  | 'E_CONTROL_TRUNCATED';
+  | 'E_CONTROL_TRUNCATED'
+  /** Not from the wire: a reader built with an unusable option (a caller's bug). */
+  | 'E_CONTROL_SETUP';
 
 export class ControlError extends Error {
   /** `field` is a path into the message, as `args.ifaces[1]`. */
@@ -375,7 +377,9 @@ export class ControlLineReader {
   private skipping = false;
 
   constructor(private readonly maxLineBytes: number = DEFAULT_MAX_REQUEST_BYTES) {
-    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a whole number >= 1, not ${maxLineBytes}`);
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new ControlError('E_CONTROL_SETUP', `maxLineBytes must be a whole number >= 1, not ${maxLineBytes}`);
+    }
   }
 
   get bufferedBytes(): number {

@@ -72,7 +72,7 @@ export class FrameDecoder {
    */
   feed(chunk: Uint8Array): void {
     if (this.chunk !== undefined && this.chunkAt < this.chunk.length && this.failure === undefined) {
-      throw new Error('FrameDecoder.feed: the previous chunk is not consumed yet; call next() until it returns undefined');
+      throw new FrameSetupError('feed', 'was called before the previous chunk was consumed: call next() until it returns undefined');
     }
     this.chunk = chunk;
     this.chunkAt = 0;

@@ -55,6 +55,10 @@ describe('ControlLineReader', () => {
     expect(summary(new ControlLineReader().push(bad))).toEqual(['E_CONTROL_BAD_UTF8', '{}']);
   });
 
+  it('refuses a line cap below one byte', () => {
+    expect(() => new ControlLineReader(0)).toThrow(expect.objectContaining({ code: 'E_CONTROL_SETUP' }));
+  });
+
   it('reports a stream that ends inside a line', () => {
     const reader = new ControlLineReader();
     reader.push(bytes('{"id":1,"comm'));

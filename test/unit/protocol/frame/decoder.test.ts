@@ -73,7 +73,7 @@ describe('FrameDecoder splitting', () => {
     const d = decoder();
     d.feed(stream);
     expect(d.next()?.kind).toBe('frame');
-    expect(() => d.feed(stream)).toThrow(/not consumed/);
+    expect(() => d.feed(stream)).toThrow(expect.objectContaining({ code: 'E_FRAME_SETUP' }));
   });
 });
 
