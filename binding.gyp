@@ -7,6 +7,7 @@
       'sources': [
         'native/addon.cc',
         'native/errno_error.cc',
+        'native/fcntl_lock.cc',
         'native/packet_socket.cc',
         'native/raw_ip_socket.cc',
         'native/socket_options.cc',

@@ -1,6 +1,7 @@
-// Entry point of the floatip native addon: exports the packet and raw IP socket classes.
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes and the cluster lock calls.
 #include <napi.h>
 
+#include "fcntl_lock.h"
 #include "packet_socket.h"
 #include "raw_ip_socket.h"
 
@@ -9,6 +10,8 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", floatip::PacketSocket::Define(env));
   exports.Set("RawIpSocket", floatip::RawIpSocket::Define(env));
+  exports.Set("fcntlTryLock", Napi::Function::New(env, floatip::FcntlTryLock, "fcntlTryLock"));
+  exports.Set("fcntlUnlock", Napi::Function::New(env, floatip::FcntlUnlock, "fcntlUnlock"));
   return exports;
 }
 
