@@ -1,0 +1,52 @@
+// The cluster mesh port: authenticated messages to and from the other nodes, and who is connected.
+
+import { Pnn } from '../../core/flags';
+import { SessionMessage } from '../../protocol/frame-session';
+
+/** Why a peer's connection ended or was refused; logged and counted, never trusted. */
+export type PeerDownReason =
+  | 'closed' // the TCP stream ended (the peer died or closed it)
+  | 'error' // a socket error
+  | 'protocol' // a fatal frame error: bad MAC, replay, oversized, truncated...
+  | 'handshake' // the handshake failed (wrong key, wrong node number)
+  | 'leaving' // the peer said LEAVING before closing
+  | 'stopped'; // we stopped the mesh
+
+export type MeshEvent =
+  /** A handshake with `pnn` completed: messages can flow both ways. */
+  | { readonly kind: 'peer-up'; readonly pnn: Pnn }
+  /** The connection to `pnn` is gone. The mesh reconnects by itself (with backoff). */
+  | { readonly kind: 'peer-down'; readonly pnn: Pnn; readonly reason: PeerDownReason; readonly detail: string }
+  /** An authenticated message from `from`, in order. */
+  | { readonly kind: 'message'; readonly from: Pnn; readonly message: SessionMessage }
+  /**
+   * Something was dropped: a frame that failed authentication or decoding, a connection
+   * from an address that is not in `nodes`, a peer claiming another node's number.
+   * `pnn` is the claimed or expected node, when known.
+   */
+  | { readonly kind: 'rejected'; readonly pnn?: Pnn; readonly remote: string; readonly code: string; readonly detail: string };
+
+export type MeshListener = (event: MeshEvent) => void;
+
+/**
+ * One TCP connection per pair of nodes over the private addresses from `nodes`. The real
+ * adapter (tcp-mesh.ts) and the in-memory network (adapters/memory/peer.ts) both implement it,
+ * and one contract suite runs against both.
+ */
+export interface PeerMesh {
+  /** Listens and starts dialling every configured peer. */
+  start(): Promise<void>;
+  /** Closes every connection and the listener; `peer-down` with reason `stopped` for each. */
+  stop(): Promise<void>;
+  /**
+   * Queues `message` for `to`. Returns false, and sends nothing, when there is no
+   * established session with `to` (the caller decides whether that matters).
+   */
+  send(to: Pnn, message: SessionMessage): boolean;
+  /** Sends to every connected peer; returns the peers it was queued for. */
+  broadcast(message: SessionMessage): Pnn[];
+  /** Peers with an established session, ascending. */
+  connected(): Pnn[];
+  /** Adds a listener; the returned function removes it. */
+  subscribe(listener: MeshListener): () => void;
+}

@@ -1,0 +1,48 @@
+// The daemon as the control socket sees it: one method per control command.
+//
+// The control server decodes a request (protocol/control.ts), calls the method, and encodes
+// what it returns; a thrown DaemonApiError becomes an error reply with its code. The runtime
+// implements this interface; tests of the control server use a fake of it.
+
+import { Pnn } from '../../core/flags';
+import { IpAddress, IpPrefix } from '../../core/ip';
+import {
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult,
+  TakeoverRunRecord, TicklesResult, UptimeResult,
+} from '../../protocol/control-results';
+import { JsonValue } from '../../protocol/control';
+
+export type AdminVerb = 'disable' | 'enable' | 'stop' | 'continue' | 'ban' | 'unban';
+
+/** A refused or failed command: `code` is stable (E_...), `message` tells the admin what to do. */
+export class DaemonApiError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'DaemonApiError';
+  }
+}
+
+export interface DaemonApi {
+  status(): StatusResult;
+  ips(verbose: boolean): IpStatus[];
+  ifaces(): IfaceStatus[];
+  /** Admin verbs on `pnn` (default: this node); relayed to the leader, which applies them. */
+  admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult>;
+  moveIp(address: IpAddress, pnn: Pnn): Promise<DoneResult>;
+  /** Adds to this node's public addresses (and `public_addresses` is not rewritten: runtime only, as CTDB). */
+  addIp(prefix: IpPrefix, ifaces: readonly string[]): Promise<DoneResult>;
+  delIp(address: IpAddress): Promise<DoneResult>;
+  /** Re-reads `public_addresses`; only what changed moves. */
+  reloadIps(): Promise<DoneResult>;
+  ipReallocate(): Promise<DoneResult>;
+  gratArp(address: IpAddress, iface: string): Promise<DoneResult>;
+  getTickles(address: IpAddress): TicklesResult;
+  eventStatus(event: string | undefined): JsonValue;
+  eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue>;
+  eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue>;
+  leader(): LeaderResult;
+  listNodes(): ListNodesEntry[];
+  ping(): PingResult;
+  uptime(): UptimeResult;
+  history(limit: number | undefined): TakeoverRunRecord[];
+}
