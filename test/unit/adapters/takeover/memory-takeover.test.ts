@@ -21,13 +21,13 @@ describe('MemoryTakeover controls', () => {
   it('refuse makes takes and releases of that address fail until allow', async () => {
     const takeover = new MemoryTakeover();
     await takeover.take(A, 'eth0');
-    takeover.refuse(A, 'Operation not permitted');
+    takeover.refuse(A.address, 'Operation not permitted');
     await expect(takeover.take(A, 'eth1')).rejects.toMatchObject({ code: 'E_TAKEOVER_ADD', message: 'taking 192.0.2.10 failed: Operation not permitted' });
     await expect(takeover.release(A)).rejects.toMatchObject({ code: 'E_TAKEOVER_DELETE' });
     const batch = await takeover.releaseMany([A, B]);
     expect(batch.failures.map((f) => f.address.text)).toEqual(['192.0.2.10']);
     expect(batch.reports.map((r) => [r.address.text, r.outcome])).toEqual([['2001:db8::10', 'absent']]);
-    takeover.allow(A);
+    takeover.allow(A.address);
     expect((await takeover.release(A)).outcome).toBe('deleted');
   });
 
