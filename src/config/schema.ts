@@ -10,12 +10,10 @@ import { formatMonitorSchedule, parseMonitorSchedule } from './monitor-schedule'
 import { ip } from '../core/ip';
 import { Milliseconds } from './duration';
 
-/** Event names with CTDB's spelling, in the order of a node's life. */
-export const EVENT_NAMES = [
-  'init', 'setup', 'startup', 'monitor', 'takeip', 'releaseip', 'updateip',
-  'startrecovery', 'recovered', 'ipreallocated', 'shutdown',
-] as const;
-export type EventName = (typeof EVENT_NAMES)[number];
+import { EVENT_NAMES, EventName } from '../core/events';
+
+export { EVENT_NAMES };
+export type { EventName };
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

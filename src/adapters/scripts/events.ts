@@ -1,49 +1,16 @@
 // The CTDB event names, the arguments each one takes, and their validation.
 
+import { EVENT_ARGUMENTS, EVENT_NAMES, EventName, isEventName } from '../../core/events';
 import { parseIp } from '../../core/ip';
 
-/** Every event a script can receive, in CTDB's spelling and in the order of a node's life. */
-export const EVENT_NAMES = [
-  'init',
-  'setup',
-  'startup',
-  'monitor',
-  'startrecovery',
-  'recovered',
-  'takeip',
-  'releaseip',
-  'updateip',
-  'startipreallocate',
-  'ipreallocated',
-  'shutdown',
-] as const;
-
-export type EventName = (typeof EVENT_NAMES)[number];
-
-/** The positional arguments of each event, as CTDB passes them after the event name. */
-export const EVENT_ARGUMENTS: Readonly<Record<EventName, readonly string[]>> = {
-  init: [],
-  setup: [],
-  startup: [],
-  monitor: [],
-  startrecovery: [],
-  recovered: [],
-  takeip: ['IFACE', 'IP', 'BITS'],
-  releaseip: ['IFACE', 'IP', 'BITS'],
-  updateip: ['OLDIFACE', 'NEWIFACE', 'IP', 'BITS'],
-  startipreallocate: [],
-  ipreallocated: [],
-  shutdown: [],
-};
+export { EVENT_ARGUMENTS, EVENT_NAMES, isEventName } from '../../core/events';
+export type { EventName } from '../../core/events';
 
 /** A request to run an event that failed validation: the message says what to type instead. */
 export class EventArgumentError extends Error {
   readonly code = 'E_EVENT_ARGUMENTS';
 }
 
-export function isEventName(name: string): name is EventName {
-  return (EVENT_NAMES as readonly string[]).includes(name);
-}
 
 /** `takeip IFACE IP BITS`: the usage line of one event. */
 export function eventUsage(event: EventName): string {
