@@ -1,25 +1,13 @@
-// Network namespaces for the netlink and sock_diag integration tests, and TypeScript processes run inside them.
-//
-// A process joins a namespace only by being started in it (`ip netns exec`), so
-// the code under test runs in a child: plain node with a tiny hook that
-// transpiles our .ts files on require, and talks to jest over the IPC channel.
+// Network namespaces for the netlink and sock_diag integration tests, and TypeScript processes run inside them
+// (the child loader itself is shared: netns-child.ts).
 
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import * as path from 'node:path';
+import { ChildProcess } from 'node:child_process';
+import { ipIn, run, spawnTsInNamespace } from './netns-child';
+
+export { REPO_ROOT, ipIn, run } from './netns-child';
 
 /** Every namespace and link these tests create starts with this. */
 export const PREFIX = 'fnl';
-
-export const REPO_ROOT = path.resolve(__dirname, '../../..');
-
-export function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** `ip -n NS ...` */
-export function ipIn(ns: string, ...args: string[]): string {
-  return run('ip', ['-n', ns, ...args]);
-}
 
 /** Deletes every namespace (and any stray host link) whose name starts with `fnl`. */
 export function cleanupNamespaces(prefix = `${PREFIX}-`): void {
@@ -53,31 +41,14 @@ export function createVeth(nsLeft: string, left: string, nsRight: string, right:
   ipIn(nsRight, 'link', 'set', right, 'up');
 }
 
-/** Node code that makes `require` accept our .ts files (transpile only, as ts-jest does). */
-const TS_HOOK = `
-const ts = require(${JSON.stringify(require.resolve('typescript'))});
-const fs = require('fs');
-require.extensions['.ts'] = (module, filename) => {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(out.outputText, filename);
-};
-const [entry, ...rest] = process.argv.slice(1);
-process.argv = [process.argv[0], entry, ...rest];
-require(entry);
-`;
-
 /**
  * Runs a .ts file inside a namespace; stdout/stderr are piped, and an IPC
  * channel is open when `ipc` is set (the child then has `process.send`).
  */
 export function runTsInNamespace(ns: string, entry: string, args: readonly string[] = [], options: { ipc?: boolean } = {}): ChildProcess {
-  const stdio: ('pipe' | 'ipc')[] = options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'];
-  return spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', TS_HOOK, entry, ...args], {
-    stdio, cwd: REPO_ROOT, env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  // The entry runs as the main module would: argv[1] is the entry, the rest its arguments.
+  const main = 'const [entry, ...rest] = process.argv.slice(1); process.argv = [process.argv[0], entry, ...rest]; require(entry);';
+  return spawnTsInNamespace(ns, { main, args: [entry, ...args], ipc: options.ipc });
 }
 
 /** Collects a child's stdout and stderr and resolves with them and its exit code. */

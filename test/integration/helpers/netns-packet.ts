@@ -4,14 +4,15 @@
 //   fpk-n0 [fpk0b] --- [fpk0a] \
 //   fpk-n1 [fpk1b] --- [fpk1a]  fpkbr (bridge in fpk-sw)
 //   fpk-cl [fpk2b] --- [fpk2a] /
-// Code under test runs in a child started in a namespace (`ip netns exec`): plain node
-// with a hook that transpiles our .ts on require, talking to jest over IPC.
+// Code under test runs in a child started in a namespace (netns-child.ts), talking to jest over IPC.
 
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { execIn, ipIn, REPO_ROOT, run, spawnTsInNamespace } from './netns-child';
+
+export { execIn, ipIn, REPO_ROOT, run } from './netns-child';
 
 export const PREFIX = 'fpk';
-export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const DRIVER = path.join(REPO_ROOT, 'test/integration/packet/driver.ts');
 
 export interface LabMember {
@@ -27,20 +28,6 @@ export const SWITCH_NS = `${PREFIX}-sw`;
 export const NODE_A: LabMember = { ns: `${PREFIX}-n0`, iface: 'fpk0b', mac: '02:00:00:00:f0:0a', ipv4: '192.0.2.1', ipv6: '2001:db8::1' };
 export const NODE_B: LabMember = { ns: `${PREFIX}-n1`, iface: 'fpk1b', mac: '02:00:00:00:f0:0b', ipv4: '192.0.2.2', ipv6: '2001:db8::2' };
 export const CLIENT: LabMember = { ns: `${PREFIX}-cl`, iface: 'fpk2b', mac: '02:00:00:00:f0:cc', ipv4: '192.0.2.100', ipv6: '2001:db8::100' };
-
-export function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** `ip -n NS ...` */
-export function ipIn(ns: string, ...args: string[]): string {
-  return run('ip', ['-n', ns, ...args]);
-}
-
-/** `ip netns exec NS command ...` */
-export function execIn(ns: string, command: string, ...args: string[]): string {
-  return run('ip', ['netns', 'exec', ns, command, ...args]);
-}
 
 /** Deletes every namespace whose name starts with `fpk-` (links inside go with them). */
 export function cleanupPacketLab(): void {
@@ -91,20 +78,9 @@ const running = new Set<ChildProcess>();
 
 /** Starts `driver.ts` job `name` with `arg` in `ns` (see test/integration/packet/driver.ts). */
 export function startJob<T>(ns: string, name: string, arg: unknown): Job<T> {
-  const hook = `
-const ts = require(${JSON.stringify(require.resolve('typescript'))});
-const fs = require('fs');
-require.extensions['.ts'] = (module, filename) => {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(out.outputText, filename);
-};
-require(${JSON.stringify(DRIVER)}).runJob(process.argv[1], JSON.parse(process.argv[2]));
-`;
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', hook, name, JSON.stringify(arg)], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: REPO_ROOT, env: { ...process.env, NODE_OPTIONS: '' },
+  const child = spawnTsInNamespace(ns, {
+    main: `require(${JSON.stringify(DRIVER)}).runJob(process.argv[1], JSON.parse(process.argv[2]));`,
+    args: [name, JSON.stringify(arg)], ipc: true, stdin: 'ignore',
   });
   running.add(child);
   let stderr = '';
