@@ -1,21 +1,21 @@
-// The daemon's logging port: what every component logs through, whatever writes the lines.
+// The logger the runtime writes to: structured fields plus a message, one named child per component.
 //
-// The shape follows pino (fields first, message second) so the real logger
-// (daemon/logging.ts) is pino itself, and a test can hand in a recorder.
+// The daemon hands in its pino logger (src/daemon/logging.ts); tests hand in a recorder.
+// The runtime never formats log lines itself, so the fields stay machine-readable.
 
-/** Structured fields of one log line; values must be JSON-friendly. */
-export type LogFields = Readonly<Record<string, unknown>>;
+/** Structured fields of one log line (JSON-friendly values). */
+export type LogFields = Record<string, unknown>;
 
 export interface Logger {
   debug(fields: LogFields, message: string): void;
   info(fields: LogFields, message: string): void;
   warn(fields: LogFields, message: string): void;
   error(fields: LogFields, message: string): void;
-  /** A logger whose every line also carries `bindings`, e.g. `{ component: 'mesh' }`. */
+  /** A logger whose every line also carries `bindings` (e.g. `{ component: 'leader' }`). */
   child(bindings: LogFields): Logger;
 }
 
-/** Drops every line: for components built where nobody reads the log. */
+/** A logger that drops everything: for callers that were given none. */
 export const silentLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,
