@@ -73,6 +73,24 @@ export interface LeavingMessage {
   readonly reason: LeavingReason;
 }
 
+/** One line of a node's `public_addresses`: an address it may host, and on which interfaces. */
+export interface PublicAddressLine {
+  readonly address: IpAddress;
+  readonly bits: number;
+  /** In configured order: the first with link is used. */
+  readonly interfaces: readonly string[];
+}
+
+/**
+ * The sender's whole `public_addresses` list, which may differ per node: sent on every new
+ * connection and after a reload. The leader needs every node's list to place addresses.
+ */
+export interface PublicAddressesMessage {
+  readonly kind: 'public-addresses';
+  readonly pnn: Pnn;
+  readonly addresses: readonly PublicAddressLine[];
+}
+
 /** Leader -> node: give these addresses up (takeover step 2). */
 export interface ReleaseOrder {
   readonly kind: 'release';
@@ -187,7 +205,7 @@ export interface AdminReplyMessage {
 }
 
 export type PeerMessage =
-  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage
+  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | PublicAddressesMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
   | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage;
 
@@ -201,6 +219,7 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   proof: 0x02,
   heartbeat: 0x10,
   leaving: 0x11,
+  'public-addresses': 0x12,
   release: 0x20,
   'release-ack': 0x21,
   take: 0x22,
@@ -233,6 +252,12 @@ const maxFrameBytes = checked(u32, (v) => (v < MIN_MAX_FRAME_BYTES ? `${v} is be
 const takeItem = checked(struct({ address: ipAddress, bits: u8, iface: interfaceName }), (v) => {
   const max = v.address.family === 4 ? 32 : 128;
   return v.bits <= max ? undefined : `bits ${v.bits} is more than ${max} for ${v.address.text}`;
+});
+
+const publicAddressLine = checked(struct({ address: ipAddress, bits: u8, interfaces: list(interfaceName) }), (v) => {
+  const max = v.address.family === 4 ? 32 : 128;
+  if (v.bits > max) return `bits ${v.bits} is more than ${max} for ${v.address.text}`;
+  return v.interfaces.length > 0 ? undefined : `${v.address.text} has no interface`;
 });
 
 const adminRequest = tagged<AdminRequest>('action', {
@@ -272,6 +297,7 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';
   }),
   leaving: struct({ pnn, reason: enumeration<LeavingReason>(['shutdown', 'restart']) }),
+  'public-addresses': struct({ pnn, addresses: list(publicAddressLine, 4) }),
   release: struct({ epoch: u64, leader: pnn, addresses: list(ipAddress, 4) }),
   'release-ack': struct({
     epoch: u64,

@@ -58,6 +58,15 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
       .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
   leaving: fc.record({ kind: fc.constant('leaving' as const), pnn: pnnArb, reason: fc.constantFrom('shutdown' as const, 'restart' as const) }),
+  'public-addresses': fc.record({
+    kind: fc.constant('public-addresses' as const),
+    pnn: pnnArb,
+    addresses: fc.array(ipArb.chain((address) => fc.record({
+      address: fc.constant(address),
+      bits: fc.integer({ min: 0, max: address.family === 4 ? 32 : 128 }),
+      interfaces: fc.array(ifaceArb, { minLength: 1, maxLength: 4 }),
+    })), { maxLength: 10 }),
+  }),
   release: fc.record({ kind: fc.constant('release' as const), epoch: counter, leader: pnnArb, addresses: fc.array(ipArb, { maxLength: 20 }) }),
   'release-ack': fc.record({
     kind: fc.constant('release-ack' as const),
