@@ -28,11 +28,22 @@ export const HELPER_DEFAULTS = { answerTimeoutMs: 10_000, exitTimeoutMs: 5000 } 
 
 /** The last bytes of the helper's stderr, kept for error messages. */
 const STDERR_KEPT = 2048;
+/** How long to wait for a finished helper's last stderr output before composing a message without it. */
+const STDERR_GRACE_MS = 200;
+
+/** What the helper did first. */
+type HelperAnswer =
+  | { readonly kind: 'status'; readonly byte: number }
+  | { readonly kind: 'ended'; readonly code: number | null; readonly signal: string | null }
+  | { readonly kind: 'start-failed'; readonly error: Error }
+  | { readonly kind: 'silent' };
 
 interface RunningHelper {
   readonly child: ChildProcess;
   /** Settles when the process has exited (or never started). */
   readonly exited: Promise<void>;
+  /** Settles when the helper's stderr is closed (everything it wrote there has been read). */
+  readonly stderrClosed: Promise<void>;
   stderr: string;
 }
 
@@ -57,10 +68,12 @@ export class HelperLock extends BaseClusterLock {
   protected async attempt(): Promise<AcquireResult> {
     const helper = this.start();
     const answer = await this.firstAnswer(helper);
-    if (answer.outcome !== 'held') {
+    if (answer.kind !== 'status' || helperStatus(answer.byte) !== 'held') {
       // CTDB: after a non-0 status the helper may exit at once, and must exit on SIGTERM.
+      // Its last words on stderr belong in the message, so wait for them (briefly).
       await this.stop(helper);
-      return answer;
+      await Promise.race([helper.stderrClosed, new Promise<void>((resolve) => this.timers.after(STDERR_GRACE_MS, resolve))]);
+      return this.resultOf(answer, helper);
     }
     const { child } = helper;
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -74,9 +87,10 @@ export class HelperLock extends BaseClusterLock {
       if (this.held !== helper) return;
       this.held = undefined;
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      // Reported at once, with whatever stderr has arrived: the lock is already free for others.
       this.lose(new ClusterLockError('E_LOCK_LOST_HELPER_EXITED',
         `the mutex helper ${this.command} (pid ${child.pid}) ${how} while holding the lock${stderrNote(helper)}: `
-        + 'this node no longer holds the cluster lock; see the helper\'s message and its lock file'));
+        + 'this node no longer holds the cluster lock; see the helper\'s message (in its stderr) and its lock file'));
     });
     return { outcome: 'held' };
   }
@@ -95,7 +109,11 @@ export class HelperLock extends BaseClusterLock {
         if (child.pid === undefined) resolve(); // never started: there will be no exit
       });
     });
-    const helper: RunningHelper = { child, exited, stderr: '' };
+    const stderrClosed = new Promise<void>((resolve) => {
+      if (child.stderr) child.stderr.once('close', () => resolve());
+      else resolve();
+    });
+    const helper: RunningHelper = { child, exited, stderrClosed, stderr: '' };
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
       helper.stderr = (helper.stderr + text).slice(-STDERR_KEPT);
@@ -104,37 +122,48 @@ export class HelperLock extends BaseClusterLock {
   }
 
   /** Waits for the status character, the helper's end, or the answer timeout. */
-  private firstAnswer(helper: RunningHelper): Promise<AcquireResult> {
+  private firstAnswer(helper: RunningHelper): Promise<HelperAnswer> {
     const { child } = helper;
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (result: AcquireResult): void => {
+      const settle = (answer: HelperAnswer): void => {
         if (settled) return;
         settled = true;
         cancelTimer();
         child.stdout?.off('data', onData);
         child.off('error', onError);
         child.off('close', onClose);
-        resolve(result);
+        resolve(answer);
       };
       const onData = (chunk: Buffer): void => {
-        if (chunk.length > 0) settle(this.resultOf(chunk[0], helper));
+        if (chunk.length > 0) settle({ kind: 'status', byte: chunk[0] });
       };
-      const onError = (error: Error): void => settle(fail(new ClusterLockError('E_LOCK_HELPER_START',
-        `cannot run the mutex helper ${this.command}: ${reasonOf(error)}; check cluster_lock: the helper must exist and be executable by root`, error)));
+      const onError = (error: Error): void => settle({ kind: 'start-failed', error });
       // 'close' comes after stdout is drained, so a status written just before exiting is still seen first.
-      const onClose = (code: number | null, signal: string | null): void => settle(fail(new ClusterLockError('E_LOCK_HELPER_FAILED',
-        `the mutex helper ${this.command} ${signal ? `was killed by ${signal}` : `exited with status ${code}`} without writing a status${stderrNote(helper)}; run it by hand to see why`)));
-      const cancelTimer = this.timers.after(this.answerTimeoutMs, () => settle(fail(new ClusterLockError('E_LOCK_HELPER_TIMEOUT',
-        `the mutex helper ${this.command} wrote no status within ${this.answerTimeoutMs} ms; check the helper and what it locks`))));
+      const onClose = (code: number | null, signal: string | null): void => settle({ kind: 'ended', code, signal });
+      const cancelTimer = this.timers.after(this.answerTimeoutMs, () => settle({ kind: 'silent' }));
       child.stdout?.on('data', onData);
       child.once('error', onError);
       child.once('close', onClose);
     });
   }
 
-  private resultOf(byte: number, helper: RunningHelper): AcquireResult {
-    switch (helperStatus(byte)) {
+  private resultOf(answer: HelperAnswer, helper: RunningHelper): AcquireResult {
+    switch (answer.kind) {
+      case 'start-failed':
+        return fail(new ClusterLockError('E_LOCK_HELPER_START',
+          `cannot run the mutex helper ${this.command}: ${reasonOf(answer.error)}; check cluster_lock: the helper must exist and be executable by root`, answer.error));
+      case 'ended':
+        return fail(new ClusterLockError('E_LOCK_HELPER_FAILED',
+          `the mutex helper ${this.command} ${answer.signal ? `was killed by ${answer.signal}` : `exited with status ${answer.code}`} `
+          + `without writing a status${stderrNote(helper)}; run it by hand to see why`));
+      case 'silent':
+        return fail(new ClusterLockError('E_LOCK_HELPER_TIMEOUT',
+          `the mutex helper ${this.command} wrote no status within ${this.answerTimeoutMs} ms${stderrNote(helper)}; check the helper and what it locks`));
+      case 'status':
+        break;
+    }
+    switch (helperStatus(answer.byte)) {
       case 'held': return { outcome: 'held' };
       case 'contended': return { outcome: 'contended' };
       case 'timeout':
@@ -145,7 +174,7 @@ export class HelperLock extends BaseClusterLock {
           `the mutex helper ${this.command} answered 3 (error)${stderrNote(helper)}; run it by hand to see why`));
       case 'invalid':
         return fail(new ClusterLockError('E_LOCK_HELPER_PROTOCOL',
-          `the mutex helper ${this.command} wrote ${describeByte(byte)}, not one of the status characters 0, 1, 2, 3; `
+          `the mutex helper ${this.command} wrote ${describeByte(answer.byte)}, not one of the status characters 0, 1, 2, 3; `
           + 'it does not follow CTDB\'s mutex helper protocol'));
     }
   }

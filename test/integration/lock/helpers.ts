@@ -95,7 +95,12 @@ export function freePort(): Promise<number> {
 
 /** An etcd server of Debian's etcd-server on loopback, with its own data dir; `stop` kills it and removes the dir. */
 export class EtcdServer {
-  private constructor(readonly endpoint: string, readonly process: ChildProcess, private readonly dataDir: string, private log: string[]) {}
+  private constructor(readonly endpoint: string, readonly process: ChildProcess, private readonly dataDir: string, private readonly log: string[]) {}
+
+  /** The end of etcd's own log, for failure messages. */
+  logTail(): string {
+    return this.log.join('').slice(-1000);
+  }
 
   static async start(): Promise<EtcdServer> {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
