@@ -28,3 +28,5 @@ export class UsageError extends Error {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** floatipd could not be reached (not running, no permission, no answer in time). */
+export const EXIT_UNREACHABLE = 3;

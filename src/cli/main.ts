@@ -2,13 +2,18 @@
 // Entry point of the `floatip` CLI: finds the command, runs it, turns errors into exit codes.
 
 import { readFile } from 'node:fs/promises';
-import { CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command';
-import { commands } from './commands';
+import { performance } from 'node:perf_hooks';
+import { CliIo, Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command';
+import { buildCommands } from './commands';
+import { UnixControlClient } from './control-client';
+import { CliDeps } from './deps';
 
-function topUsage(): string {
+function topUsage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `usage: floatip COMMAND [ARGS...]\n\ncommands:\n${lines.join('\n')}\n\nfloatip COMMAND --help shows the usage of one command.\n`;
+  return `usage: floatip COMMAND [ARGS...]\n\ncommands:\n${lines.join('\n')}\n\n`
+    + 'floatip COMMAND --help shows the usage of one command.\n'
+    + 'Exit codes: 0 done, 1 refused or failed, 2 bad arguments, 3 floatipd not reachable.\n';
 }
 
 async function readStdin(): Promise<string> {
@@ -17,18 +22,35 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+/** What the real CLI talks to: the daemon's unix socket, the clocks, the kernel (loaded only by `cleanup`). */
+export const processDeps: CliDeps = {
+  env: process.env,
+  connect: (socketPath) => new UnixControlClient(socketPath),
+  now: () => Date.now(),
+  monotonicMs: () => performance.now(),
+  openAddresses: async () => {
+    const { RtnetlinkAdapter } = await import('../adapters/netlink/rtnetlink');
+    return new RtnetlinkAdapter();
+  },
+};
+
+let defaultCommands: readonly Command[] | undefined;
+
+export async function runCli(argv: readonly string[], io: CliIo, commands?: readonly Command[]): Promise<number> {
+  const table = commands ?? (defaultCommands ??= buildCommands(processDeps));
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(topUsage());
+    io.stdout(topUsage(table));
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = table.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`floatip: unknown command '${name}'\n\n${topUsage()}`);
+    io.stderr(`floatip: unknown command '${name}'\n\n${topUsage(table)}`);
     return EXIT_USAGE;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  // After `--` everything is an argument (event run ARGS), even `--help`.
+  const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (options.includes('--help') || options.includes('-h')) {
     io.stdout(`${command.usage}\n`);
     return EXIT_OK;
   }
@@ -39,7 +61,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`floatip ${name}: ${err.message}\nTry 'floatip ${name} --help'.\n`);
       return EXIT_USAGE;
     }
-    io.stderr(`floatip ${name}: ${(err as Error).message}\n`);
+    const code = (err as { code?: unknown }).code;
+    io.stderr(`floatip ${name}: ${(err as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
     return EXIT_FAILED;
   }
 }

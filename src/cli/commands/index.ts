@@ -1,7 +1,36 @@
-// The command table of `floatip`: one entry per verb, each in its own file.
+// The command table of `floatip`: one entry per verb, in the order `floatip --help` lists them.
 
 import { Command } from '../command';
-import { labCommand } from './lab';
+import { controlCommand } from '../control-command';
+import { CliDeps } from '../deps';
+import { continueSpec, disableSpec, enableSpec, stopSpec, unbanSpec } from './admin';
+import { addipSpec } from './addip';
+import { banSpec } from './ban';
+import { cleanupCommand } from './cleanup';
+import { delipSpec } from './delip';
+import { eventSpec } from './event';
+import { gettickleSpec } from './gettickles';
+import { gratarpSpec } from './gratarp';
+import { historySpec } from './history';
+import { ifacesSpec } from './ifaces';
+import { ipSpec } from './ip';
 import { ipallocCommand } from './ipalloc';
+import { ipreallocateSpec } from './ipreallocate';
+import { labCommand } from './lab';
+import { leaderSpec } from './leader';
+import { listnodesSpec } from './listnodes';
+import { moveipSpec } from './moveip';
+import { pingSpec } from './ping';
+import { reloadipsSpec } from './reloadips';
+import { statusSpec } from './status';
+import { uptimeSpec } from './uptime';
 
-export const commands: readonly Command[] = [labCommand, ipallocCommand];
+/** Every command, bound to what it needs from outside; tests pass fakes. */
+export function buildCommands(deps: CliDeps): readonly Command[] {
+  const control = [
+    statusSpec, ipSpec, ifacesSpec, disableSpec, enableSpec, stopSpec, continueSpec, banSpec, unbanSpec,
+    moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
+    leaderSpec, listnodesSpec, pingSpec, uptimeSpec, historySpec,
+  ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
+  return [...control, cleanupCommand(deps), ipallocCommand, labCommand];
+}

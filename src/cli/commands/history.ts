@@ -1,0 +1,26 @@
+// `floatip history [-l N]`: the last takeover runs with per-phase timings.
+
+import { TakeoverRunRecord } from '../../protocol/control-results';
+import { expectPositionals, parseWholeNumber } from '../args';
+import { ControlCommandSpec } from '../control-command';
+import { formatHistory } from '../format/history';
+import { expectList } from '../format/shape';
+
+export const historySpec: ControlCommandSpec<'history'> = {
+  name: 'history',
+  summary: 'show the last takeover runs with per-phase timings',
+  usage: `usage: floatip history [-l N] [--json]
+
+Shows the last takeover runs this node knows, oldest first: epoch, leader, start, outcome,
+addresses moved, and how long allocate, release, take and ipreallocated took (ms), with the
+event-loop delay p99 measured during the run.
+  -l, --limit N   only the last N runs (default: all the daemon keeps)`,
+  options: [{ name: '--limit', alias: '-l', takesValue: true, valueName: 'N' }],
+  request(parsed) {
+    expectPositionals(parsed, 0, 0, '');
+    const limit = parsed.values.get('--limit');
+    return { command: 'history', args: limit === undefined ? {} : { limit: parseWholeNumber(limit, '--limit', 1, 100_000) } };
+  },
+  format: (result) => formatHistory(expectList<TakeoverRunRecord>(result, 'history',
+    ['epoch', 'leader', 'startedAt', 'reason', 'status', 'error', 'moves', 'phases', 'loopDelayP99Ms'])),
+};

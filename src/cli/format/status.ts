@@ -1,0 +1,37 @@
+// Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout.
+
+import { ListNodesEntry, StatusResult } from '../../protocol/control-results';
+import { formatTable } from './table';
+
+function quorumLine(status: StatusResult): string {
+  const partition = status.partition.length > 0 ? status.partition.join(',') : 'none';
+  const rule = status.quorumRule === 'lock' ? 'cluster lock' : 'majority';
+  return `Quorum:${status.quorate ? 'yes' : 'NO'} (${rule}; partition: ${partition})`;
+}
+
+/**
+ * Deleted nodes are counted but not listed, as CTDB does: they keep their
+ * line in `nodes` (so every pnn stays put) and take no part in anything.
+ */
+export function formatStatus(status: StatusResult): string {
+  const deleted = status.nodes.filter((n) => n.flags.split('|').includes('DELETED')).length;
+  const shown = status.nodes.filter((n) => !n.flags.split('|').includes('DELETED'));
+  const count = deleted > 0 ? `${status.nodes.length} (including ${deleted} deleted node${deleted === 1 ? '' : 's'})` : `${status.nodes.length}`;
+  const rows = shown.map((n) => [`pnn:${n.pnn}`, n.address ?? '-', `${n.flags}${n.isLocal ? ' (THIS NODE)' : ''}`]);
+  const lines = [
+    `Number of nodes:${count}`,
+    ...formatTable(rows, [], ' '),
+    `Epoch:${status.epoch}`,
+    `Leader:${status.leader < 0 ? 'none' : status.leader}`,
+    quorumLine(status),
+    `Monitor:${status.monitor}`,
+  ];
+  if (!status.quorate) lines.push('This node has no quorum: it hosts no public address until it rejoins a majority.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per node in pnn order (a deleted node keeps its line), so the output reads like the `nodes` file. */
+export function formatListNodes(nodes: readonly ListNodesEntry[]): string {
+  if (nodes.length === 0) return 'No nodes configured\n';
+  return `${nodes.map((n) => (n.deleted ? `# deleted (pnn ${n.pnn})` : n.address ?? `# no address (pnn ${n.pnn})`)).join('\n')}\n`;
+}
