@@ -1,0 +1,211 @@
+// One TCP connection to a peer: its handshake, its frames in and out, and a bounded, stall-checked write queue.
+
+import { Socket } from 'node:net';
+import { Pnn } from '../../core/flags';
+import { FrameError } from '../../protocol/frame-errors';
+import { PeerMessage } from '../../protocol/frame-messages';
+import { PeerSession, PeerSessionOptions, SessionMessage, SessionOutput } from '../../protocol/frame-session';
+import { PeerDownReason } from './port';
+
+/** Why a connection ended; `code` names a rejection (a frame error code or one of the mesh's own). */
+export interface CloseCause {
+  readonly reason: PeerDownReason;
+  readonly code?: string;
+  readonly detail: string;
+  /** The frame error behind it was already handed to `frameError`. */
+  readonly reported?: boolean;
+}
+
+export interface ConnectionHandlers {
+  established(connection: PeerConnection): void;
+  message(connection: PeerConnection, message: SessionMessage): void;
+  /** A frame was dropped; when `error.fatal` the connection closes right after. */
+  frameError(connection: PeerConnection, error: FrameError): void;
+  /** Called once, after the socket is destroyed. */
+  closed(connection: PeerConnection, cause: CloseCause): void;
+}
+
+export interface ConnectionLimits {
+  readonly handshakeTimeoutMs: number;
+  readonly maxQueuedBytes: number;
+  readonly writeStallMs: number;
+  readonly keepAliveMs: number;
+  readonly now: () => number;
+}
+
+export interface ConnectionCounters {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export class PeerConnection {
+  private readonly session: PeerSession;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private unflushedWrites = 0;
+  private lastWriteProgress = 0;
+  private lastKind: PeerMessage['kind'] | undefined;
+  private socketError: Error | undefined;
+  private closing = false;
+  private isEstablished = false;
+  private tcpConnected = false;
+
+  constructor(
+    private readonly socket: Socket,
+    /** `host:port` of the other end, for events. */
+    readonly remote: string,
+    /** The node this connection is expected to be (the dialled one, or the one its source address names). */
+    readonly expectedPnn: Pnn | undefined,
+    session: PeerSessionOptions,
+    private readonly limits: ConnectionLimits,
+    private readonly handlers: ConnectionHandlers,
+    private readonly counters: ConnectionCounters,
+  ) {
+    this.session = new PeerSession(session);
+  }
+
+  get established(): boolean {
+    return this.isEstablished;
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** The TCP connection was made (a dial that was refused or timed out never got this far). */
+  get reachedPeer(): boolean {
+    return this.tcpConnected;
+  }
+
+  /** The authenticated node number once the handshake is done (or the claimed one after HELLO). */
+  get peerPnn(): Pnn | undefined {
+    return this.session.peerPnn ?? this.expectedPnn;
+  }
+
+  /** Sends HELLO and starts reading. */
+  open(): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.limits.keepAliveMs);
+    this.tcpConnected = !socket.connecting;
+    socket.once('connect', () => { this.tcpConnected = true; });
+    this.handshakeTimer = setTimeout(() => this.close({
+      reason: 'handshake', code: 'E_HANDSHAKE_TIMEOUT',
+      detail: `no complete handshake within ${this.limits.handshakeTimeoutMs} ms: the peer is too slow, not floatipd, or gone`,
+    }), this.limits.handshakeTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => this.ended());
+    socket.on('error', (error) => { this.socketError = error; });
+    socket.on('close', () => this.close(this.socketError
+      ? { reason: 'error', detail: `socket error: ${this.socketError.message}` }
+      : { reason: this.lastKind === 'leaving' ? 'leaving' : 'closed', detail: 'the peer closed the connection' }));
+    this.write(this.session.start());
+  }
+
+  /** Queues a message; false (nothing sent) unless established, and when the queue bound drops the connection. */
+  send(message: SessionMessage): boolean {
+    if (!this.isEstablished || this.closing) return false;
+    return this.write(this.session.encode(message));
+  }
+
+  /** Ends the connection now (idempotent); the handlers hear `closed` once. */
+  close(cause: CloseCause): void {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.stallTimer);
+    this.socket.destroy();
+    this.handlers.closed(this, cause);
+  }
+
+  private write(frame: Uint8Array): boolean {
+    const socket = this.socket;
+    if (socket.writableLength + frame.length > this.limits.maxQueuedBytes) {
+      this.close({
+        reason: 'error', code: 'E_PEER_SLOW',
+        detail: `${socket.writableLength} bytes are waiting for the peer, more than the limit of ${this.limits.maxQueuedBytes}: it stopped reading`,
+      });
+      return false;
+    }
+    if (this.unflushedWrites === 0) {
+      this.lastWriteProgress = this.limits.now();
+      this.armStallTimer(this.limits.writeStallMs);
+    }
+    this.unflushedWrites++;
+    this.counters.framesOut++;
+    this.counters.bytesOut += frame.length;
+    socket.write(frame, () => this.flushed());
+    return true;
+  }
+
+  /** One write reached the kernel: the peer is taking bytes. */
+  private flushed(): void {
+    this.unflushedWrites = Math.max(0, this.unflushedWrites - 1);
+    this.lastWriteProgress = this.limits.now();
+    if (this.unflushedWrites === 0) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+  }
+
+  private armStallTimer(ms: number): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.checkStall(), ms);
+  }
+
+  private checkStall(): void {
+    if (this.unflushedWrites === 0 || this.closing) return;
+    const idle = this.limits.now() - this.lastWriteProgress;
+    if (idle < this.limits.writeStallMs) {
+      this.armStallTimer(this.limits.writeStallMs - idle);
+      return;
+    }
+    this.close({
+      reason: 'error', code: 'E_PEER_SLOW',
+      detail: `the peer took none of ${this.socket.writableLength} queued bytes for ${Math.round(idle)} ms: it stopped reading`,
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    this.counters.bytesIn += chunk.length;
+    this.apply(this.session.receive(chunk));
+  }
+
+  private ended(): void {
+    if (this.closing) return;
+    this.apply(this.session.end());
+    // Half-closed by the peer: nothing more will come, so the connection is over.
+    this.close({ reason: this.lastKind === 'leaving' ? 'leaving' : 'closed', detail: 'the peer closed the connection' });
+  }
+
+  private apply(output: SessionOutput): void {
+    for (const frame of output.send) this.write(frame);
+    for (const event of output.events) {
+      if (this.closing) return;
+      switch (event.kind) {
+        case 'established':
+          this.isEstablished = true;
+          clearTimeout(this.handshakeTimer);
+          this.handlers.established(this);
+          break;
+        case 'message':
+          this.counters.framesIn++;
+          this.lastKind = event.message.kind;
+          this.handlers.message(this, event.message);
+          break;
+        case 'error':
+          this.handlers.frameError(this, event.error);
+          if (event.error.fatal || this.session.state === 'failed') {
+            this.close({
+              reason: this.isEstablished ? 'protocol' : 'handshake', code: event.error.code, detail: event.error.message,
+              reported: true,
+            });
+          }
+          break;
+      }
+    }
+  }
+}

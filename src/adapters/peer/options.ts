@@ -1,0 +1,134 @@
+// The TCP mesh's options with their defaults, the parts it needs from outside, and the node table built from them.
+
+import { randomBytes as cryptoRandomBytes, createHmac } from 'node:crypto';
+import { Pnn } from '../../core/flags';
+import { IpAddress, parseIp } from '../../core/ip';
+import { MacFunction } from '../../protocol/frame';
+import { MIN_CLUSTER_KEY_BYTES } from '../../protocol/frame-session';
+import { BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+import { PeerMeshError } from './errors';
+
+/** One line of `nodes`, as config's ClusterNode has it (so `config.nodes` can be passed as it is). */
+export interface MeshNode {
+  readonly pnn: Pnn;
+  /** null for a deleted node (`#` line). */
+  readonly address: IpAddress | null;
+}
+
+export interface TcpMeshInit {
+  /** This node's number (its line in `nodes`). */
+  readonly localPnn: Pnn;
+  /** Every line of `nodes`, deleted ones included, indexed by pnn. */
+  readonly nodes: readonly MeshNode[];
+  /** Port of the mesh on every node (`node.port`). @default 4390 */
+  readonly port?: number;
+  /** Address to listen on and dial from (`node.bind_address`). @default this node's address in `nodes` */
+  readonly bindAddress?: IpAddress;
+  /** The contents of `cluster.key_file` (see loadClusterKey), at least 16 bytes. */
+  readonly clusterKey: Uint8Array;
+  /** Largest frame this node accepts; announced to peers in HELLO. @default 1 MiB */
+  readonly maxFrameBytes?: number;
+  /** Reconnect delays of the dialling side. @default 50 ms doubling to 2000 ms */
+  readonly backoff?: Partial<BackoffOptions>;
+  /** A connection that has not completed its handshake after this long is closed. @default 2000 */
+  readonly handshakeTimeoutMs?: number;
+  /** Accepted connections still in their handshake; more are refused at once (flood protection). @default 64 */
+  readonly maxPendingHandshakes?: number;
+  /** Bytes waiting to be written to one peer; a send beyond this drops the connection. @default 8 MiB */
+  readonly maxQueuedBytes?: number;
+  /** A peer that takes no written bytes for this long is dropped (it reconnects). @default 2000 */
+  readonly writeStallMs?: number;
+  /** TCP keepalive idle time, for peers that vanish without a FIN. @default 1000 */
+  readonly keepAliveMs?: number;
+}
+
+/** What the mesh needs from the machine; each is injectable for tests. */
+export interface TcpMeshComponents {
+  /** HMAC-SHA256. */
+  readonly mac: MacFunction;
+  /** Fresh random bytes: one 32-byte nonce per connection. */
+  readonly randomBytes: (size: number) => Uint8Array;
+  /** Uniform in [0, 1): reconnect jitter. */
+  readonly random: () => number;
+  /** Milliseconds on a monotonic clock: write-stall measurement. */
+  readonly now: () => number;
+}
+
+export function defaultMeshComponents(): TcpMeshComponents {
+  return {
+    mac: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
+    randomBytes: (size) => new Uint8Array(cryptoRandomBytes(size)),
+    random: Math.random,
+    now: () => performance.now(),
+  };
+}
+
+export interface ResolvedMeshOptions {
+  readonly localPnn: Pnn;
+  readonly port: number;
+  readonly bindAddress: IpAddress;
+  readonly clusterKey: Uint8Array;
+  readonly maxFrameBytes: number | undefined;
+  readonly backoff: BackoffOptions;
+  readonly handshakeTimeoutMs: number;
+  readonly maxPendingHandshakes: number;
+  readonly maxQueuedBytes: number;
+  readonly writeStallMs: number;
+  readonly keepAliveMs: number;
+  /** Address of each live peer (not us, not deleted). */
+  readonly peerAddress: ReadonlyMap<Pnn, IpAddress>;
+  /** Canonical address text -> node number, for every live node including us. */
+  readonly pnnByAddress: ReadonlyMap<string, Pnn>;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new PeerMeshError('E_MESH_CONFIG', `${name} must be a positive number, not ${value}`);
+  return value;
+}
+
+export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
+  const self = init.nodes[init.localPnn];
+  if (self === undefined || self.pnn !== init.localPnn) {
+    throw new PeerMeshError('E_MESH_CONFIG',
+      `node ${init.localPnn} is not a line of nodes (${init.nodes.length} lines): set node.pnn to this node's line, counted from 0`);
+  }
+  if (self.address === null) {
+    throw new PeerMeshError('E_MESH_CONFIG', `node ${init.localPnn} is deleted in nodes ("#"): a deleted node cannot join the mesh`);
+  }
+  if (!(init.clusterKey instanceof Uint8Array) || init.clusterKey.length < MIN_CLUSTER_KEY_BYTES) {
+    throw new PeerMeshError('E_MESH_CONFIG',
+      `the cluster key has ${init.clusterKey?.length ?? 0} bytes, fewer than ${MIN_CLUSTER_KEY_BYTES}: load it with loadClusterKey from cluster.key_file`);
+  }
+  const port = init.port ?? 4390;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PeerMeshError('E_MESH_CONFIG', `port must be 1..65535, not ${port}`);
+  const peerAddress = new Map<Pnn, IpAddress>();
+  const pnnByAddress = new Map<string, Pnn>();
+  for (const node of init.nodes) {
+    if (node.address === null) continue;
+    pnnByAddress.set(node.address.text, node.pnn);
+    if (node.pnn !== init.localPnn) peerAddress.set(node.pnn, node.address);
+  }
+  return {
+    localPnn: init.localPnn,
+    port,
+    bindAddress: init.bindAddress ?? self.address,
+    clusterKey: init.clusterKey,
+    maxFrameBytes: init.maxFrameBytes,
+    backoff: { ...DEFAULT_BACKOFF, ...init.backoff },
+    handshakeTimeoutMs: positive('handshakeTimeoutMs', init.handshakeTimeoutMs ?? 2000),
+    maxPendingHandshakes: positive('maxPendingHandshakes', init.maxPendingHandshakes ?? 64),
+    maxQueuedBytes: positive('maxQueuedBytes', init.maxQueuedBytes ?? 8 * 1024 * 1024),
+    writeStallMs: positive('writeStallMs', init.writeStallMs ?? 2000),
+    keepAliveMs: positive('keepAliveMs', init.keepAliveMs ?? 1000),
+    peerAddress,
+    pnnByAddress,
+  };
+}
+
+/** The node number of a socket's remote address text ('::ffff:a.b.c.d' counts as a.b.c.d), if it is a node. */
+export function nodeOfRemote(pnnByAddress: ReadonlyMap<string, Pnn>, remote: string | undefined): Pnn | undefined {
+  if (remote === undefined) return undefined;
+  const text = /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(remote) ? remote.slice(7) : remote;
+  const parsed = parseIp(text);
+  return parsed.ok ? pnnByAddress.get(parsed.value.text) : undefined;
+}

@@ -1,0 +1,278 @@
+// The real cluster mesh: one authenticated TCP connection per pair of nodes, reconnecting, with flood and slow-peer limits.
+//
+// Who dials: the lower-numbered node of each pair dials the higher one, which only
+// accepts. Exactly one side dials, so there are never two connections racing for a
+// pair and no tie-break is needed; a restarted higher node is found again by the
+// lower one's next attempt (50 ms after the loss, then backing off to 2 s). An
+// accepted connection from a node that should be accepting, not dialling, is
+// refused before any handshake work.
+//
+// Trust: an accepted connection must come from an address in `nodes` and, in its
+// HELLO, claim exactly the node that address belongs to; a dialled peer must claim
+// the node we dialled. Everything else is closed and reported `rejected`, with a
+// count per code in stats(). A newer authenticated connection from a node replaces
+// the older one (the node restarted and the old stream is dead but not yet closed).
+
+import { createServer, connect as netConnect, Server, Socket } from 'node:net';
+import { Pnn } from '../../core/flags';
+import { FrameError } from '../../protocol/frame-errors';
+import { PeerCheck, SessionMessage } from '../../protocol/frame-session';
+import { Backoff } from './backoff';
+import { CloseCause, ConnectionCounters, PeerConnection } from './connection';
+import { Dialer } from './dialer';
+import { PeerMeshError } from './errors';
+import {
+  defaultMeshComponents, nodeOfRemote, resolveMeshOptions, ResolvedMeshOptions, TcpMeshComponents, TcpMeshInit,
+} from './options';
+import { MeshEvent, MeshListener, PeerMesh } from './port';
+
+/** Counters for metrics; every field is a plain number except the per-code rejection table. */
+export interface TcpMeshStats {
+  readonly connected: number;
+  readonly pendingHandshakes: number;
+  readonly accepted: number;
+  readonly dialAttempts: number;
+  readonly sessionsEstablished: number;
+  readonly sessionsReplaced: number;
+  readonly rejected: number;
+  readonly rejectedByCode: Readonly<Record<string, number>>;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly listenerErrors: number;
+}
+
+type MeshState = 'new' | 'starting' | 'running' | 'stopped';
+
+export function createTcpMesh(init: TcpMeshInit, components: Partial<TcpMeshComponents> = {}): TcpMesh {
+  return new TcpMesh(resolveMeshOptions(init), { ...defaultMeshComponents(), ...components });
+}
+
+export class TcpMesh implements PeerMesh {
+  private state: MeshState = 'new';
+  private server: Server | undefined;
+  private readonly listeners = new Set<MeshListener>();
+  /** Established sessions by peer. */
+  private readonly sessions = new Map<Pnn, PeerConnection>();
+  /** Accepted connections still in their handshake (bounded by maxPendingHandshakes). */
+  private readonly pending = new Set<PeerConnection>();
+  /** Dialled connections, established or not. */
+  private readonly outgoing = new Set<PeerConnection>();
+  private readonly dialers = new Map<Pnn, Dialer>();
+  private readonly traffic: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
+  private readonly rejections = new Map<string, number>();
+  private counts = { accepted: 0, sessionsEstablished: 0, sessionsReplaced: 0, listenerErrors: 0 };
+
+  constructor(private readonly options: ResolvedMeshOptions, private readonly components: TcpMeshComponents) {}
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new PeerMeshError('E_MESH_STATE', `the mesh is ${this.state}: start() runs once; create a new mesh to restart`);
+    this.state = 'starting';
+    const { bindAddress, port } = this.options;
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: bindAddress.text, port, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      this.state = 'stopped';
+      this.server = undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      const advice = code === 'EADDRINUSE' ? `another process uses port ${port}: stop it or change node.port on every node`
+        : code === 'EADDRNOTAVAIL' ? `${bindAddress.text} is not an address of this host: check nodes, node.pnn and node.bind_address`
+          : 'check node.bind_address and node.port';
+      throw new PeerMeshError('E_MESH_LISTEN', `cannot listen on ${bindAddress.text} port ${port} (${code ?? String(error)}): ${advice}`);
+    }
+    // A server error after listening (EMFILE on accept) must not crash the daemon; accept goes on.
+    server.on('error', () => this.countRejection('E_ACCEPT'));
+    this.state = 'running';
+    for (const pnn of this.options.peerAddress.keys()) {
+      if (pnn <= this.options.localPnn) continue;
+      const dialer = new Dialer(new Backoff(this.options.backoff, this.components.random), { dial: (done) => this.dial(pnn, done) });
+      this.dialers.set(pnn, dialer);
+      dialer.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    for (const dialer of this.dialers.values()) dialer.stop();
+    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values()]) {
+      connection.close({ reason: 'stopped', detail: 'this node stopped its mesh' });
+    }
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  send(to: Pnn, message: SessionMessage): boolean {
+    const connection = this.sessions.get(to);
+    return connection !== undefined && connection.send(message);
+  }
+
+  broadcast(message: SessionMessage): Pnn[] {
+    return this.connected().filter((pnn) => this.send(pnn, message));
+  }
+
+  connected(): Pnn[] {
+    return [...this.sessions.keys()].sort((a, b) => a - b);
+  }
+
+  subscribe(listener: MeshListener): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  stats(): TcpMeshStats {
+    let dialAttempts = 0;
+    for (const dialer of this.dialers.values()) dialAttempts += dialer.attempts;
+    let rejected = 0;
+    for (const count of this.rejections.values()) rejected += count;
+    return {
+      connected: this.sessions.size,
+      pendingHandshakes: this.pending.size,
+      accepted: this.counts.accepted,
+      dialAttempts,
+      sessionsEstablished: this.counts.sessionsEstablished,
+      sessionsReplaced: this.counts.sessionsReplaced,
+      rejected,
+      rejectedByCode: Object.fromEntries(this.rejections),
+      ...this.traffic,
+      listenerErrors: this.counts.listenerErrors,
+    };
+  }
+
+  // --- connections ---------------------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const refuse = (code: string, detail: string, pnn?: Pnn): void => {
+      socket.destroy();
+      this.reject(code, detail, remote, pnn);
+    };
+    if (this.state !== 'running') return void socket.destroy();
+    const pnn = nodeOfRemote(this.options.pnnByAddress, socket.remoteAddress);
+    if (pnn === undefined) {
+      return refuse('E_UNKNOWN_PEER', `${socket.remoteAddress} is not an address in nodes: only cluster nodes may connect to the mesh`);
+    }
+    if (pnn >= this.options.localPnn) {
+      return refuse('E_NOT_DIALLER',
+        `node ${pnn} dialled node ${this.options.localPnn}, but the lower-numbered node of a pair dials: run one floatip release on every node`, pnn);
+    }
+    if (this.pending.size >= this.options.maxPendingHandshakes) {
+      return refuse('E_TOO_MANY_HANDSHAKES',
+        `${this.pending.size} connections are already in their handshake (limit ${this.options.maxPendingHandshakes}): refused as a flood`, pnn);
+    }
+    this.counts.accepted++;
+    const connection = this.connection(socket, remote, pnn, 'responder', (claimed) => (claimed === pnn ? { ok: true }
+      : { ok: false, reason: `its connection comes from ${socket.remoteAddress}, which is node ${pnn} in nodes` }));
+    this.pending.add(connection);
+    connection.open();
+  }
+
+  private dial(pnn: Pnn, done: () => void): void {
+    const address = this.options.peerAddress.get(pnn);
+    if (address === undefined || this.state !== 'running') return done();
+    const socket = netConnect({ host: address.text, port: this.options.port, localAddress: this.options.bindAddress.text, noDelay: true });
+    const remote = `${address.text}:${this.options.port}`;
+    const connection = this.connection(socket, remote, pnn, 'initiator', (claimed) => (claimed === pnn ? { ok: true }
+      : { ok: false, reason: `we dialled ${address.text}, which is node ${pnn} in nodes` }), done);
+    this.outgoing.add(connection);
+    connection.open();
+  }
+
+  private connection(socket: Socket, remote: string, expected: Pnn, role: 'initiator' | 'responder',
+    checkPeer: (claimed: Pnn) => PeerCheck, done?: () => void): PeerConnection {
+    const { options, components } = this;
+    return new PeerConnection(socket, remote, expected, {
+      localPnn: options.localPnn,
+      role,
+      clusterKey: options.clusterKey,
+      mac: components.mac,
+      nonce: components.randomBytes(32),
+      ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
+      checkPeer,
+    }, {
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      maxQueuedBytes: options.maxQueuedBytes,
+      writeStallMs: options.writeStallMs,
+      keepAliveMs: options.keepAliveMs,
+      now: components.now,
+    }, {
+      established: (c) => this.established(c),
+      message: (c, message) => {
+        if (this.sessions.get(c.peerPnn as Pnn) === c) this.emit({ kind: 'message', from: c.peerPnn as Pnn, message });
+      },
+      frameError: (c, error) => this.frameError(c, error),
+      closed: (c, cause) => {
+        this.closed(c, cause);
+        done?.();
+      },
+    }, this.traffic);
+  }
+
+  private established(connection: PeerConnection): void {
+    const pnn = connection.peerPnn as Pnn;
+    this.pending.delete(connection);
+    this.dialers.get(pnn)?.succeeded();
+    const older = this.sessions.get(pnn);
+    if (older !== undefined && older !== connection) {
+      this.counts.sessionsReplaced++;
+      older.close({ reason: 'closed', detail: `replaced by a newer connection from node ${pnn} (it restarted)` });
+    }
+    this.sessions.set(pnn, connection);
+    this.counts.sessionsEstablished++;
+    this.emit({ kind: 'peer-up', pnn });
+  }
+
+  private frameError(connection: PeerConnection, error: FrameError): void {
+    this.reject(error.code, error.message, connection.remote, connection.peerPnn);
+  }
+
+  private closed(connection: PeerConnection, cause: CloseCause): void {
+    this.pending.delete(connection);
+    this.outgoing.delete(connection);
+    const pnn = connection.peerPnn;
+    if (pnn !== undefined && this.sessions.get(pnn) === connection) {
+      this.sessions.delete(pnn);
+      if (cause.code !== undefined && !cause.reported) this.reject(cause.code, cause.detail, connection.remote, pnn);
+      this.emit({ kind: 'peer-down', pnn, reason: cause.reason, detail: cause.code ? `${cause.code}: ${cause.detail}` : cause.detail });
+      return;
+    }
+    if (connection.established || cause.reason === 'stopped') return;
+    // A dial that never reached the peer (refused, unreachable, no answer in time) is no rejection: the dialer retries.
+    if (!connection.reachedPeer) return;
+    if (cause.code === undefined) {
+      this.reject('E_HANDSHAKE_CLOSED', `the connection ended before its handshake completed (${cause.detail})`, connection.remote, pnn);
+    } else if (!cause.reported) {
+      this.reject(cause.code, cause.detail, connection.remote, pnn);
+    }
+  }
+
+  private reject(code: string, detail: string, remote: string, pnn: Pnn | undefined): void {
+    this.countRejection(code);
+    this.emit({ kind: 'rejected', ...(pnn !== undefined ? { pnn } : {}), remote, code, detail });
+  }
+
+  private countRejection(code: string): void {
+    this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
+  }
+
+  private emit(event: MeshEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; the others still hear the event. Counted for metrics.
+        this.counts.listenerErrors++;
+      }
+    }
+  }
+}
