@@ -1,0 +1,11 @@
+// Handlers of `event status|run|script`.
+//
+// What the CLI reads (src/cli/format/events.ts): event-status answers an EventResult, a list
+// of them, or null; event-run one EventResult; script list a list of ScriptInfo; script
+// enable|disable a DoneResult.
+
+import { Handler } from './handler';
+
+export const eventStatus: Handler<'event-status'> = (api, args) => api.eventStatus(args.event);
+export const eventRun: Handler<'event-run'> = (api, args) => api.eventRun(args.event, args.args, args.timeoutMs);
+export const eventScript: Handler<'event-script'> = (api, args) => api.eventScript(args.action, args.name);

@@ -1,0 +1,164 @@
+// A DaemonApi with canned answers of a three-node cluster, recording every call: the control server's test double.
+
+import { AdminVerb, DaemonApi, DaemonApiError } from '../../../../src/daemon/control/api';
+import { Pnn } from '../../../../src/core/flags';
+import { IpAddress, IpPrefix } from '../../../../src/core/ip';
+import { JsonValue } from '../../../../src/protocol/control';
+import {
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  TicklesResult, UptimeResult,
+} from '../../../../src/protocol/control-results';
+
+export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+
+export const STATUS: StatusResult = {
+  pnn: 0,
+  nodes: [
+    { pnn: 0, address: '192.0.2.1', flags: 'OK', flagBits: 0, isLocal: true },
+    { pnn: 1, address: '192.0.2.2', flags: 'UNHEALTHY', flagBits: 2, isLocal: false },
+    { pnn: 2, address: '192.0.2.3', flags: 'DISCONNECTED|UNHEALTHY', flagBits: 3, isLocal: false },
+    { pnn: 3, address: null, flags: 'DELETED', flagBits: 16, isLocal: false },
+  ],
+  leader: 0,
+  epoch: 12,
+  quorate: true,
+  partition: [0, 1],
+  quorumRule: 'majority',
+  monitor: 'healthy',
+};
+
+export const IPS: IpStatus[] = [
+  { address: '203.0.113.10', bits: 24, pnn: 0, activeInterface: 'veth0', availableInterfaces: ['veth0', 'veth1'], configuredInterfaces: ['veth0', 'veth1'] },
+  { address: '203.0.113.11', bits: 24, pnn: 1, activeInterface: '', availableInterfaces: ['veth0'], configuredInterfaces: ['veth0'] },
+  { address: '2001:db8::10', bits: 64, pnn: -1, activeInterface: '', availableInterfaces: [], configuredInterfaces: ['veth1'] },
+];
+
+export const IFACES: IfaceStatus[] = [
+  { name: 'veth0', link: 'up', references: 2 },
+  { name: 'veth1', link: 'down', references: 1 },
+];
+
+export const HISTORY: TakeoverRunRecord[] = [
+  {
+    epoch: 11, leader: 0, startedAt: T0, reason: 'node 2 disconnected', status: 'ok', error: '', moves: 3,
+    phases: { allocate: 0.42, release: 12.06, take: 5.31, ipreallocated: 2, total: 20.04 }, loopDelayP99Ms: 1.23,
+  },
+  {
+    epoch: 12, leader: 0, startedAt: T0 + 61_000, reason: 'admin: disable 1', status: 'failed', error: 'node 1 did not release 203.0.113.11',
+    moves: 1, phases: { allocate: 0.1, release: 1000, take: 0, ipreallocated: 0, total: 1000.5 }, loopDelayP99Ms: null,
+  },
+];
+
+export const TICKLES: TicklesResult = {
+  address: '203.0.113.10',
+  connections: [
+    { client: '198.51.100.50', clientPort: 51234, serverPort: 445 },
+    { client: '198.51.100.7', clientPort: 40000, serverPort: 2049 },
+  ],
+};
+
+export const EVENT_RESULT = {
+  event: 'monitor', args: [], status: 'OK', startedAtMs: T0, durationMs: 12.5,
+  scripts: [{ name: '00.floatip', status: 'OK', exitCode: 0, startedAtMs: T0, durationMs: 12.5, output: '', outputTruncated: false }],
+};
+
+export interface ApiCall {
+  readonly method: keyof DaemonApi;
+  readonly args: readonly unknown[];
+}
+
+const done = (message: string): DoneResult => ({ done: true, message });
+
+/** Every method answers from the constants above; `failWith` makes the next calls of a method throw. */
+export class FakeDaemonApi implements DaemonApi {
+  readonly calls: ApiCall[] = [];
+  private readonly failures = new Map<keyof DaemonApi, unknown>();
+  /** Resolves pending slow calls (see `slow`). */
+  private readonly gates = new Map<keyof DaemonApi, Promise<void>>();
+
+  /** Makes `method` throw `error` (a DaemonApiError, or anything else) until cleared. */
+  failWith(method: keyof DaemonApi, error: unknown): void {
+    this.failures.set(method, error);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  /** Makes `method` wait for `gate` before answering. */
+  slow(method: keyof DaemonApi, gate: Promise<void>): void {
+    this.gates.set(method, gate);
+  }
+
+  private record(method: keyof DaemonApi, args: readonly unknown[]): void {
+    this.calls.push({ method, args });
+    if (this.failures.has(method)) throw this.failures.get(method);
+  }
+
+  private async recordAsync(method: keyof DaemonApi, args: readonly unknown[]): Promise<void> {
+    this.record(method, args);
+    await this.gates.get(method);
+  }
+
+  status(): StatusResult { this.record('status', []); return STATUS; }
+  ips(verbose: boolean): IpStatus[] { this.record('ips', [verbose]); return IPS; }
+  ifaces(): IfaceStatus[] { this.record('ifaces', []); return IFACES; }
+
+  async admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult> {
+    await this.recordAsync('admin', [verb, pnn, banSeconds]);
+    return done(`node ${pnn ?? 0}: ${verb}${banSeconds === undefined ? '' : ` for ${banSeconds} s`}`);
+  }
+
+  async moveIp(address: IpAddress, pnn: Pnn): Promise<DoneResult> {
+    await this.recordAsync('moveIp', [address.text, pnn]);
+    if (pnn > 2) throw new DaemonApiError('E_NO_SUCH_NODE', `node ${pnn} is not in the cluster: use a pnn from floatip listnodes`);
+    return done(`${address.text} moved to node ${pnn}`);
+  }
+
+  async addIp(prefix: IpPrefix, ifaces: readonly string[]): Promise<DoneResult> {
+    await this.recordAsync('addIp', [`${prefix.address.text}/${prefix.bits}`, [...ifaces]]);
+    return done(`${prefix.address.text}/${prefix.bits} added on ${ifaces.join(',')}`);
+  }
+
+  async delIp(address: IpAddress): Promise<DoneResult> {
+    await this.recordAsync('delIp', [address.text]);
+    return done(`${address.text} removed`);
+  }
+
+  async reloadIps(): Promise<DoneResult> { await this.recordAsync('reloadIps', []); return done('public addresses reloaded: 1 added, 0 removed'); }
+  async ipReallocate(): Promise<DoneResult> { await this.recordAsync('ipReallocate', []); return done('takeover run 13 done'); }
+
+  async gratArp(address: IpAddress, iface: string): Promise<DoneResult> {
+    await this.recordAsync('gratArp', [address.text, iface]);
+    return done(`announced ${address.text} on ${iface}`);
+  }
+
+  getTickles(address: IpAddress): TicklesResult { this.record('getTickles', [address.text]); return TICKLES; }
+
+  eventStatus(event: string | undefined): JsonValue {
+    this.record('eventStatus', [event]);
+    return [EVENT_RESULT] as unknown as JsonValue;
+  }
+
+  async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue> {
+    await this.recordAsync('eventRun', [event, [...args], timeoutMs]);
+    return { ...EVENT_RESULT, event, args: [...args] } as unknown as JsonValue;
+  }
+
+  async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue> {
+    await this.recordAsync('eventScript', [action, name]);
+    if (action === 'list') return [{ name: '00.floatip', enabled: true, events: 'all' }, { name: '50.samba', enabled: false, events: ['monitor', 'startup'] }];
+    return { done: true, message: `${name} ${action}d` };
+  }
+
+  leader(): LeaderResult { this.record('leader', []); return { leader: 0, epoch: 12 }; }
+
+  listNodes(): ListNodesEntry[] {
+    this.record('listNodes', []);
+    return STATUS.nodes.map((n) => ({ pnn: n.pnn, address: n.address, deleted: n.flags === 'DELETED' }));
+  }
+
+  ping(): PingResult { this.record('ping', []); return { pnn: 0, handledUs: 42 }; }
+  uptime(): UptimeResult { this.record('uptime', []); return { startedAt: T0, lastTakeoverAt: T0 + 61_000, lastTakeoverMs: 20.04 }; }
+  history(limit: number | undefined): TakeoverRunRecord[] { this.record('history', [limit]); return limit === undefined ? HISTORY : HISTORY.slice(-limit); }
+}
