@@ -46,6 +46,21 @@ export interface RtnetlinkStats {
 
 type Expectation = 'added' | 'removed';
 
+/** A notification our own change will cause; `seen` once it arrived (or a resync made waiting pointless). */
+interface ExpectedNotification {
+  readonly kind: Expectation;
+  seen?: boolean;
+  onSeen?: () => void;
+}
+
+/**
+ * The kernel finishes an IPv6 add in a work item after the ACK: only then is the local
+ * route in, and packets to the address (a neighbour's answer to our first NS from it)
+ * are accepted. It notifies RTM_NEWADDR just then, so addAddress waits for that
+ * notification, at most this long (a lost one is followed by a resync, which ends the wait).
+ */
+const IPV6_READY_TIMEOUT_MS = 2000;
+
 export class RtnetlinkAdapter implements NetlinkPort {
   private readonly proto: number;
   private channel: NetlinkChannel | undefined;
@@ -54,7 +69,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
   private readonly links = new Map<number, LinkInfo>();
   private readonly addresses = new Map<string, InterfaceAddress>();
   /** Notifications our own acknowledged changes will still cause, per address key, in order. */
-  private readonly expected = new Map<string, { kind: Expectation }[]>();
+  private readonly expected = new Map<string, ExpectedNotification[]>();
   private resyncs = 0;
   /** Address changes under way; a resync waits for them, and they wait for a resync. */
   private activeChanges = 0;
@@ -149,6 +164,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
       };
       this.addresses.set(key, added);
       this.emit({ kind: 'address-added', address: added, byUs: true });
+      if (request.address.family === 6) await untilSeen(expectation, IPV6_READY_TIMEOUT_MS);
       return 'added';
     });
   }
@@ -197,6 +213,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
     for (const [index, link] of links) this.links.set(index, link);
     this.addresses.clear();
     for (const [key, address] of addresses) this.addresses.set(key, address);
+    for (const queue of this.expected.values()) queue.forEach(markSeen);
     this.expected.clear();
   }
 
@@ -378,15 +395,15 @@ export class RtnetlinkAdapter implements NetlinkPort {
     }
   }
 
-  private expect(key: string, kind: Expectation): { kind: Expectation } {
-    const token = { kind };
+  private expect(key: string, kind: Expectation): ExpectedNotification {
+    const token: ExpectedNotification = { kind };
     const queue = this.expected.get(key);
     if (queue) queue.push(token);
     else this.expected.set(key, [token]);
     return token;
   }
 
-  private cancelExpectation(key: string, token: { kind: Expectation }): void {
+  private cancelExpectation(key: string, token: ExpectedNotification): void {
     const queue = this.expected.get(key);
     const at = queue?.indexOf(token) ?? -1;
     if (!queue || at < 0) return;
@@ -397,7 +414,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
   private consumeExpectation(key: string, kind: Expectation): boolean {
     const queue = this.expected.get(key);
     if (!queue || queue[0].kind !== kind) return false;
-    queue.shift();
+    markSeen(queue.shift() as ExpectedNotification);
     if (queue.length === 0) this.expected.delete(key);
     return true;
   }
@@ -411,6 +428,23 @@ export class RtnetlinkAdapter implements NetlinkPort {
       }
     }
   }
+}
+
+function markSeen(token: ExpectedNotification): void {
+  token.seen = true;
+  token.onSeen?.();
+}
+
+function untilSeen(token: ExpectedNotification, timeoutMs: number): Promise<void> {
+  if (token.seen) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    token.onSeen = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
 }
 
 function linkDiffers(a: LinkInfo, b: LinkInfo): boolean {
