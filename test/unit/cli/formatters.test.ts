@@ -1,0 +1,90 @@
+// The pure formatters of src/cli/format: edge cases as tables of input -> exact text.
+
+import { formatAddressList } from '../../../src/cli/format/cleanup';
+import { formatDone } from '../../../src/cli/format/done';
+import { formatHistory } from '../../../src/cli/format/history';
+import { formatIfaces, formatIps } from '../../../src/cli/format/ips';
+import { ReplyShapeError, expectList, expectRecord } from '../../../src/cli/format/shape';
+import { formatListNodes, formatStatus } from '../../../src/cli/format/status';
+import { formatTable } from '../../../src/cli/format/table';
+import { formatTickles } from '../../../src/cli/format/tickles';
+import { formatAge, formatPing, formatUptime } from '../../../src/cli/format/uptime';
+import { STATUS, T0 } from '../daemon/control/fake-api';
+
+describe('formatTable', () => {
+  it.each([
+    [[['a', 'bb'], ['ccc', 'd']], [], ['a    bb', 'ccc  d']],
+    [[['1', 'x'], ['100', 'y']], ['right'], ['  1  x', '100  y']],
+    [[['a', ''], ['b', 'c']], [], ['a', 'b  c']],
+    [[], [], []],
+  ] as const)('%j aligned %j', (rows, align, expected) => {
+    expect(formatTable(rows, align)).toEqual(expected);
+  });
+});
+
+describe('formatStatus', () => {
+  it('lock quorum, no deleted node, pending monitor', () => {
+    const nodes = STATUS.nodes.slice(0, 2).map((n) => ({ ...n, flags: 'OK' }));
+    expect(formatStatus({ ...STATUS, nodes, quorumRule: 'lock', partition: [0, 1], monitor: 'pending' })).toBe([
+      'Number of nodes:2', 'pnn:0 192.0.2.1 OK (THIS NODE)', 'pnn:1 192.0.2.2 OK',
+      'Epoch:12', 'Leader:0', 'Quorum:yes (cluster lock; partition: 0,1)', 'Monitor:pending', '',
+    ].join('\n'));
+  });
+
+  it('no quorum, empty partition, two deleted nodes', () => {
+    const nodes = [STATUS.nodes[0], { ...STATUS.nodes[3] }, { ...STATUS.nodes[3], pnn: 4 }];
+    const text = formatStatus({ ...STATUS, nodes, quorate: false, leader: -1, partition: [] });
+    expect(text).toContain('Number of nodes:3 (including 2 deleted nodes)\npnn:0 192.0.2.1 OK (THIS NODE)\nEpoch');
+    expect(text).toContain('Leader:none\nQuorum:NO (majority; partition: none)\n');
+  });
+});
+
+describe('small formatters', () => {
+  it.each([
+    ['listnodes empty', formatListNodes([]), 'No nodes configured\n'],
+    ['ip empty', formatIps([], true), 'No public IPs\n'],
+    ['ifaces empty', formatIfaces([]), 'No interfaces carry public IPs on this node\n'],
+    ['history empty', formatHistory([]), 'No takeover run since floatipd started\n'],
+    ['cleanup empty', formatAddressList([]), 'No floatip address to remove\n'],
+    ['done with message', formatDone({ done: true, message: 'moved\n' }, 'moveip'), 'moved\n'],
+    ['done without message', formatDone({ done: true, message: '' }, 'moveip'), 'Done\n'],
+    ['tickles IPv6, none', formatTickles({ address: '2001:db8::10', connections: [] }), 'Connections for IP: 2001:db8::10\nNum connections: 0\n'],
+    ['tickles IPv6', formatTickles({ address: '2001:db8::10', connections: [{ client: '2001:db8::99', clientPort: 5, serverPort: 445 }] }),
+      'Connections for IP: 2001:db8::10\nNum connections: 1\nSRC: [2001:db8::99]:5  DST: [2001:db8::10]:445\n'],
+    ['ping', formatPing({ pnn: 3, handledUs: 7 }, 0.1234), 'response from 3 time=0.000123 sec (handled in 7 us)\n'],
+  ])('%s', (_what, text, expected) => {
+    expect(text).toBe(expected);
+  });
+
+  it.each([
+    [0, '(000 00:00:00)'],
+    [999, '(000 00:00:00)'],
+    [61_000, '(000 00:01:01)'],
+    [90_061_000, '(001 01:01:01)'],
+    [-5_000, '(000 00:00:00)'],
+  ])('formatAge(%d) = %s', (ms, text) => {
+    expect(formatAge(ms)).toBe(text);
+  });
+
+  it('uptime without any takeover run', () => {
+    expect(formatUptime({ startedAt: T0, lastTakeoverAt: null, lastTakeoverMs: null }, T0 + 5000)).toBe([
+      'Current time of node          :                2025-01-02 03:04:10.678 UTC',
+      'floatipd start time           : (000 00:00:05) 2025-01-02 03:04:05.678 UTC',
+      'Time of last takeover run     : none since floatipd started',
+      '',
+    ].join('\n'));
+  });
+});
+
+describe('reply shape checks', () => {
+  it.each([
+    [() => expectRecord(null, 'status', ['pnn']), 'the daemon\'s answer to status is not an object'],
+    [() => expectRecord([], 'status', ['pnn']), 'is not an object'],
+    [() => expectRecord({}, 'leader', ['leader']), 'has no field \'leader\''],
+    [() => expectList({}, 'ip', ['address']), 'the daemon\'s answer to ip is not a list'],
+    [() => expectList([{ address: 'x' }, {}], 'ip', ['address']), 'the daemon\'s answer to ip (item 1) has no field \'address\''],
+  ])('%#: %s', (check, message) => {
+    expect(check).toThrow(ReplyShapeError);
+    expect(check).toThrow(message);
+  });
+});
