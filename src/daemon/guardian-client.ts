@@ -1,0 +1,134 @@
+// The daemon's side of the guardian: spawn it, wait until it can fence, tick from the daemon's event loop, say goodbye.
+//
+// The tick timer runs on the daemon's own loop on purpose: if that loop stops
+// (SIGSTOP, a blocked loop), the ticks stop and the guardian fences. Start the
+// guardian before adding any public address, and call bye() only after every
+// address was released, or the guardian would leave addresses behind.
+
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from './guardian';
+
+export interface GuardianCommand {
+  readonly execPath: string;
+  /** Arguments before the guardian's own (`--fence-after-ms=...`). */
+  readonly args: readonly string[];
+}
+
+export interface GuardianLinkOptions {
+  /** The guardian fences after this long without a tick (`timing.fence_after`). */
+  readonly fenceAfterMs: number;
+  /** floatip's IFA_PROTO tag. @default 0xf1 */
+  readonly addressProtocol?: number;
+  /** @default fenceAfterMs / 4 */
+  readonly tickEveryMs?: number;
+  /** How to run guardian-main. @default node on guardian-main.js beside this file */
+  readonly command?: GuardianCommand;
+  /** Waiting for the guardian's ready line longer than this fails start(). @default 5000 */
+  readonly readyTimeoutMs?: number;
+}
+
+/** How the guardian ended, from its exit status. */
+export type GuardianEnd = 'bye' | 'fenced-pipe-closed' | 'fenced-no-ticks' | 'failed' | 'killed';
+
+export class GuardianError extends Error {
+  readonly code = 'E_GUARDIAN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuardianError';
+  }
+}
+
+function endOf(code: number | null): GuardianEnd {
+  switch (code) {
+    case GuardianExitCode.bye: return 'bye';
+    case GuardianExitCode.fencedPipeClosed: return 'fenced-pipe-closed';
+    case GuardianExitCode.fencedNoTicks: return 'fenced-no-ticks';
+    case null: return 'killed';
+    default: return 'failed';
+  }
+}
+
+export class GuardianLink {
+  private ticker: NodeJS.Timeout | undefined;
+  private ended: Promise<GuardianEnd>;
+  private saidBye = false;
+
+  private constructor(private readonly child: ChildProcess, tickEveryMs: number, onEnd: (end: GuardianEnd) => void) {
+    this.ended = new Promise((resolve) => {
+      child.once('exit', (code) => {
+        clearInterval(this.ticker);
+        const end = endOf(code);
+        resolve(end);
+        // A goodbye ending is expected; anything else means the addresses may be gone or unguarded.
+        if (!(this.saidBye && end === 'bye')) onEnd(end);
+      });
+    });
+    // EPIPE when the guardian is gone: 'exit' reports it.
+    child.stdin?.on('error', () => undefined);
+    this.ticker = setInterval(() => this.tick(), tickEveryMs);
+  }
+
+  /**
+   * Spawns the guardian and resolves once it can fence. `onEnd` hears every ending
+   * but the goodbye: the daemon must then respawn it, and after a fence treat its
+   * addresses as gone.
+   */
+  static async start(options: GuardianLinkOptions, onEnd: (end: GuardianEnd) => void): Promise<GuardianLink> {
+    const command = options.command ?? { execPath: process.execPath, args: [join(__dirname, 'guardian-main.js')] };
+    const child = spawn(command.execPath, [
+      ...command.args, `--fence-after-ms=${Math.round(options.fenceAfterMs)}`, `--address-protocol=${options.addressProtocol ?? 0xf1}`,
+    ], {
+      // Its own process group: a signal to the daemon's group (Ctrl-C) must not take the guardian down with it.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const timeoutMs = options.readyTimeoutMs ?? 5000;
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new GuardianError(`the guardian did not start (${why}): check the daemon's log for its error line`));
+      };
+      const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
+      child.once('error', (error) => fail(error.message));
+      child.once('exit', (code) => fail(`it exited with status ${code}`));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (!seen.includes(GUARDIAN_READY)) return;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolve();
+      });
+    });
+    const link = new GuardianLink(child, options.tickEveryMs ?? options.fenceAfterMs / 4, onEnd);
+    link.tick();
+    return link;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Resolves with how the guardian ended. */
+  get exited(): Promise<GuardianEnd> {
+    return this.ended;
+  }
+
+  /** The daemon released every address itself: the guardian leaves without touching them. */
+  async bye(): Promise<GuardianEnd> {
+    clearInterval(this.ticker);
+    this.saidBye = true;
+    this.child.stdin?.end(Buffer.from([GUARDIAN_BYE]));
+    return this.ended;
+  }
+
+  private tick(): void {
+    if (this.saidBye || !this.child.stdin?.writable) return;
+    this.child.stdin.write(Buffer.from([GUARDIAN_TICK]));
+  }
+}

@@ -1,0 +1,66 @@
+// The guardian process: watches the daemon's pipe and ticks, removes floatip's addresses if the daemon dies or freezes.
+//
+// Started by floatipd (guardian-client.ts) with the pipe on stdin, stdout for the
+// one "ready" line, stderr shared with the daemon for its log line. It ignores
+// SIGTERM, SIGINT and SIGHUP: a stopping daemon says goodbye when it has released
+// its addresses, and one that dies closes the pipe; either way the guardian decides
+// from the pipe, not from a signal aimed at the daemon's whole group.
+
+import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_READY, parseGuardianArgs } from './guardian';
+import { TaggedAddressFence } from './guardian-fence';
+
+function log(level: number, fields: Record<string, unknown>, msg: string): void {
+  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, component: 'guardian', ...fields, msg })}\n`);
+}
+
+function nodeTimer(): GuardianTimer {
+  let handle: NodeJS.Timeout | undefined;
+  return {
+    arm: (ms, fire) => { clearTimeout(handle); handle = setTimeout(fire, ms); },
+    disarm: () => { clearTimeout(handle); handle = undefined; },
+    now: () => performance.now(),
+  };
+}
+
+export function runGuardian(args: readonly string[]): void {
+  let fence: TaggedAddressFence;
+  let options;
+  try {
+    options = parseGuardianArgs(args);
+    fence = new TaggedAddressFence(options.addressProtocol);
+  } catch (error) {
+    log(50, {}, `guardian cannot start: ${(error as Error).message}`);
+    process.exit(GuardianExitCode.failed);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+
+  const act = async (verdict: GuardianVerdict): Promise<void> => {
+    if (verdict.kind === 'bye') process.exit(GuardianExitCode.bye);
+    const started = performance.now();
+    try {
+      const report = await fence.removeTagged();
+      log(report.failed.length === 0 ? 40 : 50, {
+        cause: verdict.cause, silentMs: Math.round(verdict.silentMs), fenceMs: +(performance.now() - started).toFixed(2),
+        removed: report.removed.map((a) => `${a.address}/${a.bits}`), failed: report.failed,
+      }, verdict.cause === 'pipe-closed'
+        ? 'floatipd died: removed its public addresses'
+        : `floatipd sent no tick for ${Math.round(verdict.silentMs)} ms: removed its public addresses`);
+      process.exit(report.failed.length === 0
+        ? (verdict.cause === 'pipe-closed' ? GuardianExitCode.fencedPipeClosed : GuardianExitCode.fencedNoTicks)
+        : GuardianExitCode.failed);
+    } catch (error) {
+      log(50, { cause: verdict.cause }, `guardian could not remove the public addresses: ${(error as Error).message}; run \`floatip\`'s cleanup (ExecStopPost) or delete them by hand`);
+      process.exit(GuardianExitCode.failed);
+    }
+  };
+
+  const watch = new GuardianWatch(options.fenceAfterMs, nodeTimer(), (verdict) => { void act(verdict); });
+  process.stdin.on('data', (chunk: Buffer) => watch.input(chunk));
+  process.stdin.on('end', () => watch.closed());
+  process.stdin.on('error', () => watch.closed());
+  process.stdin.on('close', () => watch.closed());
+  watch.start();
+  process.stdout.write(GUARDIAN_READY);
+}
+
+if (require.main === module) runGuardian(process.argv.slice(2));

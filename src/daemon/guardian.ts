@@ -1,0 +1,124 @@
+// The guardian's decision: from the daemon's ticks and its pipe, when to fence (remove floatip's addresses) and when to just leave.
+//
+// The guardian is a separate, tiny process the daemon spawns with a pipe on the
+// guardian's stdin. The daemon writes one byte per tick from its own event loop,
+// every fence_after/4. Outside that loop, the guardian fences when
+//   - the pipe closes without a goodbye: the daemon died (SIGKILL included: the
+//     kernel closes its end of the pipe), so its addresses must stop answering now;
+//   - no tick came for fence_after: the daemon is stopped (SIGSTOP) or its loop is
+//     blocked, and the majority will take its addresses after dead_after > fence_after.
+// A goodbye means the daemon released its addresses itself: the guardian leaves
+// without touching anything.
+
+/** Bytes on the pipe, daemon -> guardian. */
+export const GUARDIAN_TICK = 0x74; // 't'
+export const GUARDIAN_BYE = 0x62; // 'b'
+/** Written once by the guardian on its stdout when it can fence. */
+export const GUARDIAN_READY = 'ready\n';
+
+/** The guardian's exit status says what it did. */
+export const GuardianExitCode = {
+  /** The daemon said goodbye; nothing was touched. */
+  bye: 0,
+  /** It could not start or could not fence. */
+  failed: 1,
+  /** Fenced because the pipe closed (the daemon died). */
+  fencedPipeClosed: 10,
+  /** Fenced because the ticks stopped (the daemon is frozen). */
+  fencedNoTicks: 11,
+} as const;
+
+export type FenceCause = 'pipe-closed' | 'no-ticks';
+
+export type GuardianVerdict =
+  | { readonly kind: 'bye' }
+  | { readonly kind: 'fence'; readonly cause: FenceCause; /** Since the last tick (or the start). */ readonly silentMs: number };
+
+/** One re-armable deadline and a monotonic clock; the guardian's main passes Node's, tests a fake. */
+export interface GuardianTimer {
+  arm(ms: number, fire: () => void): void;
+  disarm(): void;
+  now(): number;
+}
+
+export class GuardianWatch {
+  private lastTick: number;
+  private verdict: GuardianVerdict | undefined;
+  /** Bytes that were neither tick nor goodbye: the daemon and guardian are of different releases. */
+  unknownBytes = 0;
+  ticks = 0;
+
+  constructor(
+    private readonly fenceAfterMs: number,
+    private readonly timer: GuardianTimer,
+    private readonly decide: (verdict: GuardianVerdict) => void,
+  ) {
+    if (!Number.isFinite(fenceAfterMs) || fenceAfterMs <= 0) throw new RangeError(`fence_after must be positive, not ${fenceAfterMs}`);
+    this.lastTick = timer.now();
+  }
+
+  /** Starts the first deadline: a daemon that never ticks is fenced too. */
+  start(): void {
+    this.lastTick = this.timer.now();
+    this.timer.arm(this.fenceAfterMs, () => this.silence());
+  }
+
+  /** Bytes from the pipe. */
+  input(chunk: Uint8Array): void {
+    if (this.verdict !== undefined) return;
+    for (const byte of chunk) {
+      if (byte === GUARDIAN_BYE) return this.conclude({ kind: 'bye' });
+      if (byte === GUARDIAN_TICK) this.ticks++;
+      else if (byte !== 0x0a) this.unknownBytes++;
+    }
+    // Any traffic at all proves the daemon's loop ran, but only ticks are counted on purpose: the daemon sends nothing else.
+    if (chunk.includes(GUARDIAN_TICK)) {
+      this.lastTick = this.timer.now();
+      this.timer.arm(this.fenceAfterMs, () => this.silence());
+    }
+  }
+
+  /** The pipe closed (EOF or error). */
+  closed(): void {
+    this.conclude({ kind: 'fence', cause: 'pipe-closed', silentMs: this.timer.now() - this.lastTick });
+  }
+
+  get decided(): GuardianVerdict | undefined {
+    return this.verdict;
+  }
+
+  private silence(): void {
+    this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs: this.timer.now() - this.lastTick });
+  }
+
+  private conclude(verdict: GuardianVerdict): void {
+    if (this.verdict !== undefined) return;
+    this.verdict = verdict;
+    this.timer.disarm();
+    this.decide(verdict);
+  }
+}
+
+export interface GuardianArgs {
+  readonly fenceAfterMs: number;
+  /** IFA_PROTO tag of floatip's addresses. */
+  readonly addressProtocol: number;
+}
+
+export const GUARDIAN_USAGE = 'usage: guardian --fence-after-ms=MS [--address-protocol=N] (started by floatipd, not by hand)';
+
+/** `--fence-after-ms=700 --address-protocol=241`; throws a message with the usage otherwise. */
+export function parseGuardianArgs(args: readonly string[]): GuardianArgs {
+  let fenceAfterMs: number | undefined;
+  let addressProtocol = 0xf1;
+  for (const arg of args) {
+    const match = /^--(fence-after-ms|address-protocol)=(\d+)$/.exec(arg);
+    if (!match) throw new Error(`guardian: unknown argument "${arg}"; ${GUARDIAN_USAGE}`);
+    const value = Number(match[2]);
+    if (match[1] === 'fence-after-ms') fenceAfterMs = value;
+    else addressProtocol = value;
+  }
+  if (fenceAfterMs === undefined || fenceAfterMs <= 0) throw new Error(`guardian: --fence-after-ms is required and positive; ${GUARDIAN_USAGE}`);
+  if (addressProtocol < 4 || addressProtocol > 255) throw new Error(`guardian: --address-protocol must be 4..255; ${GUARDIAN_USAGE}`);
+  return { fenceAfterMs, addressProtocol };
+}

@@ -1,0 +1,110 @@
+// The guardian's decision on a manual clock: ticks keep it quiet, silence or a closed pipe fence, a goodbye leaves.
+
+import {
+  GUARDIAN_BYE, GUARDIAN_TICK, GuardianTimer, GuardianVerdict, GuardianWatch, parseGuardianArgs,
+} from '../../../src/daemon/guardian';
+
+class ManualTimer implements GuardianTimer {
+  at = 0;
+  private deadline: { at: number; fire: () => void } | undefined;
+  arm(ms: number, fire: () => void): void { this.deadline = { at: this.at + ms, fire }; }
+  disarm(): void { this.deadline = undefined; }
+  now(): number { return this.at; }
+  advance(ms: number): void {
+    const until = this.at + ms;
+    while (this.deadline && this.deadline.at <= until) {
+      const { at, fire } = this.deadline;
+      this.at = at;
+      this.deadline = undefined;
+      fire();
+    }
+    this.at = until;
+  }
+}
+
+function watch(fenceAfterMs = 700): { timer: ManualTimer; verdicts: GuardianVerdict[]; watch: GuardianWatch } {
+  const timer = new ManualTimer();
+  const verdicts: GuardianVerdict[] = [];
+  const w = new GuardianWatch(fenceAfterMs, timer, (v) => verdicts.push(v));
+  w.start();
+  return { timer, verdicts, watch: w };
+}
+
+const tick = Uint8Array.of(GUARDIAN_TICK);
+
+describe('GuardianWatch', () => {
+  it('stays quiet while ticks come every fence_after/4, for as long as they come', () => {
+    const { timer, verdicts, watch: w } = watch(700);
+    for (let i = 0; i < 100; i++) {
+      timer.advance(175);
+      w.input(tick);
+    }
+    expect(verdicts).toEqual([]);
+    expect(w.ticks).toBe(100);
+  });
+
+  it('fences exactly fence_after after the last tick (a frozen daemon)', () => {
+    const { timer, verdicts, watch: w } = watch(700);
+    timer.advance(175);
+    w.input(tick);
+    timer.advance(699);
+    expect(verdicts).toEqual([]);
+    timer.advance(1);
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 700 }]);
+    expect(timer.at).toBe(875);
+  });
+
+  it('fences a daemon that never ticks at all', () => {
+    const { timer, verdicts } = watch(300);
+    timer.advance(300);
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 300 }]);
+  });
+
+  it('fences at once when the pipe closes (the daemon died), whatever the ticks said', () => {
+    const { timer, verdicts, watch: w } = watch(700);
+    timer.advance(100);
+    w.input(tick);
+    timer.advance(20);
+    w.closed();
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'pipe-closed', silentMs: 20 }]);
+    timer.advance(10_000);
+    w.closed();
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it('leaves on goodbye, and nothing after it (not the closing pipe, not the silence) fences', () => {
+    const { timer, verdicts, watch: w } = watch(700);
+    w.input(Uint8Array.of(GUARDIAN_TICK, GUARDIAN_TICK, GUARDIAN_BYE, GUARDIAN_TICK));
+    w.closed();
+    timer.advance(5000);
+    expect(verdicts).toEqual([{ kind: 'bye' }]);
+    expect(w.ticks).toBe(2);
+  });
+
+  it('does not count unknown bytes as ticks', () => {
+    const { timer, verdicts, watch: w } = watch(700);
+    timer.advance(600);
+    w.input(Buffer.from('hello\n'));
+    timer.advance(100);
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 700 }]);
+    expect(w.unknownBytes).toBe(5);
+  });
+
+  it('refuses a fence time that is not positive', () => {
+    expect(() => new GuardianWatch(0, new ManualTimer(), () => undefined)).toThrow(RangeError);
+  });
+});
+
+describe('parseGuardianArgs', () => {
+  it('reads the fence time and the address tag (default 0xf1)', () => {
+    expect(parseGuardianArgs(['--fence-after-ms=700'])).toEqual({ fenceAfterMs: 700, addressProtocol: 0xf1 });
+    expect(parseGuardianArgs(['--fence-after-ms=175', '--address-protocol=200'])).toEqual({ fenceAfterMs: 175, addressProtocol: 200 });
+  });
+
+  it('refuses missing, unknown and out-of-range arguments with the usage', () => {
+    expect(() => parseGuardianArgs([])).toThrow(/--fence-after-ms is required.*usage/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=700', '--verbose'])).toThrow(/unknown argument "--verbose"/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=700', '--address-protocol=2'])).toThrow(/4..255/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=0'])).toThrow(/positive/);
+  });
+});
