@@ -1,13 +1,120 @@
-// `floatip lab`: the network-namespace lab (issue 6). Until it lands it says so and fails.
+// `floatip lab`: the network-namespace lab. Parses, checks root and tools, runs one verb, prints what happened.
 
-import { Command, EXIT_FAILED } from '../command';
+import { Command, CliIo, EXIT_FAILED, EXIT_OK } from '../command';
+import {
+  formatLabStatus, labCommandLine, labDown, labExec, labFail, labHeal, labPartition, labStatus, labUp, parseLabArgs, preflight,
+  UpResult,
+} from '../../lab';
+import { DaemonStartReport } from '../../lab/daemons';
+
+const USAGE = `usage: floatip lab VERB [--prefix PREFIX] [--dir DIR] ...
+
+A cluster of network namespaces on this machine: a switch with a private
+(mesh) and a public (client) bridge, N nodes with one veth to each, a client,
+and one floatipd per node. Needs root.
+
+  up [--nodes N] [--ips M] [--ipv6] [--ips6 K] [--profile default|fast]
+     [--no-daemons] [--floatipd PATH] [--start-timeout SECONDS]
+        build the lab (3 nodes, 3 IPv4 addresses by default) and start the daemons.
+        --ipv6 adds as many IPv6 addresses as IPv4 ones (--ips6 K: exactly K);
+        --no-daemons builds the network and files only.
+  status [--json]
+        links, daemons, which namespace holds each public address, cluster status.
+  fail NODE --mode kill|link|freeze|stop|monitor [--links all|public|private]
+        kill: SIGKILL; freeze: SIGSTOP; stop: SIGTERM (a planned stop);
+        link: the node's switch ports go down (--links: which; default all);
+        monitor: the node's monitor event fails (its 90.labcheck script).
+  heal [NODE]
+        undo the faults of NODE (or of every node, and end a partition):
+        links up, monitor passing, SIGCONT, restart a dead floatipd.
+  partition GROUP GROUP...
+        split the private network, e.g. \`partition 0,1 2\`; every node once.
+  exec NODE|client|switch -- COMMAND [ARGS...]
+        run a command inside a namespace of the lab.
+  down
+        remove every namespace, link, process and file of the lab (found by
+        prefix, so it also cleans up after a crash); fine to run twice.
+  demo
+        not yet available.
+
+Names: namespaces and links are PREFIX-... (default prefix flab); files in
+DIR (default /run/floatip-lab/PREFIX).`;
+
+function printStartReports(reports: readonly DaemonStartReport[], io: CliIo): boolean {
+  const failed = reports.filter((r) => !r.up);
+  const up = reports.filter((r) => r.up).map((r) => r.pnn);
+  if (up.length > 0) io.stdout(`floatipd up on node${up.length > 1 ? 's' : ''} ${up.join(', ')}\n`);
+  for (const report of failed) io.stderr(`node ${report.pnn}: floatipd did not come up: ${report.problem}\n`);
+  return failed.length === 0;
+}
+
+function describeUp(result: UpResult): string {
+  const { plan } = result;
+  const { names, options } = plan;
+  const last = plan.nodes.length - 1;
+  return [
+    `lab ${names.prefix} is up: ${plan.nodes.length} node${last > 0 ? 's' : ''} (${names.nodeNamespace(0)}${last > 0 ? `..${names.nodeNamespace(last)}` : ''}), `
+      + `client ${names.clientNamespace}, switch ${names.switchNamespace}`,
+    `  private network 192.0.2.0/24 on bridge ${names.privateBridge}; public network on bridge ${names.publicBridge}, `
+      + `client at ${plan.clientAddresses.map((a) => a.address.text).join(', ')}`,
+    `  ${options.ipv4Addresses} IPv4 and ${options.ipv6Addresses} IPv6 public addresses; timing profile ${options.profile}; files in ${options.dir}`,
+    '',
+  ].join('\n');
+}
+
+async function runLab(args: readonly string[], io: CliIo): Promise<number> {
+  const command = parseLabArgs(args, process.cwd());
+  if (command.verb === 'demo') {
+    io.stderr('floatip lab demo: not yet available: it needs the floatip daemon, which is still being built.\n');
+    return EXIT_FAILED;
+  }
+  await preflight();
+  const { target } = command;
+  switch (command.verb) {
+    case 'up': {
+      const result = await labUp(target, command.up);
+      io.stdout(describeUp(result));
+      if (!command.up.daemons) {
+        io.stdout('no floatipd started (--no-daemons)\n');
+        return EXIT_OK;
+      }
+      if (printStartReports(result.daemons, io)) return EXIT_OK;
+      io.stderr(`The lab stays up so you can look (\`${labCommandLine('status', target.prefix)}\`, logs in ${target.dir}/nodeN/floatipd.log); `
+        + `\`${labCommandLine('down', target.prefix)}\` removes it.\n`);
+      return EXIT_FAILED;
+    }
+    case 'down': {
+      const report = await labDown(target);
+      const removed = report.namespaces.length + report.processes.length + report.links.length;
+      io.stdout(removed === 0 && !report.directoryRemoved ? `nothing of lab ${target.prefix} was left\n`
+        : `lab ${target.prefix} removed: ${report.namespaces.length} namespaces, ${report.processes.length} processes, `
+          + `${report.links.length} stray links${report.directoryRemoved ? `, ${target.dir}` : ''}\n`);
+      return EXIT_OK;
+    }
+    case 'status': {
+      const status = await labStatus(target);
+      io.stdout(command.json ? `${JSON.stringify(status, null, 2)}\n` : formatLabStatus(status));
+      return EXIT_OK;
+    }
+    case 'fail':
+      io.stdout(`${await labFail(target, command.pnn, command.mode, command.links)}\n`);
+      return EXIT_OK;
+    case 'heal': {
+      const result = await labHeal(target, command.pnn);
+      io.stdout(result.actions.map((a) => `${a}\n`).join(''));
+      return printStartReports(result.daemons, io) ? EXIT_OK : EXIT_FAILED;
+    }
+    case 'partition':
+      io.stdout(`${await labPartition(target, command.groups)}\n`);
+      return EXIT_OK;
+    case 'exec':
+      return labExec(target, command.place, command.command);
+  }
+}
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'run a cluster of network namespaces on this machine (not yet available)',
-  usage: 'floatip lab up|down|status|fail|heal|partition|demo\n\nThe lab is not yet available in this version of floatip.',
-  async run(_args, io) {
-    io.stderr('floatip lab: not yet available: the namespace lab is still being built.\n');
-    return EXIT_FAILED;
-  },
+  summary: 'run a cluster of network namespaces on this machine (up, status, fail, heal, partition, exec, down)',
+  usage: USAGE,
+  run: runLab,
 };

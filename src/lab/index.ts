@@ -1,0 +1,15 @@
+// The lab's public face for the CLI and the tests: parse, plan, and the verbs.
+
+export { parseLabArgs, FAULT_MODES, LINK_SETS, DEFAULT_LAB_ROOT } from './args';
+export type { LabCommand, LabTarget, UpRequest, FaultMode, LinkSet, LabPlace } from './args';
+export { LabError } from './errors';
+export type { LabErrorCode } from './errors';
+export { labNames, labCommandLine, DEFAULT_PREFIX, MAX_NODES } from './names';
+export { planLab, nodeOf } from './plan';
+export type { LabPlan, LabNodePlan, LabOptions } from './plan';
+export { labUp, labDown, labStatus, labFail, labHeal, labPartition, labExec, namespaceOf } from './lab';
+export type { UpResult, HealResult } from './lab';
+export type { RemovalReport } from './leftovers';
+export type { LabStatus } from './status';
+export { formatLabStatus } from './status-format';
+export { preflight, requireRoot } from './preflight';

@@ -1,0 +1,48 @@
+// Prints a LabStatus for people: the topology table, where each address is, and the cluster as a daemon sees it.
+
+import { LabStatus } from './status';
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ').trimEnd());
+}
+
+function daemonCell(node: LabStatus['nodes'][number], managed: boolean): string {
+  if (!managed && node.daemonPid === null) return '-';
+  const pid = node.daemonPid === null ? '' : ` (pid ${node.daemonPid})`;
+  return node.daemon === 'gone' ? `not running${pid}` : `${node.daemon}${pid}`;
+}
+
+function holderText(holders: readonly number[]): string {
+  if (holders.length === 0) return 'not hosted';
+  if (holders.length === 1) return `node ${holders[0]}`;
+  return `nodes ${holders.join(',')}  DUPLICATE`;
+}
+
+export function formatLabStatus(status: LabStatus): string {
+  const lines: string[] = [];
+  lines.push(`lab ${status.prefix}: ${status.nodes.length} nodes, timing profile ${status.profile}, files in ${status.dir}`);
+  lines.push(`partition: ${status.partition === null ? 'none' : status.partition.map((g) => g.join(',')).join(' | ')}`);
+  lines.push('');
+  const rows = [['node', 'namespace', 'private', 'priv link', 'pub link', 'floatipd', 'monitor', 'public addresses']];
+  for (const n of status.nodes) {
+    rows.push([String(n.pnn), n.namespace, n.privateAddress, n.privatePort, n.publicPort, daemonCell(n, status.daemonsManaged),
+      n.monitorFailing ? 'failing' : 'ok', n.publicAddresses.length === 0 ? '-' : n.publicAddresses.join(' ')]);
+  }
+  lines.push(...table(rows));
+  lines.push('');
+  const addressRows = status.addresses.map((a) => [a.address, holderText(a.holders)]);
+  lines.push('addresses (from the kernel of each namespace):');
+  lines.push(...table(addressRows).map((l) => `  ${l}`));
+  lines.push('');
+  const { cluster } = status;
+  if (cluster.kind === 'unavailable') {
+    lines.push(`cluster: no status (${cluster.reason})`);
+  } else {
+    const s = cluster.status;
+    lines.push(`cluster, as node ${cluster.fromNode} sees it: leader ${s.leader < 0 ? 'none' : s.leader}, epoch ${s.epoch}, `
+      + `${s.quorate ? 'quorate' : 'NOT quorate'} (${s.quorumRule}), partition ${s.partition.join(',')}`);
+    lines.push(...table([['pnn', 'address', 'flags'], ...s.nodes.map((n) => [String(n.pnn), n.address ?? '-', n.flags])]).map((l) => `  ${l}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
