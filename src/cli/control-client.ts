@@ -1,5 +1,6 @@
 // The CLI side of the control socket: connect, send one request, wait for its reply (with a timeout).
 
+import { lstatSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import {
   CommandArgs, CommandName, ControlLineReader, ControlRequest, DEFAULT_MAX_REPLY_BYTES, decodeReply, encodeRequest,
@@ -38,12 +39,22 @@ export class ControlCallError extends Error {
   }
 }
 
+function isSocketFile(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return true;
+  }
+}
+
 function connectError(socketPath: string, err: NodeJS.ErrnoException): ControlCallError {
   switch (err.code) {
     case 'ENOENT':
       return new ControlCallError('E_DAEMON_NOT_RUNNING',
         `floatipd is not running on this node (no control socket at ${socketPath})`);
     case 'ECONNREFUSED':
+      // Linux refuses a connection to a path that is not a socket at all: name that mistake.
+      if (!isSocketFile(socketPath)) return connectError(socketPath, { ...err, code: 'ENOTSOCK' });
       return new ControlCallError('E_DAEMON_NOT_RUNNING',
         `floatipd is not running on this node (nothing listens on the control socket ${socketPath})`);
     case 'EACCES':
