@@ -307,6 +307,35 @@ describe('releaseMany', () => {
   });
 });
 
+describe('releaseMany and connections', () => {
+  const C: TakeoverAddress = { address: ip('2001:db8::c'), bits: 64 };
+
+  it('lists connections once and destroys only on addresses that have some', async () => {
+    const world = await memoryWorld();
+    const takeover = takeoverOver(world);
+    await takeover.takeMany([A, B, C].map((address) => ({ address, iface: 'eth0' })));
+    world.sockets.addConnection(conn(B, 4));
+    const log = logged(world);
+    const report = await takeover.releaseMany([A, B, C]);
+    expect(log.filter((l) => l === 'list-connections')).toHaveLength(1);
+    expect(log.filter((l) => l === 'destroy')).toHaveLength(1);
+    expect(report.reports.map((r) => [r.address.text, r.sockets.method, r.sockets.destroyed])).toEqual([
+      ['192.0.2.10', 'destroy', 0], ['198.51.100.7', 'destroy', 1], ['2001:db8::c', 'destroy', 0],
+    ]);
+    expect(world.sockets.reset.map((c) => c.client.port)).toEqual([4]);
+  });
+
+  it('destroys on every address when the listing fails', async () => {
+    const world = await memoryWorld();
+    const takeover = takeoverOver(world);
+    await takeover.takeMany([A, B].map((address) => ({ address, iface: 'eth0' })));
+    world.sockets.listEstablished = async () => { throw new Error('EPERM'); };
+    const log = logged(world);
+    await takeover.releaseMany([A, B]);
+    expect(log.filter((l) => l === 'destroy')).toHaveLength(2);
+  });
+});
+
 describe('options', () => {
   it('refuses an unknown socket_kill method, naming the choices', async () => {
     const world = await memoryWorld();
