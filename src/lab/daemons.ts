@@ -14,6 +14,8 @@ const POLL_MS = 100;
 /** How long one ping may take while waiting for start-up. */
 const PING_TIMEOUT_MS = 500;
 const LOG_TAIL_LINES = 12;
+/** Where `ip netns` keeps the named namespaces. */
+const NETNS_DIR = '/run/netns';
 
 export type DaemonState = 'running' | 'stopped' | 'gone';
 
@@ -47,23 +49,32 @@ export async function readPid(node: LabNodePlan): Promise<number | undefined> {
   }
 }
 
-/**
- * Whether `pid` is this node's daemon and how it is: its command line must name
- * the node's floatip.toml, so a recycled pid is never mistaken for it.
- */
-export async function daemonState(node: LabNodePlan, pid: number | undefined): Promise<DaemonState> {
-  if (pid === undefined) return 'gone';
+/** A process as the lab sees it; `elsewhere`: alive but not (yet) in the node's namespace. */
+type ProcessPlace = DaemonState | 'elsewhere';
+
+async function processPlace(node: LabNodePlan, pid: number): Promise<ProcessPlace> {
   try {
-    const cmdline = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-    if (!cmdline.includes(node.configPath)) return 'gone';
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
     // The state letter follows the command name in parentheses, which may itself hold spaces.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
     if (state === 'Z' || state === 'X') return 'gone';
+    const [theirs, ours] = await Promise.all([fs.stat(`/proc/${pid}/ns/net`), fs.stat(`${NETNS_DIR}/${node.namespace}`)]);
+    if (theirs.ino !== ours.ino || theirs.dev !== ours.dev) return 'elsewhere';
     return state === 'T' || state === 't' ? 'stopped' : 'running';
   } catch {
     return 'gone';
   }
+}
+
+/**
+ * Whether `pid` is this node's daemon and how it is. The process must live in
+ * the node's namespace (same inode as /run/netns/NAME), so a recycled pid is
+ * never mistaken for it, while a daemon that re-execs itself still counts.
+ */
+export async function daemonState(node: LabNodePlan, pid: number | undefined): Promise<DaemonState> {
+  if (pid === undefined) return 'gone';
+  const place = await processPlace(node, pid);
+  return place === 'elsewhere' ? 'gone' : place;
 }
 
 /** The last lines of the node's log, for messages about a daemon that failed. */
@@ -94,7 +105,8 @@ export async function waitForDaemons(nodes: readonly { node: LabNodePlan; pid: n
   const lastReason = new Map<number, string>();
   while (reports.size < nodes.length) {
     await Promise.all(nodes.filter(({ node }) => !reports.has(node.pnn)).map(async ({ node, pid }) => {
-      if ((await daemonState(node, pid)) === 'gone') {
+      // Just started, it may still be `ip netns exec` on its way into the namespace: that is not an exit.
+      if ((await processPlace(node, pid)) === 'gone') {
         reports.set(node.pnn, { pnn: node.pnn, up: false, problem: `floatipd (pid ${pid}) exited; the end of ${node.logPath}:\n${indent(await logTail(node))}` });
         return;
       }

@@ -1,7 +1,7 @@
 // Shared by the lab integration tests: the CLI run in-process with captured output, pings, kernel reads, cleanup.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
@@ -31,9 +31,13 @@ export async function floatip(...args: string[]): Promise<CliRun> {
   return { code, stdout, stderr };
 }
 
-/** A fresh lab directory for one test file (root-owned, mode 0700, under the system temp dir). */
-export function labDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'flt-lab-')), 'lab');
+/** A fresh directory for one test file (root-owned, mode 0700, under the system temp dir); remove it with removeTempRoot. */
+export function tempRoot(): string {
+  return mkdtempSync(join(tmpdir(), 'flt-lab-'));
+}
+
+export function removeTempRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
 }
 
 /** True when one ping from `namespace` to `address` is answered within half a second. */

@@ -5,12 +5,13 @@ import { existsSync, promises as fs, statSync } from 'node:fs';
 import { loadConfig } from '../../../src/config';
 import { labStatus } from '../../../src/lab';
 import {
-  addAddress, cleanup, processGone, floatip, hostLinksWithPrefix, labDir, linkOf, namespacesWithPrefix, pings, PREFIX,
+  addAddress, cleanup, processGone, floatip, hostLinksWithPrefix, linkOf, namespacesWithPrefix, pings, PREFIX, removeTempRoot, tempRoot,
 } from './helpers';
 
 jest.setTimeout(60_000);
 
-const dir = labDir();
+const root = tempRoot();
+const dir = `${root}/lab`;
 const target = { prefix: PREFIX, dir };
 /** `floatip lab VERB --prefix flt --dir DIR ARGS...`: the target options go first, so exec's command stays last. */
 const lab = (verb: string, ...args: string[]) => floatip('lab', verb, '--prefix', PREFIX, '--dir', dir, ...args);
@@ -31,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cleanup(dir);
+  removeTempRoot(root);
 });
 
 describe('lab up --no-daemons', () => {
