@@ -1,0 +1,181 @@
+// Administrator commands across the cluster: flag verbs, moveip and ipreallocate, relayed through the leader.
+//
+// A node decides its own flags (the membership view takes them only from its own
+// heartbeats), so a flag verb ends on the target node. A verb for this node applies
+// here at once, leader or not, as `ctdb disable` does; a verb for another node goes to
+// the leader, which applies it if it is the target or forwards it to the target. A
+// target applies a forwarded verb only when it comes from its current leader.
+// moveip and ipreallocate are takeover runs, so only the leader can do them.
+
+import { NO_NODE, Pnn } from '../../core/flags';
+import { AdminAction } from '../../core/membership';
+import { OneTimer, RuntimeClock } from './clock';
+import { ClusterState } from './cluster-state';
+import { TakeoverLeader } from './leader';
+import { Logger } from './logger';
+import { AdminReplyMessage, AdminRequest, AdminRequestMessage, SessionMessageOf } from './messages';
+
+export type AdminStatus = AdminReplyMessage['status'];
+
+export interface AdminOutcome {
+  readonly status: AdminStatus;
+  readonly message: string;
+}
+
+export interface AdminComponents {
+  readonly state: ClusterState;
+  readonly clock: RuntimeClock;
+  readonly log: Logger;
+  readonly leader: TakeoverLeader;
+  readonly send: (to: Pnn, message: SessionMessageOf<'admin-request' | 'admin-reply'>) => boolean;
+  /** Our heartbeat, at once: the leader learns our new flags now. */
+  readonly announce: () => void;
+  /** How long a relayed request may take (it may include a takeover run). */
+  readonly timeoutMs: number;
+}
+
+const FLAG_ACTIONS: ReadonlySet<string> = new Set(['disable', 'enable', 'stop', 'continue', 'ban', 'unban']);
+
+const DONE_WORDS: Readonly<Record<AdminAction, string>> = {
+  disable: 'disabled', enable: 'enabled', stop: 'stopped', continue: 'continued', ban: 'banned', unban: 'unbanned',
+};
+
+export class AdminRelay {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (outcome: AdminOutcome) => void; timer: OneTimer }>();
+
+  constructor(private readonly components: AdminComponents) {}
+
+  /** A command from this node's control socket. */
+  async request(request: AdminRequest): Promise<AdminOutcome> {
+    const { state } = this.components;
+    const problem = this.validate(request);
+    if (problem) return { status: 'refused', message: problem };
+    if (isFlagRequest(request) && request.pnn === state.localPnn) return this.apply(request);
+    const leader = state.leader();
+    if (leader === NO_NODE) {
+      return { status: 'refused', message: 'this node has no leader (no quorum): run the command on the node it is about, or restore quorum' };
+    }
+    if (leader === state.localPnn) return this.asLeader(request);
+    return this.sendAndWait(leader, request);
+  }
+
+  /** The leader bans a node that collected too many credits. */
+  ban(pnn: Pnn, seconds: number): void {
+    const request: AdminRequest = { action: 'ban', pnn, seconds };
+    if (pnn === this.components.state.localPnn) {
+      this.apply(request);
+      return;
+    }
+    void this.sendAndWait(pnn, request).then((outcome) => {
+      if (outcome.status !== 'ok') this.components.log.warn({ pnn, status: outcome.status }, `banning node ${pnn} failed: ${outcome.message}`);
+    });
+  }
+
+  onRequest(from: Pnn, message: AdminRequestMessage): void {
+    const { state } = this.components;
+    const reply = (outcome: AdminOutcome): void => {
+      this.components.send(from, { kind: 'admin-reply', requestId: message.requestId, status: outcome.status, message: outcome.message });
+    };
+    const request = message.request;
+    const problem = this.validate(request);
+    if (problem) {
+      reply({ status: 'refused', message: problem });
+      return;
+    }
+    const leader = state.leader();
+    if (leader === state.localPnn) {
+      void this.asLeader(request).then(reply);
+      return;
+    }
+    if (isFlagRequest(request) && request.pnn === state.localPnn && from === leader) {
+      reply(this.apply(request));
+      return;
+    }
+    this.components.log.warn({ from, action: request.action, leader }, `refused admin request from node ${from}: this node does not lead it`);
+    reply({ status: 'refused', message: `node ${state.localPnn} is not the leader (leader: ${leader === NO_NODE ? 'none' : leader}): send it to the leader` });
+  }
+
+  onReply(_from: Pnn, message: AdminReplyMessage): void {
+    const waiter = this.pending.get(message.requestId);
+    if (!waiter) return;
+    this.pending.delete(message.requestId);
+    waiter.timer.clear();
+    waiter.resolve({ status: message.status, message: message.message });
+  }
+
+  /** Answers every waiting request: the runtime stops. */
+  stop(): void {
+    for (const [id, waiter] of this.pending) {
+      waiter.timer.clear();
+      waiter.resolve({ status: 'failed', message: 'floatipd is stopping' });
+      this.pending.delete(id);
+    }
+  }
+
+  private async asLeader(request: AdminRequest): Promise<AdminOutcome> {
+    const { state, leader } = this.components;
+    switch (request.action) {
+      case 'moveip': {
+        const lists = state.addressList(request.pnn);
+        if (!lists?.some((l) => l.address.text === request.address.text)) {
+          return { status: 'refused', message: `node ${request.pnn} does not list ${request.address.text} in its public_addresses: pick a node that does` };
+        }
+        leader.pin(request.address.text, request.pnn);
+        const record = await leader.runAndWait(`moveip ${request.address.text} ${request.pnn}`);
+        const where = state.view.nodes[request.pnn].hosted.includes(request.address.text);
+        return record.status === 'ok' && where
+          ? { status: 'ok', message: `${request.address.text} moved to node ${request.pnn} (epoch ${record.epoch})` }
+          : { status: 'failed', message: `${request.address.text} is not on node ${request.pnn} after run ${record.epoch}: ${record.error || 'the node cannot host it now'}` };
+      }
+      case 'ipreallocate': {
+        const record = await leader.runAndWait('ipreallocate');
+        return record.status === 'ok'
+          ? { status: 'ok', message: `takeover run ${record.epoch} done in ${record.phases.total} ms` }
+          : { status: 'failed', message: `takeover run ${record.epoch} failed: ${record.error}` };
+      }
+      default:
+        return request.pnn === state.localPnn ? this.apply(request) : this.sendAndWait(request.pnn, request);
+    }
+  }
+
+  private apply(request: AdminRequest): AdminOutcome {
+    const { state, clock } = this.components;
+    if (!isFlagRequest(request)) return { status: 'refused', message: `${request.action} is not a node flag command` };
+    const until = request.action === 'ban' ? clock.now() + request.seconds * 1000 : undefined;
+    state.observe({ kind: 'admin', pnn: state.localPnn, action: request.action, ...(until !== undefined ? { until } : {}) });
+    this.components.announce();
+    this.components.log.info({ action: request.action, pnn: state.localPnn }, `node ${state.localPnn} ${DONE_WORDS[request.action]}`);
+    return { status: 'ok', message: `node ${state.localPnn} ${DONE_WORDS[request.action]}` };
+  }
+
+  private sendAndWait(to: Pnn, request: AdminRequest): Promise<AdminOutcome> {
+    const requestId = this.nextId++;
+    return new Promise((resolve) => {
+      if (!this.components.send(to, { kind: 'admin-request', requestId, request })) {
+        resolve({ status: 'failed', message: `node ${to} is not connected: check \`floatip status\`` });
+        return;
+      }
+      const timer = new OneTimer(this.components.clock);
+      timer.set(this.components.timeoutMs, () => {
+        this.pending.delete(requestId);
+        resolve({ status: 'failed', message: `node ${to} did not answer within ${this.components.timeoutMs} ms` });
+      });
+      this.pending.set(requestId, { resolve, timer });
+    });
+  }
+
+  private validate(request: AdminRequest): string | undefined {
+    if (request.action === 'ipreallocate') return undefined;
+    const nodes = this.components.state.view.nodes;
+    const node = nodes[request.pnn];
+    if (!node) return `node ${request.pnn} is not in the nodes file (nodes 0..${nodes.length - 1})`;
+    if (node.deleted) return `node ${request.pnn} is deleted in the nodes file`;
+    if (request.action === 'ban' && !(request.seconds > 0)) return 'a ban lasts at least one second';
+    return undefined;
+  }
+}
+
+function isFlagRequest(request: AdminRequest): request is Extract<AdminRequest, { action: AdminAction }> {
+  return FLAG_ACTIONS.has(request.action);
+}

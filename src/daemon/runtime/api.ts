@@ -1,0 +1,217 @@
+// DaemonApi over the runtime: what the control socket's handlers call, one method per command.
+
+import { NO_NODE, formatFlags, Pnn } from '../../core/flags';
+import { compareIp, IpAddress, IpPrefix, parseIp } from '../../core/ip';
+import { claimedHolders, nodeFlags } from '../../core/membership';
+import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
+import { JsonValue } from '../../protocol/control';
+import {
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  TicklesResult, UptimeResult,
+} from '../../protocol/control-results';
+import { AdminVerb, DaemonApi, DaemonApiError } from '../control/api';
+import { AdminOutcome } from './admin';
+import { AdminRequest } from './messages';
+import type { NodeRuntimeImpl } from './node';
+
+function done(message: string): DoneResult {
+  return { done: true, message };
+}
+
+function outcomeResult(outcome: AdminOutcome): DoneResult {
+  if (outcome.status === 'ok') return done(outcome.message);
+  throw new DaemonApiError(outcome.status === 'refused' ? 'E_REFUSED' : 'E_FAILED', outcome.message);
+}
+
+function json(value: unknown): JsonValue {
+  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+}
+
+export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
+  const { state, hosting, init } = node;
+  const local = (): Pnn => node.pnn;
+  const ownLine = (text: string) => state.addressList(local())?.find((l) => l.address.text === text);
+
+  const requireHosted = (address: IpAddress): void => {
+    if (!hosting.get(address.text)) {
+      throw new DaemonApiError('E_NOT_HOSTED', `${address.text} is not hosted on node ${local()}: run the command on the node that hosts it (see \`floatip ip\`)`);
+    }
+  };
+
+  return {
+    status(): StatusResult {
+      const view = state.view;
+      const quorum = state.quorum();
+      return {
+        pnn: local(),
+        nodes: view.nodes.map((n) => {
+          const flags = nodeFlags(n);
+          return { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local };
+        }),
+        leader: quorum.leader,
+        epoch: view.nodes[local()].epoch,
+        quorate: quorum.quorate,
+        partition: quorum.members,
+        quorumRule: init.quorum,
+        monitor: node.monitor,
+      };
+    },
+
+    ips(verbose: boolean): IpStatus[] {
+      const holders = claimedHolders(state.view);
+      const lines = new Map<string, { address: IpAddress; bits: number }>();
+      for (const list of state.addressLists().values()) for (const l of list) if (!lines.has(l.address.text)) lines.set(l.address.text, l);
+      for (const text of holders.keys()) {
+        const parsed = parseIp(text);
+        if (!lines.has(text) && parsed.ok) lines.set(text, { address: parsed.value, bits: parsed.value.family === 4 ? 32 : 128 });
+      }
+      const links = state.view.nodes[local()].links;
+      return [...lines.values()].sort((a, b) => compareIp(a.address, b.address)).map((line) => {
+        const mine = ownLine(line.address.text);
+        const configured = verbose ? mine?.interfaces ?? [] : [];
+        return {
+          address: line.address.text,
+          bits: mine?.bits ?? line.bits,
+          pnn: holders.get(line.address.text)?.[0] ?? NO_NODE,
+          activeInterface: verbose ? hosting.get(line.address.text)?.iface ?? '' : '',
+          availableInterfaces: configured.filter((name) => links.get(name) === 'up'),
+          configuredInterfaces: configured,
+        };
+      });
+    },
+
+    ifaces(): IfaceStatus[] {
+      const list = state.addressList(local()) ?? [];
+      const links = state.view.nodes[local()].links;
+      const names = [...new Set(list.flatMap((l) => l.interfaces))].sort();
+      return names.map((name) => ({
+        name, link: links.get(name) ?? 'down', references: list.filter((l) => l.interfaces.includes(name)).length,
+      }));
+    },
+
+    async admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult> {
+      const target = pnn ?? local();
+      let request: AdminRequest;
+      if (verb === 'ban') {
+        if (banSeconds === undefined || !Number.isInteger(banSeconds) || banSeconds < 1) {
+          throw new DaemonApiError('E_BAD_ARGUMENT', 'ban needs a whole number of seconds >= 1, e.g. `floatip ban 300`');
+        }
+        request = { action: 'ban', pnn: target, seconds: banSeconds };
+      } else {
+        request = { action: verb, pnn: target };
+      }
+      return outcomeResult(await node.admin.request(request));
+    },
+
+    async moveIp(address: IpAddress, pnn: Pnn): Promise<DoneResult> {
+      return outcomeResult(await node.admin.request({ action: 'moveip', address, pnn }));
+    },
+
+    async addIp(prefix: IpPrefix, ifaces: readonly string[]): Promise<DoneResult> {
+      const list = state.addressList(local()) ?? [];
+      if (list.some((l) => l.address.text === prefix.address.text)) {
+        throw new DaemonApiError('E_ADDRESS_EXISTS', `${prefix.address.text} is already a public address of node ${local()}: delip it first to change it`);
+      }
+      if (ifaces.length === 0) throw new DaemonApiError('E_BAD_ARGUMENT', 'addip needs at least one interface, e.g. `floatip addip 192.0.2.10/24 eth0`');
+      await node.setAddressList([...list, { address: prefix.address, bits: prefix.bits, interfaces: [...ifaces] }], 'addip');
+      return done(`${prefix.address.text}/${prefix.bits} added on ${ifaces.join(',')}`);
+    },
+
+    async delIp(address: IpAddress): Promise<DoneResult> {
+      const list = state.addressList(local()) ?? [];
+      if (!list.some((l) => l.address.text === address.text)) {
+        throw new DaemonApiError('E_NO_SUCH_ADDRESS', `${address.text} is not a public address of node ${local()} (see \`floatip ip -v\`)`);
+      }
+      await node.setAddressList(list.filter((l) => l.address.text !== address.text), 'delip');
+      return done(`${address.text} deleted`);
+    },
+
+    async reloadIps(): Promise<DoneResult> {
+      if (!node.components.loadPublicAddresses) {
+        throw new DaemonApiError('E_RELOAD_UNAVAILABLE', 'this daemon cannot re-read public_addresses: restart it instead');
+      }
+      let change;
+      try {
+        change = await node.reload();
+      } catch (error) {
+        throw new DaemonApiError('E_RELOAD_FAILED', `reloading public_addresses failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return done(`public addresses reloaded: ${change.added.length} added, ${change.removed.length} removed, ${change.changed.length} changed`);
+    },
+
+    async ipReallocate(): Promise<DoneResult> {
+      return outcomeResult(await node.admin.request({ action: 'ipreallocate' }));
+    },
+
+    async gratArp(address: IpAddress, iface: string): Promise<DoneResult> {
+      requireHosted(address);
+      const held = hosting.get(address.text);
+      if (held && held.iface !== iface) {
+        throw new DaemonApiError('E_WRONG_INTERFACE', `${address.text} is on ${held.iface}, not ${iface}: run \`floatip gratarp ${address.text} ${held.iface}\``);
+      }
+      await hosting.enqueue(() => hosting.restore(address.text));
+      return done(`announced ${address.text} on ${iface}`);
+    },
+
+    getTickles(address: IpAddress): TicklesResult {
+      return { address: address.text, connections: node.tracker.entries(address) };
+    },
+
+    eventStatus(event: string | undefined): JsonValue {
+      const runner = node.components.events;
+      if (event === undefined) return json(Object.fromEntries(EVENT_NAMES.map((name) => [name, runner.lastStatus(name) ?? null])));
+      if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
+      return json(runner.lastStatus(event) ?? null);
+    },
+
+    async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue> {
+      if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
+      try {
+        return json(await node.components.events.run(event, args, { timeoutMs }));
+      } catch (error) {
+        if (error instanceof EventArgumentError) throw new DaemonApiError(error.code, error.message);
+        throw error;
+      }
+    },
+
+    async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue> {
+      const runner = node.components.events;
+      if (action === 'list') return json(await runner.listScripts());
+      if (name === undefined) throw new DaemonApiError('E_BAD_ARGUMENT', `event script ${action} needs a script name, e.g. 50.samba`);
+      try {
+        await runner.setScriptEnabled(name, action === 'enable');
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        throw new DaemonApiError(typeof code === 'string' ? code : 'E_FAILED', error instanceof Error ? error.message : String(error));
+      }
+      return json(done(`script ${name} ${action}d`));
+    },
+
+    leader(): LeaderResult {
+      return { leader: state.leader(), epoch: state.view.nodes[local()].epoch };
+    },
+
+    listNodes(): ListNodesEntry[] {
+      return init.nodes.map((n) => ({ pnn: n.pnn, address: n.address, deleted: n.deleted }));
+    },
+
+    ping(): PingResult {
+      const started = node.components.clock.now();
+      const pnn = local();
+      return { pnn, handledUs: Math.round((node.components.clock.now() - started) * 1000) };
+    },
+
+    uptime(): UptimeResult {
+      const led = node.leader.lastRunEndedAt;
+      return {
+        startedAt: node.startedAt,
+        lastTakeoverAt: led ?? node.orders.lastIpreallocatedAt,
+        lastTakeoverMs: led !== null ? node.leader.lastRunMs : null,
+      };
+    },
+
+    history(limit: number | undefined): TakeoverRunRecord[] {
+      return node.history.list(limit);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// What this node knows of the cluster: the membership view, every node's address list, quorum and fence.
+//
+// The one place observations enter the core's membership view. Listeners hear every
+// applied observation with the changes it made, including clock ticks that changed
+// nothing, because quorum under `fence_after` depends on time alone.
+
+import { PublicAddress } from '../../core/address';
+import { NO_NODE, Pnn } from '../../core/flags';
+import { compareIp } from '../../core/ip';
+import { createView, MembershipChange, MembershipView, NodeObservation, update } from '../../core/membership';
+import { MembershipError } from '../../core/membership-errors';
+import { evaluateQuorum, fence, FenceDecision, QuorumRule, QuorumState } from '../../core/quorum';
+import { RuntimeClock } from './clock';
+import { Logger } from './logger';
+import { RuntimeInit } from './settings';
+
+/** `observation` without its clock reading: the state stamps it. */
+export type Unstamped<T> = T extends unknown ? Omit<T, 'at'> : never;
+
+export type ViewListener = (changes: readonly MembershipChange[]) => void;
+
+export class ClusterState {
+  private current: MembershipView;
+  private readonly lists = new Map<Pnn, readonly PublicAddress[]>();
+  private readonly listeners = new Set<ViewListener>();
+  /** Who holds the cluster lock as far as this node knows (quorum = "lock" only). */
+  private lockHolder: Pnn = NO_NODE;
+  /** Observations the core refused (a peer claiming our number, a deleted node talking). */
+  refusedObservations = 0;
+
+  constructor(
+    private readonly init: RuntimeInit,
+    private readonly clock: RuntimeClock,
+    private readonly log: Logger,
+  ) {
+    this.current = createView({
+      localPnn: init.localPnn,
+      nodeCount: init.nodes.length,
+      deleted: init.nodes.filter((n) => n.deleted).map((n) => n.pnn),
+      deadAfterMs: init.deadAfterMs,
+      now: clock.now(),
+    });
+    this.lists.set(init.localPnn, sortedLines(init.publicAddresses));
+  }
+
+  get view(): MembershipView {
+    return this.current;
+  }
+
+  get localPnn(): Pnn {
+    return this.init.localPnn;
+  }
+
+  /** Applies an observation stamped now; a refused one is logged and counted, never applied. */
+  observe(observation: Unstamped<NodeObservation>): readonly MembershipChange[] {
+    let result;
+    try {
+      result = update(this.current, { ...observation, at: this.clock.now() } as NodeObservation);
+    } catch (error) {
+      if (!(error instanceof MembershipError)) throw error;
+      this.refusedObservations++;
+      this.log.warn({ code: error.code, observation: observation.kind }, error.message);
+      return [];
+    }
+    return this.apply(result.view, result.changes);
+  }
+
+  /** Lets time pass: silent peers become DISCONNECTED, bans end, fence deadlines arrive. */
+  tick(): readonly MembershipChange[] {
+    const result = update(this.current, { kind: 'tick', at: this.clock.now() });
+    return this.apply(result.view, result.changes);
+  }
+
+  onChange(listener: ViewListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A node's `public_addresses`, if it has told us (always known for this node). */
+  addressList(pnn: Pnn): readonly PublicAddress[] | undefined {
+    return this.lists.get(pnn);
+  }
+
+  addressLists(): ReadonlyMap<Pnn, readonly PublicAddress[]> {
+    return this.lists;
+  }
+
+  /** Records a node's list; true when it differs from what we had. Listeners hear it as a change-less update. */
+  setAddressList(pnn: Pnn, list: readonly PublicAddress[]): boolean {
+    const sorted = sortedLines(list);
+    const before = this.lists.get(pnn);
+    if (before && sameLines(before, sorted)) return false;
+    this.lists.set(pnn, sorted);
+    this.notify([]);
+    return true;
+  }
+
+  setLockHolder(holder: Pnn): void {
+    if (holder === this.lockHolder) return;
+    this.lockHolder = holder;
+    this.notify([]);
+  }
+
+  rule(): QuorumRule {
+    return this.init.quorum === 'lock' ? { mode: 'lock', holder: this.lockHolder } : { mode: 'majority' };
+  }
+
+  quorum(): QuorumState {
+    return evaluateQuorum(this.current, this.rule());
+  }
+
+  /** The leader of our partition (NO_NODE without quorum). */
+  leader(): Pnn {
+    return this.quorum().leader;
+  }
+
+  fenceDecision(): FenceDecision {
+    return fence(this.current, this.rule(), this.init.fenceAfterMs);
+  }
+
+  /**
+   * The next clock reading at which time alone changes something: a peer's
+   * fence or dead deadline, or the end of a ban. Undefined when nothing waits.
+   */
+  nextDeadline(): number | undefined {
+    const now = this.current.now;
+    let next: number | undefined;
+    const consider = (at: number): void => {
+      if (at > now && (next === undefined || at < next)) next = at;
+    };
+    for (const node of this.current.nodes) {
+      if (node.bannedUntil !== undefined) consider(node.bannedUntil);
+      if (node.local || !node.connected || node.lastHeardAt === undefined) continue;
+      consider(node.lastHeardAt + this.init.fenceAfterMs);
+      consider(node.lastHeardAt + this.init.deadAfterMs);
+    }
+    return next;
+  }
+
+  private apply(view: MembershipView, changes: readonly MembershipChange[]): readonly MembershipChange[] {
+    this.current = view;
+    this.notify(changes);
+    return changes;
+  }
+
+  private notify(changes: readonly MembershipChange[]): void {
+    for (const listener of [...this.listeners]) listener(changes);
+  }
+}
+
+function sortedLines(list: readonly PublicAddress[]): PublicAddress[] {
+  return [...list].sort((a, b) => compareIp(a.address, b.address));
+}
+
+function sameLines(a: readonly PublicAddress[], b: readonly PublicAddress[]): boolean {
+  return a.length === b.length && a.every((line, i) => line.address.text === b[i].address.text
+    && line.bits === b[i].bits && line.interfaces.join(',') === b[i].interfaces.join(','));
+}

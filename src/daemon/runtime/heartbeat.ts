@@ -1,0 +1,84 @@
+// Heartbeats out (every heartbeat_interval, and at once after a change) and the clock ticks of the view.
+//
+// The tick timer is armed for the exact next moment time alone changes something
+// (a peer's fence or dead deadline, a ban's end), so a minority fences at
+// fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
+
+import { NodeFlag } from '../../core/flags';
+import { nodeFlags } from '../../core/membership';
+import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
+import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';
+import { ClusterState } from './cluster-state';
+import { HeartbeatMessage } from './messages';
+import { LocalAddresses } from './hosting';
+
+export interface HeartbeatComponents {
+  readonly state: ClusterState;
+  readonly hosting: LocalAddresses;
+  readonly clock: RuntimeClock;
+  readonly monitor: () => MonitorState;
+  readonly broadcast: (message: HeartbeatMessage) => void;
+}
+
+export class Heartbeats {
+  /** Counts every heartbeat we send, on all connections: always increasing, so each stream sees it grow. */
+  private beat = 0;
+  private cancelPace: CancelTimer | undefined;
+  private readonly tickTimer: OneTimer;
+  sent = 0;
+
+  constructor(private readonly intervalMs: number, private readonly components: HeartbeatComponents) {
+    this.tickTimer = new OneTimer(components.clock);
+  }
+
+  start(): void {
+    this.cancelPace = every(this.components.clock, this.intervalMs, () => this.sendNow());
+    this.armTick();
+  }
+
+  stop(): void {
+    this.cancelPace?.();
+    this.cancelPace = undefined;
+    this.tickTimer.clear();
+  }
+
+  /** Our heartbeat as it would go out now. */
+  message(): HeartbeatMessage {
+    const { state, hosting, clock } = this.components;
+    const local = state.view.nodes[state.localPnn];
+    const flags = nodeFlags(local) & SELF_REPORTED_FLAGS;
+    const banned = (flags & NodeFlag.BANNED) !== 0;
+    const remaining = banned && local.bannedUntil !== undefined ? Math.max(1, Math.ceil(local.bannedUntil - clock.now())) : undefined;
+    return {
+      kind: 'heartbeat',
+      pnn: state.localPnn,
+      beat: ++this.beat,
+      flags,
+      ...(remaining !== undefined ? { banRemainingMs: Math.min(remaining, 0xffffffff) } : {}),
+      monitor: this.components.monitor(),
+      epoch: local.epoch,
+      leader: local.leader,
+      links: [...local.links].map(([iface, linkState]) => ({ iface, state: linkState })),
+      hosted: hosting.list().map((h) => h.address),
+    };
+  }
+
+  sendNow(): void {
+    this.sent++;
+    this.components.broadcast(this.message());
+  }
+
+  /** Arms the tick for the view's next deadline; call after every view change. */
+  armTick(): void {
+    const next = this.components.state.nextDeadline();
+    if (next === undefined) {
+      this.tickTimer.clear();
+      return;
+    }
+    if (this.tickTimer.due === next) return;
+    this.tickTimer.set(Math.max(0, next - this.components.clock.now()), () => {
+      this.components.state.tick();
+      this.armTick();
+    });
+  }
+}

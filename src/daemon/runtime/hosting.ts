@@ -1,0 +1,168 @@
+// The addresses this node holds, and the one queue through which every kernel change of them goes.
+//
+// Orders, the fence, reconcile and link moves all change the same addresses; running
+// them one after another means a fence release never interleaves with a take, and the
+// record here always matches what the last finished operation left in the kernel.
+// Event scripts run around the Takeover calls as DESIGN.md orders them: `releaseip`
+// before the release, `takeip` after the take, `updateip` after a move.
+
+import { compareIp, IpAddress } from '../../core/ip';
+import { EventRunner } from '../../adapters/scripts/port';
+import { EventResult, eventFailed } from '../../adapters/scripts/status';
+import { TakeReport, Takeover, TakeoverAddress, TakeoverError } from '../../adapters/takeover/port';
+import { TcpConnection } from '../../protocol/packets';
+import { TakeResult, TakeTimings } from '../../protocol/frame-messages';
+import { Logger } from './logger';
+
+export interface HeldAddress {
+  readonly address: IpAddress;
+  readonly bits: number;
+  readonly iface: string;
+}
+
+export interface TakeRequestItem {
+  readonly address: IpAddress;
+  readonly bits: number;
+  readonly iface: string;
+}
+
+export interface ReleaseOutcome {
+  readonly released: readonly IpAddress[];
+  readonly failed: ReadonlyArray<{ readonly address: IpAddress; readonly reason: string }>;
+}
+
+export interface HostingComponents {
+  readonly takeover: Takeover;
+  readonly events: EventRunner;
+  readonly log: Logger;
+  /** Client connections recorded for an address on its previous owner. */
+  readonly ticklesFor: (address: IpAddress) => readonly TcpConnection[];
+  /** Called after every change of the held set (the node then sends a heartbeat at once). */
+  readonly onChange: () => void;
+}
+
+const NO_TIMINGS: TakeTimings = { addressUs: 0, announceUs: 0, tickleUs: 0, eventUs: 0 };
+
+export class LocalAddresses {
+  private readonly held = new Map<string, HeldAddress>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly components: HostingComponents) {}
+
+  /** Held addresses, ascending. */
+  list(): HeldAddress[] {
+    return [...this.held.values()].sort((a, b) => compareIp(a.address, b.address));
+  }
+
+  get(text: string): HeldAddress | undefined {
+    return this.held.get(text);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Runs `work` after everything queued before it; a failure does not stop the queue. */
+  enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Takes addresses (call inside enqueue): add, announce, tickle, then `takeip` for each. */
+  async take(items: readonly TakeRequestItem[]): Promise<TakeResult[]> {
+    const { takeover, ticklesFor } = this.components;
+    const batch = await takeover.takeMany(items.map((item) => ({
+      address: { address: item.address, bits: item.bits },
+      iface: item.iface,
+      tickles: ticklesFor(item.address),
+    })));
+    const results: TakeResult[] = batch.failures.map((failure) => ({
+      address: failure.address, status: 'failed', error: failure.error.message, timings: NO_TIMINGS,
+    }));
+    for (const report of batch.reports) {
+      this.held.set(report.address.text, { address: report.address, bits: report.bits, iface: report.iface });
+      for (const problem of report.problems) this.components.log.warn({ code: problem.code, address: report.address.text }, problem.message);
+    }
+    if (batch.reports.length > 0) this.components.onChange();
+    for (const report of batch.reports) results.push(await this.afterTake(report));
+    return results;
+  }
+
+  /** Releases addresses (call inside enqueue): `releaseip`, then kill connections and delete. */
+  async release(addresses: readonly TakeoverAddress[]): Promise<ReleaseOutcome> {
+    for (const target of addresses) {
+      const held = this.held.get(target.address.text);
+      if (held) await this.runEvent('releaseip', [held.iface, held.address.text, String(held.bits)]);
+    }
+    const batch = await this.components.takeover.releaseMany(addresses);
+    for (const report of batch.reports) this.held.delete(report.address.text);
+    if (batch.reports.length > 0) this.components.onChange();
+    return {
+      released: batch.reports.map((r) => r.address),
+      failed: batch.failures.map((f) => ({ address: f.address, reason: f.error.message })),
+    };
+  }
+
+  /** Releases everything held (call inside enqueue): the fence, a stop, a ban. */
+  releaseAll(): Promise<ReleaseOutcome> {
+    return this.release(this.list().map((h) => ({ address: h.address, bits: h.bits })));
+  }
+
+  /** CTDB's updateip (call inside enqueue): the address changes interface, its connections stay. */
+  async move(text: string, toIface: string): Promise<void> {
+    const held = this.held.get(text);
+    if (!held || held.iface === toIface) return;
+    await this.components.takeover.move({ address: held.address, bits: held.bits }, held.iface, toIface);
+    this.held.set(text, { ...held, iface: toIface });
+    this.components.onChange();
+    await this.runEvent('updateip', [held.iface, toIface, held.address.text, String(held.bits)]);
+  }
+
+  /** Puts a held address back after someone deleted it (call inside enqueue): re-add and re-announce. */
+  async restore(text: string): Promise<TakeReport | undefined> {
+    const held = this.held.get(text);
+    if (!held) return undefined;
+    return this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
+  }
+
+  /** `takeip`; when it fails the address goes again, so the leader places it elsewhere (and counts a credit). */
+  private async afterTake(report: TakeReport): Promise<TakeResult> {
+    const event = await this.runEvent('takeip', [report.iface, report.address.text, String(report.bits)]);
+    const timings: TakeTimings = {
+      addressUs: micros(report.ms.add ?? report.ms.total),
+      announceUs: micros(report.ms.announce ?? 0),
+      tickleUs: micros(report.ms.tickle ?? 0),
+      eventUs: micros(event?.durationMs ?? 0),
+    };
+    if (!event || !eventFailed(event)) return { address: report.address, status: 'taken', error: '', timings };
+    const error = `takeip ${report.iface} ${report.address.text} ${report.bits} ${event.status}`
+      + `${event.reason ? `: ${event.reason}` : ''}; the address was released again: fix the event script`;
+    try {
+      await this.components.takeover.release({ address: report.address, bits: report.bits });
+      this.held.delete(report.address.text);
+      this.components.onChange();
+    } catch (releaseError) {
+      const reason = releaseError instanceof TakeoverError ? releaseError.message : String(releaseError);
+      this.components.log.error({ address: report.address.text }, `releasing after a failed takeip failed: ${reason}`);
+    }
+    return { address: report.address, status: 'failed', error, timings };
+  }
+
+  private async runEvent(event: 'takeip' | 'releaseip' | 'updateip', args: string[]): Promise<EventResult | undefined> {
+    try {
+      const result = await this.components.events.run(event, args);
+      if (eventFailed(result)) {
+        this.components.log.warn({ event, args, status: result.status }, `event ${event} ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
+      }
+      return result;
+    } catch (error) {
+      this.components.log.error({ event, args }, `event ${event} could not run: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+}
+
+function micros(ms: number): number {
+  return Math.min(0xffffffff, Math.max(0, Math.round(ms * 1000)));
+}

@@ -1,0 +1,390 @@
+// Takeover runs on the leader, as ctdb_takeover_helper does them, under ONE deadline (timing.takeover_deadline):
+//
+//   1. epoch     a new epoch, above every epoch any node has reported; we adopt it first.
+//   2. allocate  the target assignment from the view (flags, links, every node's list),
+//                through the Allocator port (a worker thread for big clusters).
+//   3. plan      core/plan: current + target -> release / take / ipreallocated actions.
+//   4. release   RELEASE to every node that must give an address up, in parallel; wait
+//                for every ack. A node that goes DISCONNECTED (silent for dead_after, or
+//                its stream closed) counts as released. Addresses whose release failed
+//                are not taken anywhere in this run.
+//   5. take      TAKE to every new owner, in parallel; wait for every ack.
+//   6. ipreallocated  to every member of the partition; wait for every ack.
+//
+// A change of the view during a run supersedes it at the next boundary before the takes
+// (releases are always safe to have done); once takes went out their acks are awaited,
+// so the next run starts from what the nodes really hold. A failed run is retried; every
+// failed action is a ban credit for its node (bans.ts).
+
+import { NO_NODE, Pnn } from '../../core/flags';
+import { IpAddress, parseIp } from '../../core/ip';
+import { canHostAddress, MembershipChange, nodeFlags } from '../../core/membership';
+import { canHostWithFlags } from '../../core/flags';
+import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
+import {
+  IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck,
+} from './messages';
+import { TakeoverRunRecord } from '../../protocol/control-results';
+import { AckOutcome, AckWait, PhaseAck } from './acks';
+import { Allocator } from './allocator';
+import { BanCredits } from './bans';
+import { OneTimer, RuntimeClock } from './clock';
+import { ClusterState } from './cluster-state';
+import { RunHistory } from './history';
+import { Logger } from './logger';
+import { LoopDelayProbe } from './loop-delay';
+import { buildRunInputs } from './run-inputs';
+import { RuntimeInit } from './settings';
+
+export interface LeaderComponents {
+  readonly state: ClusterState;
+  readonly clock: RuntimeClock;
+  readonly log: Logger;
+  readonly allocator: Allocator;
+  readonly loopDelay: LoopDelayProbe;
+  readonly history: RunHistory;
+  readonly credits: BanCredits;
+  /** Sends an order to a node (ourselves included); false when it cannot be delivered. */
+  readonly send: (to: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated'>) => boolean;
+  /** Our heartbeat, at once: peers learn the new epoch before the orders. */
+  readonly announce: () => void;
+  /** Bans a node that collected enough credits. */
+  readonly ban: (pnn: Pnn, seconds: number) => void;
+}
+
+type Status = TakeoverRunRecord['status'];
+
+class RunAborted extends Error {
+  constructor(readonly status: Status, message: string) {
+    super(message);
+  }
+}
+
+/** Waiters for "the next run that starts after now has finished" (moveip, ipreallocate). */
+interface RunWaiter {
+  readonly after: number;
+  readonly resolve: (record: TakeoverRunRecord) => void;
+}
+
+export class TakeoverLeader {
+  private running = false;
+  private pendingReason: string | undefined;
+  private readonly debounce: OneTimer;
+  private readonly retry: OneTimer;
+  private readonly deadline: OneTimer;
+  private wait: AckWait<PhaseAck> | undefined;
+  private wasLeader = false;
+  private stopped = false;
+  private lastEpoch = 0;
+  private runCounter = 0;
+  /** Where the last finished run put every address: hosted changes that match it need no run. */
+  private lastTarget: Map<string, Pnn> | undefined;
+  /** moveip: address text -> node it must go to in the next run. */
+  private readonly pins = new Map<string, Pnn>();
+  private readonly waiters: RunWaiter[] = [];
+  lastRunEndedAt: number | null = null;
+  lastRunMs: number | null = null;
+
+  constructor(private readonly init: RuntimeInit, private readonly components: LeaderComponents) {
+    this.debounce = new OneTimer(components.clock);
+    this.retry = new OneTimer(components.clock);
+    this.deadline = new OneTimer(components.clock);
+  }
+
+  isLeader(): boolean {
+    return !this.stopped && this.components.state.leader() === this.init.localPnn;
+  }
+
+  /** Asks for a run soon; a burst of requests within runDebounceMs makes one run. */
+  requestRun(reason: string): void {
+    if (!this.isLeader()) return;
+    this.pendingReason ??= reason;
+    if (this.running) return; // the active run sees pendingReason at its next boundary
+    if (this.debounce.due === undefined) this.debounce.set(this.init.runDebounceMs ?? 10, () => this.startPending());
+  }
+
+  /** Resolves when a run that starts after this call has finished (ok or failed). */
+  runAndWait(reason: string): Promise<TakeoverRunRecord> {
+    const promise = new Promise<TakeoverRunRecord>((resolve) => this.waiters.push({ after: this.runCounter, resolve }));
+    this.requestRun(reason);
+    return promise;
+  }
+
+  /** moveip: the next run puts `address` on `pnn` if that node can host it. */
+  pin(address: string, pnn: Pnn): void {
+    this.pins.set(address, pnn);
+  }
+
+  /** Decides whether a view change calls for a run. */
+  onViewChange(changes: readonly MembershipChange[]): void {
+    const leader = this.isLeader();
+    if (!leader) {
+      this.wasLeader = false;
+      return;
+    }
+    if (!this.wasLeader) {
+      this.wasLeader = true;
+      this.requestRun('became leader');
+      return;
+    }
+    for (const change of changes) {
+      if (change.kind === 'flags') this.requestRun(`node ${change.pnn} flags changed`);
+      else if (change.kind === 'link') this.requestRun(`node ${change.pnn} link ${change.iface} ${change.after ?? 'gone'}`);
+      else if (change.kind === 'hosted' && !this.running && this.drifted(change.pnn)) {
+        this.requestRun(`node ${change.pnn} holds addresses the last run did not give it`);
+      }
+    }
+    // Nodes we wait for that went away count as released (DESIGN: silent for dead_after).
+    const view = this.components.state.view;
+    for (const pnn of this.wait?.pending() ?? []) if (!view.nodes[pnn].connected) this.wait?.gone(pnn);
+  }
+
+  /** An ack from a node; acks of other epochs or phases are ignored. */
+  onAck(from: Pnn, message: PhaseAck): void {
+    if (!this.wait?.offer(from, message)) {
+      this.components.log.debug({ from, kind: message.kind, epoch: message.epoch }, 'ack for no waiting phase ignored');
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.debounce.clear();
+    this.retry.clear();
+    this.deadline.clear();
+    this.wait?.expire();
+  }
+
+  private drifted(pnn: Pnn): boolean {
+    if (!this.lastTarget) return true;
+    const hosted = this.components.state.view.nodes[pnn].hosted;
+    const expected = [...this.lastTarget].filter(([, owner]) => owner === pnn).map(([address]) => address);
+    return hosted.length !== expected.length || hosted.some((address) => this.lastTarget?.get(address) !== pnn);
+  }
+
+  private startPending(): void {
+    if (this.running || this.pendingReason === undefined) return;
+    if (!this.isLeader()) {
+      this.pendingReason = undefined;
+      return;
+    }
+    const reason = this.pendingReason;
+    this.pendingReason = undefined;
+    this.running = true;
+    this.retry.clear();
+    void this.execute(reason).then((record) => this.finished(record));
+  }
+
+  private finished(record: TakeoverRunRecord): void {
+    this.running = false;
+    this.components.history.add(record);
+    const fields = { epoch: record.epoch, status: record.status, reason: record.reason, moves: record.moves, phases: record.phases, loopDelayP99Ms: record.loopDelayP99Ms };
+    if (record.status === 'failed') this.components.log.warn({ ...fields, error: record.error }, `takeover run ${record.epoch} failed: ${record.error}`);
+    else this.components.log.info(fields, `takeover run ${record.epoch} ${record.status}`);
+    if (record.status !== 'superseded') {
+      const ready = this.waiters.filter((w) => w.after < this.runCounter);
+      this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((w) => w.after >= this.runCounter));
+      for (const waiter of ready) waiter.resolve(record);
+    }
+    if (this.stopped) return;
+    if (this.pendingReason !== undefined) {
+      this.debounce.set(0, () => this.startPending());
+    } else if (record.status === 'failed') {
+      this.retry.set(this.init.heartbeatIntervalMs, () => this.requestRun(`retry of failed run ${record.epoch}`));
+    }
+  }
+
+  private nextEpoch(): number {
+    const seen = Math.max(...this.components.state.view.nodes.map((n) => n.epoch));
+    this.lastEpoch = Math.max(this.lastEpoch, seen) + 1;
+    return this.lastEpoch;
+  }
+
+  private async execute(reason: string): Promise<TakeoverRunRecord> {
+    const { state, clock, allocator } = this.components;
+    this.runCounter++;
+    const measurement = this.components.loopDelay.start();
+    const startedAt = clock.wallNow();
+    const t0 = clock.now();
+    const phases = { allocate: 0, release: 0, take: 0, ipreallocated: 0, total: 0 };
+    const failures: string[] = [];
+    let moves = 0;
+    let deadlineHit = false;
+    let status: Status = 'ok';
+    let error = '';
+
+    // 1. epoch
+    const epoch = this.nextEpoch();
+    state.observe({ kind: 'epoch', pnn: this.init.localPnn, epoch, leader: this.init.localPnn });
+    this.components.announce();
+    this.deadline.set(this.init.takeoverDeadlineMs, () => {
+      deadlineHit = true;
+      this.wait?.expire();
+    });
+    const boundary = (beforeTakes: boolean): void => {
+      if (this.stopped) throw new RunAborted('superseded', 'the runtime stopped');
+      if (!this.isLeader()) throw new RunAborted('superseded', 'this node is no longer the leader');
+      if (beforeTakes && this.pendingReason !== undefined) throw new RunAborted('superseded', `superseded: ${this.pendingReason}`);
+      if (deadlineHit) throw new RunAborted('failed', `the run passed its deadline of ${this.init.takeoverDeadlineMs} ms`);
+    };
+
+    try {
+      // 2. allocate
+      let lap = clock.now();
+      const members = state.quorum().members;
+      const inputs = buildRunInputs(state.view, state.addressLists(), {
+        algorithm: this.init.algorithm, tunables: this.init.tunables, members,
+      });
+      const result = await allocator.allocate(inputs.alloc);
+      const target = new Map(result.assignment);
+      this.applyPins(target, inputs.lines);
+      phases.allocate = clock.now() - lap;
+      boundary(true);
+
+      // 3. plan
+      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes });
+      for (const problem of plan.problems) this.components.log.warn({ code: problem.code, pnn: problem.pnn, address: problem.address }, problem.message);
+      const releases: ReleaseAction[] = [
+        ...plan.release,
+        ...inputs.duplicates.map((d): ReleaseAction => ({ kind: 'release', pnn: d.pnn, address: d.address, bits: inputs.lines.get(d.address)?.bits ?? 32, iface: undefined })),
+      ];
+
+      // 4. release
+      lap = clock.now();
+      const notReleased = new Set<string>();
+      if (releases.length > 0) {
+        const byNode = groupByNode(releases);
+        const outcomes = await this.phase<ReleaseAck>(epoch, 'release-ack', [...byNode.keys()], (pnn) => ({
+          kind: 'release', epoch, leader: this.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address)),
+        }));
+        for (const [pnn, outcome] of outcomes) {
+          const asked = byNode.get(pnn)!.map((a) => a.address);
+          if (outcome.kind === 'gone') continue;
+          if (outcome.kind === 'timeout') {
+            asked.forEach((a) => notReleased.add(a));
+            failures.push(this.charge(pnn, `node ${pnn} did not acknowledge RELEASE of ${asked.length} address(es) in time`));
+            continue;
+          }
+          for (const failed of outcome.message.failed) {
+            notReleased.add(failed.address.text);
+            failures.push(this.charge(pnn, `node ${pnn} could not release ${failed.address.text}: ${failed.reason}`));
+          }
+        }
+      }
+      phases.release = clock.now() - lap;
+      boundary(true);
+
+      // 5. take
+      lap = clock.now();
+      const takes = plan.take.filter((t): t is TakeAction => t.kind === 'take' && !notReleased.has(t.address));
+      moves = takes.length;
+      const finalTarget = new Map(target);
+      if (takes.length > 0) {
+        const byNode = groupByNode(takes);
+        const outcomes = await this.phase<TakeAck>(epoch, 'take-ack', [...byNode.keys()], (pnn) => ({
+          kind: 'take', epoch, leader: this.init.localPnn,
+          takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address), bits: t.bits, iface: t.iface })),
+        }));
+        for (const [pnn, outcome] of outcomes) {
+          const asked = byNode.get(pnn)!;
+          if (outcome.kind !== 'ack') {
+            asked.forEach((t) => finalTarget.set(t.address, NO_NODE));
+            if (outcome.kind === 'timeout') failures.push(this.charge(pnn, `node ${pnn} did not acknowledge TAKE of ${asked.length} address(es) in time`));
+            continue;
+          }
+          for (const taken of outcome.message.results.filter((r) => r.status === 'failed')) {
+            finalTarget.set(taken.address.text, NO_NODE);
+            failures.push(this.charge(pnn, `node ${pnn} could not take ${taken.address.text}: ${taken.error}`));
+          }
+        }
+      }
+      this.lastTarget = new Map([...finalTarget].filter(([, pnn]) => pnn !== NO_NODE));
+      phases.take = clock.now() - lap;
+      boundary(false);
+
+      // 6. ipreallocated
+      lap = clock.now();
+      const everyone = members.filter((pnn) => state.view.nodes[pnn].connected);
+      const outcomes = await this.phase<IpReallocatedAck>(epoch, 'ipreallocated-ack', everyone,
+        () => ({ kind: 'ipreallocated', epoch, leader: this.init.localPnn }));
+      for (const [pnn, outcome] of outcomes) {
+        if (outcome.kind === 'timeout') failures.push(`node ${pnn} did not acknowledge IPREALLOCATED in time`);
+        else if (outcome.kind === 'ack' && outcome.message.status === 'failed') failures.push(`node ${pnn}: ipreallocated failed: ${outcome.message.error}`);
+      }
+      phases.ipreallocated = clock.now() - lap;
+      if (deadlineHit) failures.push(`the run passed its deadline of ${this.init.takeoverDeadlineMs} ms`);
+      if (failures.length > 0) {
+        status = 'failed';
+        error = failures.join('; ');
+      }
+    } catch (caught) {
+      if (caught instanceof RunAborted) {
+        status = caught.status;
+        error = [caught.message, ...failures].join('; ');
+      } else {
+        status = 'failed';
+        error = caught instanceof Error ? caught.message : String(caught);
+      }
+    } finally {
+      this.deadline.clear();
+      this.wait = undefined;
+    }
+    phases.total = clock.now() - t0;
+    this.lastRunEndedAt = clock.wallNow();
+    this.lastRunMs = phases.total;
+    return {
+      epoch, leader: this.init.localPnn, startedAt, reason, status, error, moves,
+      phases: roundPhases(phases), loopDelayP99Ms: measurement.stop(),
+    };
+  }
+
+  /** Sends one order per node and waits for every answer (or the deadline). */
+  private async phase<M extends PhaseAck>(
+    epoch: number, kind: M['kind'], nodes: readonly Pnn[],
+    order: (pnn: Pnn) => SessionMessageOf<'release' | 'take' | 'ipreallocated'>,
+  ): Promise<Map<Pnn, AckOutcome<M>>> {
+    const wait = new AckWait<M>(epoch, kind, nodes);
+    this.wait = wait as unknown as AckWait<PhaseAck>;
+    const view = this.components.state.view;
+    for (const pnn of nodes) {
+      if (!view.nodes[pnn].connected || !this.components.send(pnn, order(pnn))) wait.gone(pnn);
+    }
+    return wait.done;
+  }
+
+  private charge(pnn: Pnn, message: string): string {
+    const outcome = this.components.credits.charge(pnn, this.components.clock.now());
+    if (outcome.ban) {
+      this.components.log.warn({ pnn, credits: outcome.credits }, `node ${pnn} reached ${outcome.credits} ban credits: banning it`);
+      this.components.ban(pnn, Math.ceil(this.init.ban.periodMs / 1000));
+    }
+    return message;
+  }
+
+  private applyPins(target: Map<string, Pnn>, lines: ReadonlyMap<string, { address: IpAddress; bits: number; interfaces: readonly string[] }>): void {
+    const view = this.components.state.view;
+    for (const [address, pnn] of this.pins) {
+      const line = this.components.state.addressList(pnn)?.find((l) => l.address.text === address) ?? undefined;
+      const node = view.nodes[pnn];
+      if (line && lines.has(address) && node && canHostWithFlags(nodeFlags(node)) && canHostAddress(node, line)) target.set(address, pnn);
+      else this.components.log.warn({ address, pnn }, `moveip ${address} ${pnn}: node ${pnn} cannot host it now; left where the allocator put it`);
+    }
+    this.pins.clear();
+  }
+}
+
+function groupByNode<A extends { pnn: Pnn }>(actions: readonly A[]): Map<Pnn, A[]> {
+  const out = new Map<Pnn, A[]>();
+  for (const action of actions) out.set(action.pnn, [...(out.get(action.pnn) ?? []), action]);
+  return out;
+}
+
+function addressOf(text: string): IpAddress {
+  const parsed = parseIp(text);
+  if (!parsed.ok) throw new Error(`internal: plan address ${text}: ${parsed.error}`);
+  return parsed.value;
+}
+
+function roundPhases(phases: TakeoverRunRecord['phases']): TakeoverRunRecord['phases'] {
+  const r = (ms: number): number => Math.round(ms * 1000) / 1000;
+  return { allocate: r(phases.allocate), release: r(phases.release), take: r(phases.take), ipreallocated: r(phases.ipreallocated), total: r(phases.total) };
+}

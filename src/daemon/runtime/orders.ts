@@ -1,0 +1,138 @@
+// Orders from the leader on this node: RELEASE, TAKE and IPREALLOCATED, checked against leader and epoch.
+//
+// A node obeys only the leader of its own quorate partition, in that leader's
+// current epoch or a newer one. Anything else (an older epoch, a sender that is
+// not our leader, a leader field that is not the sender) is ignored, logged and
+// counted, and never changes state. Each order runs in the hosting queue, the
+// node's heartbeat goes out before the ack (so the leader's view already shows
+// what we hold when it reads the ack), and the epoch is checked again when the
+// order's turn comes, because a newer leader may have spoken meanwhile.
+
+import { Pnn } from '../../core/flags';
+import { eventFailed } from '../../adapters/scripts/status';
+import { EventRunner } from '../../adapters/scripts/port';
+import { RuntimeClock } from './clock';
+import { ClusterState } from './cluster-state';
+import { LocalAddresses } from './hosting';
+import { Logger } from './logger';
+import { IpReallocatedOrder, ReleaseOrder, SessionMessageOf, TakeOrder } from './messages';
+
+export interface OrderComponents {
+  readonly state: ClusterState;
+  readonly hosting: LocalAddresses;
+  readonly events: EventRunner;
+  readonly log: Logger;
+  readonly clock: RuntimeClock;
+  readonly reply: (to: Pnn, message: SessionMessageOf<'release-ack' | 'take-ack' | 'ipreallocated-ack'>) => void;
+  /** Sends our heartbeat now. */
+  readonly announce: () => void;
+}
+
+export interface OrderStats {
+  accepted: number;
+  staleEpoch: number;
+  notFromLeader: number;
+}
+
+type Order = ReleaseOrder | TakeOrder | IpReallocatedOrder;
+
+export class OrderHandler {
+  readonly stats: OrderStats = { accepted: 0, staleEpoch: 0, notFromLeader: 0 };
+  /** Wall-clock time the last IPREALLOCATED order finished here (`floatip uptime`). */
+  lastIpreallocatedAt: number | null = null;
+
+  constructor(private readonly components: OrderComponents) {}
+
+  handle(from: Pnn, order: Order): void {
+    if (!this.accept(from, order)) return;
+    const { hosting } = this.components;
+    void hosting.enqueue(async () => {
+      if (!this.stillCurrent(order)) return;
+      switch (order.kind) {
+        case 'release': return this.release(from, order);
+        case 'take': return this.take(from, order);
+        case 'ipreallocated': return this.ipreallocated(from, order);
+      }
+    }).catch((error: unknown) => {
+      this.components.log.error({ from, kind: order.kind, epoch: order.epoch }, `order failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private accept(from: Pnn, order: Order): boolean {
+    const { state, log } = this.components;
+    const local = state.view.nodes[state.localPnn];
+    const leader = state.leader();
+    const fields = { from, kind: order.kind, epoch: order.epoch, leader: order.leader, ourLeader: leader, ourEpoch: local.epoch };
+    if (order.leader !== from || from !== leader) {
+      this.stats.notFromLeader++;
+      log.warn(fields, `ignored ${order.kind} from node ${from}: it is not our leader (ours: ${leader === -1 ? 'none' : leader})`);
+      return false;
+    }
+    if (order.epoch < local.epoch) {
+      this.stats.staleEpoch++;
+      log.warn(fields, `ignored ${order.kind} of stale epoch ${order.epoch} (ours: ${local.epoch})`);
+      return false;
+    }
+    this.stats.accepted++;
+    if (order.epoch > local.epoch || local.leader !== from) {
+      state.observe({ kind: 'epoch', pnn: state.localPnn, epoch: order.epoch, leader: from });
+    }
+    return true;
+  }
+
+  /** At the order's turn in the queue: a newer epoch or another leader may have come meanwhile. */
+  private stillCurrent(order: Order): boolean {
+    const { state, log } = this.components;
+    const local = state.view.nodes[state.localPnn];
+    if (order.epoch === local.epoch && order.leader === state.leader()) return true;
+    this.stats.staleEpoch++;
+    log.warn({ kind: order.kind, epoch: order.epoch, ourEpoch: local.epoch }, `dropped ${order.kind} of epoch ${order.epoch}: superseded before its turn`);
+    return false;
+  }
+
+  private async release(from: Pnn, order: ReleaseOrder): Promise<void> {
+    const { hosting, state } = this.components;
+    const targets = order.addresses.map((address) => {
+      const bits = hosting.get(address.text)?.bits
+        ?? state.addressList(state.localPnn)?.find((l) => l.address.text === address.text)?.bits
+        ?? (address.family === 4 ? 32 : 128);
+      return { address, bits };
+    });
+    const outcome = await hosting.release(targets);
+    this.components.announce();
+    this.components.reply(from, { kind: 'release-ack', epoch: order.epoch, released: outcome.released, failed: outcome.failed });
+  }
+
+  private async take(from: Pnn, order: TakeOrder): Promise<void> {
+    const { hosting, state } = this.components;
+    const decision = state.fenceDecision();
+    if (!decision.mayHold) {
+      const error = `this node may not hold addresses now (${decision.reason}): it takes nothing`;
+      this.components.reply(from, {
+        kind: 'take-ack', epoch: order.epoch,
+        results: order.takes.map((t) => ({ address: t.address, status: 'failed', error, timings: { addressUs: 0, announceUs: 0, tickleUs: 0, eventUs: 0 } })),
+      });
+      return;
+    }
+    const results = await hosting.take(order.takes);
+    this.components.announce();
+    this.components.reply(from, { kind: 'take-ack', epoch: order.epoch, results });
+  }
+
+  private async ipreallocated(from: Pnn, order: IpReallocatedOrder): Promise<void> {
+    let status: 'ok' | 'failed' = 'ok';
+    let error = '';
+    try {
+      const result = await this.components.events.run('ipreallocated');
+      if (eventFailed(result)) {
+        status = 'failed';
+        error = `ipreallocated ${result.status}${result.reason ? `: ${result.reason}` : ''}`;
+      }
+    } catch (caught) {
+      status = 'failed';
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+    this.lastIpreallocatedAt = this.components.clock.wallNow();
+    this.components.reply(from, { kind: 'ipreallocated-ack', epoch: order.epoch, status, error });
+  }
+}

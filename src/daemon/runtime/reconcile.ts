@@ -1,0 +1,142 @@
+// Drift repair: the kernel is the truth, compared every reconcile_interval with what this node must hold.
+//
+// An address we hold that someone deleted is put back and announced again (at once
+// when netlink reports the deletion); an address carrying floatip's tag that we must
+// not hold is removed. A held address whose interface loses link moves to another of
+// its interfaces with link (CTDB's updateip); with none, the leader re-plans it,
+// since our links travel in every heartbeat.
+
+import { LinkState } from '../../core/address';
+import { AddressPort, LinkPort, NetlinkEvent, NetlinkWatchPort } from '../../adapters/netlink/port';
+import { Takeover } from '../../adapters/takeover/port';
+import { ClusterState } from './cluster-state';
+import { LocalAddresses } from './hosting';
+import { Logger } from './logger';
+
+export interface ReconcileComponents {
+  readonly netlink: AddressPort & LinkPort & NetlinkWatchPort;
+  readonly takeover: Takeover;
+  readonly state: ClusterState;
+  readonly hosting: LocalAddresses;
+  readonly log: Logger;
+  /** Our heartbeat, at once (links changed). */
+  readonly announce: () => void;
+}
+
+export interface ReconcileStats {
+  checks: number;
+  restored: number;
+  removed: number;
+  moved: number;
+}
+
+export class Reconciler {
+  readonly stats: ReconcileStats = { checks: 0, restored: 0, removed: 0, moved: 0 };
+  private checking: Promise<void> | undefined;
+
+  constructor(private readonly components: ReconcileComponents) {}
+
+  /** The interfaces our public addresses may use: the only links we report. */
+  interfaces(): Set<string> {
+    const list = this.components.state.addressList(this.components.state.localPnn) ?? [];
+    return new Set(list.flatMap((line) => line.interfaces));
+  }
+
+  /** Reads every public interface's link state (at start, and after a reload adds interfaces). */
+  async readLinks(): Promise<void> {
+    const links = await this.components.netlink.listLinks();
+    const wanted = this.interfaces();
+    for (const link of links) if (wanted.has(link.name)) this.observeLink(link.name, link.state);
+  }
+
+  /** One comparison of kernel and record, in the hosting queue; calls during one share it. */
+  check(): Promise<void> {
+    this.checking ??= this.components.hosting.enqueue(() => this.compare()).finally(() => { this.checking = undefined; });
+    return this.checking;
+  }
+
+  onNetlinkEvent(event: NetlinkEvent): void {
+    switch (event.kind) {
+      case 'address-removed': {
+        const held = this.components.hosting.get(event.address.address.text);
+        if (event.address.owned && !event.byUs && held && held.iface === event.address.interface) {
+          this.components.log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} was deleted behind our back: putting it back`);
+          void this.check();
+        }
+        return;
+      }
+      case 'link-changed':
+        if (this.interfaces().has(event.link.name)) this.linkChanged(event.link.name, event.link.state);
+        return;
+      case 'link-removed':
+        if (this.interfaces().has(event.link.name)) this.linkChanged(event.link.name, 'down');
+        return;
+      case 'resync':
+        void this.check();
+        return;
+      case 'address-added':
+        return;
+    }
+  }
+
+  private linkChanged(iface: string, state: LinkState): void {
+    this.observeLink(iface, state);
+    this.components.announce();
+    if (state === 'down') void this.components.hosting.enqueue(() => this.moveOff(iface));
+  }
+
+  private observeLink(iface: string, linkState: LinkState): void {
+    this.components.state.observe({ kind: 'link', pnn: this.components.state.localPnn, iface, state: linkState });
+  }
+
+  /** updateip: every held address on `iface` goes to the first other interface of its line with link. */
+  private async moveOff(iface: string): Promise<void> {
+    const { state, hosting, log } = this.components;
+    const links = state.view.nodes[state.localPnn].links;
+    const list = state.addressList(state.localPnn) ?? [];
+    for (const held of hosting.list().filter((h) => h.iface === iface)) {
+      const line = list.find((l) => l.address.text === held.address.text);
+      const to = line?.interfaces.find((name) => name !== iface && links.get(name) === 'up');
+      if (to === undefined) {
+        log.warn({ address: held.address.text, iface }, `${held.address.text}: ${iface} lost link and no other interface of it has link; the leader moves it`);
+        continue;
+      }
+      try {
+        await hosting.move(held.address.text, to);
+        this.stats.moved++;
+        log.info({ address: held.address.text, from: iface, to }, `${held.address.text} moved from ${iface} to ${to} (link down)`);
+      } catch (error) {
+        log.error({ address: held.address.text, from: iface, to }, `moving ${held.address.text} to ${to} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private async compare(): Promise<void> {
+    const { netlink, takeover, hosting, log } = this.components;
+    this.stats.checks++;
+    const owned = (await netlink.listAddresses()).filter((a) => a.owned);
+    const inKernel = new Set(owned.map((a) => `${a.address.text}%${a.interface}`));
+    for (const held of hosting.list()) {
+      if (inKernel.has(`${held.address.text}%${held.iface}`)) continue;
+      try {
+        await hosting.restore(held.address.text);
+        this.stats.restored++;
+        log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} was missing from ${held.iface}: re-added and announced`);
+      } catch (error) {
+        log.error({ address: held.address.text }, `re-adding ${held.address.text} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const stray of owned) {
+      const held = hosting.get(stray.address.text);
+      if (held && held.iface === stray.interface) continue;
+      try {
+        if (held) await netlink.deleteAddress(stray);
+        else await takeover.release({ address: stray.address, bits: stray.bits });
+        this.stats.removed++;
+        log.warn({ address: stray.address.text, iface: stray.interface }, `${stray.address.text} on ${stray.interface} is not ours to hold: removed`);
+      } catch (error) {
+        log.error({ address: stray.address.text }, `removing ${stray.address.text} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}
