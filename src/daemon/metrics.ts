@@ -1,0 +1,143 @@
+// floatipd's Prometheus metrics: the `Metrics` the runtime updates, its prom-client registry, and a no-op when disabled.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FLAG_NAMES, NodeFlag, NodeFlags, Pnn } from '../core/flags';
+
+export type TakeoverRunOutcome = 'ok' | 'failed' | 'superseded';
+
+/** What the daemon reports. Every method is cheap and never throws: a metric must not break a takeover. */
+export interface Metrics {
+  /** A node's flag word as this node sees it (`DISCONNECTED`, `BANNED` ...). */
+  setNodeFlags(pnn: Pnn, flags: NodeFlags): void;
+  setQuorate(quorate: boolean): void;
+  /** The leader this node follows (-1: none) and the epoch. */
+  setLeader(pnn: Pnn, epoch: number): void;
+  /** Public addresses this node holds in the kernel now. */
+  setHostedAddresses(count: number): void;
+  /** One finished takeover run (on the leader). */
+  observeTakeoverRun(outcome: TakeoverRunOutcome, durationMs: number): void;
+  /** Heartbeat round trip to a peer. */
+  observeHeartbeatRoundTrip(peer: Pnn, ms: number): void;
+  /** One finished event; `failed` as eventFailed() says (ERROR, TIMEDOUT, CANNOT RUN). */
+  observeEvent(event: string, durationMs: number, failed: boolean): void;
+  /** A peer frame or handshake that failed authentication (`code` from the frame layer). */
+  countAuthenticationFailure(code: string): void;
+  /** Tickle segments sent to clients of moved addresses. */
+  countTicklesSent(count: number): void;
+}
+
+/** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
+export const noMetrics: Metrics = {
+  setNodeFlags: () => undefined,
+  setQuorate: () => undefined,
+  setLeader: () => undefined,
+  setHostedAddresses: () => undefined,
+  observeTakeoverRun: () => undefined,
+  observeHeartbeatRoundTrip: () => undefined,
+  observeEvent: () => undefined,
+  countAuthenticationFailure: () => undefined,
+  countTicklesSent: () => undefined,
+};
+
+export interface PrometheusMetricsInit {
+  /** Also export Node's process metrics (CPU, memory, event-loop lag). @default true */
+  readonly processMetrics?: boolean;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+/** The metrics in their own registry (never prom-client's global one), so two daemons in one test process do not collide. */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly nodeFlags: Gauge<'pnn'>;
+  private readonly nodeFlag: Gauge<'pnn' | 'flag'>;
+  private readonly quorate: Gauge;
+  private readonly leader: Gauge;
+  private readonly epoch: Gauge;
+  private readonly hosted: Gauge;
+  private readonly takeoverRuns: Counter<'outcome'>;
+  private readonly takeoverDuration: Histogram;
+  private readonly heartbeatRoundTrip: Histogram<'peer'>;
+  private readonly eventDuration: Histogram<'event'>;
+  private readonly eventFailures: Counter<'event'>;
+  private readonly authFailures: Counter<'code'>;
+  private readonly tickles: Counter;
+
+  constructor(init: PrometheusMetricsInit = {}) {
+    const registers = [this.registry];
+    this.nodeFlags = new Gauge({ name: 'floatip_node_flags', help: 'Flag word of each node (CTDB bit values; 0 = OK)', labelNames: ['pnn'], registers });
+    this.nodeFlag = new Gauge({ name: 'floatip_node_flag', help: 'One node flag: 1 when set', labelNames: ['pnn', 'flag'], registers });
+    this.quorate = new Gauge({ name: 'floatip_quorate', help: '1 when this node\'s partition has quorum', registers });
+    this.leader = new Gauge({ name: 'floatip_leader', help: 'The leader this node follows (-1: none)', registers });
+    this.epoch = new Gauge({ name: 'floatip_epoch', help: 'The epoch of the last takeover run this node knows', registers });
+    this.hosted = new Gauge({ name: 'floatip_hosted_addresses', help: 'Public addresses this node holds', registers });
+    this.takeoverRuns = new Counter({ name: 'floatip_takeover_runs_total', help: 'Takeover runs led by this node, by outcome', labelNames: ['outcome'], registers });
+    this.takeoverDuration = new Histogram({
+      name: 'floatip_takeover_run_duration_seconds', help: 'Duration of takeover runs led by this node',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    });
+    this.heartbeatRoundTrip = new Histogram({
+      name: 'floatip_heartbeat_round_trip_seconds', help: 'Heartbeat round trip to each peer', labelNames: ['peer'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers,
+    });
+    this.eventDuration = new Histogram({
+      name: 'floatip_event_duration_seconds', help: 'Duration of event script runs, by event', labelNames: ['event'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers,
+    });
+    this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
+    this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
+    this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
+    this.leader.set(-1);
+    if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  setNodeFlags(pnn: Pnn, flags: NodeFlags): void {
+    const label = String(pnn);
+    this.nodeFlags.set({ pnn: label }, flags);
+    for (const name of FLAG_NAMES) this.nodeFlag.set({ pnn: label, flag: name }, (flags & NodeFlag[name]) !== 0 ? 1 : 0);
+  }
+
+  setQuorate(quorate: boolean): void {
+    this.quorate.set(quorate ? 1 : 0);
+  }
+
+  setLeader(pnn: Pnn, epoch: number): void {
+    this.leader.set(pnn);
+    this.epoch.set(epoch);
+  }
+
+  setHostedAddresses(count: number): void {
+    this.hosted.set(count);
+  }
+
+  observeTakeoverRun(outcome: TakeoverRunOutcome, durationMs: number): void {
+    this.takeoverRuns.inc({ outcome });
+    this.takeoverDuration.observe(seconds(durationMs));
+  }
+
+  observeHeartbeatRoundTrip(peer: Pnn, ms: number): void {
+    this.heartbeatRoundTrip.observe({ peer: String(peer) }, seconds(ms));
+  }
+
+  observeEvent(event: string, durationMs: number, failed: boolean): void {
+    this.eventDuration.observe({ event }, seconds(durationMs));
+    if (failed) this.eventFailures.inc({ event });
+  }
+
+  countAuthenticationFailure(code: string): void {
+    this.authFailures.inc({ code });
+  }
+
+  countTicklesSent(count: number): void {
+    if (count > 0) this.tickles.inc(count);
+  }
+
+  /** The exposition text, as /metrics serves it. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,114 @@
+// The metrics registry: what each update function changes in the Prometheus text, and the no-op.
+
+import { NodeFlag } from '../../../src/core/flags';
+import { Metrics, PrometheusMetrics, noMetrics } from '../../../src/daemon/metrics';
+
+/** `name{labels} value` lines of the exposition text, without comments. */
+async function samples(metrics: PrometheusMetrics): Promise<Map<string, number>> {
+  const text = await metrics.text();
+  return new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const at = l.lastIndexOf(' ');
+    return [l.slice(0, at), Number(l.slice(at + 1))];
+  }));
+}
+
+describe('PrometheusMetrics', () => {
+  let metrics: PrometheusMetrics;
+  beforeEach(() => { metrics = new PrometheusMetrics({ processMetrics: false }); });
+
+  it('starts with no leader and nothing counted', async () => {
+    const s = await samples(metrics);
+    expect(s.get('floatip_leader')).toBe(-1);
+    expect(s.get('floatip_takeover_run_duration_seconds_count')).toBe(0);
+    expect(s.get('floatip_tickles_sent_total')).toBe(0);
+  });
+
+  it('node flags: the word and one 0/1 series per flag', async () => {
+    metrics.setNodeFlags(1, NodeFlag.UNHEALTHY | NodeFlag.BANNED);
+    metrics.setNodeFlags(0, 0);
+    const s = await samples(metrics);
+    expect(s.get('floatip_node_flags{pnn="1"}')).toBe(10);
+    expect(s.get('floatip_node_flags{pnn="0"}')).toBe(0);
+    expect(s.get('floatip_node_flag{pnn="1",flag="BANNED"}')).toBe(1);
+    expect(s.get('floatip_node_flag{pnn="1",flag="UNHEALTHY"}')).toBe(1);
+    expect(s.get('floatip_node_flag{pnn="1",flag="DISABLED"}')).toBe(0);
+    metrics.setNodeFlags(1, 0);
+    expect((await samples(metrics)).get('floatip_node_flag{pnn="1",flag="BANNED"}')).toBe(0);
+  });
+
+  it('quorum, leader, epoch and hosted addresses', async () => {
+    metrics.setQuorate(true);
+    metrics.setLeader(2, 17);
+    metrics.setHostedAddresses(250);
+    const s = await samples(metrics);
+    expect([s.get('floatip_quorate'), s.get('floatip_leader'), s.get('floatip_epoch'), s.get('floatip_hosted_addresses')]).toEqual([1, 2, 17, 250]);
+    metrics.setQuorate(false);
+    expect((await samples(metrics)).get('floatip_quorate')).toBe(0);
+  });
+
+  it('takeover runs: a counter by outcome and a duration histogram in seconds', async () => {
+    metrics.observeTakeoverRun('ok', 20);
+    metrics.observeTakeoverRun('ok', 300);
+    metrics.observeTakeoverRun('failed', 5000);
+    const s = await samples(metrics);
+    expect(s.get('floatip_takeover_runs_total{outcome="ok"}')).toBe(2);
+    expect(s.get('floatip_takeover_runs_total{outcome="failed"}')).toBe(1);
+    expect(s.get('floatip_takeover_run_duration_seconds_count')).toBe(3);
+    expect(s.get('floatip_takeover_run_duration_seconds_sum')).toBeCloseTo(5.32, 6);
+    expect(s.get('floatip_takeover_run_duration_seconds_bucket{le="0.025"}')).toBe(1);
+    expect(s.get('floatip_takeover_run_duration_seconds_bucket{le="0.5"}')).toBe(2);
+    expect(s.get('floatip_takeover_run_duration_seconds_bucket{le="+Inf"}')).toBe(3);
+  });
+
+  it('heartbeat round trips per peer, events with failures, authentication failures, tickles', async () => {
+    metrics.observeHeartbeatRoundTrip(1, 0.4);
+    metrics.observeHeartbeatRoundTrip(1, 0.6);
+    metrics.observeHeartbeatRoundTrip(2, 3);
+    metrics.observeEvent('monitor', 120, false);
+    metrics.observeEvent('monitor', 30_000, true);
+    metrics.observeEvent('takeip', 15, false);
+    metrics.countAuthenticationFailure('E_FRAME_BAD_MAC');
+    metrics.countAuthenticationFailure('E_FRAME_BAD_MAC');
+    metrics.countAuthenticationFailure('E_HANDSHAKE');
+    metrics.countTicklesSent(3);
+    metrics.countTicklesSent(0);
+    metrics.countTicklesSent(1000);
+    const s = await samples(metrics);
+    expect(s.get('floatip_heartbeat_round_trip_seconds_count{peer="1"}')).toBe(2);
+    expect(s.get('floatip_heartbeat_round_trip_seconds_sum{peer="1"}')).toBeCloseTo(0.001, 9);
+    expect(s.get('floatip_heartbeat_round_trip_seconds_bucket{le="0.0025",peer="2"}')).toBe(0);
+    expect(s.get('floatip_heartbeat_round_trip_seconds_bucket{le="0.005",peer="2"}')).toBe(1);
+    expect(s.get('floatip_event_duration_seconds_count{event="monitor"}')).toBe(2);
+    expect(s.get('floatip_event_failures_total{event="monitor"}')).toBe(1);
+    expect(s.get('floatip_event_failures_total{event="takeip"}')).toBeUndefined();
+    expect(s.get('floatip_authentication_failures_total{code="E_FRAME_BAD_MAC"}')).toBe(2);
+    expect(s.get('floatip_authentication_failures_total{code="E_HANDSHAKE"}')).toBe(1);
+    expect(s.get('floatip_tickles_sent_total')).toBe(1003);
+  });
+
+  it('two instances keep separate registries', async () => {
+    const other = new PrometheusMetrics({ processMetrics: false });
+    other.setHostedAddresses(9);
+    metrics.setHostedAddresses(1);
+    expect((await samples(other)).get('floatip_hosted_addresses')).toBe(9);
+    expect((await samples(metrics)).get('floatip_hosted_addresses')).toBe(1);
+  });
+
+  it('includes Node process metrics unless told not to', async () => {
+    const withProcess = new PrometheusMetrics();
+    expect(await withProcess.text()).toContain('process_cpu_user_seconds_total');
+    expect(await metrics.text()).not.toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('noMetrics', () => {
+  it('accepts every update and keeps nothing', () => {
+    const calls: [keyof Metrics, unknown[]][] = [
+      ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
+      ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
+      ['countAuthenticationFailure', ['x']], ['countTicklesSent', [1]],
+    ];
+    for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();
+    expect(Object.keys(noMetrics).sort()).toEqual(calls.map(([m]) => m).sort());
+  });
+});
