@@ -37,10 +37,19 @@ function expectEventResult(value: unknown, what: string): EventResultView {
   return result;
 }
 
-/** The daemon may answer `event status` with one event's result, a list, or null (never ran). */
+/**
+ * The daemon answers `event status EVENT` with that event's last result or
+ * null, and `event status` with a map from every event name to its last
+ * result or null; a list is read too. Events that never ran are left out.
+ */
 function eventResults(value: unknown): EventResultView[] {
   if (value === null) return [];
   if (Array.isArray(value)) return value.map((item, i) => expectEventResult(item, `event status (item ${i})`));
+  if (typeof value === 'object' && !('event' in value)) {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, result]) => result !== null)
+      .map(([name, result]) => expectEventResult(result, `event status (${name})`));
+  }
   return [expectEventResult(value, 'event status')];
 }
 

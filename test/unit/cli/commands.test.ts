@@ -118,6 +118,22 @@ describe('floatip control commands', () => {
     expect(h.lastArgs()).toEqual({ event: 'monitor', args: ['-x'], timeoutMs: 1500 });
   });
 
+  it('event status: reads the daemon\'s map of every event (null for those that never ran) and a single result', async () => {
+    const monitor = { event: 'monitor', args: [], status: 'OK', startedAtMs: 1000, durationMs: 2, scripts: [] };
+    const startup = { ...monitor, event: 'startup' };
+    h.api.eventStatus = (event) => (event === undefined ? { init: null, startup, monitor, shutdown: null } : event === 'monitor' ? monitor : null);
+    const all = await h.run('event', 'status');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe('startup: OK, 0.002 s, started 1970-01-01 00:00:01.000 UTC\n  (no script handles this event)\n\n'
+      + 'monitor: OK, 0.002 s, started 1970-01-01 00:00:01.000 UTC\n  (no script handles this event)\n');
+    expect((await h.run('event', 'status', 'monitor')).stdout).toBe('monitor: OK, 0.002 s, started 1970-01-01 00:00:01.000 UTC\n  (no script handles this event)\n');
+    expect((await h.run('event', 'status', 'takeip')).stdout).toBe('takeip: has not run since the daemon started\n');
+    h.api.eventStatus = () => ({ init: null });
+    expect((await h.run('event', 'status')).stdout).toBe('No event has run since the daemon started\n');
+    h.api.eventStatus = () => ({ monitor: { event: 'monitor' } });
+    expect((await h.run('event', 'status')).stderr).toContain('the daemon\'s answer to event status (monitor) has no field \'args\'');
+  });
+
   it('event run: exits 1 when the event failed, and shows the failing output', async () => {
     h.api.eventRun = async (event) => ({
       event, args: [], status: 'ERROR', exitCode: 1, startedAtMs: 1, durationMs: 5,

@@ -1,8 +1,8 @@
 // Handlers of `event status|run|script`.
 //
-// What the CLI reads (src/cli/format/events.ts): event-status answers an EventResult, a list
-// of them, or null; event-run one EventResult; script list a list of ScriptInfo; script
-// enable|disable a DoneResult.
+// What the CLI reads (src/cli/commands/event.ts): event-status answers one EventResult or null
+// for one event, and a map from event name to EventResult or null for all; event-run one
+// EventResult; script list a list of ScriptInfo; script enable|disable a DoneResult.
 
 import { Handler } from './handler';
 
