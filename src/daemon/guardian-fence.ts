@@ -7,7 +7,7 @@
 
 import { NetlinkChannel } from '../adapters/netlink/channel';
 import { NetlinkError } from '../adapters/netlink/errors';
-import { decodeAddress, encodeAddress, encodeAddressDump, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR } from '../adapters/netlink/rtnl-codec';
+import { DecodedAddress, decodeAddress, encodeAddress, encodeAddressDump, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR } from '../adapters/netlink/rtnl-codec';
 
 const NETLINK_ROUTE = 0;
 
@@ -30,15 +30,21 @@ export class TaggedAddressFence {
     this.channel = new NetlinkChannel(NETLINK_ROUTE);
   }
 
+  /**
+   * Runs the read path once and builds (without sending) a delete request, so the
+   * code fencing needs is loaded and compiled before it is needed: a cold first run
+   * costs several milliseconds while the addresses keep answering.
+   */
+  async warmUp(): Promise<number> {
+    const tagged = await this.listTagged();
+    for (const a of tagged) encodeAddress({ index: a.index, address: a.address, bits: a.bits });
+    return tagged.length;
+  }
+
   async removeTagged(): Promise<FenceReport> {
-    const dump = await this.channel.request(RTM_GETADDR, encodeAddressDump(), { dump: true, what: 'reading the addresses' });
-    const tagged = dump.messages
-      .filter((m) => m.type === RTM_NEWADDR)
-      .map((m) => decodeAddress(m))
-      .filter((a) => a !== undefined && a.proto === this.addressProtocol);
+    const tagged = await this.listTagged();
     const report: FenceReport = { removed: [], failed: [] };
     await Promise.all(tagged.map(async (a) => {
-      if (a === undefined) return;
       const text = `${a.address.text}/${a.bits}`;
       try {
         await this.channel.request(RTM_DELADDR, encodeAddress({ index: a.index, address: a.address, bits: a.bits }), { what: `deleting ${text}` });
@@ -50,6 +56,17 @@ export class TaggedAddressFence {
       }
     }));
     return report;
+  }
+
+  private async listTagged(): Promise<DecodedAddress[]> {
+    const dump = await this.channel.request(RTM_GETADDR, encodeAddressDump(), { dump: true, what: 'reading the addresses' });
+    const tagged: DecodedAddress[] = [];
+    for (const message of dump.messages) {
+      if (message.type !== RTM_NEWADDR) continue;
+      const address = decodeAddress(message);
+      if (address !== undefined && address.proto === this.addressProtocol) tagged.push(address);
+    }
+    return tagged;
   }
 
   close(): void {

@@ -60,7 +60,13 @@ export function runGuardian(args: readonly string[]): void {
   process.stdin.on('error', () => watch.closed());
   process.stdin.on('close', () => watch.closed());
   watch.start();
-  process.stdout.write(GUARDIAN_READY);
+  fence.warmUp().then(
+    () => process.stdout.write(GUARDIAN_READY),
+    (error: Error) => {
+      log(50, {}, `guardian cannot read the addresses: ${error.message}`);
+      process.exit(GuardianExitCode.failed);
+    },
+  );
 }
 
 if (require.main === module) runGuardian(process.argv.slice(2));
