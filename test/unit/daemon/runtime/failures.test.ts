@@ -1,0 +1,116 @@
+// Failures: a node dies, the leader dies, the network splits 2|1 and heals.
+
+import { addressRange, TestCluster } from './harness/cluster';
+import { play } from './harness/scenario';
+
+const SIX = { nodes: 3, addresses: addressRange(6) };
+
+describe('node death', () => {
+  it('moves the dead node\'s addresses to the others at once (its stream closed)', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'expect counts 2 2 2',
+      'kill 1',
+      'advance 50',
+      'expect counts 3 0 3',
+      'expect leader 0',
+      'expect exclusive',
+    ]);
+  });
+
+  it('fails back when the node returns (LCP2 rebalances)', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'kill 2',
+      'advance 50',
+      'expect counts 3 3 0',
+      'restart 2',
+      'advance 500',
+      'expect counts 2 2 2',
+      'expect exclusive',
+    ]);
+  });
+
+  it('keeps addresses where they are on return with no_ip_failback', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { tunables: { noIpFailback: true, noIpTakeover: false } } });
+    await play(cluster, [
+      'kill 2',
+      'advance 50',
+      'restart 2',
+      'advance 500',
+      'expect counts 3 3 0',
+      'expect flags 2 OK',
+    ]);
+  });
+});
+
+describe('leader death', () => {
+  it('elects the next node, which runs with a higher epoch', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const before = cluster.node(1).runtime.api.leader().epoch;
+    await play(cluster, [
+      'kill 0',
+      'advance 50',
+      'expect leader 1',
+      'expect counts 0 3 3',
+      'expect exclusive',
+    ]);
+    const after = cluster.node(1).runtime.api.leader();
+    expect(after.epoch).toBeGreaterThan(before);
+    expect(cluster.node(2).runtime.api.leader().epoch).toBe(after.epoch);
+    expect(cluster.node(1).runtime.api.history(1)[0]).toMatchObject({ leader: 1, status: 'ok', moves: 2 });
+  });
+});
+
+describe('partition 2|1', () => {
+  it('fences the minority at fence_after, before the majority takes over at dead_after', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const t0 = cluster.clock.now();
+    await play(cluster, [
+      'partition 0,1|2',
+      'advance 950', // past fence_after (700) of the last heartbeat, short of dead_after (1000)
+      'expect counts 2 2 0',
+      'advance 300', // past dead_after: the majority declares node 2 dead and takes its addresses
+      'expect counts 3 3 0',
+      'expect exclusive',
+    ]);
+    const holds = (held: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...held.values()].filter((h) => h.includes(pnn)).length;
+    const released = cluster.firstMoment(t0, (held) => holds(held, 2) === 0);
+    const taken = cluster.firstMoment(t0, (held) => holds(held, 0) === 3 && holds(held, 1) === 3);
+    expect(released).toBeDefined();
+    expect(taken).toBeDefined();
+    // Heartbeats every 200 ms: the last one before the split came at most 200 ms before it.
+    expect(released! - t0).toBeLessThanOrEqual(700 + 200);
+    expect(released! - t0).toBeGreaterThanOrEqual(700 - 200);
+    expect(taken! - t0).toBeGreaterThanOrEqual(1000 - 200);
+    expect(taken!).toBeGreaterThan(released!);
+    expect(cluster.node(2).runtime.api.status()).toMatchObject({ quorate: false, leader: -1 });
+    expect(cluster.node(2).runtime.stats().fences).toBeGreaterThan(0);
+  });
+
+  it('heals: the minority rejoins and gets addresses back', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'partition 0,1|2',
+      'advance 1300',
+      'expect counts 3 3 0',
+      'heal',
+      'advance 500',
+      'expect counts 2 2 2',
+      'expect leader 0',
+      'expect exclusive',
+    ]);
+  });
+
+  it('a leader cut off alone fences itself; the other two elect node 1', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'partition 0|1,2',
+      'advance 1300',
+      'expect counts 0 3 3',
+      'expect exclusive',
+    ]);
+    expect(cluster.node(1).runtime.api.leader().leader).toBe(1);
+    expect(cluster.node(0).runtime.api.leader().leader).toBe(-1);
+  });
+});

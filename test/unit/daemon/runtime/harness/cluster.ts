@@ -1,0 +1,194 @@
+// An in-process cluster of node runtimes over MemoryNetwork and memory fakes, on one manual clock.
+//
+// Each node has its own pretend kernel (MemoryNetlink) under the real Takeover component,
+// its own event runner, sockets and health; the kernels are the truth the tests check.
+// A check after every clock step records any moment an address sat on two kernels.
+
+import { PublicAddress } from '../../../../../src/core/address';
+import { NO_NODE, Pnn } from '../../../../../src/core/flags';
+import { ip, parsePrefix } from '../../../../../src/core/ip';
+import { MemoryNetwork } from '../../../../../src/adapters/memory/peer';
+import { MemoryNetlink } from '../../../../../src/adapters/memory/netlink';
+import { MemoryAnnouncer } from '../../../../../src/adapters/memory/packet';
+import { MemorySockDiag } from '../../../../../src/adapters/memory/sockdiag';
+import { MemoryTickler } from '../../../../../src/adapters/memory/tickle';
+import { MemoryEventRunner } from '../../../../../src/adapters/memory/scripts';
+import { createTakeover } from '../../../../../src/adapters/takeover/takeover';
+import { createNodeRuntime, NodeRuntimeImpl } from '../../../../../src/daemon/runtime/node';
+import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
+import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
+import { ManualClock } from './manual-clock';
+import { ManualHealth } from './manual-health';
+import { LogLine, recordingLogger } from './recording-logger';
+
+export interface ClusterOptions {
+  readonly nodes: number;
+  /** `ADDR/BITS` lines every node lists on eth0,eth1, unless `lists` says otherwise. */
+  readonly addresses?: readonly string[];
+  /** A node's own public_addresses (overrides `addresses` for that node). */
+  readonly lists?: Readonly<Record<number, readonly string[]>>;
+  readonly init?: Partial<RuntimeInit>;
+}
+
+export interface TestNode {
+  readonly pnn: Pnn;
+  runtime: NodeRuntimeImpl;
+  readonly netlink: MemoryNetlink;
+  readonly events: MemoryEventRunner;
+  readonly health: ManualHealth;
+  readonly sockets: MemorySockDiag;
+  readonly tickler: MemoryTickler;
+  alive: boolean;
+}
+
+export const TIMING = { heartbeatIntervalMs: 200, deadAfterMs: 1000, fenceAfterMs: 700 };
+
+/** `ADDR/BITS` lines as PublicAddress on eth0,eth1. */
+export function lines(texts: readonly string[], interfaces: readonly string[] = ['eth0', 'eth1']): PublicAddress[] {
+  return texts.map((text) => {
+    const parsed = parsePrefix(text);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return { address: parsed.value.address, bits: parsed.value.bits, interfaces };
+  });
+}
+
+export function addressRange(count: number, base = '192.0.2'): string[] {
+  return Array.from({ length: count }, (_, i) => `${base}.${i + 1}/24`);
+}
+
+export class TestCluster {
+  readonly clock = new ManualClock();
+  readonly network: MemoryNetwork;
+  readonly nodes: TestNode[] = [];
+  readonly log: LogLine[] = [];
+  /** Every moment an address was on two kernels: `t=1200 192.0.2.1 on 0,2`. */
+  readonly violations: string[] = [];
+  /** Layout after every step where it changed. */
+  readonly timeline: Array<{ readonly t: number; readonly held: ReadonlyMap<string, readonly Pnn[]>; readonly text: string }> = [];
+
+  constructor(readonly options: ClusterOptions) {
+    this.network = new MemoryNetwork();
+    this.clock.onStep = () => this.check();
+    for (let pnn = 0; pnn < options.nodes; pnn++) this.nodes.push(this.makeNode(pnn));
+  }
+
+  static async start(options: ClusterOptions, settleMs = 1000): Promise<TestCluster> {
+    const cluster = new TestCluster(options);
+    await Promise.all(cluster.nodes.map((n) => n.runtime.start()));
+    await cluster.clock.advance(settleMs);
+    return cluster;
+  }
+
+  node(pnn: Pnn): TestNode {
+    return this.nodes[pnn];
+  }
+
+  initFor(pnn: Pnn): RuntimeInit {
+    const { options } = this;
+    const own = options.lists?.[pnn] ?? options.addresses ?? addressRange(6);
+    return {
+      localPnn: pnn,
+      nodes: Array.from({ length: options.nodes }, (_, i) => ({ pnn: i, address: `198.51.100.${i + 1}`, deleted: false })),
+      publicAddresses: lines(own),
+      ...TIMING,
+      takeoverDeadlineMs: 3000,
+      reconcileIntervalMs: 1000,
+      tickleScanIntervalMs: 1000,
+      algorithm: 'lcp2',
+      tunables: DEFAULT_TUNABLES,
+      quorum: 'majority',
+      ban: { enabled: true, creditsThreshold: 2 * options.nodes, periodMs: 300_000, gracePeriodMs: 120_000 },
+      runDebounceMs: 10,
+      ...options.init,
+    };
+  }
+
+  private makeNode(pnn: Pnn, netlink = new MemoryNetlink({ eth0: {}, eth1: {} })): TestNode {
+    const clock = this.clock.forOwner(`node${pnn}`);
+    const events = new MemoryEventRunner(() => clock.wallNow());
+    const sockets = new MemorySockDiag();
+    const tickler = new MemoryTickler();
+    const health = new ManualHealth(events);
+    void netlink.start();
+    const takeover = createTakeover({ socketKill: 'destroy' }, {
+      addresses: netlink, announcer: new MemoryAnnouncer(), tickler, connections: sockets,
+      openReplyCapture: () => ({ awaitReply: async () => undefined, close: () => undefined }),
+      clock,
+    });
+    const runtime = createNodeRuntime(this.initFor(pnn), {
+      mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health, clock,
+      logger: recordingLogger(this.log),
+      loopDelay: { start: () => ({ stop: () => null }) },
+    }) as NodeRuntimeImpl;
+    return { pnn, runtime, netlink, events, health, sockets, tickler, alive: true };
+  }
+
+  /** Addresses on each node's kernel (floatip's), address -> holders. */
+  async kernelHolders(): Promise<Map<string, Pnn[]>> {
+    const out = new Map<string, Pnn[]>();
+    for (const node of this.nodes) {
+      for (const a of await node.netlink.listAddresses()) {
+        if (!a.owned) continue;
+        out.set(a.address.text, [...(out.get(a.address.text) ?? []), node.pnn]);
+      }
+    }
+    return out;
+  }
+
+  /** Synchronous kernel view through the runtimes' records (equal to the kernels between steps). */
+  private heldNow(): Map<string, Pnn[]> {
+    const out = new Map<string, Pnn[]>();
+    for (const node of this.nodes) {
+      if (!node.alive) continue;
+      for (const h of node.runtime.hosting.list()) out.set(h.address.text, [...(out.get(h.address.text) ?? []), node.pnn]);
+    }
+    return out;
+  }
+
+  private check(): void {
+    const held = this.heldNow();
+    for (const [address, holders] of held) {
+      if (holders.length > 1) this.violations.push(`t=${this.clock.now()} ${address} on ${holders.join(',')}`);
+    }
+    const text = [...held].map(([a, h]) => `${a}=${h.join(',')}`).sort().join(' ');
+    if (this.timeline[this.timeline.length - 1]?.text !== text) this.timeline.push({ t: this.clock.now(), held, text });
+  }
+
+  /** The first moment after `t` at which the layout satisfied `predicate`. */
+  firstMoment(after: number, predicate: (held: ReadonlyMap<string, readonly Pnn[]>) => boolean): number | undefined {
+    return this.timeline.find((entry) => entry.t > after && predicate(entry.held))?.t;
+  }
+
+  /** Kernel addresses per node: [count of node 0, count of node 1, ...]. */
+  async counts(): Promise<number[]> {
+    const holders = await this.kernelHolders();
+    const counts = this.nodes.map(() => 0);
+    for (const h of holders.values()) for (const pnn of h) counts[pnn]++;
+    return counts;
+  }
+
+  /** Who holds `address` per the kernels (NO_NODE when nobody, throws when two do). */
+  async holderOf(address: string): Promise<Pnn> {
+    const holders = (await this.kernelHolders()).get(ip(address).text) ?? [];
+    if (holders.length > 1) throw new Error(`${address} is on nodes ${holders.join(',')}`);
+    return holders[0] ?? NO_NODE;
+  }
+
+  /** The process dies: its mesh closes, its timers stop, the guardian removes its addresses. */
+  async kill(pnn: Pnn): Promise<void> {
+    const node = this.nodes[pnn];
+    node.alive = false;
+    this.clock.kill(`node${pnn}`);
+    this.network.kill(pnn);
+    await node.netlink.removeOwnedAddresses();
+    await this.clock.settle();
+  }
+
+  /** Starts the node again (same kernel, new process). */
+  async restart(pnn: Pnn): Promise<void> {
+    const old = this.nodes[pnn];
+    const fresh = this.makeNode(pnn, old.netlink);
+    this.nodes[pnn] = fresh;
+    await fresh.runtime.start();
+  }
+}
