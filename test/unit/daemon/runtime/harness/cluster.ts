@@ -184,11 +184,12 @@ export class TestCluster {
     await this.clock.settle();
   }
 
-  /** Starts the node again (same kernel, new process). */
-  async restart(pnn: Pnn): Promise<void> {
+  /** Starts the node again (same kernel, new process); `prepare` sets up its fakes before it starts. */
+  async restart(pnn: Pnn, prepare?: (node: TestNode) => void): Promise<void> {
     const old = this.nodes[pnn];
     const fresh = this.makeNode(pnn, old.netlink);
     this.nodes[pnn] = fresh;
+    prepare?.(fresh);
     await fresh.runtime.start();
   }
 }

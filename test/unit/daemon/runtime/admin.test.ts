@@ -1,0 +1,173 @@
+// Administrator commands: disable/enable, stop/continue, ban (and its expiry), moveip, ipreallocate, addip/delip/reload.
+
+import { addressRange, TestCluster } from './harness/cluster';
+import { play } from './harness/scenario';
+
+const SIX = { nodes: 3, addresses: addressRange(6) };
+
+describe('disable / enable', () => {
+  it('moves a disabled node\'s addresses away and back, from the node itself', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 1: disable',
+      'expect result ok',
+      'advance 50',
+      'expect flags 1 DISABLED',
+      'expect counts 3 0 3',
+      'on 1: enable',
+      'advance 50',
+      'expect flags 1 OK',
+      'expect counts 2 2 2',
+      'expect exclusive',
+    ]);
+  });
+
+  it('relays a command about another node through the leader', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 2: disable 1', // node 2 -> leader 0 -> node 1
+      'expect result ok',
+      'advance 50',
+      'expect flags 1 DISABLED',
+      'expect counts 3 0 3',
+      'on 1: enable 1',
+      'advance 50',
+      'expect counts 2 2 2',
+    ]);
+  });
+
+  it('stop and continue work like disable, with STOPPED', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 0: stop 2',
+      'advance 50',
+      'expect flags 2 STOPPED',
+      'expect counts 3 3 0',
+      'on 0: continue 2',
+      'advance 50',
+      'expect counts 2 2 2',
+    ]);
+  });
+
+  it('refuses a node that is not in the nodes file', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, ['on 0: disable 7', 'expect result E_REFUSED']);
+  });
+});
+
+describe('ban', () => {
+  it('bans a node for the given time, then it comes back by itself', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 0: ban 5 1',
+      'expect result ok',
+      'advance 50',
+      'expect flags 1 BANNED',
+      'expect counts 3 0 3',
+      'advance 4000',
+      'expect flags 1 BANNED',
+      'advance 1100',
+      'expect flags 1 OK',
+      'expect counts 2 2 2',
+      'expect exclusive',
+    ]);
+  });
+
+  it('unban lifts it at once', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 1: ban 60',
+      'advance 50',
+      'expect counts 3 0 3',
+      'on 1: unban',
+      'advance 50',
+      'expect flags 1 OK',
+      'expect counts 2 2 2',
+    ]);
+  });
+
+  it('bans a node whose takes keep failing (ban credits), and its addresses go elsewhere', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6), init: { ban: { enabled: true, creditsThreshold: 3, periodMs: 60_000, gracePeriodMs: 120_000 } } });
+    await play(cluster, ['kill 2', 'advance 50', 'expect counts 3 3 0']);
+    // Restarted, node 2's takeip fails: each run charges it a credit until it is banned.
+    await cluster.restart(2, (node) => node.events.answer('takeip', ...Array(20).fill('ERROR')));
+    await play(cluster, [
+      'advance 3000',
+      'expect flags 2 BANNED',
+      'expect counts 3 3 0',
+      'expect exclusive',
+    ]);
+    const history = cluster.node(0).runtime.api.history(undefined);
+    // Each failed take is one credit; node 2 was given two addresses per run: banned during the second run.
+    expect(history.filter((r) => r.status === 'failed')).toHaveLength(2);
+    expect(history.find((r) => r.status === 'failed')?.error).toMatch(/node 2 could not take .*takeip/);
+  });
+});
+
+describe('moveip', () => {
+  it('moves one address to the given node and leaves the others', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const from = await cluster.holderOf('192.0.2.1');
+    const to = (from + 1) % 3;
+    const before = await cluster.kernelHolders();
+    await play(cluster, [`on 2: moveip 192.0.2.1 ${to}`, 'expect result ok', `expect 192.0.2.1 on ${to}`, 'expect exclusive']);
+    const after = await cluster.kernelHolders();
+    const moved = [...after].filter(([a, h]) => before.get(a)?.[0] !== h[0]).map(([a]) => a);
+    expect(moved).toEqual(['192.0.2.1']);
+  });
+
+  it('refuses a node that does not list the address', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, lists: { 0: addressRange(6), 1: addressRange(6), 2: addressRange(3) } });
+    await play(cluster, ['on 0: moveip 192.0.2.6 2', 'expect result E_REFUSED']);
+  });
+});
+
+describe('ipreallocate', () => {
+  it('runs a takeover with nothing to move and reports it', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const runs = cluster.node(0).runtime.api.history(undefined).length;
+    await play(cluster, ['on 1: ipreallocate', 'expect result ok', 'expect counts 2 2 2']);
+    const history = cluster.node(0).runtime.api.history(undefined);
+    expect(history.length).toBe(runs + 1);
+    expect(history[0]).toMatchObject({ status: 'ok', moves: 0, reason: 'ipreallocate' });
+  });
+});
+
+describe('reloadips / addip / delip', () => {
+  it('adds one address and removes another: only those two change', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const before = await cluster.kernelHolders();
+    const next = [...addressRange(5), '192.0.2.9/24'];
+    await play(cluster, [
+      `on 0: reload ${next.join(' ')}`,
+      `on 1: reload ${next.join(' ')}`,
+      `on 2: reload ${next.join(' ')}`,
+      'advance 100',
+      'expect 192.0.2.6 on -1',
+      'expect counts 2 2 2',
+      'expect exclusive',
+    ]);
+    const after = await cluster.kernelHolders();
+    for (const address of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5']) {
+      expect(after.get(address)).toEqual(before.get(address));
+    }
+    expect(after.get('192.0.2.9')).toHaveLength(1);
+  });
+
+  it('addip on one node makes the address hostable only there; delip takes it away', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'on 1: addip 198.51.100.50/24 eth1',
+      'expect result ok',
+      'advance 100',
+      'expect 198.51.100.50 on 1',
+      'on 1: delip 198.51.100.50',
+      'expect result ok',
+      'advance 100',
+      'expect 198.51.100.50 on -1',
+      'on 1: delip 198.51.100.50',
+      'expect result E_NO_SUCH_ADDRESS',
+    ]);
+    expect(cluster.node(1).runtime.api.ips(true).find((s) => s.address === '198.51.100.50')).toBeUndefined();
+  });
+});
