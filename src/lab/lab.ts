@@ -34,6 +34,18 @@ export interface UpSources {
 /** Time a SIGKILLed daemon gets to vanish from the process table before `fail` reports. */
 const KILL_WAIT_MS = 1000;
 
+/** `down` removes the lab directory whole, so `up` only takes one that holds nothing else. */
+async function requireEmptyDir(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw new LabError('E_LAB_PLAN', `cannot read --dir ${dir}: ${err.message}`);
+  });
+  if (entries.length > 0) {
+    throw new LabError('E_LAB_PLAN', `--dir ${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}): `
+      + '`floatip lab down` deletes the lab directory whole, so give a new or empty directory');
+  }
+}
+
 export async function labUp(target: LabTarget, request: UpRequest, sources: UpSources = {}): Promise<UpResult> {
   const plan = planLab({
     prefix: target.prefix, dir: target.dir, nodes: request.nodes,
@@ -45,6 +57,7 @@ export async function labUp(target: LabTarget, request: UpRequest, sources: UpSo
     throw new LabError('E_LAB_ALREADY_UP', `a lab with prefix '${target.prefix}' is already up (${what}): `
       + `remove it with \`${labCommandLine('down', target.prefix)}\`, or use another --prefix`);
   }
+  await requireEmptyDir(plan.options.dir);
   const command = request.daemons ? daemonCommand(request.floatipd) : null;
   const eventsDir = sources.eventsDir ?? shippedEventsDir();
   await makeLabDir(plan.options.dir);

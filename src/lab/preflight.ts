@@ -14,7 +14,7 @@ export type UidSource = () => number | undefined;
 export function requireRoot(uid: UidSource = () => process.geteuid?.()): void {
   const current = uid();
   if (current !== 0) {
-    throw new LabError('E_LAB_NOT_ROOT', `floatip lab must run as root (uid 0${current === undefined ? '' : `, not ${current}`}): `
+    throw new LabError('E_LAB_NOT_ROOT', `it must run as root (uid 0${current === undefined ? '' : `, not ${current}`}): `
       + 'it creates network namespaces, links and addresses. Run it again with sudo, e.g. `sudo floatip lab up`');
   }
 }

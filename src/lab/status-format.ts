@@ -22,6 +22,8 @@ function holderText(holders: readonly number[]): string {
 export function formatLabStatus(status: LabStatus): string {
   const lines: string[] = [];
   lines.push(`lab ${status.prefix}: ${status.nodes.length} nodes, timing profile ${status.profile}, files in ${status.dir}`);
+  lines.push(`switch ${status.switchNamespace} (private bridge ${status.bridges[0]}, public bridge ${status.bridges[1]}), `
+    + `client ${status.clientNamespace} at ${status.clientAddresses.join(', ')}`);
   lines.push(`partition: ${status.partition === null ? 'none' : status.partition.map((g) => g.join(',')).join(' | ')}`);
   lines.push('');
   const rows = [['node', 'namespace', 'private', 'priv link', 'pub link', 'floatipd', 'monitor', 'public addresses']];

@@ -44,6 +44,11 @@ export interface LabStatus {
   readonly dir: string;
   readonly profile: string;
   readonly daemonsManaged: boolean;
+  readonly switchNamespace: string;
+  /** Private and public bridge, in the switch namespace. */
+  readonly bridges: readonly [string, string];
+  readonly clientNamespace: string;
+  readonly clientAddresses: readonly string[];
   readonly partition: readonly (readonly number[])[] | null;
   readonly nodes: readonly LabNodeStatus[];
   /** Every public address and the nodes whose namespace holds it (more than one is a duplicate). */
@@ -119,6 +124,10 @@ export async function readLabStatus(plan: LabPlan, state: LabState): Promise<Lab
     dir: plan.options.dir,
     profile: plan.options.profile,
     daemonsManaged: state.daemonCommand !== null,
+    switchNamespace: names.switchNamespace,
+    bridges: [names.privateBridge, names.publicBridge],
+    clientNamespace: names.clientNamespace,
+    clientAddresses: plan.clientAddresses.map((a) => a.address.text),
     partition: state.partition,
     nodes,
     addresses,

@@ -199,6 +199,19 @@ describe('lab up --no-daemons', () => {
   });
 });
 
+describe('lab up in a directory that holds other files', () => {
+  it('refuses it, since down deletes the lab directory whole', async () => {
+    const other = `${root}/other`;
+    await fs.mkdir(other);
+    await fs.writeFile(`${other}/notes.txt`, 'mine\n');
+    const up = await floatip('lab', 'up', '--prefix', PREFIX, '--dir', other, '--no-daemons');
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(`--dir ${other} is not empty (notes.txt)`);
+    expect(namespacesWithPrefix()).toEqual([]);
+    expect(await fs.readFile(`${other}/notes.txt`, 'utf8')).toBe('mine\n');
+  });
+});
+
 describe('lab down after a crash of the lab itself', () => {
   it('finds the namespaces and their processes by prefix when the state file is gone', async () => {
     expect((await lab('up', '--nodes', '2', '--no-daemons')).code).toBe(0);

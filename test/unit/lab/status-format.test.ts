@@ -14,6 +14,7 @@ const nodes: LabStatus['nodes'] = [
 
 const status: LabStatus = {
   prefix: 'flab', dir: '/run/floatip-lab/flab', profile: 'fast', daemonsManaged: true, partition: [[0, 1], [2]], nodes,
+  switchNamespace: 'flab-sw', bridges: ['flab-priv', 'flab-pub'], clientNamespace: 'flab-cl', clientAddresses: ['198.51.100.250'],
   addresses: [
     { address: '198.51.100.1', holders: [0] },
     { address: '198.51.100.2', holders: [] },
@@ -36,6 +37,7 @@ describe('formatLabStatus', () => {
   it('prints the lab, its partition, one aligned row per node, the address holders and the cluster', () => {
     expect(formatLabStatus(status)).toBe([
       'lab flab: 3 nodes, timing profile fast, files in /run/floatip-lab/flab',
+      'switch flab-sw (private bridge flab-priv, public bridge flab-pub), client flab-cl at 198.51.100.250',
       'partition: 0,1 | 2',
       '',
       'node  namespace  private    priv link  pub link  floatipd               monitor  public addresses',
