@@ -125,9 +125,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
   private stopping = false;
 
   constructor(readonly init: RuntimeInit, readonly components: RuntimeComponents) {
-    const { clock, logger } = components;
+    const { clock } = components;
+    const logger = components.logger.child({ pnn: init.localPnn });
     this.pnn = init.localPnn;
-    this.log = logger.child({ component: 'runtime', pnn: init.localPnn });
+    this.log = logger.child({ component: 'runtime' });
     this.allocator = components.allocator ?? inlineAllocator();
     this.state = new ClusterState(init, clock, logger.child({ component: 'membership' }));
     this.tracker = new ConnectionTracker(components.connections, { broadcast: (m) => { components.mesh.broadcast(m); } });

@@ -38,6 +38,7 @@ export interface TestNode {
   readonly health: ManualHealth;
   readonly sockets: MemorySockDiag;
   readonly tickler: MemoryTickler;
+  readonly announcer: MemoryAnnouncer;
   alive: boolean;
 }
 
@@ -109,9 +110,10 @@ export class TestCluster {
     const sockets = new MemorySockDiag();
     const tickler = new MemoryTickler();
     const health = new ManualHealth(events);
+    const announcer = new MemoryAnnouncer();
     void netlink.start();
     const takeover = createTakeover({ socketKill: 'destroy' }, {
-      addresses: netlink, announcer: new MemoryAnnouncer(), tickler, connections: sockets,
+      addresses: netlink, announcer, tickler, connections: sockets,
       openReplyCapture: () => ({ awaitReply: async () => undefined, close: () => undefined }),
       clock,
     });
@@ -120,7 +122,7 @@ export class TestCluster {
       logger: recordingLogger(this.log),
       loopDelay: { start: () => ({ stop: () => null }) },
     }) as NodeRuntimeImpl;
-    return { pnn, runtime, netlink, events, health, sockets, tickler, alive: true };
+    return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, alive: true };
   }
 
   /** Addresses on each node's kernel (floatip's), address -> holders. */
