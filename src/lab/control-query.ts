@@ -1,47 +1,24 @@
-// Asks one floatipd a single question over its control socket (ping, status), with a deadline.
+// Asks one floatipd of the lab a single question (ping, status) through the CLI's control client; never throws.
 
-import { createConnection } from 'node:net';
-import { ControlLineReader, ControlRequest, decodeReply, DEFAULT_MAX_REPLY_BYTES, encodeRequest, JsonValue } from '../protocol/control';
+import { UnixControlClient } from '../cli/control-client';
 
 export type QueryAnswer =
-  | { readonly ok: true; readonly result: JsonValue }
+  | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly reason: string };
 
-/** Sends one request and waits for its reply; never throws: an unreachable daemon is an answer too. */
-export function queryDaemon(socketPath: string, request: ControlRequest, timeoutMs: number): Promise<QueryAnswer> {
-  return new Promise((resolve) => {
-    const reader = new ControlLineReader(DEFAULT_MAX_REPLY_BYTES);
-    const socket = createConnection(socketPath);
-    let settled = false;
-    const finish = (answer: QueryAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => finish({ ok: false, reason: `no reply within ${timeoutMs} ms` }), timeoutMs);
-    socket.on('connect', () => socket.write(encodeRequest(request)));
-    socket.on('error', (err) => finish({ ok: false, reason: (err as NodeJS.ErrnoException).code ?? err.message }));
-    socket.on('close', () => finish({ ok: false, reason: 'the daemon closed the connection without a reply' }));
-    socket.on('data', (chunk: Buffer) => {
-      for (const line of reader.push(chunk)) {
-        if (line.kind === 'error') return finish({ ok: false, reason: line.error.message });
-        const decoded = decodeReply(line.text);
-        if (!decoded.ok) return finish({ ok: false, reason: decoded.error.message });
-        const { reply } = decoded;
-        if (reply.id !== request.id) continue;
-        return finish(reply.ok ? { ok: true, result: reply.result } : { ok: false, reason: `${reply.error.code}: ${reply.error.message}` });
-      }
-      return undefined;
-    });
-  });
+/** An unreachable or failing daemon is an answer too: the lab reports it rather than stopping. */
+async function ask(socketPath: string, command: 'ping' | 'status', timeoutMs: number): Promise<QueryAnswer> {
+  try {
+    return { ok: true, result: await new UnixControlClient(socketPath).call(command, {}, timeoutMs) };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
 }
 
 export function pingDaemon(socketPath: string, timeoutMs: number): Promise<QueryAnswer> {
-  return queryDaemon(socketPath, { id: 1, command: 'ping', args: {} }, timeoutMs);
+  return ask(socketPath, 'ping', timeoutMs);
 }
 
 export function daemonStatus(socketPath: string, timeoutMs: number): Promise<QueryAnswer> {
-  return queryDaemon(socketPath, { id: 1, command: 'status', args: {} }, timeoutMs);
+  return ask(socketPath, 'status', timeoutMs);
 }

@@ -1,5 +1,6 @@
 // Prints a LabStatus for people: the topology table, where each address is, and the cluster as a daemon sees it.
 
+import { formatStatus } from '../cli/format/status';
 import { LabStatus } from './status';
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -41,10 +42,8 @@ export function formatLabStatus(status: LabStatus): string {
   if (cluster.kind === 'unavailable') {
     lines.push(`cluster: no status (${cluster.reason})`);
   } else {
-    const s = cluster.status;
-    lines.push(`cluster, as node ${cluster.fromNode} sees it: leader ${s.leader < 0 ? 'none' : s.leader}, epoch ${s.epoch}, `
-      + `${s.quorate ? 'quorate' : 'NOT quorate'} (${s.quorumRule}), partition ${s.partition.join(',')}`);
-    lines.push(...table([['pnn', 'address', 'flags'], ...s.nodes.map((n) => [String(n.pnn), n.address ?? '-', n.flags])]).map((l) => `  ${l}`));
+    lines.push(`cluster, as node ${cluster.fromNode} sees it (floatip status):`);
+    lines.push(...formatStatus(cluster.status).trimEnd().split('\n').map((l) => `  ${l}`));
   }
   return `${lines.join('\n')}\n`;
 }

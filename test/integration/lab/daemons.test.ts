@@ -126,7 +126,8 @@ it('starts one daemon per node inside its namespace; faults and heal act on the 
   expect(pids.map(namespaceOfPid)).toEqual([`${PREFIX}-n0`, `${PREFIX}-n1`, `${PREFIX}-n2`]);
   const status = await lab('status');
   expect(status.code).toBe(0);
-  expect(status.stdout).toContain('cluster, as node 0 sees it: leader 0, epoch 7, quorate (majority), partition 0,1,2');
+  expect(status.stdout).toContain('cluster, as node 0 sees it (floatip status):');
+  expect(status.stdout).toContain('  Epoch:7\n  Leader:0\n  Quorum:yes (majority; partition: 0,1,2)');
   expect(status.stdout).toContain(`running (pid ${pids[1]})`);
 
   expect((await lab('fail', '0', '--mode', 'freeze')).code).toBe(0);
