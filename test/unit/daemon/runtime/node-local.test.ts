@@ -104,7 +104,8 @@ describe('tickle lists', () => {
     const owner = await cluster.holderOf('192.0.2.1');
     const sent: string[] = [];
     cluster.network.drop((from, to, message) => {
-      if (from === owner && message.kind.startsWith('tickle') && message.address.text === '192.0.2.1') sent.push(`${message.kind}>${to}`);
+      const tickle = message.kind === 'tickle-full' || message.kind === 'tickle-delta';
+      if (from === owner && tickle && message.address.text === '192.0.2.1') sent.push(`${message.kind}>${to}`);
       return false;
     });
     const sockets = cluster.node(owner).sockets;
