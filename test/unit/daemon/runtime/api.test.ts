@@ -1,0 +1,70 @@
+// DaemonApi answers on a running cluster: status, ips, ifaces, nodes, events, errors with stable codes.
+
+import { ip } from '../../../../src/core/ip';
+import { addressRange, TestCluster } from './harness/cluster';
+
+describe('DaemonApi', () => {
+  it('status: nodes with flags, leader, epoch, quorum and the monitor', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6) });
+    const status = cluster.node(1).runtime.api.status();
+    expect(status).toMatchObject({ pnn: 1, leader: 0, quorate: true, partition: [0, 1, 2], quorumRule: 'majority', monitor: 'healthy' });
+    expect(status.nodes.map((n) => [n.pnn, n.address, n.flags, n.isLocal])).toEqual([
+      [0, '198.51.100.1', 'OK', false], [1, '198.51.100.2', 'OK', true], [2, '198.51.100.3', 'OK', false],
+    ]);
+    expect(status.epoch).toBeGreaterThan(0);
+  });
+
+  it('ips -v: holder of every address, and this node\'s interfaces for it', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(3) });
+    await cluster.clock.advance(10);
+    const ips = cluster.node(1).runtime.api.ips(true);
+    expect(ips.map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    for (const s of ips) {
+      expect(s.pnn).toBe(await cluster.holderOf(s.address));
+      expect(s.activeInterface).toBe(s.pnn === 1 ? 'eth0' : '');
+      expect(s.configuredInterfaces).toEqual(['eth0', 'eth1']);
+    }
+    expect(cluster.node(1).runtime.api.ips(false)[0].configuredInterfaces).toEqual([]);
+  });
+
+  it('listnodes, leader, uptime, history', async () => {
+    const cluster = await TestCluster.start({ nodes: 2, addresses: addressRange(2) });
+    const api = cluster.node(0).runtime.api;
+    expect(api.listNodes()).toEqual([
+      { pnn: 0, address: '198.51.100.1', deleted: false }, { pnn: 1, address: '198.51.100.2', deleted: false },
+    ]);
+    expect(api.leader().leader).toBe(0);
+    expect(api.uptime().lastTakeoverAt).not.toBeNull();
+    expect(cluster.node(1).runtime.api.uptime().lastTakeoverAt).not.toBeNull();
+    expect(api.history(1)).toHaveLength(1);
+  });
+
+  it('events: status of the last run, a run with arguments, and typed errors', async () => {
+    const cluster = await TestCluster.start({ nodes: 1, addresses: addressRange(1) });
+    const api = cluster.node(0).runtime.api;
+    expect(api.eventStatus('monitor')).toMatchObject({ event: 'monitor', status: 'OK' });
+    expect(() => api.eventStatus('nosuch')).toThrow(expect.objectContaining({ code: 'E_BAD_EVENT' }));
+    await expect(api.eventRun('takeip', ['eth0', '192.0.2.1', '24'], 1000)).resolves.toMatchObject({ status: 'OK' });
+    await expect(api.eventRun('takeip', ['eth0', 'x', '24'], 1000)).rejects.toMatchObject({ code: 'E_EVENT_ARGUMENTS' });
+    await expect(api.eventScript('enable', undefined)).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+  });
+
+  it('gratarp re-announces a hosted address and refuses one hosted elsewhere', async () => {
+    const cluster = await TestCluster.start({ nodes: 2, addresses: addressRange(2) });
+    const mine = cluster.node(0).runtime.hosting.list()[0];
+    const other = cluster.node(1).runtime.hosting.list()[0];
+    const before = cluster.node(0).announcer.announced.length;
+    await expect(cluster.node(0).runtime.api.gratArp(mine.address, mine.iface)).resolves.toMatchObject({ done: true });
+    expect(cluster.node(0).announcer.announced.length).toBe(before + 1);
+    await expect(cluster.node(0).runtime.api.gratArp(other.address, 'eth0')).rejects.toMatchObject({ code: 'E_NOT_HOSTED' });
+    await expect(cluster.node(0).runtime.api.gratArp(mine.address, 'eth1')).rejects.toMatchObject({ code: 'E_WRONG_INTERFACE' });
+  });
+
+  it('admin ban without seconds and addip of an existing address are refused with codes', async () => {
+    const cluster = await TestCluster.start({ nodes: 1, addresses: addressRange(1) });
+    const api = cluster.node(0).runtime.api;
+    await expect(api.admin('ban', undefined)).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(api.addIp({ address: ip('192.0.2.1'), bits: 24 }, ['eth0'])).rejects.toMatchObject({ code: 'E_ADDRESS_EXISTS' });
+    await expect(api.reloadIps()).rejects.toMatchObject({ code: 'E_RELOAD_UNAVAILABLE' });
+  });
+});

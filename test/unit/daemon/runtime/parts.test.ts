@@ -1,0 +1,98 @@
+// The runtime's small pure parts: ban credits, run inputs, address-list changes, history, settings checks.
+
+import { BanCredits } from '../../../../src/daemon/runtime/bans';
+import { buildRunInputs } from '../../../../src/daemon/runtime/run-inputs';
+import { applyAddressList } from '../../../../src/daemon/runtime/address-list';
+import { RunHistory } from '../../../../src/daemon/runtime/history';
+import { checkedInit } from '../../../../src/daemon/runtime/settings';
+import { createView, updateAll } from '../../../../src/core/membership';
+import { DEFAULT_TUNABLES } from '../../../../src/core/ipalloc';
+import { ip } from '../../../../src/core/ip';
+import { TakeoverRunRecord } from '../../../../src/protocol/control-results';
+import { lines, TestCluster } from './harness/cluster';
+
+describe('BanCredits', () => {
+  const settings = { enabled: true, creditsThreshold: 3, periodMs: 300_000, gracePeriodMs: 1000 };
+
+  it.each([
+    // [failure times, expected outcome of the last one]
+    [[0, 10, 20], { credits: 3, ban: true }],
+    [[0, 10], { credits: 2, ban: false }],
+    [[0, 999], { credits: 2, ban: false }], // 999 ms after the last: still in grace
+    [[0, 10, 1010], { credits: 1, ban: false }], // a whole grace period after the last: forgotten
+  ])('failures at %j -> %j', (times, expected) => {
+    const credits = new BanCredits(settings);
+    let outcome;
+    for (const t of times) outcome = credits.charge(2, t);
+    expect(outcome).toEqual({ pnn: 2, ...expected });
+  });
+
+  it('starts again from zero after a ban, and never bans when bans are off', () => {
+    const credits = new BanCredits(settings);
+    [0, 1, 2].forEach((t) => credits.charge(1, t));
+    expect(credits.creditsOf(1, 3)).toBe(0);
+    const off = new BanCredits({ ...settings, enabled: false });
+    const outcomes = [0, 1, 2, 3].map((t) => off.charge(1, t));
+    expect(outcomes.some((o) => o.ban)).toBe(false);
+  });
+});
+
+describe('buildRunInputs', () => {
+  it('takes the lowest claimant as holder and lists the others as duplicates; unknown lists mean not running', () => {
+    let view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
+    const beat = (pnn: number, hosted: string[]) => ({
+      kind: 'heartbeat' as const, pnn, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted, links: { eth0: 'up' as const },
+    });
+    view = updateAll(view, [
+      { kind: 'health', pnn: 0, at: 1, healthy: true },
+      { kind: 'hosting', pnn: 0, at: 1, addresses: ['192.0.2.1'] },
+      beat(1, ['192.0.2.1', '192.0.2.2']),
+      beat(2, []),
+    ]).view;
+    const list = lines(['192.0.2.1/24', '192.0.2.2/24']);
+    const inputs = buildRunInputs(view, new Map([[0, list], [1, list]]), { algorithm: 'lcp2', tunables: DEFAULT_TUNABLES, members: [0, 1, 2] });
+    expect([...inputs.current]).toEqual([['192.0.2.1', 0], ['192.0.2.2', 1]]);
+    expect(inputs.duplicates).toEqual([{ pnn: 1, address: '192.0.2.1' }]);
+    expect(inputs.alloc.nodes.map((n) => n.running)).toEqual([true, true, false]);
+    expect(inputs.alloc.addresses.map((a) => a.known)).toEqual([[0, 1], [0, 1]]);
+    expect(inputs.planNodes.map((n) => n.addresses.size)).toEqual([2, 2, 0]);
+  });
+});
+
+describe('applyAddressList', () => {
+  it('names added, removed and changed lines, and releases only held addresses that no longer fit', () => {
+    const before = lines(['192.0.2.1/24', '192.0.2.2/24', '192.0.2.3/24']);
+    const after = [...lines(['192.0.2.1/24', '192.0.2.4/24']), ...lines(['192.0.2.3/24'], ['eth1'])];
+    const held = [
+      { address: ip('192.0.2.1'), bits: 24, iface: 'eth0' },
+      { address: ip('192.0.2.2'), bits: 24, iface: 'eth0' },
+      { address: ip('192.0.2.3'), bits: 24, iface: 'eth0' },
+    ];
+    const change = applyAddressList(before, after, held);
+    expect(change).toMatchObject({ added: ['192.0.2.4'], removed: ['192.0.2.2'], changed: ['192.0.2.3'] });
+    expect(change.release.map((h) => h.address.text)).toEqual(['192.0.2.2', '192.0.2.3']);
+  });
+});
+
+describe('RunHistory', () => {
+  const record = (epoch: number, status: TakeoverRunRecord['status']): TakeoverRunRecord => ({
+    epoch, leader: 0, startedAt: epoch, reason: 'test', status, error: '', moves: 0,
+    phases: { allocate: 0, release: 0, take: 0, ipreallocated: 0, total: 0 }, loopDelayP99Ms: null,
+  });
+
+  it('keeps the newest runs first, up to its limit', () => {
+    const history = new RunHistory(2);
+    [1, 2, 3].forEach((e) => history.add(record(e, e === 3 ? 'superseded' : 'ok')));
+    expect(history.list().map((r) => r.epoch)).toEqual([3, 2]);
+    expect(history.list(1).map((r) => r.epoch)).toEqual([3]);
+    expect(history.lastFinished()?.epoch).toBe(2);
+  });
+});
+
+describe('checkedInit', () => {
+  it('refuses timings where a minority could still hold what the majority takes', () => {
+    const init = new TestCluster({ nodes: 1 }).initFor(0);
+    expect(() => checkedInit({ ...init, fenceAfterMs: 1000, deadAfterMs: 1000 })).toThrow(/fence_after .* < dead_after/);
+    expect(checkedInit(init)).toBe(init);
+  });
+});
