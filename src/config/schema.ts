@@ -70,6 +70,21 @@ export const schema = {
       doc: 'When a partition may host addresses: `majority` = more than half of the non-deleted nodes; '
         + '`lock` = the partition that holds `cluster_lock`.',
     }),
+    lock_recheck_interval: option(duration(100, MINUTE), {
+      default: SECOND,
+      doc: 'fcntl lock (`"fcntl:/path"` or `"/path"`): how often the holder checks that the lock file is still the one it locked, '
+        + 'as CTDB\'s helper does; a removed or replaced file counts as a lost lock.',
+    }),
+    lock_lease_ttl: option(duration(2 * SECOND, HOUR), {
+      default: 5 * SECOND,
+      doc: 'etcd lock (`"etcd:..."`): time-to-live of the lease that holds the key, rounded up to whole seconds. '
+        + 'A holder that etcd stops hearing loses the lock after this long; the holder itself gives it up a little earlier.',
+    }),
+    lock_helper_timeout: option(duration(100, 10 * MINUTE), {
+      default: 10 * SECOND,
+      doc: 'Mutex helper lock (`"!/path/to/helper ARGS"`): how long the helper may take to answer whether it got the lock; '
+        + 'a slower helper is stopped and the try counts as failed.',
+    }),
   },
   timing: {
     profile: option(choice(TIMING_PROFILES), {
@@ -166,6 +181,14 @@ export const schema = {
       doc: 'How often the node lists the established TCP connections on its public addresses and shares them with peers.',
     }),
   },
+  takeover: {
+    socket_kill: option(choice(['destroy', 'killtcp', 'auto'] as const), {
+      default: 'auto',
+      doc: 'How releasing an address ends the TCP connections on it: `destroy` = SOCK_DESTROY through sock_diag '
+        + '(the kernel resets each client); `killtcp` = CTDB\'s ctdb_killtcp (tickle each client, capture its answer, '
+        + 'send a matching RST); `auto` = `destroy`, and `killtcp` where the kernel lacks SOCK_DESTROY (CONFIG_INET_DIAG_DESTROY).',
+    }),
+  },
   events: {
     dir: option(path(), {
       default: '/etc/floatip/events.d',
@@ -255,6 +278,7 @@ export const tableDocs: Readonly<Record<keyof typeof schema, string>> = {
   ipalloc: 'How public addresses are spread over the healthy nodes (CTDB\'s IP allocation).',
   garp: 'Gratuitous ARP (IPv4) and unsolicited Neighbor Advertisement (IPv6) after taking an address. Every option applies to both.',
   tickle: 'TCP tickles: telling clients of a moved address that their old connection is gone.',
+  takeover: 'Taking and releasing an address on this node.',
   events: 'Event scripts (CTDB-compatible) and the health monitor.',
   ban: 'Banning a node that keeps failing, as CTDB does.',
   control: 'The local control socket.',
