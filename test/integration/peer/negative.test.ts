@@ -1,6 +1,8 @@
 // The TCP mesh against hostile or broken peers on loopback: wrong key, replay, bad frames, stolen identities, a flood.
 
 import { Pnn } from '../../../src/core/flags';
+import { ip } from '../../../src/core/ip';
+import { SessionMessage } from '../../../src/protocol/frame-session';
 import { MeshEvent } from '../../../src/adapters/peer/port';
 import { TcpMesh } from '../../../src/adapters/peer/tcp-mesh';
 import { beat, Node, waitFor } from '../../unit/adapters/peer/contract';
@@ -139,6 +141,44 @@ describe('TCP mesh against hostile peers', () => {
     expect(outsider.received).toEqual([]);
     expect(higher.received).toEqual([]);
     expect(rejections(target).map((r) => r.code).sort()).toEqual(['E_NOT_DIALLER', 'E_UNKNOWN_PEER']);
+  });
+
+  function bigTickleList(): SessionMessage {
+    const server = ip('192.0.2.10');
+    return {
+      kind: 'tickle-full', address: server,
+      connections: Array.from({ length: 20_000 }, (_, i) => ({ client: ip(`2001:db8::${(i + 1).toString(16)}`), clientPort: 1024 + (i % 60000), serverPort: 445 })),
+    };
+  }
+
+  it('a peer that stops reading is dropped once its queue passes the bound, and counted', async () => {
+    const target = await startNode(1, cluster.mesh(1, { maxQueuedBytes: 2 << 20, writeStallMs: 60_000 }));
+    const peer = await honest(0, 1);
+    await waitFor('session', () => target.mesh.connected().includes(0));
+    peer.raw.socket.pause();
+    const message = bigTickleList();
+    let sent = 0;
+    while (sent < 200 && target.mesh.send(0, message)) sent++;
+    expect(sent).toBeLessThan(200);
+    expect(target.downs()).toEqual([expect.objectContaining({ pnn: 0, reason: 'error', detail: expect.stringContaining('E_PEER_SLOW') })]);
+    expect((target.mesh as TcpMesh).stats().rejectedByCode).toMatchObject({ E_PEER_SLOW: 1 });
+    expect(target.mesh.send(0, beat(1, 1))).toBe(false);
+  });
+
+  it('a peer that takes no bytes for writeStallMs is dropped, even under the queue bound', async () => {
+    const target = await startNode(1, cluster.mesh(1, { maxQueuedBytes: 256 << 20, writeStallMs: 300 }));
+    const peer = await honest(0, 1);
+    await waitFor('session', () => target.mesh.connected().includes(0));
+    peer.raw.socket.pause();
+    const message = bigTickleList();
+    for (let n = 0; n < 60; n++) expect(target.mesh.send(0, message)).toBe(true);
+    // Encoding 25 MB blocks the loop for a while; the stall clock runs from the last bytes the kernel took.
+    const started = performance.now();
+    await waitFor('the stalled peer dropped', () => target.downs().length === 1, 5000);
+    const elapsed = performance.now() - started;
+    expect(target.downs()[0]).toMatchObject({ pnn: 0, reason: 'error', detail: expect.stringMatching(/E_PEER_SLOW.*stopped reading/) });
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(1500);
   });
 
   it('a flood of 1000 connection attempts: all refused or timed out, the real pair stays up and keeps talking', async () => {
