@@ -1,0 +1,158 @@
+// Builds the real adapters (netlink, sock_diag, AF_PACKET, raw sockets, scripts, TCP mesh, cluster lock) from a loaded configuration.
+//
+// Only construction happens here, plus start() of the kernel sockets that must be
+// open before anything reads the kernel; nothing is taken or announced. close()
+// undoes it in reverse, and tolerates parts that never started.
+
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FloatipConfig } from '../../config';
+import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
+import { SockDiagAdapter } from '../../adapters/sockdiag/sockdiag';
+import { announceSettings, createPacketAnnouncer } from '../../adapters/packet';
+import { openReplyCapture } from '../../adapters/packet/reply-capture';
+import { createSystemTickler, tickleSettings, Tickler } from '../../adapters/rawsock';
+import { createTakeover, SOCKET_KILL_METHODS, SocketKillMethod, Takeover } from '../../adapters/takeover';
+import { ScriptEventRunner } from '../../adapters/scripts/runner';
+import { eventScriptOptions } from '../../adapters/scripts/options';
+import { EventRunner } from '../../adapters/scripts/port';
+import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
+import { ClusterLock, createClusterLock } from '../../adapters/lock';
+import { Announcer } from '../../adapters/packet/announcer';
+import { HealthOptions } from '../health';
+import { Logger } from '../runtime/logger';
+import { Metrics } from '../metrics';
+import { observedEventRunner, countingTickler } from './observed';
+
+/** The kernel-facing adapters, opened before the node knows who it is (it reads local addresses to find out). */
+export interface KernelAdapters {
+  readonly netlink: RtnetlinkAdapter;
+  readonly sockdiag: SockDiagAdapter;
+}
+
+export async function openKernelAdapters(): Promise<KernelAdapters> {
+  const netlink = new RtnetlinkAdapter();
+  await netlink.start();
+  const sockdiag = new SockDiagAdapter();
+  try {
+    await sockdiag.start();
+  } catch (error) {
+    await netlink.stop();
+    throw error;
+  }
+  return { netlink, sockdiag };
+}
+
+export interface NodeAdapters extends KernelAdapters {
+  readonly announcer: Announcer;
+  readonly tickler: Tickler;
+  readonly takeover: Takeover;
+  readonly events: EventRunner;
+  readonly mesh: PeerMesh;
+  readonly lock: ClusterLock | undefined;
+  /** Closes what these adapters opened (the mesh is the runtime's to stop). */
+  close(): Promise<void>;
+}
+
+/** The `monitor` schedule as health.ts takes it: whole seconds, or cron text. */
+export function healthOptions(config: FloatipConfig): HealthOptions {
+  const schedule = config.events.monitor_schedule;
+  return {
+    monitorSchedule: schedule.kind === 'interval' ? schedule.every / 1000 : schedule.expression,
+    fall: config.events.monitor_fall,
+    rise: config.events.monitor_rise,
+    timeoutsToFail: config.events.monitor_timeouts_before_failure,
+    recheckAfterChangeMs: config.events.monitor_recheck_after_change,
+  };
+}
+
+/** `takeover.socket_kill`; the loader allows only the methods, the check narrows the type. */
+export function socketKillOf(config: FloatipConfig): SocketKillMethod {
+  const value = config.takeover.socket_kill as string;
+  const method = SOCKET_KILL_METHODS.find((m) => m === value);
+  if (method === undefined) throw new Error(`takeover.socket_kill = ${JSON.stringify(value)}: use one of ${SOCKET_KILL_METHODS.join(', ')}`);
+  return method;
+}
+
+/** The directory of floatip.toml: event scripts get it as FLOATIP_BASE, so they find nodes and public_addresses beside it. */
+export function configDirOf(configPath: string): string {
+  return dirname(configPath);
+}
+
+export function createEventRunner(config: FloatipConfig, configPath: string, pnn: number): EventRunner {
+  const configDir = configDirOf(configPath);
+  return new ScriptEventRunner(eventScriptOptions({
+    dir: config.events.dir,
+    configDir,
+    pnn,
+    timeoutMs: config.events.default_timeout,
+    eventTimeoutsMs: config.events.timeouts,
+    scriptOptionsFile: join(configDir, 'script.options'),
+  }));
+}
+
+export function createLock(config: FloatipConfig): ClusterLock | undefined {
+  const { cluster } = config;
+  // The lock decides quorum only with quorum = "lock"; a lock configured for majority quorum is not contended for.
+  if (cluster.quorum !== 'lock' || cluster.cluster_lock === undefined) return undefined;
+  return createClusterLock(cluster.cluster_lock, {
+    fcntl: { recheckIntervalMs: cluster.lock_recheck_interval },
+    helper: { answerTimeoutMs: cluster.lock_helper_timeout },
+    etcd: { ttlSeconds: Math.ceil(cluster.lock_lease_ttl / 1000) },
+  });
+}
+
+/**
+ * Everything else the runtime needs, on top of the opened kernel adapters.
+ * `config.node.pnn` must be known (withLocalNode). The cluster key is read here,
+ * so a bad key file stops the start before any address is touched.
+ */
+export async function createNodeAdapters(config: FloatipConfig, configPath: string, kernel: KernelAdapters,
+  logger: Logger, metrics: Metrics): Promise<NodeAdapters> {
+  const pnn = config.node.pnn;
+  if (pnn === undefined) throw new Error('createNodeAdapters needs config.node.pnn (call withLocalNode first)');
+  const log = logger.child({ component: 'adapters' });
+  const clusterKey = await loadClusterKey(config.cluster.key_file);
+  const mesh = createTcpMesh({
+    localPnn: pnn,
+    nodes: config.nodes,
+    port: config.node.port,
+    ...(config.node.bind_address ? { bindAddress: config.node.bind_address } : {}),
+    clusterKey,
+  });
+  const { garp, tickle } = config;
+  const announcer = createPacketAnnouncer(announceSettings({
+    count: garp.count,
+    spacingMs: garp.spacing,
+    secondBurstDelayMs: garp.second_burst_delay,
+    refreshIntervalMs: garp.refresh_interval,
+    maxFramesPerSecond: garp.rate_limit,
+    burstFrames: garp.burst_frames,
+  }), (error) => log.warn({ code: error.code }, `announcement failed: ${error.message}`));
+  const tickler = countingTickler(createSystemTickler(tickleSettings({ count: tickle.count, spacingMs: tickle.spacing }),
+    (error) => log.warn({ code: error.code }, `tickle failed: ${error.message}`)), metrics);
+  const takeover = createTakeover({ socketKill: socketKillOf(config) }, {
+    addresses: kernel.netlink,
+    announcer,
+    tickler,
+    connections: kernel.sockdiag,
+    openReplyCapture: (iface) => openReplyCapture(iface),
+    clock: { now: () => performance.now() },
+  });
+  const events = observedEventRunner(createEventRunner(config, configPath, pnn), metrics);
+  const lock = createLock(config);
+  return {
+    ...kernel,
+    announcer,
+    tickler,
+    takeover,
+    events,
+    mesh,
+    lock,
+    async close() {
+      announcer.close();
+      tickler.close();
+      await lock?.close();
+    },
+  };
+}

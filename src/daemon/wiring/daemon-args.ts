@@ -1,0 +1,50 @@
+// floatipd's command line: --config PATH, --help, --version; the config path falls back to FLOATIP_CONFIG, then /etc/floatip/floatip.toml.
+
+export const DEFAULT_CONFIG_PATH = '/etc/floatip/floatip.toml';
+
+export const DAEMON_USAGE = `usage: floatipd [--config PATH]
+
+Runs the floatip daemon of this node: it joins the cluster named in the configuration
+and hosts its share of the public addresses.
+
+options:
+  --config PATH   floatip.toml to read (default: $FLOATIP_CONFIG, else ${DEFAULT_CONFIG_PATH});
+                  nodes and public_addresses are found through it
+  --help          this text
+  --version       the floatip version
+
+signals: SIGTERM/SIGINT stop (addresses move at once), SIGHUP reloads public_addresses and settings.
+exit status: 0 stopped cleanly, 1 failed while running, 2 bad configuration or arguments.`;
+
+export type DaemonCommand =
+  | { readonly kind: 'run'; readonly configPath: string }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
+
+/** A command line floatipd does not understand; the message says what to write instead. */
+export class DaemonArgsError extends Error {
+  readonly code = 'E_DAEMON_ARGS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DaemonArgsError';
+  }
+}
+
+export function parseDaemonArgs(args: readonly string[], env: Readonly<Record<string, string | undefined>>): DaemonCommand {
+  let configPath: string | undefined;
+  for (let k = 0; k < args.length; k++) {
+    const arg = args[k];
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--version' || arg === '-V') return { kind: 'version' };
+    if (arg === '--config' || arg.startsWith('--config=')) {
+      const value = arg === '--config' ? args[++k] : arg.slice('--config='.length);
+      if (value === undefined || value === '') throw new DaemonArgsError('--config needs a path: floatipd --config /etc/floatip/floatip.toml');
+      if (configPath !== undefined) throw new DaemonArgsError('--config is given twice: give it once');
+      configPath = value;
+      continue;
+    }
+    throw new DaemonArgsError(`unknown argument '${arg}': floatipd takes only --config PATH, --help and --version`);
+  }
+  const fromEnv = env.FLOATIP_CONFIG;
+  return { kind: 'run', configPath: configPath ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CONFIG_PATH) };
+}

@@ -1,0 +1,224 @@
+// floatipd's life: load and check the configuration, build and start every part in order, stop or reload on signals.
+//
+// Start, in this order (DESIGN.md, issue "Takeover runs"):
+//   1. configuration (every problem printed, exit 2, nothing touched)
+//   2. netlink + sock_diag, and which node this host is
+//   3. logger, metrics listener, adapters (the cluster key is read here)
+//   4. control socket (`floatip ping` answers from here on)
+//   5. guardian, before any address can be taken
+//   6. runtime.start(): leftovers removed, init, setup, join, startup, monitor
+// Stop (SIGTERM/SIGINT): runtime.stop() (STOPPED, release, LEAVING, shutdown), any
+// tagged address still there removed, guardian 'bye', then everything closed; exit 0.
+// A fatal error or a guardian fence ends the process at once with status 1: the
+// guardian (or, if it fenced, nobody is needed) leaves no address answering.
+
+import { join } from 'node:path';
+import { FloatipConfig, formatIssue, loadConfig, ReadTextFile, readPublicAddressesFile } from '../../config';
+import { ControlServer } from '../control/server';
+import { createLogger, RootLogger } from '../logging';
+import { MetricsSetup, startMetrics } from '../metrics-listener';
+import { healthMonitorSource } from '../runtime/health-source';
+import { Logger } from '../runtime/logger';
+import { createNodeRuntime, NodeRuntime } from '../runtime/node';
+import { runtimeInitFromConfig } from '../runtime/settings';
+import { systemClock } from '../runtime/clock';
+import { workerAllocator } from '../runtime/worker-allocator';
+import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
+import { GuardianKeeper } from './guardian-spawn';
+import { LocalNodeError, withLocalNode } from './local-node';
+import { MetricsFeed, startMetricsFeed } from './metrics-feed';
+import { logLevelOf, reloadConfig } from './reload';
+import { installSignalHandlers, SignalSource } from './signals';
+import { siblingScript } from './sibling';
+
+/** Exit statuses of floatipd. */
+export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
+
+export interface DaemonIo {
+  readonly readFile: ReadTextFile;
+  /** For messages before the logger exists (bad configuration). */
+  readonly stderr: (text: string) => void;
+  /** Where signals and unhandled errors come from: `process`. */
+  readonly signals: SignalSource;
+  /** Ends the process at once (fatal error, guardian fence): `process.exit`. */
+  readonly exitNow: (code: number) => void;
+}
+
+/** Every problem of a configuration, one per line, as the loader words them. */
+export function configProblemsText(configPath: string, problems: readonly string[]): string {
+  return `floatipd: ${configPath}: ${problems.length} problem(s), nothing was started:\n${problems.map((p) => `  ${p}\n`).join('')}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs floatipd until it stops; resolves with the exit status. */
+export async function runFloatipd(configPath: string, io: DaemonIo): Promise<number> {
+  const loaded = await loadConfig({ tomlPath: configPath }, io.readFile);
+  if (!loaded.ok) {
+    io.stderr(configProblemsText(configPath, loaded.issues.map(formatIssue)));
+    return EXIT.config;
+  }
+  const logger = createLogger({ level: logLevelOf(loaded.config) });
+  for (const warning of loaded.warnings) logger.warn({ code: warning.code }, formatIssue(warning));
+  let kernel: KernelAdapters;
+  try {
+    kernel = await openKernelAdapters();
+  } catch (error) {
+    logger.error({ code: (error as { code?: unknown }).code }, `cannot open netlink: ${messageOf(error)}; floatipd needs root (CAP_NET_ADMIN)`);
+    logger.flush();
+    return EXIT.failed;
+  }
+  let config: FloatipConfig;
+  try {
+    const local = await kernel.netlink.listAddresses();
+    config = withLocalNode(loaded.config, local.map((a) => a.address), loaded.config.cluster.nodes_file);
+  } catch (error) {
+    await closeKernel(kernel);
+    if (!(error instanceof LocalNodeError)) throw error;
+    io.stderr(`floatipd: ${error.message}\n`);
+    logger.flush();
+    return EXIT.config;
+  }
+  const daemon = new Floatipd(config, configPath, kernel, logger, io);
+  return daemon.run();
+}
+
+async function closeKernel(kernel: KernelAdapters): Promise<void> {
+  await kernel.sockdiag.stop().catch(() => undefined);
+  await kernel.netlink.stop().catch(() => undefined);
+}
+
+class Floatipd {
+  private readonly log: Logger;
+  private metrics: MetricsSetup | undefined;
+  private adapters: NodeAdapters | undefined;
+  private runtime: NodeRuntime | undefined;
+  private control: ControlServer | undefined;
+  private feed: MetricsFeed | undefined;
+  private guardian: GuardianKeeper | undefined;
+  private uninstallSignals: (() => void) | undefined;
+  private finish: (code: number) => void = () => undefined;
+  private readonly finished: Promise<number>;
+  private stopping: Promise<void> | undefined;
+  /** Set just before runtime.start(): from then on this process may have added addresses. */
+  private mayHoldAddresses = false;
+
+  constructor(private config: FloatipConfig, private readonly configPath: string, private readonly kernel: KernelAdapters,
+    private readonly logger: RootLogger, private readonly io: DaemonIo) {
+    this.log = logger.child({ pnn: config.node.pnn, component: 'daemon' });
+    this.finished = new Promise((resolve) => { this.finish = resolve; });
+  }
+
+  async run(): Promise<number> {
+    this.uninstallSignals = installSignalHandlers(this.io.signals, {
+      stop: () => { void this.stop(EXIT.ok); },
+      reload: () => this.reload(),
+      fatal: (error, origin) => this.fatal(`${origin}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+    }, this.log);
+    try {
+      await this.start();
+    } catch (error) {
+      this.log.error({ code: (error as { code?: unknown }).code }, `floatipd could not start: ${messageOf(error)}`);
+      await this.stop(EXIT.failed);
+    }
+    return this.finished;
+  }
+
+  private async start(): Promise<void> {
+    const { config, logger } = this;
+    this.log.info({ config: this.configPath, nodes: config.nodes.length, addresses: config.public_addresses.length }, 'floatipd starting');
+    this.metrics = await startMetrics(config.metrics, logger);
+    const metrics = this.metrics.metrics;
+    const adapters = await createNodeAdapters(config, this.configPath, this.kernel, logger, metrics);
+    this.adapters = adapters;
+    const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
+      mesh: adapters.mesh,
+      takeover: adapters.takeover,
+      netlink: this.kernel.netlink,
+      connections: this.kernel.sockdiag,
+      events: adapters.events,
+      health: healthMonitorSource(healthOptions(config), adapters.events, (message) => this.log.info({ component: 'health' }, message)),
+      ...(adapters.lock ? { lock: adapters.lock } : {}),
+      clock: systemClock(),
+      logger,
+      allocator: workerAllocator({ script: siblingScript(join(__dirname, '..', 'runtime'), 'alloc-worker') }),
+      loadPublicAddresses: () => this.readPublicAddresses(),
+    });
+    this.runtime = runtime;
+    this.control = new ControlServer({ socketPath: config.control.socket }, { api: runtime.api, logger });
+    await this.control.start();
+    this.feed = startMetricsFeed(runtime.api, adapters.mesh, metrics, (callback) => {
+      const timer = setInterval(callback, 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    });
+    this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after }, logger,
+      (why) => this.fatal(why));
+    this.mayHoldAddresses = true;
+    await runtime.start();
+    this.log.info({ guardianPid: this.guardian.pid, socket: config.control.socket }, 'floatipd running');
+  }
+
+  /** reloadips (control socket): this node's public_addresses file only, as CTDB's reloadips reads it. */
+  private async readPublicAddresses(): Promise<FloatipConfig['public_addresses']> {
+    const file = this.config.cluster.public_addresses_file;
+    const reading = readPublicAddressesFile(await this.io.readFile(file), file);
+    if (reading.issues.length > 0) {
+      throw new Error(`${reading.issues.length} problem(s), nothing changed: ${reading.issues.map(formatIssue).join('; ')}`);
+    }
+    return reading.addresses;
+  }
+
+  private async reload(): Promise<void> {
+    const runtime = this.runtime;
+    if (!runtime || this.stopping) return;
+    const outcome = await reloadConfig(this.config, this.configPath, this.io.readFile, {
+      reloadAddresses: (list) => runtime.reload(list),
+      setLogLevel: (level) => this.logger.setLevel(level),
+    }, this.log);
+    if (outcome.kind === 'applied') this.config = outcome.config;
+  }
+
+  private stop(code: number): Promise<void> {
+    this.stopping ??= this.stopInOrder(code);
+    return this.stopping;
+  }
+
+  private async stopInOrder(code: number): Promise<void> {
+    const started = performance.now();
+    const step = async (what: string, body: () => Promise<unknown> | unknown): Promise<void> => {
+      try {
+        await body();
+      } catch (error) {
+        code = code === EXIT.ok ? EXIT.failed : code;
+        this.log.error({}, `stopping: ${what} failed: ${messageOf(error)}`);
+      }
+    };
+    await step('releasing the addresses', () => this.runtime?.stop());
+    // Only a daemon that got as far as taking may clean up: one refused at start (another floatipd owns the
+    // control socket) must leave that daemon's addresses alone.
+    if (this.mayHoldAddresses) await step('removing leftover addresses', async () => {
+      const left = await this.kernel.netlink.removeOwnedAddresses();
+      if (left.length > 0) this.log.warn({ addresses: left.map((a) => a.address.text) }, `removed ${left.length} address(es) the stop left behind`);
+    });
+    await step('dismissing the guardian', () => this.guardian?.bye());
+    this.feed?.stop();
+    await step('closing the control socket', () => this.control?.stop());
+    await step('closing the metrics listener', () => this.metrics?.stop());
+    await step('closing the adapters', () => this.adapters?.close());
+    await closeKernel(this.kernel);
+    this.uninstallSignals?.();
+    this.log.info({ code, stopMs: Math.round(performance.now() - started) }, 'floatipd stopped');
+    this.logger.flush();
+    this.finish(code);
+  }
+
+  /** Nothing can be trusted any more: exit now. Peers see the stream close; the guardian removes what is left. */
+  private fatal(why: string): void {
+    this.log.error({ fatal: true }, `floatipd exits at once: ${why}`);
+    this.logger.flush();
+    this.io.exitNow(EXIT.failed);
+  }
+}

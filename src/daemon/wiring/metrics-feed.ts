@@ -1,0 +1,58 @@
+// Feeds Metrics from the running node: flags, quorum, leader and hosted addresses each second, finished takeover runs, rejected frames.
+//
+// The runtime knows nothing of metrics; this reads what it already answers on the
+// control socket (DaemonApi) and the mesh's `rejected` events, so metrics can never
+// disturb a takeover.
+
+import { PeerMesh } from '../../adapters/peer/port';
+import { TakeoverRunRecord } from '../../protocol/control-results';
+import { DaemonApi } from '../control/api';
+import { Metrics } from '../metrics';
+
+export interface MetricsFeed {
+  /** One update now (also what each interval runs). */
+  update(): void;
+  stop(): void;
+}
+
+function runKey(run: TakeoverRunRecord): string {
+  return `${run.epoch}/${run.startedAt}/${run.status}`;
+}
+
+/**
+ * `every`: how to repeat (setInterval in the daemon, nothing in tests that call update()).
+ * Runs already in the history when the feed starts are not counted again.
+ */
+export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'history'>, mesh: Pick<PeerMesh, 'subscribe'>, metrics: Metrics,
+  every: (callback: () => void) => () => void): MetricsFeed {
+  const counted = new Set(api.history(undefined).map(runKey));
+  const update = (): void => {
+    const status = api.status();
+    for (const node of status.nodes) metrics.setNodeFlags(node.pnn, node.flagBits);
+    metrics.setQuorate(status.quorate);
+    metrics.setLeader(status.leader, status.epoch);
+    metrics.setHostedAddresses(api.ips(false).filter((ip) => ip.pnn === status.pnn).length);
+    // A superseded run is recorded once, finished ones once: the key includes the status.
+    const history = api.history(undefined);
+    for (const run of [...history].reverse()) {
+      const key = runKey(run);
+      if (counted.has(key)) continue;
+      counted.add(key);
+      metrics.observeTakeoverRun(run.status, run.phases.total);
+    }
+    // Forget what fell out of the history, so the set stays as small as the history.
+    const kept = new Set(history.map(runKey));
+    for (const key of counted) if (!kept.has(key)) counted.delete(key);
+  };
+  const unsubscribe = mesh.subscribe((event) => {
+    if (event.kind === 'rejected') metrics.countAuthenticationFailure(event.code);
+  });
+  const cancel = every(update);
+  return {
+    update,
+    stop() {
+      cancel();
+      unsubscribe();
+    },
+  };
+}
