@@ -30,7 +30,6 @@ export interface ConnectionLimits {
   readonly maxQueuedBytes: number;
   readonly writeStallMs: number;
   readonly keepAliveMs: number;
-  readonly now: () => number;
 }
 
 export interface ConnectionCounters {
@@ -45,7 +44,8 @@ export class PeerConnection {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private unflushedWrites = 0;
-  private lastWriteProgress = 0;
+  private progressed = false;
+  private silentChecks = 0;
   private lastKind: PeerMessage['kind'] | undefined;
   private socketError: Error | undefined;
   private closing = false;
@@ -115,7 +115,7 @@ export class PeerConnection {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.handshakeTimer);
-    clearTimeout(this.stallTimer);
+    clearInterval(this.stallTimer);
     this.socket.destroy();
     this.handlers.closed(this, cause);
   }
@@ -129,13 +129,12 @@ export class PeerConnection {
       });
       return false;
     }
-    if (this.unflushedWrites === 0) {
-      this.lastWriteProgress = this.limits.now();
-      this.armStallTimer(this.limits.writeStallMs);
-    }
+    this.startStallChecks();
     this.unflushedWrites++;
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
+    // Not corked: one write per frame keeps the flush callbacks fine-grained, which the stall check reads as
+    // progress (Node joins queued writes into one writev by itself when the socket is busy; corking won nothing).
     socket.write(frame, () => this.flushed());
     return true;
   }
@@ -143,28 +142,34 @@ export class PeerConnection {
   /** One write reached the kernel: the peer is taking bytes. */
   private flushed(): void {
     this.unflushedWrites = Math.max(0, this.unflushedWrites - 1);
-    this.lastWriteProgress = this.limits.now();
+    this.progressed = true;
     if (this.unflushedWrites === 0) {
-      clearTimeout(this.stallTimer);
+      clearInterval(this.stallTimer);
       this.stallTimer = undefined;
     }
   }
 
-  private armStallTimer(ms: number): void {
-    clearTimeout(this.stallTimer);
-    this.stallTimer = setTimeout(() => this.checkStall(), ms);
+  /**
+   * Checks twice per writeStallMs and drops the peer after two checks in a row saw
+   * queued bytes and no progress. Counting checks rather than comparing clock readings
+   * keeps a pause of our own loop (encoding a big burst) from counting against the peer:
+   * an overdue timer fires once, and the peer still gets a whole interval after it.
+   */
+  private startStallChecks(): void {
+    if (this.stallTimer !== undefined) return;
+    this.progressed = false;
+    this.silentChecks = 0;
+    this.stallTimer = setInterval(() => this.checkStall(), this.limits.writeStallMs / 2);
   }
 
   private checkStall(): void {
     if (this.unflushedWrites === 0 || this.closing) return;
-    const idle = this.limits.now() - this.lastWriteProgress;
-    if (idle < this.limits.writeStallMs) {
-      this.armStallTimer(this.limits.writeStallMs - idle);
-      return;
-    }
+    this.silentChecks = this.progressed ? 0 : this.silentChecks + 1;
+    this.progressed = false;
+    if (this.silentChecks < 2) return;
     this.close({
       reason: 'error', code: 'E_PEER_SLOW',
-      detail: `the peer took none of ${this.socket.writableLength} queued bytes for ${Math.round(idle)} ms: it stopped reading`,
+      detail: `the peer took none of ${this.socket.writableLength} queued bytes for ${this.limits.writeStallMs} ms: it stopped reading`,
     });
   }
 

@@ -36,7 +36,7 @@ export interface TcpMeshInit {
   readonly maxPendingHandshakes?: number;
   /** Bytes waiting to be written to one peer; a send beyond this drops the connection. @default 8 MiB */
   readonly maxQueuedBytes?: number;
-  /** A peer that takes no written bytes for this long is dropped (it reconnects). @default 2000 */
+  /** A peer that lets no queued write complete for this long (between 1 and 1.5 times it) is dropped; it reconnects. @default 2000 */
   readonly writeStallMs?: number;
   /** TCP keepalive idle time, for peers that vanish without a FIN. @default 1000 */
   readonly keepAliveMs?: number;
@@ -50,8 +50,6 @@ export interface TcpMeshComponents {
   readonly randomBytes: (size: number) => Uint8Array;
   /** Uniform in [0, 1): reconnect jitter. */
   readonly random: () => number;
-  /** Milliseconds on a monotonic clock: write-stall measurement. */
-  readonly now: () => number;
 }
 
 export function defaultMeshComponents(): TcpMeshComponents {
@@ -59,7 +57,6 @@ export function defaultMeshComponents(): TcpMeshComponents {
     mac: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
     randomBytes: (size) => new Uint8Array(cryptoRandomBytes(size)),
     random: Math.random,
-    now: () => performance.now(),
   };
 }
 

@@ -204,7 +204,6 @@ export class TcpMesh implements PeerMesh {
       maxQueuedBytes: options.maxQueuedBytes,
       writeStallMs: options.writeStallMs,
       keepAliveMs: options.keepAliveMs,
-      now: components.now,
     }, {
       established: (c) => this.established(c),
       message: (c, message) => {
