@@ -21,6 +21,7 @@ import { Pnn } from '../../core/flags';
 import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeBody, MIN_FRAME_BYTES } from '../../protocol/frame';
 import { FrameBuildError, PayloadFieldError } from '../../protocol/frame-errors';
 import { SessionMessage } from '../../protocol/frame-session';
+import { PeerMeshError } from '../peer/errors';
 import { MeshEvent, MeshListener, PeerDownReason, PeerMesh } from '../peer/port';
 
 export type HealMode = 'reconnect' | 'resume';
@@ -80,7 +81,7 @@ export class MemoryNetwork {
   join(pnn: Pnn): MemoryPeerMesh {
     const current = this.endpoints.get(pnn);
     if (current !== undefined && !current.finished) {
-      throw new Error(`node ${pnn} already has a live mesh endpoint: kill() or stop() it before joining again`);
+      throw new PeerMeshError('E_MESH_STATE', `node ${pnn} already has a live mesh endpoint: kill() or stop() it before joining again`);
     }
     const endpoint = new MemoryPeerMesh(this, pnn);
     this.endpoints.set(pnn, endpoint);
@@ -253,7 +254,9 @@ export class MemoryPeerMesh implements PeerMesh {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`the mesh of node ${this.pnn} is ${this.state}: start() runs once; join() again to restart`);
+    if (this.state !== 'new') {
+      throw new PeerMeshError('E_MESH_STATE', `the mesh of node ${this.pnn} is ${this.state}: start() runs once; join() again to restart`);
+    }
     this.state = 'running';
     this.network.connectAll();
   }

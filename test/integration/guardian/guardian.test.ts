@@ -94,6 +94,14 @@ async function guardianLog(stderr: string[]): Promise<Record<string, unknown>> {
   }
 }
 
+async function waitForLine(daemon: Daemon, expected: Record<string, unknown>): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!daemon.lines.some((line) => JSON.stringify(line) === JSON.stringify(expected))) {
+    if (Date.now() > deadline) throw new Error(`the daemon never printed ${JSON.stringify(expected)}: ${JSON.stringify(daemon.lines)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const figures: Record<string, number> = {};
 
 describe('guardian in a namespace', () => {
@@ -149,6 +157,9 @@ describe('guardian in a namespace', () => {
     expect(addresses()).toEqual([...UNTAGGED].sort());
     await waitGone(guardianPid);
     expect(await guardianLog(stderr)).toMatchObject({ cause: 'no-ticks', removed: expect.arrayContaining(TAGGED) });
+    // Woken up, the daemon learns from its link that the guardian fenced (it must then treat its addresses as gone).
+    child.kill('SIGCONT');
+    await waitForLine(daemon as Daemon, { guardianEnded: 'fenced-no-ticks' });
     // The last tick came about fence_after/4 before the stop: the silence, not the stop itself, triggered the fence.
     expect(goneAt - stoppedAt).toBeGreaterThan(FENCE_AFTER_MS * 0.5);
     expect(goneAt - stoppedAt).toBeLessThan(FENCE_AFTER_MS + 50);
@@ -167,6 +178,13 @@ describe('guardian in a namespace', () => {
     await waitGone(guardianPid);
     expect(await guardianLog(stderr)).toMatchObject({ cause: 'no-ticks' });
     expect(goneAt - blockedAt).toBeLessThan(FENCE_AFTER_MS + 50);
+  });
+
+  it('a guardian that dies is reported to the daemon, which must start another', async () => {
+    const { guardianPid } = daemon as Daemon;
+    process.kill(guardianPid, 'SIGKILL');
+    await waitForLine(daemon as Daemon, { guardianEnded: 'killed' });
+    expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
   });
 
   it('an orderly goodbye: the guardian leaves and every address stays', async () => {
