@@ -1,0 +1,149 @@
+// Samples the public addresses of every node namespace every few ms (a netlink dump in a child per namespace) and judges the timelines.
+//
+// Each child prints a line when its set changes: the sample time and the time of the
+// sample before it, so an address is known present from the first sample that saw it to
+// the last one that still did. Two such intervals of one address on two nodes that
+// overlap mean it answered on both at once; a duplicate shorter than one sample period
+// can slip between samples, which is the resolution the tests ask for (10 ms).
+
+import { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT, spawnTsInNamespace } from '../../helpers/netns-child';
+
+const SAMPLER_MAIN = `
+const { NetlinkChannel } = require(${JSON.stringify(join(REPO_ROOT, 'src/adapters/netlink/channel.ts'))});
+const codec = require(${JSON.stringify(join(REPO_ROOT, 'src/adapters/netlink/rtnl-codec.ts'))});
+const [intervalText, ...ignoredPrefixes] = process.argv.slice(1);
+const channel = new NetlinkChannel(0);
+const now = () => performance.timeOrigin + performance.now();
+let previous = null;
+let previousAt = now();
+let stopped = false;
+async function sample() {
+  const dump = await channel.request(codec.RTM_GETADDR, codec.encodeAddressDump(), { dump: true, what: 'sampling' });
+  const at = now();
+  const seen = [];
+  for (const message of dump.messages) {
+    if (message.type !== codec.RTM_NEWADDR) continue;
+    const a = codec.decodeAddress(message);
+    if (a === undefined || ignoredPrefixes.some((p) => a.address.text.startsWith(p))) continue;
+    seen.push(a.address.text);
+  }
+  seen.sort();
+  const key = seen.join(',');
+  if (key !== previous) process.stdout.write(JSON.stringify({ t: at, before: previousAt, addresses: seen }) + '\\n');
+  previous = key;
+  previousAt = at;
+}
+async function loop() {
+  while (!stopped) {
+    const started = now();
+    await sample();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(intervalText) - (now() - started))));
+  }
+  channel.close();
+  process.exit(0);
+}
+process.stdin.on('end', () => { stopped = true; });
+process.stdin.resume();
+loop().catch((error) => { process.stderr.write(String(error.stack) + '\\n'); process.exit(1); });
+`;
+
+/** One sample where a node's set changed: at `t` it held `addresses`; the sample before was at `before`. */
+export interface SampleChange {
+  readonly t: number;
+  readonly before: number;
+  readonly addresses: readonly string[];
+}
+
+/** When an address was on a node: from the first sample that saw it to the last that still did (`to` = Infinity: still there). */
+export interface Presence {
+  readonly node: number;
+  readonly address: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export class AddressSampler {
+  private readonly children: ChildProcess[] = [];
+  readonly changes: SampleChange[][];
+
+  private constructor(count: number) {
+    this.changes = Array.from({ length: count }, () => []);
+  }
+
+  /** Starts one sampler per namespace; resolves when each has reported its first sample. */
+  static async start(namespaces: readonly string[], intervalMs: number, ignoredPrefixes: readonly string[] = ['192.0.2.', 'fe80:', '127.', '::1']): Promise<AddressSampler> {
+    const sampler = new AddressSampler(namespaces.length);
+    await Promise.all(namespaces.map((ns, node) => new Promise<void>((resolve, reject) => {
+      const child = spawnTsInNamespace(ns, { main: SAMPLER_MAIN, args: [String(intervalMs), ...ignoredPrefixes] });
+      sampler.children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.once('exit', (code) => { if (code !== 0) reject(new Error(`sampler in ${ns} exited ${code}: ${stderr}`)); });
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        sampler.changes[node].push(JSON.parse(line) as SampleChange);
+        resolve();
+      });
+    })));
+    return sampler;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.stdin?.end();
+    })));
+  }
+
+  /** Every stretch of time an address was on a node. */
+  presences(): Presence[] {
+    const out: Presence[] = [];
+    this.changes.forEach((changes, node) => {
+      const since = new Map<string, number>();
+      for (const change of changes) {
+        const now = new Set(change.addresses);
+        for (const [address, from] of since) {
+          if (!now.has(address)) {
+            out.push({ node, address, from, to: change.before });
+            since.delete(address);
+          }
+        }
+        for (const address of now) if (!since.has(address)) since.set(address, change.t);
+      }
+      for (const [address, from] of since) out.push({ node, address, from, to: Infinity });
+    });
+    return out;
+  }
+
+  /** Pairs of presences of one address on two nodes that overlap in time, as readable lines. */
+  duplicates(after = 0): string[] {
+    const all = this.presences().filter((p) => p.to >= after);
+    const found: string[] = [];
+    for (let i = 0; i < all.length; i++) {
+      for (let j = i + 1; j < all.length; j++) {
+        const a = all[i];
+        const b = all[j];
+        if (a.address !== b.address || a.node === b.node) continue;
+        if (a.from <= b.to && b.from <= a.to) {
+          found.push(`${a.address} on node ${a.node} [${a.from.toFixed(1)}, ${a.to.toFixed(1)}] and node ${b.node} [${b.from.toFixed(1)}, ${b.to.toFixed(1)}]`);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The first time after `after` at which `node` was seen holding `address`, or undefined. */
+  firstSeen(node: number, address: string, after: number): number | undefined {
+    return this.presences().filter((p) => p.node === node && p.address === address && p.from >= after)
+      .map((p) => p.from).sort((x, y) => x - y)[0];
+  }
+
+  /** The last time `node` was seen holding `address` in a presence that ended after `after`, or undefined (Infinity: still there). */
+  lastSeen(node: number, address: string, after: number): number | undefined {
+    return this.presences().filter((p) => p.node === node && p.address === address && p.to >= after)
+      .map((p) => p.to).sort((x, y) => y - x)[0];
+  }
+}
