@@ -6,8 +6,11 @@
 // its addresses, and one that dies closes the pipe; either way the guardian decides
 // from the pipe, not from a signal aimed at the daemon's whole group.
 
+import { setPriority } from 'node:os';
 import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_READY, parseGuardianArgs } from './guardian';
 import { TaggedAddressFence } from './guardian-fence';
+
+const GUARDIAN_NICE = -10;
 
 function log(level: number, fields: Record<string, unknown>, msg: string): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, component: 'guardian', ...fields, msg })}\n`);
@@ -33,6 +36,12 @@ export function runGuardian(args: readonly string[]): void {
     process.exit(GuardianExitCode.failed);
   }
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  // When the daemon dies the guardian must get a CPU at once, even on a busy node; without CAP_SYS_NICE it keeps the default.
+  try {
+    setPriority(GUARDIAN_NICE);
+  } catch {
+    log(30, { nice: GUARDIAN_NICE }, 'guardian runs at normal priority (no CAP_SYS_NICE): fencing may wait for a CPU on a busy node');
+  }
 
   const act = async (verdict: GuardianVerdict): Promise<void> => {
     if (verdict.kind === 'bye') process.exit(GuardianExitCode.bye);
