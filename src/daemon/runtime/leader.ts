@@ -120,6 +120,8 @@ export class TakeoverLeader {
     const leader = this.isLeader();
     if (!leader) {
       this.wasLeader = false;
+      // The nodes now obey another leader and will not answer this run: end its wait, phase() then supersedes it.
+      this.wait?.expire();
       return;
     }
     if (!this.wasLeader) {
@@ -348,7 +350,10 @@ export class TakeoverLeader {
     for (const pnn of nodes) {
       if (!view.nodes[pnn].connected || !this.components.send(pnn, order(pnn))) wait.gone(pnn);
     }
-    return wait.done;
+    const outcomes = await wait.done;
+    // Missing acks of a run whose leader was replaced meanwhile are nobody's fault: no ban credits, no retry.
+    if (!this.stopped && !this.isLeader()) throw new RunAborted('superseded', 'this node is no longer the leader');
+    return outcomes;
   }
 
   private charge(pnn: Pnn, message: string): string {
