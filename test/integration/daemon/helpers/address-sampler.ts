@@ -118,21 +118,28 @@ export class AddressSampler {
     return out;
   }
 
-  /** Pairs of presences of one address on two nodes that overlap in time, as readable lines. */
-  duplicates(after = 0): string[] {
-    const all = this.presences().filter((p) => p.to >= after);
-    const found: string[] = [];
+  /** Every stretch during which one address was seen on two nodes (`from`..`to` of the overlap). */
+  overlaps(): Array<{ readonly address: string; readonly nodes: readonly [number, number]; readonly from: number; readonly to: number }> {
+    const all = this.presences();
+    const found = [];
     for (let i = 0; i < all.length; i++) {
       for (let j = i + 1; j < all.length; j++) {
         const a = all[i];
         const b = all[j];
         if (a.address !== b.address || a.node === b.node) continue;
         if (a.from <= b.to && b.from <= a.to) {
-          found.push(`${a.address} on node ${a.node} [${a.from.toFixed(1)}, ${a.to.toFixed(1)}] and node ${b.node} [${b.from.toFixed(1)}, ${b.to.toFixed(1)}]`);
+          found.push({ address: a.address, nodes: [a.node, b.node] as const, from: Math.max(a.from, b.from), to: Math.min(a.to, b.to) });
         }
       }
     }
     return found;
+  }
+
+  /** The overlaps as readable lines, leaving out those that begin inside one of the `excused` windows. */
+  duplicates(excused: ReadonlyArray<readonly [number, number]> = []): string[] {
+    return this.overlaps()
+      .filter((o) => !excused.some(([from, to]) => o.from >= from && o.from <= to))
+      .map((o) => `${o.address} on nodes ${o.nodes.join(' and ')} from ${o.from.toFixed(1)} for ${(o.to - o.from).toFixed(1)} ms`);
   }
 
   /** The first time after `after` at which `node` was seen holding `address`, or undefined. */

@@ -1,7 +1,7 @@
 // A lab of real floatipd processes for the daemon tests: up, down, the CLI against a node, the kernel's addresses, waiting.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../../src/cli/main';
@@ -115,6 +115,11 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
       return node.daemon === 'gone' ? null : node.daemonPid;
     },
     async down() {
+      // The daemons' logs outlive the lab, for reading after a failure (the next run of the same file replaces them).
+      const keep = join(process.env.FLOATIP_TEST_LOGS ?? join(tmpdir(), 'floatip-test-logs'), options.prefix);
+      rmSync(keep, { recursive: true, force: true });
+      mkdirSync(keep, { recursive: true });
+      for (const node of plan.nodes) copyFileSync(node.logPath, join(keep, `node${node.pnn}.log`));
       await labDown(target);
       rmSync(root, { recursive: true, force: true });
     },
