@@ -1,0 +1,73 @@
+// The metrics feed: node flags, quorum, leader and hosted count from the API, each finished run once, rejected frames counted.
+
+import { MeshEvent, MeshListener } from '../../../../src/adapters/peer/port';
+import { Metrics } from '../../../../src/daemon/metrics';
+import { startMetricsFeed } from '../../../../src/daemon/wiring/metrics-feed';
+import { IpStatus, StatusResult, TakeoverRunRecord } from '../../../../src/protocol/control-results';
+
+function run(epoch: number, status: TakeoverRunRecord['status'], total: number): TakeoverRunRecord {
+  return { epoch, leader: 0, startedAt: 1000 + epoch, reason: 'test', status, error: '', moves: 1, phases: { allocate: 0, release: 0, take: 0, ipreallocated: 0, total }, loopDelayP99Ms: null };
+}
+
+function ip(address: string, pnn: number): IpStatus {
+  return { address, bits: 24, pnn, activeInterface: '', availableInterfaces: [], configuredInterfaces: [] };
+}
+
+function recordingMetrics() {
+  const calls: string[] = [];
+  const metrics: Metrics = {
+    setNodeFlags: (pnn, flags) => calls.push(`flags ${pnn}=${flags}`),
+    setQuorate: (q) => calls.push(`quorate ${q}`),
+    setLeader: (pnn, epoch) => calls.push(`leader ${pnn}@${epoch}`),
+    setHostedAddresses: (n) => calls.push(`hosted ${n}`),
+    observeTakeoverRun: (outcome, ms) => calls.push(`run ${outcome} ${ms}`),
+    observeHeartbeatRoundTrip: () => calls.push('rtt'),
+    observeEvent: () => calls.push('event'),
+    countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
+    countTicklesSent: (n) => calls.push(`tickles ${n}`),
+  };
+  return { metrics, calls };
+}
+
+describe('startMetricsFeed', () => {
+  const status: StatusResult = {
+    pnn: 1, leader: 0, epoch: 7, quorate: true, partition: [0, 1], quorumRule: 'majority', monitor: 'healthy',
+    nodes: [
+      { pnn: 0, address: '192.0.2.1', flags: 'OK', flagBits: 0, isLocal: false },
+      { pnn: 1, address: '192.0.2.2', flags: 'OK', flagBits: 0, isLocal: true },
+      { pnn: 2, address: '192.0.2.3', flags: 'DISCONNECTED', flagBits: 1, isLocal: false },
+    ],
+  };
+  let history: TakeoverRunRecord[] = [];
+  let listener: MeshListener = () => undefined;
+  const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1)], history: () => history };
+  const mesh = { subscribe: (l: MeshListener) => { listener = l; return () => { listener = () => undefined; }; } };
+
+  test('each update sets the gauges; each finished run is observed once, oldest first; earlier runs are not', () => {
+    history = [run(3, 'ok', 12)];
+    const { metrics, calls } = recordingMetrics();
+    let tick: () => void = () => undefined;
+    let cancelled = false;
+    const feed = startMetricsFeed(api, mesh, metrics, (callback) => { tick = callback; return () => { cancelled = true; }; });
+    tick();
+    expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'hosted 2']);
+    calls.length = 0;
+    history = [run(5, 'failed', 5000), run(4, 'superseded', 3), run(3, 'ok', 12)];
+    feed.update();
+    feed.update();
+    expect(calls.filter((c) => c.startsWith('run'))).toEqual(['run superseded 3', 'run failed 5000']);
+    feed.stop();
+    expect(cancelled).toBe(true);
+  });
+
+  test('rejected frames count as authentication failures by code, until stopped', () => {
+    const { metrics, calls } = recordingMetrics();
+    const feed = startMetricsFeed(api, mesh, metrics, () => () => undefined);
+    const rejected: MeshEvent = { kind: 'rejected', pnn: 2, remote: '192.0.2.3', code: 'E_FRAME_MAC', detail: 'bad MAC' };
+    listener(rejected);
+    listener({ kind: 'peer-up', pnn: 2 });
+    feed.stop();
+    listener(rejected);
+    expect(calls).toEqual(['auth E_FRAME_MAC']);
+  });
+});

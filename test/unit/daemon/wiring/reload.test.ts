@@ -1,0 +1,92 @@
+// SIGHUP reload: a bad configuration changes nothing; a good one moves only the address list and the log level live, and names the rest.
+
+import { FloatipConfig, loadConfig } from '../../../../src/config';
+import { AddressListChange } from '../../../../src/daemon/runtime/address-list';
+import { changedSettings, reloadConfig, ReloadTarget } from '../../../../src/daemon/wiring/reload';
+import { LogLevel } from '../../../../src/daemon/logging';
+import { recordingLogger } from '../runtime/harness/recording-logger';
+
+const TOML = '/etc/floatip/floatip.toml';
+const PUBLIC = '/etc/floatip/public_addresses';
+const NODES = '192.0.2.1\n192.0.2.2\n192.0.2.3\n';
+
+function filesystem(files: Record<string, string>) {
+  return async (path: string): Promise<string> => {
+    if (files[path] === undefined) throw Object.assign(new Error(`no ${path}`), { code: 'ENOENT' });
+    return files[path];
+  };
+}
+
+async function load(toml: string, publicAddresses: string): Promise<FloatipConfig> {
+  const loaded = await loadConfig({ tomlPath: TOML }, filesystem({ [TOML]: toml, '/etc/floatip/nodes': NODES, [PUBLIC]: publicAddresses }));
+  if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('; '));
+  return loaded.config;
+}
+
+function recordingTarget() {
+  const calls: { addresses: string[][]; levels: LogLevel[] } = { addresses: [], levels: [] };
+  const target: ReloadTarget = {
+    async reloadAddresses(list): Promise<AddressListChange> {
+      calls.addresses.push(list.map((l) => `${l.address.text}/${l.bits}`));
+      return { added: ['198.51.100.3'], removed: ['198.51.100.2'], changed: [], release: [] };
+    },
+    setLogLevel: (level) => { calls.levels.push(level); },
+  };
+  return { target, calls };
+}
+
+describe('reloadConfig', () => {
+  test('a configuration with problems is refused whole: nothing is applied, every problem is logged', async () => {
+    const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n[log]\nlevel = "loud"\n', '/etc/floatip/nodes': NODES, [PUBLIC]: '198.51.100.300/24 eth1\n' });
+    const outcome = await reloadConfig(current, TOML, files, target, log);
+    expect(outcome.kind).toBe('refused');
+    expect(calls).toEqual({ addresses: [], levels: [] });
+    const refusal = log.lines.find((l) => l.level === 'error');
+    expect(refusal?.message).toMatch(/reload refused: .* 2 problem\(s\); nothing changed/);
+    expect(refusal?.fields.problems).toEqual([
+      expect.stringMatching(/^\/etc\/floatip\/floatip\.toml:4: log\.level: /),
+      expect.stringMatching(/^\/etc\/floatip\/public_addresses:1: .*198\.51\.100\.300/),
+    ]);
+  });
+
+  test('a good one reloads the address list and the log level, and names settings that need a restart', async () => {
+    const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n198.51.100.2/24 eth1\n');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({
+      [TOML]: '[node]\npnn = 0\n[log]\nlevel = "debug"\n[timing]\ndead_after = "2s"\n',
+      '/etc/floatip/nodes': NODES, [PUBLIC]: '198.51.100.1/24 eth1\n198.51.100.3/24 eth1\n',
+    });
+    const outcome = await reloadConfig(current, TOML, files, target, log);
+    expect(calls).toEqual({ addresses: [['198.51.100.1/24', '198.51.100.3/24']], levels: ['debug'] });
+    expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: ['timing.dead_after'] });
+    if (outcome.kind !== 'applied') return;
+    // The daemon keeps running on its old timings: only what was applied is in the new current config.
+    expect(outcome.config.timing.dead_after).toBe(1000);
+    expect(outcome.config.log.level).toBe('debug');
+    expect(outcome.config.public_addresses.map((l) => l.address.text)).toEqual(['198.51.100.1', '198.51.100.3']);
+    expect(log.lines.some((l) => l.level === 'warn' && /timing\.dead_after changed; .*restarted/.test(l.message))).toBe(true);
+  });
+
+  test('a node found by its local address keeps that identity across a reload', async () => {
+    const current = { ...(await load('', '')), node: { ...(await load('[node]\npnn = 2\n', '')).node } };
+    const { target } = recordingTarget();
+    const outcome = await reloadConfig(current, TOML, filesystem({ [TOML]: '', '/etc/floatip/nodes': NODES, [PUBLIC]: '' }), target, recordingLogger());
+    expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: [] });
+  });
+});
+
+describe('changedSettings', () => {
+  test('names each changed option, and nodes as a whole', async () => {
+    const before = await load('', '');
+    const after = { ...(await load('[garp]\ncount = 5\n[ipalloc]\nalgorithm = "deterministic"\n', '198.51.100.9/24 eth1\n')), nodes: before.nodes.slice(0, 2) };
+    expect(changedSettings(before, after)).toEqual(['ipalloc.algorithm', 'garp.count', 'nodes']);
+  });
+
+  test('equal configurations differ in nothing', async () => {
+    expect(changedSettings(await load('[timing]\nprofile = "fast"\n', ''), await load('[timing]\nprofile = "fast"\n', ''))).toEqual([]);
+  });
+});

@@ -1,0 +1,18 @@
+// Sibling programs run like floatipd itself: same file extension, same --require loader, no other node options.
+
+import { loaderArgs, siblingScript } from '../../../../src/daemon/wiring/sibling';
+
+describe('sibling programs', () => {
+  test('the sibling has the extension of the running code (.ts under jest)', () => {
+    expect(siblingScript('/opt/floatip/daemon', 'guardian-main')).toBe('/opt/floatip/daemon/guardian-main.ts');
+  });
+
+  test.each([
+    [[], []],
+    [['--require', '/t/hook.js'], ['--require', '/t/hook.js']],
+    [['-r', 'a.js', '--inspect=9229', '--max-old-space-size=512', '--require=b.js'], ['-r', 'a.js', '--require=b.js']],
+    [['--require'], []],
+  ])('execArgv %j keeps %j', (execArgv, kept) => {
+    expect(loaderArgs(execArgv)).toEqual(kept);
+  });
+});
