@@ -104,6 +104,7 @@ class Floatipd {
   private stopping: Promise<void> | undefined;
   /** Set just before runtime.start(): from then on this process may have added addresses. */
   private mayHoldAddresses = false;
+  private starting: Promise<void> | undefined;
 
   constructor(private config: FloatipConfig, private readonly configPath: string, private readonly kernel: KernelAdapters,
     private readonly logger: RootLogger, private readonly io: DaemonIo) {
@@ -118,7 +119,8 @@ class Floatipd {
       fatal: (error, origin) => this.fatal(`${origin}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
     }, this.log);
     try {
-      await this.start();
+      this.starting = this.start();
+      await this.starting;
     } catch (error) {
       this.log.error({ code: (error as { code?: unknown }).code }, `floatipd could not start: ${messageOf(error)}`);
       await this.stop(EXIT.failed);
@@ -187,6 +189,8 @@ class Floatipd {
   }
 
   private async stopInOrder(code: number): Promise<void> {
+    // A stop signal during the start waits for it: stopping half-way could let the start take addresses after the guardian left.
+    await this.starting?.catch(() => undefined);
     const started = performance.now();
     const step = async (what: string, body: () => Promise<unknown> | unknown): Promise<void> => {
       try {
