@@ -114,6 +114,12 @@ export const schema = {
       default: SECOND,
       doc: 'How often each node compares its kernel addresses with its assignment and repairs drift.',
     }),
+    crash_grace: option(duration(0, 10 * SECOND), {
+      default: 40,
+      doc: 'When a peer\'s connection breaks without a LEAVING message (the daemon crashed or was killed), '
+        + 'its addresses are re-placed only this long after the break. That is the time its guardian needs to delete '
+        + 'them on the dead node (10-15 ms measured), so no address is ever on two nodes. 0 takes them at once.',
+    }),
   },
   ipalloc: {
     algorithm: option(choice(['lcp2', 'deterministic', 'nondeterministic'] as const), {

@@ -82,6 +82,8 @@ export class TakeoverLeader {
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
   private readonly waiters: RunWaiter[] = [];
+  /** No run starts before this clock reading (a crashed peer's guardian is still deleting its addresses). */
+  private notBefore = 0;
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
 
@@ -108,6 +110,16 @@ export class TakeoverLeader {
     const promise = new Promise<TakeoverRunRecord>((resolve) => this.waiters.push({ after: this.runCounter, resolve }));
     this.requestRun(reason);
     return promise;
+  }
+
+  /**
+   * A peer that held addresses broke its stream without LEAVING: its guardian deletes them
+   * on the dead node within a few ms, and no node may add them before that. Runs wait
+   * until `crashGraceMs` after the break; heartbeats and everything else go on.
+   */
+  holdForCrash(): void {
+    const grace = this.init.crashGraceMs ?? 0;
+    if (grace > 0) this.notBefore = Math.max(this.notBefore, this.components.clock.now() + grace);
   }
 
   /** moveip: the next run puts `address` on `pnn` if that node can host it. */
@@ -167,6 +179,11 @@ export class TakeoverLeader {
     if (this.running || this.pendingReason === undefined) return;
     if (!this.isLeader()) {
       this.pendingReason = undefined;
+      return;
+    }
+    const wait = this.notBefore - this.components.clock.now();
+    if (wait > 0) {
+      this.debounce.set(wait, () => this.startPending());
       return;
     }
     const reason = this.pendingReason;

@@ -35,6 +35,12 @@ export interface RuntimeInit {
   /** One overall deadline per takeover run. */
   readonly takeoverDeadlineMs: number;
   readonly reconcileIntervalMs: number;
+  /**
+   * After a peer's stream breaks without LEAVING, no takeover run starts before this much
+   * later, so its guardian deletes the addresses before anyone else adds them.
+   * @default 0
+   */
+  readonly crashGraceMs?: number;
   readonly tickleScanIntervalMs: number;
   readonly algorithm: AlgorithmName;
   readonly tunables: Tunables;
@@ -76,6 +82,7 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
     fenceAfterMs: config.timing.fence_after,
     takeoverDeadlineMs: config.timing.takeover_deadline,
     reconcileIntervalMs: config.timing.reconcile_interval,
+    crashGraceMs: config.timing.crash_grace,
     tickleScanIntervalMs: config.tickle.scan_interval,
     algorithm: oneOf('ipalloc.algorithm', config.ipalloc.algorithm, ALGORITHMS),
     tunables: { noIpFailback: config.ipalloc.no_ip_failback, noIpTakeover: config.ipalloc.no_ip_takeover },

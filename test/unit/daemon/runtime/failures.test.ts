@@ -18,6 +18,29 @@ describe('node death', () => {
     ]);
   });
 
+  it('waits crash_grace before re-placing a crashed node\'s addresses, so its guardian removes them first', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 40 } });
+    await play(cluster, [
+      'kill 1',
+      'advance 35',
+      'expect counts 2 0 2',
+      'expect flags 1 DISCONNECTED',
+      'advance 25',
+      'expect counts 3 0 3',
+      'expect exclusive',
+    ]);
+  });
+
+  it('needs no grace after a planned stop: a LEAVING node has released already', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    const node = cluster.node(1);
+    const stopping = node.runtime.stop();
+    await cluster.clock.advance(50);
+    await stopping;
+    node.alive = false;
+    await play(cluster, ['advance 100', 'expect counts 3 0 3', 'expect exclusive']);
+  });
+
   it('fails back when the node returns (LCP2 rebalances)', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, [
