@@ -137,7 +137,9 @@ describe('SIGHUP', () => {
       return layout && lab.kernelAddresses().every((list) => !list.includes(removed)) ? layout : undefined;
     }, 10_000);
     for (const address of kept) expect([address, after.get(address)]).toEqual([address, before.get(address)]);
-    expect(after.get(added)).toBe(before.get(removed));
+    // Which node gets the added address depends on which daemon reloads first (each node
+    // reloads its own file): any one node will do, as long as it is exactly one.
+    expect([0, 1, 2]).toContain(after.get(added));
   });
 
   test('a broken configuration is refused with a log line and nothing changes', async () => {
