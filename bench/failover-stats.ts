@@ -1,0 +1,135 @@
+// The failover bench's figures: trials summed up per mode/profile/victim, and each goal checked against them.
+
+import { FaultMode, TrialResult, VictimRole } from './failover-trial';
+
+export interface Spread {
+  readonly min: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface AddressSet {
+  readonly name: 'single' | 'many';
+  readonly ipv4: number;
+  readonly ipv6: number;
+}
+
+export interface ComboResult {
+  readonly mode: FaultMode;
+  readonly profile: string;
+  readonly victim: VictimRole;
+  readonly addresses: number;
+  readonly address_families: { readonly ipv4: number; readonly ipv6: number };
+  /** Addresses the victim held, median over trials: those that had to move. */
+  readonly moved: number;
+  readonly trials: number;
+  /** Trials whose every address was present, announced and reached before the move timeout. */
+  readonly complete: number;
+  readonly present: Spread | null;
+  readonly garp: Spread | null;
+  readonly reach: Spread | null;
+  /** Last address gone from the victim's kernel. */
+  readonly gone: Spread | null;
+  readonly duplicates: number;
+  readonly duplicates_during_heal: number;
+  readonly problems: readonly string[];
+}
+
+/** Linear interpolation between closest ranks (the usual "type 7" percentile). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 1) return sorted[0];
+  const rank = (p / 100) * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+}
+
+export function spread(values: readonly (number | null)[]): Spread | null {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const r = (v: number): number => Math.round(v * 10) / 10;
+  return { min: r(known[0]), p50: r(percentile(known, 50)), p99: r(percentile(known, 99)), max: r(known[known.length - 1]) };
+}
+
+export function summarize(mode: FaultMode, profile: string, victim: VictimRole, set: AddressSet, trials: readonly TrialResult[], errors: readonly string[]): ComboResult {
+  const moved = trials.map((t) => t.moved).sort((a, b) => a - b);
+  return {
+    mode, profile, victim,
+    addresses: set.ipv4 + set.ipv6,
+    address_families: { ipv4: set.ipv4, ipv6: set.ipv6 },
+    moved: moved.length > 0 ? Math.round(percentile(moved, 50)) : 0,
+    trials: trials.length,
+    complete: trials.filter((t) => t.incomplete === undefined).length,
+    present: spread(trials.map((t) => t.presentMs)),
+    garp: spread(trials.map((t) => t.garpMs)),
+    reach: spread(trials.map((t) => t.reachMs)),
+    gone: spread(trials.map((t) => t.goneMs)),
+    duplicates: trials.reduce((n, t) => n + t.duplicates.length, 0),
+    duplicates_during_heal: trials.reduce((n, t) => n + t.healDuplicates.length, 0),
+    problems: [
+      ...errors,
+      ...trials.flatMap((t, k) => [
+        ...(t.incomplete ? [`trial ${k + 1}: incomplete ${t.incomplete}`] : []),
+        ...t.duplicates.map((d) => `trial ${k + 1}: duplicate ${d}`),
+        ...t.healDuplicates.map((d) => `trial ${k + 1}: duplicate during heal ${d}`),
+      ]),
+    ],
+  };
+}
+
+export interface GoalCheck {
+  readonly goal: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+const find = (results: readonly ComboResult[], mode: FaultMode, profile: string, victim: VictimRole, many: boolean): ComboResult | undefined =>
+  results.find((r) => r.mode === mode && r.profile === profile && r.victim === victim && (r.addresses > 3) === many);
+
+function clean(r: ComboResult): boolean {
+  return r.duplicates === 0 && r.complete === r.trials && r.trials > 0;
+}
+
+/** The issue's goals, each with the figure it is judged on (null: not measured in this run). */
+export function checkGoals(results: readonly ComboResult[]): GoalCheck[] {
+  const checks: GoalCheck[] = [];
+  for (const victim of ['leader', 'follower'] as const) {
+    const kill = find(results, 'kill', 'default', victim, false);
+    checks.push(kill?.reach
+      ? { goal: `kill -9 (${victim}), default profile: reach p50 <= 100 ms, zero duplicates`, measured: `p50 ${kill.reach.p50} ms, ${kill.duplicates} duplicates, ${kill.complete}/${kill.trials} complete`, met: kill.reach.p50 <= 100 && clean(kill) }
+      : { goal: `kill -9 (${victim}), default profile: reach p50 <= 100 ms`, measured: 'not measured', met: null });
+  }
+  for (const mode of ['link', 'freeze'] as const) {
+    for (const [profile, limit] of [['default', 1200], ['fast', 300]] as const) {
+      for (const victim of ['leader', 'follower'] as const) {
+        const r = find(results, mode, profile, victim, false);
+        checks.push(r?.reach
+          ? { goal: `${mode} (${victim}), ${profile} profile: reach p50 <= ${limit} ms, zero duplicates`, measured: `p50 ${r.reach.p50} ms, ${r.duplicates} duplicates, ${r.complete}/${r.trials} complete`, met: r.reach.p50 <= limit && clean(r) }
+          : { goal: `${mode} (${victim}), ${profile} profile: reach p50 <= ${limit} ms`, measured: 'not measured', met: null });
+      }
+      const leader = find(results, mode, profile, 'leader', false);
+      const follower = find(results, mode, profile, 'follower', false);
+      if (leader?.reach && follower?.reach) {
+        // "No slower": within the spread one sees between two runs of the same case here (50 ms or 10 %).
+        const allowance = Math.max(50, follower.reach.p50 * 0.1);
+        checks.push({
+          goal: `${mode}, ${profile} profile: no slower when the leader failed (p50 within max(50 ms, 10 %) of the follower's)`,
+          measured: `leader p50 ${leader.reach.p50} ms, follower p50 ${follower.reach.p50} ms`,
+          met: leader.reach.p50 <= follower.reach.p50 + allowance,
+        });
+      }
+    }
+  }
+  for (const r of results.filter((x) => x.addresses > 3)) {
+    const single = find(results, r.mode, r.profile, r.victim, false);
+    checks.push(r.reach && single?.reach
+      ? {
+        goal: `${r.addresses} addresses, ${r.mode} (${r.victim}), ${r.profile} profile: all reachable within the single-address p50 + 300 ms`,
+        measured: `all reachable p50 ${r.reach.p50} ms vs single ${single.reach.p50} + 300 ms; ${r.duplicates} duplicates`,
+        met: r.reach.p50 <= single.reach.p50 + 300 && clean(r),
+      }
+      : { goal: `${r.addresses} addresses, ${r.mode} (${r.victim}), ${r.profile} profile`, measured: 'not measured', met: null });
+  }
+  return checks;
+}
