@@ -28,7 +28,13 @@ function parseEtcd(text: string, rest: string): LockParsed {
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     return { ok: false, error: `${JSON.stringify(text)}: the etcd URL takes no user, password, query or fragment: write http://HOST:PORT/KEY` };
   }
-  const key = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
+  let key: string;
+  try {
+    key = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
+  } catch {
+    // URL keeps a malformed %-escape as written; decoding it throws (found by test/unit/fuzz).
+    return { ok: false, error: `${JSON.stringify(text)}: the key has a malformed %-escape; write % as %25, or leave escapes out of the key` };
+  }
   if (key === '') {
     return { ok: false, error: `${JSON.stringify(text)}: name the lock key after the host, e.g. "etcd:http://192.0.2.10:2379/floatip/lock"` };
   }

@@ -68,7 +68,12 @@ export function optional<T>(kind: ValueKind<T>, spec: { meaning: string; doc: st
 /** How a TOML value reads in an error message: `the string "4390"`, `an array`. */
 export function describeRaw(raw: unknown): string {
   if (typeof raw === 'string') return `the string ${JSON.stringify(raw)}`;
-  if (typeof raw === 'number') return Number.isInteger(raw) ? `the integer ${raw}` : `the number ${raw}`;
+  if (typeof raw === 'number') {
+    // TOML spells them nan and inf; JavaScript's NaN/Infinity would read like a hole in the message.
+    if (Number.isNaN(raw)) return 'the float nan';
+    if (!Number.isFinite(raw)) return `the float ${raw > 0 ? 'inf' : '-inf'}`;
+    return Number.isInteger(raw) ? `the integer ${raw}` : `the number ${raw}`;
+  }
   if (typeof raw === 'bigint') return `the integer ${raw}`;
   if (typeof raw === 'boolean') return `the boolean ${raw}`;
   if (Array.isArray(raw)) return 'an array';
@@ -124,7 +129,7 @@ export function duration(min: Milliseconds, max: Milliseconds, zeroMeans?: strin
     type: 'duration', constraint,
     parse(raw) {
       if (typeof raw !== 'string') {
-        const hint = typeof raw === 'number' ? ` (durations need a unit: write "${raw}ms" or "${raw}s")` : '';
+        const hint = typeof raw === 'number' && Number.isFinite(raw) ? ` (durations need a unit: write "${raw}ms" or "${raw}s")` : '';
         return { ok: false, code: 'E_CONFIG_TYPE', error: `expected a duration string like "200ms", got ${describeRaw(raw)}${hint}` };
       }
       const parsed = parseDuration(raw);
