@@ -13,9 +13,11 @@ import { daemonState, DaemonStartReport, readPid, signalDaemon, startDaemon, wai
 import { LabError } from './errors';
 import { labNamespaces, removeLab, RemovalReport } from './leftovers';
 import { labCommandLine } from './names';
+import { clearOneWayCuts, cutOneWay } from './one-way';
 import { writeNodeFiles, makeLabDir } from './node-files';
 import { daemonCommand, shippedEventsDir } from './package-files';
 import { LabNodePlan, LabPlan, nodeOf, planLab } from './plan';
+import { recordFreeze, resumeDaemon } from './resume';
 import { LabState, readState, requireLab, statePathOf, writeState } from './state';
 import { LabStatus, readLabStatus } from './status';
 import { createTopology, joinPartitions, partitionPrivate, setNodeLinks } from './topology';
@@ -114,6 +116,7 @@ export async function labFail(target: LabTarget, pnn: number, mode: FaultMode, l
     }
     case 'freeze': {
       const pid = await livePid(state, node);
+      await recordFreeze(node, new Date());
       signalDaemon(pid, 'SIGSTOP');
       return `node ${pnn}: floatipd (pid ${pid}) frozen with SIGSTOP`;
     }
@@ -135,6 +138,8 @@ export interface HealResult {
 /**
  * Undoes every fault on one node, or on all nodes and the partition: links
  * up, monitor passing, a frozen daemon continued, a dead one started again.
+ * A daemon frozen long enough to have fenced itself exits when continued
+ * (see resume.ts); it is started again in the same call.
  */
 export async function labHeal(target: LabTarget, pnn: number | undefined, startTimeoutMs = 15_000): Promise<HealResult> {
   const { state, plan } = await requireLab(target.dir, target.prefix);
@@ -145,11 +150,14 @@ export async function labHeal(target: LabTarget, pnn: number | undefined, startT
     await setNodeLinks(plan, node.pnn, 'all', 'up');
     await fs.rm(node.failMonitorPath, { force: true });
     const pid = await readPid(node);
-    const daemon = await daemonState(node, pid);
+    let daemon = await daemonState(node, pid);
     if (daemon === 'stopped' && pid !== undefined) {
-      signalDaemon(pid, 'SIGCONT');
-      actions.push(`node ${node.pnn}: floatipd (pid ${pid}) continued`);
-    } else if (daemon === 'gone' && state.daemonCommand !== null) {
+      const outcome = await resumeDaemon(node, pid);
+      actions.push(outcome === 'continued' ? `node ${node.pnn}: floatipd (pid ${pid}) continued`
+        : `node ${node.pnn}: floatipd (pid ${pid}) continued, and exited as designed: it was frozen long enough to fence itself`);
+      if (outcome === 'exited') daemon = 'gone';
+    }
+    if (daemon === 'gone' && state.daemonCommand !== null) {
       const newPid = await startDaemon(node, state.daemonCommand);
       restarted.push({ node, pid: newPid });
       actions.push(`node ${node.pnn}: floatipd started again (pid ${newPid})`);
@@ -161,6 +169,7 @@ export async function labHeal(target: LabTarget, pnn: number | undefined, startT
     await writeState({ ...state, partition: null });
     actions.push('partition ended: every node on one private network again');
   }
+  if (pnn === undefined) await clearOneWayCuts(plan);
   return { actions, daemons: restarted.length > 0 ? await waitForDaemons(restarted, startTimeoutMs) : [] };
 }
 
@@ -191,6 +200,13 @@ export async function labPartition(target: LabTarget, groups: readonly (readonly
   await partitionPrivate(plan, groups);
   await writeState({ ...state, partition: groups });
   return `private network split: ${groups.map((g) => g.join(',')).join(' | ')} (the public network stays whole)`;
+}
+
+/** Drops private frames from node `from` to node `to` at the switch (the reverse still flows) until a heal of every node. */
+export async function labOneWay(target: LabTarget, from: number, to: number): Promise<string> {
+  const { plan } = await requireLab(target.dir, target.prefix);
+  await cutOneWay(plan, from, to);
+  return `private frames from node ${from} to node ${to} dropped at the switch (${to} to ${from} still flows)`;
 }
 
 /** The namespace of a place in the lab. */

@@ -42,6 +42,8 @@ export interface LabNodePlan {
   readonly pidPath: string;
   /** While this file exists, the lab's `90.labcheck` script fails `monitor` on this node. */
   readonly failMonitorPath: string;
+  /** When `fail --mode freeze` stopped the daemon (ISO time), so `heal` knows whether it fenced itself meanwhile. */
+  readonly frozenSincePath: string;
 }
 
 export interface AddressWithBits {
@@ -103,6 +105,7 @@ function nodePlan(names: LabNames, dir: string, pnn: number): LabNodePlan {
     logPath: `${nodeDir}/floatipd.log`,
     pidPath: `${nodeDir}/floatipd.pid`,
     failMonitorPath: `${nodeDir}/fail-monitor`,
+    frozenSincePath: `${nodeDir}/frozen-since`,
   };
 }
 
