@@ -48,10 +48,12 @@ async function requireEmptyDir(dir: string): Promise<void> {
   }
 }
 
-export async function labUp(target: LabTarget, request: UpRequest, sources: UpSources = {}): Promise<UpResult> {
+/** `clusterLock`: see LabOptions (the CLI's `--cluster-lock SPEC`). */
+export async function labUp(target: LabTarget, request: UpRequest & { readonly clusterLock?: string }, sources: UpSources = {}): Promise<UpResult> {
   const plan = planLab({
     prefix: target.prefix, dir: target.dir, nodes: request.nodes,
     ipv4Addresses: request.ipv4Addresses, ipv6Addresses: request.ipv6Addresses, profile: request.profile,
+    ...(request.clusterLock !== undefined ? { clusterLock: request.clusterLock } : {}),
   });
   const existing = await labNamespaces(target.prefix);
   if (existing.length > 0 || (await readState(target.dir).catch(() => undefined)) !== undefined) {

@@ -54,6 +54,7 @@ export function floatipTomlText(plan: LabPlan, node: LabNodePlan): string {
     `key_file = "${NODE_FILE_NAMES.key}"`,
     `nodes_file = "${NODE_FILE_NAMES.nodes}"`,
     `public_addresses_file = "${NODE_FILE_NAMES.publicAddresses}"`,
+    ...(plan.options.clusterLock !== undefined ? [`cluster_lock = "${plan.options.clusterLock}"`, 'quorum = "lock"'] : []),
     '',
     '[timing]',
     `profile = "${plan.options.profile}"`,
@@ -123,6 +124,8 @@ export async function checkNodeFiles(plan: LabPlan, node: LabNodePlan, files: No
     config.control.socket === node.controlSocket ? undefined : `control.socket is ${config.control.socket}, not ${node.controlSocket}`,
     config.events.dir === node.eventsDir ? undefined : `events.dir is ${config.events.dir}, not ${node.eventsDir}`,
     config.cluster.key_file === node.keyPath ? undefined : `cluster.key_file is ${config.cluster.key_file}, not ${node.keyPath}`,
+    config.cluster.quorum === (plan.options.clusterLock !== undefined ? 'lock' : 'majority') ? undefined
+      : `cluster.quorum is ${config.cluster.quorum} with --cluster-lock ${plan.options.clusterLock ?? '(none)'}`,
     config.timing.profile === plan.options.profile ? undefined : `timing.profile is ${config.timing.profile}, not ${plan.options.profile}`,
   ].filter((m): m is string => m !== undefined);
   if (mismatches.length > 0) {

@@ -13,6 +13,7 @@
 import { PublicAddress } from '../core/address';
 import { IpAddress, ip } from '../core/ip';
 import { TimingProfileName } from '../config/option-kinds';
+import { parseClusterLock } from '../config/cluster-lock';
 import { LabError } from './errors';
 import { LabNames, labNames, MAX_NODES } from './names';
 
@@ -24,6 +25,12 @@ export interface LabOptions {
   readonly ipv4Addresses: number;
   readonly ipv6Addresses: number;
   readonly profile: TimingProfileName;
+  /**
+   * `cluster.cluster_lock` for every node (with `quorum = "lock"`), e.g. `fcntl:/tmp/lab/lock`:
+   * the namespaces share the host's file system, so a file lock is a real cluster lock here.
+   * Absent: majority quorum, the lab's default.
+   */
+  readonly clusterLock?: string;
 }
 
 export interface LabNodePlan {
@@ -120,6 +127,11 @@ export function planLab(options: LabOptions): LabPlan {
   }
   if (!options.dir.startsWith('/') || /[\s"\\]/.test(options.dir)) {
     throw new LabError('E_LAB_PLAN', `--dir '${options.dir}' must be an absolute path without spaces, quotes or backslashes`);
+  }
+  if (options.clusterLock !== undefined) {
+    const lock = parseClusterLock(options.clusterLock);
+    if (!lock.ok) throw new LabError('E_LAB_PLAN', `--cluster-lock: ${lock.error}`);
+    if (/["\\\n]/.test(options.clusterLock)) throw new LabError('E_LAB_PLAN', '--cluster-lock: write it without quotes, backslashes or line breaks');
   }
   const dir = options.dir.length > 1 ? options.dir.replace(/\/+$/, '') : options.dir;
   const nodes = Array.from({ length: options.nodes }, (_, pnn) => nodePlan(names, dir, pnn));

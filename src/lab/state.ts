@@ -40,6 +40,7 @@ export function readStateJson(value: unknown, file: string): LabState {
   if (typeof o.dir !== 'string') throw bad('options.dir');
   for (const key of ['nodes', 'ipv4Addresses', 'ipv6Addresses'] as const) if (!isWhole(o[key])) throw bad(`options.${key}`);
   if (!(TIMING_PROFILES as readonly unknown[]).includes(o.profile)) throw bad('options.profile');
+  if (o.clusterLock !== undefined && typeof o.clusterLock !== 'string') throw bad('options.clusterLock');
   if (value.daemonCommand !== null && !isStringList(value.daemonCommand)) throw bad('daemonCommand');
   if (typeof value.createdAt !== 'string') throw bad('createdAt');
   const partition = value.partition;
