@@ -84,6 +84,10 @@ export class TakeoverLeader {
   private readonly waiters: RunWaiter[] = [];
   /** No run starts before this clock reading (a crashed peer's guardian is still deleting its addresses). */
   private notBefore = 0;
+  /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
+  private quorateSince: number | undefined;
+  /** The pending run waits for peers not heard since quorum came back (rejoinWait). */
+  private heldForRejoin = false;
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
 
@@ -129,6 +133,9 @@ export class TakeoverLeader {
 
   /** Decides whether a view change calls for a run. */
   onViewChange(changes: readonly MembershipChange[]): void {
+    const quorate = this.components.state.quorum().quorate;
+    if (!quorate) this.quorateSince = undefined;
+    else this.quorateSince ??= this.components.clock.now();
     const leader = this.isLeader();
     if (!leader) {
       this.wasLeader = false;
@@ -151,6 +158,12 @@ export class TakeoverLeader {
     // Nodes we wait for that went away count as released (DESIGN: silent for dead_after).
     const view = this.components.state.view;
     for (const pnn of this.wait?.pending() ?? []) if (!view.nodes[pnn].connected) this.wait?.gone(pnn);
+    // A run held back for unheard peers starts as soon as the last of them is heard.
+    if (this.heldForRejoin && this.unheardPeers().length === 0) {
+      this.heldForRejoin = false;
+      this.debounce.clear();
+      this.debounce.set(0, () => this.startPending());
+    }
   }
 
   /** An ack from a node; acks of other epochs or phases are ignored. */
@@ -175,13 +188,37 @@ export class TakeoverLeader {
     return hosted.length !== expected.length || hosted.some((address) => this.lastTarget?.get(address) !== pnn);
   }
 
+  /** Peers not heard since this node's partition became quorate. */
+  private unheardPeers(): Pnn[] {
+    const since = this.quorateSince ?? this.components.clock.now();
+    return this.components.state.view.nodes
+      .filter((n) => !n.local && !n.deleted && !(n.connected && n.lastHeardAt !== undefined && n.lastHeardAt >= since))
+      .map((n) => n.pnn);
+  }
+
+  /**
+   * How long a run must still wait because this node only just gained quorum (it started,
+   * or came back from a partition). Its view of the peers it has not heard since is from
+   * before: one of them may have taken addresses in the quorate partition this node was
+   * cut from, and counting it as released (it is DISCONNECTED here) would put those
+   * addresses on two nodes. A live, reachable peer is heard within a heartbeat interval;
+   * one still silent after dead_after counts as gone, as everywhere else.
+   */
+  private rejoinWait(): number {
+    if (this.quorateSince === undefined) return 0;
+    const left = this.quorateSince + this.init.deadAfterMs - this.components.clock.now();
+    return left > 0 && this.unheardPeers().length > 0 ? left : 0;
+  }
+
   private startPending(): void {
     if (this.running || this.pendingReason === undefined) return;
     if (!this.isLeader()) {
       this.pendingReason = undefined;
       return;
     }
-    const wait = this.notBefore - this.components.clock.now();
+    const rejoinWait = this.rejoinWait();
+    this.heldForRejoin = rejoinWait > 0;
+    const wait = Math.max(this.notBefore - this.components.clock.now(), rejoinWait);
     if (wait > 0) {
       this.debounce.set(wait, () => this.startPending());
       return;
