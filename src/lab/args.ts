@@ -40,9 +40,21 @@ export type LabCommand =
   | { readonly verb: 'heal'; readonly target: LabTarget; readonly pnn: number | undefined }
   | { readonly verb: 'partition'; readonly target: LabTarget; readonly groups: readonly (readonly number[])[] }
   | { readonly verb: 'exec'; readonly target: LabTarget; readonly place: LabPlace; readonly command: readonly string[] }
-  | { readonly verb: 'demo'; readonly target: LabTarget };
+  | { readonly verb: 'demo'; readonly target: LabTarget; readonly demo: DemoRequest };
+
+/** `floatip lab demo`: the lab to build, the fault to show, and on which node (undefined: the one holding the most addresses). */
+export interface DemoRequest {
+  readonly up: UpRequest;
+  readonly mode: FaultMode;
+  readonly victim: number | undefined;
+}
 
 export type LabVerb = LabCommand['verb'];
+
+/** A failover needs a quorate majority left after one node fails: 3 nodes at least (no cluster lock in the lab). */
+export const DEMO_MIN_NODES = 3;
+/** The client probes every address every few ms: a few dozen is plenty to watch and light on a small machine. */
+export const DEMO_MAX_ADDRESSES = 64;
 
 export const DEFAULT_LAB_ROOT = '/run/floatip-lab';
 const DEFAULT_START_TIMEOUT_SECONDS = 15;
@@ -67,7 +79,11 @@ const VERB_OPTIONS: Readonly<Record<LabVerb, readonly OptionSpec[]>> = {
   heal: [],
   partition: [],
   exec: [],
-  demo: [],
+  demo: [
+    { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ipv6' }, { name: '--profile', value: 'default|fast' },
+    { name: '--mode', value: FAULT_MODES.join('|') }, { name: '--node', value: 'NODE' }, { name: '--floatipd', value: 'PATH' },
+    { name: '--start-timeout', value: 'SECONDS' },
+  ],
 };
 
 interface Reading {
@@ -186,6 +202,25 @@ function parseUp(reading: Reading): UpRequest {
   };
 }
 
+/** Six addresses on three nodes: two per node, so the failed node's addresses visibly spread over the survivors. */
+const DEMO_DEFAULT_ADDRESSES = '6';
+
+function parseDemo(reading: Reading): DemoRequest {
+  if (!reading.values.has('--ips')) reading.values.set('--ips', DEMO_DEFAULT_ADDRESSES);
+  const up = parseUp(reading);
+  if (up.nodes < DEMO_MIN_NODES) {
+    throw new UsageError(`lab demo: --nodes must be ${DEMO_MIN_NODES} or more: after one node fails, the others must still be a majority`);
+  }
+  if (up.ipv4Addresses + up.ipv6Addresses > DEMO_MAX_ADDRESSES) {
+    throw new UsageError(`lab demo: at most ${DEMO_MAX_ADDRESSES} public addresses (with --ipv6 they count twice); `
+      + 'for more, use `floatip lab up` and `floatip lab fail`');
+  }
+  const victimText = reading.values.get('--node');
+  const victim = victimText === undefined ? undefined : nodeNumber(victimText);
+  if (victim !== undefined && victim >= up.nodes) throw new UsageError(`lab demo: --node ${victim} is not in a lab of ${up.nodes} nodes (0..${up.nodes - 1})`);
+  return { up, mode: oneOf(reading.values.get('--mode') ?? 'kill', '--mode', FAULT_MODES), victim };
+}
+
 const VERBS = Object.keys(VERB_OPTIONS) as LabVerb[];
 
 /** Parses `lab` argv (without `lab`). `cwd` resolves a relative --dir. */
@@ -201,9 +236,11 @@ export function parseLabArgs(args: readonly string[], cwd: string): LabCommand {
       positionalCount(verb, reading, 0, 0, '');
       return { verb, target, up: parseUp(reading) };
     case 'down':
-    case 'demo':
       positionalCount(verb, reading, 0, 0, '');
       return { verb, target };
+    case 'demo':
+      positionalCount(verb, reading, 0, 0, '');
+      return { verb, target, demo: parseDemo(reading) };
     case 'status':
       positionalCount(verb, reading, 0, 0, '');
       return { verb, target, json: reading.flags.has('--json') };

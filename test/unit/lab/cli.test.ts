@@ -1,4 +1,4 @@
-// `floatip lab` through the CLI entry: usage errors exit 2 before anything is checked or made; demo is not there yet.
+// `floatip lab` through the CLI entry: usage errors exit 2 before anything is checked or made.
 
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
@@ -29,9 +29,9 @@ describe('floatip lab', () => {
     expect(bad.stderr).toBe("floatip lab: --mode must be one of kill, link, freeze, stop, monitor, not 'crash'\nTry 'floatip lab --help'.\n");
   });
 
-  it('says demo is not yet available and fails', async () => {
-    const demo = await floatip('lab', 'demo');
-    expect(demo.code).toBe(1);
-    expect(demo.stderr).toContain('floatip lab demo: not yet available');
+  it('refuses a demo that could not fail over with exit 2, before building anything', async () => {
+    const demo = await floatip('lab', 'demo', '--nodes', '2');
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain('floatip lab: lab demo: --nodes must be 3 or more');
   });
 });
