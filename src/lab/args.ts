@@ -30,6 +30,8 @@ export interface UpRequest {
   /** Another floatipd to run (a path), instead of this package's. */
   readonly floatipd: string | undefined;
   readonly startTimeoutMs: number;
+  /** `--cluster-lock SPEC`: every node gets `cluster_lock = SPEC` and `quorum = "lock"` (see LabOptions). */
+  readonly clusterLock?: string;
 }
 
 export type LabCommand =
@@ -71,7 +73,7 @@ const VERB_OPTIONS: Readonly<Record<LabVerb, readonly OptionSpec[]>> = {
   up: [
     { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ips6', value: 'K' }, { name: '--ipv6' },
     { name: '--profile', value: 'default|fast' }, { name: '--no-daemons' }, { name: '--floatipd', value: 'PATH' },
-    { name: '--start-timeout', value: 'SECONDS' },
+    { name: '--start-timeout', value: 'SECONDS' }, { name: '--cluster-lock', value: 'SPEC' },
   ],
   down: [],
   status: [{ name: '--json' }],
@@ -199,6 +201,7 @@ function parseUp(reading: Reading): UpRequest {
     daemons: !noDaemons,
     floatipd,
     startTimeoutMs: 1000 * wholeNumber(values.get('--start-timeout') ?? String(DEFAULT_START_TIMEOUT_SECONDS), '--start-timeout', 1, 600),
+    ...(values.has('--cluster-lock') ? { clusterLock: values.get('--cluster-lock') } : {}),
   };
 }
 

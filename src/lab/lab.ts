@@ -48,8 +48,7 @@ async function requireEmptyDir(dir: string): Promise<void> {
   }
 }
 
-/** `clusterLock`: see LabOptions (the CLI's `--cluster-lock SPEC`). */
-export async function labUp(target: LabTarget, request: UpRequest & { readonly clusterLock?: string }, sources: UpSources = {}): Promise<UpResult> {
+export async function labUp(target: LabTarget, request: UpRequest, sources: UpSources = {}): Promise<UpResult> {
   const plan = planLab({
     prefix: target.prefix, dir: target.dir, nodes: request.nodes,
     ipv4Addresses: request.ipv4Addresses, ipv6Addresses: request.ipv6Addresses, profile: request.profile,

@@ -17,10 +17,11 @@ A cluster of network namespaces on this machine: a switch with a private
 and one floatipd per node. Needs root.
 
   up [--nodes N] [--ips M] [--ipv6] [--ips6 K] [--profile default|fast]
-     [--no-daemons] [--floatipd PATH] [--start-timeout SECONDS]
+     [--no-daemons] [--floatipd PATH] [--start-timeout SECONDS] [--cluster-lock SPEC]
         build the lab (3 nodes, 3 IPv4 addresses by default) and start the daemons.
         --ipv6 adds as many IPv6 addresses as IPv4 ones (--ips6 K: exactly K);
-        --no-daemons builds the network and files only.
+        --no-daemons builds the network and files only; --cluster-lock gives every
+        node cluster_lock = SPEC and quorum = "lock" (e.g. fcntl:/tmp/lab.lock).
   status [--json]
         links, daemons, which namespace holds each public address, cluster status.
   fail NODE --mode kill|link|freeze|stop|monitor [--links all|public|private]

@@ -1,5 +1,6 @@
 // The lab with a cluster lock: every node's floatip.toml names the lock and quorum = "lock", checked by loadConfig.
 
+import { parseLabArgs } from '../../../src/lab/args';
 import { LabError } from '../../../src/lab/errors';
 import { checkNodeFiles, floatipTomlText, nodeTextFiles } from '../../../src/lab/node-config';
 import { LabOptions, planLab } from '../../../src/lab/plan';
@@ -43,5 +44,18 @@ describe('lab --cluster-lock', () => {
     const state = { kind: 'floatip-lab', version: 1, options: { ...base, clusterLock: 'fcntl:/tmp/l' }, daemonCommand: null, createdAt: 'x', partition: null };
     expect(readStateJson(state, 'f').options.clusterLock).toBe('fcntl:/tmp/l');
     expect(() => readStateJson({ ...state, options: { ...base, clusterLock: 7 } }, 'f')).toThrow(/options\.clusterLock/);
+  });
+});
+
+describe('floatip lab up --cluster-lock', () => {
+  it('is read into the up request, and left out when not given', () => {
+    const up = parseLabArgs(['up', '--nodes', '2', '--cluster-lock', 'fcntl:/tmp/l'], '/');
+    expect(up).toMatchObject({ verb: 'up', up: { nodes: 2, clusterLock: 'fcntl:/tmp/l' } });
+    const plain = parseLabArgs(['up'], '/');
+    expect(plain.verb === 'up' && 'clusterLock' in plain.up).toBe(false);
+  });
+
+  it('needs a value', () => {
+    expect(() => parseLabArgs(['up', '--cluster-lock'], '/')).toThrow(/--cluster-lock needs a value: SPEC/);
   });
 });
