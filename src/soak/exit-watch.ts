@@ -1,0 +1,138 @@
+// Watches every node's floatipd and tells injected exits (kill, stop, a fenced thaw) from crashes.
+//
+// The lab starts daemons detached, so their exit status is not ours to read: the
+// watch polls each node's pid file and /proc every 100 ms. The injector says before a
+// fault what exit to expect; a daemon that is gone without such a word is a crash, and
+// the end of its log goes into the report.
+
+import { promises as fs } from 'node:fs';
+import { daemonState, logTail, readPid } from '../lab/daemons';
+import { LabNodePlan } from '../lab/plan';
+
+const POLL_MS = 100;
+/**
+ * What floatipd logs when it finds, after a freeze, that it was fenced: its guardian
+ * removed the addresses, or its own loop saw the stall (src/daemon/wiring/guardian-spawn.ts).
+ */
+const FENCED_MESSAGE = /the guardian removed this node|event loop stood still/;
+
+/** `exit`: the soak kills or stops it; `fence`: it is frozen and may exit once thawed if its guardian fenced it. */
+export type ExpectedExit = 'none' | 'exit' | 'fence';
+
+export interface DaemonExit {
+  readonly node: number;
+  readonly t: number;
+  readonly pid: number;
+  readonly kind: 'injected' | 'fenced-after-freeze' | 'crash';
+  /** For a crash: the end of the node's log. */
+  readonly logTail?: string;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+export class ExitWatch {
+  readonly exits: DaemonExit[] = [];
+  private readonly expected: ExpectedExit[];
+  private readonly lastPid: (number | undefined)[];
+  private readonly down: boolean[];
+  /** Whether the current pid was ever seen inside the node's namespace: a daemon on its way in is not gone. */
+  private readonly seenAlive: boolean[];
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly nodes: readonly LabNodePlan[], private readonly onCrash: (exit: DaemonExit) => void) {
+    this.expected = nodes.map(() => 'none');
+    this.lastPid = nodes.map(() => undefined);
+    this.down = nodes.map(() => false);
+    this.seenAlive = nodes.map(() => false);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => { void this.poll(); }, POLL_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  expect(node: number, what: ExpectedExit): void {
+    this.expected[node] = what;
+  }
+
+  /** The node's daemon was started again (by a heal): watch the new one. */
+  started(node: number): void {
+    this.expected[node] = 'none';
+    this.down[node] = false;
+  }
+
+  /**
+   * The lab's heal continues a frozen daemon, waits for it to exit if it fenced itself,
+   * and starts it again in the same call, faster than a poll: the heal reports that exit
+   * here. Its log between the last two starts says whether it was a fence or a crash.
+   */
+  async exitedDuringHeal(node: number, pid: number): Promise<void> {
+    const plan = this.nodes[node];
+    const text = await fs.readFile(plan.logPath, 'utf8').catch(() => '');
+    const starts = [...text.matchAll(/# floatip lab: starting floatipd/g)].map((m) => m.index ?? 0);
+    const segment = starts.length >= 2 ? text.slice(starts[starts.length - 2], starts[starts.length - 1]) : text;
+    if (this.expected[node] === 'fence' && FENCED_MESSAGE.test(segment)) {
+      this.exits.push({ node, t: now(), pid, kind: 'fenced-after-freeze' });
+      return;
+    }
+    const exit: DaemonExit = { node, t: now(), pid, kind: 'crash', logTail: segment.trimEnd().split('\n').slice(-15).join('\n') };
+    this.exits.push(exit);
+    this.onCrash(exit);
+  }
+
+  crashes(): DaemonExit[] {
+    return this.exits.filter((e) => e.kind === 'crash');
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await Promise.all(this.nodes.map((node) => this.check(node)));
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async check(node: LabNodePlan): Promise<void> {
+    const pnn = node.pnn;
+    const pid = await readPid(node);
+    if (pid !== this.lastPid[pnn]) {
+      this.lastPid[pnn] = pid;
+      this.seenAlive[pnn] = false;
+      if (pid !== undefined) this.down[pnn] = false;
+    }
+    if (pid === undefined || this.down[pnn]) return;
+    if ((await daemonState(node, pid)) !== 'gone') {
+      this.seenAlive[pnn] = true;
+      return;
+    }
+    // `ip netns exec` not yet in the namespace looks gone too; one that dies before getting there is the heal's to report.
+    if (!this.seenAlive[pnn]) return;
+    this.down[pnn] = true;
+    const expected = this.expected[pnn];
+    if (expected === 'exit') {
+      this.exits.push({ node: pnn, t: now(), pid, kind: 'injected' });
+      return;
+    }
+    const tail = await logTail(node, 15);
+    if (expected === 'fence' && (await fencedSinceStart(node))) {
+      this.exits.push({ node: pnn, t: now(), pid, kind: 'fenced-after-freeze' });
+      return;
+    }
+    const exit: DaemonExit = { node: pnn, t: now(), pid, kind: 'crash', logTail: tail };
+    this.exits.push(exit);
+    this.onCrash(exit);
+  }
+}
+
+/** Whether the node's log, since the daemon's last start, says the guardian fenced it. */
+async function fencedSinceStart(node: LabNodePlan): Promise<boolean> {
+  const text = await fs.readFile(node.logPath, 'utf8').catch(() => '');
+  const lastStart = text.lastIndexOf('# floatip lab: starting floatipd');
+  return FENCED_MESSAGE.test(text.slice(Math.max(0, lastStart)));
+}

@@ -1,0 +1,303 @@
+// Makes and undoes the schedule's faults on a running lab: lab faults, partitions, one-way cuts, reloads and admin commands.
+//
+// Work on one node runs in order on that node's queue (a heal never overtakes its own
+// fault), work on the switch's bridges on the network queue; queues run side by side,
+// so a daemon restart that takes a second does not hold back the next fault. Each
+// action is stamped with the time it was made, which the report attributes unserved
+// time to. A command the daemon refuses (moveip to a node that may not host) is not a
+// failure of the soak: it is recorded as refused.
+
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { UnixControlClient } from '../cli/control-client';
+import { ip } from '../core/ip';
+import { StatusResult } from '../protocol/control-results';
+import { labFail, labHeal, labPartition, LabTarget } from '../lab';
+import { daemonState, readPid, signalDaemon } from '../lab/daemons';
+import { LabNodePlan, LabPlan } from '../lab/plan';
+import { NODE_FILE_NAMES } from '../lab/node-config';
+import { clearOneWayCuts, cutOneWay } from '../lab/one-way';
+import { ExitWatch } from './exit-watch';
+import { FaultStep, MEMBERSHIP_KINDS } from './schedule';
+
+export type ActionPhase = 'inject' | 'heal';
+
+export interface ActionRecord {
+  readonly step: number;
+  readonly kind: FaultStep['kind'];
+  readonly phase: ActionPhase;
+  /** When the fault was made (ms, performance.timeOrigin + now). */
+  readonly t: number;
+  readonly outcome: 'done' | 'refused' | 'failed';
+  readonly note?: string;
+  /** An inject that left more than a minority of nodes cut off (only with --max-faulty above a minority). */
+  readonly outsideSafetyModel?: boolean;
+}
+
+const CONTROL_TIMEOUT_MS = 3000;
+/** How long a thawed daemon gets to notice that its guardian fenced it and exit. */
+const THAW_EXIT_WAIT_MS = 1500;
+/** How long a SIGTERMed daemon gets to release its addresses and exit. */
+const STOP_WAIT_MS = 10_000;
+const RESTART_TIMEOUT_MS = 20_000;
+/** How long a healed node gets to be part of a quorate cluster again before the soak goes on regardless. */
+const REJOIN_TIMEOUT_MS = 20_000;
+/** How long a fault waits for earlier ones to heal, when making it now would cut off too many nodes. */
+const ROOM_TIMEOUT_MS = 30_000;
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A command the daemon will not do now (moveip to a node that may not host, a node whose
+ * daemon is down): a typed answer, not a soak failure. A timeout or an unreadable reply is.
+ */
+function isRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('E_') && code !== 'E_CONTROL_TIMEOUT' && code !== 'E_CONTROL_BAD_REPLY';
+}
+
+/** How many nodes may be cut off at once, and how many are a minority (the safety model's domain). */
+export interface CutOffLimits {
+  readonly maxFaulty: number;
+  readonly minority: number;
+}
+
+export class FaultInjector {
+  readonly actions: ActionRecord[] = [];
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly originalAddresses: Map<number, string> = new Map();
+  /**
+   * Nodes cut off from the cluster now: from the moment a membership fault is made
+   * until the node is back in a quorate cluster (a restarted daemon takes seconds to
+   * rejoin, longer than the schedule's plan knows), and crashed nodes until restarted.
+   */
+  private readonly cutOff = new Set<number>();
+
+  constructor(
+    private readonly target: LabTarget,
+    private readonly plan: LabPlan,
+    private readonly watch: ExitWatch,
+    private readonly limits: CutOffLimits,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** Queues the fault (`inject`) or its undoing (`heal`) of `step`. */
+  dispatch(step: FaultStep, phase: ActionPhase): void {
+    const queue = step.kind === 'partition' || step.kind === 'one-way' ? 'network' : step.kind === 'moveip' ? 'admin' : `node${step.nodes[0]}`;
+    const membership = MEMBERSHIP_KINDS.has(step.kind);
+    this.enqueue(queue, async () => {
+      const waited = phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0;
+      const t = now();
+      let outside = false;
+      if (phase === 'inject' && membership) {
+        for (const pnn of step.nodes) this.cutOff.add(pnn);
+        outside = this.cutOff.size > this.limits.minority;
+      }
+      const extra = { ...(outside ? { outsideSafetyModel: true } : {}) };
+      const waitNote = waited > 0 ? `waited ${Math.round(waited)} ms for room; ` : '';
+      try {
+        const note = phase === 'inject' ? await this.inject(step) : await this.heal(step);
+        this.actions.push({ step: step.index, kind: step.kind, phase, t, outcome: 'done', ...(note || waitNote ? { note: waitNote + (note ?? '') } : {}), ...extra });
+      } catch (error) {
+        const outcome = isRefusal(error) ? 'refused' : 'failed';
+        const note = waitNote + (error instanceof Error ? error.message : String(error));
+        this.actions.push({ step: step.index, kind: step.kind, phase, t, outcome, note, ...extra });
+        this.say(`step #${step.index} ${step.kind} ${phase}: ${outcome}: ${note}`);
+      }
+      if (phase === 'heal' && membership) {
+        await this.rejoined(step.nodes);
+        for (const pnn of step.nodes) this.cutOff.delete(pnn);
+      }
+    });
+  }
+
+  /** Restarts a node's crashed daemon, after whatever is queued for that node; it counts as cut off until back. */
+  restartAfterCrash(node: number): void {
+    this.cutOff.add(node);
+    this.enqueue(`node${node}`, async () => {
+      try {
+        await this.restart(node);
+      } catch (error) {
+        this.say(`restart after a crash of node ${node} failed: ${(error as Error).message}`);
+      }
+      await this.rejoined([node]);
+      this.cutOff.delete(node);
+    });
+  }
+
+  /** Waits until cutting off `nodes` too keeps within maxFaulty; returns the time waited. */
+  private async roomFor(nodes: readonly number[]): Promise<number> {
+    const started = now();
+    const fits = (): boolean => new Set([...this.cutOff, ...nodes]).size <= this.limits.maxFaulty;
+    while (!fits() && now() - started < ROOM_TIMEOUT_MS) await sleep(50);
+    if (!fits()) this.say(`no room after ${ROOM_TIMEOUT_MS} ms (cut off: ${[...this.cutOff].join(',')}): making the fault anyway`);
+    return now() - started;
+  }
+
+  /** Waits until each node says it is in a quorate cluster with a leader again. */
+  private async rejoined(nodes: readonly number[]): Promise<void> {
+    const started = now();
+    const pending = new Set(nodes);
+    while (pending.size > 0 && now() - started < REJOIN_TIMEOUT_MS) {
+      for (const pnn of [...pending]) {
+        const status = await new UnixControlClient(this.node(pnn).controlSocket).call('status', {}, CONTROL_TIMEOUT_MS)
+          .catch(() => undefined) as StatusResult | undefined;
+        if (status !== undefined && status.quorate && status.leader >= 0) pending.delete(pnn);
+      }
+      if (pending.size > 0) await sleep(100);
+    }
+    if (pending.size > 0) this.say(`node(s) ${[...pending].join(',')} not back in a quorate cluster ${REJOIN_TIMEOUT_MS} ms after the heal`);
+  }
+
+  /** Resolves when every queued action has run. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.queues.values()];
+      await Promise.all(pending);
+      if ([...this.queues.values()].every((q, k) => q === pending[k]) && this.queues.size === pending.length) return;
+    }
+  }
+
+  private enqueue(name: string, job: () => Promise<void>): void {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    this.queues.set(name, previous.then(job, job));
+  }
+
+  private node(pnn: number): LabNodePlan {
+    return this.plan.nodes[pnn];
+  }
+
+  private control(pnn: number, command: 'disable' | 'enable' | 'ban' | 'moveip', args: object): Promise<unknown> {
+    // The argument shapes are checked by the control codec before anything is sent.
+    return new UnixControlClient(this.node(pnn).controlSocket).call(command as 'ban', args as { seconds: number }, CONTROL_TIMEOUT_MS);
+  }
+
+  private async inject(step: FaultStep): Promise<string | undefined> {
+    const d = step.detail;
+    const pnn = step.nodes[0];
+    switch (d.kind) {
+      case 'kill':
+        this.watch.expect(pnn, 'exit');
+        return labFail(this.target, pnn, 'kill');
+      case 'restart': {
+        this.watch.expect(pnn, 'exit');
+        const line = await labFail(this.target, pnn, 'stop');
+        const pid = await readPid(this.node(pnn));
+        const deadline = now() + STOP_WAIT_MS;
+        while ((await daemonState(this.node(pnn), pid)) !== 'gone') {
+          if (now() > deadline) return `${line}; still running after ${STOP_WAIT_MS} ms`;
+          await sleep(20);
+        }
+        return line;
+      }
+      case 'freeze':
+        this.watch.expect(pnn, 'fence');
+        return labFail(this.target, pnn, 'freeze');
+      case 'link':
+        return labFail(this.target, pnn, 'link', d.links);
+      case 'monitor':
+        return labFail(this.target, pnn, 'monitor');
+      case 'partition':
+        return labPartition(this.target, d.groups);
+      case 'one-way':
+        await cutOneWay(this.plan, d.from, d.to);
+        return `node ${d.from} -> node ${d.to} dropped`;
+      case 'reload':
+        return this.reloadWithout(pnn, d.address);
+      case 'disable':
+        await this.control(pnn, 'disable', {});
+        return `node ${pnn} disabled`;
+      case 'ban':
+        await this.control(pnn, 'ban', { seconds: d.seconds });
+        return `node ${pnn} banned for ${d.seconds} s`;
+      case 'moveip': {
+        const address = this.plan.publicAddresses[d.address].address;
+        await this.control(d.to, 'moveip', { ip: ip(address.text), pnn: d.to });
+        return `${address.text} moved to node ${d.to}`;
+      }
+    }
+  }
+
+  private async heal(step: FaultStep): Promise<string | undefined> {
+    const d = step.detail;
+    const pnn = step.nodes[0];
+    switch (d.kind) {
+      case 'kill':
+      case 'restart':
+        return this.restart(pnn);
+      case 'freeze': {
+        // A daemon frozen past fence_after exits when continued (it was fenced); the lab's heal starts it again.
+        const frozenPid = await readPid(this.node(pnn));
+        const healed = await labHeal(this.target, pnn, RESTART_TIMEOUT_MS);
+        if (frozenPid !== undefined && (await readPid(this.node(pnn))) !== frozenPid) await this.watch.exitedDuringHeal(pnn, frozenPid);
+        const report = healed.daemons.find((r) => r.pnn === pnn);
+        if (report === undefined) {
+          await sleep(THAW_EXIT_WAIT_MS);
+          const pid = await readPid(this.node(pnn));
+          if ((await daemonState(this.node(pnn), pid)) === 'gone') return `thawed, exited, ${await this.restart(pnn)}`;
+        }
+        this.watch.started(pnn);
+        if (report !== undefined && !report.up) throw new Error(`node ${pnn}: floatipd did not come back after the thaw: ${report.problem ?? ''}`);
+        return report === undefined ? 'thawed and still running' : 'thawed, fenced itself and exited, started again';
+      }
+      case 'link':
+      case 'monitor':
+        await labHeal(this.target, pnn);
+        return undefined;
+      case 'partition':
+        return labPartition(this.target, [this.plan.nodes.map((n) => n.pnn)]);
+      case 'one-way':
+        await clearOneWayCuts(this.plan);
+        return 'one-way cut removed';
+      case 'reload':
+        return this.restoreAddresses(pnn);
+      case 'disable':
+        await this.control(pnn, 'enable', {});
+        return `node ${pnn} enabled`;
+      case 'ban':
+      case 'moveip':
+        // A ban ends by itself (that expiry is part of what is tested); a move has nothing to undo.
+        return undefined;
+    }
+  }
+
+  private async restart(pnn: number): Promise<string> {
+    const healed = await labHeal(this.target, pnn, RESTART_TIMEOUT_MS);
+    this.watch.started(pnn);
+    const report = healed.daemons.find((r) => r.pnn === pnn);
+    if (report !== undefined && !report.up) throw new Error(`node ${pnn}: floatipd did not come back: ${report.problem ?? ''}`);
+    return report === undefined ? `node ${pnn}: daemon was running` : `node ${pnn}: floatipd started again`;
+  }
+
+  private addressesPath(pnn: number): string {
+    return join(this.node(pnn).dir, NODE_FILE_NAMES.publicAddresses);
+  }
+
+  /** Writes the node's public_addresses without one address and sends SIGHUP. */
+  private async reloadWithout(pnn: number, index: number): Promise<string> {
+    const path = this.addressesPath(pnn);
+    const original = this.originalAddresses.get(pnn) ?? await fs.readFile(path, 'utf8');
+    this.originalAddresses.set(pnn, original);
+    const address = this.plan.publicAddresses[index].address.text;
+    const edited = original.split('\n').filter((line) => !line.startsWith(`${address}/`)).join('\n');
+    await fs.writeFile(path, edited);
+    await this.hangUp(pnn);
+    return `node ${pnn} reloaded without ${address}`;
+  }
+
+  private async restoreAddresses(pnn: number): Promise<string> {
+    const original = this.originalAddresses.get(pnn);
+    if (original === undefined) return 'nothing to restore';
+    await fs.writeFile(this.addressesPath(pnn), original);
+    await this.hangUp(pnn);
+    return `node ${pnn} reloaded with every address`;
+  }
+
+  private async hangUp(pnn: number): Promise<void> {
+    const pid = await readPid(this.node(pnn));
+    if (pid === undefined || (await daemonState(this.node(pnn), pid)) !== 'running' || !signalDaemon(pid, 'SIGHUP')) {
+      throw new Error(`node ${pnn}: no running floatipd to send SIGHUP to`);
+    }
+  }
+}

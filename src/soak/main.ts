@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Entry point of `npm run soak`: parses the options, runs the soak, prints its JSON report; exit 1 on a duplicate or a crash.
+
+import { randomInt } from 'node:crypto';
+import { UsageError } from '../cli/command';
+import { requireRoot } from '../lab';
+import { parseSoakArgs, SOAK_USAGE } from './args';
+import { runSoak } from './runner';
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseSoakArgs(process.argv.slice(2), () => randomInt(0, 0x100000000));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`soak: ${error.message}\n\n${SOAK_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(SOAK_USAGE);
+    return 0;
+  }
+  requireRoot();
+  const report = await runSoak({
+    ...args,
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return report.duplicates === 0 && report.crashes === 0 && report.duplicate_macs === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`soak failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

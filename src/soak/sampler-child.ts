@@ -1,0 +1,46 @@
+// The address sampler's child: inside one node namespace, dumps the addresses over netlink every few ms and prints each change.
+//
+// argv: INTERVAL_MS IGNORED_PREFIX... One JSON line per change: the sample's time `t`,
+// the time of the sample before it `before`, and the addresses now present. An address
+// is therefore known present from the first sample that saw it to the last one that
+// still did. Ends on end of stdin.
+
+import { NetlinkChannel } from '../adapters/netlink/channel';
+import * as codec from '../adapters/netlink/rtnl-codec';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+async function main(): Promise<void> {
+  const [intervalText, ...ignored] = process.argv.slice(2);
+  const intervalMs = Number(intervalText);
+  const channel = new NetlinkChannel(0);
+  let stopped = false;
+  process.stdin.on('end', () => { stopped = true; });
+  process.stdin.resume();
+  let previous: string | null = null;
+  let previousAt = now();
+  while (!stopped) {
+    const started = now();
+    const dump = await channel.request(codec.RTM_GETADDR, codec.encodeAddressDump(), { dump: true, what: 'sampling addresses' });
+    const at = now();
+    const seen: string[] = [];
+    for (const message of dump.messages) {
+      if (message.type !== codec.RTM_NEWADDR) continue;
+      const address = codec.decodeAddress(message);
+      if (address === undefined || ignored.some((p) => address.address.text.startsWith(p))) continue;
+      seen.push(address.address.text);
+    }
+    seen.sort();
+    const key = seen.join(',');
+    if (key !== previous) process.stdout.write(`${JSON.stringify({ t: at, before: previousAt, addresses: seen })}\n`);
+    previous = key;
+    previousAt = at;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (now() - started))));
+  }
+  channel.close();
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

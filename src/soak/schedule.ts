@@ -1,0 +1,214 @@
+// The soak's fault schedule: a seed and the cluster's shape in, a list of timed fault steps out (pure, reproducible).
+//
+// Each step starts at `at` ms after the soak began and is undone at `at + durationMs`
+// (a moveip is instant). Steps overlap, but a node carries at most one fault at a time,
+// and at most `maxFaulty` nodes are cut off from the cluster at once (killed, stopped,
+// frozen, link down, or on the far side of a partition): by default a minority, the
+// domain of the safety model (docs/reliability.md). A step that takes the count above a
+// minority is marked `outsideSafetyModel`, so duplicates it causes are told apart.
+
+import { mulberry32, SeededRandom } from './prng';
+
+export const FAULT_KINDS = [
+  'kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'monitor', 'reload', 'disable', 'ban', 'moveip',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Kinds that cut a node off from the cluster's membership: these count against `maxFaulty`. */
+export const MEMBERSHIP_KINDS: ReadonlySet<FaultKind> = new Set(['kill', 'restart', 'freeze', 'link', 'partition', 'one-way']);
+
+export type LinkChoice = 'all' | 'public' | 'private';
+
+/** What a step does, by kind; `nodes` are the nodes it occupies. */
+export type FaultDetail =
+  | { readonly kind: 'kill' | 'restart' | 'freeze' | 'monitor' | 'disable' }
+  | { readonly kind: 'link'; readonly links: LinkChoice }
+  | { readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
+  /** Frames from `from` to `to` are dropped by the switch; the other way still flows. */
+  | { readonly kind: 'one-way'; readonly from: number; readonly to: number }
+  /** `address` (an index into the public addresses) leaves the node's public_addresses until the step ends. */
+  | { readonly kind: 'reload'; readonly address: number }
+  | { readonly kind: 'ban'; readonly seconds: number }
+  | { readonly kind: 'moveip'; readonly address: number; readonly to: number };
+
+export interface FaultStep {
+  readonly index: number;
+  /** Milliseconds after the soak started. */
+  readonly at: number;
+  readonly durationMs: number;
+  readonly kind: FaultKind;
+  /** The nodes this step occupies (no other step touches them meanwhile). */
+  readonly nodes: readonly number[];
+  readonly detail: FaultDetail;
+  /** True when, with this step, more than a minority of nodes are cut off from the cluster. */
+  readonly outsideSafetyModel: boolean;
+}
+
+export interface ScheduleOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  /** Number of public addresses (indexes 0..addresses-1). */
+  readonly addresses: number;
+  /** Faults start in [0, durationMs - quietTailMs) and all end by durationMs. */
+  readonly durationMs: number;
+  /** Most nodes cut off at once. @default the largest minority, floor((nodes - 1) / 2) */
+  readonly maxFaulty?: number;
+  /** Kinds to draw from. @default every kind */
+  readonly kinds?: readonly FaultKind[];
+  /** Pause between the starts of two steps, ms. @default [300, 2500] */
+  readonly gapMs?: readonly [number, number];
+}
+
+export type SoakSchedule = readonly FaultStep[];
+
+/** How long each kind lasts, ms (a ban's length is its seconds). */
+const DURATION_MS: Readonly<Record<FaultKind, readonly [number, number]>> = {
+  kill: [1000, 5000],
+  restart: [1000, 4000],
+  // Some freezes end before fence_after (700 ms by default), some after dead_after.
+  freeze: [300, 3000],
+  link: [300, 4000],
+  partition: [1000, 6000],
+  'one-way': [1000, 6000],
+  monitor: [1500, 6000],
+  reload: [1500, 6000],
+  disable: [1000, 5000],
+  ban: [2000, 5000],
+  moveip: [0, 0],
+};
+
+/** Relative weights of the kinds. */
+const WEIGHT: Readonly<Record<FaultKind, number>> = {
+  kill: 3, restart: 2, freeze: 3, link: 3, partition: 2, 'one-way': 2, monitor: 2, reload: 2, disable: 1, ban: 1, moveip: 2,
+};
+
+/**
+ * How long a node stays out of the plan after its fault is undone: a monitor heal shows at
+ * the next monitor run, and a restarted daemon needs seconds to start and rejoin. Without
+ * this, the plan would stack a new fault on a node that is not back yet, and every node
+ * could be out at once. (The injector also waits, at run time, for room: see injector.ts.)
+ */
+const RECOVERY_MS: Readonly<Record<FaultKind, number>> = {
+  kill: 4000, restart: 4000, freeze: 4000, link: 1500, partition: 1500, 'one-way': 1500, monitor: 2500, reload: 500,
+  disable: 500, ban: 500, moveip: 0,
+};
+
+/** Time left at the end with no fault running, so the cluster settles before the final check. */
+const QUIET_TAIL_MS = 2000;
+
+/** Until when a step keeps its nodes out of the plan: its end plus the time its nodes need to be back. */
+export function occupiedUntil(step: FaultStep): number {
+  return step.at + step.durationMs + RECOVERY_MS[step.kind];
+}
+
+export function largestMinority(nodes: number): number {
+  return Math.floor((nodes - 1) / 2);
+}
+
+interface Busy {
+  readonly until: number;
+  readonly nodes: readonly number[];
+  readonly membership: boolean;
+  readonly network: boolean;
+}
+
+function weightedKind(random: SeededRandom, kinds: readonly FaultKind[]): FaultKind {
+  const total = kinds.reduce((sum, k) => sum + WEIGHT[k], 0);
+  let roll = random.next() * total;
+  for (const kind of kinds) {
+    roll -= WEIGHT[kind];
+    if (roll < 0) return kind;
+  }
+  return kinds[kinds.length - 1];
+}
+
+/** The schedule for these options: the same options always give the same steps. */
+export function planSchedule(options: ScheduleOptions): SoakSchedule {
+  const random = mulberry32(options.seed);
+  const minority = largestMinority(options.nodes);
+  const maxFaulty = options.maxFaulty ?? minority;
+  const kinds = options.kinds ?? FAULT_KINDS;
+  const [gapMin, gapMax] = options.gapMs ?? [300, 2500];
+  const allNodes = Array.from({ length: options.nodes }, (_, pnn) => pnn);
+  const steps: FaultStep[] = [];
+  let busy: Busy[] = [];
+  for (let at = random.int(gapMin, gapMax); at < options.durationMs - QUIET_TAIL_MS; at += random.int(gapMin, gapMax)) {
+    busy = busy.filter((b) => b.until > at);
+    const occupied = new Set(busy.flatMap((b) => b.nodes));
+    const cutOff = busy.filter((b) => b.membership).reduce((n, b) => n + b.nodes.length, 0);
+    const free = allNodes.filter((pnn) => !occupied.has(pnn));
+    const networkBusy = busy.some((b) => b.network);
+    const kind = weightedKind(random, kinds);
+    const latest = options.durationMs - QUIET_TAIL_MS - at;
+    const [minMs, maxMs] = DURATION_MS[kind];
+    const durationMs = Math.min(random.int(minMs, maxMs), latest);
+    // Leave at least one node free of any fault, or nobody may host the addresses.
+    const room = free.length - 1;
+    const membershipRoom = Math.min(room, maxFaulty - cutOff);
+    let nodes: number[] = [];
+    let detail: FaultDetail;
+    switch (kind) {
+      case 'kill':
+      case 'restart':
+      case 'freeze':
+      case 'link':
+      case 'one-way':
+        if (membershipRoom < 1 || (kind === 'one-way' && networkBusy)) continue;
+        nodes = [random.pick(free)];
+        if (kind === 'link') detail = { kind, links: random.pick(['all', 'public', 'private'] as const) };
+        else if (kind === 'one-way') detail = { kind, from: nodes[0], to: random.pick(allNodes.filter((p) => p !== nodes[0])) };
+        else detail = { kind };
+        break;
+      case 'partition': {
+        // Only nodes with no other fault may move, and the partition bridges belong to one step at a time.
+        const size = Math.min(membershipRoom, minority);
+        if (size < 1 || networkBusy) continue;
+        nodes = random.sample(free, random.int(1, size)).sort((a, b) => a - b);
+        detail = { kind, groups: [allNodes.filter((p) => !nodes.includes(p)), nodes] };
+        break;
+      }
+      case 'monitor':
+      case 'disable':
+      case 'ban':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = kind === 'ban' ? { kind, seconds: Math.max(1, Math.floor(durationMs / 1000)) } : { kind };
+        break;
+      case 'reload':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = { kind, address: random.int(0, options.addresses - 1) };
+        break;
+      case 'moveip':
+        detail = { kind, address: random.int(0, options.addresses - 1), to: random.pick(allNodes) };
+        break;
+    }
+    const membership = MEMBERSHIP_KINDS.has(kind);
+    const step: FaultStep = {
+      index: steps.length,
+      at,
+      durationMs: kind === 'ban' ? (detail as { seconds: number }).seconds * 1000 : durationMs,
+      kind,
+      nodes,
+      detail,
+      outsideSafetyModel: membership && cutOff + nodes.length > minority,
+    };
+    steps.push(step);
+    if (nodes.length > 0) busy.push({ until: occupiedUntil(step), nodes, membership, network: kind === 'partition' || kind === 'one-way' });
+  }
+  return steps;
+}
+
+/** One line per step, for a log a failing seed can be compared against. */
+export function describeStep(step: FaultStep): string {
+  const d = step.detail;
+  const what = d.kind === 'link' ? `link ${d.links} on node ${step.nodes[0]}`
+    : d.kind === 'partition' ? `partition ${d.groups.map((g) => g.join(',')).join(' | ')}`
+      : d.kind === 'one-way' ? `one-way: node ${d.from} -> node ${d.to} dropped`
+        : d.kind === 'reload' ? `reload: node ${step.nodes[0]} without address #${d.address}`
+          : d.kind === 'ban' ? `ban node ${step.nodes[0]} for ${d.seconds} s`
+            : d.kind === 'moveip' ? `moveip address #${d.address} to node ${d.to}`
+              : `${d.kind} node ${step.nodes[0]}`;
+  const outside = step.outsideSafetyModel ? ' [outside the safety model]' : '';
+  return `#${step.index} at ${(step.at / 1000).toFixed(1)} s for ${(step.durationMs / 1000).toFixed(1)} s: ${what}${outside}`;
+}

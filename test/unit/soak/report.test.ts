@@ -1,0 +1,91 @@
+// The soak report: unserved time blamed on the right fault, duplicates split by the safety model, counts and the final check.
+
+import type { ActionRecord } from '../../../src/soak/injector';
+import { blame, buildReport, outsideModelAt, SoakInputs } from '../../../src/soak/report';
+import { describeStep, FaultStep } from '../../../src/soak/schedule';
+
+const start = 1_000_000;
+const kill: FaultStep = { index: 0, at: 1000, durationMs: 3000, kind: 'kill', nodes: [1], detail: { kind: 'kill' }, outsideSafetyModel: false };
+const freeze: FaultStep = { index: 1, at: 5000, durationMs: 2000, kind: 'freeze', nodes: [2], detail: { kind: 'freeze' }, outsideSafetyModel: false };
+const action = (step: FaultStep, phase: 'inject' | 'heal', t: number, extra: Partial<ActionRecord> = {}): ActionRecord =>
+  ({ step: step.index, kind: step.kind, phase, t: start + t, outcome: 'done', ...extra });
+
+function inputs(over: Partial<SoakInputs>): SoakInputs {
+  return {
+    seed: 9, nodes: 3, minutes: 0.5, profile: 'default', addresses: ['A', 'B'], sampleMs: 10, probeMs: 100, maxFaulty: 1,
+    command: 'npm run soak -- --nodes 3 --minutes 0.5 --seed 9', schedule: [kill, freeze], describe: describeStep,
+    start, end: start + 30_000, actions: [action(kill, 'inject', 1000), action(kill, 'heal', 4000), action(freeze, 'inject', 5000), action(freeze, 'heal', 7000)],
+    overlaps: [], gaps: [], exits: [], duplicateAnswers: [], probeTotals: undefined, settledMs: 12, problems: [], logs: '/tmp/x',
+    ...over,
+  };
+}
+
+test('blame: the last action before the gap, a heal as KIND/heal, nothing older than 10 s', () => {
+  const actions = inputs({}).actions;
+  expect(blame(actions, start + 1010)).toBe('kill');
+  expect(blame(actions, start + 4500)).toBe('kill/heal');
+  expect(blame(actions, start + 5600)).toBe('freeze');
+  expect(blame(actions, start + 500)).toBe('none');
+  expect(blame(actions, start + 7000 + 10_001)).toBe('none');
+});
+
+test('unserved figures per kind (count, p50, p99, max), the longest gaps, and a gap still open at the end apart', () => {
+  const report = buildReport(inputs({
+    gaps: [
+      { address: 'A', from: start + 1010, to: start + 1050 },
+      { address: 'B', from: start + 1010, to: start + 1070 },
+      { address: 'A', from: start + 5700, to: start + 6400 },
+      { address: 'B', from: start + 29_000, to: start + 30_000 },
+    ],
+  }));
+  expect(report.unserved).toEqual({
+    kill: { count: 2, p50_ms: 40, p99_ms: 60, max_ms: 60 },
+    freeze: { count: 1, p50_ms: 700, p99_ms: 700, max_ms: 700 },
+  });
+  expect(report.max_unserved_ms).toEqual({ freeze: 700, kill: 60 });
+  expect(report.p99_unserved_ms).toEqual({ freeze: 700, kill: 60 });
+  expect(report.longest_unserved[0]).toEqual({ address: 'A', at_s: 5.7, ms: 700, blamed_on: 'freeze', steps: [1] });
+  expect(report.final).toEqual({ settled_ms: 12, unserved_at_end: ['B'] });
+  expect(report.faults).toEqual({ kill: 1, freeze: 1 });
+});
+
+test('duplicates inside the safety model count; those while more than a minority was cut off are counted apart', () => {
+  const outsideInject = action(freeze, 'inject', 5000, { outsideSafetyModel: true });
+  const actions = [action(kill, 'inject', 1000), action(kill, 'heal', 4000), outsideInject, action(freeze, 'heal', 7000)];
+  expect(outsideModelAt(actions, start + 6000)).toBe(true);
+  expect(outsideModelAt(actions, start + 7000 + 2999)).toBe(true);
+  expect(outsideModelAt(actions, start + 7000 + 3001)).toBe(false);
+  expect(outsideModelAt(actions, start + 2000)).toBe(false);
+  const report = buildReport(inputs({
+    actions,
+    overlaps: [
+      { address: 'A', nodes: [0, 1], from: start + 2000, to: start + 2030 },
+      { address: 'B', nodes: [0, 2], from: start + 6000, to: start + 6010 },
+    ],
+    duplicateAnswers: [{ t: start + 6005, address: 'B', macs: ['02:00:00:00:00:01', '02:00:00:00:00:02'] }],
+  }));
+  expect(report.duplicates).toBe(1);
+  expect(report.duplicates_outside_safety_model).toBe(1);
+  expect(report.duplicate_macs).toBe(0);
+  expect(report.duplicate_macs_outside_safety_model).toBe(1);
+  expect(report.outside_safety_model).toEqual([describeStep(freeze)]);
+  expect(report.duplicate_details[0]).toEqual({ address: 'A', nodes: [0, 1], at_s: 2, ms: 30, steps: [0], blamed_on: 'kill', outside_safety_model: false });
+});
+
+test('crashes, injected and fenced exits, and failed actions are counted apart', () => {
+  const report = buildReport(inputs({
+    exits: [
+      { node: 1, t: start + 1001, pid: 10, kind: 'injected' },
+      { node: 2, t: start + 7001, pid: 11, kind: 'fenced-after-freeze' },
+      { node: 0, t: start + 9000, pid: 12, kind: 'crash', logTail: 'boom' },
+    ],
+    actions: [...inputs({}).actions, { step: 1, kind: 'freeze', phase: 'heal', t: start + 7100, outcome: 'failed', note: 'no daemon' }],
+  }));
+  expect(report.crashes).toBe(1);
+  expect(report.crash_details).toEqual([{ node: 0, pid: 12, at_s: 9, log_tail: 'boom' }]);
+  expect(report.injected_exits).toBe(1);
+  expect(report.fenced_exits_after_freeze).toBe(1);
+  expect(report.actions).toEqual({ done: 4, refused: 0, failed: 1 });
+  expect(report.failed_actions).toEqual([{ step: 1, kind: 'freeze', phase: 'heal', at_s: 7.1, note: 'no daemon' }]);
+  expect(report.action_log[0]).toBe('1.0 s #0 kill inject done');
+});
