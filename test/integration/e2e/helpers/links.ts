@@ -37,3 +37,8 @@ export function arpLocktimeMs(namespace: string, iface: string): number {
   const text = execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-n', `net.ipv4.neigh.${iface}.locktime`], { encoding: 'utf8' });
   return Number(text.trim()) * 10;
 }
+
+/** Sets that locktime (rounded to 10 ms). */
+export function setArpLocktimeMs(namespace: string, iface: string, ms: number): void {
+  execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', `net.ipv4.neigh.${iface}.locktime=${Math.round(ms / 10)}`]);
+}
