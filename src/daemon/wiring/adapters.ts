@@ -17,6 +17,7 @@ import { ScriptEventRunner } from '../../adapters/scripts/runner';
 import { eventScriptOptions } from '../../adapters/scripts/options';
 import { EventRunner } from '../../adapters/scripts/port';
 import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
+import { reconnectBackoff } from './reconnect';
 import { ClusterLock, createClusterLock } from '../../adapters/lock';
 import { Announcer } from '../../adapters/packet/announcer';
 import { HealthOptions } from '../health';
@@ -119,6 +120,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     port: config.node.port,
     ...(config.node.bind_address ? { bindAddress: config.node.bind_address } : {}),
     clusterKey,
+    backoff: reconnectBackoff(config.timing.dead_after),
   });
   const { garp, tickle } = config;
   const announcer = createPacketAnnouncer(announceSettings({
