@@ -1,6 +1,8 @@
 // Jobs that the packet integration tests run inside namespaces (started by helpers/netns-packet.ts).
 
 import * as net from 'node:net';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { ip } from '../../../src/core/ip';
 import { createPacketAnnouncer, announceSettings, openPacketSocket, AnnounceSettings } from '../../../src/adapters/packet';
 import { createRawTickler } from '../../../src/adapters/rawsock/raw-tickler';
@@ -8,7 +10,7 @@ import { openNativeIpSender } from '../../../src/adapters/rawsock/native-sender'
 import { openRawSocketSender } from '../../../src/adapters/rawsock/raw-socket-sender';
 import { tickleSettings, TickleSettings } from '../../../src/adapters/rawsock/tickle-settings';
 import { systemTimers } from '../../../src/adapters/packet/timers';
-import { decodeAnnouncement, TcpConnection } from '../../../src/protocol/packets';
+import { buildTickle, decodeAnnouncement, TcpConnection } from '../../../src/protocol/packets';
 
 type Send = (message: { type: 'ready' | 'result' | 'error'; value?: unknown; error?: string }) => void;
 const send: Send = (message) => process.send?.(message);
@@ -67,6 +69,26 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     tickler.close();
     announcer.close();
     return { tickleAt, sent: report.sent, errors };
+  },
+
+  /**
+   * One raw-socket send with a full garbage collection while it waits in the package's
+   * queue, and nothing but the send's own callbacks holding the sender (as a takeover's
+   * first tickle round): the send must still finish.
+   */
+  async rawSendAcrossGc(arg: { conn: ConnText }) {
+    v8.setFlagsFromString('--expose-gc');
+    const collectGarbage = vm.runInNewContext('gc') as () => void;
+    return new Promise((resolve, reject) => {
+      const family = ip(arg.conn.server).family;
+      void (async () => {
+        const sender = openRawSocketSender(family);
+        const sent = await sender.send([buildTickle(toConnection(arg.conn))]);
+        sender.close();
+        return { sent };
+      })().then(resolve, reject);
+      collectGarbage();
+    });
   },
 
   /** The adapters' failures on a real kernel, as codes and messages. */

@@ -67,4 +67,13 @@ describe('tickle after takeover', () => {
     // Packets the kernels make themselves (the client's ACK, B's reset) may show "incorrect"
     // here: veth leaves their checksum to an offload that never runs, so only ours are judged.
   });
+
+  it('raw-socket finishes a send queued across a garbage collection', async () => {
+    // raw-socket's socket object is weak in its addon: unless the sender holds it, a GC
+    // closes it with the send queued and the process ends without a word.
+    for (const [server, client] of [[NODE_B.ipv4, CLIENT.ipv4], [NODE_B.ipv6, CLIENT.ipv6]]) {
+      const job = startJob<{ sent: number }>(NODE_B.ns, 'rawSendAcrossGc', { conn: { server, serverPort: PORT, client, clientPort: 40000 } });
+      await expect(job.result).resolves.toEqual({ sent: 1 });
+    }
+  });
 });
