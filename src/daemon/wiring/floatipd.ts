@@ -25,6 +25,7 @@ import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { GuardianKeeper } from './guardian-spawn';
+import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
@@ -135,9 +136,11 @@ class Floatipd {
     const metrics = this.metrics.metrics;
     const adapters = await createNodeAdapters(config, this.configPath, this.kernel, logger, metrics);
     this.adapters = adapters;
+    // The guardian keeper starts below, before runtime.start(): until then nothing can have stalled.
+    const stalled = (): boolean => this.guardian?.checkStall() ?? false;
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
-      mesh: adapters.mesh,
-      takeover: adapters.takeover,
+      mesh: gateMesh(adapters.mesh, stalled),
+      takeover: gateTakeover(adapters.takeover, stalled),
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,

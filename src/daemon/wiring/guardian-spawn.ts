@@ -10,8 +10,8 @@
 // The guardian's exit may reach this process after other I/O of a resumed loop (the
 // netlink events of its deletions, which reconcile would answer by putting the
 // addresses back). So the keeper also watches its own loop: a gap long enough for
-// the guardian to have fenced calls `onFenced` from the first timer after the stall,
-// before any reply to such a repair can arrive.
+// the guardian to have fenced calls `onFenced`, from the first timer after the stall or,
+// earlier, from the stall gate (stall-gate.ts) that every frame and address take passes.
 
 import { join } from 'node:path';
 import { GuardianEnd, GuardianLink, GuardianLinkOptions } from '../guardian-client';
@@ -39,6 +39,9 @@ export class GuardianKeeper {
   private readonly respawns: number[] = [];
   private closing = false;
   private stallWatch: NodeJS.Timeout | undefined;
+  /** When the stall watch last ran (performance.now()); undefined before the keeper started. */
+  private lastWatch: number | undefined;
+  private stalled = false;
 
   private constructor(
     private readonly init: GuardianKeeperInit,
@@ -73,21 +76,31 @@ export class GuardianKeeper {
    * so a loop stall of 3/4 fence_after may already have cost the addresses.
    */
   private watchStalls(): void {
-    const everyMs = this.init.fenceAfterMs / 4;
-    const limitMs = (this.init.fenceAfterMs * 3) / 4;
-    let last = performance.now();
+    this.lastWatch = performance.now();
     this.stallWatch = setInterval(() => {
-      const now = performance.now();
-      const gap = now - last;
-      last = now;
-      if (gap < limitMs || this.closing) return;
-      clearInterval(this.stallWatch);
-      this.log.error({ stalledMs: Math.round(gap), fenceAfterMs: this.init.fenceAfterMs },
-        `floatipd's event loop stood still for ${Math.round(gap)} ms (frozen or blocked): the guardian has removed, or is removing, `
-        + 'this node\'s addresses and the cluster counts this node as dead, so floatipd exits and must be started again');
-      this.onFenced(`event loop stalled for ${Math.round(gap)} ms`);
-    }, everyMs);
+      if (!this.checkStall()) this.lastWatch = performance.now();
+    }, this.init.fenceAfterMs / 4);
     this.stallWatch.unref();
+  }
+
+  /**
+   * True, after calling `onFenced`, when the stall watch has not run for 3/4 fence_after:
+   * the loop stood still. Called by the watch itself and, synchronously, by the stall gate
+   * (stall-gate.ts) before any frame or address take, since a resumed loop runs waiting
+   * I/O before its timers.
+   */
+  checkStall(): boolean {
+    if (this.closing || this.lastWatch === undefined) return false;
+    if (this.stalled) return true;
+    const gap = performance.now() - this.lastWatch;
+    if (gap < (this.init.fenceAfterMs * 3) / 4) return false;
+    this.stalled = true;
+    clearInterval(this.stallWatch);
+    this.log.error({ stalledMs: Math.round(gap), fenceAfterMs: this.init.fenceAfterMs },
+      `floatipd's event loop stood still for ${Math.round(gap)} ms (frozen or blocked): the guardian has removed, or is removing, `
+      + 'this node\'s addresses and the cluster counts this node as dead, so floatipd exits and must be started again');
+    this.onFenced(`event loop stalled for ${Math.round(gap)} ms`);
+    return true;
   }
 
   private async spawnOne(): Promise<void> {

@@ -37,6 +37,25 @@ describe('GuardianKeeper', () => {
     await keeper.bye();
   });
 
+  test('checkStall: a loop that stood still 3/4 fence_after ends the daemon at the first check, once', async () => {
+    const fake = fakeGuardians();
+    const fenced: string[] = [];
+    let now = 1_000;
+    const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const keeper = await GuardianKeeper.start({ fenceAfterMs: 700, spawn: fake.spawn }, recordingLogger(), (why) => fenced.push(why));
+      now += 500;
+      expect(keeper.checkStall()).toBe(false);
+      now += 600; // 1100 ms since the watch last ran: SIGSTOP and SIGCONT in between
+      expect(keeper.checkStall()).toBe(true);
+      expect(keeper.checkStall()).toBe(true);
+      expect(fenced).toEqual([expect.stringMatching(/event loop stalled for 1100 ms/)]);
+      await keeper.bye();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('a killed guardian is replaced; the fourth end within the window ends the daemon', async () => {
     const fake = fakeGuardians();
     const fenced: string[] = [];

@@ -1,0 +1,46 @@
+// Stops a resumed daemon before it acts: frames to and from peers and address takes first ask whether the loop stood still.
+//
+// After a SIGSTOP (or a loop blocked for fence_after) the guardian has removed this
+// node's addresses and the cluster has moved them. When the process runs again, libuv
+// hands it the I/O that waited (peer frames, netlink events) before any timer runs, so
+// the stall watch's interval would notice too late: a heartbeat could already tell the
+// leader this node is fine, and reconcile could put an address back that a survivor now
+// holds. So every outward step and every peer event passes this gate, which checks the
+// gap since the stall watch last ran, synchronously, and ends the process when it is too
+// long (GuardianKeeper.checkStall calls the daemon's fatal exit).
+
+import { PeerMesh } from '../../adapters/peer/port';
+import { Takeover } from '../../adapters/takeover/port';
+
+/** True when the loop stood still long enough that this process must not act (it is exiting). */
+export type StallCheck = () => boolean;
+
+export class StalledError extends Error {
+  readonly code = 'E_STALLED';
+  constructor() {
+    super('floatipd was frozen or blocked long enough for its guardian to fence: it does nothing more and exits');
+  }
+}
+
+export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
+  return {
+    start: () => mesh.start(),
+    stop: () => mesh.stop(),
+    send: (to, message) => !stalled() && mesh.send(to, message),
+    broadcast: (message) => (stalled() ? [] : mesh.broadcast(message)),
+    connected: () => mesh.connected(),
+    subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
+  };
+}
+
+export function gateTakeover(takeover: Takeover, stalled: StallCheck): Takeover {
+  const refuse = (): Promise<never> => Promise.reject(new StalledError());
+  return {
+    take: (address, iface, options) => (stalled() ? refuse() : takeover.take(address, iface, options)),
+    move: (address, from, to) => (stalled() ? refuse() : takeover.move(address, from, to)),
+    takeMany: (requests) => (stalled() ? refuse() : takeover.takeMany(requests)),
+    // Releasing is always safe, and a stopping daemon must still be able to do it.
+    release: (address) => takeover.release(address),
+    releaseMany: (addresses) => takeover.releaseMany(addresses),
+  };
+}
