@@ -1,5 +1,8 @@
 // Takeover runs on the leader, as ctdb_takeover_helper does them, under ONE deadline (timing.takeover_deadline):
 //
+//   0. agree     a run starts only when every member of the partition reports the same
+//                members as this node sees (core/quorum.ts partitionAgreed); until then it
+//                is held, and it starts at the view change that makes them agree.
 //   1. epoch     a new epoch, above every epoch any node has reported; we adopt it first.
 //   2. allocate  the target assignment from the view (flags, links, every node's list),
 //                through the Allocator port (a worker thread for big clusters).
@@ -20,6 +23,7 @@ import { NO_NODE, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
 import { canHostAddress, MembershipChange, nodeFlags } from '../../core/membership';
 import { canHostWithFlags } from '../../core/flags';
+import { disagreeingMembers, partitionAgreed, partitionMembers } from '../../core/quorum';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
 import {
   IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck,
@@ -84,10 +88,14 @@ export class TakeoverLeader {
   private readonly waiters: RunWaiter[] = [];
   /** No run starts before this clock reading (a crashed peer's guardian is still deleting its addresses). */
   private notBefore = 0;
+  /** The pending run waits until every member of the partition reports our members (step 0). */
+  private heldForAgreement = false;
   /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
   private quorateSince: number | undefined;
   /** The pending run waits for peers not heard since quorum came back (rejoinWait). */
   private heldForRejoin = false;
+  /** Nodes whose hosted list changed while a run was under way (looked at again when it ends). */
+  private readonly hostedDuringRun = new Set<Pnn>();
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
 
@@ -151,13 +159,24 @@ export class TakeoverLeader {
     for (const change of changes) {
       if (change.kind === 'flags') this.requestRun(`node ${change.pnn} flags changed`);
       else if (change.kind === 'link') this.requestRun(`node ${change.pnn} link ${change.iface} ${change.after ?? 'gone'}`);
-      else if (change.kind === 'hosted' && !this.running && this.drifted(change.pnn)) {
+      else if (change.kind === 'hosted' && this.running) this.hostedDuringRun.add(change.pnn);
+      else if (change.kind === 'hosted' && this.drifted(change.pnn)) {
         this.requestRun(`node ${change.pnn} holds addresses the last run did not give it`);
       }
     }
     // Nodes we wait for that went away count as released (DESIGN: silent for dead_after).
     const view = this.components.state.view;
     for (const pnn of this.wait?.pending() ?? []) if (!view.nodes[pnn].connected) this.wait?.gone(pnn);
+    // A member now reporting another partition voids the run's premise: supersede it before its takes.
+    if (this.running && changes.some((c) => c.kind === 'partition') && !partitionAgreed(view)) {
+      this.requestRun('the members of the partition no longer agree on it');
+    }
+    // A run held for agreement starts at the view change that brings it.
+    if (this.heldForAgreement && partitionAgreed(view)) {
+      this.heldForAgreement = false;
+      this.debounce.clear();
+      this.debounce.set(0, () => this.startPending());
+    }
     // A run held back for unheard peers starts as soon as the last of them is heard.
     if (this.heldForRejoin && this.unheardPeers().length === 0) {
       this.heldForRejoin = false;
@@ -188,6 +207,11 @@ export class TakeoverLeader {
     return hosted.length !== expected.length || hosted.some((address) => this.lastTarget?.get(address) !== pnn);
   }
 
+  /** True when the node holds an address the last run gave to another node. */
+  private misplaced(pnn: Pnn): boolean {
+    return this.lastTarget !== undefined && this.components.state.view.nodes[pnn].hosted.some((address) => this.lastTarget?.get(address) !== pnn);
+  }
+
   /** Peers not heard since this node's partition became quorate. */
   private unheardPeers(): Pnn[] {
     const since = this.quorateSince ?? this.components.clock.now();
@@ -210,6 +234,27 @@ export class TakeoverLeader {
     return left > 0 && this.unheardPeers().length > 0 ? left : 0;
   }
 
+  /**
+   * Step 0: true (and the run held) while a member of our partition reports other members
+   * than we see. Connectivity is not transitive: a restarted node that reached only some
+   * peers can be quorate and lowest-numbered in its view while the rest still follow
+   * another leader; counting that leader's node as gone would put its addresses on two
+   * nodes. A shared member reports both sides, so neither agrees until the cluster is
+   * whole again or the split is real (the cut nodes' streams closed or dead_after passed).
+   */
+  private holdForAgreement(): boolean {
+    const view = this.components.state.view;
+    const disagreeing = disagreeingMembers(view);
+    if (disagreeing.length === 0) return false;
+    if (!this.heldForAgreement) {
+      const reports = disagreeing.map((pnn) => `node ${pnn} reports ${view.nodes[pnn].reportedPartition?.join(',') ?? 'nothing yet'}`);
+      this.components.log.info({ members: partitionMembers(view), disagreeing },
+        `takeover run held until the partition agrees: this node sees ${partitionMembers(view).join(',')}, ${reports.join(', ')}`);
+    }
+    this.heldForAgreement = true;
+    return true;
+  }
+
   private startPending(): void {
     if (this.running || this.pendingReason === undefined) return;
     if (!this.isLeader()) {
@@ -223,9 +268,11 @@ export class TakeoverLeader {
       this.debounce.set(wait, () => this.startPending());
       return;
     }
+    if (this.holdForAgreement()) return;
     const reason = this.pendingReason;
     this.pendingReason = undefined;
     this.running = true;
+    this.hostedDuringRun.clear();
     this.retry.clear();
     void this.execute(reason).then((record) => this.finished(record));
   }
@@ -242,6 +289,13 @@ export class TakeoverLeader {
       for (const waiter of ready) waiter.resolve(record);
     }
     if (this.stopped) return;
+    // A node that reported, while the run went on, an address this run gave to another
+    // node (it took it under an earlier leader, or its list reached us late) must give it
+    // up; no later view change would say so, and both would keep it.
+    const misplaced = [...this.hostedDuringRun].find((pnn) => this.misplaced(pnn));
+    if (this.pendingReason === undefined && record.status === 'ok' && misplaced !== undefined) {
+      this.pendingReason = `node ${misplaced} holds addresses the last run gave to another node`;
+    }
     if (this.pendingReason !== undefined) {
       this.debounce.set(0, () => this.startPending());
     } else if (record.status === 'failed') {
