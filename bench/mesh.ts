@@ -17,6 +17,7 @@ function heartbeat(pnn: number, beat: number): HeartbeatMessage {
     kind: 'heartbeat', pnn, beat, flags: 0, monitor: 'healthy', epoch: 12, leader: 0,
     links: [{ iface: 'eth0', state: 'up' }, { iface: 'eth1', state: 'up' }],
     hosted: Array.from({ length: 16 }, (_, i) => ip(`192.0.2.${i + 1}`)),
+    partition: [0, 1],
   };
 }
 

@@ -51,6 +51,12 @@ export interface NodeState {
   /** Addresses the node says it holds: canonical text, ascending by address. */
   readonly hosted: readonly string[];
   readonly links: InterfaceLinks;
+  /**
+   * The nodes this peer last said it is connected to, itself included, ascending;
+   * undefined until it says (and always for the local node, whose partition is computed).
+   * A leader acts only when every member of its partition reports the same set (quorum.ts).
+   */
+  readonly reportedPartition: readonly Pnn[] | undefined;
 }
 
 export interface MembershipView {
@@ -77,6 +83,8 @@ export interface HeartbeatObservation {
   readonly leader: Pnn;
   readonly hosted: readonly string[];
   readonly links: Readonly<Record<string, LinkState>>;
+  /** The nodes the sender is connected to, itself included; left out = the sender has not said. */
+  readonly partition?: readonly Pnn[];
 }
 
 /** The TCP stream to a peer closed: it is DISCONNECTED at once. */
@@ -183,7 +191,8 @@ export type MembershipChange =
   | { readonly kind: 'flags'; readonly pnn: Pnn; readonly before: NodeFlags; readonly after: NodeFlags; readonly cause: FlagsCause }
   | { readonly kind: 'link'; readonly pnn: Pnn; readonly iface: string; readonly before: LinkState | undefined; readonly after: LinkState | undefined }
   | { readonly kind: 'hosted'; readonly pnn: Pnn; readonly added: readonly string[]; readonly removed: readonly string[] }
-  | { readonly kind: 'epoch'; readonly pnn: Pnn; readonly before: number; readonly after: number; readonly leader: Pnn };
+  | { readonly kind: 'epoch'; readonly pnn: Pnn; readonly before: number; readonly after: number; readonly leader: Pnn }
+  | { readonly kind: 'partition'; readonly pnn: Pnn; readonly before: readonly Pnn[] | undefined; readonly after: readonly Pnn[] | undefined };
 
 export interface MembershipUpdate {
   readonly view: MembershipView;
@@ -226,7 +235,7 @@ export function createView(config: MembershipConfig): MembershipView {
       pnn, local, deleted: deleted.includes(pnn), connected: local,
       lastHeardAt: undefined, lastSeq: undefined,
       unhealthy: local, disabled: false, stopped: false, banned: false, bannedUntil: undefined,
-      epoch: 0, leader: NO_NODE, hosted: [], links: new Map(),
+      epoch: 0, leader: NO_NODE, hosted: [], links: new Map(), reportedPartition: undefined,
     });
   }
   return { localPnn, deadAfterMs, now, nodes };
@@ -284,6 +293,8 @@ export function describeChange(change: MembershipChange): string {
       return `node ${change.pnn}: hosts ${[...change.added.map((a) => `+${a}`), ...change.removed.map((a) => `-${a}`)].join(' ')}`;
     case 'epoch':
       return `node ${change.pnn}: epoch ${change.before} -> ${change.after}, leader ${change.leader}`;
+    case 'partition':
+      return `node ${change.pnn}: reports partition ${change.before?.join(',') ?? 'unknown'} -> ${change.after?.join(',') ?? 'unknown'}`;
   }
 }
 
@@ -312,7 +323,7 @@ export function update(view: MembershipView, observation: Observation): Membersh
       throw new IllegalTransitionError(pnn, describeRole(node), observation.kind,
         Object.keys(allowed), ILLEGAL_HINT[role]);
     }
-    nodes[pnn] = applyToNode(node, observation, now, changes);
+    nodes[pnn] = applyToNode(node, observation, now, nodes.length, changes);
   }
   const unchanged = now === view.now && nodes.every((node, i) => node === view.nodes[i]);
   return { view: unchanged ? view : { ...view, now, nodes }, changes };
@@ -355,10 +366,10 @@ function advanceClock(node: NodeState, now: number, deadAfterMs: number, changes
   return next;
 }
 
-function applyToNode(node: NodeState, observation: NodeObservation, now: number, changes: MembershipChange[]): NodeState {
+function applyToNode(node: NodeState, observation: NodeObservation, now: number, nodeCount: number, changes: MembershipChange[]): NodeState {
   switch (observation.kind) {
     case 'heartbeat':
-      return applyHeartbeat(node, observation, now, changes);
+      return applyHeartbeat(node, observation, now, nodeCount, changes);
     case 'stream-closed':
       if (!node.connected) return node.lastSeq === undefined ? node : { ...node, lastSeq: undefined };
       return withFlagsChange(node, { ...node, connected: false, lastSeq: undefined }, 'stream-closed', changes);
@@ -377,7 +388,7 @@ function applyToNode(node: NodeState, observation: NodeObservation, now: number,
   }
 }
 
-function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number, changes: MembershipChange[]): NodeState {
+function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number, nodeCount: number, changes: MembershipChange[]): NodeState {
   if (node.lastSeq !== undefined && beat.seq <= node.lastSeq) return node; // stale or repeated on this stream
   if ((beat.flags & ~SELF_REPORTABLE) !== 0) {
     throw new BadObservationError(node.pnn, 'flags',
@@ -389,6 +400,7 @@ function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number
       `${beat.banRemainingMs} is only allowed with BANNED and must be a positive number of milliseconds`);
   }
   const hosted = canonicalAddresses(node.pnn, 'hosted', beat.hosted);
+  const partition = beat.partition === undefined ? undefined : canonicalPartition(node.pnn, nodeCount, beat.partition);
   const reported: NodeState = {
     ...node,
     connected: true,
@@ -403,6 +415,7 @@ function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number
   let next = withFlagsChange(node, reported, 'heartbeat', changes);
   next = applyLinks(next, new Map(Object.entries(beat.links)), changes);
   next = applyHosted(next, hosted, changes);
+  next = applyPartition(next, partition, changes);
   return beat.epoch === next.epoch && beat.leader === next.leader ? next : applyEpoch(next, beat.epoch, beat.leader, changes);
 }
 
@@ -454,6 +467,32 @@ function applyHosted(node: NodeState, hosted: readonly string[], changes: Member
   if (added.length === 0 && removed.length === 0) return node;
   changes.push({ kind: 'hosted', pnn: node.pnn, added, removed });
   return { ...node, hosted };
+}
+
+function applyPartition(node: NodeState, partition: readonly Pnn[] | undefined, changes: MembershipChange[]): NodeState {
+  const before = node.reportedPartition;
+  if (before === partition || (before !== undefined && partition !== undefined && samePnns(before, partition))) return node;
+  changes.push({ kind: 'partition', pnn: node.pnn, before, after: partition });
+  return { ...node, reportedPartition: partition };
+}
+
+/** True when both ascending lists hold the same node numbers. */
+export function samePnns(a: readonly Pnn[], b: readonly Pnn[]): boolean {
+  return a.length === b.length && a.every((pnn, i) => pnn === b[i]);
+}
+
+/** Unique and ascending, each a line of the nodes file, the sender among them: so equal sets compare equal. */
+function canonicalPartition(pnn: Pnn, nodeCount: number, reported: readonly Pnn[]): Pnn[] {
+  for (const member of reported) {
+    if (!Number.isInteger(member) || member < 0 || member >= nodeCount) {
+      throw new BadObservationError(pnn, 'partition', `has ${member}, which is not a line of the nodes file (0..${nodeCount - 1}): `
+        + 'every node must use the same nodes file');
+    }
+  }
+  if (!reported.includes(pnn)) {
+    throw new BadObservationError(pnn, 'partition', `[${reported.join(',')}] leaves out the sender itself: a node is always in its own partition`);
+  }
+  return [...new Set(reported)].sort((a, b) => a - b);
 }
 
 function applyEpoch(node: NodeState, epoch: number, leader: Pnn, changes: MembershipChange[]): NodeState {

@@ -11,7 +11,7 @@
 // Deleted nodes count nowhere, not even in the denominator.
 
 import { isActive, NO_NODE, Pnn } from './flags';
-import { MembershipView, nodeFlags, NodeState } from './membership';
+import { MembershipView, nodeFlags, NodeState, samePnns } from './membership';
 
 /**
  * How a partition proves it may serve. `majority`: a strict majority of the
@@ -61,6 +61,30 @@ function inPartition(node: NodeState, now: number, options: PartitionOptions): b
   if (!node.connected) return false;
   if (options.heardWithinMs === undefined) return true;
   return node.lastHeardAt !== undefined && now - node.lastHeardAt < options.heardWithinMs;
+}
+
+/**
+ * Members of the local partition that do not report exactly our member set (or
+ * have not reported one yet), ascending. Connectivity is not transitive: after a
+ * restart or a one-way cut, A may see {A,C} while B sees {B,C} and C sees all
+ * three; A and B are then both quorate and both the lowest active node of their
+ * partition. Each would count the other as gone and take its addresses. Like
+ * CTDB's recovery master, which acts only on a node map every node agrees on, a
+ * leader runs only when this list is empty: C reports {A,B,C} to both, so
+ * neither acts until the cluster is whole again or the split is real.
+ */
+export function disagreeingMembers(view: MembershipView): Pnn[] {
+  const members = partitionMembers(view);
+  return members.filter((pnn) => {
+    if (pnn === view.localPnn) return false;
+    const reported = view.nodes[pnn].reportedPartition;
+    return reported === undefined || !samePnns(reported, members);
+  });
+}
+
+/** True when every member of the local partition reports the same members as we see (disagreeingMembers). */
+export function partitionAgreed(view: MembershipView): boolean {
+  return disagreeingMembers(view).length === 0;
 }
 
 /** Quorum and leader of the local node's partition. */

@@ -22,5 +22,6 @@ export function heartbeatObservation(beat: HeartbeatMessage, at: number): Heartb
     leader: beat.leader,
     hosted: beat.hosted.map((address) => address.text),
     links,
+    partition: beat.partition,
   };
 }

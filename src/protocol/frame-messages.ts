@@ -62,6 +62,11 @@ export interface HeartbeatMessage {
   readonly leader: Pnn;
   readonly links: readonly InterfaceLink[];
   readonly hosted: readonly IpAddress[];
+  /**
+   * The nodes the sender is connected to now, itself included, ascending. A leader
+   * runs only when every member of its partition reports the same set (core/quorum.ts).
+   */
+  readonly partition: readonly Pnn[];
 }
 
 export type LeavingReason = 'shutdown' | 'restart';
@@ -249,6 +254,10 @@ const port = checked(u16, (v) => (v === 0 ? 'is port 0' : undefined));
 const connection = struct({ client: ipAddress, clientPort: port, serverPort: port });
 const maxFrameBytes = checked(u32, (v) => (v < MIN_MAX_FRAME_BYTES ? `${v} is below ${MIN_MAX_FRAME_BYTES}, the smallest allowed frame limit` : undefined));
 
+/** Node numbers as a set: strictly ascending, so equal sets have equal bytes. */
+const ascendingPnns = checked(list(pnn), (v) => (v.some((p, i) => i > 0 && p <= v[i - 1])
+  ? `[${v.join(',')}] is not strictly ascending` : undefined));
+
 const takeItem = checked(struct({ address: ipAddress, bits: u8, iface: interfaceName }), (v) => {
   const max = v.address.family === 4 ? 32 : 128;
   return v.bits <= max ? undefined : `bits ${v.bits} is more than ${max} for ${v.address.text}`;
@@ -291,7 +300,9 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     leader: pnnOrNone,
     links: list(struct({ iface: interfaceName, state: linkState })),
     hosted: list(ipAddress, 4),
+    partition: ascendingPnns,
   }), (v) => {
+    if (!v.partition.includes(v.pnn)) return `has partition [${v.partition.join(',')}] without the sender ${v.pnn}: a node is always in its own partition`;
     if (v.banRemainingMs === undefined) return undefined;
     if ((v.flags & NodeFlag.BANNED) === 0) return 'has banRemainingMs without the BANNED flag';
     return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';

@@ -1,11 +1,15 @@
 // Heartbeats out (every heartbeat_interval, and at once after a change) and the clock ticks of the view.
 //
+// Our partition goes out at once when it changes: a leader holds its run until every
+// member reports the same partition (core/quorum.ts partitionAgreed), so waiting for
+// the next interval would add up to heartbeat_interval to every failover.
 // The tick timer is armed for the exact next moment time alone changes something
 // (a peer's fence or dead deadline, a ban's end), so a minority fences at
 // fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
 
-import { NodeFlag } from '../../core/flags';
-import { nodeFlags } from '../../core/membership';
+import { NodeFlag, Pnn } from '../../core/flags';
+import { nodeFlags, samePnns } from '../../core/membership';
+import { partitionMembers } from '../../core/quorum';
 import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
@@ -24,6 +28,9 @@ export class Heartbeats {
   /** Counts every heartbeat we send, on all connections: always increasing, so each stream sees it grow. */
   private beat = 0;
   private cancelPace: CancelTimer | undefined;
+  private stopWatching: (() => void) | undefined;
+  /** The partition our last broadcast heartbeat reported. */
+  private sentPartition: readonly Pnn[] = [];
   private readonly tickTimer: OneTimer;
   sent = 0;
 
@@ -33,12 +40,17 @@ export class Heartbeats {
 
   start(): void {
     this.cancelPace = every(this.components.clock, this.intervalMs, () => this.sendNow());
+    this.stopWatching = this.components.state.onChange(() => {
+      if (!samePnns(partitionMembers(this.components.state.view), this.sentPartition)) this.sendNow();
+    });
     this.armTick();
   }
 
   stop(): void {
     this.cancelPace?.();
     this.cancelPace = undefined;
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     this.tickTimer.clear();
   }
 
@@ -60,12 +72,15 @@ export class Heartbeats {
       leader: local.leader,
       links: [...local.links].map(([iface, linkState]) => ({ iface, state: linkState })),
       hosted: hosting.list().map((h) => h.address),
+      partition: partitionMembers(state.view),
     };
   }
 
   sendNow(): void {
     this.sent++;
-    this.components.broadcast(this.message());
+    const message = this.message();
+    this.sentPartition = message.partition;
+    this.components.broadcast(message);
   }
 
   /** Arms the tick for the view's next deadline; call after every view change. */

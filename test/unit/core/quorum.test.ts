@@ -2,7 +2,7 @@
 
 import { NO_NODE, Pnn } from '../../../src/core/flags';
 import { createView, MembershipView, Observation, updateAll } from '../../../src/core/membership';
-import { evaluateQuorum, fence, partitionMembers, QuorumRule } from '../../../src/core/quorum';
+import { disagreeingMembers, evaluateQuorum, fence, partitionAgreed, partitionMembers, QuorumRule } from '../../../src/core/quorum';
 
 const DEAD_AFTER = 1000;
 const FENCE_AFTER = 700;
@@ -104,6 +104,71 @@ describe('partitionMembers', () => {
     expect(partitionMembers(view)).toEqual([0, 1, 2]);
     expect(partitionMembers(view, { heardWithinMs: FENCE_AFTER })).toEqual([0, 2]); // node 1: 700 ms of silence
     expect(partitionMembers(view, { heardWithinMs: 701 })).toEqual([0, 1, 2]);
+  });
+});
+
+/**
+ * One token per node, as seen from the local node `L`: `0,1,2` a connected peer whose
+ * last heartbeat reported that partition, `?` a connected peer that has not reported
+ * one, `dc` a disconnected peer, `del` a deleted node. Every peer heard at t=100.
+ */
+function reportingView(row: string): MembershipView {
+  const tokens = row.split(/\s+/);
+  const localPnn = tokens.indexOf('L');
+  const deleted = tokens.flatMap((t, pnn) => (t === 'del' ? [pnn] : []));
+  const observations: Observation[] = [];
+  tokens.forEach((token, pnn) => {
+    if (pnn === localPnn || token === 'dc' || token === 'del') return;
+    const partition = token === '?' ? {} : { partition: token.split(',').map(Number) };
+    observations.push({ kind: 'heartbeat', pnn, at: 100, seq: 1, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, ...partition });
+  });
+  return updateAll(createView({ localPnn, nodeCount: tokens.length, deleted, deadAfterMs: DEAD_AFTER, now: 0 }), observations).view;
+}
+
+describe('partitionAgreed', () => {
+  it.each<[string, string, boolean, Pnn[]]>([
+    ['everyone connected, everyone reports all', 'L 0,1,2 0,1,2', true, []],
+    ['a lone node agrees with itself', 'L dc dc', true, []],
+    ['a deleted node is nobody\'s member', 'L 0,1 del', true, []],
+    ['the reported list is a set: a report in any order counts', 'L 0,1,2 2,1,0', true, []],
+    // Node 1 restarted; node 0 is still in reconnect backoff towards it, node 1 reached node 2.
+    ['restart race, seen from node 0 (quorate via {0,2})', 'L dc 0,1,2', false, [2]],
+    ['restart race, seen from node 1 (quorate via {1,2})', 'dc L 0,1,2', false, [2]],
+    ['restart race, seen from node 2', '0,2 1,2 L', false, [0, 1]],
+    ['a one-way cut: node 1 no longer hears node 0, node 0 still hears node 1', 'L 1,2 0,1,2', false, [1]],
+    ['a peer that has not reported a partition yet', 'L ? 0,1,2', false, [1]],
+    ['a peer whose report is from before the third node joined', 'L 0,1 0,1,2', false, [1]],
+    ['5 nodes, one member sees a node we do not', 'L 0,1,2,3,4 0,1,2,3 0,1,2,3 dc', false, [1]],
+  ])('%s: %s', (_name, row, agreed, disagreeing) => {
+    const view = reportingView(row);
+    expect({ agreed: partitionAgreed(view), disagreeing: disagreeingMembers(view) }).toEqual({ agreed, disagreeing });
+  });
+
+  it('a real 2|1 split: the majority side agrees once node 1 reports that node 2 is gone', () => {
+    // Heartbeats at t=100 from everyone, then the network cuts node 2 off; node 0 looks.
+    let view = reportingView('L 0,1,2 0,1,2');
+    expect(partitionAgreed(view)).toBe(true);
+    view = updateAll(view, [
+      { kind: 'heartbeat', pnn: 1, at: 900, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1, 2] },
+      { kind: 'tick', at: 100 + DEAD_AFTER },
+    ]).view;
+    // Node 0 declared node 2 dead; node 1's report, sent before it did the same, still names it.
+    expect(partitionMembers(view)).toEqual([0, 1]);
+    expect(partitionAgreed(view)).toBe(false);
+    view = updateAll(view, [
+      { kind: 'heartbeat', pnn: 1, at: 100 + DEAD_AFTER, seq: 3, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1] },
+    ]).view;
+    expect(partitionAgreed(view)).toBe(true);
+  });
+
+  it('a crash seen through a closed stream: agreed once the other survivor reports it too', () => {
+    let view = reportingView('L 0,1,2 0,1,2');
+    view = updateAll(view, [{ kind: 'stream-closed', pnn: 2, at: 150 }]).view;
+    expect(partitionAgreed(view)).toBe(false);
+    view = updateAll(view, [
+      { kind: 'heartbeat', pnn: 1, at: 151, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1] },
+    ]).view;
+    expect(partitionAgreed(view)).toBe(true);
   });
 });
 

@@ -58,6 +58,7 @@ function summarize(node: NodeState): Record<string, unknown> {
     bannedUntil: node.bannedUntil ?? null,
     epoch: node.epoch,
     leader: node.leader,
+    reportedPartition: node.reportedPartition ?? null,
   };
 }
 

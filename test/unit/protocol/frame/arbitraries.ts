@@ -53,10 +53,12 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     leader: fc.oneof(fc.constant(NO_NODE), pnnArb),
     links: fc.array(fc.record({ iface: ifaceArb, state: fc.constantFrom('up' as const, 'down' as const) }), { maxLength: 6 }),
     hosted: fc.array(ipArb, { maxLength: 20 }),
-  }).chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
-    ? fc.constant(beat)
-    : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
-      .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
+    others: fc.uniqueArray(pnnArb, { maxLength: 8 }),
+  }).map(({ others, ...beat }) => ({ ...beat, partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b) }))
+    .chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
+      ? fc.constant(beat)
+      : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
+        .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
   leaving: fc.record({ kind: fc.constant('leaving' as const), pnn: pnnArb, reason: fc.constantFrom('shutdown' as const, 'restart' as const) }),
   'public-addresses': fc.record({
     kind: fc.constant('public-addresses' as const),

@@ -17,6 +17,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').re
 const heartbeat: HeartbeatMessage = {
   kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, monitor: 'healthy',
   epoch: 0x100000001, leader: 0, links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('198.51.100.7'), ip('2001:db8::7')],
+  partition: [0, 2],
 };
 
 function rejects<K extends PeerMessageKind>(kind: K, body: Uint8Array): PayloadFieldError {
@@ -50,6 +51,7 @@ describe('wire layout (docs/protocol.md)', () => {
       '00 00 00 00', // leader 0
       '00 01 04 65 74 68 30 01', // links: 1, "eth0" up
       '00 00 00 02 04 c6 33 64 07 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 07', // hosted: 2 addresses
+      '00 02 00 00 00 00 00 00 00 02', // partition: 2 nodes, 0 and 2
     ].join(' '));
   });
 
@@ -75,6 +77,9 @@ describe('payload checks name the field at fault', () => {
     ['an interface name with a slash', (b) => { b[37] = 0x2f; }, 'heartbeat.links[0].iface', /not an interface name/],
     ['an address family 5', (b) => { b[46] = 5; }, 'heartbeat.hosted[0]', /family 5/],
     ['a presence byte of 2', (b) => { b[16] = 2; }, 'heartbeat.banRemainingMs', /not 0 or 1/],
+    ['a partition listing a node twice', (b) => { b[77] = 0; }, 'heartbeat.partition', /\[0,0\] is not strictly ascending/],
+    ['a partition out of order', (b) => { b.set([0, 0, 0, 2, 0, 0, 0, 0], 70); }, 'heartbeat.partition', /\[2,0\] is not strictly ascending/],
+    ['a partition without its sender', (b) => { b[77] = 1; }, 'heartbeat', /partition \[0,1\] without the sender 2/],
   ])('%s', (_name, mutate, field, message) => {
     const copy = body.slice();
     mutate(copy);
@@ -86,7 +91,7 @@ describe('payload checks name the field at fault', () => {
   it('a list count larger than the bytes left, before allocating anything', () => {
     const copy = body.slice();
     copy.set([0xff, 0xff, 0xff, 0xff], 42);
-    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 22 bytes remain/);
+    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 32 bytes remain/);
   });
 
   it('bytes after the last field', () => {
@@ -122,7 +127,7 @@ describe('payload checks name the field at fault', () => {
 
 describe('encoding refuses values out of range, naming the field', () => {
   it.each<[string, MessageOf<'heartbeat'>, string]>([
-    ['a negative node number', { ...heartbeat, pnn: -2 }, 'heartbeat.pnn'],
+    ['a negative node number', { ...heartbeat, pnn: -2, partition: [-2, 0] }, 'heartbeat.pnn'],
     ['a fractional epoch', { ...heartbeat, epoch: 1.5 }, 'heartbeat.epoch'],
     ['an interface name too long', { ...heartbeat, links: [{ iface: 'a-very-long-name0', state: 'up' }] }, 'heartbeat.links[0].iface'],
   ])('%s', (_name, message, field) => {
@@ -159,10 +164,12 @@ describe('heartbeatObservation', () => {
     const observation = heartbeatObservation(beat, 50);
     expect(observation).toEqual({
       kind: 'heartbeat', pnn: 2, at: 50, seq: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, epoch: 4, leader: 0,
-      hosted: ['198.51.100.7', '2001:db8::7'], links: { eth0: 'up' },
+      hosted: ['198.51.100.7', '2001:db8::7'], links: { eth0: 'up' }, partition: [0, 2],
     });
     const { view: after } = update(view, observation);
-    expect(after.nodes[2]).toMatchObject({ connected: true, banned: true, bannedUntil: 30050, hosted: ['198.51.100.7', '2001:db8::7'] });
+    expect(after.nodes[2]).toMatchObject({
+      connected: true, banned: true, bannedUntil: 30050, hosted: ['198.51.100.7', '2001:db8::7'], reportedPartition: [0, 2],
+    });
   });
 
   it('leaves banRemainingMs out when the heartbeat has none', () => {
