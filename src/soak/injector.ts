@@ -92,7 +92,7 @@ export class FaultInjector {
       let outside = false;
       if (phase === 'inject' && membership) {
         for (const pnn of step.nodes) this.cutOff.add(pnn);
-        outside = this.cutOff.size > this.limits.minority;
+        outside = this.cutOff.size > this.limits.minority || step.outsideSafetyModel;
       }
       const extra = { ...(outside ? { outsideSafetyModel: true } : {}) };
       const waitNote = waited > 0 ? `waited ${Math.round(waited)} ms for room; ` : '';

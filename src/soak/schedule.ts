@@ -5,7 +5,8 @@
 // and at most `maxFaulty` nodes are cut off from the cluster at once (killed, stopped,
 // frozen, link down, or on the far side of a partition): by default a minority, the
 // domain of the safety model (docs/reliability.md). A step that takes the count above a
-// minority is marked `outsideSafetyModel`, so duplicates it causes are told apart.
+// minority is marked `outsideSafetyModel`, so duplicates it causes are told apart; so is
+// every one-way cut, which breaks the model's assumption that reachability is symmetric.
 
 import { mulberry32, SeededRandom } from './prng';
 
@@ -101,6 +102,14 @@ export function occupiedUntil(step: FaultStep): number {
   return step.at + step.durationMs + RECOVERY_MS[step.kind];
 }
 
+/**
+ * The safety model assumes reachability is symmetric: if A hears B, B hears A. A one-way
+ * cut breaks that (A's and B's partitions overlap, both may count a majority, and each
+ * side's leader may give out what the other holds), so its steps are always counted
+ * outside the model (docs/reliability.md has what the soak measured).
+ */
+const ONE_WAY_IS_OUTSIDE = (kind: FaultKind): boolean => kind === 'one-way';
+
 export function largestMinority(nodes: number): number {
   return Math.floor((nodes - 1) / 2);
 }
@@ -191,7 +200,7 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       kind,
       nodes,
       detail,
-      outsideSafetyModel: membership && cutOff + nodes.length > minority,
+      outsideSafetyModel: (membership && cutOff + nodes.length > minority) || ONE_WAY_IS_OUTSIDE(kind),
     };
     steps.push(step);
     if (nodes.length > 0) busy.push({ until: occupiedUntil(step), nodes, membership, network: kind === 'partition' || kind === 'one-way' });
