@@ -1,5 +1,8 @@
 // Takeover runs on the leader, as ctdb_takeover_helper does them, under ONE deadline (timing.takeover_deadline):
 //
+//   0. agree     a run starts only when every member of the partition reports the same
+//                members as this node sees (core/quorum.ts partitionAgreed); until then it
+//                is held, and it starts at the view change that makes them agree.
 //   1. epoch     a new epoch, above every epoch any node has reported; we adopt it first.
 //   2. allocate  the target assignment from the view (flags, links, every node's list),
 //                through the Allocator port (a worker thread for big clusters).
@@ -20,6 +23,7 @@ import { NO_NODE, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
 import { canHostAddress, MembershipChange, nodeFlags } from '../../core/membership';
 import { canHostWithFlags } from '../../core/flags';
+import { disagreeingMembers, partitionAgreed, partitionMembers } from '../../core/quorum';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
 import {
   IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck,
@@ -84,6 +88,8 @@ export class TakeoverLeader {
   private readonly waiters: RunWaiter[] = [];
   /** No run starts before this clock reading (a crashed peer's guardian is still deleting its addresses). */
   private notBefore = 0;
+  /** The pending run waits until every member of the partition reports our members (step 0). */
+  private heldForAgreement = false;
   /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
   private quorateSince: number | undefined;
   /** The pending run waits for peers not heard since quorum came back (rejoinWait). */
@@ -161,6 +167,16 @@ export class TakeoverLeader {
     // Nodes we wait for that went away count as released (DESIGN: silent for dead_after).
     const view = this.components.state.view;
     for (const pnn of this.wait?.pending() ?? []) if (!view.nodes[pnn].connected) this.wait?.gone(pnn);
+    // A member now reporting another partition voids the run's premise: supersede it before its takes.
+    if (this.running && changes.some((c) => c.kind === 'partition') && !partitionAgreed(view)) {
+      this.requestRun('the members of the partition no longer agree on it');
+    }
+    // A run held for agreement starts at the view change that brings it.
+    if (this.heldForAgreement && partitionAgreed(view)) {
+      this.heldForAgreement = false;
+      this.debounce.clear();
+      this.debounce.set(0, () => this.startPending());
+    }
     // A run held back for unheard peers starts as soon as the last of them is heard.
     if (this.heldForRejoin && this.unheardPeers().length === 0) {
       this.heldForRejoin = false;
@@ -218,6 +234,27 @@ export class TakeoverLeader {
     return left > 0 && this.unheardPeers().length > 0 ? left : 0;
   }
 
+  /**
+   * Step 0: true (and the run held) while a member of our partition reports other members
+   * than we see. Connectivity is not transitive: a restarted node that reached only some
+   * peers can be quorate and lowest-numbered in its view while the rest still follow
+   * another leader; counting that leader's node as gone would put its addresses on two
+   * nodes. A shared member reports both sides, so neither agrees until the cluster is
+   * whole again or the split is real (the cut nodes' streams closed or dead_after passed).
+   */
+  private holdForAgreement(): boolean {
+    const view = this.components.state.view;
+    const disagreeing = disagreeingMembers(view);
+    if (disagreeing.length === 0) return false;
+    if (!this.heldForAgreement) {
+      const reports = disagreeing.map((pnn) => `node ${pnn} reports ${view.nodes[pnn].reportedPartition?.join(',') ?? 'nothing yet'}`);
+      this.components.log.info({ members: partitionMembers(view), disagreeing },
+        `takeover run held until the partition agrees: this node sees ${partitionMembers(view).join(',')}, ${reports.join(', ')}`);
+    }
+    this.heldForAgreement = true;
+    return true;
+  }
+
   private startPending(): void {
     if (this.running || this.pendingReason === undefined) return;
     if (!this.isLeader()) {
@@ -231,6 +268,7 @@ export class TakeoverLeader {
       this.debounce.set(wait, () => this.startPending());
       return;
     }
+    if (this.holdForAgreement()) return;
     const reason = this.pendingReason;
     this.pendingReason = undefined;
     this.running = true;
