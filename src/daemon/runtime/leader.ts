@@ -4,6 +4,8 @@
 //                members as this node sees (core/quorum.ts partitionAgreed); until then it
 //                is held, and it starts at the view change that makes them agree.
 //   1. epoch     a new epoch, above every epoch any node has reported; we adopt it first.
+//                The first run after this node gained quorum has every peer confirm it
+//                (an empty RELEASE, acked after a fresh heartbeat) before it plans.
 //   2. allocate  the target assignment from the view (flags, links, every node's list),
 //                through the Allocator port (a worker thread for big clusters).
 //   3. plan      core/plan: current + target -> release / take / ipreallocated actions.
@@ -96,6 +98,8 @@ export class TakeoverLeader {
   private heldForRejoin = false;
   /** Nodes whose hosted list changed while a run was under way (looked at again when it ends). */
   private readonly hostedDuringRun = new Set<Pnn>();
+  /** The quorateSince for which every peer has confirmed a run's epoch, so their lists are current since. */
+  private confirmedSince: number | undefined;
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
 
@@ -338,6 +342,23 @@ export class TakeoverLeader {
     };
 
     try {
+      // 1b. confirm: the first run after this node gained quorum (start, or back from a
+      //     partition) first sends every connected peer an empty RELEASE. The heartbeats it
+      //     heard so far may be old ones TCP held through the outage, listing what the peer
+      //     held before; planning from them it took addresses another node had taken
+      //     meanwhile (seen by the failover bench: on two nodes for ~150-250 ms). A peer
+      //     sends its heartbeat before its ack (orders.ts), so once every ack is in, every
+      //     list in the view is current.
+      if (this.quorateSince !== undefined && this.confirmedSince !== this.quorateSince) {
+        const since = this.quorateSince;
+        const peers = state.view.nodes.filter((n) => !n.local && !n.deleted && n.connected).map((n) => n.pnn);
+        await this.phase<ReleaseAck>(epoch, 'release-ack', peers, () => ({ kind: 'release', epoch, leader: this.init.localPnn, addresses: [] }));
+        if (this.stopped || !this.isLeader()) throw new RunAborted('superseded', 'this node is no longer the leader');
+        this.confirmedSince = since;
+        // What changed while we waited is in the view this run reads now.
+        this.pendingReason = undefined;
+      }
+
       // 2. allocate
       let lap = clock.now();
       const members = state.quorum().members;
