@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { labDown, labFail, labHeal, labUp, LabPlan, LabTarget } from '../src/lab';
-import { daemonState, readPid } from '../src/lab/daemons';
+import { daemonState, logTail, readPid } from '../src/lab/daemons';
 import { daemonStatus } from '../src/lab/control-query';
 import { TimingProfileName } from '../src/config/option-kinds';
 import { StatusResult } from '../src/protocol/control-results';
@@ -233,6 +233,12 @@ export class BenchLab {
     const started = monotonicMs();
     let why: string | undefined = 'not checked';
     while (monotonicMs() - started < timeoutMs) {
+      // Nothing restarts a daemon in the lab, so one that died will never settle: say so at once.
+      for (const node of this.plan.nodes) {
+        if ((await this.pid(node.pnn)) === undefined) {
+          throw new BenchError('E_BENCH_SETTLE', `node ${node.pnn}'s floatipd exited while the cluster was settling; the end of its log:\n${await logTail(node, 6)}`);
+        }
+      }
       why = await this.unsettled(quietMs);
       if (why === undefined) return monotonicMs() - started;
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -42,6 +42,8 @@ export interface TrialResult {
   readonly healDuplicates: readonly string[];
   /** What was missing when the move timed out. */
   readonly incomplete: string | undefined;
+  /** From the heal's start until every daemon answered again. */
+  readonly healMs: number;
   readonly settleMs: number;
 }
 
@@ -141,6 +143,7 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
 
   const healFrom = monotonicMs();
   await lab.heal(victim, mode === 'freeze');
+  const healMs = monotonicMs() - healFrom;
   const settleMs = await lab.settle(settings.settleTimeoutMs, settings.quietMs);
   const healDuplicates = describeOverlaps(lab, healFrom, monotonicMs(), t0).filter((line) => !duplicates.includes(line));
   lab.forgetBefore(monotonicMs());
@@ -154,6 +157,7 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
     duplicates,
     healDuplicates,
     incomplete: timedOut ? `after ${settings.moveTimeoutMs} ms: ${missing.join(', ')}` : undefined,
+    healMs: Math.round(healMs),
     settleMs: Math.round(settleMs),
   };
 }

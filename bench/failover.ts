@@ -10,9 +10,10 @@
 //
 // Options: --trials N (10), --many-trials N (as --trials; 0 skips the 1000-address lab),
 // --profiles default,fast  --modes kill,link,freeze  --victims leader,follower.
-// Progress goes to stderr; the daemons' logs of the last lab stay in /tmp/floatip-bench-logs/fbf.
+// Progress goes to stderr; every lab's daemon logs stay in /tmp/floatip-bench-logs/fbf/PROFILE-SET-N/.
 
 import { cpus, loadavg, release } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
@@ -29,6 +30,8 @@ const MANY = 1000;
 const MAX_LAB_RESTARTS = 3;
 /** The lab up now, for taking it down on Ctrl-C. */
 let activeLab: BenchLab | undefined;
+/** Labs started so far: each keeps its daemons' logs in a directory of its own. */
+let labsStarted = 0;
 
 interface Options {
   readonly trials: number;
@@ -92,24 +95,26 @@ async function runSet(profile: TimingProfileName, set: AddressSet, trials: numbe
     for (let trial = 0; trial < trials; trial++) {
       for (const { mode, victim } of cases) {
         const key = `${mode}/${victim}`;
-        if (lab === undefined) {
-          log(`${profile}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
-          lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: LOG_DIR });
-          activeLab = lab;
-          const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
-          log(`${profile}/${set.name}: settled after ${Math.round(settled)} ms`);
-        }
         try {
+          if (lab === undefined) {
+            log(`${profile}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
+            labsStarted++;
+            lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`) });
+            activeLab = lab;
+            const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
+            log(`${profile}/${set.name}: settled after ${Math.round(settled)} ms`);
+          }
           const result = await runTrial(lab, mode, victim, settings);
           (results.get(key) as TrialResult[]).push(result);
           log(`${profile}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
             + `reach ${result.reachMs} gone ${result.goneMs} ms; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
-            + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; settled in ${result.settleMs} ms`);
+            + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
+            + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));
         } catch (error) {
           const message = `trial ${trial + 1}: ${(error as Error).message}`;
           (errors.get(key) as string[]).push(message);
           log(`${profile}/${set.name} ${key} failed: ${message}; restarting the lab`);
-          await lab.down();
+          await lab?.down();
           lab = undefined;
           if (++restarts > MAX_LAB_RESTARTS) {
             for (const list of errors.values()) list.push(`gave up on this lab after ${MAX_LAB_RESTARTS} restarts`);
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  rmSync(LOG_DIR, { recursive: true, force: true });
   const started = new Date();
   const loadBefore = loadavg();
   const sets: AddressSet[] = [{ name: 'single', ipv4: 3, ipv6: 0 }];
