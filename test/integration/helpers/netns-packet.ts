@@ -1,6 +1,6 @@
 // The packet tests' lab: a bridge namespace, two nodes and a client joined by veth, and jobs run inside them.
 //
-// Topology (names all start with `fpk`):
+// Topology (names all start with the lab's prefix, here `fpk`):
 //   fpk-n0 [fpk0b] --- [fpk0a] \
 //   fpk-n1 [fpk1b] --- [fpk1a]  fpkbr (bridge in fpk-sw)
 //   fpk-cl [fpk2b] --- [fpk2a] /
@@ -8,11 +8,10 @@
 
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { execIn, ipIn, REPO_ROOT, run, spawnTsInNamespace } from './netns-child';
+import { execIn, ipIn, namespacesStartingWith, REPO_ROOT, run, spawnTsInNamespace } from './netns-child';
 
 export { execIn, ipIn, REPO_ROOT, run } from './netns-child';
 
-export const PREFIX = 'fpk';
 const DRIVER = path.join(REPO_ROOT, 'test/integration/packet/driver.ts');
 
 export interface LabMember {
@@ -24,53 +23,91 @@ export interface LabMember {
   readonly ipv6: string;
 }
 
-export const SWITCH_NS = `${PREFIX}-sw`;
-export const NODE_A: LabMember = { ns: `${PREFIX}-n0`, iface: 'fpk0b', mac: '02:00:00:00:f0:0a', ipv4: '192.0.2.1', ipv6: '2001:db8::1' };
-export const NODE_B: LabMember = { ns: `${PREFIX}-n1`, iface: 'fpk1b', mac: '02:00:00:00:f0:0b', ipv4: '192.0.2.2', ipv6: '2001:db8::2' };
-export const CLIENT: LabMember = { ns: `${PREFIX}-cl`, iface: 'fpk2b', mac: '02:00:00:00:f0:cc', ipv4: '192.0.2.100', ipv6: '2001:db8::100' };
+/** One copy of the topology above, every name starting with its own prefix. */
+export interface PacketLab {
+  readonly prefix: string;
+  readonly switchNs: string;
+  readonly nodeA: LabMember;
+  readonly nodeB: LabMember;
+  readonly client: LabMember;
+  /** Builds the topology with fixed MACs and private addresses; IPv6 without DAD so it is usable at once. */
+  create(): void;
+  /** Deletes every namespace whose name starts with `<prefix>-` (links inside go with them). */
+  cleanup(): void;
+  /** The client's neighbour entry for `address`: its MAC and state, or undefined. */
+  clientNeighbour(address: string): { mac: string; state: string } | undefined;
+}
 
-/** Deletes every namespace whose name starts with `fpk-` (links inside go with them). */
-export function cleanupPacketLab(): void {
-  for (const ns of run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
-    if (ns.startsWith(`${PREFIX}-`)) {
+/**
+ * A lab named by `prefix` (3-4 letters: interface names are `<prefix>0b`, the bridge `<prefix>br`).
+ * Test files that may run at the same time need different prefixes, or each one's
+ * cleanup deletes the other's namespaces under it.
+ */
+export function packetLab(prefix: string): PacketLab {
+  if (!/^[a-z]{3,4}$/.test(prefix)) throw new Error(`packet lab prefix "${prefix}" must be 3-4 lower-case letters`);
+  const member = (ns: string, index: number, mac: string, host: number): LabMember => ({
+    ns: `${prefix}-${ns}`, iface: `${prefix}${index}b`, mac, ipv4: `192.0.2.${host}`, ipv6: `2001:db8::${host}`,
+  });
+  const switchNs = `${prefix}-sw`;
+  const bridge = `${prefix}br`;
+  const nodeA = member('n0', 0, '02:00:00:00:f0:0a', 1);
+  const nodeB = member('n1', 1, '02:00:00:00:f0:0b', 2);
+  const client = member('cl', 2, '02:00:00:00:f0:cc', 100);
+
+  const cleanup = (): void => {
+    for (const ns of namespacesStartingWith(`${prefix}-`)) {
       try { run('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
     }
-  }
+  };
+
+  return {
+    prefix, switchNs, nodeA, nodeB, client, cleanup,
+    create() {
+      cleanup();
+      for (const ns of [switchNs, nodeA.ns, nodeB.ns, client.ns]) {
+        run('ip', ['netns', 'add', ns]);
+        ipIn(ns, 'link', 'set', 'lo', 'up');
+      }
+      ipIn(switchNs, 'link', 'add', bridge, 'type', 'bridge');
+      ipIn(switchNs, 'link', 'set', bridge, 'up');
+      for (const m of [nodeA, nodeB, client]) {
+        const switchSide = m.iface.replace(/b$/, 'a');
+        ipIn(switchNs, 'link', 'add', switchSide, 'type', 'veth', 'peer', 'name', m.iface, 'netns', m.ns);
+        ipIn(switchNs, 'link', 'set', switchSide, 'master', bridge, 'up');
+        ipIn(m.ns, 'link', 'set', m.iface, 'address', m.mac);
+        execIn(m.ns, 'sysctl', '-q', `net.ipv6.conf.${m.iface}.accept_dad=0`);
+        ipIn(m.ns, 'link', 'set', m.iface, 'up');
+        ipIn(m.ns, 'addr', 'add', `${m.ipv4}/24`, 'dev', m.iface);
+        ipIn(m.ns, '-6', 'addr', 'add', `${m.ipv6}/64`, 'dev', m.iface, 'nodad');
+      }
+    },
+    clientNeighbour(address) {
+      const line = ipIn(client.ns, 'neigh', 'show', address, 'dev', client.iface).trim();
+      const match = /lladdr (\S+) .*?(\S+)$/.exec(line);
+      return match ? { mac: match[1], state: match[2] } : undefined;
+    },
+  };
 }
 
-/** Builds the topology above with fixed MACs and private addresses; IPv6 without DAD so it is usable at once. */
-export function createPacketLab(): void {
-  cleanupPacketLab();
-  for (const ns of [SWITCH_NS, NODE_A.ns, NODE_B.ns, CLIENT.ns]) {
-    run('ip', ['netns', 'add', ns]);
-    ipIn(ns, 'link', 'set', 'lo', 'up');
-  }
-  ipIn(SWITCH_NS, 'link', 'add', 'fpkbr', 'type', 'bridge');
-  ipIn(SWITCH_NS, 'link', 'set', 'fpkbr', 'up');
-  for (const member of [NODE_A, NODE_B, CLIENT]) {
-    const switchSide = member.iface.replace(/b$/, 'a');
-    ipIn(SWITCH_NS, 'link', 'add', switchSide, 'type', 'veth', 'peer', 'name', member.iface, 'netns', member.ns);
-    ipIn(SWITCH_NS, 'link', 'set', switchSide, 'master', 'fpkbr', 'up');
-    ipIn(member.ns, 'link', 'set', member.iface, 'address', member.mac);
-    execIn(member.ns, 'sysctl', '-q', `net.ipv6.conf.${member.iface}.accept_dad=0`);
-    ipIn(member.ns, 'link', 'set', member.iface, 'up');
-    ipIn(member.ns, 'addr', 'add', `${member.ipv4}/24`, 'dev', member.iface);
-    ipIn(member.ns, '-6', 'addr', 'add', `${member.ipv6}/64`, 'dev', member.iface, 'nodad');
-  }
-}
-
-/** The client's neighbour entry for `address`: its MAC and state, or undefined. */
-export function clientNeighbour(address: string): { mac: string; state: string } | undefined {
-  const line = ipIn(CLIENT.ns, 'neigh', 'show', address, 'dev', CLIENT.iface).trim();
-  const match = /lladdr (\S+) .*?(\S+)$/.exec(line);
-  return match ? { mac: match[1], state: match[2] } : undefined;
-}
+/** The `fpk` lab that tickle.test.ts and packet-socket.test.ts share. */
+const fpkLab = packetLab('fpk');
+export const PREFIX = fpkLab.prefix;
+export const SWITCH_NS = fpkLab.switchNs;
+export const NODE_A = fpkLab.nodeA;
+export const NODE_B = fpkLab.nodeB;
+export const CLIENT = fpkLab.client;
+export const cleanupPacketLab = (): void => fpkLab.cleanup();
+export const createPacketLab = (): void => fpkLab.create();
+export const clientNeighbour = (address: string): { mac: string; state: string } | undefined => fpkLab.clientNeighbour(address);
 
 /** A job running in a namespace: it may say it is ready, then ends with a result. */
 export interface Job<T> {
   readonly child: ChildProcess;
   readonly ready: Promise<unknown>;
   readonly result: Promise<T>;
+  /** Asks a job that runs until told (a capture) to end now, and returns its result. */
+  finish(): Promise<T>;
+  /** Kills the job (a server that never ends by itself). */
   stop(): void;
 }
 
@@ -104,7 +141,12 @@ export function startJob<T>(ns: string, name: string, arg: unknown): Job<T> {
   // and a caller who awaits either still sees the rejection.
   result.catch(onNotReady);
   ready.catch(() => undefined);
-  return { child, ready, result, stop: () => child.kill('SIGTERM') };
+  const finish = (): Promise<T> => {
+    // A job that already ended has closed the channel; its result stands.
+    if (child.connected) child.send({ type: 'finish' }, () => undefined);
+    return result;
+  };
+  return { child, ready, result, finish, stop: () => child.kill('SIGTERM') };
 }
 
 /** Kills every job still running (afterAll). */

@@ -1,8 +1,6 @@
 // Gratuitous ARP and unsolicited NA on real links: a client's neighbour entry follows the address from node A to node B.
 
-import {
-  CLIENT, cleanupPacketLab, clientNeighbour, createPacketLab, execIn, ipIn, NODE_A, NODE_B, startJob, startTcpdump, stopAllJobs,
-} from '../helpers/netns-packet';
+import { execIn, ipIn, LabMember, packetLab, startJob, startTcpdump, stopAllJobs } from '../helpers/netns-packet';
 
 jest.setTimeout(60_000);
 
@@ -10,28 +8,43 @@ const PUBLIC_V4 = '192.0.2.50';
 const PUBLIC_V6 = '2001:db8::50';
 const STALE_MAC = '02:00:00:00:f0:99';
 const ROUNDS = { count: 2, spacingMs: 100, secondBurstDelayMs: 0 };
+/** Only for a capture nobody ends: each test tells its capture to finish. */
+const CAPTURE_MAX_MS = 45_000;
+
+// Its own prefix: tickle.test.ts's `fpk` lab may be built and torn down at the same time.
+const lab = packetLab('fpa');
+const { nodeA: NODE_A, nodeB: NODE_B, client: CLIENT } = lab;
+const clientNeighbour = (address: string) => lab.clientNeighbour(address);
 
 beforeAll(() => {
-  createPacketLab();
+  lab.create();
   // The brief's condition for a host to take a gratuitous ARP: an existing entry, or arp_accept.
   execIn(CLIENT.ns, 'sysctl', '-q', 'net.ipv4.conf.all.arp_accept=1', `net.ipv4.conf.${CLIENT.iface}.arp_accept=1`);
 });
 
 afterAll(() => {
   stopAllJobs();
-  cleanupPacketLab();
+  lab.cleanup();
 });
 
-/** Announces from `node` while tcpdump and our own AF_PACKET receiver listen in the client namespace. */
-async function announceAndCapture(node: typeof NODE_A, address: string, tcpdumpFilter: string) {
+/**
+ * Announces from `node` while tcpdump and our own AF_PACKET receiver listen in the client
+ * namespace. Both are listening before the announce job starts, and both stop only after
+ * it has ended (its last round went out before it did), so a slow start of any of the
+ * three children on a busy machine cannot cut a round off.
+ */
+async function announceAndCapture(node: LabMember, address: string, tcpdumpFilter: string) {
   const tcpdump = await startTcpdump(CLIENT.ns, CLIENT.iface, tcpdumpFilter);
-  const capture = startJob<string[]>(CLIENT.ns, 'capture', { iface: CLIENT.iface, durationMs: 2500 });
+  const capture = startJob<string[]>(CLIENT.ns, 'capture', { iface: CLIENT.iface, maxMs: CAPTURE_MAX_MS });
   await capture.ready;
   const announced = await startJob<{ firstRoundMs: number; errors: string[] }>(node.ns, 'announce', {
     iface: node.iface, addresses: [address], settings: ROUNDS, waitMs: 500,
   }).result;
   expect(announced.errors).toEqual([]);
-  return { tcpdump: await tcpdump.lines(), captured: await capture.result };
+  // The announce job outlives its last round by waitMs, and the kernel hands each frame to
+  // tcpdump and to our socket together, so both have every frame queued before they stop.
+  const tcpdumpLines = await tcpdump.lines();
+  return { tcpdump: tcpdumpLines, captured: await capture.finish() };
 }
 
 describe('gratuitous ARP', () => {

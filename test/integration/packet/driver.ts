@@ -17,6 +17,25 @@ const send: Send = (message) => process.send?.(message);
 const epochMs = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves when jest sends `finish`; rejects after `maxMs` (or when jest goes away) so a forgotten job still ends. */
+function finishRequested(maxMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message.type === 'finish') done(() => resolve());
+    };
+    const onDisconnect = () => done(() => reject(new Error('jest went away before saying finish')));
+    const timer = setTimeout(() => done(() => reject(new Error(`not told to finish within ${maxMs} ms`))), maxMs);
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      settle();
+    };
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+  });
+}
+
 interface ConnText { server: string; serverPort: number; client: string; clientPort: number }
 const toConnection = (c: ConnText): TcpConnection => ({
   server: { address: ip(c.server), port: c.serverPort },
@@ -24,8 +43,13 @@ const toConnection = (c: ConnText): TcpConnection => ({
 });
 
 const jobs: Record<string, (arg: never) => Promise<unknown>> = {
-  /** Receives on `iface` with our own AF_PACKET socket and decodes ARP/NA for `durationMs`. */
-  async capture(arg: { iface: string; durationMs: number }) {
+  /**
+   * Receives on `iface` with our own AF_PACKET socket and decodes ARP/NA until the test
+   * says `finish`; says ready once the socket is bound, so no frame sent after that is
+   * missed however long other jobs take to start. `maxMs` only ends a capture whose
+   * test never said finish, as a failure.
+   */
+  async capture(arg: { iface: string; maxMs: number }) {
     const socket = openPacketSocket(arg.iface, 0x0003);
     const seen: string[] = [];
     socket.startReceive((frame) => {
@@ -35,9 +59,16 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
         seen.push(`na ${decoded.target.text} ${decoded.targetMac?.text} hop ${decoded.hopLimit} ${decoded.override ? 'O' : '-'}${decoded.solicited ? 'S' : '-'} from ${decoded.sourceMac.text}`);
       }
     });
+    const finished = finishRequested(arg.maxMs);
     send({ type: 'ready' });
-    await sleep(arg.durationMs);
-    socket.close();
+    try {
+      await finished;
+      // Frames queued before `finish` came are reported in the same poll phase as the
+      // message; closing one turn later lets their callback run first.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      socket.close();
+    }
     return seen;
   },
 
