@@ -84,9 +84,13 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
   const target: LabTarget = { prefix: options.prefix, dir: join(root, 'lab') };
   await labDown(target);
   const daemon = prepareTsDaemon(root);
+  // A lab that could not be made (e.g. its prefix is in use) leaves no temporary directory behind.
   const up = await labUp(target, {
     nodes: options.nodes, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: 'default',
     daemons: true, floatipd: daemon.command, startTimeoutMs: 30_000,
+  }).catch((error: unknown) => {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
   });
   const failed = up.daemons.filter((d) => !d.up);
   if (failed.length > 0) {
