@@ -36,7 +36,7 @@ export class FenceGuard {
     if (this.hosting.size > 0 && !this.releasing) {
       this.releasing = this.hosting.enqueue(async () => {
         if (this.state.fenceDecision().mayHold) return;
-        const outcome = await this.hosting.releaseAll();
+        const outcome = await this.hosting.dropAll();
         for (const failure of outcome.failed) this.log.error({ address: failure.address.text }, `fence could not release ${failure.address.text}: ${failure.reason}`);
       }).finally(() => {
         this.releasing = undefined;

@@ -111,6 +111,20 @@ describe('partition 2|1', () => {
     expect(cluster.node(2).runtime.stats().fences).toBeGreaterThan(0);
   });
 
+  it('the fence deletes every address before it runs releaseip, so slow scripts cannot keep them past fence_after', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const node = cluster.node(2);
+    const inKernelAtReleaseip: string[] = [];
+    const run = node.events.run.bind(node.events);
+    node.events.run = async (event, args = [], options) => {
+      if (event === 'releaseip' && (await node.netlink.listAddresses()).some((a) => a.address.text === args[1])) inKernelAtReleaseip.push(args[1]);
+      return run(event, args, options);
+    };
+    await play(cluster, ['partition 0,1|2', 'advance 1300', 'expect counts 3 3 0', 'expect exclusive']);
+    expect(node.events.count('releaseip')).toBe(2);
+    expect(inKernelAtReleaseip).toEqual([]);
+  });
+
   it('heals: the minority rejoins and gets addresses back', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, [
