@@ -259,11 +259,13 @@ export class BenchLab {
 
   /** Heals one node; a thawed daemon that was fenced exits, and is then started again. */
   async heal(pnn: number, thawed: boolean): Promise<void> {
+    const frozen = thawed ? await this.pid(pnn) : undefined;
     await this.requireUp(await labHeal(this.target, pnn, 60_000));
-    if (!thawed) return;
+    if (frozen === undefined) return;
+    // The thawed daemon finds it was fenced and exits; the lab may already have started the next one.
     const deadline = monotonicMs() + 10_000;
-    while ((await this.pid(pnn)) !== undefined && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    await this.requireUp(await labHeal(this.target, pnn, 60_000));
+    while ((await this.pid(pnn)) === frozen && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if ((await this.pid(pnn)) === undefined) await this.requireUp(await labHeal(this.target, pnn, 60_000));
   }
 
   private async requireUp(result: Awaited<ReturnType<typeof labHeal>>): Promise<void> {
