@@ -69,6 +69,26 @@ export interface HeartbeatMessage {
   readonly partition: readonly Pnn[];
 }
 
+/**
+ * Every `heartbeat_interval` x 5, to each connected peer: asks for a PONG at once, so the
+ * sender can time the round trip. `sentUs` is the sender's own monotonic clock; only the
+ * sender reads it, so clocks need not agree between nodes.
+ */
+export interface PingMessage {
+  readonly kind: 'ping';
+  /** Counts the sender's pings; the PONG echoes it. */
+  readonly seq: number;
+  /** Sender's monotonic clock when sent, microseconds. */
+  readonly sentUs: number;
+}
+
+/** The answer to a PING, sent as soon as it arrives: both fields echoed unchanged. */
+export interface PongMessage {
+  readonly kind: 'pong';
+  readonly seq: number;
+  readonly sentUs: number;
+}
+
 export type LeavingReason = 'shutdown' | 'restart';
 
 /** A planned stop: peers mark the sender gone at once instead of waiting for the stream to close. */
@@ -210,7 +230,7 @@ export interface AdminReplyMessage {
 }
 
 export type PeerMessage =
-  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | PublicAddressesMessage
+  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | PublicAddressesMessage | PingMessage | PongMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
   | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage;
 
@@ -225,6 +245,8 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   heartbeat: 0x10,
   leaving: 0x11,
   'public-addresses': 0x12,
+  ping: 0x13,
+  pong: 0x14,
   release: 0x20,
   'release-ack': 0x21,
   take: 0x22,
@@ -309,6 +331,8 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
   }),
   leaving: struct({ pnn, reason: enumeration<LeavingReason>(['shutdown', 'restart']) }),
   'public-addresses': struct({ pnn, addresses: list(publicAddressLine, 4) }),
+  ping: struct({ seq: u32, sentUs: u64 }),
+  pong: struct({ seq: u32, sentUs: u64 }),
   release: struct({ epoch: u64, leader: pnn, addresses: list(ipAddress, 4) }),
   'release-ack': struct({
     epoch: u64,

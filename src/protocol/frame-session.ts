@@ -35,7 +35,7 @@ export type SessionMessage = Exclude<PeerMessage, HelloMessage | ProofMessage>;
 export type SessionMessageKind = SessionMessage['kind'];
 
 const SESSION_KINDS: readonly SessionMessageKind[] = [
-  'heartbeat', 'leaving', 'public-addresses', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
+  'heartbeat', 'leaving', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
   'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply',
 ];
 

@@ -69,6 +69,8 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
       interfaces: fc.array(ifaceArb, { minLength: 1, maxLength: 4 }),
     })), { maxLength: 10 }),
   }),
+  ping: fc.record({ kind: fc.constant('ping' as const), seq: u32, sentUs: counter }),
+  pong: fc.record({ kind: fc.constant('pong' as const), seq: u32, sentUs: counter }),
   release: fc.record({ kind: fc.constant('release' as const), epoch: counter, leader: pnnArb, addresses: fc.array(ipArb, { maxLength: 20 }) }),
   'release-ack': fc.record({
     kind: fc.constant('release-ack' as const),

@@ -66,6 +66,13 @@ describe('wire layout (docs/protocol.md)', () => {
       .toBe('00 00 00 09 05 00 00 00 01 00 00 00 3c');
     expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ipreallocate' } }))).toBe('00 00 00 09 07');
   });
+
+  it('writes PING and PONG as seq u32 then sentUs u64, with their own type codes', () => {
+    expect(hex(encodeBody({ kind: 'ping', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
+    expect(hex(encodeBody({ kind: 'pong', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
+    expect(encodeFrame({ kind: 'ping', seq: 1, sentUs: 0 }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x13);
+    expect(encodeFrame({ kind: 'pong', seq: 1, sentUs: 0 }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x14);
+  });
 });
 
 describe('payload checks name the field at fault', () => {
