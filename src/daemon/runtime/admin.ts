@@ -51,13 +51,41 @@ export class AdminRelay {
     const { state } = this.components;
     const problem = this.validate(request);
     if (problem) return { status: 'refused', message: problem };
-    if (isFlagRequest(request) && request.pnn === state.localPnn) return this.apply(request);
+    if (isFlagRequest(request)) return this.flagAndWait(request);
     const leader = state.leader();
     if (leader === NO_NODE) {
       return { status: 'refused', message: 'this node has no leader (no quorum): run the command on the node it is about, or restore quorum' };
     }
     if (leader === state.localPnn) return this.asLeader(request);
     return this.sendAndWait(leader, request);
+  }
+
+  /**
+   * A flag verb from the control socket (disable, stop, ban...): set the flag on its node,
+   * then wait for the takeover run it causes, as CTDB's tool does, so that when the command
+   * returns the addresses have moved. The flag stands even if no run can follow (no leader).
+   */
+  private async flagAndWait(request: AdminRequest & { pnn: Pnn }): Promise<AdminOutcome> {
+    const { state } = this.components;
+    let flagged: AdminOutcome;
+    if (request.pnn === state.localPnn) {
+      flagged = this.apply(request);
+    } else {
+      const leader = state.leader();
+      if (leader === NO_NODE) {
+        return { status: 'refused', message: 'this node has no leader (no quorum): run the command on the node it is about, or restore quorum' };
+      }
+      flagged = leader === state.localPnn ? await this.asLeader(request) : await this.sendAndWait(leader, request);
+    }
+    if (flagged.status !== 'ok') return flagged;
+    const leader = state.leader();
+    if (leader === NO_NODE) return { status: 'ok', message: `${flagged.message} (no leader now: addresses move when one is elected)` };
+    const run = leader === state.localPnn
+      ? await this.asLeader({ action: 'ipreallocate' })
+      : await this.sendAndWait(leader, { action: 'ipreallocate' });
+    return run.status === 'ok'
+      ? { status: 'ok', message: `${flagged.message}; ${run.message}` }
+      : { status: 'failed', message: `${flagged.message}, but the takeover run that moves its addresses did not finish: ${run.message}` };
   }
 
   /** The leader bans a node that collected too many credits. */

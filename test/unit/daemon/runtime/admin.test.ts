@@ -22,6 +22,22 @@ describe('disable / enable', () => {
     ]);
   });
 
+  it('returns only when the takeover run it causes has moved the addresses (from the node, and relayed)', async () => {
+    // A slow debounce: a command that answered when its flag was set would come back long before the run.
+    const cluster = await TestCluster.start({ ...SIX, init: { runDebounceMs: 300 } });
+    await play(cluster, [
+      'on 1: disable',
+      'expect result ok',
+      'expect counts 3 0 3',
+      'on 1: enable',
+      'expect counts 2 2 2',
+      'on 2: stop 0', // node 2 -> leader 0 sets its own flag; the run is led by node 1
+      'expect result ok',
+      'expect counts 0 3 3',
+      'expect exclusive',
+    ]);
+  });
+
   it('relays a command about another node through the leader', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, [
