@@ -13,6 +13,11 @@ export interface NodeStatus {
   readonly flags: string;
   readonly flagBits: number;
   readonly isLocal: boolean;
+  /**
+   * Peers only: the latest heartbeat round trip (PING/PONG) on the current connection, in
+   * ms; null before the first PONG or while disconnected. Absent for this node.
+   */
+  readonly rttMs?: number | null;
 }
 
 export interface StatusResult {

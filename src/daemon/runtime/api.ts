@@ -46,7 +46,8 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         pnn: local(),
         nodes: view.nodes.map((n) => {
           const flags = nodeFlags(n);
-          return { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local };
+          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local };
+          return n.local ? base : { ...base, rttMs: node.roundTrips.latestMs(n.pnn) };
         }),
         leader: quorum.leader,
         epoch: view.nodes[local()].epoch,

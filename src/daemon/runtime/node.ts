@@ -38,6 +38,7 @@ import { LoopDelayProbe, perfHooksLoopDelayProbe } from './loop-delay';
 import { SessionMessage } from './messages';
 import { OrderHandler } from './orders';
 import { Reconciler } from './reconcile';
+import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
 import { AddressListChange, applyAddressList } from './address-list';
@@ -78,6 +79,10 @@ export interface RuntimeStats {
   readonly reconcileRemoved: number;
   readonly linkMoves: number;
   readonly tickleScans: number;
+  readonly pingsSent: number;
+  readonly roundTripSamples: number;
+  /** PONGs that answered no PING of ours: ignored. */
+  readonly unmatchedPongs: number;
 }
 
 export interface NodeRuntime {
@@ -88,6 +93,8 @@ export interface NodeRuntime {
   /** SIGHUP: re-read public_addresses (or take `list`); only what changed moves. */
   reload(list?: readonly PublicAddress[]): Promise<AddressListChange>;
   stats(): RuntimeStats;
+  /** Every heartbeat round trip measured (peer, ms) from now on; the returned function removes the listener. */
+  onRoundTrip(listener: RoundTripListener): () => void;
 }
 
 export class RuntimeStartError extends Error {
@@ -112,6 +119,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly fence: FenceGuard;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
+  readonly roundTrips: RoundTrips;
   readonly log: Logger;
   monitor: MonitorState = 'pending';
   startedAt = 0;
@@ -143,6 +151,11 @@ export class NodeRuntimeImpl implements NodeRuntime {
       state: this.state, hosting: this.hosting, clock,
       monitor: () => this.monitor,
       broadcast: (m) => { if (this.started) components.mesh.broadcast(m); },
+    });
+    this.roundTrips = new RoundTrips(init.heartbeatIntervalMs * PING_EVERY_HEARTBEATS, {
+      clock,
+      broadcast: (m) => (this.started ? components.mesh.broadcast(m) : []),
+      send: (to, m) => components.mesh.send(to, m),
     });
     const announce = (): void => this.heartbeats.sendNow();
     this.history = new RunHistory(init.historyLimit ?? 100);
@@ -195,6 +208,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.started = true;
     await mesh.start();
     this.heartbeats.start();
+    this.roundTrips.start();
     this.timers.push(every(clock, this.init.reconcileIntervalMs, () => { void this.reconciler.check(); }));
     this.timers.push(every(clock, this.init.tickleScanIntervalMs, () => this.scanTickles()));
     if (this.lockQuorum) {
@@ -224,6 +238,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     await health.stop();
     for (const cancel of this.timers.splice(0)) cancel();
     this.heartbeats.stop();
+    this.roundTrips.stop();
     this.leader.stop();
     this.admin.stop();
     this.started = false;
@@ -269,7 +284,14 @@ export class NodeRuntimeImpl implements NodeRuntime {
       reconcileRemoved: r.removed,
       linkMoves: r.moved,
       tickleScans: this.tracker.scans,
+      pingsSent: this.roundTrips.stats.pingsSent,
+      roundTripSamples: this.roundTrips.stats.samples,
+      unmatchedPongs: this.roundTrips.stats.unmatchedPongs,
     };
+  }
+
+  onRoundTrip(listener: RoundTripListener): () => void {
+    return this.roundTrips.subscribe(listener);
   }
 
   /** Sends to a peer, or delivers to ourselves (the leader orders itself like any node). */
@@ -331,6 +353,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
         mesh.send(event.pnn, this.heartbeats.message());
         mesh.send(event.pnn, this.addressMessage());
         for (const full of this.tracker.fullLists()) mesh.send(event.pnn, full);
+        this.roundTrips.ping(event.pnn);
         return;
       }
       case 'peer-down':
@@ -339,6 +362,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
           this.leader.holdForCrash();
         }
         this.state.observe({ kind: 'stream-closed', pnn: event.pnn });
+        this.roundTrips.peerDown(event.pnn);
         return;
       case 'rejected':
         this.rejectedFrames++;
@@ -372,6 +396,13 @@ export class NodeRuntimeImpl implements NodeRuntime {
         if (this.state.setAddressList(from, lines)) this.leader.requestRun(`node ${from} public addresses changed`);
         return;
       }
+      case 'ping':
+        // Only a peer's session gets an answer; a message from ourselves came through sendTo.
+        if (from !== this.pnn) this.roundTrips.onPing(from, message);
+        return;
+      case 'pong':
+        this.roundTrips.onPong(from, message);
+        return;
       case 'release':
       case 'take':
       case 'ipreallocated':

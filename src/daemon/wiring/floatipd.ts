@@ -158,7 +158,7 @@ class Floatipd {
       const timer = setInterval(callback, 1000);
       timer.unref();
       return () => clearInterval(timer);
-    });
+    }, runtime);
     this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after }, logger,
       (why) => this.fatal(why));
     this.mayHoldAddresses = true;

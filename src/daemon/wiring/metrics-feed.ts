@@ -1,9 +1,11 @@
-// Feeds Metrics from the running node: flags, quorum, leader and hosted addresses each second, finished takeover runs, rejected frames.
+// Feeds Metrics from the running node: flags, quorum, leader and hosted addresses each second, finished takeover runs, rejected frames, heartbeat round trips.
 //
 // The runtime knows nothing of metrics; this reads what it already answers on the
-// control socket (DaemonApi) and the mesh's `rejected` events, so metrics can never
-// disturb a takeover.
+// control socket (DaemonApi), the mesh's `rejected` events and the runtime's round-trip
+// samples, so metrics can never disturb a takeover. Round trips come one by one as
+// measured (not the latest figure polled each second), so the histogram has every sample.
 
+import { Pnn } from '../../core/flags';
 import { PeerMesh } from '../../adapters/peer/port';
 import { TakeoverRunRecord } from '../../protocol/control-results';
 import { DaemonApi } from '../control/api';
@@ -15,6 +17,11 @@ export interface MetricsFeed {
   stop(): void;
 }
 
+/** Each heartbeat round trip as measured (NodeRuntime.onRoundTrip). */
+export interface RoundTripSource {
+  onRoundTrip(listener: (peer: Pnn, ms: number) => void): () => void;
+}
+
 function runKey(run: TakeoverRunRecord): string {
   return `${run.epoch}/${run.startedAt}/${run.status}`;
 }
@@ -24,7 +31,7 @@ function runKey(run: TakeoverRunRecord): string {
  * Runs already in the history when the feed starts are not counted again.
  */
 export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'history'>, mesh: Pick<PeerMesh, 'subscribe'>, metrics: Metrics,
-  every: (callback: () => void) => () => void): MetricsFeed {
+  every: (callback: () => void) => () => void, roundTrips?: RoundTripSource): MetricsFeed {
   const counted = new Set(api.history(undefined).map(runKey));
   const update = (): void => {
     const status = api.status();
@@ -47,12 +54,14 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
   const unsubscribe = mesh.subscribe((event) => {
     if (event.kind === 'rejected') metrics.countAuthenticationFailure(event.code);
   });
+  const stopRoundTrips = roundTrips?.onRoundTrip((peer, ms) => metrics.observeHeartbeatRoundTrip(peer, ms));
   const cancel = every(update);
   return {
     update,
     stop() {
       cancel();
       unsubscribe();
+      stopRoundTrips?.();
     },
   };
 }

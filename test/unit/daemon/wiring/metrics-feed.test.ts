@@ -21,7 +21,7 @@ function recordingMetrics() {
     setLeader: (pnn, epoch) => calls.push(`leader ${pnn}@${epoch}`),
     setHostedAddresses: (n) => calls.push(`hosted ${n}`),
     observeTakeoverRun: (outcome, ms) => calls.push(`run ${outcome} ${ms}`),
-    observeHeartbeatRoundTrip: () => calls.push('rtt'),
+    observeHeartbeatRoundTrip: (peer, ms) => calls.push(`rtt ${peer} ${ms}`),
     observeEvent: () => calls.push('event'),
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
@@ -69,5 +69,23 @@ describe('startMetricsFeed', () => {
     feed.stop();
     listener(rejected);
     expect(calls).toEqual(['auth E_FRAME_MAC']);
+  });
+
+  test('every heartbeat round trip the runtime measures is observed once, per peer, until stopped; none when no source', () => {
+    const { metrics, calls } = recordingMetrics();
+    let sample: (peer: number, ms: number) => void = () => undefined;
+    const roundTrips = { onRoundTrip: (l: typeof sample) => { sample = l; return () => { sample = () => undefined; }; } };
+    const feed = startMetricsFeed(api, mesh, metrics, () => () => undefined, roundTrips);
+    sample(1, 0.4);
+    sample(2, 3);
+    sample(1, 0.6);
+    feed.update();
+    feed.stop();
+    sample(1, 9);
+    expect(calls.filter((c) => c.startsWith('rtt'))).toEqual(['rtt 1 0.4', 'rtt 2 3', 'rtt 1 0.6']);
+
+    const without = recordingMetrics();
+    startMetricsFeed(api, mesh, without.metrics, () => () => undefined).update();
+    expect(without.calls.filter((c) => c.startsWith('rtt'))).toEqual([]);
   });
 });

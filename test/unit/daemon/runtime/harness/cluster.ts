@@ -28,6 +28,8 @@ export interface ClusterOptions {
   /** A node's own public_addresses (overrides `addresses` for that node). */
   readonly lists?: Readonly<Record<number, readonly string[]>>;
   readonly init?: Partial<RuntimeInit>;
+  /** One-way delay of every mesh delivery on the manual clock (connects and messages alike). @default 0: the next microtask */
+  readonly networkDelayMs?: number;
 }
 
 export interface TestNode {
@@ -68,7 +70,9 @@ export class TestCluster {
   readonly timeline: Array<{ readonly t: number; readonly held: ReadonlyMap<string, readonly Pnn[]>; readonly text: string }> = [];
 
   constructor(readonly options: ClusterOptions) {
-    this.network = new MemoryNetwork();
+    const delayMs = options.networkDelayMs ?? 0;
+    const wire = this.clock.forOwner('network');
+    this.network = new MemoryNetwork(delayMs > 0 ? { schedule: (task) => { wire.schedule(delayMs, task); } } : {});
     this.clock.onStep = () => this.check();
     for (let pnn = 0; pnn < options.nodes; pnn++) this.nodes.push(this.makeNode(pnn));
   }
