@@ -16,7 +16,7 @@ export interface Metrics {
   setHostedAddresses(count: number): void;
   /** One finished takeover run (on the leader). */
   observeTakeoverRun(outcome: TakeoverRunOutcome, durationMs: number): void;
-  /** Heartbeat round trip to a peer. */
+  /** One heartbeat round trip (PING/PONG) to a peer, as measured. */
   observeHeartbeatRoundTrip(peer: Pnn, ms: number): void;
   /** One finished event; `failed` as eventFailed() says (ERROR, TIMEDOUT, CANNOT RUN). */
   observeEvent(event: string, durationMs: number, failed: boolean): void;
@@ -77,7 +77,7 @@ export class PrometheusMetrics implements Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
     });
     this.heartbeatRoundTrip = new Histogram({
-      name: 'floatip_heartbeat_round_trip_seconds', help: 'Heartbeat round trip to each peer', labelNames: ['peer'],
+      name: 'floatip_heartbeat_round_trip_seconds', help: 'Heartbeat round trip (PING/PONG every heartbeat_interval x 5) to each peer', labelNames: ['peer'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers,
     });
     this.eventDuration = new Histogram({

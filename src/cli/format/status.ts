@@ -1,12 +1,18 @@
 // Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout.
 
-import { ListNodesEntry, StatusResult } from '../../protocol/control-results';
+import { ListNodesEntry, NodeStatus, StatusResult } from '../../protocol/control-results';
 import { formatTable } from './table';
 
 function quorumLine(status: StatusResult): string {
   const partition = status.partition.length > 0 ? status.partition.join(',') : 'none';
   const rule = status.quorumRule === 'lock' ? 'cluster lock' : 'majority';
   return `Quorum:${status.quorate ? 'yes' : 'NO'} (${rule}; partition: ${partition})`;
+}
+
+/** A peer's latest heartbeat round trip; `rtt:-` before its first PONG or while it is away, nothing for this node. */
+function roundTripCell(node: NodeStatus): string {
+  if (node.rttMs === undefined) return '';
+  return node.rttMs === null ? 'rtt:-' : `rtt:${node.rttMs.toFixed(2)}ms`;
 }
 
 /**
@@ -17,7 +23,7 @@ export function formatStatus(status: StatusResult): string {
   const deleted = status.nodes.filter((n) => n.flags.split('|').includes('DELETED')).length;
   const shown = status.nodes.filter((n) => !n.flags.split('|').includes('DELETED'));
   const count = deleted > 0 ? `${status.nodes.length} (including ${deleted} deleted node${deleted === 1 ? '' : 's'})` : `${status.nodes.length}`;
-  const rows = shown.map((n) => [`pnn:${n.pnn}`, n.address ?? '-', `${n.flags}${n.isLocal ? ' (THIS NODE)' : ''}`]);
+  const rows = shown.map((n) => [`pnn:${n.pnn}`, n.address ?? '-', `${n.flags}${n.isLocal ? ' (THIS NODE)' : ''}`, roundTripCell(n)]);
   const lines = [
     `Number of nodes:${count}`,
     ...formatTable(rows, [], ' '),

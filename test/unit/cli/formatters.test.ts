@@ -37,6 +37,16 @@ describe('formatStatus', () => {
     expect(text).toContain('Number of nodes:3 (including 2 deleted nodes)\npnn:0 192.0.2.1 OK (THIS NODE)\nEpoch');
     expect(text).toContain('Leader:none\nQuorum:NO (majority; partition: none)\n');
   });
+
+  it('shows each peer\'s latest heartbeat round trip in a last column, `-` when not measured, nothing for this node', () => {
+    const nodes = [STATUS.nodes[0], { ...STATUS.nodes[1], rttMs: 0.4249 }, { ...STATUS.nodes[2], rttMs: null }];
+    expect(formatStatus({ ...STATUS, nodes }).split('\n').slice(0, 4)).toEqual([
+      'Number of nodes:3',
+      'pnn:0 192.0.2.1 OK (THIS NODE)',
+      'pnn:1 192.0.2.2 UNHEALTHY              rtt:0.42ms',
+      'pnn:2 192.0.2.3 DISCONNECTED|UNHEALTHY rtt:-',
+    ]);
+  });
 });
 
 describe('small formatters', () => {
