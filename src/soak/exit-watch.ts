@@ -6,7 +6,7 @@
 // the end of its log goes into the report.
 
 import { promises as fs } from 'node:fs';
-import { daemonState, logTail, readPid } from '../lab/daemons';
+import { daemonState, readPid } from '../lab/daemons';
 import { LabNodePlan } from '../lab/plan';
 
 const POLL_MS = 100;
@@ -37,6 +37,8 @@ export class ExitWatch {
   private readonly down: boolean[];
   /** Whether the current pid was ever seen inside the node's namespace: a daemon on its way in is not gone. */
   private readonly seenAlive: boolean[];
+  /** Pids whose exit is recorded: the poll and a heal may both notice one exit. */
+  private readonly reported = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -71,17 +73,7 @@ export class ExitWatch {
    * here. Its log between the last two starts says whether it was a fence or a crash.
    */
   async exitedDuringHeal(node: number, pid: number): Promise<void> {
-    const plan = this.nodes[node];
-    const text = await fs.readFile(plan.logPath, 'utf8').catch(() => '');
-    const starts = [...text.matchAll(/# floatip lab: starting floatipd/g)].map((m) => m.index ?? 0);
-    const segment = starts.length >= 2 ? text.slice(starts[starts.length - 2], starts[starts.length - 1]) : text;
-    if (this.expected[node] === 'fence' && FENCED_MESSAGE.test(segment)) {
-      this.exits.push({ node, t: now(), pid, kind: 'fenced-after-freeze' });
-      return;
-    }
-    const exit: DaemonExit = { node, t: now(), pid, kind: 'crash', logTail: segment.trimEnd().split('\n').slice(-15).join('\n') };
-    this.exits.push(exit);
-    this.onCrash(exit);
+    this.classify(node, pid, await exitSegment(this.nodes[node], true));
   }
 
   crashes(): DaemonExit[] {
@@ -116,23 +108,35 @@ export class ExitWatch {
     this.down[pnn] = true;
     const expected = this.expected[pnn];
     if (expected === 'exit') {
+      this.reported.add(pid);
       this.exits.push({ node: pnn, t: now(), pid, kind: 'injected' });
       return;
     }
-    const tail = await logTail(node, 15);
-    if (expected === 'fence' && (await fencedSinceStart(node))) {
+    // A heal may already have started the next daemon (and written its start line): then the dead one's log is the segment before.
+    const restarted = (await readPid(node)) !== pid;
+    this.classify(pnn, pid, await exitSegment(node, restarted));
+  }
+
+  private classify(pnn: number, pid: number, segment: string): void {
+    if (this.reported.has(pid)) return;
+    this.reported.add(pid);
+    if (this.expected[pnn] === 'fence' && FENCED_MESSAGE.test(segment)) {
       this.exits.push({ node: pnn, t: now(), pid, kind: 'fenced-after-freeze' });
       return;
     }
-    const exit: DaemonExit = { node: pnn, t: now(), pid, kind: 'crash', logTail: tail };
+    const exit: DaemonExit = { node: pnn, t: now(), pid, kind: 'crash', logTail: segment.trimEnd().split('\n').slice(-15).join('\n') };
     this.exits.push(exit);
     this.onCrash(exit);
   }
 }
 
-/** Whether the node's log, since the daemon's last start, says the guardian fenced it. */
-async function fencedSinceStart(node: LabNodePlan): Promise<boolean> {
+/** The lab writes this line before each start of a node's daemon. */
+const START_LINE = /# floatip lab: starting floatipd/g;
+
+/** The log of the node's latest daemon, or with `restarted` of the one before it (a heal started the next). */
+async function exitSegment(node: LabNodePlan, restarted: boolean): Promise<string> {
   const text = await fs.readFile(node.logPath, 'utf8').catch(() => '');
-  const lastStart = text.lastIndexOf('# floatip lab: starting floatipd');
-  return FENCED_MESSAGE.test(text.slice(Math.max(0, lastStart)));
+  const starts = [...text.matchAll(START_LINE)].map((m) => m.index ?? 0);
+  if (!restarted) return text.slice(starts[starts.length - 1] ?? 0);
+  return starts.length >= 2 ? text.slice(starts[starts.length - 2], starts[starts.length - 1]) : text;
 }

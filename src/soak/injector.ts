@@ -35,6 +35,8 @@ export interface ActionRecord {
 }
 
 const CONTROL_TIMEOUT_MS = 3000;
+/** moveip answers when the takeover run it asks for has finished: up to takeover_deadline (5 s) and a rejoin wait. */
+const MOVEIP_TIMEOUT_MS = 10_000;
 /** How long a thawed daemon gets to notice that its guardian fenced it and exit. */
 const THAW_EXIT_WAIT_MS = 1500;
 /** How long a SIGTERMed daemon gets to release its addresses and exit. */
@@ -170,7 +172,8 @@ export class FaultInjector {
 
   private control(pnn: number, command: 'disable' | 'enable' | 'ban' | 'moveip', args: object): Promise<unknown> {
     // The argument shapes are checked by the control codec before anything is sent.
-    return new UnixControlClient(this.node(pnn).controlSocket).call(command as 'ban', args as { seconds: number }, CONTROL_TIMEOUT_MS);
+    return new UnixControlClient(this.node(pnn).controlSocket).call(command as 'ban', args as { seconds: number },
+      command === 'moveip' ? MOVEIP_TIMEOUT_MS : CONTROL_TIMEOUT_MS);
   }
 
   private async inject(step: FaultStep): Promise<string | undefined> {

@@ -160,13 +160,15 @@ export function buildReport(inputs: SoakInputs): SoakReport {
       .map(inputs.describe),
     duplicates: insideOverlaps.length,
     duplicates_outside_safety_model: outsideOverlaps.length,
-    duplicate_details: inputs.overlaps.slice(0, 20).map((o) => ({
+    // Every duplicate inside the model (each is a bug to chase), and the first few outside it.
+    duplicate_details: [...insideOverlaps.slice(0, 100), ...outsideOverlaps.slice(0, 10)].sort((a, b) => a.from - b.from).map((o) => ({
       address: o.address, nodes: o.nodes, at_s: at(o.from), ms: round(o.to - o.from),
       steps: activeSteps(schedule, start, o.from), blamed_on: blame(inputs.actions, o.from), outside_safety_model: outsideOverlaps.includes(o),
     })),
     duplicate_macs: insideAnswers.length,
     duplicate_macs_outside_safety_model: outsideAnswers.length,
-    duplicate_mac_details: inputs.duplicateAnswers.slice(0, 20).map((d) => ({ address: d.address, macs: d.macs, at_s: at(d.t), steps: activeSteps(schedule, start, d.t) })),
+    duplicate_mac_details: [...insideAnswers.slice(0, 100), ...outsideAnswers.slice(0, 10)].sort((a, b) => a.t - b.t)
+      .map((d) => ({ address: d.address, macs: d.macs, at_s: at(d.t), steps: activeSteps(schedule, start, d.t), outside_safety_model: outsideAnswers.includes(d) })),
     max_unserved_ms: maxUnserved,
     p99_unserved_ms: p99Unserved,
     unserved,
