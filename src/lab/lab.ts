@@ -34,7 +34,7 @@ export interface UpSources {
 }
 
 /** Time a SIGKILLed daemon gets to vanish from the process table before `fail` reports. */
-const KILL_WAIT_MS = 1000;
+const KILL_WAIT_MS = 3000;
 
 /** `down` removes the lab directory whole, so `up` only takes one that holds nothing else. */
 async function requireEmptyDir(dir: string): Promise<void> {

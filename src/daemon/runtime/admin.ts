@@ -32,6 +32,8 @@ export interface AdminComponents {
   readonly announce: () => void;
   /** How long a relayed request may take (it may include a takeover run). */
   readonly timeoutMs: number;
+  /** Pause before asking a new leader again for the run a flag verb causes (a heartbeat interval). */
+  readonly retryDelayMs: number;
 }
 
 const FLAG_ACTIONS: ReadonlySet<string> = new Set(['disable', 'enable', 'stop', 'continue', 'ban', 'unban']);
@@ -39,6 +41,9 @@ const FLAG_ACTIONS: ReadonlySet<string> = new Set(['disable', 'enable', 'stop', 
 const DONE_WORDS: Readonly<Record<AdminAction, string>> = {
   disable: 'disabled', enable: 'enabled', stop: 'stopped', continue: 'continued', ban: 'banned', unban: 'unbanned',
 };
+
+/** Tries at asking the leader for the run a flag verb causes (see flagAndWait). */
+const RUN_ATTEMPTS = 5;
 
 export class AdminRelay {
   private nextId = 1;
@@ -78,11 +83,21 @@ export class AdminRelay {
       flagged = leader === state.localPnn ? await this.asLeader(request) : await this.sendAndWait(leader, request);
     }
     if (flagged.status !== 'ok') return flagged;
-    const leader = state.leader();
-    if (leader === NO_NODE) return { status: 'ok', message: `${flagged.message} (no leader now: addresses move when one is elected)` };
-    const run = leader === state.localPnn
-      ? await this.asLeader({ action: 'ipreallocate' })
-      : await this.sendAndWait(leader, { action: 'ipreallocate' });
+    // The flag may change who leads (a banned or stopped leader steps down), and a node asked
+    // before it has heard of the change refuses: ask again once the news has spread.
+    let run: AdminOutcome = { status: 'refused', message: 'no leader' };
+    for (let attempt = 0; attempt < RUN_ATTEMPTS; attempt++) {
+      if (attempt > 0) await this.pause(this.components.retryDelayMs);
+      const leader = state.leader();
+      if (leader === NO_NODE) continue;
+      run = leader === state.localPnn
+        ? await this.asLeader({ action: 'ipreallocate' })
+        : await this.sendAndWait(leader, { action: 'ipreallocate' });
+      if (run.status !== 'refused') break;
+    }
+    if (run.status === 'refused') {
+      return { status: 'ok', message: `${flagged.message} (no leader took the run yet: ${run.message}; addresses move with the next one)` };
+    }
     return run.status === 'ok'
       ? { status: 'ok', message: `${flagged.message}; ${run.message}` }
       : { status: 'failed', message: `${flagged.message}, but the takeover run that moves its addresses did not finish: ${run.message}` };
@@ -175,6 +190,10 @@ export class AdminRelay {
     this.components.announce();
     this.components.log.info({ action: request.action, pnn: state.localPnn }, `node ${state.localPnn} ${DONE_WORDS[request.action]}`);
     return { status: 'ok', message: `node ${state.localPnn} ${DONE_WORDS[request.action]}` };
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => new OneTimer(this.components.clock).set(ms, resolve));
   }
 
   private sendAndWait(to: Pnn, request: AdminRequest): Promise<AdminOutcome> {

@@ -38,6 +38,17 @@ describe('disable / enable', () => {
     ]);
   });
 
+  it('banning the leader from another node: the run comes from the next leader, and the command waits for it', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { runDebounceMs: 300 } });
+    await play(cluster, [
+      'on 2: ban 60 0',
+      'expect result ok',
+      'expect counts 0 3 3',
+      'expect leader 1',
+      'expect exclusive',
+    ]);
+  });
+
   it('relays a command about another node through the leader', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, [
