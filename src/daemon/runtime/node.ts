@@ -176,6 +176,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.admin = new AdminRelay({
       state: this.state, clock, log: logger.child({ component: 'admin' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), announce, timeoutMs: 2 * init.takeoverDeadlineMs,
+      retryDelayMs: init.heartbeatIntervalMs,
     });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
