@@ -82,15 +82,20 @@ export class LockHolderProcess {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * `count` distinct free loopback ports. All are held open until every one is known, so the
+ * kernel cannot hand the same port out twice (two separate listen(0)/close pairs can, which
+ * once gave etcd the same client and peer port: "address already in use").
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  })));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** An etcd server of Debian's etcd-server on loopback, with its own data dir; `stop` kills it and removes the dir. */
@@ -103,7 +108,7 @@ export class EtcdServer {
   }
 
   static async start(): Promise<EtcdServer> {
-    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const [clientPort, peerPort] = await freePorts(2);
     const dataDir = makeTempDir();
     const client = `http://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
