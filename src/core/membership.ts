@@ -57,6 +57,13 @@ export interface NodeState {
    * A leader acts only when every member of its partition reports the same set (quorum.ts).
    */
   readonly reportedPartition: readonly Pnn[] | undefined;
+  /**
+   * Peers only: when this peer last heard us, in our clock, from its latest heartbeat
+   * (arrival - its agoMs: later than the truth by that heartbeat's transit); undefined
+   * when its latest heartbeat on the current stream does not list us. The fence counts a peer only while this is recent:
+   * the peer declares us dead by its own hearing, not by ours (quorum.ts fence).
+   */
+  readonly heardUsAt: number | undefined;
 }
 
 export interface MembershipView {
@@ -85,6 +92,14 @@ export interface HeartbeatObservation {
   readonly links: Readonly<Record<string, LinkState>>;
   /** The nodes the sender is connected to, itself included; left out = the sender has not said. */
   readonly partition?: readonly Pnn[];
+  /** For each peer the sender is connected to: how many ms before sending it last heard that peer. */
+  readonly heard: readonly HeardReport[];
+}
+
+/** One peer in a heartbeat's `heard` list. */
+export interface HeardReport {
+  readonly pnn: Pnn;
+  readonly agoMs: number;
 }
 
 /** The TCP stream to a peer closed: it is DISCONNECTED at once. */
@@ -236,6 +251,7 @@ export function createView(config: MembershipConfig): MembershipView {
       lastHeardAt: undefined, lastSeq: undefined,
       unhealthy: local, disabled: false, stopped: false, banned: false, bannedUntil: undefined,
       epoch: 0, leader: NO_NODE, hosted: [], links: new Map(), reportedPartition: undefined,
+      heardUsAt: undefined,
     });
   }
   return { localPnn, deadAfterMs, now, nodes };
@@ -323,7 +339,7 @@ export function update(view: MembershipView, observation: Observation): Membersh
       throw new IllegalTransitionError(pnn, describeRole(node), observation.kind,
         Object.keys(allowed), ILLEGAL_HINT[role]);
     }
-    nodes[pnn] = applyToNode(node, observation, now, nodes.length, changes);
+    nodes[pnn] = applyToNode(node, observation, now, view.localPnn, nodes.length, changes);
   }
   const unchanged = now === view.now && nodes.every((node, i) => node === view.nodes[i]);
   return { view: unchanged ? view : { ...view, now, nodes }, changes };
@@ -366,13 +382,16 @@ function advanceClock(node: NodeState, now: number, deadAfterMs: number, changes
   return next;
 }
 
-function applyToNode(node: NodeState, observation: NodeObservation, now: number, nodeCount: number, changes: MembershipChange[]): NodeState {
+function applyToNode(
+  node: NodeState, observation: NodeObservation, now: number, localPnn: Pnn, nodeCount: number, changes: MembershipChange[],
+): NodeState {
   switch (observation.kind) {
     case 'heartbeat':
-      return applyHeartbeat(node, observation, now, nodeCount, changes);
+      return applyHeartbeat(node, observation, now, localPnn, nodeCount, changes);
     case 'stream-closed':
-      if (!node.connected) return node.lastSeq === undefined ? node : { ...node, lastSeq: undefined };
-      return withFlagsChange(node, { ...node, connected: false, lastSeq: undefined }, 'stream-closed', changes);
+      // What the peer said about hearing us was said on this stream; a new one must say it again.
+      if (!node.connected) return node.lastSeq === undefined && node.heardUsAt === undefined ? node : { ...node, lastSeq: undefined, heardUsAt: undefined };
+      return withFlagsChange(node, { ...node, connected: false, lastSeq: undefined, heardUsAt: undefined }, 'stream-closed', changes);
     case 'health':
       return withFlagsChange(node, { ...node, unhealthy: !observation.healthy }, 'health', changes);
     case 'link':
@@ -388,7 +407,9 @@ function applyToNode(node: NodeState, observation: NodeObservation, now: number,
   }
 }
 
-function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number, nodeCount: number, changes: MembershipChange[]): NodeState {
+function applyHeartbeat(
+  node: NodeState, beat: HeartbeatObservation, now: number, localPnn: Pnn, nodeCount: number, changes: MembershipChange[],
+): NodeState {
   if (node.lastSeq !== undefined && beat.seq <= node.lastSeq) return node; // stale or repeated on this stream
   if ((beat.flags & ~SELF_REPORTABLE) !== 0) {
     throw new BadObservationError(node.pnn, 'flags',
@@ -401,6 +422,7 @@ function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number
   }
   const hosted = canonicalAddresses(node.pnn, 'hosted', beat.hosted);
   const partition = beat.partition === undefined ? undefined : canonicalPartition(node.pnn, nodeCount, beat.partition);
+  const heardUsAt = heardUsAtFrom(node.pnn, beat.heard, localPnn, now);
   const reported: NodeState = {
     ...node,
     connected: true,
@@ -411,12 +433,26 @@ function applyHeartbeat(node: NodeState, beat: HeartbeatObservation, now: number
     stopped: (beat.flags & NodeFlag.STOPPED) !== 0,
     banned,
     bannedUntil: banned && beat.banRemainingMs !== undefined ? now + beat.banRemainingMs : undefined,
+    heardUsAt,
   };
   let next = withFlagsChange(node, reported, 'heartbeat', changes);
   next = applyLinks(next, new Map(Object.entries(beat.links)), changes);
   next = applyHosted(next, hosted, changes);
   next = applyPartition(next, partition, changes);
   return beat.epoch === next.epoch && beat.leader === next.leader ? next : applyEpoch(next, beat.epoch, beat.leader, changes);
+}
+
+/**
+ * When the sender last heard us, in our clock: arrival minus its `agoMs`. Undefined when
+ * it does not list us (it is not connected to us, so it may already count us dead).
+ */
+function heardUsAtFrom(pnn: Pnn, heard: readonly HeardReport[], localPnn: Pnn, now: number): number | undefined {
+  const entry = heard.find((report) => report.pnn === localPnn);
+  if (entry === undefined) return undefined;
+  if (!(entry.agoMs >= 0) || !Number.isFinite(entry.agoMs)) {
+    throw new BadObservationError(pnn, 'heard', `has ${entry.agoMs} ms for node ${localPnn}: it must be a duration of 0 ms or more`);
+  }
+  return now - entry.agoMs;
 }
 
 function applyAdmin(node: NodeState, admin: AdminObservation, now: number, changes: MembershipChange[]): NodeState {

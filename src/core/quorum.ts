@@ -30,6 +30,12 @@ export interface PartitionOptions {
    * addresses before the majority declares it dead and takes them).
    */
   readonly heardWithinMs?: number;
+  /**
+   * Count a peer only if it said, within this many ms, that it hears us (NodeState.heardUsAt).
+   * A peer declares us dead by its own hearing of us, so hearing it is not enough: after a
+   * link flap our frames may reach it late while its frames reach us at once.
+   */
+  readonly heardUsWithinMs?: number;
 }
 
 export interface QuorumState {
@@ -59,8 +65,9 @@ function inPartition(node: NodeState, now: number, options: PartitionOptions): b
   if (node.deleted) return false;
   if (node.local) return true;
   if (!node.connected) return false;
-  if (options.heardWithinMs === undefined) return true;
-  return node.lastHeardAt !== undefined && now - node.lastHeardAt < options.heardWithinMs;
+  if (options.heardWithinMs !== undefined && !(node.lastHeardAt !== undefined && now - node.lastHeardAt < options.heardWithinMs)) return false;
+  if (options.heardUsWithinMs !== undefined && !(node.heardUsAt !== undefined && now - node.heardUsAt < options.heardUsWithinMs)) return false;
+  return true;
 }
 
 /**
@@ -118,7 +125,12 @@ export interface FenceDecision {
 
 /**
  * The fence rule: a node without quorum holds no address. Peers count only if
- * heard within `fenceAfterMs` (< dead_after, see PartitionOptions). A BANNED or
+ * heard within `fenceAfterMs` (< dead_after, see PartitionOptions) and if they
+ * said they heard us within `fenceAfterMs`: a peer P counts us dead at its last
+ * hearing of us + dead_after, and our reading of that hearing (arrival of P's
+ * heartbeat - its agoMs) lags the truth only by that heartbeat's transit, so we
+ * let go before P takes over unless that transit exceeds dead_after - fence_after.
+ * A peer that never said it hears us does not count. A BANNED or
  * STOPPED local node also releases everything by itself, as CTDB does. An
  * UNHEALTHY or DISABLED node keeps its addresses until the leader moves them:
  * the leader's run releases and takes in order, while letting go by itself
@@ -129,6 +141,6 @@ export function fence(view: MembershipView, rule: QuorumRule, fenceAfterMs: numb
   const releaseAll = (reason: FenceReason): FenceDecision => ({ mayHold: false, reason, release: local.hosted });
   if (local.banned) return releaseAll('banned');
   if (local.stopped) return releaseAll('stopped');
-  if (!evaluateQuorum(view, rule, { heardWithinMs: fenceAfterMs }).quorate) return releaseAll('no-quorum');
+  if (!evaluateQuorum(view, rule, { heardWithinMs: fenceAfterMs, heardUsWithinMs: fenceAfterMs }).quorate) return releaseAll('no-quorum');
   return { mayHold: true, reason: 'quorate', release: [] };
 }

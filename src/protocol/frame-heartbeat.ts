@@ -23,5 +23,6 @@ export function heartbeatObservation(beat: HeartbeatMessage, at: number): Heartb
     hosted: beat.hosted.map((address) => address.text),
     links,
     partition: beat.partition,
+    heard: beat.heard,
   };
 }

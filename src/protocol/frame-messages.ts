@@ -3,6 +3,7 @@
 import { IpAddress } from '../core/ip';
 import { LinkState } from '../core/address';
 import { NodeFlag, NodeFlags, Pnn } from '../core/flags';
+import { HeardReport } from '../core/membership';
 import {
   bytes, checked, enumeration, FieldCodec, interfaceName, ipAddress, linkState, list, optional, pnn,
   pnnOrNone, struct, tagged, text, u16, u32, u64, u8,
@@ -67,6 +68,12 @@ export interface HeartbeatMessage {
    * runs only when every member of its partition reports the same set (core/quorum.ts).
    */
   readonly partition: readonly Pnn[];
+  /**
+   * For each peer the sender is connected to (never itself), ascending by pnn: how long ago
+   * the sender last heard that peer, capped to u32. The receiver's fence counts the sender
+   * only while the sender still hears the receiver (core/quorum.ts fence).
+   */
+  readonly heard: readonly HeardReport[];
 }
 
 /**
@@ -280,6 +287,10 @@ const maxFrameBytes = checked(u32, (v) => (v < MIN_MAX_FRAME_BYTES ? `${v} is be
 const ascendingPnns = checked(list(pnn), (v) => (v.some((p, i) => i > 0 && p <= v[i - 1])
   ? `[${v.join(',')}] is not strictly ascending` : undefined));
 
+/** One entry per peer, strictly ascending by pnn, so a node cannot report two different times for one peer. */
+const heardPeers = checked(list(struct({ pnn, agoMs: u32 })), (v) => (v.some((entry, i) => i > 0 && entry.pnn <= v[i - 1].pnn)
+  ? `pnns [${v.map((entry) => entry.pnn).join(',')}] are not strictly ascending` : undefined));
+
 const takeItem = checked(struct({ address: ipAddress, bits: u8, iface: interfaceName }), (v) => {
   const max = v.address.family === 4 ? 32 : 128;
   return v.bits <= max ? undefined : `bits ${v.bits} is more than ${max} for ${v.address.text}`;
@@ -323,8 +334,10 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     links: list(struct({ iface: interfaceName, state: linkState })),
     hosted: list(ipAddress, 4),
     partition: ascendingPnns,
+    heard: heardPeers,
   }), (v) => {
     if (!v.partition.includes(v.pnn)) return `has partition [${v.partition.join(',')}] without the sender ${v.pnn}: a node is always in its own partition`;
+    if (v.heard.some((entry) => entry.pnn === v.pnn)) return `has a heard entry for the sender ${v.pnn}: a node lists only how long ago it heard its peers`;
     if (v.banRemainingMs === undefined) return undefined;
     if ((v.flags & NodeFlag.BANNED) === 0) return 'has banRemainingMs without the BANNED flag';
     return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';

@@ -130,6 +130,7 @@ export class ClusterState {
     };
     for (const node of this.current.nodes) {
       if (node.bannedUntil !== undefined) consider(node.bannedUntil);
+      if (node.heardUsAt !== undefined) consider(node.heardUsAt + this.init.fenceAfterMs);
       if (node.local || !node.connected || node.lastHeardAt === undefined) continue;
       consider(node.lastHeardAt + this.init.fenceAfterMs);
       consider(node.lastHeardAt + this.init.deadAfterMs);

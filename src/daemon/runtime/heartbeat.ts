@@ -8,13 +8,19 @@
 // fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
 
 import { NodeFlag, Pnn } from '../../core/flags';
-import { nodeFlags, samePnns } from '../../core/membership';
+import { HeardReport, MembershipView, nodeFlags, samePnns } from '../../core/membership';
 import { partitionMembers } from '../../core/quorum';
 import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
 import { HeartbeatMessage } from './messages';
 import { LocalAddresses } from './hosting';
+
+/** For each connected peer we heard, how long ago, ascending by pnn: peers fence on it (core/quorum.ts fence). */
+function heardPeers(view: MembershipView, now: number): HeardReport[] {
+  return view.nodes.flatMap((node) => (node.local || node.deleted || !node.connected || node.lastHeardAt === undefined ? []
+    : [{ pnn: node.pnn, agoMs: Math.min(0xffffffff, Math.max(0, Math.round(now - node.lastHeardAt))) }]));
+}
 
 export interface HeartbeatComponents {
   readonly state: ClusterState;
@@ -73,6 +79,7 @@ export class Heartbeats {
       links: [...local.links].map(([iface, linkState]) => ({ iface, state: linkState })),
       hosted: hosting.list().map((h) => h.address),
       partition: partitionMembers(state.view),
+      heard: heardPeers(state.view, clock.now()),
     };
   }
 

@@ -12,7 +12,7 @@ const mesh = createTcpMesh({
 });
 mesh.subscribe((event) => {
   if (event.kind === 'peer-up') process.stdout.write(`up ${event.pnn}\n`);
-  if (event.kind === 'message' && event.message.kind === 'heartbeat') mesh.send(event.from, { ...event.message, pnn: Number(pnn), partition: [Number(pnn)] });
+  if (event.kind === 'message' && event.message.kind === 'heartbeat') mesh.send(event.from, { ...event.message, pnn: Number(pnn), partition: [Number(pnn)], heard: [] });
 });
 mesh.start().catch((error) => {
   process.stderr.write(`${String(error)}\n`);

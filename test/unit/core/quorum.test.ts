@@ -13,8 +13,10 @@ const lockHeldBy = (holder: Pnn): QuorumRule => ({ mode: 'lock', holder });
  * One token per node, as seen from the local node: `L` the local node (healthy),
  * `L:ban` / `L:stop` / `L:unh` a local node with that state, `ok` a connected
  * peer, `unh` `dis` `ban` `stop` a connected peer reporting that flag,
- * `dc` a disconnected peer, `del` a deleted node. Built through `update`, the
- * same way the daemon builds it, with every peer heard at t=100 and now = 100.
+ * `dc` a disconnected peer, `del` a deleted node; for the fence, `deaf` a peer we
+ * hear that last heard us FENCE_AFTER ago, `lag` one that heard us FENCE_AFTER - 1 ago,
+ * `new` one that has not said it hears us. Built through `update`, the same way the
+ * daemon builds it, with every peer heard at t=100 and now = 100; `ok` peers heard us at 100.
  */
 function viewOf(row: string, hosted: string[] = []): MembershipView {
   const tokens = row.split(/\s+/);
@@ -24,11 +26,14 @@ function viewOf(row: string, hosted: string[] = []): MembershipView {
   if (tokens[localPnn] === 'L:ban') observations.push({ kind: 'admin', pnn: localPnn, at: 100, action: 'ban', until: 60_000 });
   if (tokens[localPnn] === 'L:stop') observations.push({ kind: 'admin', pnn: localPnn, at: 100, action: 'stop' });
   if (hosted.length > 0) observations.push({ kind: 'hosting', pnn: localPnn, at: 100, addresses: hosted });
-  const peerFlags: Record<string, number> = { ok: 0, unh: 0x02, dis: 0x04, ban: 0x08, stop: 0x20 };
+  const peerFlags: Record<string, number> = { ok: 0, unh: 0x02, dis: 0x04, ban: 0x08, stop: 0x20, deaf: 0, lag: 0, new: 0 };
+  const heardUsAgo: Record<string, number | undefined> = { deaf: FENCE_AFTER, lag: FENCE_AFTER - 1, new: undefined };
   tokens.forEach((token, pnn) => {
     if (pnn === localPnn || token === 'dc' || token === 'del') return;
     if (!(token in peerFlags)) throw new Error(`unknown token ${token} in '${row}'`);
-    observations.push({ kind: 'heartbeat', pnn, at: 100, seq: 1, flags: peerFlags[token], epoch: 0, leader: NO_NODE, hosted: [], links: {} });
+    const agoMs = token in heardUsAgo ? heardUsAgo[token] : 0;
+    const heard = agoMs === undefined ? [] : [{ pnn: localPnn, agoMs }];
+    observations.push({ kind: 'heartbeat', pnn, at: 100, seq: 1, flags: peerFlags[token], epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard });
   });
   const view = createView({ localPnn, nodeCount: tokens.length, deleted, deadAfterMs: DEAD_AFTER, now: 0 });
   return updateAll(view, observations).view;
@@ -98,7 +103,7 @@ describe('evaluateQuorum', () => {
 describe('partitionMembers', () => {
   it('with heardWithinMs, leaves out peers not heard from recently', () => {
     const view = updateAll(viewOf('L ok ok'), [
-      { kind: 'heartbeat', pnn: 2, at: 500, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {} },
+      { kind: 'heartbeat', pnn: 2, at: 500, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [] },
       { kind: 'tick', at: 800 },
     ]).view;
     expect(partitionMembers(view)).toEqual([0, 1, 2]);
@@ -120,7 +125,7 @@ function reportingView(row: string): MembershipView {
   tokens.forEach((token, pnn) => {
     if (pnn === localPnn || token === 'dc' || token === 'del') return;
     const partition = token === '?' ? {} : { partition: token.split(',').map(Number) };
-    observations.push({ kind: 'heartbeat', pnn, at: 100, seq: 1, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, ...partition });
+    observations.push({ kind: 'heartbeat', pnn, at: 100, seq: 1, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [], ...partition });
   });
   return updateAll(createView({ localPnn, nodeCount: tokens.length, deleted, deadAfterMs: DEAD_AFTER, now: 0 }), observations).view;
 }
@@ -149,14 +154,14 @@ describe('partitionAgreed', () => {
     let view = reportingView('L 0,1,2 0,1,2');
     expect(partitionAgreed(view)).toBe(true);
     view = updateAll(view, [
-      { kind: 'heartbeat', pnn: 1, at: 900, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1, 2] },
+      { kind: 'heartbeat', pnn: 1, at: 900, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [], partition: [0, 1, 2] },
       { kind: 'tick', at: 100 + DEAD_AFTER },
     ]).view;
     // Node 0 declared node 2 dead; node 1's report, sent before it did the same, still names it.
     expect(partitionMembers(view)).toEqual([0, 1]);
     expect(partitionAgreed(view)).toBe(false);
     view = updateAll(view, [
-      { kind: 'heartbeat', pnn: 1, at: 100 + DEAD_AFTER, seq: 3, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1] },
+      { kind: 'heartbeat', pnn: 1, at: 100 + DEAD_AFTER, seq: 3, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [], partition: [0, 1] },
     ]).view;
     expect(partitionAgreed(view)).toBe(true);
   });
@@ -166,7 +171,7 @@ describe('partitionAgreed', () => {
     view = updateAll(view, [{ kind: 'stream-closed', pnn: 2, at: 150 }]).view;
     expect(partitionAgreed(view)).toBe(false);
     view = updateAll(view, [
-      { kind: 'heartbeat', pnn: 1, at: 151, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, partition: [0, 1] },
+      { kind: 'heartbeat', pnn: 1, at: 151, seq: 2, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [], partition: [0, 1] },
     ]).view;
     expect(partitionAgreed(view)).toBe(true);
   });
@@ -184,6 +189,12 @@ describe('fence', () => {
     ['banned local node releases even when quorate', 'L:ban ok ok', MAJORITY, { mayHold: false, reason: 'banned', release: hosted }],
     ['stopped local node releases even when quorate', 'L:stop ok ok', MAJORITY, { mayHold: false, reason: 'stopped', release: hosted }],
     ['unhealthy local node keeps its addresses until the leader moves them', 'L:unh ok ok', MAJORITY, { mayHold: true, reason: 'quorate', release: [] }],
+    // Hearing a peer is not enough: it must hear us, or it declares us dead and takes over.
+    ['peers heard by us recently but not hearing us do not count', 'L deaf deaf', MAJORITY, { mayHold: false, reason: 'no-quorum', release: hosted }],
+    ['peers that never said they hear us do not count', 'L new new', MAJORITY, { mayHold: false, reason: 'no-quorum', release: hosted }],
+    ['one peer hearing us is enough for 2 of 3', 'L ok deaf', MAJORITY, { mayHold: true, reason: 'quorate', release: [] }],
+    ['a peer that heard us just within fence_after counts', 'L lag dc', MAJORITY, { mayHold: true, reason: 'quorate', release: [] }],
+    ['a lock holder that does not hear us does not make us quorate', 'L deaf', lockHeldBy(1), { mayHold: false, reason: 'no-quorum', release: hosted }],
   ])('%s', (_name, row, rule, expected) => {
     expect(fence(viewOf(row, hosted), rule, FENCE_AFTER)).toEqual(expected);
   });
@@ -193,7 +204,7 @@ describe('fence', () => {
     const minority = (now: number): MembershipView =>
       updateAll(viewOf('ok ok L', ['192.0.2.12']), [{ kind: 'tick', at: now }]).view;
     const majority = (now: number): MembershipView => updateAll(viewOf('L ok ok'), [
-      { kind: 'heartbeat', pnn: 1, at: now, seq: 2, flags: 0, epoch: 0, leader: 0, hosted: [], links: {} },
+      { kind: 'heartbeat', pnn: 1, at: now, seq: 2, flags: 0, epoch: 0, leader: 0, hosted: [], links: {}, heard: [{ pnn: 0, agoMs: 0 }] },
       { kind: 'tick', at: now },
     ]).view;
 
@@ -205,6 +216,18 @@ describe('fence', () => {
     expect(evaluateQuorum(majority(100 + FENCE_AFTER), MAJORITY).members).toEqual([0, 1, 2]);
     expect(evaluateQuorum(majority(100 + DEAD_AFTER - 1), MAJORITY).members).toEqual([0, 1, 2]);
     expect(evaluateQuorum(majority(100 + DEAD_AFTER), MAJORITY).members).toEqual([0, 1]);
+  });
+
+  it('after a link flap: we hear our peers again at once, they still do not hear us; we release at fence_after after they last did', () => {
+    // Node 0 was last heard by its peers at t=100; their heartbeats reach it at once, each saying so.
+    const flapped = (now: number): MembershipView => updateAll(viewOf('L ok ok', hosted), [1, 2].map((pnn): Observation => (
+      { kind: 'heartbeat', pnn, at: now, seq: 2, flags: 0, epoch: 0, leader: 0, hosted: [], links: {}, heard: [{ pnn: 0, agoMs: now - 100 }] }
+    ))).view;
+    expect(partitionMembers(flapped(100 + FENCE_AFTER), { heardWithinMs: FENCE_AFTER })).toEqual([0, 1, 2]);
+    expect(fence(flapped(100 + FENCE_AFTER - 1), MAJORITY, FENCE_AFTER).mayHold).toBe(true);
+    expect(fence(flapped(100 + FENCE_AFTER), MAJORITY, FENCE_AFTER)).toEqual({ mayHold: false, reason: 'no-quorum', release: hosted });
+    // Leader choice and partition membership do not look at it.
+    expect(evaluateQuorum(flapped(100 + FENCE_AFTER), MAJORITY)).toMatchObject({ quorate: true, leader: 0, members: [0, 1, 2] });
   });
 
   it('with a lock, a holder not heard within fence_after no longer makes us quorate', () => {

@@ -41,7 +41,7 @@ function parseFlags(text: string, where: string): NodeFlags {
 function toObservation(raw: Record<string, unknown>, where: string): Observation {
   if (raw.kind !== 'heartbeat') return raw as unknown as Observation;
   return {
-    epoch: 0, leader: -1, hosted: [], links: {},
+    epoch: 0, leader: -1, hosted: [], links: {}, heard: [],
     ...raw,
     flags: parseFlags(typeof raw.flags === 'string' ? raw.flags : 'OK', where),
   } as unknown as Observation;
@@ -59,6 +59,7 @@ function summarize(node: NodeState): Record<string, unknown> {
     epoch: node.epoch,
     leader: node.leader,
     reportedPartition: node.reportedPartition ?? null,
+    heardUsAt: node.heardUsAt ?? null,
   };
 }
 

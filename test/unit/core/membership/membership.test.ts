@@ -46,7 +46,7 @@ describe('TRANSITIONS', () => {
     for (const [kind, from, to] of [['heartbeat', 'disconnected', 'connected'], ['stream-closed', 'connected', 'disconnected']] as const) {
       expect(TRANSITIONS[from][kind]).toBe(to);
       const observation = kind === 'heartbeat'
-        ? { kind, pnn: 1, at: 1, seq: 1, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {} }
+        ? { kind, pnn: 1, at: 1, seq: 1, flags: 0, epoch: 0, leader: NO_NODE, hosted: [], links: {}, heard: [] }
         : { kind, pnn: 1, at: 2 };
       view = update(view, observation).view;
       expect(view.nodes[1].connected).toBe(to === 'connected');

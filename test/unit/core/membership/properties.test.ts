@@ -24,11 +24,12 @@ const stepArb = fc.record({
   // Steps of whole 100 ms often land exactly on dead_after and ban expiries, where off-by-one bugs live.
   dt: fc.oneof(fc.integer({ min: 0, max: 7 }).map((n) => n * 100), fc.integer({ min: 0, max: 700 })),
   make: fc.oneof(
-    fc.record({ pnn: pnnArb, seq: fc.integer({ min: 0, max: 20 }), flags: selfFlagsArb, ban: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }), hosted: hostedArb, links: linksArb, epoch: fc.nat(5) })
+    fc.record({ pnn: pnnArb, seq: fc.integer({ min: 0, max: 20 }), flags: selfFlagsArb, ban: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }), hosted: hostedArb, links: linksArb, epoch: fc.nat(5),
+      heard: fc.array(fc.record({ pnn: pnnArb, agoMs: fc.nat(2000) }), { maxLength: 3 }) })
       .map((h) => (at: number): Observation => ({
         kind: 'heartbeat', pnn: h.pnn, at, seq: h.seq, flags: h.flags,
         banRemainingMs: (h.flags & NodeFlag.BANNED) !== 0 ? h.ban : undefined,
-        epoch: h.epoch, leader: 0, hosted: h.hosted, links: h.links,
+        epoch: h.epoch, leader: 0, hosted: h.hosted, links: h.links, heard: h.heard,
       })),
     pnnArb.map((pnn) => (at: number): Observation => ({ kind: 'stream-closed', pnn, at })),
     fc.record({ pnn: pnnArb, healthy: fc.boolean() }).map((o) => (at: number): Observation => ({ kind: 'health', ...o, at })),

@@ -301,7 +301,7 @@ describe('LockQuorum.poll on one node', () => {
   }
 
   const heartbeatFrom = (pnn: Pnn, leader: Pnn) => ({
-    kind: 'heartbeat' as const, pnn, seq: 1, flags: 0, epoch: 1, leader, hosted: [], links: { eth0: 'up' as const },
+    kind: 'heartbeat' as const, pnn, seq: 1, flags: 0, epoch: 1, leader, hosted: [], links: { eth0: 'up' as const }, heard: [],
   });
 
   it('the candidate tries; a connected peer that leads itself is taken as the holder and nobody tries', async () => {

@@ -41,7 +41,7 @@ describe('buildRunInputs', () => {
   it('takes the lowest claimant as holder and lists the others as duplicates; unknown lists mean not running', () => {
     let view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
     const beat = (pnn: number, hosted: string[]) => ({
-      kind: 'heartbeat' as const, pnn, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted, links: { eth0: 'up' as const },
+      kind: 'heartbeat' as const, pnn, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted, links: { eth0: 'up' as const }, heard: [],
     });
     view = updateAll(view, [
       { kind: 'health', pnn: 0, at: 1, healthy: true },

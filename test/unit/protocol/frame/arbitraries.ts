@@ -54,7 +54,14 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     links: fc.array(fc.record({ iface: ifaceArb, state: fc.constantFrom('up' as const, 'down' as const) }), { maxLength: 6 }),
     hosted: fc.array(ipArb, { maxLength: 20 }),
     others: fc.uniqueArray(pnnArb, { maxLength: 8 }),
-  }).map(({ others, ...beat }) => ({ ...beat, partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b) }))
+    heardAgo: fc.array(fc.record({ pnn: pnnArb, agoMs: fc.integer({ min: 0, max: 0xffffffff }) }), { maxLength: 8 }),
+  }).map(({ others, heardAgo, ...beat }) => ({
+    ...beat,
+    partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b),
+    // The wire allows one entry per peer, ascending, never the sender.
+    heard: [...new Map(heardAgo.filter((entry) => entry.pnn !== beat.pnn).map((entry) => [entry.pnn, entry])).values()]
+      .sort((a, b) => a.pnn - b.pnn),
+  }))
     .chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
       ? fc.constant(beat)
       : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })

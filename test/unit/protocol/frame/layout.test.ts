@@ -17,7 +17,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').re
 const heartbeat: HeartbeatMessage = {
   kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, monitor: 'healthy',
   epoch: 0x100000001, leader: 0, links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('198.51.100.7'), ip('2001:db8::7')],
-  partition: [0, 2],
+  partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }],
 };
 
 function rejects<K extends PeerMessageKind>(kind: K, body: Uint8Array): PayloadFieldError {
@@ -52,6 +52,7 @@ describe('wire layout (docs/protocol.md)', () => {
       '00 01 04 65 74 68 30 01', // links: 1, "eth0" up
       '00 00 00 02 04 c6 33 64 07 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 07', // hosted: 2 addresses
       '00 02 00 00 00 00 00 00 00 02', // partition: 2 nodes, 0 and 2
+      '00 01 00 00 00 00 00 00 00 fa', // heard: 1 peer, node 0 heard 250 ms ago
     ].join(' '));
   });
 
@@ -87,6 +88,7 @@ describe('payload checks name the field at fault', () => {
     ['a partition listing a node twice', (b) => { b[77] = 0; }, 'heartbeat.partition', /\[0,0\] is not strictly ascending/],
     ['a partition out of order', (b) => { b.set([0, 0, 0, 2, 0, 0, 0, 0], 70); }, 'heartbeat.partition', /\[2,0\] is not strictly ascending/],
     ['a partition without its sender', (b) => { b[77] = 1; }, 'heartbeat', /partition \[0,1\] without the sender 2/],
+    ['a heard entry for the sender itself', (b) => { b[83] = 2; }, 'heartbeat', /a heard entry for the sender 2/],
   ])('%s', (_name, mutate, field, message) => {
     const copy = body.slice();
     mutate(copy);
@@ -95,10 +97,18 @@ describe('payload checks name the field at fault', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('a heard list out of order or naming a peer twice', () => {
+    const two = encodeBody({ ...heartbeat, heard: [{ pnn: 0, agoMs: 250 }, { pnn: 1, agoMs: 3 }] });
+    two[91] = 0; // the second entry's pnn (bytes 88..91) becomes 0 again
+    const error = rejects('heartbeat', two);
+    expect(error.field).toBe('heartbeat.heard');
+    expect(error.message).toMatch(/pnns \[0,0\] are not strictly ascending/);
+  });
+
   it('a list count larger than the bytes left, before allocating anything', () => {
     const copy = body.slice();
     copy.set([0xff, 0xff, 0xff, 0xff], 42);
-    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 32 bytes remain/);
+    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 42 bytes remain/);
   });
 
   it('bytes after the last field', () => {
@@ -168,14 +178,16 @@ describe('heartbeatObservation', () => {
   it('gives the membership view an observation it accepts', () => {
     const view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
     const beat = { ...heartbeat, epoch: 4 };
-    const observation = heartbeatObservation(beat, 50);
+    const observation = heartbeatObservation(beat, 1000);
     expect(observation).toEqual({
-      kind: 'heartbeat', pnn: 2, at: 50, seq: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, epoch: 4, leader: 0,
+      kind: 'heartbeat', pnn: 2, at: 1000, seq: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, epoch: 4, leader: 0,
       hosted: ['198.51.100.7', '2001:db8::7'], links: { eth0: 'up' }, partition: [0, 2],
+      heard: [{ pnn: 0, agoMs: 250 }],
     });
     const { view: after } = update(view, observation);
     expect(after.nodes[2]).toMatchObject({
-      connected: true, banned: true, bannedUntil: 30050, hosted: ['198.51.100.7', '2001:db8::7'], reportedPartition: [0, 2],
+      connected: true, banned: true, bannedUntil: 31000, hosted: ['198.51.100.7', '2001:db8::7'], reportedPartition: [0, 2],
+      heardUsAt: 750, // node 2 last heard us (node 0) 250 ms before its beat arrived at 1000
     });
   });
 
