@@ -118,7 +118,8 @@ export const schema = {
       default: 40,
       doc: 'When a peer\'s connection breaks without a LEAVING message (the daemon crashed or was killed), '
         + 'its addresses are re-placed only this long after the break. That is the time its guardian needs to delete '
-        + 'them on the dead node (10-15 ms measured), so no address is ever on two nodes. 0 takes them at once.',
+        + 'them on the dead node (10-15 ms measured), so no address is ever on two nodes. 1 ms per address the node '
+        + 'held is added (its guardian deletes them one by one). 0 takes them at once.',
     }),
   },
   ipalloc: {

@@ -360,7 +360,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
       case 'peer-down':
         this.log.info({ peer: event.pnn, reason: event.reason }, `connection to node ${event.pnn} down (${event.reason}): ${event.detail}`);
         if (event.reason !== 'leaving' && event.reason !== 'stopped' && this.state.view.nodes[event.pnn].hosted.length > 0) {
-          this.leader.holdForCrash();
+          this.leader.holdForCrash(this.state.view.nodes[event.pnn].hosted.length);
         }
         this.state.observe({ kind: 'stream-closed', pnn: event.pnn });
         this.roundTrips.peerDown(event.pnn);
