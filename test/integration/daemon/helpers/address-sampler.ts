@@ -10,6 +10,8 @@ import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, spawnTsInNamespace } from '../../helpers/netns-child';
+import { NOT_PUBLIC } from '../../../../src/soak/address-sampler';
+import { Overlap, overlapsOf, Presence, presencesOf, SampleChange } from '../../../../src/soak/timeline';
 
 const SAMPLER_MAIN = `
 const { NetlinkChannel } = require(${JSON.stringify(join(REPO_ROOT, 'src/adapters/netlink/channel.ts'))});
@@ -50,20 +52,7 @@ process.stdin.resume();
 loop().catch((error) => { process.stderr.write(String(error.stack) + '\\n'); process.exit(1); });
 `;
 
-/** One sample where a node's set changed: at `t` it held `addresses`; the sample before was at `before`. */
-export interface SampleChange {
-  readonly t: number;
-  readonly before: number;
-  readonly addresses: readonly string[];
-}
-
-/** When an address was on a node: from the first sample that saw it to the last that still did (`to` = Infinity: still there). */
-export interface Presence {
-  readonly node: number;
-  readonly address: string;
-  readonly from: number;
-  readonly to: number;
-}
+export type { Presence, SampleChange } from '../../../../src/soak/timeline';
 
 export class AddressSampler {
   private readonly children: ChildProcess[] = [];
@@ -74,7 +63,7 @@ export class AddressSampler {
   }
 
   /** Starts one sampler per namespace; resolves when each has reported its first sample. */
-  static async start(namespaces: readonly string[], intervalMs: number, ignoredPrefixes: readonly string[] = ['192.0.2.', 'fe80:', '127.', '::1']): Promise<AddressSampler> {
+  static async start(namespaces: readonly string[], intervalMs: number, ignoredPrefixes: readonly string[] = NOT_PUBLIC): Promise<AddressSampler> {
     const sampler = new AddressSampler(namespaces.length);
     await Promise.all(namespaces.map((ns, node) => new Promise<void>((resolve, reject) => {
       const child = spawnTsInNamespace(ns, { main: SAMPLER_MAIN, args: [String(intervalMs), ...ignoredPrefixes] });
@@ -100,39 +89,12 @@ export class AddressSampler {
 
   /** Every stretch of time an address was on a node. */
   presences(): Presence[] {
-    const out: Presence[] = [];
-    this.changes.forEach((changes, node) => {
-      const since = new Map<string, number>();
-      for (const change of changes) {
-        const now = new Set(change.addresses);
-        for (const [address, from] of since) {
-          if (!now.has(address)) {
-            out.push({ node, address, from, to: change.before });
-            since.delete(address);
-          }
-        }
-        for (const address of now) if (!since.has(address)) since.set(address, change.t);
-      }
-      for (const [address, from] of since) out.push({ node, address, from, to: Infinity });
-    });
-    return out;
+    return presencesOf(this.changes);
   }
 
   /** Every stretch during which one address was seen on two nodes (`from`..`to` of the overlap). */
-  overlaps(): Array<{ readonly address: string; readonly nodes: readonly [number, number]; readonly from: number; readonly to: number }> {
-    const all = this.presences();
-    const found = [];
-    for (let i = 0; i < all.length; i++) {
-      for (let j = i + 1; j < all.length; j++) {
-        const a = all[i];
-        const b = all[j];
-        if (a.address !== b.address || a.node === b.node) continue;
-        if (a.from <= b.to && b.from <= a.to) {
-          found.push({ address: a.address, nodes: [a.node, b.node] as const, from: Math.max(a.from, b.from), to: Math.min(a.to, b.to) });
-        }
-      }
-    }
-    return found;
+  overlaps(): Overlap[] {
+    return overlapsOf(this.presences());
   }
 
   /** The overlaps as readable lines, leaving out those that begin inside one of the `excused` windows. */
