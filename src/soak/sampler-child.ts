@@ -1,9 +1,11 @@
 // The address sampler's child: inside one node namespace, dumps the addresses over netlink every few ms and prints each change.
 //
-// argv: INTERVAL_MS IGNORED_PREFIX... One JSON line per change: the sample's time `t`,
-// the time of the sample before it `before`, and the addresses now present. An address
-// is therefore known present from the first sample that saw it to the last one that
-// still did. Ends on end of stdin.
+// argv: INTERVAL_MS IGNORED_PREFIX... One JSON line per change: `t`, when the sample's
+// dump returned; `before`, when the dump of the sample before it STARTED; and the
+// addresses now present. The kernel answers a dump at some instant between its start and
+// its return, so an address is known present from the end of the first sample that saw it
+// to the start of the last one that still did: an overlap of two such stretches is
+// certain, never an artefact of slow dumps. Ends on end of stdin.
 
 import { NetlinkChannel } from '../adapters/netlink/channel';
 import * as codec from '../adapters/netlink/rtnl-codec';
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     const key = seen.join(',');
     if (key !== previous) process.stdout.write(`${JSON.stringify({ t: at, before: previousAt, addresses: seen })}\n`);
     previous = key;
-    previousAt = at;
+    previousAt = started;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (now() - started))));
   }
   channel.close();

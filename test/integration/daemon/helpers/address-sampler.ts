@@ -22,7 +22,10 @@ const now = () => performance.timeOrigin + performance.now();
 let previous = null;
 let previousAt = now();
 let stopped = false;
+// As in src/soak/sampler-child.ts: \`before\` is the START of the previous dump, so a presence ends
+// where it is certain and an overlap of two presences is never an artefact of a slow dump.
 async function sample() {
+  const started = now();
   const dump = await channel.request(codec.RTM_GETADDR, codec.encodeAddressDump(), { dump: true, what: 'sampling' });
   const at = now();
   const seen = [];
@@ -36,7 +39,7 @@ async function sample() {
   const key = seen.join(',');
   if (key !== previous) process.stdout.write(JSON.stringify({ t: at, before: previousAt, addresses: seen }) + '\\n');
   previous = key;
-  previousAt = at;
+  previousAt = started;
 }
 async function loop() {
   while (!stopped) {
