@@ -83,8 +83,9 @@ export class AdminRelay {
       flagged = leader === state.localPnn ? await this.asLeader(request) : await this.sendAndWait(leader, request);
     }
     if (flagged.status !== 'ok') return flagged;
-    // The flag may change who leads (a banned or stopped leader steps down), and a node asked
-    // before it has heard of the change refuses: ask again once the news has spread.
+    // The flag may change who leads (a banned or stopped leader steps down): a node asked
+    // before it has heard of the change refuses, and a run cut short by the change fails
+    // (the new leader runs again by itself). Ask again once the news has spread.
     let run: AdminOutcome = { status: 'refused', message: 'no leader' };
     for (let attempt = 0; attempt < RUN_ATTEMPTS; attempt++) {
       if (attempt > 0) await this.pause(this.components.retryDelayMs);
@@ -93,7 +94,7 @@ export class AdminRelay {
       run = leader === state.localPnn
         ? await this.asLeader({ action: 'ipreallocate' })
         : await this.sendAndWait(leader, { action: 'ipreallocate' });
-      if (run.status !== 'refused') break;
+      if (run.status === 'ok') break;
     }
     if (run.status === 'refused') {
       return { status: 'ok', message: `${flagged.message} (no leader took the run yet: ${run.message}; addresses move with the next one)` };
