@@ -116,6 +116,15 @@ it('up reports a floatipd that runs but never answers on its control socket', as
   expect(processGone(pid as number)).toBe(true);
 });
 
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!processGone(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 it('starts one daemon per node inside its namespace; faults and heal act on the right process; down stops them all', async () => {
   const up = await lab('up', '--nodes', '3', '--floatipd', answeringDaemon);
   expect(up.stderr).toBe('');
@@ -138,7 +147,9 @@ it('starts one daemon per node inside its namespace; faults and heal act on the 
   expect((await labStatus(target)).nodes[0].daemon).toBe('running');
 
   expect((await lab('fail', '1', '--mode', 'kill')).code).toBe(0);
-  expect(processGone(pids[1])).toBe(true);
+  // The lab counts a daemon gone once its memory is released (empty cmdline); the kernel may
+  // take a moment more under load before /proc shows it dead or a zombie.
+  expect(await goneWithin(pids[1], 2000)).toBe(true);
   expect((await labStatus(target)).nodes[1].daemon).toBe('gone');
   const restarted = await lab('heal', '1');
   expect(restarted.code).toBe(0);
