@@ -41,7 +41,21 @@ describe('start', () => {
   let layout: Map<string, number>;
 
   beforeAll(async () => {
-    layout = await waitFor('every address on exactly one node', () => holders(lab, ALL), 15_000);
+    // The daemons are up before their first monitor passes; until every node is healthy the
+    // layout is a passing one (e.g. 0/5/4 while node 0 is still `pending`). Wait for the
+    // settled cluster, then for the kernels to match the leader's assignment.
+    const wanted = await waitFor('three healthy nodes agreeing on one epoch', async () => {
+      const statuses = await Promise.all([0, 1, 2].map((pnn) => lab.json<StatusResult>(pnn, 'status')));
+      const settled = statuses.every((s) => s.monitor === 'healthy' && s.nodes.every((n) => n.flags === 'OK'))
+        && new Set(statuses.map((s) => s.epoch)).size === 1;
+      if (!settled) return undefined;
+      const ips = await lab.json<IpStatus[]>(0, 'ip', '-v');
+      return ips.every((ip) => ip.pnn >= 0) ? new Map(ips.map((ip) => [ip.address, ip.pnn])) : undefined;
+    }, 15_000, 100);
+    layout = await waitFor('the kernels to match the assignment', () => {
+      const seen = holders(lab, ALL);
+      return seen && ALL.every((a) => seen.get(a) === wanted.get(a)) ? seen : undefined;
+    }, 15_000);
   });
 
   test('every public address is in exactly one node\'s kernel, LCP2-balanced (3 per node, IPv4 and IPv6 spread)', () => {
