@@ -4,9 +4,12 @@
 // one line {attack, established, closed, ...}. Attacks: wrong-key (a full handshake under
 // another key), steal (the right key, claiming node 1 from node 0's address), oversized
 // (a header announcing 16 MiB), truncated (half a HELLO, then end of stream), garbage (an
-// HTTP request), flood (300 connections at once, each saying nothing or garbage).
+// HTTP request), flood (300 connections at once, each saying nothing or garbage), replay
+// (KEYHEX is then a file: the bytes a real node sent on an earlier connection, sent again
+// on a new one from the same address).
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { PeerSession } from '../../../src/protocol/frame-session';
 
@@ -70,6 +73,14 @@ async function main(): Promise<Record<string, unknown>> {
       const closed = await closedWithin(socket, 5000);
       socket.destroy();
       return { established: false, closed };
+    }
+    case 'replay': {
+      const recorded = readFileSync(keyHex);
+      const socket = await open();
+      socket.write(recorded);
+      const closed = await closedWithin(socket, 5000);
+      socket.destroy();
+      return { established: false, closed, replayedBytes: recorded.length };
     }
     case 'flood': {
       const results = await Promise.allSettled(Array.from({ length: 300 }, async (_, i) => {

@@ -4,8 +4,10 @@
 // come from a fourth process inside node 0's namespace (so from node 0's address, which node
 // 2 accepts connections from) against node 2's mesh port: each must be refused, logged
 // with its code, and leave the layout exactly as it was, with no address ever on two nodes.
+// The replay comes from node 1's namespace: tcpdump records node 1's real connection to
+// node 2 when node 1 restarts in the key test, and the recording is sent again afterwards.
 
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +15,7 @@ import { labFail, labHeal } from '../../../src/lab';
 import { spawnTsInNamespace } from '../helpers/netns-child';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { firstStreamFrom, readTcpSegments } from './tcp-stream';
 
 jest.setTimeout(180_000);
 
@@ -22,6 +25,9 @@ const NOBODY = '65534';
 
 let lab: DaemonLab;
 let sampler: AddressSampler;
+/** tcpdump in node 2's namespace: what node 1 sends to its mesh port, for the replay test. */
+let capture: ChildProcess | undefined;
+const captureFile = (): string => join(lab.root, 'node1-to-node2.pcap');
 /** The restart of node 1 in the key test: from its stop to its rejoining with every address placed. */
 let restartWindow: [number, number] = [0, 0];
 const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -32,9 +38,11 @@ beforeAll(async () => {
   lab = await startDaemonLab({ prefix: 'fhdh', nodes: 3, ipv4: ALL.length, ipv6: 0 });
   await balanced();
   sampler = await AddressSampler.start([0, 1, 2].map((pnn) => lab.namespace(pnn)), 10);
+  capture = await startCapture(lab.namespace(TARGET), lab.privateInterface, captureFile(), `tcp dst port ${MESH_PORT} and src host 192.0.2.2`);
 });
 
 afterAll(async () => {
+  capture?.kill('SIGINT');
   await sampler?.stop();
   await lab?.down();
 });
@@ -62,10 +70,29 @@ function rejectionCodes(pnn: number): Record<string, number> {
   return counts;
 }
 
-function attack(name: string, keyHex = ''): Promise<{ attack: string; established: boolean; closed: boolean; attempts?: number }> {
-  const child = spawnTsInNamespace(lab.namespace(0), {
+/** tcpdump writing every packet as it comes (-U); resolves once it listens. */
+function startCapture(namespace: string, dev: string, file: string, filter: string): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', namespace, 'tcpdump', '-i', dev, '-U', '-s', '0', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/listening on/.test(stderr)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`tcpdump exited ${code}: ${stderr}`)));
+  });
+}
+
+/** Every node's log lines saying a peer went DISCONNECTED. */
+function disconnectLines(): LogLine[] {
+  return [0, 1, 2].flatMap((pnn) => logLines(pnn).filter((l) => /-> DISCONNECTED/.test(l.msg ?? '')));
+}
+
+/** One attack from `fromPnn`'s namespace and private address against node TARGET's mesh port. */
+function attack(name: string, argument = '', fromPnn = 0): Promise<{ attack: string; established: boolean; closed: boolean; attempts?: number }> {
+  const child = spawnTsInNamespace(lab.namespace(fromPnn), {
     main: `require(${JSON.stringify(join(__dirname, 'attacker.ts'))});`,
-    args: [name, '192.0.2.1', `192.0.2.${TARGET + 1}`, String(MESH_PORT), keyHex], stdin: 'ignore',
+    args: [name, `192.0.2.${fromPnn + 1}`, `192.0.2.${TARGET + 1}`, String(MESH_PORT), argument], stdin: 'ignore',
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -111,8 +138,7 @@ describe('hostile mesh peers against a live node', () => {
     const status = await lab.json<{ quorate: boolean; nodes: Array<{ pnn: number; flags: string[] | number | string }> }>(TARGET, 'status');
     expect(status.quorate).toBe(true);
     // No peer went down during the flood: nobody logged a node as DISCONNECTED after the lab settled.
-    const disconnects = [0, 1, 2].flatMap((pnn) => logLines(pnn).filter((l) => /-> DISCONNECTED/.test(l.msg ?? '')));
-    expect(disconnects).toEqual([]);
+    expect(disconnectLines()).toEqual([]);
   });
 });
 
@@ -181,6 +207,28 @@ describe('local access', () => {
     }
     await balanced();
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('a recorded session replayed', () => {
+  // The capture holds node 1's real connection to node 2 from the restart in the key test:
+  // HELLO, PROOF and authenticated heartbeats, all valid once. Sent again from node 1's own
+  // address they must fail at PROOF (node 2's fresh nonce makes new session keys), and must
+  // not disturb the real node 1's connection.
+  test('node 1\'s earlier connection, byte for byte from its address: refused as E_BAD_MAC; the real connection and the layout stay', async () => {
+    const before = await balanced();
+    const stream = firstStreamFrom(readTcpSegments(captureFile()), '192.0.2.2', `192.0.2.${TARGET + 1}`, MESH_PORT);
+    // More than a handshake: the recording carries heartbeats after HELLO and PROOF.
+    expect(stream.length).toBeGreaterThan(1000);
+    const recorded = join(lab.root, 'replay.bin');
+    writeFileSync(recorded, stream);
+    const codesBefore = rejectionCodes(TARGET);
+    const disconnectsBefore = disconnectLines().length;
+    const result = await attack('replay', recorded, 1);
+    expect([result.established, result.closed]).toEqual([false, true]);
+    await waitFor(`node ${TARGET} to log E_BAD_MAC`, () => ((rejectionCodes(TARGET).E_BAD_MAC ?? 0) > (codesBefore.E_BAD_MAC ?? 0) ? true : undefined), 3000);
+    expect(disconnectLines().length).toBe(disconnectsBefore);
+    expect(holders(lab, ALL)).toEqual(before);
   });
 });
 

@@ -22,6 +22,8 @@ export interface DaemonLab {
   namespace(pnn: number): string;
   readonly client: string;
   readonly publicInterface: string;
+  /** The mesh's interface in every node namespace (192.0.2.0/24). */
+  readonly privateInterface: string;
   socket(pnn: number): string;
   log(pnn: number): string;
   /** `floatip ARGS... --socket <node's socket>` in this process. */
@@ -105,6 +107,7 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
     namespace: (pnn) => plan.nodes[pnn].namespace,
     client: plan.names.clientNamespace,
     publicInterface: plan.names.publicInterface,
+    privateInterface: plan.names.privateInterface,
     socket: (pnn) => plan.nodes[pnn].controlSocket,
     log: (pnn) => plan.nodes[pnn].logPath,
     cli: (pnn, ...args) => runCliCaptured([...args, '--socket', plan.nodes[pnn].controlSocket]),
