@@ -7,10 +7,14 @@
 // requests outstanding, so replies and ACKs can never fill the 4 MiB buffer
 // (dumps are flow-controlled by the kernel itself), (3) catches everything in the
 // callbacks it hands to the package, and (4) always has an `error` listener.
+// Sending is synchronous kernel work on our thread, so (5) a TurnBudget spreads a
+// long batch of requests over event-loop turns (see turn-budget.ts).
 
 import { constants as osConstants } from 'node:os';
 import { RawNetlinkSocket, MessageInfo, parseMessages, formatMessage, parseError, NetlinkMessage } from 'netlink';
+import { performance } from 'node:perf_hooks';
 import { NetlinkError, channelClosed } from './errors';
+import { TurnBudget } from './turn-budget';
 
 const NLM_F_REQUEST = 0x1;
 const NLM_F_MULTI = 0x2;
@@ -27,6 +31,11 @@ export interface ChannelOptions {
   readonly maxInFlight?: number;
   /** A request without an answer after this long fails with E_NETLINK_TIMEOUT. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * Milliseconds of one event-loop turn that sending requests (the kernel's work on them
+   * included) may take before the rest waits for the next turn. @default 5
+   */
+  readonly sendBudgetMs?: number;
 }
 
 /** The data messages of one answer; `interrupted` when the kernel flagged a dump inconsistent. */
@@ -63,6 +72,7 @@ export class NetlinkChannel {
   private readonly timeoutMs: number;
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly waiting: PendingRequest[] = [];
+  private readonly budget: TurnBudget;
   private nextSeq = 1;
   private closed = false;
   /** Receive errors seen (ENOBUFS and the like); exposed for stats. */
@@ -72,6 +82,10 @@ export class NetlinkChannel {
     const receiveBufferBytes = options.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.maxInFlight = options.maxInFlight ?? 64;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.budget = new TurnBudget(options.sendBudgetMs ?? 5, {
+      now: () => performance.now(),
+      nextTurn: (fn) => setImmediate(() => this.guard(fn)),
+    });
     this.socket = new RawNetlinkSocket(protocol, { recvBufferSize: receiveBufferBytes, sendBufferSize: 0 });
     this.socket.on('message', (data: Buffer, info: MessageInfo) => this.guard(() => this.receive(data, info)));
     this.socket.on('error', () => this.guard(() => { this.receiveErrors++; }));
@@ -115,17 +129,23 @@ export class NetlinkChannel {
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight.size < this.maxInFlight && this.waiting.length > 0) {
-      const request = this.waiting.shift() as PendingRequest;
-      request.seq = this.allocateSeq();
-      this.inFlight.set(request.seq, request);
-      request.timer = setTimeout(() => this.guard(() => this.timeOut(request)), this.timeoutMs);
-      if (this.inFlight.size === 1) this.socket.ref();
-      const bytes = formatMessage({ type: request.type, flags: request.flags, seq: request.seq, port: this.port, data: request.payload });
-      this.socket.send(bytes, { port: 0 }, (error) => this.guard(() => {
-        if (error) this.settle(request, new NetlinkError('E_NETLINK_KERNEL', `${request.what}: sending failed (${error.code ?? error.message})`, error.code));
-      }));
-    }
+    this.budget.run(
+      () => !this.closed && this.inFlight.size < this.maxInFlight && this.waiting.length > 0,
+      () => this.sendNext(),
+      () => this.pump(),
+    );
+  }
+
+  private sendNext(): void {
+    const request = this.waiting.shift() as PendingRequest;
+    request.seq = this.allocateSeq();
+    this.inFlight.set(request.seq, request);
+    request.timer = setTimeout(() => this.guard(() => this.timeOut(request)), this.timeoutMs);
+    if (this.inFlight.size === 1) this.socket.ref();
+    const bytes = formatMessage({ type: request.type, flags: request.flags, seq: request.seq, port: this.port, data: request.payload });
+    this.socket.send(bytes, { port: 0 }, (error) => this.guard(() => {
+      if (error) this.settle(request, new NetlinkError('E_NETLINK_KERNEL', `${request.what}: sending failed (${error.code ?? error.message})`, error.code));
+    }));
   }
 
   private allocateSeq(): number {
