@@ -7,6 +7,9 @@ import { PeerMessage } from '../../protocol/frame-messages';
 import { PeerSession, PeerSessionOptions, SessionMessage, SessionOutput } from '../../protocol/frame-session';
 import { PeerDownReason } from './port';
 
+/** A corked batch of frames is written out once it holds this many bytes, without waiting for the end of the turn. */
+const CORK_FLUSH_BYTES = 64 * 1024;
+
 /** Why a connection ended; `code` names a rejection (a frame error code or one of the mesh's own). */
 export interface CloseCause {
   readonly reason: PeerDownReason;
@@ -44,6 +47,9 @@ export class PeerConnection {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private unflushedWrites = 0;
+  /** Writes are corked until the end of this turn or CORK_FLUSH_BYTES (see write). */
+  private corked = false;
+  private corkedBytes = 0;
   private progressed = false;
   private silentChecks = 0;
   private lastKind: PeerMessage['kind'] | undefined;
@@ -133,10 +139,28 @@ export class PeerConnection {
     this.unflushedWrites++;
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
-    // Not corked: one write per frame keeps the flush callbacks fine-grained, which the stall check reads as
-    // progress (Node joins queued writes into one writev by itself when the socket is busy; corking won nothing).
+    // Frames written in one turn of the event loop go out in one writev at its end. Writing
+    // each at once cost a syscall, and the kernel's whole TCP path to the peer's namespace,
+    // per frame: a node that took 333 addresses sent 333 TICKLE-FULL frames to each peer and
+    // held its loop ~90 ms, enough for the guardian to count it frozen at the fast profile.
+    // A corked batch completes (and calls its writes back) as a whole, so batches stop at
+    // CORK_FLUSH_BYTES: the stall check still sees progress at that grain on a slow peer.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => this.uncork());
+    }
     socket.write(frame, () => this.flushed());
+    this.corkedBytes += frame.length;
+    if (this.corkedBytes >= CORK_FLUSH_BYTES) this.uncork();
     return true;
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.corkedBytes = 0;
+    this.socket.uncork();
   }
 
   /** One write reached the kernel: the peer is taking bytes. */
