@@ -1,6 +1,15 @@
 // The few etcd calls the lease lock makes, as a port, and their implementation over the etcd3 (gRPC) client.
 
-import { Etcd3, EtcdLeaseInvalidError } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
+
+/**
+ * etcd3 loads gRPC and its protobuf definitions, ~150 ms of a daemon's start (measured with
+ * --cpu-prof). Only a node with an etcd cluster lock needs it, so it is loaded on first use.
+ */
+function etcd3(): typeof import('etcd3') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load, see above
+  return require('etcd3') as typeof import('etcd3');
+}
 
 /** Who holds the lock key: its value and the lease it is attached to. */
 export interface KeyOwner {
@@ -39,7 +48,7 @@ export class Etcd3LeaseClient implements EtcdLeaseClient {
   private readonly client: Etcd3;
 
   constructor(endpoint: string, dialTimeoutMs = 2000) {
-    this.client = new Etcd3({ hosts: endpoint, dialTimeout: dialTimeoutMs });
+    this.client = new (etcd3().Etcd3)({ hosts: endpoint, dialTimeout: dialTimeoutMs });
   }
 
   async grant(ttlSeconds: number, timeoutMs: number): Promise<{ leaseId: string; ttlSeconds: number }> {
@@ -66,7 +75,7 @@ export class Etcd3LeaseClient implements EtcdLeaseClient {
     try {
       await this.client.leaseClient.leaseRevoke({ ID: leaseId }, deadline(timeoutMs));
     } catch (error) {
-      if (!(error instanceof EtcdLeaseInvalidError)) throw error;
+      if (!(error instanceof etcd3().EtcdLeaseInvalidError)) throw error;
     }
   }
 
