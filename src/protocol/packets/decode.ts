@@ -100,6 +100,8 @@ export interface TcpSegmentFrame {
   /** The flag byte (TCP_FLAG_ACK, TCP_FLAG_RST ...). */
   readonly flags: number;
   readonly window: number;
+  /** The data after the TCP header (empty for a bare ACK), a view into the frame. */
+  readonly payload: Uint8Array;
 }
 
 const TCP_MIN_HEADER = 20;
@@ -138,7 +140,8 @@ export function decodeTcpSegment(frame: Uint8Array): TcpSegmentFrame | undefined
   } else {
     return undefined;
   }
-  if ((tcp[12] >> 4) * 4 < TCP_MIN_HEADER) return undefined;
+  const dataOffset = (tcp[12] >> 4) * 4;
+  if (dataOffset < TCP_MIN_HEADER || dataOffset > tcp.length) return undefined;
   return {
     kind: 'tcp',
     source: { address: source, port: tcp.readUInt16BE(0) },
@@ -147,5 +150,6 @@ export function decodeTcpSegment(frame: Uint8Array): TcpSegmentFrame | undefined
     ack: tcp.readUInt32BE(8),
     flags: tcp[13],
     window: tcp.readUInt16BE(14),
+    payload: new Uint8Array(tcp.buffer, tcp.byteOffset + dataOffset, tcp.length - dataOffset),
   };
 }

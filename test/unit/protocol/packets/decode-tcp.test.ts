@@ -24,8 +24,20 @@ describe('decodeTcpSegment', () => {
   it('reads an IPv4 client ACK: endpoints, numbers, flags, window', () => {
     const segment = decodeTcpSegment(frame(client4, server4, { seq: 0xfffffff0, ack: 7, flags: TCP_FLAG_ACK, window: 29200 }));
     expect(segment).toEqual({
-      kind: 'tcp', source: client4, destination: server4, seq: 0xfffffff0, ack: 7, flags: TCP_FLAG_ACK, window: 29200,
+      kind: 'tcp', source: client4, destination: server4, seq: 0xfffffff0, ack: 7, flags: TCP_FLAG_ACK, window: 29200, payload: new Uint8Array(0),
     });
+  });
+
+  it('gives the data after the header, with the TCP options skipped and Ethernet padding left out', () => {
+    const plain = frame(client4, server4, { seq: 10, ack: 20, flags: TCP_FLAG_ACK });
+    const ipv4 = plain.subarray(14);
+    // Data offset 6 (4 bytes of NOP options), then 5 bytes of data, then 3 bytes of padding.
+    const tcp = Buffer.concat([ipv4.subarray(20, 40), Buffer.from([1, 1, 1, 1]), Buffer.from('hello')]);
+    tcp[12] = 0x60;
+    const withData = Buffer.concat([plain.subarray(0, 14), ipv4.subarray(0, 20), tcp, Buffer.alloc(3)]);
+    withData.writeUInt16BE(20 + tcp.length, 16);
+    const segment = decodeTcpSegment(withData);
+    expect(Buffer.from(segment?.payload ?? []).toString()).toBe('hello');
   });
 
   it('reads an IPv6 segment', () => {
@@ -51,7 +63,8 @@ describe('decodeTcpSegment', () => {
     const hopByHop = Buffer.from(v6); hopByHop[14 + 6] = 0;
     const arp = Buffer.from(v4); arp.writeUInt16BE(0x0806, 12);
     const badOffset = Buffer.from(v4); badOffset[14 + 20 + 12] = 0x40;
-    for (const bad of [udp, laterFragment, hopByHop, arp, badOffset, v4.subarray(0, 14 + 30), v6.subarray(0, 14 + 50), new Uint8Array(8)]) {
+    const offsetPastEnd = Buffer.from(v4); offsetPastEnd[14 + 20 + 12] = 0xf0;
+    for (const bad of [udp, laterFragment, hopByHop, arp, badOffset, offsetPastEnd, v4.subarray(0, 14 + 30), v6.subarray(0, 14 + 50), new Uint8Array(8)]) {
       expect(decodeTcpSegment(bad)).toBeUndefined();
     }
   });
