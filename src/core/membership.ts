@@ -420,7 +420,9 @@ function applyHeartbeat(
     throw new BadObservationError(node.pnn, 'banRemainingMs',
       `${beat.banRemainingMs} is only allowed with BANNED and must be a positive number of milliseconds`);
   }
-  const hosted = canonicalAddresses(node.pnn, 'hosted', beat.hosted);
+  // A peer sends its list in canonical order, the same list in every beat: that needs no
+  // parsing (at 50 ms beats, 333 addresses from each peer were ~13,000 parses a second).
+  const hosted = sameTexts(beat.hosted, node.hosted) ? node.hosted : canonicalAddresses(node.pnn, 'hosted', beat.hosted);
   const partition = beat.partition === undefined ? undefined : canonicalPartition(node.pnn, nodeCount, beat.partition);
   const heardUsAt = heardUsAtFrom(node.pnn, beat.heard, localPnn, now);
   const reported: NodeState = {
@@ -510,6 +512,13 @@ function applyPartition(node: NodeState, partition: readonly Pnn[] | undefined, 
   if (before === partition || (before !== undefined && partition !== undefined && samePnns(before, partition))) return node;
   changes.push({ kind: 'partition', pnn: node.pnn, before, after: partition });
   return { ...node, reportedPartition: partition };
+}
+
+/** True when both lists hold the same strings in the same order. */
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** True when both ascending lists hold the same node numbers. */
