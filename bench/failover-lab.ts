@@ -35,6 +35,8 @@ export interface BenchLabOptions {
   readonly ipv6: number;
   /** Where the daemons' logs are copied when the lab goes down. */
   readonly logDir: string;
+  /** Another floatipd to run (`--floatipd`), else the built one. */
+  readonly floatipd?: string;
 }
 
 const NODES = 3;
@@ -79,7 +81,7 @@ export class BenchLab {
     await labDown(target);
     const up = await labUp(target, {
       nodes: NODES, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: options.profile,
-      daemons: true, floatipd: undefined, startTimeoutMs: 60_000,
+      daemons: true, floatipd: options.floatipd, startTimeoutMs: 60_000,
     });
     const lab = new BenchLab(options, target, up.plan, root);
     const failed = up.daemons.filter((d) => !d.up);

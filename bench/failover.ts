@@ -39,6 +39,8 @@ interface Options {
   readonly profiles: readonly TimingProfileName[];
   readonly modes: readonly FaultMode[];
   readonly victims: readonly VictimRole[];
+  /** `--floatipd PATH`: run this floatipd (e.g. a wrapper that profiles it) instead of the built one. */
+  readonly floatipd: string | undefined;
 }
 
 function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
@@ -60,6 +62,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let profiles: TimingProfileName[] = [...TIMING_PROFILES];
   let modes: FaultMode[] = [...FAULT_MODES];
   let victims: VictimRole[] = [...VICTIM_ROLES];
+  let floatipd: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -68,11 +71,14 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--profiles': profiles = listOption(value ?? '', TIMING_PROFILES, '--profiles'); i++; break;
       case '--modes': modes = listOption(value ?? '', FAULT_MODES, '--modes'); i++; break;
       case '--victims': victims = listOption(value ?? '', VICTIM_ROLES, '--victims'); i++; break;
+      case '--floatipd':
+        if (!value) throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd executable');
+        floatipd = value; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower, --floatipd PATH`);
     }
   }
-  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims };
+  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims, floatipd };
 }
 
 function log(text: string): void {
@@ -99,7 +105,7 @@ async function runSet(profile: TimingProfileName, set: AddressSet, trials: numbe
           if (lab === undefined) {
             log(`${profile}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
             labsStarted++;
-            lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`) });
+            lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`), floatipd: options.floatipd });
             activeLab = lab;
             const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
             log(`${profile}/${set.name}: settled after ${Math.round(settled)} ms`);
