@@ -422,7 +422,7 @@ function applyHeartbeat(
   }
   // A peer sends its list in canonical order, the same list in every beat: that needs no
   // parsing (at 50 ms beats, 333 addresses from each peer were ~13,000 parses a second).
-  const hosted = sameTexts(beat.hosted, node.hosted) ? node.hosted : canonicalAddresses(node.pnn, 'hosted', beat.hosted);
+  const hosted = sameInOrder(beat.hosted, node.hosted) ? node.hosted : canonicalAddresses(node.pnn, 'hosted', beat.hosted);
   const partition = beat.partition === undefined ? undefined : canonicalPartition(node.pnn, nodeCount, beat.partition);
   const heardUsAt = heardUsAtFrom(node.pnn, beat.heard, localPnn, now);
   const reported: NodeState = {
@@ -509,21 +509,14 @@ function applyHosted(node: NodeState, hosted: readonly string[], changes: Member
 
 function applyPartition(node: NodeState, partition: readonly Pnn[] | undefined, changes: MembershipChange[]): NodeState {
   const before = node.reportedPartition;
-  if (before === partition || (before !== undefined && partition !== undefined && samePnns(before, partition))) return node;
+  if (before === partition || (before !== undefined && partition !== undefined && sameInOrder(before, partition))) return node;
   changes.push({ kind: 'partition', pnn: node.pnn, before, after: partition });
   return { ...node, reportedPartition: partition };
 }
 
-/** True when both lists hold the same strings in the same order. */
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** True when both ascending lists hold the same node numbers. */
-export function samePnns(a: readonly Pnn[], b: readonly Pnn[]): boolean {
-  return a.length === b.length && a.every((pnn, i) => pnn === b[i]);
+/** True when both lists hold the same items in the same order (for ascending node lists: the same nodes). */
+export function sameInOrder<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** Unique and ascending, each a line of the nodes file, the sender among them: so equal sets compare equal. */

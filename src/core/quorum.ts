@@ -11,7 +11,7 @@
 // Deleted nodes count nowhere, not even in the denominator.
 
 import { isActive, NO_NODE, Pnn } from './flags';
-import { MembershipView, nodeFlags, NodeState, samePnns } from './membership';
+import { MembershipView, nodeFlags, NodeState, sameInOrder } from './membership';
 
 /**
  * How a partition proves it may serve. `majority`: a strict majority of the
@@ -85,7 +85,7 @@ export function disagreeingMembers(view: MembershipView): Pnn[] {
   return members.filter((pnn) => {
     if (pnn === view.localPnn) return false;
     const reported = view.nodes[pnn].reportedPartition;
-    return reported === undefined || !samePnns(reported, members);
+    return reported === undefined || !sameInOrder(reported, members);
   });
 }
 

@@ -49,12 +49,12 @@ export class MonitorScheduleError extends Error {
   readonly code = 'E_MONITOR_SCHEDULE';
 }
 
-/** The cron expression for a schedule given as seconds or as cron text. */
 /** A schedule given as a number of seconds (a number, or digits in a string); undefined for a cron expression. */
 function scheduleSeconds(schedule: number | string): number | undefined {
   return typeof schedule === 'number' ? schedule : /^\s*[0-9]+\s*$/.test(schedule) ? Number(schedule) : undefined;
 }
 
+/** The cron expression for a schedule given as seconds or as cron text. */
 export function monitorCronExpression(schedule: number | string): string {
   const seconds = scheduleSeconds(schedule);
   if (seconds === undefined) {
@@ -151,7 +151,6 @@ export class HealthMonitor {
   private task: ScheduledTask | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private recheckDelayMs = 0;
-  private scheduleGapMs: number | undefined;
   private inFlight: Promise<void> | undefined;
   private startupDone = false;
 
@@ -236,17 +235,14 @@ export class HealthMonitor {
   }
 
   /**
-   * The schedule's gap between two runs, worked out once: node-cron's getNextRuns formats
-   * dates through Intl on every call, and took tens of milliseconds of a busy daemon's loop
-   * (seen in --cpu-prof during a 333-address takeover). A schedule in seconds needs no cron.
+   * The schedule's current gap between two runs. A schedule in seconds needs no cron:
+   * node-cron's getNextRuns formats dates through Intl on every call, and took tens of
+   * milliseconds of a busy daemon's loop (seen in --cpu-prof during a 333-address takeover).
    */
   private intervalMs(): number {
-    if (this.scheduleGapMs !== undefined) return this.scheduleGapMs;
     const seconds = scheduleSeconds(this.options.monitorSchedule);
-    if (seconds !== undefined) return (this.scheduleGapMs = seconds * 1000);
-    if (!this.task) return Number.POSITIVE_INFINITY;
-    const [first, second] = this.task.getNextRuns(2);
-    this.scheduleGapMs = first && second ? second.getTime() - first.getTime() : Number.POSITIVE_INFINITY;
-    return this.scheduleGapMs;
+    if (seconds !== undefined) return seconds * 1000;
+    const [first, second] = this.task?.getNextRuns(2) ?? [];
+    return first && second ? second.getTime() - first.getTime() : Number.POSITIVE_INFINITY;
   }
 }

@@ -1,12 +1,9 @@
 // Captures clients' answers to tickles on one interface (AF_PACKET): the numbers killtcp's reset needs.
 
 import { ClientReply, ReplyCapture } from '../sockdiag/port';
-import { decodeTcpSegment, TCP_FLAG_ACK, TCP_FLAG_RST, TcpConnection } from '../../protocol/packets';
+import { decodeTcpSegment, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN, TcpConnection } from '../../protocol/packets';
 import { ETH_P_ALL, openPacketSocket, PacketSocket } from './packet-socket';
 import { systemTimers, Timers } from './timers';
-
-/** SYN: a client opening a new connection on the same ports carries no answer to our tickle. */
-const TCP_FLAG_SYN = 0x02;
 
 /** A ReplyCapture bound to one interface; close() ends the waits (they resolve undefined) and the socket. */
 export interface InterfaceReplyCapture extends ReplyCapture {
@@ -48,6 +45,7 @@ export function openReplyCapture(iface: string, components: ReplyCaptureComponen
 
   function onFrame(frame: Buffer): void {
     const segment = decodeTcpSegment(frame);
+    // A SYN (a client opening a new connection on the same ports) carries no answer to our tickle.
     if (!segment || (segment.flags & TCP_FLAG_ACK) === 0 || (segment.flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) !== 0) return;
     const key = answerKey(segment.source, segment.destination);
     const waiting = waiters.get(key);

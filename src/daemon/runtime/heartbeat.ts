@@ -8,7 +8,7 @@
 // fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
 
 import { NodeFlag, Pnn } from '../../core/flags';
-import { HeardReport, MembershipView, nodeFlags, samePnns } from '../../core/membership';
+import { HeardReport, MembershipView, nodeFlags, sameInOrder } from '../../core/membership';
 import { partitionMembers } from '../../core/quorum';
 import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';
@@ -47,7 +47,7 @@ export class Heartbeats {
   start(): void {
     this.cancelPace = every(this.components.clock, this.intervalMs, () => this.sendNow());
     this.stopWatching = this.components.state.onChange(() => {
-      if (!samePnns(partitionMembers(this.components.state.view), this.sentPartition)) this.sendNow();
+      if (!sameInOrder(partitionMembers(this.components.state.view), this.sentPartition)) this.sendNow();
     });
     this.armTick();
   }

@@ -22,6 +22,7 @@ export interface TcpConnection {
 }
 
 export const IPPROTO_TCP = 6;
+export const TCP_FLAG_SYN = 0x02;
 export const TCP_FLAG_RST = 0x04;
 export const TCP_FLAG_ACK = 0x10;
 /** CTDB's window value: it makes tickles easy to spot in a capture. */

@@ -80,7 +80,7 @@ async function main(): Promise<Record<string, unknown>> {
       socket.write(recorded);
       const closed = await closedWithin(socket, 5000);
       socket.destroy();
-      return { established: false, closed, replayedBytes: recorded.length };
+      return { closed, replayedBytes: recorded.length };
     }
     case 'flood': {
       const results = await Promise.allSettled(Array.from({ length: 300 }, async (_, i) => {

@@ -89,7 +89,7 @@ function disconnectLines(): LogLine[] {
 }
 
 /** One attack from `fromPnn`'s namespace and private address against node TARGET's mesh port. */
-function attack(name: string, argument = '', fromPnn = 0): Promise<{ attack: string; established: boolean; closed: boolean; attempts?: number }> {
+function attack(name: string, argument = '', fromPnn = 0): Promise<{ attack: string; established?: boolean; closed: boolean; attempts?: number }> {
   const child = spawnTsInNamespace(lab.namespace(fromPnn), {
     main: `require(${JSON.stringify(join(__dirname, 'attacker.ts'))});`,
     args: [name, `192.0.2.${fromPnn + 1}`, `192.0.2.${TARGET + 1}`, String(MESH_PORT), argument], stdin: 'ignore',
@@ -224,8 +224,9 @@ describe('a recorded session replayed', () => {
     writeFileSync(recorded, stream);
     const codesBefore = rejectionCodes(TARGET);
     const disconnectsBefore = disconnectLines().length;
+    // The replayer cannot run a session (it has no key), so all it can see is the close.
     const result = await attack('replay', recorded, 1);
-    expect([result.established, result.closed]).toEqual([false, true]);
+    expect(result.closed).toBe(true);
     await waitFor(`node ${TARGET} to log E_BAD_MAC`, () => ((rejectionCodes(TARGET).E_BAD_MAC ?? 0) > (codesBefore.E_BAD_MAC ?? 0) ? true : undefined), 3000);
     expect(disconnectLines().length).toBe(disconnectsBefore);
     expect(holders(lab, ALL)).toEqual(before);

@@ -6,10 +6,9 @@
 // retransmissions and reordering do not matter.
 
 import { readFileSync } from 'node:fs';
-import { decodeTcpSegment, TcpSegmentFrame } from '../../../src/protocol/packets';
+import { decodeTcpSegment, TCP_FLAG_SYN, TcpSegmentFrame } from '../../../src/protocol/packets';
 
 const LINKTYPE_ETHERNET = 1;
-const TCP_SYN = 0x02;
 
 /** The TCP segments of an Ethernet capture, in file order. */
 export function readTcpSegments(path: string): TcpSegmentFrame[] {
@@ -38,7 +37,7 @@ export function readTcpSegments(path: string): TcpSegmentFrame[] {
  */
 export function firstStreamFrom(segments: readonly TcpSegmentFrame[], source: string, destination: string, port: number): Buffer {
   const ours = segments.filter((s) => s.source.address.text === source && s.destination.address.text === destination && s.destination.port === port);
-  const syn = ours.find((s) => (s.flags & TCP_SYN) !== 0);
+  const syn = ours.find((s) => (s.flags & TCP_FLAG_SYN) !== 0);
   if (!syn) throw new Error(`no SYN from ${source} to ${destination}:${port} in the capture`);
   const start = (syn.seq + 1) >>> 0;
   const pieces = new Map<number, Buffer>();
