@@ -4,28 +4,18 @@
 // changed (`t`) and the time of the sample before (`before`). An address is counted
 // present from the first sample that saw it to the last sample that still did, so a
 // presence is never longer than the truth, and a gap (no node holds it) never shorter
-// than the truth minus one sample period on each side.
+// than the truth minus one sample period on each side. Presence and Overlap are the demo's
+// types (src/lab/demo-timeline.ts); here `to` = Infinity means the address is still there.
+
+import type { Overlap, Presence } from '../lab/demo-timeline';
+
+export type { Overlap, Presence };
 
 /** One sample where a node's set changed: at `t` it held `addresses`; the sample before was at `before`. */
 export interface SampleChange {
   readonly t: number;
   readonly before: number;
   readonly addresses: readonly string[];
-}
-
-/** A stretch an address was on a node: first sample that saw it to last that still did (`to` = Infinity: still there). */
-export interface Presence {
-  readonly node: number;
-  readonly address: string;
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface Overlap {
-  readonly address: string;
-  readonly nodes: readonly [number, number];
-  readonly from: number;
-  readonly to: number;
 }
 
 /** A stretch an address was on no node. */
