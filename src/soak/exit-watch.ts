@@ -135,8 +135,21 @@ const START_LINE = /# floatip lab: starting floatipd/g;
 
 /** The log of the node's latest daemon, or with `restarted` of the one before it (a heal started the next). */
 async function exitSegment(node: LabNodePlan, restarted: boolean): Promise<string> {
-  const text = await fs.readFile(node.logPath, 'utf8').catch(() => '');
+  return deadDaemonSegment(await fs.readFile(node.logPath, 'utf8').catch(() => ''), restarted);
+}
+
+/**
+ * The part of a node's log written by the daemon that just died: the last start segment, or
+ * the one before it when a heal started the next daemon (`restarted`). A heal writes the next
+ * start line before the new pid file, so a check can see the old pid and still read the new
+ * start line: a last segment with nothing after its start line belongs to a daemon that has
+ * not said anything yet, and is skipped too (seen in CI: a fenced thaw counted as a crash).
+ */
+export function deadDaemonSegment(text: string, restarted: boolean): string {
   const starts = [...text.matchAll(START_LINE)].map((m) => m.index ?? 0);
-  if (!restarted) return text.slice(starts[starts.length - 1] ?? 0);
-  return starts.length >= 2 ? text.slice(starts[starts.length - 2], starts[starts.length - 1]) : text;
+  if (starts.length === 0) return text;
+  const segments = starts.map((from, i) => text.slice(from, starts[i + 1] ?? text.length));
+  let last = segments.length - 1;
+  if (last > 0 && (restarted || segments[last].trim().split('\n').length === 1)) last--;
+  return segments[last];
 }

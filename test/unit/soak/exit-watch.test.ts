@@ -1,0 +1,31 @@
+// deadDaemonSegment: which part of a node's log belongs to the daemon that just died.
+
+import { deadDaemonSegment } from '../../../src/soak/exit-watch';
+
+const start = (at: string): string => `# floatip lab: starting floatipd for node 1 at ${at}\n`;
+const first = `${start('10:40:24')}{"msg":"floatipd running"}\n{"msg":"floatipd exits at once: event loop stalled for 1991 ms"}\n`;
+
+test('no restart: the last segment', () => {
+  expect(deadDaemonSegment(first, false)).toBe(first);
+});
+
+test('restarted, and the next daemon has logged: the segment before the last', () => {
+  const text = `${first}${start('10:41:20')}{"msg":"floatipd starting"}\n`;
+  expect(deadDaemonSegment(text, true)).toBe(first);
+});
+
+test('the heal wrote the next start line before the pid file: that empty segment is skipped even when not told of a restart', () => {
+  const text = `${first}${start('10:41:20')}`;
+  expect(deadDaemonSegment(text, false)).toBe(first);
+  expect(deadDaemonSegment(text, true)).toBe(first);
+});
+
+test('a daemon that logged before dying keeps its own segment', () => {
+  const second = `${start('10:41:20')}{"msg":"floatipd starting"}\n{"msg":"Segmentation fault"}\n`;
+  expect(deadDaemonSegment(`${first}${second}`, false)).toBe(second);
+});
+
+test('a log without start lines is read whole; a single start line is returned as is', () => {
+  expect(deadDaemonSegment('plain\n', false)).toBe('plain\n');
+  expect(deadDaemonSegment(start('10:40:24'), false)).toBe(start('10:40:24'));
+});
