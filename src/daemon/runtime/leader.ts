@@ -221,11 +221,15 @@ export class TakeoverLeader {
     return this.lastTarget !== undefined && this.components.state.view.nodes[pnn].hosted.some((address) => this.lastTarget?.get(address) !== pnn);
   }
 
-  /** Peers not heard since this node's partition became quorate. */
+  /**
+   * Peers not heard since this node's partition became quorate. One heard since and then
+   * lost (a kill -9 just after start) is not among them: its hosted list is current, and
+   * its loss is handled as at any other time (holdForCrash, dead_after).
+   */
   private unheardPeers(): Pnn[] {
     const since = this.quorateSince ?? this.components.clock.now();
     return this.components.state.view.nodes
-      .filter((n) => !n.local && !n.deleted && !(n.connected && n.lastHeardAt !== undefined && n.lastHeardAt >= since))
+      .filter((n) => !n.local && !n.deleted && !(n.lastHeardAt !== undefined && n.lastHeardAt >= since))
       .map((n) => n.pnn);
   }
 

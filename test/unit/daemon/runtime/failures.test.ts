@@ -178,6 +178,24 @@ describe('partition 2|1', () => {
     ]);
   });
 
+  it('a peer heard since quorum came back and then killed waits only crash_grace, not dead_after', async () => {
+    // Seen in CI: a kill -9 within dead_after of the cluster settling held the run until
+    // dead_after, as if the dead node had never been heard since.
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 40 } });
+    await play(cluster, [
+      'partition 0|1,2',
+      'advance 1300',
+      'expect counts 0 3 3',
+      'heal',
+      'advance 300',
+      'expect counts 2 2 2',
+      'kill 1',
+      'advance 100', // crash_grace 40 ms + 1 ms per address, far below dead_after (1000)
+      'expect counts 3 0 3',
+      'expect exclusive',
+    ]);
+  });
+
   it('a leader cut off alone fences itself; the other two elect node 1', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, [
