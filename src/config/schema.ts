@@ -117,7 +117,8 @@ export const schema = {
     crash_grace: option(duration(0, 10 * SECOND), {
       default: 40,
       doc: 'When a peer\'s connection breaks without a LEAVING message (the daemon crashed or was killed), '
-        + 'its addresses are re-placed only this long after the break. That is the time its guardian needs to delete '
+        + 'its addresses are re-placed only this long after the break, unless its guardian reports sooner that it deleted them '
+        + '(its FENCED notice, usually 5-15 ms after the break). That is the time its guardian needs to delete '
         + 'them on the dead node (10-15 ms measured), so no address is ever on two nodes. 1 ms per address the node '
         + 'held is added (its guardian deletes them one by one). 0 takes them at once.',
     }),

@@ -8,6 +8,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from './guardian';
+import { noticeArgs, NoticeSettings } from './guardian-notice';
 
 export interface GuardianCommand {
   readonly execPath: string;
@@ -24,6 +25,8 @@ export interface GuardianLinkOptions {
   readonly tickEveryMs?: number;
   /** How to run guardian-main. @default node on guardian-main.js beside this file */
   readonly command?: GuardianCommand;
+  /** Whom the guardian tells after a fence (guardian-notice.ts). @default nobody */
+  readonly notice?: NoticeSettings;
   /** Waiting for the guardian's ready line longer than this fails start(). @default 5000 */
   readonly readyTimeoutMs?: number;
 }
@@ -78,6 +81,7 @@ export class GuardianLink {
     const command = options.command ?? { execPath: process.execPath, args: [join(__dirname, 'guardian-main.js')] };
     const child = spawn(command.execPath, [
       ...command.args, `--fence-after-ms=${Math.round(options.fenceAfterMs)}`, `--address-protocol=${options.addressProtocol ?? 0xf1}`,
+      ...(options.notice ? noticeArgs(options.notice) : []),
     ], {
       // Its own process group: a signal to the daemon's group (Ctrl-C) must not take the guardian down with it.
       detached: true,

@@ -7,10 +7,15 @@
 // from the pipe, not from a signal aimed at the daemon's whole group.
 
 import { setPriority } from 'node:os';
+import { FenceCause } from '../protocol/frame-messages';
 import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_READY, parseGuardianArgs } from './guardian';
 import { TaggedAddressFence } from './guardian-fence';
+import { sendNotices } from './guardian-notice';
+import { loadClusterKey } from '../adapters/peer/cluster-key';
 
 const GUARDIAN_NICE = -10;
+/** The notices to the peers end by then (a peer cut off would otherwise hold the guardian's exit). */
+const NOTICE_DEADLINE_MS = 1000;
 
 function log(level: number, fields: Record<string, unknown>, msg: string): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, component: 'guardian', ...fields, msg })}\n`);
@@ -43,13 +48,33 @@ export function runGuardian(args: readonly string[]): void {
     log(30, { nice: GUARDIAN_NICE }, 'guardian runs at normal priority (no CAP_SYS_NICE): fencing may wait for a CPU on a busy node');
   }
 
+  // Read now, not when fencing: a notice must leave right after the deletes.
+  let clusterKey: Uint8Array | undefined;
+  const keyRead = options.notice === undefined ? Promise.resolve() : loadClusterKey(options.notice.keyFile).then(
+    (key) => { clusterKey = key; },
+    (error: Error) => log(40, {}, `guardian cannot read the cluster key, so it will not tell the peers when it fenced: ${error.message}`),
+  );
+
+  const notify = async (cause: FenceCause, removed: number): Promise<void> => {
+    const notice = options.notice;
+    if (notice === undefined || clusterKey === undefined || notice.peers.length === 0) return;
+    const outcomes = await sendNotices(notice, clusterKey, { kind: 'fenced', pnn: notice.pnn, cause, removed }, NOTICE_DEADLINE_MS);
+    const failed = outcomes.filter((o) => !o.ok);
+    log(failed.length === 0 ? 30 : 40, { notices: outcomes }, failed.length === 0
+      ? `told ${outcomes.length} peer(s) the addresses are gone`
+      : `could not tell ${failed.length} of ${outcomes.length} peer(s) the addresses are gone: they wait out crash_grace`);
+  };
+
   const act = async (verdict: GuardianVerdict): Promise<void> => {
     if (verdict.kind === 'bye') process.exit(GuardianExitCode.bye);
     const started = performance.now();
     try {
       const report = await fence.removeTagged();
+      const fenceMs = +(performance.now() - started).toFixed(2);
+      // Only a complete fence may shorten the peers' wait.
+      if (report.failed.length === 0) await notify(verdict.cause, report.removed.length).catch(() => undefined);
       log(report.failed.length === 0 ? 40 : 50, {
-        cause: verdict.cause, silentMs: Math.round(verdict.silentMs), fenceMs: +(performance.now() - started).toFixed(2),
+        cause: verdict.cause, silentMs: Math.round(verdict.silentMs), fenceMs,
         removed: report.removed.map((a) => `${a.address}/${a.bits}`), failed: report.failed,
       }, verdict.cause === 'pipe-closed'
         ? 'floatipd died: removed its public addresses'
@@ -69,7 +94,7 @@ export function runGuardian(args: readonly string[]): void {
   process.stdin.on('error', () => watch.closed());
   process.stdin.on('close', () => watch.closed());
   watch.start();
-  fence.warmUp().then(
+  Promise.all([fence.warmUp(), keyRead]).then(
     () => process.stdout.write(GUARDIAN_READY),
     (error: Error) => {
       log(50, {}, `guardian cannot read the addresses: ${error.message}`);

@@ -8,7 +8,10 @@
 //   - no tick came for fence_after: the daemon is stopped (SIGSTOP) or its loop is
 //     blocked, and the majority will take its addresses after dead_after > fence_after.
 // A goodbye means the daemon released its addresses itself: the guardian leaves
-// without touching anything.
+// without touching anything. After a fence it tells the peers (guardian-notice.ts).
+
+import { FenceCause } from '../protocol/frame-messages';
+import { NoticePeer, NoticeSettings } from './guardian-notice';
 
 /** Bytes on the pipe, daemon -> guardian. */
 export const GUARDIAN_TICK = 0x74; // 't'
@@ -28,7 +31,6 @@ export const GuardianExitCode = {
   fencedNoTicks: 11,
 } as const;
 
-export type FenceCause = 'pipe-closed' | 'no-ticks';
 
 export type GuardianVerdict =
   | { readonly kind: 'bye' }
@@ -103,22 +105,54 @@ export interface GuardianArgs {
   readonly fenceAfterMs: number;
   /** IFA_PROTO tag of floatip's addresses. */
   readonly addressProtocol: number;
+  /** Whom to tell once the addresses are gone (guardian-notice.ts); absent: nobody. */
+  readonly notice?: NoticeSettings;
 }
 
-export const GUARDIAN_USAGE = 'usage: guardian --fence-after-ms=MS [--address-protocol=N] (started by floatipd, not by hand)';
+export const GUARDIAN_USAGE = 'usage: guardian --fence-after-ms=MS [--address-protocol=N] '
+  + '[--notice-pnn=N --notice-key-file=PATH --notice-bind=ADDRESS --notice-port=N --notice-peer=PNN@ADDRESS...] (started by floatipd, not by hand)';
 
-/** `--fence-after-ms=700 --address-protocol=241`; throws a message with the usage otherwise. */
+function usageError(what: string): Error {
+  return new Error(`guardian: ${what}; ${GUARDIAN_USAGE}`);
+}
+
+function wholeNumber(name: string, text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) throw usageError(`--${name} must be ${min}..${max}, not "${text}"`);
+  return value;
+}
+
+/** `--fence-after-ms=700 --address-protocol=241 [--notice-...]`; throws a message with the usage otherwise. */
 export function parseGuardianArgs(args: readonly string[]): GuardianArgs {
   let fenceAfterMs: number | undefined;
   let addressProtocol = 0xf1;
+  const notice: { pnn?: number; keyFile?: string; bindAddress?: string; port?: number; peers: NoticePeer[] } = { peers: [] };
+  let noticeSeen = false;
   for (const arg of args) {
-    const match = /^--(fence-after-ms|address-protocol)=(\d+)$/.exec(arg);
-    if (!match) throw new Error(`guardian: unknown argument "${arg}"; ${GUARDIAN_USAGE}`);
-    const value = Number(match[2]);
-    if (match[1] === 'fence-after-ms') fenceAfterMs = value;
-    else addressProtocol = value;
+    const match = /^--([a-z-]+)=(.+)$/.exec(arg);
+    const [name, value] = match ? [match[1], match[2]] : ['', ''];
+    if (name.startsWith('notice-')) noticeSeen = true;
+    switch (name) {
+      case 'fence-after-ms': fenceAfterMs = wholeNumber(name, value, 1, 3_600_000); break;
+      case 'address-protocol': addressProtocol = wholeNumber(name, value, 4, 255); break;
+      case 'notice-pnn': notice.pnn = wholeNumber(name, value, 0, 0xfffffffe); break;
+      case 'notice-key-file': notice.keyFile = value; break;
+      case 'notice-bind': notice.bindAddress = value; break;
+      case 'notice-port': notice.port = wholeNumber(name, value, 1, 65535); break;
+      case 'notice-peer': {
+        const peer = /^(\d+)@(.+)$/.exec(value);
+        if (!peer) throw usageError(`--notice-peer must be PNN@ADDRESS, not "${value}"`);
+        notice.peers.push({ pnn: wholeNumber(name, peer[1], 0, 0xfffffffe), address: peer[2] });
+        break;
+      }
+      default: throw usageError(`unknown argument "${arg}"`);
+    }
   }
-  if (fenceAfterMs === undefined || fenceAfterMs <= 0) throw new Error(`guardian: --fence-after-ms is required and positive; ${GUARDIAN_USAGE}`);
-  if (addressProtocol < 4 || addressProtocol > 255) throw new Error(`guardian: --address-protocol must be 4..255; ${GUARDIAN_USAGE}`);
-  return { fenceAfterMs, addressProtocol };
+  if (fenceAfterMs === undefined) throw usageError('--fence-after-ms is required and positive');
+  if (!noticeSeen) return { fenceAfterMs, addressProtocol };
+  const { pnn, keyFile, bindAddress, port, peers } = notice;
+  if (pnn === undefined || keyFile === undefined || bindAddress === undefined || port === undefined) {
+    throw usageError('a notice needs all of --notice-pnn, --notice-key-file, --notice-bind and --notice-port');
+  }
+  return { fenceAfterMs, addressProtocol, notice: { pnn, keyFile, bindAddress, port, peers } };
 }

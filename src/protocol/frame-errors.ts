@@ -19,7 +19,8 @@ export type FrameErrorCode =
   | 'E_BAD_PAYLOAD'
   | 'E_HANDSHAKE'
   | 'E_WRONG_KEY'
-  | 'E_PEER_IDENTITY';
+  | 'E_PEER_IDENTITY'
+  | 'E_NOT_DIALLER';
 
 /** Errors that leave the stream framed and authenticated: only the one frame is dropped. */
 const RECOVERABLE: ReadonlySet<FrameErrorCode> = new Set<FrameErrorCode>(['E_UNKNOWN_TYPE', 'E_BAD_PAYLOAD']);

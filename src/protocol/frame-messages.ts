@@ -16,8 +16,12 @@ export const MAX_TEXT_BYTES = 1024;
 /** The smallest frame limit a node may announce: below it, ordinary orders and heartbeats would not fit. */
 export const MIN_MAX_FRAME_BYTES = 4096;
 
-/** Who opened the TCP connection: it decides the order of the nonces in the session keys. */
-export type PeerRole = 'initiator' | 'responder';
+/**
+ * Who opened the TCP connection: it decides the order of the nonces in the session keys.
+ * A `notifier` is a node's guardian: it dials any peer (in either direction of the mesh's
+ * dialling rule), sends one FENCED and closes; it keys the session like an initiator.
+ */
+export type PeerRole = 'initiator' | 'responder' | 'notifier';
 
 /** First frame each side sends on a new connection; integrity-checked, authenticated later by PROOF. */
 export interface HelloMessage {
@@ -103,6 +107,21 @@ export interface LeavingMessage {
   readonly kind: 'leaving';
   readonly pnn: Pnn;
   readonly reason: LeavingReason;
+}
+
+export type FenceCause = 'pipe-closed' | 'no-ticks';
+
+/**
+ * From a node's guardian, on its own short notifier connection: the guardian has deleted
+ * every floatip address of node `pnn` (the daemon died, or sent no tick for fence_after).
+ * Peers need not wait out `crash_grace` for that node any longer.
+ */
+export interface FencedMessage {
+  readonly kind: 'fenced';
+  readonly pnn: Pnn;
+  readonly cause: FenceCause;
+  /** How many addresses it deleted. */
+  readonly removed: number;
 }
 
 /** One line of a node's `public_addresses`: an address it may host, and on which interfaces. */
@@ -237,7 +256,7 @@ export interface AdminReplyMessage {
 }
 
 export type PeerMessage =
-  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | PublicAddressesMessage | PingMessage | PongMessage
+  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
   | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage;
 
@@ -254,6 +273,7 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   'public-addresses': 0x12,
   ping: 0x13,
   pong: 0x14,
+  fenced: 0x15,
   release: 0x20,
   'release-ack': 0x21,
   take: 0x22,
@@ -316,7 +336,7 @@ const adminRequest = tagged<AdminRequest>('action', {
 /** Payload codec of each message, fields in wire order. */
 export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<K>> } = {
   hello: struct({
-    role: enumeration<PeerRole>(['initiator', 'responder']),
+    role: enumeration<PeerRole>(['initiator', 'responder', 'notifier']),
     pnn,
     clusterFingerprint: bytes(FINGERPRINT_BYTES),
     nonce: bytes(NONCE_BYTES),
@@ -343,6 +363,7 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';
   }),
   leaving: struct({ pnn, reason: enumeration<LeavingReason>(['shutdown', 'restart']) }),
+  fenced: struct({ pnn, cause: enumeration<FenceCause>(['pipe-closed', 'no-ticks']), removed: u32 }),
   'public-addresses': struct({ pnn, addresses: list(publicAddressLine, 4) }),
   ping: struct({ seq: u32, sentUs: u64 }),
   pong: struct({ seq: u32, sentUs: u64 }),

@@ -35,7 +35,7 @@ export type SessionMessage = Exclude<PeerMessage, HelloMessage | ProofMessage>;
 export type SessionMessageKind = SessionMessage['kind'];
 
 const SESSION_KINDS: readonly SessionMessageKind[] = [
-  'heartbeat', 'leaving', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
+  'heartbeat', 'leaving', 'fenced', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
   'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply',
 ];
 
@@ -47,12 +47,12 @@ export const HANDSHAKE_STEPS: Readonly<Record<SessionState, Readonly<Partial<Rec
   failed: {},
 };
 
-/** The adapter's verdict on a claimed node number. */
-export type PeerCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** The adapter's verdict on a claimed node number and role; E_NOT_DIALLER when the role may not use this direction. */
+export type PeerCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly code?: 'E_NOT_DIALLER' };
 
 export interface PeerSessionOptions {
   readonly localPnn: Pnn;
-  /** `initiator` on the side that called connect(), `responder` on the side that accepted. */
+  /** `initiator` on the side that called connect(), `responder` on the side that accepted, `notifier` for a guardian's notice. */
   readonly role: PeerRole;
   /** The shared cluster key (the contents of `key_file`), at least 16 bytes. */
   readonly clusterKey: Uint8Array;
@@ -67,7 +67,7 @@ export interface PeerSessionOptions {
    * against the connection's source address (that node's line in `nodes`); the
    * initiator checks that it is the node it dialled.
    */
-  readonly checkPeer: (claimedPnn: Pnn) => PeerCheck;
+  readonly checkPeer: (claimedPnn: Pnn, role: PeerRole) => PeerCheck;
 }
 
 export type SessionEvent =
@@ -115,7 +115,7 @@ export class PeerSession {
   private sendKey: Uint8Array = HELLO_MAC_KEY;
   private sendSeq = 0;
   private started = false;
-  private peer: { pnn: Pnn; maxFrameBytes: number } | undefined;
+  private peer: { pnn: Pnn; role: PeerRole; maxFrameBytes: number } | undefined;
 
   constructor(private readonly options: PeerSessionOptions) {
     const { clusterKey, nonce, localPnn } = options;
@@ -147,6 +147,11 @@ export class PeerSession {
   /** The peer's node number once its HELLO was accepted. */
   get peerPnn(): Pnn | undefined {
     return this.peer?.pnn;
+  }
+
+  /** The role the peer's HELLO named (a `notifier` is a guardian's one-message connection). */
+  get peerRole(): PeerRole | undefined {
+    return this.peer?.role;
   }
 
   /** Bytes buffered by the decoder: never more than one frame. */
@@ -225,9 +230,10 @@ export class PeerSession {
 
   private acceptHello(hello: HelloMessage, out: SessionOutput): void {
     const { role, localPnn, mac, clusterKey } = this.options;
-    if (hello.role === role) {
+    const dialling = role !== 'responder';
+    if (dialling === (hello.role !== 'responder')) {
       this.failWith(out, new FrameError('E_HANDSHAKE',
-        `the peer also says it is the ${role} of this connection: one side dials, the other accepts (or our own HELLO came back)`));
+        `the peer says it is the ${hello.role} of this connection and we are the ${role}: one side dials, the other accepts (or our own HELLO came back)`));
       return;
     }
     if (hello.pnn === localPnn) {
@@ -240,16 +246,17 @@ export class PeerSession {
         `node ${hello.pnn} uses a different cluster key: copy the same key_file to every node`));
       return;
     }
-    const check = this.options.checkPeer(hello.pnn);
+    const check = this.options.checkPeer(hello.pnn, hello.role);
     if (!check.ok) {
-      this.failWith(out, new FrameError('E_PEER_IDENTITY', `the peer claims to be node ${hello.pnn}: ${check.reason}`));
+      this.failWith(out, check.code === 'E_NOT_DIALLER' ? new FrameError(check.code, check.reason)
+        : new FrameError('E_PEER_IDENTITY', `the peer claims to be node ${hello.pnn}: ${check.reason}`));
       return;
     }
-    const [initiator, responder] = role === 'initiator' ? [this.ownHello, hello] : [hello, this.ownHello];
+    const [initiator, responder] = dialling ? [this.ownHello, hello] : [hello, this.ownHello];
     const keys = sessionKeys(mac, clusterKey, initiator, responder);
-    this.peer = { pnn: hello.pnn, maxFrameBytes: Math.min(hello.maxFrameBytes, MAX_MAX_FRAME_BYTES) };
-    this.decoder.setKey(role === 'initiator' ? keys.responderToInitiator : keys.initiatorToResponder);
-    this.sendKey = role === 'initiator' ? keys.initiatorToResponder : keys.responderToInitiator;
+    this.peer = { pnn: hello.pnn, role: hello.role, maxFrameBytes: Math.min(hello.maxFrameBytes, MAX_MAX_FRAME_BYTES) };
+    this.decoder.setKey(dialling ? keys.responderToInitiator : keys.initiatorToResponder);
+    this.sendKey = dialling ? keys.initiatorToResponder : keys.responderToInitiator;
     this.current = 'awaiting-proof';
     out.send.push(this.frame({ kind: 'proof', peerNonce: hello.nonce }));
   }

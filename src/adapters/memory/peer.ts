@@ -13,6 +13,7 @@
 //   ('reconnect', the default: the peers' write-stall limit ended it), so each side sees
 //   peer-down then peer-up.
 // - kill(pnn): the process is gone: the others see peer-down 'closed'; it hears nothing more.
+// - notifyFenced(pnn): its guardian's FENCED notice reaches every other running node.
 // - injectRejected(pnn, ...): a forged or broken frame arrived and was dropped.
 // - drop(filter): matching messages vanish. TCP never loses one message and delivers the
 //   next, so use it only to test what a lost order does; partition is the honest fault.
@@ -37,12 +38,14 @@ export interface MemoryNetworkOptions {
 }
 
 type RejectedEvent = Extract<MeshEvent, { kind: 'rejected' }>;
+type FencedEvent = Extract<MeshEvent, { kind: 'fenced' }>;
 
 type Delivery =
   | { readonly kind: 'up'; readonly peer: Pnn; readonly link: number }
   | { readonly kind: 'down'; readonly peer: Pnn; readonly link: number; readonly reason: PeerDownReason; readonly detail: string }
   | { readonly kind: 'message'; readonly from: Pnn; readonly link: number; readonly payload: Uint8Array; readonly messageKind: SessionMessage['kind'] }
-  | { readonly kind: 'rejected'; readonly event: RejectedEvent };
+  | { readonly kind: 'rejected'; readonly event: RejectedEvent }
+  | { readonly kind: 'fenced'; readonly event: FencedEvent };
 
 interface Link {
   readonly id: number;
@@ -145,6 +148,13 @@ export class MemoryNetwork {
   /** Delivers a `rejected` event to `at`, as if a forged or broken frame had arrived and been dropped. */
   injectRejected(at: Pnn, rejection: Omit<RejectedEvent, 'kind'>): void {
     this.enqueue(at, { kind: 'rejected', event: { kind: 'rejected', ...rejection } });
+  }
+
+  /** `pnn`'s guardian tells every running node it deleted the addresses (its FENCED notice). */
+  notifyFenced(pnn: Pnn, cause: FencedEvent['cause'], removed: number): void {
+    for (const endpoint of this.endpoints.values()) {
+      if (endpoint.pnn !== pnn && endpoint.running) this.enqueue(endpoint.pnn, { kind: 'fenced', event: { kind: 'fenced', pnn, cause, removed } });
+    }
   }
 
   /** Messages for which `filter` is true vanish; the returned function stops that. */
@@ -325,6 +335,9 @@ export class MemoryPeerMesh implements PeerMesh {
         return;
       case 'rejected':
         this.rejections.set(delivery.event.code, (this.rejections.get(delivery.event.code) ?? 0) + 1);
+        this.emit(delivery.event);
+        return;
+      case 'fenced':
         this.emit(delivery.event);
         return;
     }

@@ -3,7 +3,7 @@
 import { Socket } from 'node:net';
 import { Pnn } from '../../core/flags';
 import { FrameError } from '../../protocol/frame-errors';
-import { PeerMessage } from '../../protocol/frame-messages';
+import { PeerMessage, PeerRole } from '../../protocol/frame-messages';
 import { PeerSession, PeerSessionOptions, SessionMessage, SessionOutput } from '../../protocol/frame-session';
 import { PeerDownReason } from './port';
 
@@ -88,6 +88,11 @@ export class PeerConnection {
   /** The authenticated node number once the handshake is done (or the claimed one after HELLO). */
   get peerPnn(): Pnn | undefined {
     return this.session.peerPnn ?? this.expectedPnn;
+  }
+
+  /** The role the peer's HELLO named; `notifier` is a guardian's one-message connection. */
+  get peerRole(): PeerRole | undefined {
+    return this.session.peerRole;
   }
 
   /** Sends HELLO and starts reading. */

@@ -1,6 +1,7 @@
 // The cluster mesh port: authenticated messages to and from the other nodes, and who is connected.
 
 import { Pnn } from '../../core/flags';
+import { FenceCause } from '../../protocol/frame-messages';
 import { SessionMessage } from '../../protocol/frame-session';
 
 /** Why a peer's connection ended or was refused; logged and counted, never trusted. */
@@ -19,6 +20,11 @@ export type MeshEvent =
   | { readonly kind: 'peer-down'; readonly pnn: Pnn; readonly reason: PeerDownReason; readonly detail: string }
   /** An authenticated message from `from`, in order. */
   | { readonly kind: 'message'; readonly from: Pnn; readonly message: SessionMessage }
+  /**
+   * `pnn`'s guardian says it deleted every floatip address of that node (its daemon
+   * died, or sent no tick for fence_after): authenticated, on the guardian's own connection.
+   */
+  | { readonly kind: 'fenced'; readonly pnn: Pnn; readonly cause: FenceCause; readonly removed: number }
   /**
    * Something was dropped: a frame that failed authentication or decoding, a connection
    * from an address that is not in `nodes`, a peer claiming another node's number.

@@ -12,10 +12,17 @@
 // the node we dialled. Everything else is closed and reported `rejected`, with a
 // count per code in stats(). A newer authenticated connection from a node replaces
 // the older one (the node restarted and the old stream is dead but not yet closed).
+//
+// Notices: a node's guardian, after deleting the addresses of a daemon that died or
+// froze, dials every peer as that node in the role `notifier` (either direction of the
+// dialling rule), sends one FENCED and closes. Such a connection is authenticated like
+// any other but never becomes the node's session; its FENCED is reported as a `fenced`
+// event, anything else on it is refused.
 
 import { createServer, connect as netConnect, Server, Socket } from 'node:net';
 import { Pnn } from '../../core/flags';
 import { FrameError } from '../../protocol/frame-errors';
+import { PeerRole } from '../../protocol/frame-messages';
 import { PeerCheck, SessionMessage } from '../../protocol/frame-session';
 import { Backoff } from './backoff';
 import { CloseCause, ConnectionCounters, PeerConnection } from './connection';
@@ -57,6 +64,9 @@ export class TcpMesh implements PeerMesh {
   private readonly sessions = new Map<Pnn, PeerConnection>();
   /** Accepted connections still in their handshake (bounded by maxPendingHandshakes). */
   private readonly pending = new Set<PeerConnection>();
+  /** Established notifier connections (a guardian's FENCED), never sessions. */
+  private readonly notices = new Set<PeerConnection>();
+  private readonly noticeTimers = new Map<PeerConnection, NodeJS.Timeout>();
   /** Dialled connections, established or not. */
   private readonly outgoing = new Set<PeerConnection>();
   private readonly dialers = new Map<Pnn, Dialer>();
@@ -104,7 +114,7 @@ export class TcpMesh implements PeerMesh {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const dialer of this.dialers.values()) dialer.stop();
-    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values()]) {
+    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values(), ...this.notices]) {
       connection.close({ reason: 'stopped', detail: 'this node stopped its mesh' });
     }
     const server = this.server;
@@ -162,17 +172,21 @@ export class TcpMesh implements PeerMesh {
     if (pnn === undefined) {
       return refuse('E_UNKNOWN_PEER', `${socket.remoteAddress} is not an address in nodes: only cluster nodes may connect to the mesh`);
     }
-    if (pnn >= this.options.localPnn) {
-      return refuse('E_NOT_DIALLER',
-        `node ${pnn} dialled node ${this.options.localPnn}, but the lower-numbered node of a pair dials: run one floatip release on every node`, pnn);
-    }
     if (this.pending.size >= this.options.maxPendingHandshakes) {
       return refuse('E_TOO_MANY_HANDSHAKES',
         `${this.pending.size} connections are already in their handshake (limit ${this.options.maxPendingHandshakes}): refused as a flood`, pnn);
     }
     this.counts.accepted++;
-    const connection = this.connection(socket, remote, pnn, 'responder', (claimed) => (claimed === pnn ? { ok: true }
-      : { ok: false, reason: `its connection comes from ${socket.remoteAddress}, which is node ${pnn} in nodes` }));
+    // A node that should accept from us may dial us only as its guardian's notifier; that is known at its HELLO.
+    const mustAccept = pnn >= this.options.localPnn;
+    const connection = this.connection(socket, remote, pnn, 'responder', (claimed, role) => {
+      if (claimed !== pnn) return { ok: false, reason: `its connection comes from ${socket.remoteAddress}, which is node ${pnn} in nodes` };
+      if (mustAccept && role !== 'notifier') {
+        return { ok: false, code: 'E_NOT_DIALLER',
+          reason: `node ${pnn} dialled node ${this.options.localPnn}, but the lower-numbered node of a pair dials: run one floatip release on every node` };
+      }
+      return { ok: true };
+    });
     this.pending.add(connection);
     connection.open();
   }
@@ -189,7 +203,7 @@ export class TcpMesh implements PeerMesh {
   }
 
   private connection(socket: Socket, remote: string, expected: Pnn, role: 'initiator' | 'responder',
-    checkPeer: (claimed: Pnn) => PeerCheck, done?: () => void): PeerConnection {
+    checkPeer: (claimed: Pnn, role: PeerRole) => PeerCheck, done?: () => void): PeerConnection {
     const { options, components } = this;
     return new PeerConnection(socket, remote, expected, {
       localPnn: options.localPnn,
@@ -207,7 +221,11 @@ export class TcpMesh implements PeerMesh {
     }, {
       established: (c) => this.established(c),
       message: (c, message) => {
-        if (this.sessions.get(c.peerPnn as Pnn) === c) this.emit({ kind: 'message', from: c.peerPnn as Pnn, message });
+        if (this.notices.has(c)) this.notice(c, message);
+        else if (this.sessions.get(c.peerPnn as Pnn) !== c) return;
+        else if (message.kind === 'fenced') {
+          this.reject('E_NOTICE', `node ${c.peerPnn} sent FENCED on its mesh session: only its guardian's notifier connection may`, c.remote, c.peerPnn);
+        } else this.emit({ kind: 'message', from: c.peerPnn as Pnn, message });
       },
       frameError: (c, error) => this.frameError(c, error),
       closed: (c, cause) => {
@@ -220,6 +238,14 @@ export class TcpMesh implements PeerMesh {
   private established(connection: PeerConnection): void {
     const pnn = connection.peerPnn as Pnn;
     this.pending.delete(connection);
+    if (connection.peerRole === 'notifier') {
+      this.notices.add(connection);
+      const timer = setTimeout(() => connection.close({ reason: 'handshake', code: 'E_NOTICE',
+        detail: `node ${pnn}'s notifier sent no FENCED within ${this.options.handshakeTimeoutMs} ms` }), this.options.handshakeTimeoutMs);
+      timer.unref();
+      this.noticeTimers.set(connection, timer);
+      return;
+    }
     this.dialers.get(pnn)?.succeeded();
     const older = this.sessions.get(pnn);
     if (older !== undefined && older !== connection) {
@@ -231,6 +257,18 @@ export class TcpMesh implements PeerMesh {
     this.emit({ kind: 'peer-up', pnn });
   }
 
+  /** The one message of a guardian's notifier connection: FENCED for its own node, then the connection ends. */
+  private notice(connection: PeerConnection, message: SessionMessage): void {
+    const pnn = connection.peerPnn as Pnn;
+    if (message.kind === 'fenced' && message.pnn === pnn) {
+      connection.close({ reason: 'closed', detail: 'notice read' });
+      this.emit({ kind: 'fenced', pnn, cause: message.cause, removed: message.removed });
+      return;
+    }
+    const what = message.kind === 'fenced' ? `FENCED for node ${message.pnn}` : message.kind;
+    connection.close({ reason: 'protocol', code: 'E_NOTICE', detail: `node ${pnn}'s notifier sent ${what}: a notifier sends only FENCED for its own node` });
+  }
+
   private frameError(connection: PeerConnection, error: FrameError): void {
     this.reject(error.code, error.message, connection.remote, connection.peerPnn);
   }
@@ -238,6 +276,12 @@ export class TcpMesh implements PeerMesh {
   private closed(connection: PeerConnection, cause: CloseCause): void {
     this.pending.delete(connection);
     this.outgoing.delete(connection);
+    if (this.notices.delete(connection)) {
+      clearTimeout(this.noticeTimers.get(connection));
+      this.noticeTimers.delete(connection);
+      if (cause.code !== undefined && !cause.reported) this.reject(cause.code, cause.detail, connection.remote, connection.peerPnn);
+      return;
+    }
     const pnn = connection.peerPnn;
     if (pnn !== undefined && this.sessions.get(pnn) === connection) {
       this.sessions.delete(pnn);

@@ -91,8 +91,10 @@ export class TakeoverLeader {
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
   private readonly waiters: RunWaiter[] = [];
-  /** No run starts before this clock reading (a crashed peer's guardian is still deleting its addresses). */
-  private notBefore = 0;
+  /** Crashed peer -> no run starts before this clock reading (its guardian is still deleting its addresses). */
+  private readonly crashHolds = new Map<Pnn, number>();
+  /** When each peer's guardian last reported its addresses deleted (FENCED). */
+  private readonly fencedAt = new Map<Pnn, number>();
   /** The pending run waits until every member of the partition reports our members (step 0). */
   private heldForAgreement = false;
   /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
@@ -136,11 +138,46 @@ export class TakeoverLeader {
    * deletes them on the dead node, and no node may add them before that. Runs wait until
    * `crashGraceMs` plus CRASH_GRACE_PER_ADDRESS_MS for each address after the break (the
    * guardian deletes one by one: 333 addresses took it 305 ms); heartbeats and everything
-   * else go on.
+   * else go on. The guardian's FENCED notice (guardianFenced) ends the wait early.
    */
-  holdForCrash(held: number): void {
+  holdForCrash(pnn: Pnn, held: number): void {
     const grace = this.init.crashGraceMs ?? 0;
-    if (grace > 0) this.notBefore = Math.max(this.notBefore, this.components.clock.now() + grace + held * CRASH_GRACE_PER_ADDRESS_MS);
+    if (grace <= 0) return;
+    // Its guardian already reported the addresses gone (the notice overtook the closed stream,
+    // or a frozen daemon's stream closes only when it thaws) and the node has not spoken since.
+    const fencedAt = this.fencedAt.get(pnn);
+    const heardAt = this.components.state.view.nodes[pnn]?.lastHeardAt;
+    if (fencedAt !== undefined && (heardAt === undefined || heardAt <= fencedAt)) return;
+    const until = this.components.clock.now() + grace + held * CRASH_GRACE_PER_ADDRESS_MS;
+    this.crashHolds.set(pnn, Math.max(this.crashHolds.get(pnn) ?? 0, until));
+  }
+
+  /**
+   * `pnn`'s guardian reports every address of that node deleted: a run held for its crash
+   * may start now. Returns how long the hold had left (0 when there was none).
+   */
+  guardianFenced(pnn: Pnn): number {
+    this.fencedAt.set(pnn, this.components.clock.now());
+    const until = this.crashHolds.get(pnn);
+    if (until === undefined) return 0;
+    this.crashHolds.delete(pnn);
+    const left = Math.max(0, until - this.components.clock.now());
+    if (left > 0 && this.pendingReason !== undefined && !this.running) {
+      this.debounce.clear();
+      this.debounce.set(0, () => this.startPending());
+    }
+    return left;
+  }
+
+  /** How long runs must still wait for crashed peers' guardians; expired holds are dropped. */
+  private crashWait(): number {
+    const now = this.components.clock.now();
+    let wait = 0;
+    for (const [pnn, until] of this.crashHolds) {
+      if (until <= now) this.crashHolds.delete(pnn);
+      else wait = Math.max(wait, until - now);
+    }
+    return wait;
   }
 
   /** moveip: the next run puts `address` on `pnn` if that node can host it. */
@@ -276,7 +313,7 @@ export class TakeoverLeader {
     }
     const rejoinWait = this.rejoinWait();
     this.heldForRejoin = rejoinWait > 0;
-    const wait = Math.max(this.notBefore - this.components.clock.now(), rejoinWait);
+    const wait = Math.max(this.crashWait(), rejoinWait);
     if (wait > 0) {
       this.debounce.set(wait, () => this.startPending());
       return;

@@ -360,11 +360,18 @@ export class NodeRuntimeImpl implements NodeRuntime {
       case 'peer-down':
         this.log.info({ peer: event.pnn, reason: event.reason }, `connection to node ${event.pnn} down (${event.reason}): ${event.detail}`);
         if (event.reason !== 'leaving' && event.reason !== 'stopped' && this.state.view.nodes[event.pnn].hosted.length > 0) {
-          this.leader.holdForCrash(this.state.view.nodes[event.pnn].hosted.length);
+          this.leader.holdForCrash(event.pnn, this.state.view.nodes[event.pnn].hosted.length);
         }
         this.state.observe({ kind: 'stream-closed', pnn: event.pnn });
         this.roundTrips.peerDown(event.pnn);
         return;
+      case 'fenced': {
+        const left = this.leader.guardianFenced(event.pnn);
+        this.log.info({ peer: event.pnn, cause: event.cause, removed: event.removed, graceLeftMs: Math.round(left) },
+          `node ${event.pnn}'s guardian removed its ${event.removed} address(es) (${event.cause})`
+          + (left > 0 ? `: no need to wait the ${Math.round(left)} ms of crash grace left` : ''));
+        return;
+      }
       case 'rejected':
         this.rejectedFrames++;
         this.log.warn({ peer: event.pnn, remote: event.remote, code: event.code }, `rejected: ${event.detail}`);

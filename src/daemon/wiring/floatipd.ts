@@ -24,7 +24,7 @@ import { runtimeInitFromConfig } from '../runtime/settings';
 import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
-import { GuardianKeeper } from './guardian-spawn';
+import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
@@ -159,7 +159,8 @@ class Floatipd {
       timer.unref();
       return () => clearInterval(timer);
     }, runtime);
-    this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after }, logger,
+    const notice = noticeSettingsOf(config);
+    this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after, ...(notice ? { notice } : {}) }, logger,
       (why) => this.fatal(why));
     this.mayHoldAddresses = true;
     await runtime.start();

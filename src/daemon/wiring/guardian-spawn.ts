@@ -14,7 +14,9 @@
 // earlier, from the stall gate (stall-gate.ts) that every frame and address take passes.
 
 import { join } from 'node:path';
+import { FloatipConfig } from '../../config';
 import { GuardianEnd, GuardianLink, GuardianLinkOptions } from '../guardian-client';
+import { NoticeSettings } from '../guardian-notice';
 import { Logger } from '../runtime/logger';
 import { nodeCommand, siblingScript } from './sibling';
 
@@ -25,13 +27,24 @@ export interface GuardianKeeperInit {
   readonly maxRespawns?: number;
   /** @default 60000 */
   readonly respawnWindowMs?: number;
+  /** Whom the guardian tells after a fence. @default nobody */
+  readonly notice?: NoticeSettings;
   /** How to start one guardian. @default GuardianLink.start with the sibling guardian-main */
   readonly spawn?: (options: GuardianLinkOptions, onEnd: (end: GuardianEnd) => void) => Promise<Pick<GuardianLink, 'bye' | 'pid'>>;
 }
 
+/** The daemon's mesh settings for the guardian's FENCED notice; undefined before the node is known. */
+export function noticeSettingsOf(config: FloatipConfig): NoticeSettings | undefined {
+  const pnn = config.node.pnn;
+  const bind = config.node.bind_address ?? config.nodes.find((n) => n.pnn === pnn)?.address;
+  if (pnn === undefined || !bind) return undefined;
+  const peers = config.nodes.flatMap((n) => (n.pnn === pnn || n.deleted || n.address === null ? [] : [{ pnn: n.pnn, address: n.address.text }]));
+  return { pnn, keyFile: config.cluster.key_file, bindAddress: bind.text, port: config.node.port, peers };
+}
+
 /** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader). */
-export function guardianLinkOptions(fenceAfterMs: number): GuardianLinkOptions {
-  return { fenceAfterMs, command: nodeCommand(siblingScript(join(__dirname, '..'), 'guardian-main')) };
+export function guardianLinkOptions(fenceAfterMs: number, notice?: NoticeSettings): GuardianLinkOptions {
+  return { fenceAfterMs, command: nodeCommand(siblingScript(join(__dirname, '..'), 'guardian-main')), ...(notice ? { notice } : {}) };
 }
 
 export class GuardianKeeper {
@@ -105,7 +118,7 @@ export class GuardianKeeper {
 
   private async spawnOne(): Promise<void> {
     const spawn = this.init.spawn ?? ((options, onEnd) => GuardianLink.start(options, onEnd));
-    const options = guardianLinkOptions(this.init.fenceAfterMs);
+    const options = guardianLinkOptions(this.init.fenceAfterMs, this.init.notice);
     // onEnd fires only after the guardian said ready, so `link` is set by then.
     const link: Pick<GuardianLink, 'bye' | 'pid'> = await spawn(options, (end) => { if (link === this.link) this.ended(end); });
     this.link = link;

@@ -5,8 +5,10 @@
 // before the rest of the cluster takes them, and no address may ever be seen on two
 // nodes at once. A kill -9 is a race by nature: the peers see the closed stream at the
 // same instant the guardian sees its closed pipe. timing.crash_grace (default 40 ms) makes
-// the new owner wait for the guardian, and this file checks that it is enough.
+// the new owner wait for the guardian, or for the guardian's FENCED notice if that comes
+// first, and this file checks that no address is ever on two nodes.
 
+import { readFileSync } from 'node:fs';
 import { labFail, labHeal, labPartition } from '../../../src/lab';
 import { AddressSampler } from './helpers/address-sampler';
 import { DaemonLab, holders, pings, startDaemonLab, waitFor } from './helpers/daemon-lab';
@@ -96,6 +98,9 @@ test('kill -9: the guardian removes the dead daemon\'s addresses at once, the ot
     expect(times.takenMs).toBeLessThan(DEAD_AFTER_MS / 2);
     expect(overlaps).toEqual([]);
     expect(victims.filter((a) => !pings(lab.client, a))).toEqual([]);
+    // The guardian told the survivors it was done (its FENCED notice), so they did not wait out crash_grace.
+    await waitFor('the survivors to log node 1\'s notice', () => ([0, 2].every((pnn) => readFileSync(lab.log(pnn), 'utf8')
+      .split('\n').some((line) => line.includes('"cause":"pipe-closed"') && line.includes('node 1\'s guardian removed its'))) ? true : undefined), 5000);
   } finally {
     await labHeal(lab.target, 1);
   }

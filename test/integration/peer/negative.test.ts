@@ -131,16 +131,22 @@ describe('TCP mesh against hostile peers', () => {
     expect((target.mesh as TcpMesh).stats().rejectedByCode).toMatchObject({ E_PEER_IDENTITY: 1 });
   });
 
-  it('connections from outside nodes, or from a node that must accept, are closed before any handshake', async () => {
+  it('a connection from outside nodes is closed before any handshake', async () => {
     const target = await startNode(1);
     const outsider = await RawPeer.open('127.0.0.99', address(1), cluster.port);
-    const higher = await RawPeer.open(address(3), address(1), cluster.port);
-    raws.push(outsider, higher);
+    raws.push(outsider);
     await outsider.waitClosed();
-    await higher.waitClosed();
     expect(outsider.received).toEqual([]);
-    expect(higher.received).toEqual([]);
-    expect(rejections(target).map((r) => r.code).sort()).toEqual(['E_NOT_DIALLER', 'E_UNKNOWN_PEER']);
+    expect(rejections(target).map((r) => r.code)).toEqual(['E_UNKNOWN_PEER']);
+  });
+
+  it('a node that must accept, dialling as an initiator, is refused at its HELLO (only its guardian\'s notifier may)', async () => {
+    const target = await startNode(1);
+    await expect(HonestPeer.connect({ from: address(3), to: address(1), port: cluster.port, pnn: 3, key: cluster.key, expected: 1 }))
+      .rejects.toThrow(/handshake did not complete/);
+    await waitFor('the rejection', () => rejections(target).length === 1);
+    expect(rejections(target)[0]).toMatchObject({ code: 'E_NOT_DIALLER', pnn: 3, detail: expect.stringMatching(/lower-numbered node of a pair dials/) });
+    expect(target.ups()).toEqual([]);
   });
 
   function bigTickleList(): SessionMessage {

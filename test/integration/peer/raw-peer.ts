@@ -4,6 +4,7 @@ import { connect, Socket } from 'node:net';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Pnn } from '../../../src/core/flags';
 import { MacFunction } from '../../../src/protocol/frame';
+import { PeerRole } from '../../../src/protocol/frame-messages';
 import { PeerSession, SessionMessage } from '../../../src/protocol/frame-session';
 import { waitFor } from '../../unit/adapters/peer/contract';
 
@@ -45,13 +46,13 @@ export class RawPeer {
   }
 }
 
-/** A RawPeer that did a real handshake as node `pnn` (initiator): it can send proper frames, or bad ones. */
+/** A RawPeer that did a real handshake as node `pnn` (initiator, or a guardian's notifier): it can send proper frames, or bad ones. */
 export class HonestPeer {
   private readonly session: PeerSession;
 
-  private constructor(readonly raw: RawPeer, pnn: Pnn, key: Uint8Array, expected: Pnn) {
+  private constructor(readonly raw: RawPeer, pnn: Pnn, key: Uint8Array, expected: Pnn, role: PeerRole) {
     this.session = new PeerSession({
-      localPnn: pnn, role: 'initiator', clusterKey: key, mac: hmac, nonce: new Uint8Array(randomBytes(32)),
+      localPnn: pnn, role, clusterKey: key, mac: hmac, nonce: new Uint8Array(randomBytes(32)),
       checkPeer: (claimed) => (claimed === expected ? { ok: true } : { ok: false, reason: 'not the node we dialled' }),
     });
     raw.socket.on('data', (chunk: Buffer) => {
@@ -59,9 +60,9 @@ export class HonestPeer {
     });
   }
 
-  static async connect(options: { from: string; to: string; port: number; pnn: Pnn; key: Uint8Array; expected: Pnn }): Promise<HonestPeer> {
+  static async connect(options: { from: string; to: string; port: number; pnn: Pnn; key: Uint8Array; expected: Pnn; role?: PeerRole }): Promise<HonestPeer> {
     const raw = await RawPeer.open(options.from, options.to, options.port);
-    const peer = new HonestPeer(raw, options.pnn, options.key, options.expected);
+    const peer = new HonestPeer(raw, options.pnn, options.key, options.expected, options.role ?? 'initiator');
     raw.write(peer.session.start());
     await waitFor('our handshake to complete', () => peer.session.state === 'established' || raw.closed);
     if (peer.session.state !== 'established') throw new Error(`handshake did not complete: ${peer.session.state}`);

@@ -3,6 +3,7 @@
 import {
   GUARDIAN_BYE, GUARDIAN_TICK, GuardianTimer, GuardianVerdict, GuardianWatch, parseGuardianArgs,
 } from '../../../src/daemon/guardian';
+import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
 
 class ManualTimer implements GuardianTimer {
   at = 0;
@@ -105,6 +106,22 @@ describe('parseGuardianArgs', () => {
     expect(() => parseGuardianArgs([])).toThrow(/--fence-after-ms is required.*usage/);
     expect(() => parseGuardianArgs(['--fence-after-ms=700', '--verbose'])).toThrow(/unknown argument "--verbose"/);
     expect(() => parseGuardianArgs(['--fence-after-ms=700', '--address-protocol=2'])).toThrow(/4..255/);
-    expect(() => parseGuardianArgs(['--fence-after-ms=0'])).toThrow(/positive/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=0'])).toThrow(/--fence-after-ms must be 1\.\.3600000, not "0"/);
+  });
+
+  const notice: NoticeSettings = {
+    pnn: 1, keyFile: '/etc/floatip/cluster.key', bindAddress: '192.0.2.11', port: 4390,
+    peers: [{ pnn: 0, address: '192.0.2.10' }, { pnn: 2, address: '2001:db8::12' }],
+  };
+
+  it('reads back the notice settings the daemon writes with noticeArgs', () => {
+    expect(parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs(notice)])).toEqual({ fenceAfterMs: 700, addressProtocol: 0xf1, notice });
+    expect(parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs({ ...notice, peers: [] })]).notice?.peers).toEqual([]);
+  });
+
+  it('refuses a partial or malformed notice, naming the argument', () => {
+    expect(() => parseGuardianArgs(['--fence-after-ms=700', '--notice-pnn=1'])).toThrow(/needs all of --notice-pnn, --notice-key-file/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs(notice), '--notice-peer=two@192.0.2.12'])).toThrow(/--notice-peer must be PNN@ADDRESS, not "two@192.0.2.12"/);
+    expect(() => parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs({ ...notice, port: 0 })])).toThrow(/--notice-port must be 1\.\.65535/);
   });
 });

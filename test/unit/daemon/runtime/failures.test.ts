@@ -31,6 +31,30 @@ describe('node death', () => {
     ]);
   });
 
+  it('ends the crash_grace wait as soon as the dead node\'s guardian reports its addresses removed', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    await play(cluster, [
+      'kill 1',
+      'advance 100',
+      'expect counts 2 0 2', // held: 5 s of grace
+      'fenced 1 2',
+      'advance 50',
+      'expect counts 3 0 3',
+      'expect exclusive',
+    ]);
+  });
+
+  it('needs no grace when the guardian\'s notice overtook the closed stream', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    cluster.network.notifyFenced(1, 'pipe-closed', 2); // queued before the peer-down of the kill
+    await play(cluster, ['kill 1', 'advance 50', 'expect counts 3 0 3', 'expect exclusive']);
+  });
+
+  it('still waits the grace after a notice older than the node\'s last heartbeat (it restarted and spoke since)', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    await play(cluster, ['fenced 1 0', 'advance 200', 'kill 1', 'advance 100', 'expect counts 2 0 2']);
+  });
+
   it('needs no grace after a planned stop: a LEAVING node has released already', async () => {
     const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
     const node = cluster.node(1);

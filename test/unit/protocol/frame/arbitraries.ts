@@ -36,7 +36,7 @@ const adminArb: fc.Arbitrary<AdminRequest> = fc.oneof(
 export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrary<MessageOf<K>> } = {
   hello: fc.record({
     kind: fc.constant('hello' as const),
-    role: fc.constantFrom('initiator' as const, 'responder' as const),
+    role: fc.constantFrom('initiator' as const, 'responder' as const, 'notifier' as const),
     pnn: pnnArb,
     clusterFingerprint: bytes(8),
     nonce: bytes(32),
@@ -67,6 +67,10 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
       : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
         .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
   leaving: fc.record({ kind: fc.constant('leaving' as const), pnn: pnnArb, reason: fc.constantFrom('shutdown' as const, 'restart' as const) }),
+  fenced: fc.record({
+    kind: fc.constant('fenced' as const), pnn: pnnArb, cause: fc.constantFrom('pipe-closed' as const, 'no-ticks' as const),
+    removed: fc.integer({ min: 0, max: 0xffffffff }),
+  }),
   'public-addresses': fc.record({
     kind: fc.constant('public-addresses' as const),
     pnn: pnnArb,

@@ -74,6 +74,11 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(encodeFrame({ kind: 'ping', seq: 1, sentUs: 0 }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x13);
     expect(encodeFrame({ kind: 'pong', seq: 1, sentUs: 0 }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x14);
   });
+
+  it('writes FENCED as pnn u32, cause u8 (0 pipe-closed, 1 no-ticks), removed u32, type 0x15', () => {
+    expect(hex(encodeBody({ kind: 'fenced', pnn: 1, cause: 'no-ticks', removed: 333 }))).toBe('00 00 00 01 01 00 00 01 4d');
+    expect(encodeFrame({ kind: 'fenced', pnn: 1, cause: 'pipe-closed', removed: 0 }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x15);
+  });
 });
 
 describe('payload checks name the field at fault', () => {

@@ -175,6 +175,28 @@ describe('PeerSession handshake', () => {
     expect(errorCodes(pair.initiatorEvents)).toEqual(['E_HANDSHAKE']);
   });
 
+  it('refuses a notifier that meets an initiator or another notifier: only a responder accepts one', () => {
+    expect(errorCodes(handshake(session({ role: 'notifier', localPnn: 0 }), session({ role: 'initiator', localPnn: 1 })).initiatorEvents))
+      .toEqual(['E_HANDSHAKE']);
+    expect(errorCodes(handshake(session({ role: 'notifier', localPnn: 0 }), session({ role: 'notifier', localPnn: 1 })).initiatorEvents))
+      .toEqual(['E_HANDSHAKE']);
+  });
+
+  it('establishes a notifier (a guardian) with a responder, which learns its role and reads its FENCED', () => {
+    const { initiator: notifier, responder } = handshake(session({ role: 'notifier', localPnn: 2 }), session({ role: 'responder', localPnn: 0 }));
+    expect([notifier.state, responder.state]).toEqual(['established', 'established']);
+    expect([responder.peerRole, notifier.peerRole]).toEqual(['notifier', 'responder']);
+    const fenced = { kind: 'fenced' as const, pnn: 2, cause: 'pipe-closed' as const, removed: 333 };
+    expect(messages(responder.receive(notifier.encode(fenced)).events)).toEqual([fenced]);
+  });
+
+  it('refuses a FENCED replayed from an earlier notifier connection: the new nonces give new keys', () => {
+    const a = handshake(session({ role: 'notifier', localPnn: 2, nonce: nonce(1) }), session({ role: 'responder', localPnn: 0, nonce: nonce(2) }));
+    const b = handshake(session({ role: 'notifier', localPnn: 2, nonce: nonce(3) }), session({ role: 'responder', localPnn: 0, nonce: nonce(4) }));
+    const fenced = { kind: 'fenced' as const, pnn: 2, cause: 'no-ticks' as const, removed: 1 };
+    expect(errorCodes(b.responder.receive(a.initiator.encode(fenced)).events)).toEqual(['E_BAD_MAC']);
+  });
+
   it('refuses a heartbeat that speaks for another node', () => {
     const { initiator, responder } = handshake();
     const out = responder.receive(initiator.encode(beat(2, 1)));

@@ -2,6 +2,7 @@
 //
 //   advance MS                      let time pass
 //   kill P | restart P              crash a node (guardian removes its addresses) / start it again
+//   fenced P [N]                    P's guardian tells the others it removed N addresses (FENCED notice)
 //   partition 0,1|2 | heal          network split (connections go silent) / end it
 //   on P: VERB [ARGS]               a control command on node P: disable [T], enable [T], stop [T],
 //                                   continue [T], ban SECS [T], unban [T], moveip IP T, ipreallocate,
@@ -49,6 +50,7 @@ async function runStep(cluster: TestCluster, state: ScenarioState, step: string)
     case 'advance': return cluster.clock.advance(Number(words[1]));
     case 'kill': return cluster.kill(Number(words[1]));
     case 'restart': return cluster.restart(Number(words[1]));
+    case 'fenced': cluster.network.notifyFenced(Number(words[1]), 'pipe-closed', Number(words[2] ?? 0)); return cluster.clock.settle();
     case 'partition': cluster.network.partition(words[1].split('|').map(nums)); return cluster.clock.settle();
     case 'heal': cluster.network.heal(); return cluster.clock.settle();
     case 'monitor': {
