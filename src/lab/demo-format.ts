@@ -17,7 +17,8 @@ export function faultStory(mode: FaultMode, victim: number, t: DemoTimings): str
       return [
         `kill -9 of node ${victim}'s floatipd: the process dies at once.`,
         'Its peers see its TCP connections close, and its guardian process',
-        `deletes its addresses; ${t.crashGraceMs} ms later (crash_grace) a survivor adds them.`,
+        'deletes its addresses and tells the survivors; one of them adds them then',
+        `(or ${t.crashGraceMs} ms after the break, crash_grace, if that notice never came).`,
       ];
     case 'freeze':
       return [

@@ -13,7 +13,7 @@ describe('faultStory', () => {
       expect(lines[0].toLowerCase()).toContain('node 2');
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(90);
     }
-    expect(faultStory('kill', 0, timings).join(' ')).toContain('40 ms later (crash_grace)');
+    expect(faultStory('kill', 0, timings).join(' ')).toContain('or 40 ms after the break, crash_grace');
     expect(faultStory('freeze', 0, timings).join(' ')).toMatch(/700 ms \(fence_after\).*1000 ms \(dead_after\)/);
     expect(faultStory('link', 0, { fenceAfterMs: 175, deadAfterMs: 250, crashGraceMs: 40 }).join(' ')).toMatch(/175 ms.*250 ms/);
   });
