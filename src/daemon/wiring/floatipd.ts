@@ -25,6 +25,7 @@ import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
+import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
@@ -159,6 +160,12 @@ class Floatipd {
       timer.unref();
       return () => clearInterval(timer);
     }, runtime);
+    for (const outcome of await promoteSecondaries(config.public_addresses.flatMap((a) => a.interfaces))) {
+      if (outcome.error !== undefined) {
+        this.log.warn({ iface: outcome.iface }, `cannot set net.ipv4.conf.${outcome.iface}.promote_secondaries=1 (${outcome.error}): `
+          + 'releasing the first public address of a subnet there would drop the others of that subnet until reconcile restores them');
+      }
+    }
     const notice = noticeSettingsOf(config);
     this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after, ...(notice ? { notice } : {}) }, logger,
       (why) => this.fatal(why));

@@ -3,6 +3,7 @@
 // The daemons run from src/ (helpers/ts-daemon.ts). A sampler dumps every node's addresses
 // every 5 ms for the whole file; the last test checks its timelines for duplicates.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StatusResult, IpStatus } from '../../../src/protocol/control-results';
@@ -62,6 +63,25 @@ describe('start', () => {
     expect(countsOf(layout, ALL)).toEqual([3, 3, 3]);
     expect(countsOf(layout, IPV4).every((c) => c === 2)).toBe(true);
     expect(countsOf(layout, IPV6).every((c) => c === 1)).toBe(true);
+  });
+
+  test('each daemon set promote_secondaries on its public interface, and releasing a subnet\'s primary keeps the others', () => {
+    for (const pnn of [0, 1, 2]) {
+      const value = execFileSync('ip', ['netns', 'exec', lab.namespace(pnn), 'sysctl', '-n', `net.ipv4.conf.${lab.publicInterface}.promote_secondaries`]);
+      expect([pnn, value.toString().trim()]).toEqual([pnn, '1']);
+    }
+    // The kernel rule it guards against, on node 0's interface: two documentation addresses of
+    // 203.0.113.0/24 (no address there yet), the first deleted, the second must stay.
+    const ns = lab.namespace(0);
+    const run = (...args: string[]): string => execFileSync('ip', ['-n', ns, ...args]).toString();
+    run('addr', 'add', '203.0.113.201/24', 'dev', lab.publicInterface);
+    run('addr', 'add', '203.0.113.202/24', 'dev', lab.publicInterface);
+    try {
+      run('addr', 'del', '203.0.113.201/24', 'dev', lab.publicInterface);
+      expect(run('-br', 'addr', 'show', 'dev', lab.publicInterface)).toContain('203.0.113.202/24');
+    } finally {
+      execFileSync('ip', ['-n', ns, 'addr', 'flush', 'dev', lab.publicInterface, 'to', '203.0.113.200/29']);
+    }
   });
 
   test('floatip status on every node: three healthy nodes, one leader, one epoch, quorate', async () => {
