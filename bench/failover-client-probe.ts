@@ -22,10 +22,8 @@ import { createInterface } from 'node:readline';
 import { ip, IpAddress, ipBytes } from '../src/core/ip';
 import { openPacketSocket, PacketSocket } from '../src/adapters/packet';
 import { ETH_P_ALL } from '../src/adapters/packet/packet-socket';
-import {
-  BROADCAST_MAC, decodeAnnouncement, ETHERNET_MIN_FRAME, ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4,
-  mac, MacAddress, writeEthernetHeader,
-} from '../src/protocol/packets';
+import { decodeAnnouncement, mac } from '../src/protocol/packets';
+import { buildArpRequest } from '../src/soak/probe-frames';
 import { ArpDuplicate, ClientAddressReport, ClientCommand, ClientProbeLine, monotonicMs, PROBE_PORT } from './failover-messages';
 
 /** The ARP prober's own hardware address: locally administered, "fbf" for this bench. */
@@ -41,22 +39,6 @@ const PRIME_PARALLEL = 64;
 
 function emit(line: ClientProbeLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-/** `who-has TARGET tell SENDER` from `hardware`, broadcast. */
-function arpRequest(hardware: MacAddress, sender: IpAddress, target: IpAddress): Buffer {
-  const frame = Buffer.alloc(ETHERNET_MIN_FRAME);
-  writeEthernetHeader(frame, BROADCAST_MAC, hardware, ETHERTYPE_ARP);
-  const arp = ETHERNET_HEADER_LENGTH;
-  frame.writeUInt16BE(1, arp);
-  frame.writeUInt16BE(ETHERTYPE_IPV4, arp + 2);
-  frame[arp + 4] = 6;
-  frame[arp + 5] = 4;
-  frame.writeUInt16BE(1, arp + 6);
-  frame.set(hardware.bytes, arp + 8);
-  frame.set(ipBytes(sender), arp + 14);
-  frame.set(ipBytes(target), arp + 24);
-  return frame;
 }
 
 function proberAddressFor(target: IpAddress): IpAddress {
@@ -192,7 +174,7 @@ function arm(command: Extract<ClientCommand, { cmd: 'arm' }>): void {
       address, announced: null, announcedBy: null, reached: null, reachedBy: null, attempts: 0, inFlight: 0, active: false,
     }])),
     macs: new Map(Object.entries(command.macs)),
-    arpFrames: v4.map((target) => arpRequest(PROBER_MAC, proberAddressFor(target), target)),
+    arpFrames: v4.map((target) => buildArpRequest(PROBER_MAC, proberAddressFor(target), target)),
     proberAddresses: new Set(v4.map((target) => proberAddressFor(target).text)),
     perAddressInFlight: Math.max(2, Math.min(CONNECT_TIMEOUT_MS / CONNECT_EVERY_MS, Math.floor(IN_FLIGHT_BUDGET / Math.max(1, targets.length)))),
     arpTimer: undefined,

@@ -9,10 +9,9 @@
 // A peer that hears it ends its wait for that node at once; one that does not (the
 // notice was lost, the peer is unreachable) waits out the grace as before.
 
-import { createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { defaultMeshComponents } from '../adapters/peer/options';
 import { Pnn } from '../core/flags';
-import { MacFunction } from '../protocol/frame';
 import { FencedMessage } from '../protocol/frame-messages';
 import { PeerSession } from '../protocol/frame-session';
 
@@ -35,7 +34,8 @@ export interface NoticeSettings {
 /** What became of the notice to one peer. */
 export type NoticeOutcome = { readonly pnn: Pnn; readonly ok: true; readonly ms: number } | { readonly pnn: Pnn; readonly ok: false; readonly error: string };
 
-const hmacSha256: MacFunction = (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest());
+/** The mesh's own HMAC-SHA256 and nonce source. */
+const crypto = defaultMeshComponents();
 
 /**
  * Sends `fenced` to every peer at once; each ends when the peer closed the connection
@@ -53,7 +53,7 @@ function notifyOne(settings: NoticeSettings, peer: NoticePeer, clusterKey: Uint8
     let session: PeerSession;
     try {
       session = new PeerSession({
-        localPnn: settings.pnn, role: 'notifier', clusterKey, mac: hmacSha256, nonce: new Uint8Array(randomBytes(32)),
+        localPnn: settings.pnn, role: 'notifier', clusterKey, mac: crypto.mac, nonce: crypto.randomBytes(32),
         checkPeer: (claimed) => (claimed === peer.pnn ? { ok: true } : { ok: false, reason: `we dialled ${peer.address}, which is node ${peer.pnn} in nodes` }),
       });
     } catch (error) {

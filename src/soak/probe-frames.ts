@@ -1,7 +1,8 @@
 // Builds the client's questions "who has this address?": an ARP request (IPv4) and a neighbour solicitation (IPv6).
 //
 // The daemon only ever sends announcements (protocol/packets), so these two builders
-// live with the soak, the one program that asks. Pure: values in, frames out.
+// live with the soak, which asks; the failover bench's client probe asks with the ARP one
+// too. Pure: values in, frames out.
 
 import { IpAddress, ip, ipBytes } from '../core/ip';
 import {

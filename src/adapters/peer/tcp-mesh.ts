@@ -64,9 +64,8 @@ export class TcpMesh implements PeerMesh {
   private readonly sessions = new Map<Pnn, PeerConnection>();
   /** Accepted connections still in their handshake (bounded by maxPendingHandshakes). */
   private readonly pending = new Set<PeerConnection>();
-  /** Established notifier connections (a guardian's FENCED), never sessions. */
-  private readonly notices = new Set<PeerConnection>();
-  private readonly noticeTimers = new Map<PeerConnection, NodeJS.Timeout>();
+  /** Established notifier connections (a guardian's FENCED), never sessions, with the timer that ends a silent one. */
+  private readonly notices = new Map<PeerConnection, NodeJS.Timeout>();
   /** Dialled connections, established or not. */
   private readonly outgoing = new Set<PeerConnection>();
   private readonly dialers = new Map<Pnn, Dialer>();
@@ -114,7 +113,7 @@ export class TcpMesh implements PeerMesh {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const dialer of this.dialers.values()) dialer.stop();
-    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values(), ...this.notices]) {
+    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()]) {
       connection.close({ reason: 'stopped', detail: 'this node stopped its mesh' });
     }
     const server = this.server;
@@ -239,11 +238,10 @@ export class TcpMesh implements PeerMesh {
     const pnn = connection.peerPnn as Pnn;
     this.pending.delete(connection);
     if (connection.peerRole === 'notifier') {
-      this.notices.add(connection);
       const timer = setTimeout(() => connection.close({ reason: 'handshake', code: 'E_NOTICE',
         detail: `node ${pnn}'s notifier sent no FENCED within ${this.options.handshakeTimeoutMs} ms` }), this.options.handshakeTimeoutMs);
       timer.unref();
-      this.noticeTimers.set(connection, timer);
+      this.notices.set(connection, timer);
       return;
     }
     this.dialers.get(pnn)?.succeeded();
@@ -276,9 +274,10 @@ export class TcpMesh implements PeerMesh {
   private closed(connection: PeerConnection, cause: CloseCause): void {
     this.pending.delete(connection);
     this.outgoing.delete(connection);
-    if (this.notices.delete(connection)) {
-      clearTimeout(this.noticeTimers.get(connection));
-      this.noticeTimers.delete(connection);
+    const noticeTimer = this.notices.get(connection);
+    if (noticeTimer !== undefined) {
+      clearTimeout(noticeTimer);
+      this.notices.delete(connection);
       if (cause.code !== undefined && !cause.reported) this.reject(cause.code, cause.detail, connection.remote, connection.peerPnn);
       return;
     }

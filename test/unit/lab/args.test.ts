@@ -1,19 +1,11 @@
 // Reading `floatip lab` argv: every verb, its defaults, and errors that say what to write.
 
-import { UsageError } from '../../../src/cli/command';
 import { LabCommand, parseLabArgs } from '../../../src/lab/args';
+import { usageErrorOf } from './usage-error';
 
 const parse = (...args: string[]): LabCommand => parseLabArgs(args, '/home/admin');
 
-function usageError(...args: string[]): string {
-  try {
-    parse(...args);
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error(`accepted: ${args.join(' ')}`);
-}
+const usageError = (...args: string[]): string => usageErrorOf(parse, ...args);
 
 const defaultTarget = { prefix: 'flab', dir: '/run/floatip-lab/flab' };
 

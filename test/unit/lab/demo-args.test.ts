@@ -1,7 +1,7 @@
 // `floatip lab demo` options: defaults, the fault mode and node, and the limits that keep a demo meaningful and light.
 
-import { UsageError } from '../../../src/cli/command';
 import { LabCommand, parseLabArgs } from '../../../src/lab/args';
+import { usageErrorOf } from './usage-error';
 
 const parse = (...args: string[]): LabCommand => parseLabArgs(['demo', ...args], '/root');
 
@@ -10,15 +10,7 @@ function demoOf(command: LabCommand) {
   return command.demo;
 }
 
-function usageError(...args: string[]): string {
-  try {
-    parse(...args);
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error(`accepted: ${args.join(' ')}`);
-}
+const usageError = (...args: string[]): string => usageErrorOf(parse, ...args);
 
 describe('lab demo arguments', () => {
   it('defaults to 3 nodes, 6 IPv4 addresses, the default profile and kill -9 of the busiest node', () => {
