@@ -12,17 +12,29 @@
 //   the address's /24, a locally administered MAC), so the answers never touch the
 //   client kernel's neighbour table: that table must learn the move from the daemon's
 //   announcements alone, as a real client's would;
-// - connects to an address, every few ms, from the moment a survivor holds it or
-//   announced it, and notes the first connection a survivor's listener accepted (the
-//   listener names its node). A captured announcement starts one connect at once: the
-//   kernel has applied it by the time the capture hands it to us.
+// - from the moment a survivor holds an address or announced it, sends it a TCP SYN every
+//   few ms (raw, one sendmmsg per round, routed by the client kernel so its neighbour table
+//   picks the MAC, as for any connect), until a survivor's MAC answers with a SYN-ACK; then
+//   makes one real connection to confirm that a survivor's listener names its node. Raw
+//   SYNs keep no state: hundreds of moving addresses cost one batch per round, where
+//   hundreds of connects timing out against the dead node swamped this process.
+//
+// Times are the kernel's receive stamps of the frames (CLOCK_MONOTONIC, like every other
+// probe), not the moment this process got round to them: with 1000 moving addresses it
+// handles thousands of frames at once on a small machine, and reading late must not count
+// as the failover being slow. An address is reached at the first SYN-ACK that a survivor's
+// MAC sent it, once the confirming connection delivered the survivor's node number; the
+// time that connection's callback ran is reported beside it.
 
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createInterface } from 'node:readline';
 import { ip, IpAddress, ipBytes } from '../src/core/ip';
 import { openPacketSocket, PacketSocket } from '../src/adapters/packet';
+import { openNativeIpSender } from '../src/adapters/rawsock/native-sender';
+import { IpPacketSender } from '../src/adapters/rawsock/ip-packet-sender';
 import { ETH_P_ALL } from '../src/adapters/packet/packet-socket';
-import { decodeAnnouncement, mac } from '../src/protocol/packets';
+import { buildTcpPacket, decodeAnnouncement, decodeTcpSegment, mac, macFromBytes, TCP_FLAG_ACK, TCP_FLAG_SYN } from '../src/protocol/packets';
 import { buildArpRequest } from '../src/soak/probe-frames';
 import { ArpDuplicate, ClientAddressReport, ClientCommand, ClientProbeLine, monotonicMs, PROBE_PORT } from './failover-messages';
 
@@ -30,10 +42,11 @@ import { ArpDuplicate, ClientAddressReport, ClientCommand, ClientProbeLine, mono
 const PROBER_MAC = mac('02:66:62:66:00:01');
 /** Host part of the prober's IPv4 address in each /24 (the lab puts its client at .250, public addresses at .1-.239). */
 const PROBER_HOST = 251;
-const CONNECT_EVERY_MS = 5;
-const CONNECT_TIMEOUT_MS = 50;
-/** Connections in flight across all watched addresses, so 1000 moving addresses cannot swamp a 2-core machine. */
-const IN_FLIGHT_BUDGET = 400;
+const SYN_EVERY_MS = 5;
+/** Source ports of the raw SYNs: above Linux's ephemeral range (32768-60999), so no real connect of ours collides. */
+const SYN_PORT_BASE = 61000;
+const CONFIRM_TIMEOUT_MS = 2000;
+const CONFIRM_TRIES = 5;
 const PRIME_TIMEOUT_MS = 2000;
 const PRIME_PARALLEL = 64;
 
@@ -52,10 +65,17 @@ interface Watched {
   announcedBy: number | null;
   reached: number | null;
   reachedBy: number | null;
+  /** When the connect callback ran for the connection that counted. */
+  reachedApp: number | null;
+  /** First SYN-ACK from a survivor's MAC for this address (kernel stamp). */
+  synAck: number | null;
+  /** SYNs sent. */
   attempts: number;
-  inFlight: number;
-  /** Connecting: a survivor holds it or announced it. */
+  /** The SYN this prober sends it, built once. */
+  readonly syn: Buffer;
+  /** Sending SYNs: a survivor holds it or announced it. */
   active: boolean;
+  confirming: boolean;
 }
 
 interface Trial {
@@ -64,9 +84,8 @@ interface Trial {
   readonly macs: ReadonlyMap<string, number>;
   readonly arpFrames: Buffer[];
   readonly proberAddresses: Set<string>;
-  readonly perAddressInFlight: number;
   arpTimer: NodeJS.Timeout | undefined;
-  connectTimer: NodeJS.Timeout | undefined;
+  synTimer: NodeJS.Timeout | undefined;
   arpRounds: number;
   /** Answers to the latest ARP round: address -> MACs. */
   roundAnswers: Map<string, Set<string>>;
@@ -76,6 +95,27 @@ interface Trial {
 
 let trial: Trial | undefined;
 let socket: PacketSocket;
+let senders: Record<4 | 6, IpPacketSender>;
+/** The client's own addresses on the probed interface. */
+let ownAddresses: IpAddress[] = [];
+
+/** The client address a SYN to `target` comes from: same family, the same /24 for IPv4. */
+function sourceFor(target: IpAddress): IpAddress {
+  const sameFamily = ownAddresses.filter((a) => a.family === target.family);
+  const prefix = (a: IpAddress): string => ipBytes(a).slice(0, 3).join('.');
+  const match = target.family === 4 ? sameFamily.find((a) => prefix(a) === prefix(target)) : sameFamily[0];
+  if (match === undefined) throw new Error(`the client has no IPv${target.family} address to probe ${target.text} from`);
+  return match;
+}
+
+function synTo(target: IpAddress, index: number): Buffer {
+  const seq = Math.floor(Math.random() * 0xffffffff);
+  // buildTcpPacket builds "server to client": here the client is the sender.
+  return buildTcpPacket(
+    { server: { address: sourceFor(target), port: SYN_PORT_BASE + (index % 4000) }, client: { address: target, port: PROBE_PORT } },
+    { seq, ack: 0, flags: TCP_FLAG_SYN, window: 64240 },
+  );
+}
 
 /** One connection; resolves with the node number the listener sent, or undefined. */
 function connectOnce(address: string, timeoutMs: number, onError: (code: string) => void): Promise<{ pnn: number; connectedAt: number } | undefined> {
@@ -99,39 +139,70 @@ function connectOnce(address: string, timeoutMs: number, onError: (code: string)
   });
 }
 
-function attempt(current: Trial, watched: Watched): void {
-  watched.attempts++;
-  watched.inFlight++;
-  const count = (code: string): void => { current.connectErrors.set(code, (current.connectErrors.get(code) ?? 0) + 1); };
-  void connectOnce(watched.address, CONNECT_TIMEOUT_MS, count).then((answer) => {
-    watched.inFlight--;
-    // An answer from the victim itself is the old owner still serving (a duplicate shows in the other checks).
-    if (answer === undefined || answer.pnn === current.victim || watched.reached !== null) return;
-    watched.reached = answer.connectedAt;
+function countError(current: Trial, code: string): void {
+  current.connectErrors.set(code, (current.connectErrors.get(code) ?? 0) + 1);
+}
+
+/** One real connection after a survivor's SYN-ACK: the listener must name a survivor. */
+function confirm(current: Trial, watched: Watched, triesLeft: number): void {
+  watched.confirming = true;
+  void connectOnce(watched.address, CONFIRM_TIMEOUT_MS, (code) => countError(current, code)).then((answer) => {
+    if (trial !== current || watched.reached !== null) return;
+    if (answer === undefined || answer.pnn === current.victim) {
+      // An answer from the victim itself is the old owner still serving (a duplicate shows in the other checks).
+      if (triesLeft > 1) setTimeout(() => confirm(current, watched, triesLeft - 1), SYN_EVERY_MS);
+      else watched.confirming = false;
+      return;
+    }
+    watched.reached = Math.min(watched.synAck ?? answer.connectedAt, answer.connectedAt);
     watched.reachedBy = answer.pnn;
-    emit({ e: 'reached', t: answer.connectedAt, address: watched.address, by: answer.pnn });
+    watched.reachedApp = answer.connectedAt;
+    emit({ e: 'reached', t: watched.reached, app: answer.connectedAt, address: watched.address, by: answer.pnn });
   });
 }
 
-function connectTick(current: Trial): void {
+function synRound(current: Trial): void {
+  const batches: Record<4 | 6, Buffer[]> = { 4: [], 6: [] };
   for (const watched of current.watched.values()) {
-    if (watched.active && watched.reached === null && watched.inFlight < current.perAddressInFlight) attempt(current, watched);
+    if (!watched.active || watched.synAck !== null) continue;
+    watched.attempts++;
+    batches[watched.syn[0] >> 4 === 4 ? 4 : 6].push(watched.syn);
+  }
+  for (const family of [4, 6] as const) {
+    if (batches[family].length === 0) continue;
+    senders[family].send(batches[family]).catch((error: Error) => countError(current, `syn: ${error.message}`));
   }
 }
 
-function activate(current: Trial, watched: Watched, now: boolean): void {
-  if (watched.reached !== null) return;
+function activate(current: Trial, watched: Watched): void {
+  if (watched.active || watched.reached !== null) return;
   watched.active = true;
-  if (now) attempt(current, watched);
-  current.connectTimer ??= setInterval(() => connectTick(current), CONNECT_EVERY_MS);
+  current.synTimer ??= setInterval(() => synRound(current), SYN_EVERY_MS);
+  // The first SYN at once, on its own: the next round picks it up with the others.
+  watched.attempts++;
+  senders[watched.syn[0] >> 4 === 4 ? 4 : 6].send([watched.syn]).catch((error: Error) => countError(current, `syn: ${error.message}`));
 }
 
-function onFrame(frame: Buffer): void {
+/** A survivor's SYN-ACK to one of our connects: the address answers from its new node. */
+function onSegment(current: Trial, frame: Buffer, t: number): void {
+  const by = current.macs.get(macFromBytes(frame.subarray(6, 12)).text);
+  if (by === undefined || by === current.victim) return;
+  const segment = decodeTcpSegment(frame);
+  if (segment === undefined || segment.source.port !== PROBE_PORT || (segment.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !== (TCP_FLAG_SYN | TCP_FLAG_ACK)) return;
+  const watched = current.watched.get(segment.source.address.text);
+  if (watched === undefined || watched.synAck !== null) return;
+  watched.synAck = t;
+  if (!watched.confirming) confirm(current, watched, CONFIRM_TRIES);
+}
+
+function onFrame(frame: Buffer, t: number): void {
   const current = trial;
   if (current === undefined) return;
   const decoded = decodeAnnouncement(frame);
-  if (decoded === undefined) return;
-  const t = monotonicMs();
+  if (decoded === undefined) {
+    onSegment(current, frame, t);
+    return;
+  }
   let announced: { address: string; mac: string } | undefined;
   if (decoded.kind === 'arp') {
     if (decoded.senderIp.text === decoded.targetIp.text) announced = { address: decoded.senderIp.text, mac: decoded.senderMac.text };
@@ -152,7 +223,7 @@ function onFrame(frame: Buffer): void {
   watched.announced = t;
   watched.announcedBy = by;
   emit({ e: 'announced', t, address: watched.address, by });
-  activate(current, watched, true);
+  activate(current, watched);
 }
 
 function arpRound(current: Trial): void {
@@ -170,21 +241,22 @@ function arm(command: Extract<ClientCommand, { cmd: 'arm' }>): void {
   const v4 = targets.filter((a) => a.family === 4);
   const current: Trial = {
     victim: command.victim,
-    watched: new Map(command.addresses.map((address) => [address, {
-      address, announced: null, announcedBy: null, reached: null, reachedBy: null, attempts: 0, inFlight: 0, active: false,
+    watched: new Map(targets.map((target, index) => [target.text, {
+      address: target.text, announced: null, announcedBy: null, reached: null, reachedBy: null, reachedApp: null, synAck: null,
+      attempts: 0, syn: synTo(target, index), active: false, confirming: false,
     }])),
     macs: new Map(Object.entries(command.macs)),
     arpFrames: v4.map((target) => buildArpRequest(PROBER_MAC, proberAddressFor(target), target)),
     proberAddresses: new Set(v4.map((target) => proberAddressFor(target).text)),
-    perAddressInFlight: Math.max(2, Math.min(CONNECT_TIMEOUT_MS / CONNECT_EVERY_MS, Math.floor(IN_FLIGHT_BUDGET / Math.max(1, targets.length)))),
     arpTimer: undefined,
-    connectTimer: undefined,
+    synTimer: undefined,
     arpRounds: 0,
     roundAnswers: new Map(),
     arpDuplicates: [],
     connectErrors: new Map(),
   };
   trial = current;
+  socket.takeStatistics(); // count capture drops from here
   if (current.arpFrames.length > 0) {
     arpRound(current);
     current.arpTimer = setInterval(() => arpRound(current), command.arpIntervalMs);
@@ -200,11 +272,15 @@ function disarm(): void {
     return;
   }
   if (current.arpTimer) clearInterval(current.arpTimer);
-  if (current.connectTimer) clearInterval(current.connectTimer);
+  if (current.synTimer) clearInterval(current.synTimer);
   const addresses: ClientAddressReport[] = [...current.watched.values()].map((w) => ({
-    address: w.address, announced: w.announced, announcedBy: w.announcedBy, reached: w.reached, reachedBy: w.reachedBy, attempts: w.attempts,
+    address: w.address, announced: w.announced, announcedBy: w.announcedBy, reached: w.reached, reachedBy: w.reachedBy, reachedApp: w.reachedApp, attempts: w.attempts,
   }));
-  emit({ e: 'report', addresses, arpRounds: current.arpRounds, arpDuplicates: current.arpDuplicates, connectErrors: Object.fromEntries(current.connectErrors) });
+  const capture = socket.takeStatistics();
+  emit({
+    e: 'report', addresses, arpRounds: current.arpRounds, arpDuplicates: current.arpDuplicates, connectErrors: Object.fromEntries(current.connectErrors),
+    captureDrops: capture.drops,
+  });
 }
 
 async function prime(addresses: readonly string[]): Promise<void> {
@@ -221,6 +297,8 @@ function main(): void {
   const [iface] = process.argv.slice(2);
   socket = openPacketSocket(iface, ETH_P_ALL);
   socket.startReceive(onFrame);
+  senders = { 4: openNativeIpSender(4), 6: openNativeIpSender(6) };
+  ownAddresses = (networkInterfaces()[iface] ?? []).filter((a) => !a.internal && !a.address.startsWith('fe80')).map((a) => ip(a.address));
   createInterface({ input: process.stdin }).on('line', (line) => {
     const command = JSON.parse(line) as ClientCommand;
     switch (command.cmd) {
@@ -228,7 +306,7 @@ function main(): void {
       case 'arm': arm(command); break;
       case 'present': {
         const watched = trial?.watched.get(command.address);
-        if (trial && watched) activate(trial, watched, true);
+        if (trial && watched) activate(trial, watched);
         break;
       }
       case 'disarm': disarm(); break;
@@ -236,6 +314,8 @@ function main(): void {
   });
   process.stdin.on('end', () => {
     socket.close();
+    senders[4].close();
+    senders[6].close();
     process.exit(0);
   });
   emit({ e: 'ready', mac: socket.mac.text });

@@ -33,9 +33,11 @@ export interface ClientAddressReport {
   /** First gratuitous ARP / unsolicited NA for it from a survivor's MAC. */
   readonly announced: number | null;
   readonly announcedBy: number | null;
-  /** First TCP connect to it that a survivor accepted. */
+  /** First TCP connect to it that a survivor accepted: the kernel's stamp of the survivor's SYN-ACK. */
   readonly reached: number | null;
   readonly reachedBy: number | null;
+  /** When the probe's connect callback ran for that connection (later when the probe is busy). */
+  readonly reachedApp: number | null;
   readonly attempts: number;
 }
 
@@ -51,8 +53,13 @@ export type ClientProbeLine =
   | { readonly e: 'primed'; readonly holders: Readonly<Record<string, number | null>> }
   | { readonly e: 'armed'; readonly t: number }
   | { readonly e: 'announced'; readonly t: number; readonly address: string; readonly by: number }
-  | { readonly e: 'reached'; readonly t: number; readonly address: string; readonly by: number }
-  | { readonly e: 'report'; readonly addresses: readonly ClientAddressReport[]; readonly arpRounds: number; readonly arpDuplicates: readonly ArpDuplicate[]; readonly connectErrors: Readonly<Record<string, number>> }
+  | { readonly e: 'reached'; readonly t: number; readonly app: number; readonly address: string; readonly by: number }
+  | {
+    readonly e: 'report'; readonly addresses: readonly ClientAddressReport[]; readonly arpRounds: number; readonly arpDuplicates: readonly ArpDuplicate[];
+    readonly connectErrors: Readonly<Record<string, number>>;
+    /** Frames the capture lost for a full receive buffer while armed: announcements or SYN-ACKs may be missing or late. */
+    readonly captureDrops: number;
+  }
   | { readonly e: 'error'; readonly message: string };
 
 /** The port every node probe listens on (all addresses); it answers each connection with its node number. */

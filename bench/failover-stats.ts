@@ -29,10 +29,14 @@ export interface ComboResult {
   readonly present: Spread | null;
   readonly garp: Spread | null;
   readonly reach: Spread | null;
+  /** reach as the client probe's callbacks saw it: later than reach by the probe's own lag. */
+  readonly reach_app: Spread | null;
   /** Last address gone from the victim's kernel. */
   readonly gone: Spread | null;
   readonly duplicates: number;
   readonly duplicates_during_heal: number;
+  /** Frames the client's capture dropped over all trials; non-zero means garp/reach may be late or missing. */
+  readonly capture_drops: number;
   readonly problems: readonly string[];
 }
 
@@ -64,9 +68,11 @@ export function summarize(mode: FaultMode, profile: string, victim: VictimRole, 
     present: spread(trials.map((t) => t.presentMs)),
     garp: spread(trials.map((t) => t.garpMs)),
     reach: spread(trials.map((t) => t.reachMs)),
+    reach_app: spread(trials.map((t) => t.reachAppMs)),
     gone: spread(trials.map((t) => t.goneMs)),
     duplicates: trials.reduce((n, t) => n + t.duplicates.length, 0),
     duplicates_during_heal: trials.reduce((n, t) => n + t.healDuplicates.length, 0),
+    capture_drops: trials.reduce((n, t) => n + t.captureDrops, 0),
     problems: [
       ...errors,
       ...trials.flatMap((t, k) => [

@@ -5,7 +5,8 @@
 // links; the lab's `fail --mode link` takes the switch ports down). For each address the
 // victim held: `present` = first netlink notification of it on a survivor, `garp` = first
 // announcement of it from a survivor's MAC captured in the client namespace, `reach` =
-// first TCP connection to it that a survivor's listener accepted, `gone` = its removal
+// first TCP connection to it that a survivor's listener accepted (the client kernel's stamp
+// of the SYN-ACK; `reachApp` is when the probe's callback ran), `gone` = its removal
 // from the victim. A trial's figure is the slowest of its addresses (all moved, all
 // reachable). Duplicates are counted from arming the client to the end of the trial, and
 // separately during the heal and failback.
@@ -36,7 +37,11 @@ export interface TrialResult {
   readonly presentMs: number | null;
   readonly garpMs: number | null;
   readonly reachMs: number | null;
+  /** As reachMs, but when the client probe's connect callback ran: the probe's own lag shows as the difference. */
+  readonly reachAppMs: number | null;
   readonly goneMs: number | null;
+  /** Frames the client's capture dropped (full receive buffer) during the trial. */
+  readonly captureDrops: number;
   /** Overlaps of one address on two nodes plus ARP rounds answered by two MACs, fault window. */
   readonly duplicates: readonly string[];
   readonly healDuplicates: readonly string[];
@@ -88,6 +93,7 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
   const gone = new Map<string, number>();
   const announced = new Map<string, number>();
   const reached = new Map<string, number>();
+  const reachedApp = new Map<string, number>();
   let carrierLost: number | undefined;
   let finished: (() => void) | undefined;
   const allDone = (): boolean => [present, announced, reached].every((m) => m.size === addresses.length);
@@ -104,7 +110,10 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
   };
   lab.onClientLine = (line) => {
     if (line.e === 'announced' && !announced.has(line.address)) announced.set(line.address, line.t);
-    if (line.e === 'reached' && !reached.has(line.address)) reached.set(line.address, line.t);
+    if (line.e === 'reached' && !reached.has(line.address)) {
+      reached.set(line.address, line.t);
+      reachedApp.set(line.address, line.app);
+    }
     if (allDone()) finished?.();
   };
   const done = new Promise<void>((resolve) => { finished = resolve; });
@@ -153,7 +162,9 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
     presentMs: slowest(addresses, present, t0),
     garpMs: slowest(addresses, announced, t0),
     reachMs: slowest(addresses, reached, t0),
+    reachAppMs: slowest(addresses, reachedApp, t0),
     goneMs: slowest(addresses, gone, t0),
+    captureDrops: report.captureDrops,
     duplicates,
     healDuplicates,
     incomplete: timedOut ? `after ${settings.moveTimeoutMs} ms: ${missing.join(', ')}` : undefined,

@@ -113,7 +113,7 @@ async function runSet(profile: TimingProfileName, set: AddressSet, trials: numbe
           const result = await runTrial(lab, mode, victim, settings);
           (results.get(key) as TrialResult[]).push(result);
           log(`${profile}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
-            + `reach ${result.reachMs} gone ${result.goneMs} ms; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
+            + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
             + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
             + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));
         } catch (error) {
@@ -165,7 +165,8 @@ async function main(): Promise<void> {
     nodes: 3,
     notes: [
       'times in ms from the fault: kill/freeze = the signal, link = the victim seeing its carrier go',
-      'present: a survivor\'s kernel holds the address (netlink notification); garp: first gratuitous ARP / unsolicited NA from a survivor seen by the client; reach: first TCP connect from the client accepted by a survivor',
+      'present: a survivor\'s kernel holds the address (netlink notification); garp: first gratuitous ARP / unsolicited NA from a survivor seen by the client; reach: first TCP connect from the client accepted by a survivor, stamped by the client kernel (its SYN-ACK arrived); reach_app: the same connect when the client probe\'s callback ran',
+      'garp and reach are kernel receive stamps of the captured frames; capture_drops counts frames the capture lost',
       'each trial\'s figure is its slowest address: with 1000 addresses, the last of the victim\'s ~333 to move',
       `the 1000-address lab has ${MAX_IPV4_ADDRESSES} IPv4 addresses (all the lab's documentation ranges hold) and ${MANY - MAX_IPV4_ADDRESSES} IPv6`,
       'duplicates: an address on two nodes\' kernels at once (netlink notifications) or an ARP request of the client answered by two MACs',

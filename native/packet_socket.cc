@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,26 @@ constexpr size_t kBatchChunk = 256;
 // Frames read per readiness event, so a flood cannot starve the event loop.
 constexpr int kReadsPerWake = 256;
 constexpr size_t kLargestFrame = 65536;
+
+double Milliseconds(const timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6; }
+
+// CLOCK_MONOTONIC minus CLOCK_REALTIME now, in ms: turns the kernel's receive stamps
+// (realtime) into the monotonic clock that process.hrtime reads.
+double MonotonicMinusRealtime() {
+  timespec mono{};
+  timespec real{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  return Milliseconds(mono) - Milliseconds(real);
+}
+
+// The SCM_TIMESTAMPNS of a received message, or nullptr.
+const timespec* ReceiveStamp(msghdr* message) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(message); c != nullptr; c = CMSG_NXTHDR(message, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) return reinterpret_cast<const timespec*>(CMSG_DATA(c));
+  }
+  return nullptr;
+}
 
 // The address sendto needs: our interface, the frame's own destination MAC and EtherType.
 sockaddr_ll DestinationOf(int ifindex, const uint8_t* frame) {
@@ -58,6 +79,7 @@ Napi::Function PacketSocket::Define(Napi::Env env) {
     InstanceMethod<&PacketSocket::StartReceive>("startReceive"),
     InstanceMethod<&PacketSocket::StopReceive>("stopReceive"),
     InstanceMethod<&PacketSocket::Close>("close"),
+    InstanceMethod<&PacketSocket::TakeStatistics>("takeStatistics"),
     InstanceAccessor<&PacketSocket::GetIfindex>("ifindex"),
     InstanceAccessor<&PacketSocket::GetIfname>("ifname"),
     InstanceAccessor<&PacketSocket::GetMac>("mac"),
@@ -187,6 +209,9 @@ Napi::Value PacketSocket::StartReceive(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "startReceive(onFrame: function)");
   if (poll_ != nullptr) throw Napi::Error::New(env, "already receiving on " + ifname_);
+  // Receive stamps from the kernel: a busy event loop reads a frame late, but the stamp says when it arrived.
+  const int on = 1;
+  if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0) throw ErrnoError(env, errno, "setsockopt(SO_TIMESTAMPNS)", ifname_);
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
   poll_ = new uv_poll_t;
@@ -217,21 +242,46 @@ void PacketSocket::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
 
 void PacketSocket::DrainReceived(Napi::Env env) {
   std::vector<uint8_t> buffer(kLargestFrame);
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  const double to_monotonic = MonotonicMinusRealtime();
   Napi::AsyncContext context(env, "floatip.PacketSocket.receive");
   for (int i = 0; i < kReadsPerWake && fd_ >= 0 && poll_ != nullptr; i++) {
     sockaddr_ll from{};
-    socklen_t from_length = sizeof(from);
-    ssize_t length = recvfrom(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_length);
+    iovec io{buffer.data(), buffer.size()};
+    msghdr message{};
+    message.msg_name = &from;
+    message.msg_namelen = sizeof(from);
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    ssize_t length = recvmsg(fd_, &message, MSG_DONTWAIT);
     if (length < 0) break;  // EAGAIN: drained; anything else shows up on the next send
+    const timespec* stamp = ReceiveStamp(&message);
+    timespec now{};
+    if (stamp == nullptr) clock_gettime(CLOCK_MONOTONIC, &now);
+    const double received_at = stamp != nullptr ? Milliseconds(*stamp) + to_monotonic : Milliseconds(now);
     Napi::Buffer<uint8_t> frame = Napi::Buffer<uint8_t>::Copy(env, buffer.data(), static_cast<size_t>(length));
     try {
-      on_frame_.MakeCallback(Value(), {frame, Napi::Number::New(env, from.sll_pkttype)}, context);
+      on_frame_.MakeCallback(Value(), {frame, Napi::Number::New(env, from.sll_pkttype), Napi::Number::New(env, received_at)}, context);
     } catch (const Napi::Error& error) {
       // A throwing listener is a bug in our JS; report it as an uncaught exception.
       napi_fatal_exception(env, error.Value());
       return;
     }
   }
+}
+
+Napi::Value PacketSocket::TakeStatistics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  tpacket_stats stats{};
+  socklen_t length = sizeof(stats);
+  if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &stats, &length) < 0) throw ErrnoError(env, errno, "getsockopt(PACKET_STATISTICS)", ifname_);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("packets", Napi::Number::New(env, stats.tp_packets));
+  result.Set("drops", Napi::Number::New(env, stats.tp_drops));
+  return result;
 }
 
 void PacketSocket::StopPolling() {

@@ -19,6 +19,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::Value StartReceive(const Napi::CallbackInfo& info);
   Napi::Value StopReceive(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value TakeStatistics(const Napi::CallbackInfo& info);
   Napi::Value GetIfindex(const Napi::CallbackInfo& info);
   Napi::Value GetIfname(const Napi::CallbackInfo& info);
   Napi::Value GetMac(const Napi::CallbackInfo& info);

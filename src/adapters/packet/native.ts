@@ -15,8 +15,13 @@ export interface NativePacketSocket {
   send(frame: Buffer): number;
   /** Sends frames with sendmmsg; throws with `.sent` set when one fails. Returns frames sent. */
   sendBatch(frames: Buffer[]): number;
-  /** Calls `onFrame` for every frame that arrives (packetType: PACKET_HOST 0 ... PACKET_OUTGOING 4). */
-  startReceive(onFrame: (frame: Buffer, packetType: number) => void): void;
+  /**
+   * Calls `onFrame` for every frame that arrives (packetType: PACKET_HOST 0 ... PACKET_OUTGOING 4;
+   * receivedAt: when the kernel received it, in ms on CLOCK_MONOTONIC, the clock of process.hrtime).
+   */
+  startReceive(onFrame: (frame: Buffer, packetType: number, receivedAt: number) => void): void;
+  /** Frames queued to this socket and frames it dropped (receive buffer full) since the last call (PACKET_STATISTICS). */
+  takeStatistics(): { packets: number; drops: number };
   stopReceive(): void;
   close(): void;
 }

@@ -51,8 +51,13 @@ export interface PacketSocket {
   readonly hardwareType: number;
   /** Sends all frames (sendmmsg); throws PacketSocketError with `.sent` on failure. */
   sendBatch(frames: Buffer[]): number;
-  /** Delivers arriving frames; frames we sent ourselves are dropped unless `includeOutgoing`. */
-  startReceive(onFrame: (frame: Buffer) => void, options?: { includeOutgoing?: boolean }): void;
+  /**
+   * Delivers arriving frames with the kernel's receive time (ms on CLOCK_MONOTONIC, as
+   * process.hrtime); frames we sent ourselves are dropped unless `includeOutgoing`.
+   */
+  startReceive(onFrame: (frame: Buffer, receivedAt: number) => void, options?: { includeOutgoing?: boolean }): void;
+  /** Frames received and frames dropped for a full receive buffer since the last call. */
+  takeStatistics(): { packets: number; drops: number };
   stopReceive(): void;
   close(): void;
 }
@@ -82,11 +87,12 @@ export function openPacketSocket(iface: string | number, etherType = 0): PacketS
       }
     },
     startReceive(onFrame, options = {}) {
-      socket.startReceive((frame, packetType) => {
+      socket.startReceive((frame, packetType, receivedAt) => {
         if (packetType === PACKET_OUTGOING && !options.includeOutgoing) return;
-        onFrame(frame);
+        onFrame(frame, receivedAt);
       });
     },
+    takeStatistics: () => socket.takeStatistics(),
     stopReceive: () => socket.stopReceive(),
     close: () => socket.close(),
   };

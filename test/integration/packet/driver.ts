@@ -146,6 +146,46 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     };
   },
 
+  /**
+   * Kernel receive stamps: frames looped back on `lo` while the event loop is blocked for
+   * `blockMs` must carry the time they arrived, not the time the callback ran; and a flood
+   * that overfills the receive buffer while we do not read shows up as drops.
+   */
+  async stamps(arg: { blockMs: number; flood: number }) {
+    const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+    const frame = (tag: number, size: number): Buffer => {
+      const f = Buffer.alloc(size);
+      f.writeUInt16BE(0x88b5, 12); // IEEE 802 local experimental EtherType
+      f[14] = tag;
+      return f;
+    };
+    const receiver = openPacketSocket('lo', 0x88b5);
+    const sender = openPacketSocket('lo');
+    const seen: { tag: number; receivedAt: number; handledAt: number }[] = [];
+    receiver.startReceive((f, receivedAt) => seen.push({ tag: f[14], receivedAt, handledAt: hrMs() }));
+    receiver.takeStatistics(); // start counting from here
+    const sentAt = hrMs();
+    sender.sendBatch([frame(1, 60)]);
+    while (hrMs() - sentAt < arg.blockMs) { /* the loop is blocked: nothing is read */ }
+    await sleep(50);
+    const stamped = seen.find((s) => s.tag === 1);
+    const quiet = receiver.takeStatistics();
+
+    sender.sendBatch(Array.from({ length: arg.flood }, () => frame(2, 1500)));
+    const flooded = receiver.takeStatistics();
+    await sleep(50);
+    receiver.close();
+    sender.close();
+    return {
+      sentAt,
+      receivedAt: stamped?.receivedAt ?? null,
+      handledAt: stamped?.handledAt ?? null,
+      quiet,
+      flooded,
+      floodFramesRead: seen.filter((s) => s.tag === 2).length,
+    };
+  },
+
   /** An echo server on host:port until killed. */
   async server(arg: { host: string; port: number }) {
     const server = net.createServer((socket) => {

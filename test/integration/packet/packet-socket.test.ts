@@ -1,4 +1,4 @@
-// The AF_PACKET socket and announcer fail with typed errors that say what to do, on a real kernel.
+// The AF_PACKET socket and announcer on a real kernel: typed errors that say what to do, kernel receive stamps, drop counts.
 
 import { cleanupPacketLab, createPacketLab, NODE_A, startJob, stopAllJobs } from '../helpers/netns-packet';
 
@@ -18,4 +18,22 @@ it('reports missing interfaces, closed sockets, bad frames and non-Ethernet link
   expect(result.shortFrame).toMatch(/^E_PACKET_SEND: sending frames on fpk0b failed: frame 0 is shorter than an Ethernet header/);
   expect(result.loopback).toBe('E_ANNOUNCE_NOT_ETHERNET: lo is not an Ethernet interface (link type 772); public addresses need an Ethernet interface to be announced');
   expect(result.missing).toMatch(/^E_ANNOUNCE_LINK: cannot announce on fpk-missing: interface fpk-missing does not exist/);
+});
+
+it('stamps each frame with the kernel\'s receive time and counts frames dropped for a full buffer', async () => {
+  const result = await startJob<{
+    sentAt: number; receivedAt: number | null; handledAt: number | null;
+    quiet: { packets: number; drops: number }; flooded: { packets: number; drops: number }; floodFramesRead: number;
+  }>(NODE_A.ns, 'stamps', { blockMs: 150, flood: 20_000 }).result;
+  expect(result.receivedAt).not.toBeNull();
+  // Received within a few ms of the send, on the same clock as process.hrtime ...
+  expect(result.receivedAt as number).toBeGreaterThanOrEqual(result.sentAt - 1);
+  expect((result.receivedAt as number) - result.sentAt).toBeLessThan(50);
+  // ... although the callback ran only after the loop was free again.
+  expect((result.handledAt as number) - (result.receivedAt as number)).toBeGreaterThanOrEqual(100);
+  expect(result.quiet).toEqual({ packets: 1, drops: 0 });
+  // 20,000 frames of 1500 bytes are far more than the 4 MiB buffer holds while nobody reads.
+  expect(result.flooded.drops).toBeGreaterThan(0);
+  expect(result.flooded.packets).toBeGreaterThanOrEqual(result.flooded.drops);
+  expect(result.floodFramesRead).toBe(result.flooded.packets - result.flooded.drops);
 });

@@ -8,11 +8,11 @@ import {
 import { ManualTimers } from './manual-timers';
 
 class FakeReceiveSocket {
-  onFrame: ((frame: Buffer) => void) | undefined;
+  onFrame: ((frame: Buffer, receivedAt: number) => void) | undefined;
   starts = 0;
   stops = 0;
   closed = false;
-  startReceive(onFrame: (frame: Buffer) => void): void { this.starts++; this.onFrame = onFrame; }
+  startReceive(onFrame: (frame: Buffer, receivedAt: number) => void): void { this.starts++; this.onFrame = onFrame; }
   stopReceive(): void { this.stops++; this.onFrame = undefined; }
   close(): void { this.closed = true; this.onFrame = undefined; }
   /** Delivers a segment the client sends to the server end of `conn`. */
@@ -21,7 +21,7 @@ class FakeReceiveSocket {
     const frame = Buffer.alloc(14 + packet.length);
     writeEthernetHeader(frame, mac('02:00:00:00:00:0a'), mac('02:00:00:00:00:cc'), conn.server.address.family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
     packet.copy(frame, 14);
-    this.onFrame?.(frame);
+    this.onFrame?.(frame, 0);
   }
 }
 
