@@ -106,3 +106,22 @@ export function buildAllocState(
     ...options,
   };
 }
+
+/**
+ * Everything `allocate` reads from `state`, as one string: two states with the same key
+ * get the same answer, since the allocator is a pure function of its state. Address
+ * lines' interfaces are left out: they count only through `available`.
+ */
+export function allocStateKey(state: AllocState): string {
+  const parts: string[] = [
+    state.algorithm,
+    `${state.tunables.noIpFailback ? 1 : 0}${state.tunables.noIpTakeover ? 1 : 0}`,
+    state.nodes.map((n) => `${n.flags}${n.running ? '+' : '-'}`).join(','),
+    state.homeNodes ? [...state.homeNodes].map(([address, pnn]) => `${address}>${pnn}`).sort().join(',') : '',
+    state.forceRebalance ? state.forceRebalance.join(',') : '',
+  ];
+  for (const a of state.addresses) {
+    parts.push(`${a.address.address.text}/${a.address.bits}:${a.known.join(',')}:${a.available.join(',')}:${a.holder}`);
+  }
+  return parts.join('|');
+}

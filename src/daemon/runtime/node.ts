@@ -21,7 +21,7 @@ import { heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
-import { Allocator, inlineAllocator } from './allocator';
+import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { createDaemonApi } from './api';
 import { BanCredits } from './bans';
 import { CancelTimer, every, RuntimeClock } from './clock';
@@ -137,7 +137,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     const logger = components.logger.child({ pnn: init.localPnn });
     this.pnn = init.localPnn;
     this.log = logger.child({ component: 'runtime' });
-    this.allocator = components.allocator ?? inlineAllocator();
+    this.allocator = rememberingAllocator(components.allocator ?? inlineAllocator());
     this.state = new ClusterState(init, clock, logger.child({ component: 'membership' }));
     this.tracker = new ConnectionTracker(components.connections, { broadcast: (m) => { components.mesh.broadcast(m); } });
     this.hosting = new LocalAddresses({

@@ -3,7 +3,7 @@
 
 import { ip } from '../../../../src/core/ip';
 import { NodeFlag } from '../../../../src/core/flags';
-import { ClusterAddress, DEFAULT_TUNABLES, IpallocInputError, allocate, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
+import { ClusterAddress, DEFAULT_TUNABLES, IpallocInputError, allocate, allocStateKey, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
 
 const addr: ClusterAddress = {
   address: { address: ip('192.0.2.1'), bits: 24, interfaces: ['eth0', 'eth1'] },
@@ -56,5 +56,40 @@ describe('allocate refuses inconsistent states with IpallocInputError', () => {
     expect(() => allocate(state)).toThrow(IpallocInputError);
     expect(() => allocate(state)).toThrow(message);
     try { allocate(state); } catch (err) { expect((err as IpallocInputError).code).toBe('E_IPALLOC_INPUT'); }
+  });
+});
+
+describe('allocStateKey', () => {
+  const nodes = [{ flags: 0, running: true }, { flags: 0, running: true }, { flags: 0, running: true }];
+  const addresses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((text, i): ClusterAddress => ({
+    address: { address: ip(text), bits: text.includes(':') ? 64 : 24, interfaces: ['eth0'] },
+    known: [0, 1, 2],
+    holder: i % 3,
+  }));
+  const base = buildAllocState('lcp2', DEFAULT_TUNABLES, nodes, addresses);
+
+  it('is the same for states built alike, and the answers agree', () => {
+    const again = buildAllocState('lcp2', DEFAULT_TUNABLES, nodes.map((n) => ({ ...n })), addresses.map((a) => ({ ...a })));
+    expect(allocStateKey(again)).toBe(allocStateKey(base));
+    expect(allocate(again)).toEqual(allocate(base));
+  });
+
+  it('changes with every input the allocator reads', () => {
+    const variants = [
+      { ...base, algorithm: 'deterministic' as const },
+      { ...base, tunables: { ...DEFAULT_TUNABLES, noIpFailback: true } },
+      { ...base, tunables: { ...DEFAULT_TUNABLES, noIpTakeover: true } },
+      { ...base, nodes: [{ flags: NodeFlag.DISCONNECTED, running: true }, ...base.nodes.slice(1)] },
+      { ...base, nodes: [{ flags: 0, running: false }, ...base.nodes.slice(1)] },
+      { ...base, addresses: [{ ...base.addresses[0], holder: 2 }, ...base.addresses.slice(1)] },
+      { ...base, addresses: [{ ...base.addresses[0], available: [0, 1] }, ...base.addresses.slice(1)] },
+      { ...base, addresses: [{ ...base.addresses[0], known: [0, 1] }, ...base.addresses.slice(1)] },
+      { ...base, addresses: [{ ...base.addresses[0], address: { ...base.addresses[0].address, bits: 25 } }, ...base.addresses.slice(1)] },
+      { ...base, addresses: base.addresses.slice(1) },
+      { ...base, homeNodes: new Map([['192.0.2.1', 2]]) },
+      { ...base, forceRebalance: [1] },
+    ];
+    const keys = new Set([allocStateKey(base), ...variants.map(allocStateKey)]);
+    expect(keys.size).toBe(variants.length + 1);
   });
 });

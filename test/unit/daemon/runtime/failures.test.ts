@@ -2,6 +2,7 @@
 
 import { addressRange, TestCluster } from './harness/cluster';
 import { play } from './harness/scenario';
+import { Allocator, inlineAllocator } from '../../../../src/daemon/runtime/allocator';
 
 const SIX = { nodes: 3, addresses: addressRange(6) };
 
@@ -42,6 +43,20 @@ describe('node death', () => {
       'expect counts 3 0 3',
       'expect exclusive',
     ]);
+  });
+
+  it('allocates while it waits for the guardian, so the run after the notice finds the answer ready', async () => {
+    const calls: number[] = [];
+    const counting = (pnn: number): Allocator => {
+      const inner = inlineAllocator();
+      return { allocate: (state) => { calls[pnn] = (calls[pnn] ?? 0) + 1; return inner.allocate(state); }, close: () => inner.close() };
+    };
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 }, allocator: counting });
+    const before = calls[0];
+    await play(cluster, ['kill 1', 'advance 100', 'expect counts 2 0 2']);
+    expect(calls[0]).toBe(before + 1); // allocated ahead, during the hold
+    await play(cluster, ['fenced 1 2', 'advance 50', 'expect counts 3 0 3', 'expect exclusive']);
+    expect(calls[0]).toBe(before + 1); // the run reused it
   });
 
   it('needs no grace when the guardian\'s notice overtook the closed stream', async () => {

@@ -17,6 +17,7 @@ import { createTakeover } from '../../../../../src/adapters/takeover/takeover';
 import { createNodeRuntime, NodeRuntimeImpl } from '../../../../../src/daemon/runtime/node';
 import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
 import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
+import { Allocator } from '../../../../../src/daemon/runtime/allocator';
 import { ManualClock } from './manual-clock';
 import { ManualHealth } from './manual-health';
 import { LogLine, recordingLogger } from './recording-logger';
@@ -30,6 +31,8 @@ export interface ClusterOptions {
   readonly init?: Partial<RuntimeInit>;
   /** One-way delay of every mesh delivery on the manual clock (connects and messages alike). @default 0: the next microtask */
   readonly networkDelayMs?: number;
+  /** A node's allocator. @default the runtime's own (inline) */
+  readonly allocator?: (pnn: Pnn) => Allocator | undefined;
 }
 
 export interface TestNode {
@@ -121,10 +124,12 @@ export class TestCluster {
       openReplyCapture: () => ({ awaitReply: async () => undefined, close: () => undefined }),
       clock,
     });
+    const allocator = this.options.allocator?.(pnn);
     const runtime = createNodeRuntime(this.initFor(pnn), {
       mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health, clock,
       logger: recordingLogger(this.log),
       loopDelay: { start: () => ({ stop: () => null }) },
+      ...(allocator ? { allocator } : {}),
     }) as NodeRuntimeImpl;
     return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, alive: true };
   }
