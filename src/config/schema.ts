@@ -98,7 +98,9 @@ export const schema = {
     }),
     dead_after: option(duration(20, MINUTE), {
       default: { byProfile: { default: 1000, fast: 250 } },
-      doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once.',
+      doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once. '
+        + 'Its addresses move no earlier than `fence_after` + 1 ms per address it held (the time it needs to delete them), '
+        + 'unless its guardian reports them deleted first; the configuration check warns when that is later than `dead_after`.',
     }),
     fence_after: option(duration(15, MINUTE), {
       default: { byProfile: { default: 700, fast: 175 } },

@@ -25,7 +25,7 @@ import { NO_NODE, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
 import { canHostAddress, MembershipChange, nodeFlags } from '../../core/membership';
 import { canHostWithFlags } from '../../core/flags';
-import { disagreeingMembers, partitionAgreed, partitionMembers } from '../../core/quorum';
+import { disagreeingMembers, FENCE_DELETE_MS_PER_ADDRESS, partitionAgreed, partitionMembers } from '../../core/quorum';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
 import {
   IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck,
@@ -72,8 +72,8 @@ interface RunWaiter {
   readonly resolve: (record: TakeoverRunRecord) => void;
 }
 
-/** Guardian delete time per address, added to crash_grace (measured ~0.9 ms on a 2-core machine). */
-export const CRASH_GRACE_PER_ADDRESS_MS = 1;
+/** Delete time per address, added to crash_grace and to a silent node's fence_after (core/quorum). */
+export const CRASH_GRACE_PER_ADDRESS_MS = FENCE_DELETE_MS_PER_ADDRESS;
 
 export class TakeoverLeader {
   private running = false;
@@ -91,7 +91,7 @@ export class TakeoverLeader {
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
   private readonly waiters: RunWaiter[] = [];
-  /** Crashed peer -> no run starts before this clock reading (its guardian is still deleting its addresses). */
+  /** Crashed or silent peer -> no run starts before this clock reading (it, or its guardian, is still deleting its addresses). */
   private readonly crashHolds = new Map<Pnn, number>();
   /** When each peer's guardian last reported its addresses deleted (FENCED). */
   private readonly fencedAt = new Map<Pnn, number>();
@@ -153,6 +153,24 @@ export class TakeoverLeader {
   }
 
   /**
+   * A peer fell silent for dead_after. It fences itself (or its guardian fences it) at
+   * fence_after of silence, and then needs time to delete what it held: 333 addresses took
+   * 450 ms while the other nodes added theirs (the failover bench, fast profile, where
+   * dead_after leaves only 75 ms after fence_after). So runs wait until its last heartbeat +
+   * fence_after + CRASH_GRACE_PER_ADDRESS_MS per address it held, when that is later than
+   * now; its guardian's FENCED notice (a frozen daemon) ends the wait early.
+   */
+  holdForSilence(pnn: Pnn): void {
+    const node = this.components.state.view.nodes[pnn];
+    if (node?.lastHeardAt === undefined || node.hosted.length === 0) return;
+    const fencedAt = this.fencedAt.get(pnn);
+    if (fencedAt !== undefined && node.lastHeardAt <= fencedAt) return;
+    const until = node.lastHeardAt + this.init.fenceAfterMs + node.hosted.length * CRASH_GRACE_PER_ADDRESS_MS;
+    if (until <= this.components.clock.now()) return;
+    this.crashHolds.set(pnn, Math.max(this.crashHolds.get(pnn) ?? 0, until));
+  }
+
+  /**
    * `pnn`'s guardian reports every address of that node deleted: a run held for its crash
    * may start now. Returns how long the hold had left (0 when there was none).
    */
@@ -187,6 +205,9 @@ export class TakeoverLeader {
 
   /** Decides whether a view change calls for a run. */
   onViewChange(changes: readonly MembershipChange[]): void {
+    for (const change of changes) {
+      if (change.kind === 'flags' && change.cause === 'silence') this.holdForSilence(change.pnn);
+    }
     const quorate = this.components.state.quorum().quorate;
     if (!quorate) this.quorateSince = undefined;
     else this.quorateSince ??= this.components.clock.now();

@@ -150,6 +150,37 @@ describe('partition 2|1', () => {
     expect(cluster.node(2).runtime.stats().fences).toBeGreaterThan(0);
   });
 
+  it('waits for a silent node to delete what it held: last heartbeat + fence_after + 1 ms per address, when later than dead_after', async () => {
+    const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
+    const cluster = await TestCluster.start(MANY);
+    const t0 = cluster.clock.now();
+    await play(cluster, ['partition 0,1|2']);
+    const heard = cluster.node(0).runtime.state.view.nodes[2].lastHeardAt as number;
+    const held = cluster.node(0).runtime.state.view.nodes[2].hosted.length;
+    expect(held).toBe(100);
+    await play(cluster, ['advance 1500', 'expect counts 150 150 0', 'expect exclusive']);
+    const holds = (layout: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...layout.values()].filter((h) => h.includes(pnn)).length;
+    const released = cluster.firstMoment(t0, (layout) => holds(layout, 2) === 0);
+    const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
+    // dead_after (1000) alone would have let the majority take them 50 ms earlier.
+    expect(firstTaken!).toBeGreaterThanOrEqual(heard + 950 + held);
+    expect(firstTaken!).toBeGreaterThan(released!);
+    expect(cluster.log.some((line) => line.message.startsWith('fenced (no-quorum)'))).toBe(true);
+  });
+
+  it('needs no such wait once the silent node\'s guardian reported its addresses deleted (a frozen daemon)', async () => {
+    const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
+    const cluster = await TestCluster.start(MANY);
+    const t0 = cluster.clock.now();
+    await play(cluster, ['partition 0,1|2']);
+    const heard = cluster.node(0).runtime.state.view.nodes[2].lastHeardAt as number;
+    await cluster.clock.advance(heard + 960 - cluster.clock.now());
+    await play(cluster, ['fenced 2 100', 'advance 600', 'expect counts 150 150 0', 'expect exclusive']);
+    const holds = (layout: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...layout.values()].filter((h) => h.includes(pnn)).length;
+    const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
+    expect(firstTaken!).toBeLessThan(heard + 950 + 100);
+  });
+
   it('the fence deletes every address before it runs releaseip, so slow scripts cannot keep them past fence_after', async () => {
     const cluster = await TestCluster.start(SIX);
     const node = cluster.node(2);
