@@ -46,18 +46,30 @@ export function parseMonitorLine(line: string, node: number): AddressEvent | und
 }
 
 /**
- * Every stretch of time each address was on each node, from a snapshot taken at
- * `since` (address -> nodes holding it) and the events after it. Repeated adds
- * and deletes of what is already so are ignored: the snapshot and the first
- * events may see the same change.
+ * Every stretch of time each address was on each node, from a snapshot begun at
+ * `since` and finished at `snapshotDone` (address -> nodes holding it; the nodes are
+ * asked one after another) and the events after `since`. Repeated adds and deletes of
+ * what is already so are ignored: the snapshot and the first events may see the same
+ * change. An address the snapshot lists whose first event is an add before
+ * `snapshotDone` was added while the snapshot was being taken: it counts from that add,
+ * not from `since` (else a move between two nodes during the snapshot looks like both
+ * held it from `since`).
  */
-export function presences(snapshot: ReadonlyMap<string, readonly number[]>, since: number, events: readonly AddressEvent[]): Presence[] {
+export function presences(
+  snapshot: ReadonlyMap<string, readonly number[]>, since: number, events: readonly AddressEvent[], snapshotDone = since,
+): Presence[] {
   const open = new Map<string, number>();
   const key = (node: number, address: string): string => `${node} ${address}`;
   for (const [address, nodes] of snapshot) for (const node of nodes) open.set(key(node, address), since);
+  const fromSnapshot = new Set(open.keys());
   const out: Presence[] = [];
   for (const event of [...events].filter((e) => e.t > since).sort((a, b) => a.t - b.t)) {
     const k = key(event.node, event.address);
+    const first = fromSnapshot.delete(k);
+    if (first && event.present && event.t <= snapshotDone) {
+      open.set(k, event.t);
+      continue;
+    }
     const from = open.get(k);
     if (event.present && from === undefined) open.set(k, event.t);
     if (!event.present && from !== undefined) {

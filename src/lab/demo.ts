@@ -101,6 +101,8 @@ class DemoRun {
   private witnesses: DemoWitnesses | undefined;
   private snapshot = new Map<string, number[]>();
   private since = 0;
+  /** When the snapshot's last node had answered. */
+  private snapshotDone = 0;
   private addresses: string[] = [];
 
   constructor(
@@ -124,7 +126,7 @@ class DemoRun {
   }
 
   private timeline(): Presence[] {
-    return presences(this.snapshot, this.since, this.witnesses?.addressEvents ?? []);
+    return presences(this.snapshot, this.since, this.witnesses?.addressEvents ?? [], this.snapshotDone);
   }
 
   /** Polls `done` until it holds (its time is returned) or `timeoutMs` passes (undefined). */
@@ -190,6 +192,7 @@ class DemoRun {
   private async takeSnapshot(): Promise<void> {
     this.since = now();
     const status = await labStatus(this.target);
+    this.snapshotDone = now();
     this.snapshot = new Map(status.addresses.map((a) => [a.address, [...a.holders]]));
   }
 

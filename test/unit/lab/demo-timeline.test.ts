@@ -31,6 +31,22 @@ const ev = (t: number, node: number, address: string, present: boolean): Address
 const reach = (t: number, address: string, node: number | null): ReachEvent => ({ t, address, node });
 
 describe('presences and overlaps', () => {
+  it('counts an address the snapshot saw from its add when that came while the snapshot was taken', () => {
+    // Node 0 moved A to node 1 while the nodes were asked one by one (100-130): node 0 was
+    // asked before its delete, node 1 after its add, so the snapshot lists A on both.
+    const all = presences(new Map([[A, [0, 1]]]), 100, [ev(110, 0, A, false), ev(112, 1, A, true)], 130);
+    expect(all).toEqual([
+      { node: 0, address: A, from: 100, to: 110 },
+      { node: 1, address: A, from: 112, to: Infinity },
+    ]);
+    expect(overlaps(all)).toEqual([]);
+    // The same events without the snapshot's end: node 1's add is taken for a repeat, and it looks like an overlap.
+    expect(overlaps(presences(new Map([[A, [0, 1]]]), 100, [ev(110, 0, A, false), ev(112, 1, A, true)]))).toHaveLength(1);
+    // An add after the snapshot finished is a repeat of what it saw.
+    expect(presences(new Map([[A, [1]]]), 100, [ev(140, 1, A, true)], 130)).toEqual([{ node: 1, address: A, from: 100, to: Infinity }]);
+  });
+
+
   it('opens at the snapshot, closes at a delete, ignores repeats and events before the snapshot', () => {
     const all = presences(new Map([[A, [0]]]), 100, [
       ev(50, 1, A, true), // before the snapshot: already in it or not, it is ignored
