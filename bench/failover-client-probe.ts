@@ -161,10 +161,10 @@ function confirm(current: Trial, watched: Watched, triesLeft: number): void {
   });
 }
 
-function synRound(current: Trial): void {
+/** One SYN to each of `targets`, a batch per address family. */
+function sendSyns(current: Trial, targets: Iterable<Watched>): void {
   const batches: Record<4 | 6, Buffer[]> = { 4: [], 6: [] };
-  for (const watched of current.watched.values()) {
-    if (!watched.active || watched.synAck !== null) continue;
+  for (const watched of targets) {
     watched.attempts++;
     batches[watched.syn[0] >> 4 === 4 ? 4 : 6].push(watched.syn);
   }
@@ -174,13 +174,16 @@ function synRound(current: Trial): void {
   }
 }
 
+function synRound(current: Trial): void {
+  sendSyns(current, [...current.watched.values()].filter((w) => w.active && w.synAck === null));
+}
+
 function activate(current: Trial, watched: Watched): void {
   if (watched.active || watched.reached !== null) return;
   watched.active = true;
   current.synTimer ??= setInterval(() => synRound(current), SYN_EVERY_MS);
   // The first SYN at once, on its own: the next round picks it up with the others.
-  watched.attempts++;
-  senders[watched.syn[0] >> 4 === 4 ? 4 : 6].send([watched.syn]).catch((error: Error) => countError(current, `syn: ${error.message}`));
+  sendSyns(current, [watched]);
 }
 
 /** A survivor's SYN-ACK to one of our connects: the address answers from its new node. */

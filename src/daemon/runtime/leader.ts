@@ -72,9 +72,6 @@ interface RunWaiter {
   readonly resolve: (record: TakeoverRunRecord) => void;
 }
 
-/** Delete time per address, added to crash_grace and to a silent node's fence_after (core/quorum). */
-export const CRASH_GRACE_PER_ADDRESS_MS = FENCE_DELETE_MS_PER_ADDRESS;
-
 export class TakeoverLeader {
   private running = false;
   private pendingReason: string | undefined;
@@ -136,20 +133,14 @@ export class TakeoverLeader {
   /**
    * A peer that held `held` addresses broke its stream without LEAVING: its guardian
    * deletes them on the dead node, and no node may add them before that. Runs wait until
-   * `crashGraceMs` plus CRASH_GRACE_PER_ADDRESS_MS for each address after the break (the
+   * `crashGraceMs` plus FENCE_DELETE_MS_PER_ADDRESS for each address after the break (the
    * guardian deletes one by one: 333 addresses took it 305 ms); heartbeats and everything
    * else go on. The guardian's FENCED notice (guardianFenced) ends the wait early.
    */
   holdForCrash(pnn: Pnn, held: number): void {
     const grace = this.init.crashGraceMs ?? 0;
     if (grace <= 0) return;
-    // Its guardian already reported the addresses gone (the notice overtook the closed stream,
-    // or a frozen daemon's stream closes only when it thaws) and the node has not spoken since.
-    const fencedAt = this.fencedAt.get(pnn);
-    const heardAt = this.components.state.view.nodes[pnn]?.lastHeardAt;
-    if (fencedAt !== undefined && (heardAt === undefined || heardAt <= fencedAt)) return;
-    const until = this.components.clock.now() + grace + held * CRASH_GRACE_PER_ADDRESS_MS;
-    this.crashHolds.set(pnn, Math.max(this.crashHolds.get(pnn) ?? 0, until));
+    this.holdUntil(pnn, this.components.clock.now() + grace + held * FENCE_DELETE_MS_PER_ADDRESS);
   }
 
   /**
@@ -157,15 +148,24 @@ export class TakeoverLeader {
    * fence_after of silence, and then needs time to delete what it held: 333 addresses took
    * 450 ms while the other nodes added theirs (the failover bench, fast profile, where
    * dead_after leaves only 75 ms after fence_after). So runs wait until its last heartbeat +
-   * fence_after + CRASH_GRACE_PER_ADDRESS_MS per address it held, when that is later than
+   * fence_after + FENCE_DELETE_MS_PER_ADDRESS per address it held, when that is later than
    * now; its guardian's FENCED notice (a frozen daemon) ends the wait early.
    */
   holdForSilence(pnn: Pnn): void {
     const node = this.components.state.view.nodes[pnn];
     if (node?.lastHeardAt === undefined || node.hosted.length === 0) return;
+    this.holdUntil(pnn, node.lastHeardAt + this.init.fenceAfterMs + node.hosted.length * FENCE_DELETE_MS_PER_ADDRESS);
+  }
+
+  /**
+   * No run starts before `until` because of `pnn`, unless its guardian already reported
+   * the addresses gone (the notice overtook the closed stream, or a frozen daemon's stream
+   * closes only when it thaws) and the node has not spoken since.
+   */
+  private holdUntil(pnn: Pnn, until: number): void {
     const fencedAt = this.fencedAt.get(pnn);
-    if (fencedAt !== undefined && node.lastHeardAt <= fencedAt) return;
-    const until = node.lastHeardAt + this.init.fenceAfterMs + node.hosted.length * CRASH_GRACE_PER_ADDRESS_MS;
+    const heardAt = this.components.state.view.nodes[pnn]?.lastHeardAt;
+    if (fencedAt !== undefined && (heardAt === undefined || heardAt <= fencedAt)) return;
     if (until <= this.components.clock.now()) return;
     this.crashHolds.set(pnn, Math.max(this.crashHolds.get(pnn) ?? 0, until));
   }

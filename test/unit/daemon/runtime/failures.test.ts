@@ -5,6 +5,13 @@ import { play } from './harness/scenario';
 import { Allocator, inlineAllocator } from '../../../../src/daemon/runtime/allocator';
 
 const SIX = { nodes: 3, addresses: addressRange(6) };
+/** 300 addresses, 100 per node: deleting them (1 ms each) outlasts the 50 ms between this fence_after and dead_after. */
+const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
+
+/** How many addresses `pnn` holds in a layout of the timeline. */
+function holds(layout: ReadonlyMap<string, readonly number[]>, pnn: number): number {
+  return [...layout.values()].filter((h) => h.includes(pnn)).length;
+}
 
 describe('node death', () => {
   it('moves the dead node\'s addresses to the others at once (its stream closed)', async () => {
@@ -136,7 +143,6 @@ describe('partition 2|1', () => {
       'expect counts 3 3 0',
       'expect exclusive',
     ]);
-    const holds = (held: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...held.values()].filter((h) => h.includes(pnn)).length;
     const released = cluster.firstMoment(t0, (held) => holds(held, 2) === 0);
     const taken = cluster.firstMoment(t0, (held) => holds(held, 0) === 3 && holds(held, 1) === 3);
     expect(released).toBeDefined();
@@ -151,7 +157,6 @@ describe('partition 2|1', () => {
   });
 
   it('waits for a silent node to delete what it held: last heartbeat + fence_after + 1 ms per address, when later than dead_after', async () => {
-    const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
     const cluster = await TestCluster.start(MANY);
     const t0 = cluster.clock.now();
     await play(cluster, ['partition 0,1|2']);
@@ -159,7 +164,6 @@ describe('partition 2|1', () => {
     const held = cluster.node(0).runtime.state.view.nodes[2].hosted.length;
     expect(held).toBe(100);
     await play(cluster, ['advance 1500', 'expect counts 150 150 0', 'expect exclusive']);
-    const holds = (layout: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...layout.values()].filter((h) => h.includes(pnn)).length;
     const released = cluster.firstMoment(t0, (layout) => holds(layout, 2) === 0);
     const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
     // dead_after (1000) alone would have let the majority take them 50 ms earlier.
@@ -169,14 +173,12 @@ describe('partition 2|1', () => {
   });
 
   it('needs no such wait once the silent node\'s guardian reported its addresses deleted (a frozen daemon)', async () => {
-    const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
     const cluster = await TestCluster.start(MANY);
     const t0 = cluster.clock.now();
     await play(cluster, ['partition 0,1|2']);
     const heard = cluster.node(0).runtime.state.view.nodes[2].lastHeardAt as number;
     await cluster.clock.advance(heard + 960 - cluster.clock.now());
     await play(cluster, ['fenced 2 100', 'advance 600', 'expect counts 150 150 0', 'expect exclusive']);
-    const holds = (layout: ReadonlyMap<string, readonly number[]>, pnn: number): number => [...layout.values()].filter((h) => h.includes(pnn)).length;
     const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
     expect(firstTaken!).toBeLessThan(heard + 950 + 100);
   });
