@@ -3,6 +3,12 @@
 // Secrets never reach the log: fields with secret-sounding names are censored by path,
 // and every byte buffer (which is how key material travels) is replaced by its length,
 // so a careless `logger.debug({ session }, ...)` cannot leak a key either.
+//
+// Every process of floatip (floatipd, its guardian) writes this one schema: `level` as a
+// name, `time` as ISO text, `pid`, the bindings, `msg`. A key appears once per line: pino
+// writes a child's bindings and a call's fields side by side, so a child that rebinds a key
+// (`component`) is made from the root with the merged bindings, and a call field that names
+// a bound key replaces the binding for that line.
 
 import pino, { DestinationStream } from 'pino';
 import { LogFields, Logger } from './runtime/logger';
@@ -50,10 +56,19 @@ function hideBytes(fields: Record<string, unknown>, depth = 0): Record<string, u
   return out ?? fields;
 }
 
+/** Keys pino writes itself: a call field of that name is kept under `field_<name>`. */
+const RESERVED_KEYS = new Set(['level', 'time', 'msg']);
+
+function withoutReserved(fields: LogFields): LogFields {
+  if (!Object.keys(fields).some((key) => RESERVED_KEYS.has(key))) return fields;
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [RESERVED_KEYS.has(key) ? `field_${key}` : key, value]));
+}
+
 export function createLogger(init: LoggingInit = {}): RootLogger {
   const root = pino({
     level: init.level ?? 'info',
-    base: { ...init.base },
+    // No pino base: the base fields are the root's bindings, so a child may replace them too.
+    base: null,
     timestamp: pino.stdTimeFunctions.isoTime,
     messageKey: 'msg',
     redact: { paths: [...REDACTED_PATHS], censor: CENSOR },
@@ -65,19 +80,38 @@ export function createLogger(init: LoggingInit = {}): RootLogger {
   }, init.destination ?? pino.destination({ dest: 1, sync: true }));
   // pino children keep the level they were made with: setLevel walks them all (one per component, few).
   const all: pino.Logger[] = [root];
-  const wrap = (logger: pino.Logger): Logger => ({
-    debug: (fields, message) => logger.debug(fields, message),
-    info: (fields, message) => logger.info(fields, message),
-    warn: (fields, message) => logger.warn(fields, message),
-    error: (fields, message) => logger.error(fields, message),
-    child: (bindings) => {
-      const child = logger.child(hideBytes(bindings as Record<string, unknown>));
-      all.push(child);
-      return wrap(child);
-    },
-  });
+  const childOf = (bindings: LogFields): pino.Logger => {
+    const child = root.child(hideBytes(withoutReserved(bindings)));
+    all.push(child);
+    return child;
+  };
+  const wrap = (logger: pino.Logger, bound: LogFields): Logger => {
+    // A field that names a bound key replaces it for this line (a one-off child, so never twice).
+    const write = (level: LogLevel, fields: LogFields, message: string): void => {
+      const clean = withoutReserved(fields);
+      const rebound = Object.keys(clean).filter((key) => key in bound);
+      if (rebound.length === 0) {
+        logger[level](clean, message);
+        return;
+      }
+      const overrides = Object.fromEntries(rebound.map((key) => [key, clean[key]]));
+      const rest = Object.fromEntries(Object.entries(clean).filter(([key]) => !(key in bound)));
+      root.child(hideBytes({ ...bound, ...overrides }), { level: logger.level })[level](rest, message);
+    };
+    return {
+      debug: (fields, message) => write('debug', fields, message),
+      info: (fields, message) => write('info', fields, message),
+      warn: (fields, message) => write('warn', fields, message),
+      error: (fields, message) => write('error', fields, message),
+      child: (bindings) => {
+        const merged = { ...bound, ...bindings };
+        return wrap(childOf(merged), merged);
+      },
+    };
+  };
+  const base: LogFields = { pid: process.pid, ...init.base };
   return {
-    ...wrap(root),
+    ...wrap(childOf(base), base),
     setLevel: (level) => { for (const logger of all) logger.level = level; },
     flush: () => root.flush(),
   };

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { FloatipConfig, formatIssue, loadConfig, ReadTextFile, readPublicAddressesFile } from '../../config';
 import { ControlServer } from '../control/server';
 import { createLogger, RootLogger } from '../logging';
+import { limitRepeats } from '../repeat-limit';
 import { MetricsSetup, startMetrics } from '../metrics-listener';
 import { healthMonitorSource } from '../runtime/health-source';
 import { Logger } from '../runtime/logger';
@@ -139,13 +140,15 @@ class Floatipd {
     this.adapters = adapters;
     // The guardian keeper starts below, before runtime.start(): until then nothing can have stalled.
     const stalled = (): boolean => this.guardian?.checkStall() ?? false;
+    // node-cron warns once a second while a monitor hangs: one line per interval says it goes on.
+    const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
       mesh: gateMesh(adapters.mesh, stalled),
       takeover: gateTakeover(adapters.takeover, stalled),
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,
-      health: healthMonitorSource(healthOptions(config), adapters.events, (message) => this.log.info({ component: 'health' }, message)),
+      health: healthMonitorSource(healthOptions(config), adapters.events, (message) => healthLog.info({}, message)),
       ...(adapters.lock ? { lock: adapters.lock } : {}),
       clock: systemClock(),
       logger,

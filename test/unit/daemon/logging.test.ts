@@ -76,4 +76,59 @@ describe('createLogger', () => {
     logger.warn({ key: 'timing.dead_after', file: '/etc/floatip/floatip.toml' }, 'config warning');
     expect(lines[0]).toMatchObject({ key: 'timing.dead_after', file: '/etc/floatip/floatip.toml' });
   });
+
+  it('writes the same schema on every line: level name, ISO time, pid, msg', () => {
+    const { logger, lines } = capture({ base: { component: 'guardian' } });
+    logger.warn({ cause: 'pipe-closed' }, 'floatipd died: removed its public addresses');
+    expect(lines[0]).toMatchObject({ level: 'warn', pid: process.pid, component: 'guardian', cause: 'pipe-closed' });
+    expect(String(lines[0].time)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('never writes a key twice: a rebound child, a call field naming a binding, a field named like pino\'s own', () => {
+    const { logger, raw, lines } = capture({ base: { pnn: 1 } });
+    const daemon = logger.child({ component: 'daemon' });
+    daemon.child({ component: 'guardian' }).info({}, 'rebound');
+    daemon.info({ component: 'health' }, 'field over binding');
+    daemon.info({ pnn: 2, level: 'x', msg: 'y' }, 'reserved');
+    daemon.info({}, 'binding kept after the override');
+    for (const line of raw) expect(topLevelKeys(line)).toEqual([...new Set(topLevelKeys(line))]);
+    expect(lines.map((l) => [l.component, l.pnn, l.msg])).toEqual([
+      ['guardian', 1, 'rebound'], ['health', 1, 'field over binding'], ['daemon', 2, 'reserved'], ['daemon', 1, 'binding kept after the override'],
+    ]);
+    expect(lines[2]).toMatchObject({ level: 'info', field_level: 'x', field_msg: 'y' });
+  });
+
+  it('a one-line override keeps the level set by setLevel', () => {
+    const { logger, lines } = capture({ level: 'info' });
+    const mesh = logger.child({ component: 'mesh' });
+    logger.setLevel('warn');
+    mesh.info({ component: 'other' }, 'hidden');
+    mesh.warn({ component: 'other' }, 'shown');
+    expect(lines.map((l) => l.msg)).toEqual(['shown']);
+  });
 });
+
+/** The keys of a JSON object's top level in the order written, duplicates kept (JSON.parse would drop them). */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(text.slice(i + 1, j));
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth += 1;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth -= 1;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}
