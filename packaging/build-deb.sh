@@ -2,8 +2,7 @@
 # `npm run package:deb [-- OUTDIR]`: builds floatip_VERSION_ARCH.deb from the built tree (dist/, build/Release, node_modules).
 #
 # Everything is staged in a temporary directory: the repository's node_modules, dist/ and
-# build/ are only read. The run-time modules are copied by the lockfile's list
-# (deb/production-modules.js), so the build needs no network. dpkg-deb --root-owner-group makes
+# build/ are only read. dpkg-deb --root-owner-group makes
 # every file root's without fakeroot. Layout:
 #   /usr/lib/floatip/            dist/src, build/Release/*.node, node_modules, package.json, binding.gyp
 #   /usr/bin/floatip, /usr/sbin/floatipd   links to /usr/lib/floatip/bin/floatip-run
@@ -47,8 +46,11 @@ install -m 755 packaging/deb/floatip-run "$lib/bin/floatip-run"
 ln -s ../lib/floatip/bin/floatip-run "$root/usr/bin/floatip"
 ln -s ../lib/floatip/bin/floatip-run "$root/usr/sbin/floatipd"
 
-# Run-time node_modules only, dereferenced (the repository's may be a link).
-node packaging/deb/production-modules.js package-lock.json | while read -r module; do
+# Run-time node_modules only, dereferenced (the repository's may be a link): every lockfile
+# entry not marked `dev` (needed only to build or test). Copying by the lockfile needs no
+# network and no second `npm ci`, and never touches the repository's own tree.
+node -e 'for (const [path, entry] of Object.entries(require("./package-lock.json").packages))
+  if (path !== "" && !entry.dev && !entry.link) console.log(path);' | while read -r module; do
   install -d "$lib/$(dirname "$module")"
   cp -rL "$module" "$lib/$module"
 done
