@@ -1,6 +1,6 @@
 #!/bin/sh
-# `floatip` and `floatipd` for a floatip installed in /opt/floatip (docs/deploying.md), in the
-# container image too (`docker exec floatipd floatip status`): one script, installed under both
+# `floatip` and `floatipd` in the container image, where floatip lives in /opt/floatip (the Debian
+# package has its own, packaging/deb/floatip-run; `docker exec floatipd floatip status`): one script, installed under both
 # names, runs the built CLI or daemon by the name it was called.
 case "$(basename "$0")" in
   floatipd) exec node /opt/floatip/dist/src/daemon/main.js "$@" ;;

@@ -2,6 +2,7 @@
 // Entry point of `floatipd`: reads the command line, runs the daemon (wiring/floatipd.ts), exits with its status.
 
 import { readFile } from 'node:fs/promises';
+import { checkConfig } from './wiring/check-config';
 import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
 import { floatipVersion } from './wiring/version';
@@ -22,6 +23,13 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command.kind === 'version') {
     process.stdout.write(`floatipd ${floatipVersion()}\n`);
     return EXIT.ok;
+  }
+  if (command.kind === 'check-config') {
+    return checkConfig(command.configPath, {
+      readFile: (path) => readFile(path, 'utf8'),
+      stdout: (text) => { process.stdout.write(text); },
+      stderr: (text) => { process.stderr.write(text); },
+    });
   }
   return runFloatipd(command.configPath, {
     readFile: (path) => readFile(path, 'utf8'),

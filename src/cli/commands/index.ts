@@ -15,6 +15,7 @@ import { historySpec } from './history';
 import { ifacesSpec } from './ifaces';
 import { ipSpec } from './ip';
 import { ipallocCommand } from './ipalloc';
+import { keygenCommand } from './keygen';
 import { ipreallocateSpec } from './ipreallocate';
 import { labCommand } from './lab';
 import { leaderSpec } from './leader';
@@ -32,5 +33,5 @@ export function buildCommands(deps: CliDeps): readonly Command[] {
     moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
     leaderSpec, listnodesSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
-  return [...control, cleanupCommand(deps), ipallocCommand, labCommand];
+  return [...control, cleanupCommand(deps), keygenCommand(), ipallocCommand, labCommand];
 }

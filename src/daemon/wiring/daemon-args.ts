@@ -1,4 +1,4 @@
-// floatipd's command line: --config PATH, --help, --version; the config path falls back to FLOATIP_CONFIG, then /etc/floatip/floatip.toml.
+// floatipd's command line: --config PATH, --check-config, --help, --version; the config path falls back to FLOATIP_CONFIG, then /etc/floatip/floatip.toml.
 
 export const DEFAULT_CONFIG_PATH = '/etc/floatip/floatip.toml';
 
@@ -10,6 +10,8 @@ and hosts its share of the public addresses.
 options:
   --config PATH   floatip.toml to read (default: $FLOATIP_CONFIG, else ${DEFAULT_CONFIG_PATH});
                   nodes and public_addresses are found through it
+  --check-config  only check floatip.toml, nodes and public_addresses: exit 0 when valid,
+                  2 with every problem (FILE:LINE: KEY: ...) otherwise; starts nothing
   --help          this text
   --version       the floatip version
 
@@ -18,6 +20,7 @@ exit status: 0 stopped cleanly, 1 failed while running, 2 bad configuration or a
 
 export type DaemonCommand =
   | { readonly kind: 'run'; readonly configPath: string }
+  | { readonly kind: 'check-config'; readonly configPath: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -32,10 +35,15 @@ export class DaemonArgsError extends Error {
 
 export function parseDaemonArgs(args: readonly string[], env: Readonly<Record<string, string | undefined>>): DaemonCommand {
   let configPath: string | undefined;
+  let checkOnly = false;
   for (let k = 0; k < args.length; k++) {
     const arg = args[k];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
     if (arg === '--version' || arg === '-V') return { kind: 'version' };
+    if (arg === '--check-config') {
+      checkOnly = true;
+      continue;
+    }
     if (arg === '--config' || arg.startsWith('--config=')) {
       const value = arg === '--config' ? args[++k] : arg.slice('--config='.length);
       if (value === undefined || value === '') throw new DaemonArgsError('--config needs a path: floatipd --config /etc/floatip/floatip.toml');
@@ -43,8 +51,9 @@ export function parseDaemonArgs(args: readonly string[], env: Readonly<Record<st
       configPath = value;
       continue;
     }
-    throw new DaemonArgsError(`unknown argument '${arg}': floatipd takes only --config PATH, --help and --version`);
+    throw new DaemonArgsError(`unknown argument '${arg}': floatipd takes only --config PATH, --check-config, --help and --version`);
   }
   const fromEnv = env.FLOATIP_CONFIG;
-  return { kind: 'run', configPath: configPath ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CONFIG_PATH) };
+  const path = configPath ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CONFIG_PATH);
+  return { kind: checkOnly ? 'check-config' : 'run', configPath: path };
 }

@@ -28,3 +28,10 @@ describe('parseDaemonArgs', () => {
     expect(() => parseDaemonArgs(args, {})).toThrow(expect.objectContaining({ code: 'E_DAEMON_ARGS', message: expect.stringMatching(message) }));
   });
 });
+
+describe('parseDaemonArgs --check-config', () => {
+  test('checks the file a run would read', () => {
+    expect(parseDaemonArgs(['--check-config'], { FLOATIP_CONFIG: '/srv/floatip.toml' })).toEqual({ kind: 'check-config', configPath: '/srv/floatip.toml' });
+    expect(parseDaemonArgs(['--config', '/a.toml', '--check-config'], {})).toEqual({ kind: 'check-config', configPath: '/a.toml' });
+  });
+});
