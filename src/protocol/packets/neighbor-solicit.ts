@@ -5,12 +5,10 @@ import { MacAddress, macFromBytes } from './mac';
 import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, writeEthernetHeader } from './ethernet';
 import { upperLayerChecksum } from './checksum';
 import { PacketBuildError } from './errors';
-import { IPPROTO_ICMPV6 } from './neighbor-advert';
+import { IPPROTO_ICMPV6, writeNeighborDiscoveryHeader } from './neighbor-advert';
 
 export const ICMPV6_NEIGHBOR_SOLICIT = 135;
 const OPTION_SOURCE_LINK_LAYER = 1;
-/** RFC 4861: receivers drop ND messages whose hop limit is not 255. */
-const ND_HOP_LIMIT = 255;
 const UNSPECIFIED = ip('::');
 const IPV6_HEADER_LENGTH = 40;
 /** Type, code, checksum, reserved and target. */
@@ -46,15 +44,9 @@ export function buildNeighborSolicit(senderMac: MacAddress, senderIp: IpAddress,
   const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + length);
   writeEthernetHeader(frame, multicastMac(group), senderMac, ETHERTYPE_IPV6);
 
-  const ip6 = ETHERNET_HEADER_LENGTH;
-  frame.writeUInt32BE(0x60000000, ip6);
-  frame.writeUInt16BE(length, ip6 + 4);
-  frame[ip6 + 6] = IPPROTO_ICMPV6;
-  frame[ip6 + 7] = ND_HOP_LIMIT;
-  frame.set(ipBytes(senderIp), ip6 + 8);
-  frame.set(ipBytes(group), ip6 + 24);
+  writeNeighborDiscoveryHeader(frame, senderIp, group, length);
 
-  const ns = ip6 + IPV6_HEADER_LENGTH;
+  const ns = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH;
   frame[ns] = ICMPV6_NEIGHBOR_SOLICIT;
   frame.set(ipBytes(target), ns + 8);
   if (withOption) {
