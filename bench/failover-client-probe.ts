@@ -35,7 +35,7 @@ import { openNativeIpSender } from '../src/adapters/rawsock/native-sender';
 import { IpPacketSender } from '../src/adapters/rawsock/ip-packet-sender';
 import { ETH_P_ALL } from '../src/adapters/packet/packet-socket';
 import { buildTcpPacket, decodeAnnouncement, decodeTcpSegment, mac, macFromBytes, TCP_FLAG_ACK, TCP_FLAG_SYN } from '../src/protocol/packets';
-import { buildArpRequest } from '../src/soak/probe-frames';
+import { buildArpRequest } from '../src/protocol/packets';
 import { ArpDuplicate, ClientAddressReport, ClientCommand, ClientProbeLine, monotonicMs, PROBE_PORT } from './failover-messages';
 
 /** The ARP prober's own hardware address: locally administered, "fbf" for this bench. */

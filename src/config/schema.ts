@@ -176,6 +176,22 @@ export const schema = {
         + '1000 IPv4 addresses leaves without waiting.',
     }),
   },
+  duplicates: {
+    probe_interval: option(duration(SECOND, 24 * HOUR, 'no probing, not even at take time'), {
+      default: 30 * SECOND,
+      doc: 'Each hosted address is probed for a duplicate when it is taken and then about this often: an ARP probe '
+        + '(sender 0.0.0.0) or a DAD Neighbor Solicitation (source ::), which change no neighbour\'s cache. The '
+        + 'probes are spread over the interval, one slice per second, so 1000 addresses at 30 s are ~34 small frames a second. '
+        + 'Another MAC answering is a duplicate: logged, counted (`floatip_duplicate_addresses`), shown in `floatip status` '
+        + 'and `floatip ip -v`, and the address is announced again from this node.',
+    }),
+    answer_window: option(duration(10, 10 * SECOND), {
+      default: 250,
+      doc: 'How long after a slice of probes the answers are listened for. A host on the same link answers within a '
+        + 'millisecond; the window allows for a loaded one. While it is open the node reads every ARP frame, or every '
+        + 'IPv6 frame for IPv6 addresses, of the interface.',
+    }),
+  },
   tickle: {
     count: option(integer(1, 100), {
       default: 3, unit: 'packets',
@@ -287,6 +303,7 @@ export const tableDocs: Readonly<Record<keyof typeof schema, string>> = {
   timing: 'Failure detection and takeover timing. Durations are strings with a unit, see above.',
   ipalloc: 'How public addresses are spread over the healthy nodes (CTDB\'s IP allocation).',
   garp: 'Gratuitous ARP (IPv4) and unsolicited Neighbor Advertisement (IPv6) after taking an address. Every option applies to both.',
+  duplicates: 'Duplicate address detection: probing the addresses this node hosts for another MAC that answers for them.',
   tickle: 'TCP tickles: telling clients of a moved address that their old connection is gone.',
   takeover: 'Taking and releasing an address on this node.',
   events: 'Event scripts (CTDB-compatible) and the health monitor.',

@@ -24,6 +24,8 @@ export interface Metrics {
   countAuthenticationFailure(code: string): void;
   /** Tickle segments sent to clients of moved addresses. */
   countTicklesSent(count: number): void;
+  /** Duplicate detection: addresses seen duplicated now, and detections since the daemon started (a running total). */
+  setDuplicateAddresses(current: number, detectionsTotal: number): void;
 }
 
 /** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
@@ -37,6 +39,7 @@ export const noMetrics: Metrics = {
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
   countTicklesSent: () => undefined,
+  setDuplicateAddresses: () => undefined,
 };
 
 export interface PrometheusMetricsInit {
@@ -62,6 +65,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly eventFailures: Counter<'event'>;
   private readonly authFailures: Counter<'code'>;
   private readonly tickles: Counter;
+  private readonly duplicates: Gauge;
+  private readonly duplicateDetections: Counter;
+  private duplicateDetectionsSeen = 0;
 
   constructor(init: PrometheusMetricsInit = {}) {
     const registers = [this.registry];
@@ -87,6 +93,8 @@ export class PrometheusMetrics implements Metrics {
     this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
     this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
+    this.duplicates = new Gauge({ name: 'floatip_duplicate_addresses', help: 'Hosted addresses another MAC also answers for, as the latest probe of each found', registers });
+    this.duplicateDetections = new Counter({ name: 'floatip_duplicate_detections_total', help: 'Hosted addresses found answered by another MAC (each time one is found anew)', registers });
     this.leader.set(-1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -130,6 +138,12 @@ export class PrometheusMetrics implements Metrics {
 
   countTicklesSent(count: number): void {
     if (count > 0) this.tickles.inc(count);
+  }
+
+  setDuplicateAddresses(current: number, detectionsTotal: number): void {
+    this.duplicates.set(current);
+    if (detectionsTotal > this.duplicateDetectionsSeen) this.duplicateDetections.inc(detectionsTotal - this.duplicateDetectionsSeen);
+    this.duplicateDetectionsSeen = Math.max(this.duplicateDetectionsSeen, detectionsTotal);
   }
 
   /** The exposition text, as /metrics serves it. */

@@ -14,3 +14,5 @@ export type { RemovalReport } from './leftovers';
 export type { LabStatus } from './status';
 export { formatLabStatus } from './status-format';
 export { preflight, requireRoot } from './preflight';
+export { addHandDuplicate, removeHandDuplicate } from './hand-duplicate';
+export type { HandDuplicate } from './hand-duplicate';

@@ -24,6 +24,9 @@ export const LABCHECK_SCRIPT = '90.labcheck';
 /** The lab runs `monitor` every second (the default is 5 s) so a monitor fault shows within about a second. */
 const LAB_MONITOR_SCHEDULE = '1s';
 
+/** The lab probes for duplicate addresses every 2 s (the default is 30 s), so a hand-added one shows within seconds. */
+const LAB_DUPLICATE_PROBE_INTERVAL = '2s';
+
 export interface NodeTextFiles {
   readonly toml: string;
   readonly nodes: string;
@@ -62,6 +65,9 @@ export function floatipTomlText(plan: LabPlan, node: LabNodePlan): string {
     '[events]',
     `dir = "${NODE_FILE_NAMES.events}"`,
     `monitor_schedule = "${LAB_MONITOR_SCHEDULE}"`,
+    '',
+    '[duplicates]',
+    `probe_interval = "${LAB_DUPLICATE_PROBE_INTERVAL}"`,
     '',
     '[control]',
     `socket = "${NODE_FILE_NAMES.socket}"`,

@@ -20,6 +20,25 @@ export interface NodeStatus {
   readonly rttMs?: number | null;
 }
 
+/** A held address that another MAC also answers for (duplicate detection, DESIGN.md). */
+export interface DuplicateAddressStatus {
+  readonly address: string;
+  /** The interface this node holds it on, where the other MAC answered. */
+  readonly iface: string;
+  /** The other MACs heard claiming it in the latest probe that found it. */
+  readonly macs: readonly string[];
+  /** First and latest detection, ms since the Unix epoch. */
+  readonly since: number;
+  readonly lastSeen: number;
+}
+
+export interface DuplicatesStatus {
+  /** Addresses seen duplicated now: found by the latest probe of each, not cleared by a later one. */
+  readonly addresses: readonly DuplicateAddressStatus[];
+  /** Detections since the daemon started (an address found again after it cleared counts again). */
+  readonly detections: number;
+}
+
 export interface StatusResult {
   readonly pnn: Pnn;
   readonly nodes: readonly NodeStatus[];
@@ -32,6 +51,8 @@ export interface StatusResult {
   readonly quorumRule: 'majority' | 'lock';
   /** This node's own monitor state. */
   readonly monitor: 'pending' | 'healthy' | 'unhealthy';
+  /** This node's duplicate detection; absent from daemons without it. */
+  readonly duplicates?: DuplicatesStatus;
 }
 
 export interface IpStatus {
@@ -43,6 +64,8 @@ export interface IpStatus {
   readonly activeInterface: string;
   readonly availableInterfaces: readonly string[];
   readonly configuredInterfaces: readonly string[];
+  /** With -v, on the node that holds it: other MACs that answered for it (duplicate detection); absent when none. */
+  readonly duplicateMacs?: readonly string[];
 }
 
 export interface IfaceStatus {

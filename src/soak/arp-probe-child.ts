@@ -7,9 +7,8 @@
 // {"type":"duplicate", t, address, macs}. On end of stdin: {"type":"totals", ...}.
 
 import { ip, IpAddress } from '../core/ip';
-import { decodeAnnouncement } from '../protocol/packets';
+import { buildArpRequest, buildNeighborSolicit, decodeAnnouncement } from '../protocol/packets';
 import { openPacketSocket } from '../adapters/packet/packet-socket';
-import { buildArpRequest, buildNeighborSolicit } from './probe-frames';
 
 const ETH_P_ALL = 0x0003;
 const now = (): number => performance.timeOrigin + performance.now();

@@ -15,3 +15,7 @@ export type { PacketSocket } from './packet-socket';
 export function createPacketAnnouncer(settings: AnnounceSettings, onError: (error: AnnounceError) => void): Announcer {
   return createGarpAnnouncer(settings, { openLink: openPacketLink, timers: systemTimers, onError });
 }
+
+export * from './prober';
+export { createAddressProber } from './address-prober';
+export type { AddressProberSettings } from './address-prober';

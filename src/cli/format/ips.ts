@@ -5,12 +5,16 @@ import { formatTable } from './table';
 
 const list = (names: readonly string[]): string => names.join(',');
 
-/** Plain: `ADDRESS PNN` (PNN -1: nobody hosts it). Verbose adds the interfaces, as `ctdb ip -v`. */
+/**
+ * Plain: `ADDRESS PNN` (PNN -1: nobody hosts it). Verbose adds the interfaces, as `ctdb ip -v`,
+ * and on the holder `duplicate[MAC,...]` for an address other MACs answer for too.
+ */
 export function formatIps(ips: readonly IpStatus[], verbose: boolean): string {
   if (ips.length === 0) return 'No public IPs\n';
   const rows = ips.map((ip) => (verbose
     ? [`${ip.address}/${ip.bits}`, `node[${ip.pnn}]`, `active[${ip.activeInterface}]`,
-      `available[${list(ip.availableInterfaces)}]`, `configured[${list(ip.configuredInterfaces)}]`]
+      `available[${list(ip.availableInterfaces)}]`, `configured[${list(ip.configuredInterfaces)}]`,
+      ip.duplicateMacs ? `duplicate[${list(ip.duplicateMacs)}]` : '']
     : [ip.address, String(ip.pnn)]));
   return `Public IPs as this node sees them\n${formatTable(rows, verbose ? [] : ['left', 'right'], verbose ? ' ' : '  ').join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout.
 
-import { ListNodesEntry, NodeStatus, StatusResult } from '../../protocol/control-results';
+import { DuplicatesStatus, ListNodesEntry, NodeStatus, StatusResult } from '../../protocol/control-results';
 import { formatTable } from './table';
 
 function quorumLine(status: StatusResult): string {
@@ -13,6 +13,15 @@ function quorumLine(status: StatusResult): string {
 function roundTripCell(node: NodeStatus): string {
   if (node.rttMs === undefined) return '';
   return node.rttMs === null ? 'rtt:-' : `rtt:${node.rttMs.toFixed(2)}ms`;
+}
+
+/** Nothing while no address is duplicated; else a count and one line per address with the other MACs. */
+function duplicateLines(duplicates: DuplicatesStatus | undefined): string[] {
+  if (!duplicates || duplicates.addresses.length === 0) return [];
+  return [
+    `Duplicate addresses:${duplicates.addresses.length} (other MACs answer for addresses this node holds; see docs/operations.md)`,
+    ...duplicates.addresses.map((d) => `  ${d.address} on ${d.iface}: also ${d.macs.join(',')} since ${new Date(d.since).toISOString()}`),
+  ];
 }
 
 /**
@@ -31,6 +40,7 @@ export function formatStatus(status: StatusResult): string {
     `Leader:${status.leader < 0 ? 'none' : status.leader}`,
     quorumLine(status),
     `Monitor:${status.monitor}`,
+    ...duplicateLines(status.duplicates),
   ];
   if (!status.quorate) lines.push('This node has no quorum: it hosts no public address until it rejoins a majority.');
   return `${lines.join('\n')}\n`;

@@ -55,6 +55,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         partition: quorum.members,
         quorumRule: init.quorum,
         monitor: node.monitor,
+        ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
       };
     },
 
@@ -70,6 +71,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       return [...lines.values()].sort((a, b) => compareIp(a.address, b.address)).map((line) => {
         const mine = ownLine(line.address.text);
         const configured = verbose ? mine?.interfaces ?? [] : [];
+        const duplicateMacs = verbose ? node.duplicates?.macsOf(line.address.text) : undefined;
         return {
           address: line.address.text,
           bits: mine?.bits ?? line.bits,
@@ -77,6 +79,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
           activeInterface: verbose ? hosting.get(line.address.text)?.iface ?? '' : '',
           availableInterfaces: configured.filter((name) => links.get(name) === 'up'),
           configuredInterfaces: configured,
+          ...(duplicateMacs ? { duplicateMacs } : {}),
         };
       });
     },

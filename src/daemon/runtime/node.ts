@@ -16,6 +16,7 @@ import { ConnectionPort } from '../../adapters/sockdiag/port';
 import { EventRunner } from '../../adapters/scripts/port';
 import { eventFailed } from '../../adapters/scripts/status';
 import { ClusterLock } from '../../adapters/lock/port';
+import { AddressProber } from '../../adapters/packet/prober';
 import { Takeover } from '../../adapters/takeover/port';
 import { heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
@@ -26,6 +27,7 @@ import { createDaemonApi } from './api';
 import { BanCredits } from './bans';
 import { CancelTimer, every, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
+import { DuplicateWatch } from './duplicate-probe';
 import { FenceGuard } from './fence';
 import { HealthSource } from './health-source';
 import { Heartbeats } from './heartbeat';
@@ -62,6 +64,8 @@ export interface RuntimeComponents {
   readonly loopDelay?: LoopDelayProbe;
   /** Re-reads public_addresses for reloadips / SIGHUP. */
   readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+  /** Duplicate detection's probes; without it (or with init.duplicateProbeIntervalMs 0) nothing is probed. */
+  readonly prober?: AddressProber;
 }
 
 /** Counters for metrics and tests: plain numbers. */
@@ -120,6 +124,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
   readonly roundTrips: RoundTrips;
+  readonly duplicates: DuplicateWatch | undefined;
   readonly log: Logger;
   monitor: MonitorState = 'pending';
   startedAt = 0;
@@ -183,6 +188,11 @@ export class NodeRuntimeImpl implements NodeRuntime {
       netlink: components.netlink, takeover: components.takeover, state: this.state, hosting: this.hosting,
       log: logger.child({ component: 'reconcile' }), announce,
     });
+    this.duplicates = components.prober
+      ? new DuplicateWatch({ probeIntervalMs: init.duplicateProbeIntervalMs ?? 0 }, {
+        prober: components.prober, hosting: this.hosting, clock, log: logger.child({ component: 'duplicates' }),
+      })
+      : undefined;
     this.lockQuorum = init.quorum === 'lock' && components.lock
       ? new LockQuorum(components.lock, this.state, logger.child({ component: 'lock' }))
       : undefined;
@@ -212,6 +222,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.roundTrips.start();
     this.timers.push(every(clock, this.init.reconcileIntervalMs, () => { void this.reconciler.check(); }));
     this.timers.push(every(clock, this.init.tickleScanIntervalMs, () => this.scanTickles()));
+    this.duplicates?.start();
     if (this.lockQuorum) {
       const lock = this.lockQuorum;
       this.timers.push(every(clock, this.init.heartbeatIntervalMs, () => lock.poll()));
@@ -238,6 +249,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     if (shutdown && eventFailed(shutdown)) this.log.warn({ status: shutdown.status }, `shutdown event ${shutdown.status}`);
     await health.stop();
     for (const cancel of this.timers.splice(0)) cancel();
+    this.duplicates?.stop();
     this.heartbeats.stop();
     this.roundTrips.stop();
     this.leader.stop();
@@ -329,6 +341,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   private hostingChanged(): void {
     this.state.observe({ kind: 'hosting', pnn: this.pnn, addresses: this.hosting.list().map((h) => h.address.text) });
     this.heartbeats.sendNow();
+    this.duplicates?.heldChanged();
   }
 
   private viewChanged(changes: readonly MembershipChange[]): void {

@@ -56,6 +56,12 @@ export interface RuntimeInit {
    * @default 100
    */
   readonly historyLimit?: number;
+  /**
+   * Each held address is probed for duplicates about this often (and once when taken);
+   * 0 = never. Needs RuntimeComponents.prober.
+   * @default 0
+   */
+  readonly duplicateProbeIntervalMs?: number;
 }
 
 /** The configuration names no node for this host: the daemon cannot tell which line of `nodes` it is. */
@@ -84,6 +90,7 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
     reconcileIntervalMs: config.timing.reconcile_interval,
     crashGraceMs: config.timing.crash_grace,
     tickleScanIntervalMs: config.tickle.scan_interval,
+    duplicateProbeIntervalMs: config.duplicates.probe_interval,
     algorithm: oneOf('ipalloc.algorithm', config.ipalloc.algorithm, ALGORITHMS),
     tunables: { noIpFailback: config.ipalloc.no_ip_failback, noIpTakeover: config.ipalloc.no_ip_takeover },
     quorum: oneOf('cluster.quorum', config.cluster.quorum, ['majority', 'lock'] as const),

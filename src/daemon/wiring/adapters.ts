@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { FloatipConfig } from '../../config';
 import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../../adapters/sockdiag/sockdiag';
-import { announceSettings, createPacketAnnouncer } from '../../adapters/packet';
+import { AddressProber, announceSettings, createAddressProber, createPacketAnnouncer } from '../../adapters/packet';
 import { openReplyCapture } from '../../adapters/packet/reply-capture';
 import { createSystemTickler, tickleSettings, Tickler } from '../../adapters/rawsock';
 import { createTakeover, SOCKET_KILL_METHODS, SocketKillMethod, Takeover } from '../../adapters/takeover';
@@ -46,6 +46,8 @@ export async function openKernelAdapters(): Promise<KernelAdapters> {
 
 export interface NodeAdapters extends KernelAdapters {
   readonly announcer: Announcer;
+  /** Duplicate detection's probes. */
+  readonly prober: AddressProber;
   readonly tickler: Tickler;
   readonly takeover: Takeover;
   readonly events: EventRunner;
@@ -143,9 +145,11 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
   });
   const events = observedEventRunner(createEventRunner(config, configPath, pnn), metrics);
   const lock = createLock(config);
+  const prober = createAddressProber({ answerWindowMs: config.duplicates.answer_window });
   return {
     ...kernel,
     announcer,
+    prober,
     tickler,
     takeover,
     events,
@@ -153,6 +157,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     lock,
     async close() {
       announcer.close();
+      prober.close();
       tickler.close();
       await lock?.close();
     },

@@ -148,6 +148,7 @@ class Floatipd {
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,
+      prober: adapters.prober,
       health: healthMonitorSource(healthOptions(config), adapters.events, (message) => healthLog.info({}, message)),
       ...(adapters.lock ? { lock: adapters.lock } : {}),
       clock: systemClock(),

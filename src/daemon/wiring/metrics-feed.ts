@@ -1,4 +1,4 @@
-// Feeds Metrics from the running node: flags, quorum, leader and hosted addresses each second, finished takeover runs, rejected frames, heartbeat round trips.
+// Feeds Metrics from the running node: flags, quorum, leader, hosted and duplicate addresses each second, finished takeover runs, rejected frames, heartbeat round trips.
 //
 // The runtime knows nothing of metrics; this reads what it already answers on the
 // control socket (DaemonApi), the mesh's `rejected` events and the runtime's round-trip
@@ -39,6 +39,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     metrics.setQuorate(status.quorate);
     metrics.setLeader(status.leader, status.epoch);
     metrics.setHostedAddresses(api.ips(false).filter((ip) => ip.pnn === status.pnn).length);
+    if (status.duplicates) metrics.setDuplicateAddresses(status.duplicates.addresses.length, status.duplicates.detections);
     // A superseded run is recorded once, finished ones once: the key includes the status.
     const history = api.history(undefined);
     for (const run of [...history].reverse()) {

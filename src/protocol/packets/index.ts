@@ -6,5 +6,6 @@ export * from './ethernet';
 export * from './errors';
 export * from './arp';
 export * from './neighbor-advert';
+export * from './neighbor-solicit';
 export * from './tcp';
 export * from './decode';

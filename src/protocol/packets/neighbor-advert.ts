@@ -1,4 +1,4 @@
-// Unsolicited IPv6 Neighbour Advertisement (RFC 4861 section 7.2.6): the IPv6 counterpart of gratuitous ARP.
+// Unsolicited IPv6 Neighbour Advertisement (RFC 4861 section 7.2.6): the IPv6 counterpart of gratuitous ARP; the ND IPv6 header.
 
 import { IpAddress, ip, ipBytes } from '../../core/ip';
 import { ALL_NODES_MAC, MacAddress } from './mac';
@@ -20,6 +20,17 @@ const IPV6_HEADER_LENGTH = 40;
 const NA_LENGTH = 32;
 export const NEIGHBOR_ADVERT_FRAME_LENGTH = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + NA_LENGTH;
 
+/** The IPv6 header of a neighbour discovery message, after the Ethernet header: ICMPv6, hop limit 255. */
+export function writeNeighborDiscoveryHeader(frame: Buffer, source: IpAddress, destination: IpAddress, payloadLength: number): void {
+  const ip6 = ETHERNET_HEADER_LENGTH;
+  frame.writeUInt32BE(0x60000000, ip6);
+  frame.writeUInt16BE(payloadLength, ip6 + 4);
+  frame[ip6 + 6] = IPPROTO_ICMPV6;
+  frame[ip6 + 7] = ND_HOP_LIMIT;
+  frame.set(ipBytes(source), ip6 + 8);
+  frame.set(ipBytes(destination), ip6 + 24);
+}
+
 /**
  * An Ethernet frame carrying an unsolicited NA for `address` at `hardware`, sent from
  * the address itself to all nodes. Solicited is clear (nobody asked) and Override is
@@ -31,15 +42,9 @@ export function buildUnsolicitedNeighborAdvert(hardware: MacAddress, address: Ip
   const frame = Buffer.alloc(NEIGHBOR_ADVERT_FRAME_LENGTH);
   writeEthernetHeader(frame, ALL_NODES_MAC, hardware, ETHERTYPE_IPV6);
 
-  const ip6 = ETHERNET_HEADER_LENGTH;
-  frame.writeUInt32BE(0x60000000, ip6);
-  frame.writeUInt16BE(NA_LENGTH, ip6 + 4);
-  frame[ip6 + 6] = IPPROTO_ICMPV6;
-  frame[ip6 + 7] = ND_HOP_LIMIT;
-  frame.set(ipBytes(address), ip6 + 8);
-  frame.set(ipBytes(ALL_NODES), ip6 + 24);
+  writeNeighborDiscoveryHeader(frame, address, ALL_NODES, NA_LENGTH);
 
-  const na = ip6 + IPV6_HEADER_LENGTH;
+  const na = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH;
   frame[na] = ICMPV6_NEIGHBOR_ADVERT;
   frame.writeUInt32BE(NA_FLAG_OVERRIDE, na + 4);
   frame.set(ipBytes(address), na + 8);

@@ -49,6 +49,30 @@ describe('formatStatus', () => {
   });
 });
 
+describe('duplicate addresses in status and ip -v', () => {
+  const duplicate = { address: '203.0.113.10', iface: 'veth0', macs: ['02:00:00:00:00:0b', '02:00:00:00:00:0c'], since: T0, lastSeen: T0 + 5000 };
+
+  it('status says nothing while none is duplicated, and lists each one with its other MACs when some are', () => {
+    expect(formatStatus({ ...STATUS, duplicates: { addresses: [], detections: 2 } })).toBe(formatStatus(STATUS));
+    expect(formatStatus({ ...STATUS, duplicates: { addresses: [duplicate], detections: 2 } }).split('\n').slice(-3)).toEqual([
+      'Duplicate addresses:1 (other MACs answer for addresses this node holds; see docs/operations.md)',
+      `  203.0.113.10 on veth0: also 02:00:00:00:00:0b,02:00:00:00:00:0c since ${new Date(T0).toISOString()}`,
+      '',
+    ]);
+  });
+
+  it('ip -v adds duplicate[MACS] to the duplicated address only', () => {
+    const ips = [
+      { address: '203.0.113.10', bits: 24, pnn: 0, activeInterface: 'veth0', availableInterfaces: ['veth0'], configuredInterfaces: ['veth0'], duplicateMacs: duplicate.macs },
+      { address: '203.0.113.11', bits: 24, pnn: 0, activeInterface: 'veth0', availableInterfaces: ['veth0'], configuredInterfaces: ['veth0'] },
+    ];
+    expect(formatIps(ips, true).split('\n').slice(1, 3)).toEqual([
+      '203.0.113.10/24 node[0] active[veth0] available[veth0] configured[veth0] duplicate[02:00:00:00:00:0b,02:00:00:00:00:0c]',
+      '203.0.113.11/24 node[0] active[veth0] available[veth0] configured[veth0]',
+    ]);
+  });
+});
+
 describe('small formatters', () => {
   it.each([
     ['listnodes empty', formatListNodes([]), 'No nodes configured\n'],

@@ -86,6 +86,15 @@ describe('PrometheusMetrics', () => {
     expect(s.get('floatip_tickles_sent_total')).toBe(1003);
   });
 
+  it('duplicate addresses: a gauge of the current ones, a counter that follows the running total of detections', async () => {
+    metrics.setDuplicateAddresses(2, 2);
+    metrics.setDuplicateAddresses(1, 2);
+    metrics.setDuplicateAddresses(1, 3);
+    const s = await samples(metrics);
+    expect(s.get('floatip_duplicate_addresses')).toBe(1);
+    expect(s.get('floatip_duplicate_detections_total')).toBe(3);
+  });
+
   it('two instances keep separate registries', async () => {
     const other = new PrometheusMetrics({ processMetrics: false });
     other.setHostedAddresses(9);
@@ -106,7 +115,7 @@ describe('noMetrics', () => {
     const calls: [keyof Metrics, unknown[]][] = [
       ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
-      ['countAuthenticationFailure', ['x']], ['countTicklesSent', [1]],
+      ['countAuthenticationFailure', ['x']], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
     ];
     for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();
     expect(Object.keys(noMetrics).sort()).toEqual(calls.map(([m]) => m).sort());

@@ -25,12 +25,13 @@ function recordingMetrics() {
     observeEvent: () => calls.push('event'),
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
+    setDuplicateAddresses: (current, total) => calls.push(`duplicates ${current}/${total}`),
   };
   return { metrics, calls };
 }
 
 describe('startMetricsFeed', () => {
-  const status: StatusResult = {
+  const baseStatus: StatusResult = {
     pnn: 1, leader: 0, epoch: 7, quorate: true, partition: [0, 1], quorumRule: 'majority', monitor: 'healthy',
     nodes: [
       { pnn: 0, address: '192.0.2.1', flags: 'OK', flagBits: 0, isLocal: false },
@@ -38,6 +39,7 @@ describe('startMetricsFeed', () => {
       { pnn: 2, address: '192.0.2.3', flags: 'DISCONNECTED', flagBits: 1, isLocal: false },
     ],
   };
+  let status = baseStatus;
   let history: TakeoverRunRecord[] = [];
   let listener: MeshListener = () => undefined;
   const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1)], history: () => history };
@@ -51,6 +53,12 @@ describe('startMetricsFeed', () => {
     const feed = startMetricsFeed(api, mesh, metrics, (callback) => { tick = callback; return () => { cancelled = true; }; });
     tick();
     expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'hosted 2']);
+    calls.length = 0;
+    const duplicate = { address: '198.51.100.1', iface: 'fs0', macs: ['02:00:00:00:00:0b'], since: 1, lastSeen: 2 };
+    status = { ...status, duplicates: { addresses: [duplicate], detections: 3 } };
+    tick();
+    expect(calls).toContain('duplicates 1/3');
+    status = baseStatus;
     calls.length = 0;
     history = [run(5, 'failed', 5000), run(4, 'superseded', 3), run(3, 'ok', 12)];
     feed.update();

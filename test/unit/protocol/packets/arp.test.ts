@@ -1,5 +1,5 @@
 import { ip } from '../../../../src/core/ip';
-import { buildGratuitousArp, mac, PacketBuildError } from '../../../../src/protocol/packets';
+import { buildArpProbe, buildGratuitousArp, mac, PacketBuildError } from '../../../../src/protocol/packets';
 import { hex } from './golden';
 
 // RFC 826 / RFC 5227 layout: Ethernet header, then htype ptype hlen plen op sha spa tha tpa,
@@ -33,5 +33,19 @@ describe('buildGratuitousArp', () => {
       expect((error as PacketBuildError).code).toBe('E_PACKET_FAMILY');
       expect((error as Error).message).toMatch(/neighbour advertisement/);
     }
+  });
+});
+
+describe('buildArpProbe', () => {
+  it('builds the RFC 5227 probe: sender address 0.0.0.0, target MAC zero, target = the address', () => {
+    expect(buildArpProbe(NODE_MAC, PUBLIC).toString('hex')).toBe(hex(`
+      ffffffffffff | 02000000000a | 0806
+      0001 | 0800 | 06 | 04 | 0001
+      02000000000a | 00000000 | 000000000000 | c000020a
+      ${PADDING}`).toString('hex'));
+  });
+
+  it('refuses an IPv6 address with a typed error', () => {
+    expect(() => buildArpProbe(NODE_MAC, ip('2001:db8::1'))).toThrow(expect.objectContaining({ code: 'E_PACKET_FAMILY' }));
   });
 });

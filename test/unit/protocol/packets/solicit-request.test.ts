@@ -1,8 +1,9 @@
-// The client's questions: ARP request and neighbour solicitation, byte by byte, with a checksum that verifies.
+// A client's questions (the soak's and the failover bench's probes): ARP request and neighbour solicitation, byte by byte, with a checksum that verifies.
 
-import { ip, ipBytes } from '../../../src/core/ip';
-import { addWords, finishChecksum, mac, pseudoHeaderSum } from '../../../src/protocol/packets';
-import { buildArpRequest, buildNeighborSolicit, solicitedNode } from '../../../src/soak/probe-frames';
+import { ip, ipBytes } from '../../../../src/core/ip';
+import {
+  addWords, buildArpRequest, buildNeighborSolicit, finishChecksum, mac, pseudoHeaderSum, solicitedNode,
+} from '../../../../src/protocol/packets';
 
 const client = mac('02:00:00:00:00:fa');
 
