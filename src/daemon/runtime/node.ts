@@ -21,6 +21,7 @@ import { heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
+import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { createDaemonApi } from './api';
 import { BanCredits } from './bans';
@@ -116,6 +117,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly leader: TakeoverLeader;
   readonly orders: OrderHandler;
   readonly admin: AdminRelay;
+  readonly clusterReload: ClusterReload;
   readonly fence: FenceGuard;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
@@ -177,6 +179,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
       state: this.state, clock, log: logger.child({ component: 'admin' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), announce, timeoutMs: 2 * init.takeoverDeadlineMs,
       retryDelayMs: init.heartbeatIntervalMs,
+    });
+    this.clusterReload = new ClusterReload({
+      state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
+      send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
     });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
@@ -242,6 +248,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.roundTrips.stop();
     this.leader.stop();
     this.admin.stop();
+    this.clusterReload.stop();
     this.started = false;
     await mesh.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -388,7 +395,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   }
 
   onMessage(from: Pnn, message: SessionMessage): void {
-    if (this.stopping && message.kind !== 'release-ack' && message.kind !== 'admin-reply') return;
+    if (this.stopping && message.kind !== 'release-ack' && message.kind !== 'admin-reply' && message.kind !== 'reload-reply') return;
     switch (message.kind) {
       case 'heartbeat':
         if (message.pnn !== from) return this.forged(from, message.kind, message.pnn);
@@ -432,6 +439,12 @@ export class NodeRuntimeImpl implements NodeRuntime {
         return;
       case 'admin-reply':
         this.admin.onReply(from, message);
+        return;
+      case 'reload-request':
+        this.clusterReload.onRequest(from, message);
+        return;
+      case 'reload-reply':
+        this.clusterReload.onReply(from, message);
         return;
     }
   }

@@ -65,6 +65,7 @@ describe('DaemonApi', () => {
     const api = cluster.node(0).runtime.api;
     await expect(api.admin('ban', undefined)).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
     await expect(api.addIp({ address: ip('192.0.2.1'), bits: 24 }, ['eth0'])).rejects.toMatchObject({ code: 'E_ADDRESS_EXISTS' });
-    await expect(api.reloadIps()).rejects.toMatchObject({ code: 'E_RELOAD_UNAVAILABLE' });
+    await expect(api.reloadIps(undefined)).rejects.toMatchObject({ code: 'E_RELOAD_UNAVAILABLE' });
+    await expect(api.reloadIps([5])).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/node 5 is not in the nodes file/) });
   });
 });
