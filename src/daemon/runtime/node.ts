@@ -63,6 +63,12 @@ export interface RuntimeComponents {
   readonly loopDelay?: LoopDelayProbe;
   /** Re-reads public_addresses for reloadips / SIGHUP. */
   readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+  /**
+   * Publishes the list this node applies, for event scripts (FLOATIP_PUBLIC_ADDRESSES): at
+   * start and after every change, before any script runs for it. Scripts must see what the
+   * daemon applied, not the file as edited (a refused reload changed nothing).
+   */
+  readonly publishAddresses?: (list: readonly PublicAddress[]) => Promise<void>;
 }
 
 /** Counters for metrics and tests: plain numbers. */
@@ -206,6 +212,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
       this.log.warn({ addresses: leftovers.map((a) => `${a.address.text}/${a.bits} ${a.interface}`) }, `removed ${leftovers.length} leftover floatip address(es)`);
     }
     await this.reconciler.readLinks();
+    await this.components.publishAddresses?.(this.init.publicAddresses);
     await this.requiredEvent('init');
     await this.requiredEvent('setup');
 
@@ -266,6 +273,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   async setAddressList(next: readonly PublicAddress[], why: string): Promise<AddressListChange> {
     const change = applyAddressList(this.state.addressList(this.pnn) ?? [], next, this.hosting.list());
     this.state.setAddressList(this.pnn, next);
+    await this.components.publishAddresses?.(next);
     if (change.release.length > 0) {
       await this.hosting.enqueue(() => this.hosting.release(change.release.map((h) => ({ address: h.address, bits: h.bits }))));
     }

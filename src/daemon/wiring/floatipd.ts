@@ -23,7 +23,8 @@ import { createNodeRuntime, NodeRuntime } from '../runtime/node';
 import { runtimeInitFromConfig } from '../runtime/settings';
 import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
-import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
+import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
+import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
@@ -151,6 +152,7 @@ class Floatipd {
       logger,
       allocator: workerAllocator({ script: siblingScript(join(__dirname, '..', 'runtime'), 'alloc-worker') }),
       loadPublicAddresses: () => this.readPublicAddresses(),
+      publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
     });
     this.runtime = runtime;
     this.control = new ControlServer({ socketPath: config.control.socket }, { api: runtime.api, logger });
