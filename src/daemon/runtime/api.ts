@@ -114,6 +114,11 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         throw new DaemonApiError('E_ADDRESS_EXISTS', `${prefix.address.text} is already a public address of node ${local()}: delip it first to change it`);
       }
       if (ifaces.length === 0) throw new DaemonApiError('E_BAD_ARGUMENT', 'addip needs at least one interface, e.g. `floatip addip 192.0.2.10/24 eth0`');
+      const owner = init.nodes.find((n) => !n.deleted && n.address === prefix.address.text);
+      if (owner) {
+        throw new DaemonApiError('E_PRIVATE_ADDRESS', `addip ${prefix.address.text}/${prefix.bits}: ${prefix.address.text} is node ${owner.pnn}'s private address `
+          + '(its line of nodes), which the mesh uses: pick another address');
+      }
       await node.setAddressList([...list, { address: prefix.address, bits: prefix.bits, interfaces: [...ifaces] }], 'addip');
       return done(`${prefix.address.text}/${prefix.bits} added on ${ifaces.join(',')}`);
     },

@@ -179,7 +179,7 @@ class Floatipd {
   /** reloadips (control socket): this node's public_addresses file only, as CTDB's reloadips reads it. */
   private async readPublicAddresses(): Promise<FloatipConfig['public_addresses']> {
     const file = this.config.cluster.public_addresses_file;
-    const reading = readPublicAddressesFile(await this.io.readFile(file), file);
+    const reading = readPublicAddressesFile(await this.io.readFile(file), file, this.config.nodes);
     if (reading.issues.length > 0) {
       throw new Error(`${reading.issues.length} problem(s), nothing changed: ${reading.issues.map(formatIssue).join('; ')}`);
     }
