@@ -98,6 +98,7 @@ const ISSUE_CODES: ReadonlyArray<[ConfigIssueCode, string]> = [
   ['E_PUBLIC_ADDRESS', 'A public address or prefix length is wrong.'],
   ['E_PUBLIC_INTERFACE', 'An interface is missing or its name is impossible.'],
   ['E_PUBLIC_DUPLICATE', 'A public address is listed twice.'],
+  ['E_PUBLIC_PRIVATE', 'A public address is a node\'s private address from nodes (the mesh uses it); also refused by addip.'],
   ['W_CONFIG_ADVICE', 'A warning: valid, but probably not what you want (e.g. two nodes with majority quorum).'],
 ];
 

@@ -18,6 +18,7 @@ export type ConfigIssueCode =
   | 'E_PUBLIC_ADDRESS'
   | 'E_PUBLIC_INTERFACE'
   | 'E_PUBLIC_DUPLICATE'
+  | 'E_PUBLIC_PRIVATE'
   | 'W_CONFIG_ADVICE';
 
 /** One problem found while loading. `line` is 1-based; `key` is the dotted TOML key when there is one. */

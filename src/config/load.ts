@@ -183,7 +183,7 @@ export async function loadConfig(paths: ConfigPaths, readFile: ReadTextFile): Pr
   }
   let publicAddresses: readonly PublicAddress[] = [];
   if (publicText.ok) {
-    const publicReading = readPublicAddressesFile(publicText.text, publicPath);
+    const publicReading = readPublicAddressesFile(publicText.text, publicPath, nodes);
     issues.push(...publicReading.issues);
     publicAddresses = publicReading.addresses;
   } else {

@@ -5,6 +5,7 @@ import { PublicAddress } from '../core/address';
 import { ConfigIssue } from './issues';
 import { fileLines } from './text-lines';
 import { isIpv4Mapped, unusableReason } from './address-checks';
+import { ClusterNode } from './nodes-file';
 
 export interface PublicAddressesReading {
   readonly addresses: readonly PublicAddress[];
@@ -20,6 +21,16 @@ export function interfaceNameProblem(name: string): string | undefined {
   if (name === '.' || name === '..') return `"${name}" is not an interface name`;
   if (/[/:\s]/.test(name)) return `interface name "${name}" contains "/", ":" or white space, which Linux does not allow`;
   return undefined;
+}
+
+/**
+ * A node's private address (its line of `nodes`) is the mesh's: hosting it as a public
+ * address on another node split the mesh (each side reached a different "node 1"), and
+ * moving it would cut the node it belongs to off the cluster.
+ */
+export function privateAddressProblem(address: string, node: ClusterNode): string {
+  return `${address} is node ${node.pnn}'s private address (nodes line ${node.line}), which the mesh uses: `
+    + 'a public address must be another address; remove this line';
 }
 
 /** The address and prefix of `token`, or a message that names the token and says what to fix. */
@@ -58,7 +69,8 @@ function parseAddressToken(token: string): { ok: true; address: IpAddress; bits:
  * CTDB where it silently ignores text: a third field must be a `#` comment, and
  * an empty interface name is an error. An empty file is valid: the node hosts nothing.
  */
-export function readPublicAddressesFile(content: string, file: string): PublicAddressesReading {
+export function readPublicAddressesFile(content: string, file: string, nodes: readonly ClusterNode[] = []): PublicAddressesReading {
+  const privateNode = new Map(nodes.filter((n) => n.address !== null).map((n) => [n.address?.text, n]));
   const issues: ConfigIssue[] = [];
   const addresses: PublicAddress[] = [];
   const firstLineOf = new Map<string, number>();
@@ -89,6 +101,11 @@ export function readPublicAddressesFile(content: string, file: string): PublicAd
     for (const problem of problems) issue('E_PUBLIC_INTERFACE', number, `${problem}: ${LINE_FORM}`);
     if (!parsed.ok || problems.length > 0) continue;
 
+    const node = privateNode.get(parsed.address.text);
+    if (node !== undefined) {
+      issue('E_PUBLIC_PRIVATE', number, privateAddressProblem(parsed.address.text, node));
+      continue;
+    }
     const earlier = firstLineOf.get(parsed.address.text);
     if (earlier !== undefined) {
       issue('E_PUBLIC_DUPLICATE', number, `${parsed.address.text} is already listed on line ${earlier}: list each address once`);

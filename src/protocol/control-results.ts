@@ -130,3 +130,17 @@ export interface DoneResult {
   readonly done: true;
   readonly message: string;
 }
+
+/** One listed node of a cluster-wide reloadips: `failed` with its error when it could not reload. */
+export interface ReloadIpsNode {
+  readonly pnn: Pnn;
+  readonly status: 'ok' | 'refused' | 'failed';
+  readonly message: string;
+}
+
+/** Answer of `reloadips`: every listed node's reload, then the one takeover run; `ok` only when all of it succeeded. */
+export interface ReloadIpsResult {
+  readonly ok: boolean;
+  readonly nodes: readonly ReloadIpsNode[];
+  readonly run: { readonly status: 'ok' | 'refused' | 'failed'; readonly message: string };
+}

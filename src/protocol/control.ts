@@ -53,7 +53,8 @@ export interface CommandArgs {
   moveip: { readonly ip: IpAddress; readonly pnn: Pnn };
   addip: { readonly prefix: IpPrefix; readonly ifaces: readonly string[] };
   delip: { readonly ip: IpAddress };
-  reloadips: Record<string, never>;
+  /** `nodes`: which nodes re-read their public_addresses (CTDB's -n LIST); absent: every node. */
+  reloadips: { readonly nodes?: readonly Pnn[] };
   ipreallocate: Record<string, never>;
   gratarp: { readonly ip: IpAddress; readonly iface: string };
   gettickles: { readonly ip: IpAddress };
@@ -201,7 +202,7 @@ export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C
   moveip: { ip: required(address), pnn: required(pnn) },
   addip: { prefix: required(prefix), ifaces: required(listOf(iface, 1, 16, true)) },
   delip: { ip: required(address) },
-  reloadips: none,
+  reloadips: { nodes: maybe(listOf(pnn, 1, 4096, true)) },
   ipreallocate: none,
   gratarp: { ip: required(address), iface: required(iface) },
   gettickles: { ip: required(address) },

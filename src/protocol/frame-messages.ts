@@ -255,10 +255,45 @@ export interface AdminReplyMessage {
   readonly message: string;
 }
 
+/**
+ * One step of a cluster-wide reloadips (CTDB's control_reloadips), from the node that
+ * received the command (the coordinator):
+ *   hold     to every connected node: start no takeover run (should you lead) until this
+ *            reload releases you or `holdMs` passes; answer once no run is under way.
+ *   apply    to each listed node: re-read your public_addresses and send every peer the list.
+ *   release  to every held node but the leader: end the hold.
+ *   run      to the leader: end the hold, make sure the list of every node in `applied` has
+ *            reached you (a `sync` to each), then make the one run and answer with it.
+ *   sync     leader -> applied node: answered at once; the answer travels the connection the
+ *            node's new list travelled first, so once it arrives the list is in the view.
+ */
+export type ReloadStep =
+  | { readonly step: 'hold'; readonly holdMs: number }
+  | { readonly step: 'apply' }
+  | { readonly step: 'release' }
+  | { readonly step: 'run'; readonly applied: readonly Pnn[] }
+  | { readonly step: 'sync' };
+
+export interface ReloadRequestMessage {
+  readonly kind: 'reload-request';
+  /** Chosen by the sender, echoed in the reply. */
+  readonly requestId: number;
+  /** Names the reload among the sender's: a hold and its release carry the same one. */
+  readonly reloadId: number;
+  readonly step: ReloadStep;
+}
+
+export interface ReloadReplyMessage {
+  readonly kind: 'reload-reply';
+  readonly requestId: number;
+  readonly status: 'ok' | 'refused' | 'failed';
+  readonly message: string;
+}
+
 export type PeerMessage =
   | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
-  | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage;
+  | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage | ReloadRequestMessage | ReloadReplyMessage;
 
 export type PeerMessageKind = PeerMessage['kind'];
 export type MessageOf<K extends PeerMessageKind> = Extract<PeerMessage, { kind: K }>;
@@ -284,6 +319,8 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   'tickle-delta': 0x31,
   'admin-request': 0x40,
   'admin-reply': 0x41,
+  'reload-request': 0x42,
+  'reload-reply': 0x43,
 };
 
 const KIND_BY_TYPE: ReadonlyMap<number, PeerMessageKind> = new Map(
@@ -331,6 +368,14 @@ const adminRequest = tagged<AdminRequest>('action', {
   ban: struct({ pnn, seconds: checked(u32, (v) => (v === 0 ? 'is 0: a ban lasts at least one second' : undefined)) }),
   moveip: struct({ address: ipAddress, pnn }),
   ipreallocate: struct({}),
+});
+
+const reloadStep = tagged<ReloadStep>('step', {
+  hold: struct({ holdMs: checked(u32, (v) => (v === 0 ? 'is 0: a hold lasts at least 1 ms' : undefined)) }),
+  apply: struct({}),
+  release: struct({}),
+  run: struct({ applied: ascendingPnns }),
+  sync: struct({}),
 });
 
 /** Payload codec of each message, fields in wire order. */
@@ -395,6 +440,12 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
   'admin-reply': struct({
     requestId: u32,
     status: enumeration<AdminReplyMessage['status']>(['ok', 'refused', 'failed']),
+    message: text(4 * MAX_TEXT_BYTES),
+  }),
+  'reload-request': struct({ requestId: u32, reloadId: u32, step: reloadStep }),
+  'reload-reply': struct({
+    requestId: u32,
+    status: enumeration<ReloadReplyMessage['status']>(['ok', 'refused', 'failed']),
     message: text(4 * MAX_TEXT_BYTES),
   }),
 };

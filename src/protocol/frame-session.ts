@@ -36,7 +36,7 @@ export type SessionMessageKind = SessionMessage['kind'];
 
 const SESSION_KINDS: readonly SessionMessageKind[] = [
   'heartbeat', 'leaving', 'fenced', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack',
-  'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply',
+  'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply', 'reload-request', 'reload-reply',
 ];
 
 /** State -> message kind the peer may send -> state after it. Anything missing is illegal. */

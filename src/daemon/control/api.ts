@@ -7,7 +7,7 @@
 import { Pnn } from '../../core/flags';
 import { IpAddress, IpPrefix } from '../../core/ip';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult,
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult,
   TakeoverRunRecord, TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { JsonValue } from '../../protocol/control';
@@ -32,8 +32,11 @@ export interface DaemonApi {
   /** Adds to this node's public addresses (and `public_addresses` is not rewritten: runtime only, as CTDB). */
   addIp(prefix: IpPrefix, ifaces: readonly string[]): Promise<DoneResult>;
   delIp(address: IpAddress): Promise<DoneResult>;
-  /** Re-reads `public_addresses`; only what changed moves. */
-  reloadIps(): Promise<DoneResult>;
+  /**
+   * Cluster-wide reloadips: runs held everywhere, the listed nodes (default: every node)
+   * re-read `public_addresses`, then one takeover run; only what changed moves.
+   */
+  reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult>;
   ipReallocate(): Promise<DoneResult>;
   gratArp(address: IpAddress, iface: string): Promise<DoneResult>;
   getTickles(address: IpAddress): TicklesResult;

@@ -13,6 +13,7 @@ import { OneTimer, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
 import { TakeoverLeader } from './leader';
 import { Logger } from './logger';
+import { PendingReplies } from './pending-replies';
 import { AdminReplyMessage, AdminRequest, AdminRequestMessage, SessionMessageOf } from './messages';
 
 export type AdminStatus = AdminReplyMessage['status'];
@@ -46,10 +47,11 @@ const DONE_WORDS: Readonly<Record<AdminAction, string>> = {
 const RUN_ATTEMPTS = 5;
 
 export class AdminRelay {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (outcome: AdminOutcome) => void; timer: OneTimer }>();
+  private readonly pending: PendingReplies<AdminOutcome>;
 
-  constructor(private readonly components: AdminComponents) {}
+  constructor(private readonly components: AdminComponents) {
+    this.pending = new PendingReplies(components.clock);
+  }
 
   /** A command from this node's control socket. */
   async request(request: AdminRequest): Promise<AdminOutcome> {
@@ -141,20 +143,12 @@ export class AdminRelay {
   }
 
   onReply(_from: Pnn, message: AdminReplyMessage): void {
-    const waiter = this.pending.get(message.requestId);
-    if (!waiter) return;
-    this.pending.delete(message.requestId);
-    waiter.timer.clear();
-    waiter.resolve({ status: message.status, message: message.message });
+    this.pending.answer(message.requestId, { status: message.status, message: message.message });
   }
 
   /** Answers every waiting request: the runtime stops. */
   stop(): void {
-    for (const [id, waiter] of this.pending) {
-      waiter.timer.clear();
-      waiter.resolve({ status: 'failed', message: 'floatipd is stopping' });
-      this.pending.delete(id);
-    }
+    this.pending.close({ status: 'failed', message: 'floatipd is stopping' });
   }
 
   private async asLeader(request: AdminRequest): Promise<AdminOutcome> {
@@ -198,19 +192,12 @@ export class AdminRelay {
   }
 
   private sendAndWait(to: Pnn, request: AdminRequest): Promise<AdminOutcome> {
-    const requestId = this.nextId++;
-    return new Promise((resolve) => {
-      if (!this.components.send(to, { kind: 'admin-request', requestId, request })) {
-        resolve({ status: 'failed', message: `node ${to} is not connected: check \`floatip status\`` });
-        return;
-      }
-      const timer = new OneTimer(this.components.clock);
-      timer.set(this.components.timeoutMs, () => {
-        this.pending.delete(requestId);
-        resolve({ status: 'failed', message: `node ${to} did not answer within ${this.components.timeoutMs} ms` });
-      });
-      this.pending.set(requestId, { resolve, timer });
-    });
+    return this.pending.request(
+      (requestId) => this.components.send(to, { kind: 'admin-request', requestId, request }),
+      this.components.timeoutMs,
+      () => ({ status: 'failed', message: `node ${to} is not connected: check \`floatip status\`` }),
+      () => ({ status: 'failed', message: `node ${to} did not answer within ${this.components.timeoutMs} ms` }),
+    );
   }
 
   private validate(request: AdminRequest): string | undefined {

@@ -6,7 +6,7 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { JsonValue } from '../../protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { AdminVerb, DaemonApi, DaemonApiError } from '../control/api';
@@ -117,6 +117,11 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         throw new DaemonApiError('E_ADDRESS_EXISTS', `${prefix.address.text} is already a public address of node ${local()}: delip it first to change it`);
       }
       if (ifaces.length === 0) throw new DaemonApiError('E_BAD_ARGUMENT', 'addip needs at least one interface, e.g. `floatip addip 192.0.2.10/24 eth0`');
+      const owner = init.nodes.find((n) => !n.deleted && n.address === prefix.address.text);
+      if (owner) {
+        throw new DaemonApiError('E_PRIVATE_ADDRESS', `addip ${prefix.address.text}/${prefix.bits}: ${prefix.address.text} is node ${owner.pnn}'s private address `
+          + '(its line of nodes), which the mesh uses: pick another address');
+      }
       await node.setAddressList([...list, { address: prefix.address, bits: prefix.bits, interfaces: [...ifaces] }], 'addip');
       return done(`${prefix.address.text}/${prefix.bits} added on ${ifaces.join(',')}`);
     },
@@ -130,17 +135,18 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       return done(`${address.text} deleted`);
     },
 
-    async reloadIps(): Promise<DoneResult> {
-      if (!node.components.loadPublicAddresses) {
+    async reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult> {
+      const all = init.nodes.filter((n) => !n.deleted).map((n) => n.pnn);
+      for (const pnn of nodes ?? []) {
+        const entry = init.nodes[pnn];
+        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${init.nodes.length - 1})`);
+        if (entry.deleted) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is deleted in the nodes file: leave it out of -n`);
+      }
+      if ((nodes ?? [local()]).includes(local()) && !node.components.loadPublicAddresses) {
         throw new DaemonApiError('E_RELOAD_UNAVAILABLE', 'this daemon cannot re-read public_addresses: restart it instead');
       }
-      let change;
-      try {
-        change = await node.reload();
-      } catch (error) {
-        throw new DaemonApiError('E_RELOAD_FAILED', `reloading public_addresses failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      return done(`public addresses reloaded: ${change.added.length} added, ${change.removed.length} removed, ${change.changed.length} changed`);
+      const outcome = await node.clusterReload.reload([...(nodes ?? all)].sort((a, b) => a - b));
+      return { ok: outcome.run.status === 'ok' && outcome.nodes.every((n) => n.status === 'ok'), nodes: outcome.nodes, run: outcome.run };
     },
 
     async ipReallocate(): Promise<DoneResult> {

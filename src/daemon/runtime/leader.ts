@@ -100,6 +100,10 @@ export class TakeoverLeader {
   private heldForRejoin = false;
   /** Nodes whose hosted list changed while a run was under way (looked at again when it ends). */
   private readonly hostedDuringRun = new Set<Pnn>();
+  /** Cluster-wide reloadips (cluster-reload.ts): hold name -> clock reading at which it ends by itself. */
+  private readonly reloadHolds = new Map<string, number>();
+  /** Callers of whenIdle, answered when the run under way ends. */
+  private idleWaiters: Array<() => void> = [];
   /** The quorateSince for which every peer has confirmed a run's epoch, so their lists are current since. */
   private confirmedSince: number | undefined;
   lastRunEndedAt: number | null = null;
@@ -198,6 +202,48 @@ export class TakeoverLeader {
     return wait;
   }
 
+  /**
+   * A cluster-wide reloadips: no run starts (should this node lead) until endReloadHold(name)
+   * or until `ms` have passed, so that every node's new list is in the view before the one
+   * run that places them; a run started on a partial view would give an address to the
+   * first node that listed it, and LCP2 does not move it later. The bound keeps a
+   * coordinator that died or lost contact from holding runs for ever.
+   */
+  holdForReload(name: string, ms: number): void {
+    this.reloadHolds.set(name, this.components.clock.now() + ms);
+    this.components.log.info({ hold: name, ms }, `takeover runs held for a cluster-wide reloadips (${name}) for at most ${ms} ms`);
+  }
+
+  /** Ends a reload hold; a run asked for meanwhile starts now, unless another hold remains. */
+  endReloadHold(name: string): void {
+    if (!this.reloadHolds.delete(name)) return;
+    if (this.reloadHoldWait() === 0 && this.pendingReason !== undefined && !this.running) {
+      this.debounce.clear();
+      this.debounce.set(0, () => this.startPending());
+    }
+  }
+
+  /** Resolves when no run is under way (at once if none is). */
+  whenIdle(): Promise<void> {
+    if (!this.running || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** How long runs must still wait for reload holds; expired holds are dropped. */
+  private reloadHoldWait(): number {
+    const now = this.components.clock.now();
+    let wait = 0;
+    for (const [name, until] of this.reloadHolds) {
+      if (until <= now) {
+        this.reloadHolds.delete(name);
+        this.components.log.warn({ hold: name }, `reload hold ${name} ran out before it was released: takeover runs go on`);
+      } else {
+        wait = Math.max(wait, until - now);
+      }
+    }
+    return wait;
+  }
+
   /** moveip: the next run puts `address` on `pnn` if that node can host it. */
   pin(address: string, pnn: Pnn): void {
     this.pins.set(address, pnn);
@@ -265,6 +311,7 @@ export class TakeoverLeader {
     this.retry.clear();
     this.deadline.clear();
     this.wait?.expire();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private drifted(pnn: Pnn): boolean {
@@ -332,6 +379,11 @@ export class TakeoverLeader {
       this.pendingReason = undefined;
       return;
     }
+    const reloadWait = this.reloadHoldWait();
+    if (reloadWait > 0) {
+      this.debounce.set(reloadWait, () => this.startPending());
+      return;
+    }
     const rejoinWait = this.rejoinWait();
     this.heldForRejoin = rejoinWait > 0;
     const crashWait = this.crashWait();
@@ -371,6 +423,7 @@ export class TakeoverLeader {
 
   private finished(record: TakeoverRunRecord): void {
     this.running = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.components.history.add(record);
     const fields = { epoch: record.epoch, status: record.status, reason: record.reason, moves: record.moves, phases: record.phases, loopDelayP99Ms: record.loopDelayP99Ms };
     if (record.status === 'failed') this.components.log.warn({ ...fields, error: record.error }, `takeover run ${record.epoch} failed: ${record.error}`);

@@ -22,6 +22,7 @@ import { heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
+import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { createDaemonApi } from './api';
 import { BanCredits } from './bans';
@@ -66,6 +67,12 @@ export interface RuntimeComponents {
   readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
   /** Duplicate detection's probes; without it (or with init.duplicateProbeIntervalMs 0) nothing is probed. */
   readonly prober?: AddressProber;
+  /**
+   * Publishes the list this node applies, for event scripts (FLOATIP_PUBLIC_ADDRESSES): at
+   * start and after every change, before any script runs for it. Scripts must see what the
+   * daemon applied, not the file as edited (a refused reload changed nothing).
+   */
+  readonly publishAddresses?: (list: readonly PublicAddress[]) => Promise<void>;
 }
 
 /** Counters for metrics and tests: plain numbers. */
@@ -120,6 +127,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly leader: TakeoverLeader;
   readonly orders: OrderHandler;
   readonly admin: AdminRelay;
+  readonly clusterReload: ClusterReload;
   readonly fence: FenceGuard;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
@@ -183,6 +191,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
       send: (to, m) => this.sendTo(to, m), announce, timeoutMs: 2 * init.takeoverDeadlineMs,
       retryDelayMs: init.heartbeatIntervalMs,
     });
+    this.clusterReload = new ClusterReload({
+      state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
+      send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
+    });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
       netlink: components.netlink, takeover: components.takeover, state: this.state, hosting: this.hosting,
@@ -210,6 +222,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
       this.log.warn({ addresses: leftovers.map((a) => `${a.address.text}/${a.bits} ${a.interface}`) }, `removed ${leftovers.length} leftover floatip address(es)`);
     }
     await this.reconciler.readLinks();
+    await this.components.publishAddresses?.(this.init.publicAddresses);
     await this.requiredEvent('init');
     await this.requiredEvent('setup');
 
@@ -254,6 +267,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.roundTrips.stop();
     this.leader.stop();
     this.admin.stop();
+    this.clusterReload.stop();
     this.started = false;
     await mesh.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -271,6 +285,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   async setAddressList(next: readonly PublicAddress[], why: string): Promise<AddressListChange> {
     const change = applyAddressList(this.state.addressList(this.pnn) ?? [], next, this.hosting.list());
     this.state.setAddressList(this.pnn, next);
+    await this.components.publishAddresses?.(next);
     if (change.release.length > 0) {
       await this.hosting.enqueue(() => this.hosting.release(change.release.map((h) => ({ address: h.address, bits: h.bits }))));
     }
@@ -401,7 +416,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   }
 
   onMessage(from: Pnn, message: SessionMessage): void {
-    if (this.stopping && message.kind !== 'release-ack' && message.kind !== 'admin-reply') return;
+    if (this.stopping && message.kind !== 'release-ack' && message.kind !== 'admin-reply' && message.kind !== 'reload-reply') return;
     switch (message.kind) {
       case 'heartbeat':
         if (message.pnn !== from) return this.forged(from, message.kind, message.pnn);
@@ -445,6 +460,12 @@ export class NodeRuntimeImpl implements NodeRuntime {
         return;
       case 'admin-reply':
         this.admin.onReply(from, message);
+        return;
+      case 'reload-request':
+        this.clusterReload.onRequest(from, message);
+        return;
+      case 'reload-reply':
+        this.clusterReload.onReply(from, message);
         return;
     }
   }

@@ -82,6 +82,15 @@ export function configDirOf(configPath: string): string {
   return dirname(configPath);
 }
 
+/**
+ * Where floatipd writes the public addresses it applied (beside the control socket, a
+ * runtime directory): event scripts read it through FLOATIP_PUBLIC_ADDRESSES, so an edited
+ * file that was refused, or not reloaded yet, does not change what they check.
+ */
+export function appliedAddressesPathOf(config: FloatipConfig): string {
+  return join(dirname(config.control.socket), 'public_addresses.applied');
+}
+
 export function createEventRunner(config: FloatipConfig, configPath: string, pnn: number): EventRunner {
   const configDir = configDirOf(configPath);
   return new ScriptEventRunner(eventScriptOptions({
@@ -91,6 +100,7 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
     timeoutMs: config.events.default_timeout,
     eventTimeoutsMs: config.events.timeouts,
     scriptOptionsFile: join(configDir, 'script.options'),
+    environment: { FLOATIP_PUBLIC_ADDRESSES: appliedAddressesPathOf(config) },
   }));
 }
 

@@ -24,7 +24,8 @@ import { createNodeRuntime, NodeRuntime } from '../runtime/node';
 import { runtimeInitFromConfig } from '../runtime/settings';
 import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
-import { createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
+import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
+import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
@@ -155,6 +156,7 @@ class Floatipd {
       logger,
       allocator: workerAllocator({ script: siblingScript(join(__dirname, '..', 'runtime'), 'alloc-worker') }),
       loadPublicAddresses: () => this.readPublicAddresses(),
+      publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
     });
     this.runtime = runtime;
     this.control = new ControlServer({ socketPath: config.control.socket }, { api: runtime.api, logger });
@@ -181,7 +183,7 @@ class Floatipd {
   /** reloadips (control socket): this node's public_addresses file only, as CTDB's reloadips reads it. */
   private async readPublicAddresses(): Promise<FloatipConfig['public_addresses']> {
     const file = this.config.cluster.public_addresses_file;
-    const reading = readPublicAddressesFile(await this.io.readFile(file), file);
+    const reading = readPublicAddressesFile(await this.io.readFile(file), file, this.config.nodes);
     if (reading.issues.length > 0) {
       throw new Error(`${reading.issues.length} problem(s), nothing changed: ${reading.issues.map(formatIssue).join('; ')}`);
     }

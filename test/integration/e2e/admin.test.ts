@@ -1,4 +1,4 @@
-// The remaining admin paths end to end on three real floatipds: monitor failure and failback, stop/continue, ban with expiry, reloadips, ipreallocate, gratarp.
+// The remaining admin paths end to end on three real floatipds: monitor failure and failback, stop/continue, ban with expiry, reloadips (cluster-wide, and a node failing), ipreallocate, gratarp.
 //
 // Lab prefix fe2a. Each test acts through the lab or the `floatip` CLI against a node's
 // control socket and judges the kernels (`ip -j addr` in every node namespace), the
@@ -122,16 +122,16 @@ describe('ban with expiry', () => {
 });
 
 describe('reloadips through the CLI', () => {
-  test('public_addresses edited on every node (one added, one removed) and `floatip reloadips` on each: only those two change', async () => {
+  const fileOf = (pnn: number): string => join(lab.target.dir, `node${pnn}`, 'public_addresses');
+
+  test('public_addresses edited on every node (one added, one removed) and one cluster-wide `floatip reloadips`: only those two change', async () => {
     const before = await balanced(lab, current);
     const removed = '198.51.100.5';
     const added = '198.51.100.8';
-    for (const pnn of [0, 1, 2]) {
-      const file = join(lab.target.dir, `node${pnn}`, 'public_addresses');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(`${removed}/24`, `${added}/24`));
-    }
-    const runs = await Promise.all([0, 1, 2].map((pnn) => lab.cli(pnn, 'reloadips')));
-    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    for (const pnn of [0, 1, 2]) writeFileSync(fileOf(pnn), readFileSync(fileOf(pnn), 'utf8').replace(`${removed}/24`, `${added}/24`));
+    const run = await lab.cli(1, 'reloadips');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    for (const pnn of [0, 1, 2]) expect(run.stdout).toContain(`node ${pnn}: public addresses reloaded: 1 added, 1 removed, 0 changed`);
     const kept = current.filter((a) => a !== removed);
     current = [...kept, added];
     const after = await waitFor('the added address hosted once, the removed one in no kernel', () => {
@@ -145,6 +145,29 @@ describe('reloadips through the CLI', () => {
       expect(listed).toEqual([...current].sort());
     }
     expect(pings(lab.client, added)).toBe(true);
+  });
+
+  test('a node whose file has an error is named with file:line and changes nothing; the others apply', async () => {
+    await balanced(lab, current);
+    const extra = '198.51.100.30';
+    const saved = [0, 1, 2].map((pnn) => readFileSync(fileOf(pnn), 'utf8'));
+    try {
+      for (const pnn of [0, 1]) writeFileSync(fileOf(pnn), `${saved[pnn]}${extra}/24 ${lab.publicInterface}\n`);
+      const badLine = saved[2].split('\n').filter((l) => l !== '').length + 1;
+      writeFileSync(fileOf(2), `${saved[2]}${extra}/33 ${lab.publicInterface}\n`);
+      const run = await lab.cli(0, 'reloadips', '-n', 'all');
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(new RegExp(`node 2: FAILED: .*${fileOf(2).replace(/[.]/g, '\\.')}:${badLine}`));
+      expect(run.stdout).toContain('node 0: public addresses reloaded: 1 added, 0 removed, 0 changed');
+      expect(run.stdout).toContain('node 1: public addresses reloaded: 1 added, 0 removed, 0 changed');
+      const layout = await waitFor(`${extra} hosted on node 0 or 1`, () => holders(lab, [...current, extra]), 10_000);
+      expect([0, 1]).toContain(layout.get(extra));
+      expect((await lab.json<IpStatus[]>(2, 'ip', '-v')).find((ip) => ip.address === extra)?.configuredInterfaces ?? []).toEqual([]);
+    } finally {
+      for (const pnn of [0, 1, 2]) writeFileSync(fileOf(pnn), saved[pnn]);
+      expect((await lab.cli(2, 'reloadips')).code).toBe(0);
+    }
+    await waitFor(`${extra} in no kernel`, () => (lab.kernelAddresses().every((list) => !list.includes(extra)) ? true : undefined), 10_000);
   });
 });
 

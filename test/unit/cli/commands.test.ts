@@ -44,7 +44,9 @@ const HUMAN: ReadonlyArray<[string[], string, unknown, string]> = [
   [['moveip', '203.0.113.10', '1'], 'moveip', { ip: '203.0.113.10', pnn: 1 }, '203.0.113.10 moved to node 1'],
   [['addip', '2001:db8::20/64', 'veth0,veth1'], 'addip', { prefix: '2001:db8::20/64', ifaces: ['veth0', 'veth1'] }, '2001:db8::20/64 added on veth0,veth1'],
   [['delip', '203.0.113.11'], 'delip', { ip: '203.0.113.11' }, '203.0.113.11 removed'],
-  [['reloadips'], 'reloadips', {}, 'public addresses reloaded: 1 added, 0 removed'],
+  [['reloadips'], 'reloadips', {}, ['node 0: public addresses reloaded: 1 added, 0 removed, 0 changed', 'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
+  [['reloadips', '-n', '1'], 'reloadips', { nodes: [1] }, ['node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
+  [['reloadips', '-n', 'all'], 'reloadips', {}, ['node 0: public addresses reloaded: 1 added, 0 removed, 0 changed', 'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
   [['ipreallocate'], 'ipreallocate', {}, 'takeover run 13 done'],
   [['gratarp', '203.0.113.10', 'veth0'], 'gratarp', { ip: '203.0.113.10', iface: 'veth0' }, 'announced 203.0.113.10 on veth0'],
   [['gettickles', '203.0.113.10'], 'gettickles', { ip: '203.0.113.10' }, [
@@ -98,6 +100,27 @@ describe('floatip control commands', () => {
     expect(JSON.parse((await h.run('status', '--json')).stdout)).toEqual(STATUS);
     expect(JSON.parse((await h.run('ip', '-v', '--json')).stdout)).toEqual(IPS);
     expect(JSON.parse((await h.run('history', '--json')).stdout)).toEqual(HISTORY);
+  });
+
+  it('reloadips names every node that failed with its error and exits 1, also with --json', async () => {
+    const run = await h.run('reloadips', '-n', '1,2');
+    expect(h.lastArgs()).toEqual({ nodes: [1, 2] });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe([
+      'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed',
+      'node 2: FAILED: node 2 is not connected: check `floatip status`, then reload it when it is back',
+      'takeover run 13 done in 4 ms, 1 address(es) moved',
+    ].join('\n') + '\n');
+    const json = await h.run('reloadips', '-n', '2', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, nodes: [{ pnn: 2, status: 'failed' }] });
+  });
+
+  it.each([['-n', '1,x'], ['-n', '1,1'], ['-n', '']])('reloadips %s %j is a usage error', async (...argv) => {
+    const run = await h.run('reloadips', ...argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/PNN-LIST/);
+    expect(h.sent).toEqual([]);
   });
 
   it('gives takeover verbs a long timeout and other commands a short one', async () => {

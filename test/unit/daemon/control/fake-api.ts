@@ -5,7 +5,7 @@ import { Pnn } from '../../../../src/core/flags';
 import { IpAddress, IpPrefix } from '../../../../src/core/ip';
 import { JsonValue } from '../../../../src/protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../../../src/protocol/control-results';
 
@@ -125,7 +125,14 @@ export class FakeDaemonApi implements DaemonApi {
     return done(`${address.text} removed`);
   }
 
-  async reloadIps(): Promise<DoneResult> { await this.recordAsync('reloadIps', []); return done('public addresses reloaded: 1 added, 0 removed'); }
+  /** Node 2 is DISCONNECTED in STATUS: listing it shows a failed node. */
+  async reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult> {
+    await this.recordAsync('reloadIps', nodes === undefined ? [] : [[...nodes]]);
+    const results = (nodes ?? [0, 1]).map((pnn) => (pnn === 2
+      ? { pnn, status: 'failed' as const, message: 'node 2 is not connected: check `floatip status`, then reload it when it is back' }
+      : { pnn, status: 'ok' as const, message: 'public addresses reloaded: 1 added, 0 removed, 0 changed' }));
+    return { ok: results.every((r) => r.status === 'ok'), nodes: results, run: { status: 'ok', message: 'takeover run 13 done in 4 ms, 1 address(es) moved' } };
+  }
   async ipReallocate(): Promise<DoneResult> { await this.recordAsync('ipReallocate', []); return done('takeover run 13 done'); }
 
   async gratArp(address: IpAddress, iface: string): Promise<DoneResult> {

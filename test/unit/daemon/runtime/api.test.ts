@@ -65,6 +65,12 @@ describe('DaemonApi', () => {
     const api = cluster.node(0).runtime.api;
     await expect(api.admin('ban', undefined)).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
     await expect(api.addIp({ address: ip('192.0.2.1'), bits: 24 }, ['eth0'])).rejects.toMatchObject({ code: 'E_ADDRESS_EXISTS' });
-    await expect(api.reloadIps()).rejects.toMatchObject({ code: 'E_RELOAD_UNAVAILABLE' });
+    await expect(api.reloadIps(undefined)).rejects.toMatchObject({ code: 'E_RELOAD_UNAVAILABLE' });
+    // The harness's node 0 has the private address 198.51.100.1 (its line of nodes).
+    await expect(api.addIp({ address: ip('198.51.100.1'), bits: 24 }, ['eth0'])).rejects.toMatchObject({
+      code: 'E_PRIVATE_ADDRESS', message: expect.stringMatching(/^addip 198\.51\.100\.1\/24: 198\.51\.100\.1 is node 0's private address/),
+    });
+    expect(api.ips(false).map((s) => s.address)).not.toContain('198.51.100.1');
+    await expect(api.reloadIps([5])).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/node 5 is not in the nodes file/) });
   });
 });

@@ -52,6 +52,22 @@ describe('reloadConfig', () => {
     ]);
   });
 
+  test('a node\'s private address in public_addresses is refused with file:line, at start and on SIGHUP', async () => {
+    const files = { [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': NODES, [PUBLIC]: '198.51.100.1/24 eth1\n192.0.2.2/24 eth1\n' };
+    const start = await loadConfig({ tomlPath: TOML }, filesystem(files));
+    expect(start.ok).toBe(false);
+    if (!start.ok) {
+      expect(start.issues).toEqual([expect.objectContaining({ code: 'E_PUBLIC_PRIVATE', file: PUBLIC, line: 2,
+        message: expect.stringMatching(/192\.0\.2\.2 is node 1's private address \(nodes line 2\)/) })]);
+    }
+    const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const outcome = await reloadConfig(current, TOML, filesystem(files), target, log);
+    expect(outcome).toEqual({ kind: 'refused', problems: [expect.stringMatching(/^\/etc\/floatip\/public_addresses:2: 192\.0\.2\.2 is node 1's private address/)] });
+    expect(calls.addresses).toEqual([]);
+  });
+
   test('a good one reloads the address list and the log level, and names settings that need a restart', async () => {
     const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n198.51.100.2/24 eth1\n');
     const { target, calls } = recordingTarget();

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { IpAddress, ipFromBytes } from '../../../../src/core/ip';
 import { NO_NODE, NodeFlag } from '../../../../src/core/flags';
 import {
-  AdminRequest, MessageOf, PeerMessage, PeerMessageKind, SELF_REPORTED_FLAGS, TcpConnection,
+  AdminRequest, MessageOf, PeerMessage, PeerMessageKind, ReloadStep, SELF_REPORTED_FLAGS, TcpConnection,
 } from '../../../../src/protocol/frame-messages';
 
 export const ipArb: fc.Arbitrary<IpAddress> = fc.oneof(
@@ -31,6 +31,14 @@ const adminArb: fc.Arbitrary<AdminRequest> = fc.oneof(
   fc.record({ action: fc.constant('ban' as const), pnn: pnnArb, seconds: fc.integer({ min: 1, max: 0xffffffff }) }),
   fc.record({ action: fc.constant('moveip' as const), address: ipArb, pnn: pnnArb }),
   fc.constant({ action: 'ipreallocate' as const }),
+);
+
+const reloadStepArb: fc.Arbitrary<ReloadStep> = fc.oneof(
+  fc.record({ step: fc.constant('hold' as const), holdMs: fc.integer({ min: 1, max: 0xffffffff }) }),
+  fc.constant({ step: 'apply' as const }),
+  fc.constant({ step: 'release' as const }),
+  fc.record({ step: fc.constant('run' as const), applied: fc.uniqueArray(smallPnnArb, { maxLength: 8 }).map((p) => [...p].sort((a, b) => a - b)) }),
+  fc.constant({ step: 'sync' as const }),
 );
 
 export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrary<MessageOf<K>> } = {
@@ -126,6 +134,13 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
   'admin-request': fc.record({ kind: fc.constant('admin-request' as const), requestId: u32, request: adminArb }),
   'admin-reply': fc.record({
     kind: fc.constant('admin-reply' as const),
+    requestId: u32,
+    status: fc.constantFrom('ok' as const, 'refused' as const, 'failed' as const),
+    message: textArb,
+  }),
+  'reload-request': fc.record({ kind: fc.constant('reload-request' as const), requestId: u32, reloadId: u32, step: reloadStepArb }),
+  'reload-reply': fc.record({
+    kind: fc.constant('reload-reply' as const),
     requestId: u32,
     status: fc.constantFrom('ok' as const, 'refused' as const, 'failed' as const),
     message: textArb,

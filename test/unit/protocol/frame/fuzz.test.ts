@@ -51,7 +51,7 @@ function hostileInput(rand: (n: number) => number, key: Uint8Array): Uint8Array 
       return refreshMac(frame, key);
     }
     case 3: { // change the type, re-MAC: a payload read as another message
-      frame[7] = rand(4) === 0 ? rand(256) : [0x01, 0x02, 0x10, 0x11, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x30, 0x31, 0x40, 0x41][rand(14)];
+      frame[7] = rand(4) === 0 ? rand(256) : [0x01, 0x02, 0x10, 0x11, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x30, 0x31, 0x40, 0x41, 0x42, 0x43][rand(16)];
       return refreshMac(frame, key);
     }
     case 4: { // lie about the length, with a consistent MAC where possible

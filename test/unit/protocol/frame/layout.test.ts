@@ -68,6 +68,19 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ipreallocate' } }))).toBe('00 00 00 09 07');
   });
 
+  it('writes a reload request as requestId, reloadId, then its step tag and that step\'s fields', () => {
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'hold', holdMs: 30_000 } })))
+      .toBe('00 00 00 09 00 00 00 02 00 00 00 75 30');
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'apply' } }))).toBe('00 00 00 09 00 00 00 02 01');
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'release' } }))).toBe('00 00 00 09 00 00 00 02 02');
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'run', applied: [0, 2] } })))
+      .toBe('00 00 00 09 00 00 00 02 03 00 02 00 00 00 00 00 00 00 02');
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'sync' } }))).toBe('00 00 00 09 00 00 00 02 04');
+    expect(hex(encodeBody({ kind: 'reload-reply', requestId: 9, status: 'failed', message: 'ab' }))).toBe('00 00 00 09 02 00 02 61 62');
+    expect(encodeFrame({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'apply' } }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x42);
+    expect(encodeFrame({ kind: 'reload-reply', requestId: 1, status: 'ok', message: '' }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x43);
+  });
+
   it('writes PING and PONG as seq u32 then sentUs u64, with their own type codes', () => {
     expect(hex(encodeBody({ kind: 'ping', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
     expect(hex(encodeBody({ kind: 'pong', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
@@ -138,6 +151,18 @@ describe('payload checks name the field at fault', () => {
     copy[8 + 4 + 4 + 5] = 33;
     expect(rejects('take', copy).message).toMatch(/bits 33 is more than 32 for 192\.0\.2\.1/);
     expect(() => encodeBody({ ...take, takes: [{ ...take.takes[0], bits: 33 }] })).toThrow(FrameBuildError);
+  });
+
+  it('a reload hold of 0 ms, a run naming its applied nodes out of order, an unknown step', () => {
+    const hold = encodeBody({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'hold', holdMs: 5 } });
+    hold.set([0, 0, 0, 0], 9);
+    expect(rejects('reload-request', hold).message).toMatch(/is 0: a hold lasts at least 1 ms/);
+    const run = encodeBody({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'run', applied: [0, 2] } });
+    run.set([0, 0, 0, 3], 11);
+    expect(rejects('reload-request', run).message).toMatch(/\[3,2\] is not strictly ascending/);
+    const step = encodeBody({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'sync' } });
+    step[8] = 5;
+    expect(rejects('reload-request', step).field).toBe('reload-request.step.step');
   });
 
   it('text that is not UTF-8', () => {

@@ -33,6 +33,8 @@ export interface ClusterOptions {
   readonly networkDelayMs?: number;
   /** A node's allocator. @default the runtime's own (inline) */
   readonly allocator?: (pnn: Pnn) => Allocator | undefined;
+  /** A node's way to re-read its public_addresses (reloadips). @default none: reloadips of that node is refused */
+  readonly loadPublicAddresses?: (pnn: Pnn) => (() => Promise<readonly PublicAddress[]>) | undefined;
 }
 
 export interface TestNode {
@@ -125,11 +127,13 @@ export class TestCluster {
       clock,
     });
     const allocator = this.options.allocator?.(pnn);
+    const loadPublicAddresses = this.options.loadPublicAddresses?.(pnn);
     const runtime = createNodeRuntime(this.initFor(pnn), {
       mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health, clock,
       logger: recordingLogger(this.log),
       loopDelay: { start: () => ({ stop: () => null }) },
       ...(allocator ? { allocator } : {}),
+      ...(loadPublicAddresses ? { loadPublicAddresses } : {}),
     }) as NodeRuntimeImpl;
     return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, alive: true };
   }
