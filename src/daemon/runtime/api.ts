@@ -150,7 +150,10 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       if (held && held.iface !== iface) {
         throw new DaemonApiError('E_WRONG_INTERFACE', `${address.text} is on ${held.iface}, not ${iface}: run \`floatip gratarp ${address.text} ${held.iface}\``);
       }
-      await hosting.enqueue(() => hosting.restore(address.text));
+      // Not through the hosting queue: a takeip script calling gratarp runs inside a queued order (hosting.ts).
+      if (!await hosting.announce(address.text)) {
+        throw new DaemonApiError('E_NOT_HOSTED', `${address.text} is being released on node ${local()}: nothing to announce (see \`floatip ip\`)`);
+      }
       return done(`announced ${address.text} on ${iface}`);
     },
 
