@@ -248,6 +248,22 @@ export const schema = {
       doc: 'After a health change the next `monitor` runs this soon, then twice as late each time until '
         + '`monitor_schedule` is reached, so a recovered service is noticed quickly.',
     }),
+    monitor_flap_flips: option(integer(0, 1000), {
+      default: 3, unit: 'changes',
+      doc: 'Flap damping: when the `monitor` verdict (healthy/unhealthy) changes more often than this within '
+        + '`monitor_flap_window`, the node is held out (UNHEALTHY) for `monitor_flap_hold_down`, so a flapping service '
+        + 'does not move its addresses back and forth. It comes back at the first passing monitor after the hold-down, '
+        + 'unless the last window again saw more changes (then another hold-down starts). 0 turns damping off. '
+        + 'Shown by `floatip status` and the `floatip_flap_*` metrics.',
+    }),
+    monitor_flap_window: option(duration(SECOND, HOUR), {
+      default: MINUTE,
+      doc: 'The window in which `monitor_flap_flips` changes are counted.',
+    }),
+    monitor_flap_hold_down: option(duration(SECOND, 24 * HOUR), {
+      default: MINUTE,
+      doc: 'How long a flapping node is held out before its monitor may make it healthy again.',
+    }),
   },
   ban: {
     enabled: option(boolean(), {

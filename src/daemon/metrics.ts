@@ -24,6 +24,8 @@ export interface Metrics {
   countAuthenticationFailure(code: string): void;
   /** Tickle segments sent to clients of moved addresses. */
   countTicklesSent(count: number): void;
+  /** This node's flap damping: held out now, verdict changes in the window, hold-downs since start. */
+  setFlapDamping(heldOut: boolean, flips: number, holds: number): void;
 }
 
 /** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
@@ -37,6 +39,7 @@ export const noMetrics: Metrics = {
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
   countTicklesSent: () => undefined,
+  setFlapDamping: () => undefined,
 };
 
 export interface PrometheusMetricsInit {
@@ -62,6 +65,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly eventFailures: Counter<'event'>;
   private readonly authFailures: Counter<'code'>;
   private readonly tickles: Counter;
+  private readonly flapHeldOut: Gauge;
+  private readonly flapFlips: Gauge;
+  private readonly flapHolds: Gauge;
 
   constructor(init: PrometheusMetricsInit = {}) {
     const registers = [this.registry];
@@ -87,6 +93,10 @@ export class PrometheusMetrics implements Metrics {
     this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
     this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
+    this.flapHeldOut = new Gauge({ name: 'floatip_flap_held_out', help: '1 while this node is held out of hosting because its monitor flaps', registers });
+    this.flapFlips = new Gauge({ name: 'floatip_flap_flips', help: 'Changes of this node\'s monitor verdict within events.monitor_flap_window', registers });
+    // A gauge set from the daemon's own count (it only grows while the daemon runs), like the status field it mirrors.
+    this.flapHolds = new Gauge({ name: 'floatip_flap_holds', help: 'Flap-damping hold-downs of this node since the daemon started', registers });
     this.leader.set(-1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -130,6 +140,12 @@ export class PrometheusMetrics implements Metrics {
 
   countTicklesSent(count: number): void {
     if (count > 0) this.tickles.inc(count);
+  }
+
+  setFlapDamping(heldOut: boolean, flips: number, holds: number): void {
+    this.flapHeldOut.set(heldOut ? 1 : 0);
+    this.flapFlips.set(flips);
+    this.flapHolds.set(holds);
   }
 
   /** The exposition text, as /metrics serves it. */

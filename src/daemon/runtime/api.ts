@@ -6,7 +6,7 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { JsonValue } from '../../protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { AdminVerb, DaemonApi, DaemonApiError } from '../control/api';
@@ -38,6 +38,15 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     }
   };
 
+  const flapStatus = (): FlapDampingStatus => {
+    const now = node.components.clock.now();
+    const verdict = node.flapDamper.verdict(now);
+    return {
+      heldOut: verdict.heldOut, flips: verdict.flips, holds: node.flapDamper.holds, reason: verdict.reason,
+      heldForMs: verdict.until === null ? null : Math.max(0, Math.round(verdict.until - now)),
+    };
+  };
+
   return {
     status(): StatusResult {
       const view = state.view;
@@ -55,6 +64,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         partition: quorum.members,
         quorumRule: init.quorum,
         monitor: node.monitor,
+        flapDamping: flapStatus(),
       };
     },
 
