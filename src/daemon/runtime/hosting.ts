@@ -96,7 +96,14 @@ export class LocalAddresses {
       for (const problem of report.problems) this.components.log.warn({ code: problem.code, address: report.address.text }, problem.message);
     }
     if (batch.reports.length > 0) this.components.onChange();
-    for (const report of batch.reports) results.push(await this.afterTake(report));
+    // One takeip that timed out ends the others of this order unrun: a hung script hangs again,
+    // and three in a row (3 x 2 s) passed the run's 5 s deadline, so the take was not acked at all.
+    let timedOut: string | undefined;
+    for (const report of batch.reports) {
+      const result = await this.afterTake(report, timedOut);
+      if (result.timedOut) timedOut ??= report.address.text;
+      results.push(result.result);
+    }
     return results;
   }
 
@@ -121,9 +128,17 @@ export class LocalAddresses {
   /** Releases addresses (call inside enqueue): `releaseip`, then kill connections and delete. */
   async release(addresses: readonly TakeoverAddress[]): Promise<ReleaseOutcome> {
     return this.whileReleasing(addresses, async () => {
+      // After one releaseip timed out the others are skipped (the addresses go all the same), as for takeip.
+      let timedOut: string | undefined;
       for (const target of addresses) {
         const held = this.held.get(target.address.text);
-        if (held) await this.runEvent('releaseip', [held.iface, held.address.text, String(held.bits)]);
+        if (!held) continue;
+        if (timedOut !== undefined) {
+          this.components.log.warn({ address: held.address.text }, `releaseip not run for ${held.address.text}: releaseip for ${timedOut} timed out in this order`);
+          continue;
+        }
+        const event = await this.runEvent('releaseip', [held.iface, held.address.text, String(held.bits)]);
+        if (event?.status === 'TIMEDOUT') timedOut = held.address.text;
       }
       const batch = await this.components.takeover.releaseMany(addresses);
       for (const report of batch.reports) this.held.delete(report.address.text);
@@ -191,18 +206,26 @@ export class LocalAddresses {
     return this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
   }
 
-  /** `takeip`; when it fails the address goes again, so the leader places it elsewhere (and counts a credit). */
-  private async afterTake(report: TakeReport): Promise<TakeResult> {
-    const event = await this.runEvent('takeip', [report.iface, report.address.text, String(report.bits)]);
+  /**
+   * `takeip` (not run when one for `timedOut` timed out earlier in this order); when it fails
+   * or is not run the address goes again, so the leader places it elsewhere (and counts a credit).
+   */
+  private async afterTake(report: TakeReport, timedOut: string | undefined): Promise<{ result: TakeResult; timedOut: boolean }> {
+    const event = timedOut === undefined ? await this.runEvent('takeip', [report.iface, report.address.text, String(report.bits)]) : undefined;
     const timings: TakeTimings = {
       addressUs: micros(report.ms.add ?? report.ms.total),
       announceUs: micros(report.ms.announce ?? 0),
       tickleUs: micros(report.ms.tickle ?? 0),
       eventUs: micros(event?.durationMs ?? 0),
     };
-    if (!event || !eventFailed(event)) return { address: report.address, status: 'taken', error: '', timings };
-    const error = `takeip ${report.iface} ${report.address.text} ${report.bits} ${event.status}`
-      + `${event.reason ? `: ${event.reason}` : ''}; the address was released again: fix the event script`;
+    if (timedOut === undefined && (!event || !eventFailed(event))) {
+      return { result: { address: report.address, status: 'taken', error: '', timings }, timedOut: false };
+    }
+    const error = event === undefined
+      ? `takeip ${report.iface} ${report.address.text} ${report.bits} not run: takeip for ${timedOut} timed out in the same TAKE; `
+        + 'the address was released again: fix the event script'
+      : `takeip ${report.iface} ${report.address.text} ${report.bits} ${event.status}`
+        + `${event.reason ? `: ${event.reason}` : ''}; the address was released again: fix the event script`;
     try {
       const target = { address: report.address, bits: report.bits };
       await this.whileReleasing([target], () => this.components.takeover.release(target));
@@ -212,7 +235,7 @@ export class LocalAddresses {
       const reason = releaseError instanceof TakeoverError ? releaseError.message : String(releaseError);
       this.components.log.error({ address: report.address.text }, `releasing after a failed takeip failed: ${reason}`);
     }
-    return { address: report.address, status: 'failed', error, timings };
+    return { result: { address: report.address, status: 'failed', error, timings }, timedOut: event?.status === 'TIMEDOUT' };
   }
 
   private async runEvent(event: 'takeip' | 'releaseip' | 'updateip', args: string[]): Promise<EventResult | undefined> {

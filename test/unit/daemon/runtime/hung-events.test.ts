@@ -66,6 +66,43 @@ describe('a failed take', () => {
   });
 });
 
+describe('one TAKE or RELEASE of several addresses', () => {
+  it('runs no further takeip after one timed out, so the order answers within one timeout', async () => {
+    const cluster = await TestCluster.start({ nodes: 1, addresses: addressRange(3) });
+    const node = cluster.node(0);
+    const { hosting } = node.runtime;
+    await hosting.enqueue(() => hosting.releaseAll());
+    slowTakeip(cluster, node, 2000, 'TIMEDOUT');
+    const items = addressRange(3).map((text) => ({ address: ip(text.split('/')[0]), bits: 24, iface: 'eth0' }));
+    const t0 = cluster.clock.now();
+    const before = node.events.count('takeip');
+    let ran = 0;
+    let results: Awaited<ReturnType<typeof hosting.take>> | undefined;
+    // The leader's own retake of these addresses queues behind this order: count what ran before it answered.
+    void hosting.enqueue(() => hosting.take(items)).then((r) => { results = r; ran = node.events.count('takeip') - before; });
+    await until(cluster, () => results !== undefined, 10_000);
+    expect(cluster.clock.now() - t0).toBeLessThan(2100);
+    expect(results?.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(results?.[1].error).toMatch(/not run: takeip for 192\.0\.2\.1 timed out in the same TAKE/);
+    expect(ran).toBe(1);
+  });
+
+  it('skips the releaseip of the others after one timed out, and releases every address', async () => {
+    const cluster = await TestCluster.start({ nodes: 1, addresses: addressRange(3) });
+    const node = cluster.node(0);
+    const { hosting } = node.runtime;
+    const wait = cluster.clock.forOwner('script');
+    node.events.behave('releaseip', () => new Promise((resolve) => { wait.schedule(2000, () => resolve('TIMEDOUT')); }));
+    const t0 = cluster.clock.now();
+    let released: number | undefined;
+    void hosting.enqueue(() => hosting.releaseAll()).then((r) => { released = r.released.length; });
+    await until(cluster, () => released !== undefined, 10_000);
+    expect(cluster.clock.now() - t0).toBeLessThan(2100);
+    expect(released).toBe(3);
+    expect(node.events.count('releaseip')).toBe(1);
+  });
+});
+
 describe('settled means every placed address is hosted', () => {
   it('an address its node drops after the run (a takeip that outlived the run\'s deadline) leads to a run at once', async () => {
     // A takeip timeout longer than the run's deadline (what the configuration check now refuses): the take's
