@@ -35,6 +35,16 @@ const rules: readonly Rule[] = [
         + 'because a silent node counts as released only after dead_after; raise takeover_deadline'),
   },
   {
+    keys: ['events.timeouts.takeip', 'events.timeouts.releaseip', 'timing.takeover_deadline'],
+    check: ({ events: { timeouts: e }, timing: t }) => {
+      const inRun = (e.takeip ?? 0) + (e.releaseip ?? 0);
+      return inRun < t.takeover_deadline ? undefined
+        : `events.timeouts.takeip (${ms(e.takeip ?? 0)}) + events.timeouts.releaseip (${ms(e.releaseip ?? 0)}) must be shorter than `
+          + `timing.takeover_deadline (${ms(t.takeover_deadline)}): both run inside a takeover run, and a hung script must time out `
+          + 'before the run does, or the address waits for it unserved; lower the event timeouts or raise takeover_deadline';
+    },
+  },
+  {
     keys: ['ipalloc.home_nodes_file', 'ipalloc.algorithm'],
     check: ({ ipalloc }) => (ipalloc.home_nodes_file === undefined || ipalloc.algorithm === 'deterministic' ? undefined
       : `ipalloc.home_nodes_file is used only with algorithm = "deterministic" (algorithm is "${ipalloc.algorithm}"); `

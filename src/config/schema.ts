@@ -19,10 +19,26 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-const eventTimeouts = Object.fromEntries(EVENT_NAMES.map((name) => [name, optional(duration(100, HOUR), {
-  meaning: '`events.default_timeout`',
-  doc: `Timeout of the \`${name}\` event, overriding \`events.default_timeout\`.`,
-})])) as Record<EventName, OptionSpec<Milliseconds | undefined>>;
+/**
+ * takeip and releaseip run inside a takeover run, one per address, on the node that takes or
+ * releases it: a hung one must end (TIMEDOUT) before the run's deadline, or the run fails
+ * and the address waits for the script (30 s of CTDB's default left an address unserved for
+ * 60-100 s). So their default is short, and the configuration check keeps one of each inside
+ * `timing.takeover_deadline` (cross-checks.ts).
+ */
+const IN_RUN_EVENT_TIMEOUT = 2 * SECOND;
+
+const eventTimeouts = Object.fromEntries(EVENT_NAMES.map((name) => [name, name === 'takeip' || name === 'releaseip'
+  ? option(duration(100, HOUR), {
+    default: IN_RUN_EVENT_TIMEOUT,
+    doc: `Timeout of the \`${name}\` event (it runs inside a takeover run, for each address). Not \`events.default_timeout\`: `
+      + '`timeouts.takeip` + `timeouts.releaseip` must be shorter than `timing.takeover_deadline`, so a hung script ends '
+      + 'before the run does. A timed-out takeip releases the address again and it goes to another node.',
+  })
+  : optional(duration(100, HOUR), {
+    meaning: '`events.default_timeout`',
+    doc: `Timeout of the \`${name}\` event, overriding \`events.default_timeout\`.`,
+  })])) as Record<EventName, OptionSpec<Milliseconds | undefined>>;
 
 const SELF_FROM_LOCAL = 'the daemon picks the node whose `nodes` address is configured on this host (as CTDB does)';
 
@@ -247,6 +263,22 @@ export const schema = {
       default: SECOND,
       doc: 'After a health change the next `monitor` runs this soon, then twice as late each time until '
         + '`monitor_schedule` is reached, so a recovered service is noticed quickly.',
+    }),
+    monitor_flap_flips: option(integer(0, 1000), {
+      default: 3, unit: 'changes',
+      doc: 'Flap damping: when the `monitor` verdict (healthy/unhealthy) changes more often than this within '
+        + '`monitor_flap_window`, the node is held out (UNHEALTHY) for `monitor_flap_hold_down`, so a flapping service '
+        + 'does not move its addresses back and forth. It comes back at the first passing monitor after the hold-down, '
+        + 'unless the last window again saw more changes (then another hold-down starts). 0 turns damping off. '
+        + 'Shown by `floatip status` and the `floatip_flap_*` metrics.',
+    }),
+    monitor_flap_window: option(duration(SECOND, HOUR), {
+      default: MINUTE,
+      doc: 'The window in which `monitor_flap_flips` changes are counted.',
+    }),
+    monitor_flap_hold_down: option(duration(SECOND, 24 * HOUR), {
+      default: MINUTE,
+      doc: 'How long a flapping node is held out before its monitor may make it healthy again.',
     }),
   },
   ban: {

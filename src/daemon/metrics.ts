@@ -26,6 +26,8 @@ export interface Metrics {
   countTicklesSent(count: number): void;
   /** Duplicate detection: addresses seen duplicated now, and detections since the daemon started (a running total). */
   setDuplicateAddresses(current: number, detectionsTotal: number): void;
+  /** This node's flap damping: held out now, verdict changes in the window, hold-downs since start. */
+  setFlapDamping(heldOut: boolean, flips: number, holds: number): void;
 }
 
 /** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
@@ -40,6 +42,7 @@ export const noMetrics: Metrics = {
   countAuthenticationFailure: () => undefined,
   countTicklesSent: () => undefined,
   setDuplicateAddresses: () => undefined,
+  setFlapDamping: () => undefined,
 };
 
 export interface PrometheusMetricsInit {
@@ -68,6 +71,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly duplicates: Gauge;
   private readonly duplicateDetections: Counter;
   private duplicateDetectionsSeen = 0;
+  private readonly flapHeldOut: Gauge;
+  private readonly flapFlips: Gauge;
+  private readonly flapHolds: Gauge;
 
   constructor(init: PrometheusMetricsInit = {}) {
     const registers = [this.registry];
@@ -95,6 +101,10 @@ export class PrometheusMetrics implements Metrics {
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
     this.duplicates = new Gauge({ name: 'floatip_duplicate_addresses', help: 'Hosted addresses another MAC also answers for, as the latest probe of each found', registers });
     this.duplicateDetections = new Counter({ name: 'floatip_duplicate_detections_total', help: 'Hosted addresses found answered by another MAC (each time one is found anew)', registers });
+    this.flapHeldOut = new Gauge({ name: 'floatip_flap_held_out', help: '1 while this node is held out of hosting because its monitor flaps', registers });
+    this.flapFlips = new Gauge({ name: 'floatip_flap_flips', help: 'Changes of this node\'s monitor verdict within events.monitor_flap_window', registers });
+    // A gauge set from the daemon's own count (it only grows while the daemon runs), like the status field it mirrors.
+    this.flapHolds = new Gauge({ name: 'floatip_flap_holds', help: 'Flap-damping hold-downs of this node since the daemon started', registers });
     this.leader.set(-1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -144,6 +154,12 @@ export class PrometheusMetrics implements Metrics {
     this.duplicates.set(current);
     if (detectionsTotal > this.duplicateDetectionsSeen) this.duplicateDetections.inc(detectionsTotal - this.duplicateDetectionsSeen);
     this.duplicateDetectionsSeen = Math.max(this.duplicateDetectionsSeen, detectionsTotal);
+  }
+
+  setFlapDamping(heldOut: boolean, flips: number, holds: number): void {
+    this.flapHeldOut.set(heldOut ? 1 : 0);
+    this.flapFlips.set(flips);
+    this.flapHolds.set(holds);
   }
 
   /** The exposition text, as /metrics serves it. */

@@ -53,6 +53,19 @@ export interface StatusResult {
   readonly monitor: 'pending' | 'healthy' | 'unhealthy';
   /** This node's duplicate detection; absent from daemons without it. */
   readonly duplicates?: DuplicatesStatus;
+  /** This node's flap damping (events.monitor_flap_*): held out of hosting while its monitor flaps. */
+  readonly flapDamping?: FlapDampingStatus;
+}
+
+export interface FlapDampingStatus {
+  readonly heldOut: boolean;
+  /** Changes of the monitor's verdict within the window. */
+  readonly flips: number;
+  /** Hold-down left, ms; null when not held out. */
+  readonly heldForMs: number | null;
+  /** Hold-downs started since the daemon started. */
+  readonly holds: number;
+  readonly reason: string;
 }
 
 export interface IpStatus {

@@ -6,6 +6,9 @@ import { isScriptName } from '../scripts/catalog';
 import { EventRunner, RunEventOptions, ScriptInfo } from '../scripts/port';
 import { EventResult, EventStatus } from '../scripts/status';
 
+/** A test's stand-in for an event's scripts: what they do (call the daemon back, hang) and the status they end with. */
+export type EventBehaviour = (args: readonly string[]) => Promise<EventStatus>;
+
 export interface RecordedEvent {
   readonly event: EventName;
   readonly args: readonly string[];
@@ -22,12 +25,20 @@ export class MemoryEventRunner implements EventRunner {
   private readonly answers = new Map<EventName, EventStatus[]>();
   private readonly statuses = new Map<EventName, EventResult>();
   private readonly scripts = new Map<string, ScriptInfo>();
+  private readonly behaviours = new Map<EventName, EventBehaviour>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Queues the statuses the next runs of `event` return, in order. */
   answer(event: EventName, ...statuses: EventStatus[]): this {
     this.answers.set(event, [...(this.answers.get(event) ?? []), ...statuses]);
+    return this;
+  }
+
+  /** Runs `behaviour` for every later run of `event` (no queued answer applies); undefined removes it. */
+  behave(event: EventName, behaviour: EventBehaviour | undefined): this {
+    if (behaviour) this.behaviours.set(event, behaviour);
+    else this.behaviours.delete(event);
     return this;
   }
 
@@ -45,15 +56,17 @@ export class MemoryEventRunner implements EventRunner {
   async run(event: EventName, args: readonly string[] = [], options: RunEventOptions = {}): Promise<EventResult> {
     const request = validateEventRequest(event, args);
     this.calls.push({ event: request.event, args: request.args, timeoutMs: options.timeoutMs });
-    const status = this.answers.get(event)?.shift() ?? 'OK';
+    const startedAtMs = this.now();
+    const behaviour = this.behaviours.get(request.event);
+    const status = behaviour ? await behaviour(request.args) : this.answers.get(event)?.shift() ?? 'OK';
     const failed = status === 'ERROR';
     const result: EventResult = {
       event: request.event,
       args: request.args,
       status,
       ...(failed ? { exitCode: 1 } : {}),
-      startedAtMs: this.now(),
-      durationMs: 0,
+      startedAtMs,
+      durationMs: this.now() - startedAtMs,
       scripts: [],
     };
     if (status !== 'CANCELLED' && status !== 'SKIPPED') this.statuses.set(event, result);

@@ -42,6 +42,7 @@ export function formatStatus(status: StatusResult): string {
     `Monitor:${status.monitor}`,
     ...duplicateLines(status.duplicates),
   ];
+  if (status.flapDamping?.heldOut) lines.push(`Flap damping: HELD OUT (${status.flapDamping.reason})`);
   if (!status.quorate) lines.push('This node has no quorum: it hosts no public address until it rejoins a majority.');
   return `${lines.join('\n')}\n`;
 }

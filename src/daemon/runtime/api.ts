@@ -6,7 +6,7 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { JsonValue } from '../../protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { AdminVerb, DaemonApi, DaemonApiError } from '../control/api';
@@ -38,6 +38,15 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     }
   };
 
+  const flapStatus = (): FlapDampingStatus => {
+    const now = node.components.clock.now();
+    const verdict = node.flapDamper.verdict(now);
+    return {
+      heldOut: verdict.heldOut, flips: verdict.flips, holds: node.flapDamper.holds, reason: verdict.reason,
+      heldForMs: verdict.until === null ? null : Math.max(0, Math.round(verdict.until - now)),
+    };
+  };
+
   return {
     status(): StatusResult {
       const view = state.view;
@@ -56,6 +65,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         quorumRule: init.quorum,
         monitor: node.monitor,
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
+        flapDamping: flapStatus(),
       };
     },
 
@@ -159,7 +169,10 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       if (held && held.iface !== iface) {
         throw new DaemonApiError('E_WRONG_INTERFACE', `${address.text} is on ${held.iface}, not ${iface}: run \`floatip gratarp ${address.text} ${held.iface}\``);
       }
-      await hosting.enqueue(() => hosting.restore(address.text));
+      // Not through the hosting queue: a takeip script calling gratarp runs inside a queued order (hosting.ts).
+      if (!await hosting.announce(address.text)) {
+        throw new DaemonApiError('E_NOT_HOSTED', `${address.text} is being released on node ${local()}: nothing to announce (see \`floatip ip\`)`);
+      }
       return done(`announced ${address.text} on ${iface}`);
     },
 

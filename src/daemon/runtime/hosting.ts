@@ -6,6 +6,12 @@
 // Event scripts run around the Takeover calls as DESIGN.md orders them: `releaseip`
 // before the release, `takeip` after the take, `updateip` after a move. The fence is the
 // exception: it deletes first and runs `releaseip` after (dropAll).
+//
+// `announce` (`floatip gratarp`) is the one kernel call outside the queue: a script run
+// by an order in the queue (takeip calling `floatip gratarp`) would otherwise wait for
+// its own order, which waits for the script (a takeip's gratarp waited 10.4 s, until
+// the CLI gave up, and the run failed). It never re-adds an address a release has begun
+// on, and a release waits for announcements under way before it deletes.
 
 import { compareIp, IpAddress } from '../../core/ip';
 import { EventRunner } from '../../adapters/scripts/port';
@@ -47,6 +53,10 @@ const NO_TIMINGS: TakeTimings = { addressUs: 0, announceUs: 0, tickleUs: 0, even
 export class LocalAddresses {
   private readonly held = new Map<string, HeldAddress>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Addresses whose release has begun: `announce` leaves them alone. */
+  private readonly releasing = new Set<string>();
+  /** Announcements under way outside the queue, by address: a release waits for them. */
+  private readonly announcing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly components: HostingComponents) {}
 
@@ -86,23 +96,71 @@ export class LocalAddresses {
       for (const problem of report.problems) this.components.log.warn({ code: problem.code, address: report.address.text }, problem.message);
     }
     if (batch.reports.length > 0) this.components.onChange();
-    for (const report of batch.reports) results.push(await this.afterTake(report));
+    // One takeip that timed out ends the others of this order unrun: a hung script hangs again,
+    // and three in a row (3 x 2 s) passed the run's 5 s deadline, so the take was not acked at all.
+    let timedOut: string | undefined;
+    for (const report of batch.reports) {
+      const result = await this.afterTake(report, timedOut);
+      if (result.timedOut) timedOut ??= report.address.text;
+      results.push(result.result);
+    }
     return results;
+  }
+
+  /**
+   * `floatip gratarp` (NOT inside enqueue, see the header): announces a held address again
+   * (re-adding it if someone deleted it, as reconcile would). Undefined when it is not
+   * held or its release has begun.
+   */
+  async announce(text: string): Promise<TakeReport | undefined> {
+    const held = this.held.get(text);
+    if (!held || this.releasing.has(text)) return undefined;
+    const work = this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
+    const tracked = work.catch(() => undefined);
+    this.announcing.set(text, tracked);
+    try {
+      return await work;
+    } finally {
+      if (this.announcing.get(text) === tracked) this.announcing.delete(text);
+    }
   }
 
   /** Releases addresses (call inside enqueue): `releaseip`, then kill connections and delete. */
   async release(addresses: readonly TakeoverAddress[]): Promise<ReleaseOutcome> {
-    for (const target of addresses) {
-      const held = this.held.get(target.address.text);
-      if (held) await this.runEvent('releaseip', [held.iface, held.address.text, String(held.bits)]);
+    return this.whileReleasing(addresses, async () => {
+      // After one releaseip timed out the others are skipped (the addresses go all the same), as for takeip.
+      let timedOut: string | undefined;
+      for (const target of addresses) {
+        const held = this.held.get(target.address.text);
+        if (!held) continue;
+        if (timedOut !== undefined) {
+          this.components.log.warn({ address: held.address.text }, `releaseip not run for ${held.address.text}: releaseip for ${timedOut} timed out in this order`);
+          continue;
+        }
+        const event = await this.runEvent('releaseip', [held.iface, held.address.text, String(held.bits)]);
+        if (event?.status === 'TIMEDOUT') timedOut = held.address.text;
+      }
+      const batch = await this.components.takeover.releaseMany(addresses);
+      for (const report of batch.reports) this.held.delete(report.address.text);
+      if (batch.reports.length > 0) this.components.onChange();
+      return {
+        released: batch.reports.map((r) => r.address),
+        failed: batch.failures.map((f) => ({ address: f.address, reason: f.error.message })),
+      };
+    });
+  }
+
+  /** Marks `addresses` as being released (no announce starts on them), waits for announcements under way, runs `work`. */
+  private async whileReleasing<T>(addresses: readonly TakeoverAddress[], work: () => Promise<T>): Promise<T> {
+    const texts = addresses.map((a) => a.address.text);
+    for (const text of texts) this.releasing.add(text);
+    try {
+      const underway = texts.map((text) => this.announcing.get(text)).filter((p): p is Promise<unknown> => p !== undefined);
+      if (underway.length > 0) await Promise.all(underway);
+      return await work();
+    } finally {
+      for (const text of texts) this.releasing.delete(text);
     }
-    const batch = await this.components.takeover.releaseMany(addresses);
-    for (const report of batch.reports) this.held.delete(report.address.text);
-    if (batch.reports.length > 0) this.components.onChange();
-    return {
-      released: batch.reports.map((r) => r.address),
-      failed: batch.failures.map((f) => ({ address: f.address, reason: f.error.message })),
-    };
   }
 
   /** Releases everything held (call inside enqueue): a stop, a ban. */
@@ -119,7 +177,8 @@ export class LocalAddresses {
    */
   async dropAll(): Promise<ReleaseOutcome> {
     const held = this.list();
-    const batch = await this.components.takeover.releaseMany(held.map((h) => ({ address: h.address, bits: h.bits })));
+    const targets = held.map((h) => ({ address: h.address, bits: h.bits }));
+    const batch = await this.whileReleasing(targets, () => this.components.takeover.releaseMany(targets));
     for (const report of batch.reports) this.held.delete(report.address.text);
     if (batch.reports.length > 0) this.components.onChange();
     const dropped = new Set(batch.reports.map((r) => r.address.text));
@@ -147,27 +206,36 @@ export class LocalAddresses {
     return this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
   }
 
-  /** `takeip`; when it fails the address goes again, so the leader places it elsewhere (and counts a credit). */
-  private async afterTake(report: TakeReport): Promise<TakeResult> {
-    const event = await this.runEvent('takeip', [report.iface, report.address.text, String(report.bits)]);
+  /**
+   * `takeip` (not run when one for `timedOut` timed out earlier in this order); when it fails
+   * or is not run the address goes again, so the leader places it elsewhere (and counts a credit).
+   */
+  private async afterTake(report: TakeReport, timedOut: string | undefined): Promise<{ result: TakeResult; timedOut: boolean }> {
+    const event = timedOut === undefined ? await this.runEvent('takeip', [report.iface, report.address.text, String(report.bits)]) : undefined;
     const timings: TakeTimings = {
       addressUs: micros(report.ms.add ?? report.ms.total),
       announceUs: micros(report.ms.announce ?? 0),
       tickleUs: micros(report.ms.tickle ?? 0),
       eventUs: micros(event?.durationMs ?? 0),
     };
-    if (!event || !eventFailed(event)) return { address: report.address, status: 'taken', error: '', timings };
-    const error = `takeip ${report.iface} ${report.address.text} ${report.bits} ${event.status}`
-      + `${event.reason ? `: ${event.reason}` : ''}; the address was released again: fix the event script`;
+    if (timedOut === undefined && (!event || !eventFailed(event))) {
+      return { result: { address: report.address, status: 'taken', error: '', timings }, timedOut: false };
+    }
+    const error = event === undefined
+      ? `takeip ${report.iface} ${report.address.text} ${report.bits} not run: takeip for ${timedOut} timed out in the same TAKE; `
+        + 'the address was released again: fix the event script'
+      : `takeip ${report.iface} ${report.address.text} ${report.bits} ${event.status}`
+        + `${event.reason ? `: ${event.reason}` : ''}; the address was released again: fix the event script`;
     try {
-      await this.components.takeover.release({ address: report.address, bits: report.bits });
+      const target = { address: report.address, bits: report.bits };
+      await this.whileReleasing([target], () => this.components.takeover.release(target));
       this.held.delete(report.address.text);
       this.components.onChange();
     } catch (releaseError) {
       const reason = releaseError instanceof TakeoverError ? releaseError.message : String(releaseError);
       this.components.log.error({ address: report.address.text }, `releasing after a failed takeip failed: ${reason}`);
     }
-    return { address: report.address, status: 'failed', error, timings };
+    return { result: { address: report.address, status: 'failed', error, timings }, timedOut: event?.status === 'TIMEDOUT' };
   }
 
   private async runEvent(event: 'takeip' | 'releaseip' | 'updateip', args: string[]): Promise<EventResult | undefined> {

@@ -19,11 +19,16 @@
 // A change of the view during a run supersedes it at the next boundary before the takes
 // (releases are always safe to have done); once takes went out their acks are awaited,
 // so the next run starts from what the nodes really hold. A failed run is retried; every
-// failed action is a ban credit for its node (bans.ts).
+// failed action is a ban credit for its node (bans.ts), and a failed take also keeps the
+// address off that node in the next runs (failed-takes.ts).
+//
+// Settled means every address the last run placed is hosted: an address no node hosts
+// while the allocator had a node for it (a take failed or timed out, a node dropped it
+// after the run) always leads to another run, at once.
 
 import { NO_NODE, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
-import { canHostAddress, MembershipChange, nodeFlags } from '../../core/membership';
+import { canHostAddress, claimedHolders, MembershipChange, nodeFlags } from '../../core/membership';
 import { canHostWithFlags } from '../../core/flags';
 import { disagreeingMembers, FENCE_DELETE_MS_PER_ADDRESS, partitionAgreed, partitionMembers } from '../../core/quorum';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
@@ -34,6 +39,7 @@ import { TakeoverRunRecord } from '../../protocol/control-results';
 import { AckOutcome, AckWait, PhaseAck } from './acks';
 import { Allocator } from './allocator';
 import { BanCredits } from './bans';
+import { FailedTakes } from './failed-takes';
 import { OneTimer, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
 import { RunHistory } from './history';
@@ -85,6 +91,9 @@ export class TakeoverLeader {
   private runCounter = 0;
   /** Where the last finished run put every address: hosted changes that match it need no run. */
   private lastTarget: Map<string, Pnn> | undefined;
+  /** Where the last run that planned wanted every address, failed takes included: an unhosted one among them means not settled. */
+  private lastPlaced = new Map<string, Pnn>();
+  private readonly failedTakes: FailedTakes;
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
   private readonly waiters: RunWaiter[] = [];
@@ -113,6 +122,7 @@ export class TakeoverLeader {
     this.debounce = new OneTimer(components.clock);
     this.retry = new OneTimer(components.clock);
     this.deadline = new OneTimer(components.clock);
+    this.failedTakes = new FailedTakes(init.ban.gracePeriodMs);
   }
 
   isLeader(): boolean {
@@ -275,6 +285,8 @@ export class TakeoverLeader {
       else if (change.kind === 'hosted' && this.running) this.hostedDuringRun.add(change.pnn);
       else if (change.kind === 'hosted' && this.drifted(change.pnn)) {
         this.requestRun(`node ${change.pnn} holds addresses the last run did not give it`);
+      } else if (change.kind === 'hosted' && change.removed.some((address) => this.unserved().includes(address))) {
+        this.requestRun(`node ${change.pnn} dropped an address the last run placed, and no node hosts it`);
       }
     }
     // Nodes we wait for that went away count as released (DESIGN: silent for dead_after).
@@ -319,6 +331,12 @@ export class TakeoverLeader {
     const hosted = this.components.state.view.nodes[pnn].hosted;
     const expected = [...this.lastTarget].filter(([, owner]) => owner === pnn).map(([address]) => address);
     return hosted.length !== expected.length || hosted.some((address) => this.lastTarget?.get(address) !== pnn);
+  }
+
+  /** Addresses the last run placed on a node that no node hosts now: the cluster is not settled. */
+  private unserved(): string[] {
+    const holders = claimedHolders(this.components.state.view);
+    return [...this.lastPlaced].filter(([address, pnn]) => pnn !== NO_NODE && !holders.has(address)).map(([address]) => address);
   }
 
   /** True when the node holds an address the last run gave to another node. */
@@ -404,9 +422,10 @@ export class TakeoverLeader {
 
   /** The inputs of a run from the view as it is now. */
   private runInputs(): ReturnType<typeof buildRunInputs> {
-    const { state } = this.components;
+    const { state, clock } = this.components;
     return buildRunInputs(state.view, state.addressLists(), {
       algorithm: this.init.algorithm, tunables: this.init.tunables, members: state.quorum().members,
+      avoid: (pnn, address, others) => this.failedTakes.avoid(pnn, address, others, clock.now()),
     });
   }
 
@@ -440,6 +459,13 @@ export class TakeoverLeader {
     const misplaced = [...this.hostedDuringRun].find((pnn) => this.misplaced(pnn));
     if (this.pendingReason === undefined && record.status === 'ok' && misplaced !== undefined) {
       this.pendingReason = `node ${misplaced} holds addresses the last run gave to another node`;
+    }
+    // Not settled: an address the run placed is hosted nowhere (its node dropped it while the
+    // run went on). The next run places it again, at once. After a failed take the run
+    // failed, and its retry below places the address elsewhere (failed-takes.ts).
+    const unserved = this.unserved();
+    if (this.pendingReason === undefined && record.status === 'ok' && unserved.length > 0) {
+      this.pendingReason = `${unserved.length} address(es) hosted by no node after run ${record.epoch} (${unserved.slice(0, 3).join(', ')})`;
     }
     if (this.pendingReason !== undefined) {
       this.debounce.set(0, () => this.startPending());
@@ -547,6 +573,7 @@ export class TakeoverLeader {
       const takes = plan.take.filter((t): t is TakeAction => t.kind === 'take' && !notReleased.has(t.address));
       moves = takes.length;
       const finalTarget = new Map(target);
+      this.lastPlaced = new Map([...target].filter(([address]) => !notReleased.has(address)));
       if (takes.length > 0) {
         const byNode = groupByNode(takes);
         const outcomes = await this.phase<TakeAck>(epoch, 'take-ack', [...byNode.keys()], (pnn) => ({
@@ -557,11 +584,15 @@ export class TakeoverLeader {
           const asked = byNode.get(pnn)!;
           if (outcome.kind !== 'ack') {
             asked.forEach((t) => finalTarget.set(t.address, NO_NODE));
-            if (outcome.kind === 'timeout') failures.push(this.charge(pnn, `node ${pnn} did not acknowledge TAKE of ${asked.length} address(es) in time`));
+            if (outcome.kind === 'timeout') {
+              asked.forEach((t) => this.failedTakes.record(pnn, t.address, clock.now()));
+              failures.push(this.charge(pnn, `node ${pnn} did not acknowledge TAKE of ${asked.length} address(es) in time`));
+            }
             continue;
           }
           for (const taken of outcome.message.results.filter((r) => r.status === 'failed')) {
             finalTarget.set(taken.address.text, NO_NODE);
+            this.failedTakes.record(pnn, taken.address.text, clock.now());
             failures.push(this.charge(pnn, `node ${pnn} could not take ${taken.address.text}: ${taken.error}`));
           }
         }

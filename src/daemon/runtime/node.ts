@@ -30,6 +30,7 @@ import { CancelTimer, every, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
 import { FenceGuard } from './fence';
+import { DEFAULT_FLAP_DAMPING, FlapDamper } from './flap-damping';
 import { HealthSource } from './health-source';
 import { Heartbeats } from './heartbeat';
 import { RunHistory } from './history';
@@ -135,6 +136,8 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly duplicates: DuplicateWatch | undefined;
   readonly log: Logger;
   monitor: MonitorState = 'pending';
+  /** Holds this node out while its monitor flaps (status, metrics). */
+  readonly flapDamper: FlapDamper;
   startedAt = 0;
   private readonly allocator: Allocator;
   private readonly lockQuorum: LockQuorum | undefined;
@@ -172,6 +175,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     });
     const announce = (): void => this.heartbeats.sendNow();
     this.history = new RunHistory(init.historyLimit ?? 100);
+    this.flapDamper = new FlapDamper(init.flapDamping ?? DEFAULT_FLAP_DAMPING);
     this.leader = new TakeoverLeader(init, {
       state: this.state, clock, log: logger.child({ component: 'leader' }),
       allocator: this.allocator,
@@ -344,7 +348,11 @@ export class NodeRuntimeImpl implements NodeRuntime {
     }
   }
 
-  private healthReported(healthy: boolean): void {
+  /** Every finished monitor's verdict; a flapping one keeps the node UNHEALTHY for the hold-down (flap-damping.ts). */
+  private healthReported(monitorHealthy: boolean): void {
+    const damping = this.flapDamper.record(monitorHealthy, this.components.clock.now());
+    if (damping.hold) this.log.warn({ flips: damping.flips }, `held out of hosting: ${damping.reason}`);
+    const healthy = monitorHealthy && !damping.heldOut;
     const next: MonitorState = healthy ? 'healthy' : 'unhealthy';
     const changed = next !== this.monitor;
     this.monitor = next;

@@ -3,7 +3,7 @@
 // Pure (no clock, no I/O): the leader calls it, tests call it with hand-made views.
 
 import { PublicAddress } from '../../core/address';
-import { NO_NODE, Pnn } from '../../core/flags';
+import { canHostWithFlags, NO_NODE, Pnn } from '../../core/flags';
 import { compareIp } from '../../core/ip';
 import { AlgorithmName, AllocState, buildAllocState, ClusterAddress, ClusterNode, Tunables } from '../../core/ipalloc';
 import { claimedHolders, MembershipView, nodeFlags } from '../../core/membership';
@@ -31,6 +31,12 @@ export interface RunInputOptions {
   readonly tunables: Tunables;
   /** The partition's members (they get orders). */
   readonly members: readonly Pnn[];
+  /**
+   * Leaves `pnn` out of the allocator's candidates for an address it does not hold, given
+   * the other nodes that list it and may host it (a take failed there lately: failed-takes.ts).
+   * The plan still sees every node's own list.
+   */
+  readonly avoid?: (pnn: Pnn, address: string, others: readonly Pnn[]) => boolean;
 }
 
 export function buildRunInputs(
@@ -61,11 +67,19 @@ export function buildRunInputs(
     }
   }
 
+  const mayHost = (pnn: Pnn): boolean => view.nodes[pnn] !== undefined && view.nodes[pnn].connected && canHostWithFlags(nodeFlags(view.nodes[pnn]));
+  const candidates = (text: string): Pnn[] => {
+    const listing = known.get(text) ?? [];
+    const { avoid } = options;
+    if (!avoid) return listing;
+    const able = listing.filter(mayHost);
+    return listing.filter((pnn) => current.get(text) === pnn || !avoid(pnn, text, able));
+  };
   const addresses: ClusterAddress[] = [...lines.values()]
     .sort((a, b) => compareIp(a.address, b.address))
     .map((line) => ({
       address: line,
-      known: known.get(line.address.text) ?? [],
+      known: candidates(line.address.text),
       holder: current.get(line.address.text) ?? NO_NODE,
       interfacesOn: interfacesOn.get(line.address.text),
     }));

@@ -4,6 +4,7 @@ import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
 import { ALGORITHMS, AlgorithmName, Tunables } from '../../core/ipalloc';
 import { FloatipConfig } from '../../config';
+import { FlapDampingSettings } from './flap-damping';
 
 export interface RuntimeNode {
   readonly pnn: Pnn;
@@ -62,6 +63,11 @@ export interface RuntimeInit {
    * @default 0
    */
   readonly duplicateProbeIntervalMs?: number;
+  /**
+   * Holds a node whose monitor flaps out of hosting (flap-damping.ts).
+   * @default DEFAULT_FLAP_DAMPING
+   */
+  readonly flapDamping?: FlapDampingSettings;
 }
 
 /** The configuration names no node for this host: the daemon cannot tell which line of `nodes` it is. */
@@ -99,6 +105,11 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
       creditsThreshold: config.ban.credits_threshold,
       periodMs: config.ban.period,
       gracePeriodMs: config.ban.grace_period,
+    },
+    flapDamping: {
+      flips: config.events.monitor_flap_flips,
+      windowMs: config.events.monitor_flap_window,
+      holdDownMs: config.events.monitor_flap_hold_down,
     },
   });
 }

@@ -38,6 +38,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     for (const node of status.nodes) metrics.setNodeFlags(node.pnn, node.flagBits);
     metrics.setQuorate(status.quorate);
     metrics.setLeader(status.leader, status.epoch);
+    if (status.flapDamping) metrics.setFlapDamping(status.flapDamping.heldOut, status.flapDamping.flips, status.flapDamping.holds);
     metrics.setHostedAddresses(api.ips(false).filter((ip) => ip.pnn === status.pnn).length);
     if (status.duplicates) metrics.setDuplicateAddresses(status.duplicates.addresses.length, status.duplicates.detections);
     // A superseded run is recorded once, finished ones once: the key includes the status.

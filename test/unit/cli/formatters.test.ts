@@ -31,6 +31,13 @@ describe('formatStatus', () => {
     ].join('\n'));
   });
 
+  it('a node held out by flap damping says so and why', () => {
+    const flapDamping = { heldOut: true, flips: 4, heldForMs: 55_000, holds: 1, reason: 'health flipped 4 times within 60 s, more than 3: held out for 60 s' };
+    expect(formatStatus({ ...STATUS, monitor: 'unhealthy', flapDamping })).toContain(
+      'Monitor:unhealthy\nFlap damping: HELD OUT (health flipped 4 times within 60 s, more than 3: held out for 60 s)\n');
+    expect(formatStatus({ ...STATUS, flapDamping: { ...flapDamping, heldOut: false } })).not.toContain('Flap damping');
+  });
+
   it('no quorum, empty partition, two deleted nodes', () => {
     const nodes = [STATUS.nodes[0], { ...STATUS.nodes[3] }, { ...STATUS.nodes[3], pnn: 4 }];
     const text = formatStatus({ ...STATUS, nodes, quorate: false, leader: -1, partition: [] });

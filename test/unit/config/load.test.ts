@@ -53,7 +53,7 @@ describe('loadConfig: a valid configuration', () => {
     expect(config.node).toEqual({ pnn: 1, address: ip('192.0.2.12'), bind_address: ip('192.0.2.12'), port: 4390 });
     expect(config.timing).toEqual(defaults.timing);
     expect(config.ban.credits_threshold).toBe(8);
-    expect(config.events.timeouts).toEqual(Object.fromEntries(EVENT_NAMES.map((name) => [name, 30_000])));
+    expect(config.events.timeouts).toEqual(Object.fromEntries(EVENT_NAMES.map((name) => [name, name === 'takeip' || name === 'releaseip' ? 2000 : 30_000])));
     expect(result.warnings).toEqual([]);
   });
 
@@ -69,7 +69,22 @@ describe('loadConfig: a valid configuration', () => {
 
   it('uses per-event timeouts over the default timeout', async () => {
     const result = await load(cluster('[events]\ndefault_timeout = "20s"\n[events.timeouts]\nmonitor = "5s"\n'));
-    expect(result.ok && result.config.events.timeouts).toMatchObject({ monitor: 5000, takeip: 20_000, shutdown: 20_000 });
+    expect(result.ok && result.config.events.timeouts).toMatchObject({ monitor: 5000, takeip: 2000, releaseip: 2000, shutdown: 20_000 });
+  });
+
+  it.each([
+    ['[events.timeouts]\ntakeip = "30s"\n', 2, 'events.timeouts.takeip', '(30s) + events.timeouts.releaseip (2s)'],
+    ['[events.timeouts]\nreleaseip = "4s"\n', 2, 'events.timeouts.releaseip', '(2s) + events.timeouts.releaseip (4s)'],
+    ['[timing]\ntakeover_deadline = "3s"\n', 2, 'timing.takeover_deadline', 'timing.takeover_deadline (3s)'],
+  ])('refuses takeip + releaseip timeouts that do not fit in the run\'s deadline: %j', async (toml, line, key, text) => {
+    const issues = issuesOf(await load(cluster(toml)));
+    expect(issues).toEqual([expect.stringContaining(`/etc/floatip/floatip.toml:${line}: ${key}: `)]);
+    expect(issues[0]).toContain(text);
+  });
+
+  it('accepts in-run event timeouts that fit in a longer deadline', async () => {
+    const result = await load(cluster('[timing]\ntakeover_deadline = "70s"\n[events.timeouts]\ntakeip = "30s"\nreleaseip = "30s"\n'));
+    expect(result.ok).toBe(true);
   });
 
   it('keeps an explicit ban threshold', async () => {

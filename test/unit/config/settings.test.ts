@@ -66,7 +66,8 @@ level = "debug"
     expect(s.ipalloc).toEqual({ algorithm: 'deterministic', no_ip_failback: true, no_ip_takeover: false, home_nodes_file: 'home_nodes' });
     expect(s.events.monitor_schedule).toEqual({ kind: 'cron', expression: '*/10 * * * * *' });
     expect(s.events.timeouts.monitor).toBe(10_000);
-    expect(s.events.timeouts.takeip).toBeUndefined();
+    expect(s.events.timeouts.takeip).toBe(2000);
+    expect(s.events.timeouts.shutdown).toBeUndefined();
     expect(s.metrics).toEqual({ enabled: true, listen: { address: ip('::1'), port: 9391 } });
     expect(s.log.level).toBe('debug');
     expect([...reading.explicit].sort()).toContain('events.timeouts.monitor');
@@ -196,8 +197,10 @@ describe('rules between options', () => {
       'timing.fence_after (300ms) must be shorter than timing.dead_after (250ms)'],
     ['[timing]\nheartbeat_interval = "700ms"\n', 'timing.heartbeat_interval', 2,
       'timing.heartbeat_interval (700ms) must be shorter than timing.fence_after (700ms)'],
-    ['[timing]\ntakeover_deadline = "1s"\n', 'timing.takeover_deadline', 2,
+    ['[timing]\ntakeover_deadline = "1s"\n[events.timeouts]\ntakeip = "400ms"\nreleaseip = "400ms"\n', 'timing.takeover_deadline', 2,
       'timing.takeover_deadline (1s) must be longer than timing.dead_after (1s)'],
+    ['[events.timeouts]\ntakeip = "3s"\n', 'events.timeouts.takeip', 2,
+      'events.timeouts.takeip (3s) + events.timeouts.releaseip (2s) must be shorter than timing.takeover_deadline (5s)'],
     ['[ipalloc]\nhome_nodes_file = "/etc/floatip/home_nodes"\n', 'ipalloc.home_nodes_file', 2,
       'ipalloc.home_nodes_file is used only with algorithm = "deterministic" (algorithm is "lcp2")'],
     ['[cluster]\nquorum = "lock"\n', 'cluster.quorum', 2,

@@ -73,6 +73,7 @@ describe('PrometheusMetrics', () => {
     metrics.countTicklesSent(3);
     metrics.countTicklesSent(0);
     metrics.countTicklesSent(1000);
+    metrics.setFlapDamping(true, 5, 2);
     const s = await samples(metrics);
     expect(s.get('floatip_heartbeat_round_trip_seconds_count{peer="1"}')).toBe(2);
     expect(s.get('floatip_heartbeat_round_trip_seconds_sum{peer="1"}')).toBeCloseTo(0.001, 9);
@@ -84,6 +85,7 @@ describe('PrometheusMetrics', () => {
     expect(s.get('floatip_authentication_failures_total{code="E_FRAME_BAD_MAC"}')).toBe(2);
     expect(s.get('floatip_authentication_failures_total{code="E_HANDSHAKE"}')).toBe(1);
     expect(s.get('floatip_tickles_sent_total')).toBe(1003);
+    expect([s.get('floatip_flap_held_out'), s.get('floatip_flap_flips'), s.get('floatip_flap_holds')]).toEqual([1, 5, 2]);
   });
 
   it('duplicate addresses: a gauge of the current ones, a counter that follows the running total of detections', async () => {
@@ -116,6 +118,7 @@ describe('noMetrics', () => {
       ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
       ['countAuthenticationFailure', ['x']], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
+      ['setFlapDamping', [true, 1, 1]],
     ];
     for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();
     expect(Object.keys(noMetrics).sort()).toEqual(calls.map(([m]) => m).sort());

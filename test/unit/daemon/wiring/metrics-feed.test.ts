@@ -26,6 +26,7 @@ function recordingMetrics() {
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
     setDuplicateAddresses: (current, total) => calls.push(`duplicates ${current}/${total}`),
+    setFlapDamping: (heldOut, flips, holds) => calls.push(`flap ${heldOut} ${flips} ${holds}`),
   };
   return { metrics, calls };
 }
@@ -33,6 +34,7 @@ function recordingMetrics() {
 describe('startMetricsFeed', () => {
   const baseStatus: StatusResult = {
     pnn: 1, leader: 0, epoch: 7, quorate: true, partition: [0, 1], quorumRule: 'majority', monitor: 'healthy',
+    flapDamping: { heldOut: true, flips: 4, heldForMs: 1000, holds: 1, reason: 'flapping' },
     nodes: [
       { pnn: 0, address: '192.0.2.1', flags: 'OK', flagBits: 0, isLocal: false },
       { pnn: 1, address: '192.0.2.2', flags: 'OK', flagBits: 0, isLocal: true },
@@ -52,7 +54,7 @@ describe('startMetricsFeed', () => {
     let cancelled = false;
     const feed = startMetricsFeed(api, mesh, metrics, (callback) => { tick = callback; return () => { cancelled = true; }; });
     tick();
-    expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'hosted 2']);
+    expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'flap true 4 1', 'hosted 2']);
     calls.length = 0;
     const duplicate = { address: '198.51.100.1', iface: 'fs0', macs: ['02:00:00:00:00:0b'], since: 1, lastSeen: 2 };
     status = { ...status, duplicates: { addresses: [duplicate], detections: 3 } };
