@@ -164,19 +164,22 @@ export class ControlServer {
   }
 
   /**
-   * Answers E_CONTROL_BUSY and closes the connection for good: the reply is written, the
-   * socket destroyed as soon as it is out (or after REFUSED_LINGER_MS if the client does not
-   * take it). Only ending our side would leave the socket open until the client's end of
-   * stream is read, and nothing reads a refused socket: its descriptor stayed open for ever.
+   * Answers E_CONTROL_BUSY and closes the connection for good. Its input is read and dropped,
+   * so the client's end of stream closes the socket; REFUSED_LINGER_MS after the reply it is
+   * destroyed whatever the client does. (Ending only our side, with nothing reading, kept
+   * every refused descriptor open for ever.) Not destroyed at once: a client that writes its
+   * request after we answered would get EPIPE instead of reading E_CONTROL_BUSY.
    */
   private refuse(socket: Socket): void {
     this.logRefusal();
     socket.on('error', () => undefined);
     const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
     socket.on('close', () => clearTimeout(linger));
+    socket.on('end', () => socket.destroy());
+    socket.resume();
     socket.end(encodeReply(errorReply(null, {
       code: 'E_CONTROL_BUSY',
       message: `floatipd serves at most ${this.limits.maxClients} control clients at once: try again shortly`,
-    })), () => socket.destroy());
+    })));
   }
 }
