@@ -22,6 +22,8 @@ export interface Metrics {
   observeEvent(event: string, durationMs: number, failed: boolean): void;
   /** A peer frame or handshake that failed authentication (`code` from the frame layer). */
   countAuthenticationFailure(code: string): void;
+  /** Mesh connections refused before they said anything (not a node, no free handshake slot, silent), by code. */
+  countMeshRefusals(code: string, count: number): void;
   /** Tickle segments sent to clients of moved addresses. */
   countTicklesSent(count: number): void;
 }
@@ -36,6 +38,7 @@ export const noMetrics: Metrics = {
   observeHeartbeatRoundTrip: () => undefined,
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
+  countMeshRefusals: () => undefined,
   countTicklesSent: () => undefined,
 };
 
@@ -61,6 +64,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly eventDuration: Histogram<'event'>;
   private readonly eventFailures: Counter<'event'>;
   private readonly authFailures: Counter<'code'>;
+  private readonly meshRefusals: Counter<'code'>;
   private readonly tickles: Counter;
 
   constructor(init: PrometheusMetricsInit = {}) {
@@ -86,6 +90,10 @@ export class PrometheusMetrics implements Metrics {
     });
     this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
     this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
+    this.meshRefusals = new Counter({
+      name: 'floatip_mesh_connections_refused_total', help: 'Mesh connections refused before they said anything (not a node, no free handshake slot, silent), by code',
+      labelNames: ['code'], registers,
+    });
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
     this.leader.set(-1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -126,6 +134,10 @@ export class PrometheusMetrics implements Metrics {
 
   countAuthenticationFailure(code: string): void {
     this.authFailures.inc({ code });
+  }
+
+  countMeshRefusals(code: string, count: number): void {
+    if (count > 0) this.meshRefusals.inc({ code }, count);
   }
 
   countTicklesSent(count: number): void {

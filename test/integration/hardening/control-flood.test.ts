@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { labFail, labHeal } from '../../../src/lab';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { onePerNode } from './one-per-node';
 
 jest.setTimeout(180_000);
 
@@ -30,12 +31,7 @@ afterAll(async () => {
   await lab?.down();
 });
 
-function placed(): Promise<Map<string, number>> {
-  return waitFor('every address on one node, one per node', () => {
-    const layout = holders(lab, ALL);
-    return layout && new Set(layout.values()).size === 3 ? layout : undefined;
-  }, 30_000, 50);
-}
+const placed = (): Promise<Map<string, number>> => onePerNode(lab, ALL);
 
 async function runningPid(pnn: number): Promise<number> {
   const pid = await lab.pid(pnn);
