@@ -22,6 +22,8 @@ export interface Metrics {
   observeEvent(event: string, durationMs: number, failed: boolean): void;
   /** A peer frame or handshake that failed authentication (`code` from the frame layer). */
   countAuthenticationFailure(code: string): void;
+  /** Mesh connections refused before they said anything (not a node, no free handshake slot, silent), by code. */
+  countMeshRefusals(code: string, count: number): void;
   /** Tickle segments sent to clients of moved addresses. */
   countTicklesSent(count: number): void;
   /** Duplicate detection: addresses seen duplicated now, and detections since the daemon started (a running total). */
@@ -40,6 +42,7 @@ export const noMetrics: Metrics = {
   observeHeartbeatRoundTrip: () => undefined,
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
+  countMeshRefusals: () => undefined,
   countTicklesSent: () => undefined,
   setDuplicateAddresses: () => undefined,
   setFlapDamping: () => undefined,
@@ -67,6 +70,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly eventDuration: Histogram<'event'>;
   private readonly eventFailures: Counter<'event'>;
   private readonly authFailures: Counter<'code'>;
+  private readonly meshRefusals: Counter<'code'>;
   private readonly tickles: Counter;
   private readonly duplicates: Gauge;
   private readonly duplicateDetections: Counter;
@@ -98,6 +102,10 @@ export class PrometheusMetrics implements Metrics {
     });
     this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
     this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
+    this.meshRefusals = new Counter({
+      name: 'floatip_mesh_connections_refused_total', help: 'Mesh connections refused before they said anything (not a node, no free handshake slot, silent), by code',
+      labelNames: ['code'], registers,
+    });
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
     this.duplicates = new Gauge({ name: 'floatip_duplicate_addresses', help: 'Hosted addresses another MAC also answers for, as the latest probe of each found', registers });
     this.duplicateDetections = new Counter({ name: 'floatip_duplicate_detections_total', help: 'Hosted addresses found answered by another MAC (each time one is found anew)', registers });
@@ -144,6 +152,10 @@ export class PrometheusMetrics implements Metrics {
 
   countAuthenticationFailure(code: string): void {
     this.authFailures.inc({ code });
+  }
+
+  countMeshRefusals(code: string, count: number): void {
+    if (count > 0) this.meshRefusals.inc({ code }, count);
   }
 
   countTicklesSent(count: number): void {

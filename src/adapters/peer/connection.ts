@@ -57,6 +57,7 @@ export class PeerConnection {
   private closing = false;
   private isEstablished = false;
   private tcpConnected = false;
+  private received = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -83,6 +84,11 @@ export class PeerConnection {
   /** The TCP connection was made (a dial that was refused or timed out never got this far). */
   get reachedPeer(): boolean {
     return this.tcpConnected;
+  }
+
+  /** Bytes the peer sent on this connection (0: it never said anything). */
+  get bytesReceived(): number {
+    return this.received;
   }
 
   /** The authenticated node number once the handshake is done (or the claimed one after HELLO). */
@@ -204,6 +210,7 @@ export class PeerConnection {
 
   private receive(chunk: Buffer): void {
     if (this.closing) return;
+    this.received += chunk.length;
     this.counters.bytesIn += chunk.length;
     this.apply(this.session.receive(chunk));
   }

@@ -32,8 +32,16 @@ export interface TcpMeshInit {
   readonly backoff?: Partial<BackoffOptions>;
   /** A connection that has not completed its handshake after this long is closed. @default 2000 */
   readonly handshakeTimeoutMs?: number;
-  /** Accepted connections still in their handshake; more are refused at once (flood protection). @default 64 */
+  /** Accepted connections still in their handshake from non-reserved source ports, all sources together; more are refused at once (flood protection). @default 64 */
   readonly maxPendingHandshakes?: number;
+  /** Accepted connections still in their handshake from one node address and lane (reserved or other source port); see admission.ts. @default 4 */
+  readonly maxPendingPerSource?: number;
+  /**
+   * Source ports our dialler binds: below 1024, which only root can bind, so the peer
+   * gives them slots a local unprivileged flood cannot take (admission.ts). null: let the
+   * kernel choose (no reserved lane; needs no CAP_NET_BIND_SERVICE). @default 665..1023, as NFS clients use
+   */
+  readonly reservedSourcePorts?: PortRange | null;
   /** Bytes waiting to be written to one peer; a send beyond this drops the connection. @default 8 MiB */
   readonly maxQueuedBytes?: number;
   /** A peer that lets no queued write complete for this long (between 1 and 1.5 times it) is dropped; it reconnects. @default 2000 */
@@ -41,6 +49,14 @@ export interface TcpMeshInit {
   /** TCP keepalive idle time, for peers that vanish without a FIN. @default 1000 */
   readonly keepAliveMs?: number;
 }
+
+export interface PortRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The reserved ports NFS clients bind by default (xprt_min_resvport..xprt_max_resvport): few services listen there. */
+export const DEFAULT_RESERVED_SOURCE_PORTS: PortRange = { first: 665, last: 1023 };
 
 /** What the mesh needs from the machine; each is injectable for tests. */
 export interface TcpMeshComponents {
@@ -69,6 +85,8 @@ export interface ResolvedMeshOptions {
   readonly backoff: BackoffOptions;
   readonly handshakeTimeoutMs: number;
   readonly maxPendingHandshakes: number;
+  readonly maxPendingPerSource: number;
+  readonly reservedSourcePorts: PortRange | null;
   readonly maxQueuedBytes: number;
   readonly writeStallMs: number;
   readonly keepAliveMs: number;
@@ -81,6 +99,15 @@ export interface ResolvedMeshOptions {
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new PeerMeshError('E_MESH_CONFIG', `${name} must be a positive number, not ${value}`);
   return value;
+}
+
+function reservedPorts(range: PortRange | null): PortRange | null {
+  if (range === null) return null;
+  const { first, last } = range;
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1 || first > last || last >= 1024) {
+    throw new PeerMeshError('E_MESH_CONFIG', `reservedSourcePorts must be a range within 1..1023, not ${first}..${last}`);
+  }
+  return range;
 }
 
 export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
@@ -114,6 +141,8 @@ export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
     backoff: { ...DEFAULT_BACKOFF, ...init.backoff },
     handshakeTimeoutMs: positive('handshakeTimeoutMs', init.handshakeTimeoutMs ?? 2000),
     maxPendingHandshakes: positive('maxPendingHandshakes', init.maxPendingHandshakes ?? 64),
+    maxPendingPerSource: positive('maxPendingPerSource', init.maxPendingPerSource ?? 4),
+    reservedSourcePorts: reservedPorts(init.reservedSourcePorts === undefined ? DEFAULT_RESERVED_SOURCE_PORTS : init.reservedSourcePorts),
     maxQueuedBytes: positive('maxQueuedBytes', init.maxQueuedBytes ?? 8 * 1024 * 1024),
     writeStallMs: positive('writeStallMs', init.writeStallMs ?? 2000),
     keepAliveMs: positive('keepAliveMs', init.keepAliveMs ?? 1000),

@@ -30,7 +30,13 @@ export type MeshEvent =
    * from an address that is not in `nodes`, a peer claiming another node's number.
    * `pnn` is the claimed or expected node, when known.
    */
-  | { readonly kind: 'rejected'; readonly pnn?: Pnn; readonly remote: string; readonly code: string; readonly detail: string };
+  | { readonly kind: 'rejected'; readonly pnn?: Pnn; readonly remote: string; readonly code: string; readonly detail: string }
+  /**
+   * Connections refused before they said anything (not from a node, no free handshake slot,
+   * silent until the handshake timeout), counted by code and by source address: the first
+   * at once, then one report per interval with the counts (refusal-tally.ts).
+   */
+  | { readonly kind: 'refused'; readonly counts: Readonly<Record<string, number>>; readonly sources: Readonly<Record<string, number>>; readonly intervalMs: number };
 
 export type MeshListener = (event: MeshEvent) => void;
 

@@ -7,6 +7,13 @@
 // accepted connection from a node that should be accepting, not dialling, is
 // refused before any handshake work.
 //
+// Admission (admission.ts): before any handshake work, a connection must come from
+// another node's address and find a free slot of its source (node address and lane:
+// reserved source port or not). Our dialler binds a reserved port (below 1024, root
+// only), so a local user's flood from a node's address cannot take that node's slots.
+// Refusals, and accepted connections that close or time out without sending a byte,
+// are counted and reported once per interval (refusal-tally.ts), never one event each.
+//
 // Trust: an accepted connection must come from an address in `nodes` and, in its
 // HELLO, claim exactly the node that address belongs to; a dialled peer must claim
 // the node we dialled. Everything else is closed and reported `rejected`, with a
@@ -24,6 +31,7 @@ import { Pnn } from '../../core/flags';
 import { FrameError } from '../../protocol/frame-errors';
 import { PeerRole } from '../../protocol/frame-messages';
 import { PeerCheck, SessionMessage } from '../../protocol/frame-session';
+import { admit, AdmissionLane, laneOf } from './admission';
 import { Backoff } from './backoff';
 import { CloseCause, ConnectionCounters, PeerConnection } from './connection';
 import { Dialer } from './dialer';
@@ -32,6 +40,7 @@ import {
   defaultMeshComponents, nodeOfRemote, resolveMeshOptions, ResolvedMeshOptions, TcpMeshComponents, TcpMeshInit,
 } from './options';
 import { MeshEvent, MeshListener, PeerMesh } from './port';
+import { RefusalTally } from './refusal-tally';
 
 /** Counters for metrics; every field is a plain number except the per-code rejection table. */
 export interface TcpMeshStats {
@@ -48,6 +57,8 @@ export interface TcpMeshStats {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly listenerErrors: number;
+  /** Dials that bound a reserved source port (0 when reserved ports are off or not allowed). */
+  readonly reservedPortDials: number;
 }
 
 type MeshState = 'new' | 'starting' | 'running' | 'stopped';
@@ -62,8 +73,10 @@ export class TcpMesh implements PeerMesh {
   private readonly listeners = new Set<MeshListener>();
   /** Established sessions by peer. */
   private readonly sessions = new Map<Pnn, PeerConnection>();
-  /** Accepted connections still in their handshake (bounded by maxPendingHandshakes). */
-  private readonly pending = new Set<PeerConnection>();
+  /** Accepted connections still in their handshake, each with its source slot (see admission.ts). */
+  private readonly pending = new Map<PeerConnection, { source: string; lane: AdmissionLane }>();
+  /** Handshakes under way per source slot: `pnn/lane`. */
+  private readonly pendingBySource = new Map<string, number>();
   /** Established notifier connections (a guardian's FENCED), never sessions, with the timer that ends a silent one. */
   private readonly notices = new Map<PeerConnection, NodeJS.Timeout>();
   /** Dialled connections, established or not. */
@@ -71,7 +84,16 @@ export class TcpMesh implements PeerMesh {
   private readonly dialers = new Map<Pnn, Dialer>();
   private readonly traffic: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
   private readonly rejections = new Map<string, number>();
-  private counts = { accepted: 0, sessionsEstablished: 0, sessionsReplaced: 0, listenerErrors: 0 };
+  private counts = { accepted: 0, sessionsEstablished: 0, sessionsReplaced: 0, listenerErrors: 0, reservedPortDials: 0 };
+  private readonly refusals = new RefusalTally((report) => this.emit({ kind: 'refused', ...report }), {
+    set: (callback, ms) => {
+      const timer = setTimeout(callback, ms);
+      timer.unref();
+      return () => clearTimeout(timer);
+    },
+  });
+  /** False once binding a reserved port was not allowed (no CAP_NET_BIND_SERVICE): dial from any port then. */
+  private reservedPortsAllowed = true;
 
   constructor(private readonly options: ResolvedMeshOptions, private readonly components: TcpMeshComponents) {}
 
@@ -113,12 +135,13 @@ export class TcpMesh implements PeerMesh {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const dialer of this.dialers.values()) dialer.stop();
-    for (const connection of [...this.pending, ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()]) {
+    for (const connection of [...this.pending.keys(), ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()]) {
       connection.close({ reason: 'stopped', detail: 'this node stopped its mesh' });
     }
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.refusals.flush();
   }
 
   send(to: Pnn, message: SessionMessage): boolean {
@@ -155,6 +178,7 @@ export class TcpMesh implements PeerMesh {
       rejectedByCode: Object.fromEntries(this.rejections),
       ...this.traffic,
       listenerErrors: this.counts.listenerErrors,
+      reservedPortDials: this.counts.reservedPortDials,
     };
   }
 
@@ -162,38 +186,70 @@ export class TcpMesh implements PeerMesh {
 
   private accept(socket: Socket): void {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const refuse = (code: string, detail: string, pnn?: Pnn): void => {
-      socket.destroy();
-      this.reject(code, detail, remote, pnn);
-    };
     if (this.state !== 'running') return void socket.destroy();
     const pnn = nodeOfRemote(this.options.pnnByAddress, socket.remoteAddress);
-    if (pnn === undefined) {
-      return refuse('E_UNKNOWN_PEER', `${socket.remoteAddress} is not an address in nodes: only cluster nodes may connect to the mesh`);
+    const lane = laneOf(socket.remotePort);
+    const source = `${pnn}/${lane}`;
+    let pendingOpen = 0;
+    for (const slot of this.pending.values()) if (slot.lane === 'open') pendingOpen++;
+    const admission = admit({
+      pnn, localPnn: this.options.localPnn, lane, pendingFromSource: this.pendingBySource.get(source) ?? 0, pendingOpen,
+      maxPendingPerSource: this.options.maxPendingPerSource, maxPendingHandshakes: this.options.maxPendingHandshakes,
+    });
+    if (!admission.ok) {
+      socket.destroy();
+      return this.refuse(admission.code, socket.remoteAddress ?? remote);
     }
-    if (this.pending.size >= this.options.maxPendingHandshakes) {
-      return refuse('E_TOO_MANY_HANDSHAKES',
-        `${this.pending.size} connections are already in their handshake (limit ${this.options.maxPendingHandshakes}): refused as a flood`, pnn);
-    }
+    const peer = pnn as Pnn;
     this.counts.accepted++;
     // A node that should accept from us may dial us only as its guardian's notifier; that is known at its HELLO.
-    const mustAccept = pnn >= this.options.localPnn;
-    const connection = this.connection(socket, remote, pnn, 'responder', (claimed, role) => {
-      if (claimed !== pnn) return { ok: false, reason: `its connection comes from ${socket.remoteAddress}, which is node ${pnn} in nodes` };
+    const mustAccept = peer >= this.options.localPnn;
+    const connection = this.connection(socket, remote, peer, 'responder', (claimed, role) => {
+      if (claimed !== peer) return { ok: false, reason: `its connection comes from ${socket.remoteAddress}, which is node ${peer} in nodes` };
       if (mustAccept && role !== 'notifier') {
         return { ok: false, code: 'E_NOT_DIALLER',
-          reason: `node ${pnn} dialled node ${this.options.localPnn}, but the lower-numbered node of a pair dials: run one floatip release on every node` };
+          reason: `node ${peer} dialled node ${this.options.localPnn}, but the lower-numbered node of a pair dials: run one floatip release on every node` };
       }
       return { ok: true };
     });
-    this.pending.add(connection);
+    this.pending.set(connection, { source, lane });
+    this.pendingBySource.set(source, (this.pendingBySource.get(source) ?? 0) + 1);
     connection.open();
+  }
+
+  /** Ends a connection's hold on its source slot (handshake done or connection gone). */
+  private leavePending(connection: PeerConnection): void {
+    const slot = this.pending.get(connection);
+    if (slot === undefined) return;
+    this.pending.delete(connection);
+    const left = (this.pendingBySource.get(slot.source) ?? 1) - 1;
+    if (left > 0) this.pendingBySource.set(slot.source, left);
+    else this.pendingBySource.delete(slot.source);
+  }
+
+  /** A reserved source port to dial from, or undefined to let the kernel choose. */
+  private sourcePort(): number | undefined {
+    const range = this.options.reservedSourcePorts;
+    if (range === null || !this.reservedPortsAllowed) return undefined;
+    return range.first + Math.floor(this.components.random() * (range.last - range.first + 1));
   }
 
   private dial(pnn: Pnn, done: () => void): void {
     const address = this.options.peerAddress.get(pnn);
     if (address === undefined || this.state !== 'running') return done();
-    const socket = netConnect({ host: address.text, port: this.options.port, localAddress: this.options.bindAddress.text, noDelay: true });
+    const localPort = this.sourcePort();
+    const socket = netConnect({
+      host: address.text, port: this.options.port, localAddress: this.options.bindAddress.text, noDelay: true,
+      ...(localPort !== undefined ? { localPort } : {}),
+    });
+    if (localPort !== undefined) {
+      this.counts.reservedPortDials++;
+      // Not allowed (no CAP_NET_BIND_SERVICE): from now on any port; the peer then gives this node only an open-lane slot.
+      // A port in use (EADDRINUSE) needs nothing: the dialer tries again from another random one.
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EACCES' || error.code === 'EPERM') this.reservedPortsAllowed = false;
+      });
+    }
     const remote = `${address.text}:${this.options.port}`;
     const connection = this.connection(socket, remote, pnn, 'initiator', (claimed) => (claimed === pnn ? { ok: true }
       : { ok: false, reason: `we dialled ${address.text}, which is node ${pnn} in nodes` }), done);
@@ -236,7 +292,7 @@ export class TcpMesh implements PeerMesh {
 
   private established(connection: PeerConnection): void {
     const pnn = connection.peerPnn as Pnn;
-    this.pending.delete(connection);
+    this.leavePending(connection);
     if (connection.peerRole === 'notifier') {
       const timer = setTimeout(() => connection.close({ reason: 'handshake', code: 'E_NOTICE',
         detail: `node ${pnn}'s notifier sent no FENCED within ${this.options.handshakeTimeoutMs} ms` }), this.options.handshakeTimeoutMs);
@@ -272,8 +328,13 @@ export class TcpMesh implements PeerMesh {
   }
 
   private closed(connection: PeerConnection, cause: CloseCause): void {
-    this.pending.delete(connection);
+    const accepted = this.pending.has(connection);
+    this.leavePending(connection);
     this.outgoing.delete(connection);
+    // An accepted connection that never said a word is no peer: a refusal, counted with the others.
+    if (accepted && connection.bytesReceived === 0 && cause.reason !== 'stopped') {
+      return this.refuse(cause.code ?? 'E_HANDSHAKE_CLOSED', connection.remote.replace(/:\d+$/, ''));
+    }
     const noticeTimer = this.notices.get(connection);
     if (noticeTimer !== undefined) {
       clearTimeout(noticeTimer);
@@ -301,6 +362,12 @@ export class TcpMesh implements PeerMesh {
   private reject(code: string, detail: string, remote: string, pnn: Pnn | undefined): void {
     this.countRejection(code);
     this.emit({ kind: 'rejected', ...(pnn !== undefined ? { pnn } : {}), remote, code, detail });
+  }
+
+  /** A connection refused before it said anything: counted, and reported by the tally once per interval. */
+  private refuse(code: string, source: string): void {
+    this.countRejection(code);
+    this.refusals.refused(code, source);
   }
 
   private countRejection(code: string): void {

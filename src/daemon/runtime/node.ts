@@ -11,6 +11,7 @@ import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
 import { describeChange, MembershipChange } from '../../core/membership';
 import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
+import { describeRefusals } from '../../adapters/peer/refusal-tally';
 import { AddressPort, LinkPort, NetlinkWatchPort } from '../../adapters/netlink/port';
 import { ConnectionPort } from '../../adapters/sockdiag/port';
 import { EventRunner } from '../../adapters/scripts/port';
@@ -411,6 +412,9 @@ export class NodeRuntimeImpl implements NodeRuntime {
       case 'rejected':
         this.rejectedFrames++;
         this.log.warn({ peer: event.pnn, remote: event.remote, code: event.code }, `rejected: ${event.detail}`);
+        return;
+      case 'refused':
+        this.log.warn({ codes: event.counts, sources: event.sources, intervalMs: event.intervalMs }, describeRefusals(event));
         return;
       case 'message':
         this.onMessage(event.from, event.message);

@@ -1,7 +1,8 @@
 // floatipd's life: load and check the configuration, build and start every part in order, stop or reload on signals.
 //
 // Start, in this order (DESIGN.md, issue "Takeover runs"):
-//   1. configuration (every problem printed, exit 2, nothing touched)
+//   1. configuration (every problem printed, exit 2, nothing touched), then the instance
+//      lock: one floatipd per network namespace (instance-lock.ts), or exit 1, nothing touched
 //   2. netlink + sock_diag, and which node this host is
 //   3. logger, metrics listener, adapters (the cluster key is read here)
 //   4. control socket (`floatip ping` answers from here on)
@@ -27,6 +28,7 @@ import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
+import { takeInstanceLock } from './instance-lock';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
@@ -66,6 +68,14 @@ export async function runFloatipd(configPath: string, io: DaemonIo): Promise<num
   }
   const logger = createLogger({ level: logLevelOf(loaded.config) });
   for (const warning of loaded.warnings) logger.warn({ code: warning.code }, formatIssue(warning));
+  // Before anything touches the kernel: a second floatipd here would remove the running one's addresses as leftovers.
+  try {
+    await takeInstanceLock({ pid: process.pid, controlSocket: loaded.config.control.socket });
+  } catch (error) {
+    logger.error({ code: (error as { code?: unknown }).code }, `floatipd could not start: ${messageOf(error)}`);
+    logger.flush();
+    return EXIT.failed;
+  }
   let kernel: KernelAdapters;
   try {
     kernel = await openKernelAdapters();

@@ -1,4 +1,4 @@
-// Feeds Metrics from the running node: flags, quorum, leader, hosted and duplicate addresses each second, finished takeover runs, rejected frames, heartbeat round trips.
+// Feeds Metrics from the running node: flags, quorum, leader, hosted and duplicate addresses each second, finished takeover runs, rejected frames, refused connections, heartbeat round trips.
 //
 // The runtime knows nothing of metrics; this reads what it already answers on the
 // control socket (DaemonApi), the mesh's `rejected` events and the runtime's round-trip
@@ -55,6 +55,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
   };
   const unsubscribe = mesh.subscribe((event) => {
     if (event.kind === 'rejected') metrics.countAuthenticationFailure(event.code);
+    if (event.kind === 'refused') for (const [code, count] of Object.entries(event.counts)) metrics.countMeshRefusals(code, count);
   });
   const stopRoundTrips = roundTrips?.onRoundTrip((peer, ms) => metrics.observeHeartbeatRoundTrip(peer, ms));
   const cancel = every(update);

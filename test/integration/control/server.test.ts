@@ -1,7 +1,7 @@
 // The control server over a real unix socket in a temp dir, against a fake DaemonApi.
 
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonApiError } from '../../../src/daemon/control/api';
@@ -31,6 +31,31 @@ async function startServer(init: Partial<ControlServerInit> = {}, api = new Fake
   await server.start();
   servers.push(server);
   return { server, api, logger };
+}
+
+/** File descriptors this process has open now (the server's sockets among them). */
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A client that tries again while the listen backlog is full (EAGAIN), as a burst of 1000 at once fills it. */
+async function openPatiently(): Promise<LineClient> {
+  for (;;) {
+    try {
+      return await LineClient.open(socketPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
 }
 
 async function client(): Promise<LineClient> {
@@ -133,6 +158,45 @@ describe('ControlServer', () => {
     const d = await client();
     expect(await d.request({ id: 2, command: 'ping' })).toMatchObject({ id: 2, ok: true });
   });
+
+  it('closes every one of 1000 concurrent clients, served or refused: the fd count returns to its start', async () => {
+    const { server, logger } = await startServer();
+    const before = openFds();
+    // All 1000 connected at once; then each sends a ping, reads its one reply (an answer or E_CONTROL_BUSY) and closes its side.
+    const all = await Promise.all(Array.from({ length: 1000 }, () => openPatiently()));
+    const replies = await Promise.all(all.map(async (c, k) => {
+      c.write(`${JSON.stringify({ id: k, command: 'ping' })}\n`);
+      try {
+        return await c.next(20_000);
+      } finally {
+        c.close();
+      }
+    }));
+    const codes = replies.map((r) => (r.ok ? 'ok' : (r.error as { code: string }).code));
+    // How many are served depends on how fast served ones leave; some are always refused (1000 > 32).
+    const served = codes.filter((c) => c === 'ok').length;
+    const refused = codes.filter((c) => c === 'E_CONTROL_BUSY').length;
+    expect(served + refused).toBe(1000);
+    expect(Math.min(served, refused)).toBeGreaterThan(0);
+    await waitUntil('the server to close every connection', () => server.clientCount === 0 && openFds() <= before, 10_000);
+    // The refusals are logged as the first one and then one line with the count, not one line each.
+    await server.stop();
+    const refusalLines = logger.lines.filter((l) => l.message.startsWith('control client'));
+    expect(refusalLines.map((l) => [l.level, l.fields.refused])).toEqual(refused > 1 ? [['warn', undefined], ['warn', refused - 1]] : [['warn', undefined]]);
+  }, 60_000);
+
+  it('stops at once while 200 refused and 32 idle clients hold their connections open', async () => {
+    const { server } = await startServer({ idleTimeoutMs: 600_000 });
+    const holders = await Promise.all(Array.from({ length: 232 }, () => client()));
+    // Each sends a ping and keeps its connection; the refused ones get E_CONTROL_BUSY.
+    for (const [k, c] of holders.entries()) c.write(`${JSON.stringify({ id: k, command: 'ping' })}\n`);
+    await Promise.all(holders.map((c) => c.next(20_000)));
+    expect(server.clientCount).toBe(32);
+    const stopped = server.stop().then(() => 'stopped');
+    const bound = new Promise((resolve) => { setTimeout(() => resolve('still stopping'), 5000).unref(); });
+    expect(await Promise.race([stopped, bound])).toBe('stopped');
+    for (const c of holders) await c.waitClosed();
+  }, 60_000);
 
   it('closes an idle client, but not one waiting for a slow answer', async () => {
     const { api } = await startServer({ idleTimeoutMs: 150 });

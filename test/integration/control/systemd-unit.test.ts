@@ -46,7 +46,7 @@ describe('packaging/floatipd.service', () => {
     expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup']);
     expect(service.get('Restart')).toEqual(['on-failure']);
     expect(service.get('KillMode')).toEqual(['mixed']);
-    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
+    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE']);
     expect(service.get('RuntimeDirectoryMode')).toEqual(['0700']);
     expect(section('Install').get('WantedBy')).toEqual(['multi-user.target']);
   });

@@ -137,7 +137,12 @@ describe('TCP mesh against hostile peers', () => {
     raws.push(outsider);
     await outsider.waitClosed();
     expect(outsider.received).toEqual([]);
-    expect(rejections(target).map((r) => r.code)).toEqual(['E_UNKNOWN_PEER']);
+    // Refused before it said anything: reported by the refusal tally, not as a rejection of its own.
+    expect(rejections(target)).toEqual([]);
+    expect(target.events.filter((e) => e.kind === 'refused')).toEqual([
+      { kind: 'refused', counts: { E_UNKNOWN_PEER: 1 }, sources: { '127.0.0.99': 1 }, intervalMs: 0 },
+    ]);
+    expect((target.mesh as TcpMesh).stats().rejectedByCode).toEqual({ E_UNKNOWN_PEER: 1 });
   });
 
   it('a node that must accept, dialling as an initiator, is refused at its HELLO (only its guardian\'s notifier may)', async () => {

@@ -117,7 +117,7 @@ describe('noMetrics', () => {
     const calls: [keyof Metrics, unknown[]][] = [
       ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
-      ['countAuthenticationFailure', ['x']], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
+      ['countAuthenticationFailure', ['x']], ['countMeshRefusals', ['x', 1]], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
       ['setFlapDamping', [true, 1, 1]],
     ];
     for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();

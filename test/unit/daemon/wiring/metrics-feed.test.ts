@@ -24,6 +24,7 @@ function recordingMetrics() {
     observeHeartbeatRoundTrip: (peer, ms) => calls.push(`rtt ${peer} ${ms}`),
     observeEvent: () => calls.push('event'),
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
+    countMeshRefusals: (code, n) => calls.push(`refused ${code} ${n}`),
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
     setDuplicateAddresses: (current, total) => calls.push(`duplicates ${current}/${total}`),
     setFlapDamping: (heldOut, flips, holds) => calls.push(`flap ${heldOut} ${flips} ${holds}`),
@@ -79,6 +80,14 @@ describe('startMetricsFeed', () => {
     feed.stop();
     listener(rejected);
     expect(calls).toEqual(['auth E_FRAME_MAC']);
+  });
+
+  test('refused mesh connections are counted by code with their counts, from each report', () => {
+    const { metrics, calls } = recordingMetrics();
+    const feed = startMetricsFeed(api, mesh, metrics, () => () => undefined);
+    listener({ kind: 'refused', counts: { E_TOO_MANY_HANDSHAKES: 5230, E_HANDSHAKE_TIMEOUT: 4 }, sources: { '192.0.2.1': 5234 }, intervalMs: 10_000 });
+    feed.stop();
+    expect(calls).toEqual(['refused E_TOO_MANY_HANDSHAKES 5230', 'refused E_HANDSHAKE_TIMEOUT 4']);
   });
 
   test('every heartbeat round trip the runtime measures is observed once, per peer, until stopped; none when no source', () => {
