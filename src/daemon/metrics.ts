@@ -24,6 +24,8 @@ export interface Metrics {
   countAuthenticationFailure(code: string): void;
   /** Tickle segments sent to clients of moved addresses. */
   countTicklesSent(count: number): void;
+  /** Whether a live guardian stands behind this node (runtime/guard.ts); each loss also says why (silent: frozen or hung, ended). */
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void;
 }
 
 /** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
@@ -37,6 +39,7 @@ export const noMetrics: Metrics = {
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
   countTicklesSent: () => undefined,
+  setGuarded: () => undefined,
 };
 
 export interface PrometheusMetricsInit {
@@ -62,6 +65,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly eventFailures: Counter<'event'>;
   private readonly authFailures: Counter<'code'>;
   private readonly tickles: Counter;
+  private readonly guarded: Gauge;
+  private readonly guardianLosses: Counter<'cause'>;
 
   constructor(init: PrometheusMetricsInit = {}) {
     const registers = [this.registry];
@@ -87,7 +92,12 @@ export class PrometheusMetrics implements Metrics {
     this.eventFailures = new Counter({ name: 'floatip_event_failures_total', help: 'Events that failed (ERROR, TIMEDOUT, CANNOT RUN)', labelNames: ['event'], registers });
     this.authFailures = new Counter({ name: 'floatip_authentication_failures_total', help: 'Peer frames or handshakes that failed authentication', labelNames: ['code'], registers });
     this.tickles = new Counter({ name: 'floatip_tickles_sent_total', help: 'TCP tickles sent to clients of moved addresses', registers });
+    this.guarded = new Gauge({ name: 'floatip_guarded', help: '1 while a live guardian stands behind this node (0: it hosts nothing)', registers });
+    this.guardianLosses = new Counter({
+      name: 'floatip_guardian_losses_total', help: 'Guardians lost while floatipd ran: silent (stopped answering, killed) or ended', labelNames: ['cause'], registers,
+    });
     this.leader.set(-1);
+    this.guarded.set(1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -130,6 +140,11 @@ export class PrometheusMetrics implements Metrics {
 
   countTicklesSent(count: number): void {
     if (count > 0) this.tickles.inc(count);
+  }
+
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void {
+    this.guarded.set(guarded ? 1 : 0);
+    if (!guarded && lossCause !== undefined) this.guardianLosses.inc({ cause: lossCause });
   }
 
   /** The exposition text, as /metrics serves it. */

@@ -32,6 +32,11 @@ export interface StatusResult {
   readonly quorumRule: 'majority' | 'lock';
   /** This node's own monitor state. */
   readonly monitor: 'pending' | 'healthy' | 'unhealthy';
+  /**
+   * Whether a live guardian stands behind this node. Unguarded, it reports itself UNHEALTHY
+   * and hosts nothing: `reason` says why, `forMs` since when. Absent from older daemons.
+   */
+  readonly guardian?: { readonly guarded: true } | { readonly guarded: false; readonly reason: string; readonly forMs: number };
 }
 
 export interface IpStatus {

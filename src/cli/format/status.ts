@@ -15,6 +15,12 @@ function roundTripCell(node: NodeStatus): string {
   return node.rttMs === null ? 'rtt:-' : `rtt:${node.rttMs.toFixed(2)}ms`;
 }
 
+/** `Guardian:ok`, or why this node is unguarded (it is then UNHEALTHY and hosts nothing). */
+function guardianLine(guardian: NonNullable<StatusResult['guardian']>): string {
+  if (guardian.guarded) return 'Guardian:ok';
+  return `Guardian:NONE for ${guardian.forMs} ms (${guardian.reason}): this node hosts no public address until a new guardian is ready`;
+}
+
 /**
  * Deleted nodes are counted but not listed, as CTDB does: they keep their
  * line in `nodes` (so every pnn stays put) and take no part in anything.
@@ -31,6 +37,7 @@ export function formatStatus(status: StatusResult): string {
     `Leader:${status.leader < 0 ? 'none' : status.leader}`,
     quorumLine(status),
     `Monitor:${status.monitor}`,
+    ...(status.guardian === undefined ? [] : [guardianLine(status.guardian)]),
   ];
   if (!status.quorate) lines.push('This node has no quorum: it hosts no public address until it rejoins a majority.');
   return `${lines.join('\n')}\n`;

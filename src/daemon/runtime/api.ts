@@ -42,6 +42,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     status(): StatusResult {
       const view = state.view;
       const quorum = state.quorum();
+      const unguarded = node.guard.unguarded;
       return {
         pnn: local(),
         nodes: view.nodes.map((n) => {
@@ -55,6 +56,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         partition: quorum.members,
         quorumRule: init.quorum,
         monitor: node.monitor,
+        guardian: unguarded === undefined ? { guarded: true } : { guarded: false, reason: unguarded.reason, forMs: Math.round(unguarded.sinceMs) },
       };
     },
 

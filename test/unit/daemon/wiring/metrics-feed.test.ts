@@ -25,6 +25,7 @@ function recordingMetrics() {
     observeEvent: () => calls.push('event'),
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
+    setGuarded: (guarded) => calls.push(`guarded ${guarded}`),
   };
   return { metrics, calls };
 }
