@@ -43,7 +43,8 @@ describe('packaging/floatipd.service', () => {
 
   it('removes floatip addresses after any stop, restarts on failure, keeps only network capabilities', () => {
     const service = section('Service');
-    expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup']);
+    // The cleanup first, then any guardian scope left over (its guardian lives outside this cgroup).
+    expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup', '-/usr/bin/systemctl kill --signal=SIGKILL floatip-guardian-*.scope']);
     expect(service.get('Restart')).toEqual(['on-failure']);
     expect(service.get('KillMode')).toEqual(['mixed']);
     expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW']);
