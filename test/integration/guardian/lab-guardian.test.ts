@@ -14,6 +14,7 @@ import { labFail, labHeal } from '../../../src/lab';
 import { freezeGuardian, killDaemonCgroup, thawGuardian } from '../../../src/lab/guardian-faults';
 import { StatusResult } from '../../../src/protocol/control-results';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
+import { balanced } from '../e2e/helpers/cluster';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
 
 jest.setTimeout(180_000);
@@ -40,16 +41,6 @@ afterAll(async () => {
   process.stdout.write(`guardian lab measurements (ms after the fault): ${JSON.stringify(measured)}\n`);
 });
 
-async function balanced(): Promise<Map<string, number>> {
-  return waitFor('a balanced layout (3 addresses per node)', () => {
-    const layout = holders(lab, ALL);
-    if (!layout) return undefined;
-    const counts = [0, 0, 0];
-    for (const pnn of layout.values()) counts[pnn]++;
-    return counts.every((c) => c === 3) ? layout : undefined;
-  }, 30_000, 50);
-}
-
 function logLines(pnn: number, pattern: RegExp): string[] {
   return readFileSync(lab.log(pnn), 'utf8').split('\n').filter((line) => pattern.test(line));
 }
@@ -61,7 +52,7 @@ async function notices(pnn: number, survivors: readonly number[], atLeast: numbe
 }
 
 test('a frozen guardian: the node hands its addresses over, gets a new guardian and its share back; a later kill -9 is fenced', async () => {
-  const layout = await balanced();
+  const layout = await balanced(lab, ALL, 30_000);
   const victims = [...layout].filter(([, pnn]) => pnn === 2).map(([a]) => a);
   const fault = now();
   const { guardianPid } = await freezeGuardian(lab.target, 2);
@@ -82,7 +73,7 @@ test('a frozen guardian: the node hands its addresses over, gets a new guardian 
     expect(logLines(2, /answered no tick for/).length).toBeGreaterThan(0);
     // A new guardian, then the share back.
     await waitFor('node 2 guarded again', async () => ((await lab.json<StatusResult>(2, 'status')).guardian?.guarded ? true : undefined), 20_000, 50);
-    await balanced();
+    await balanced(lab, ALL, 30_000);
     measured.frozenGuardianBalancedAgainMs = Math.round(now() - fault);
   } finally {
     await thawGuardian(guardianPid);
@@ -99,11 +90,11 @@ test('a frozen guardian: the node hands its addresses over, gets a new guardian 
   expect(sampler.overlaps().filter((o) => o.from >= fault)).toEqual([]);
   measured.killAfterFreezeSettledMs = Math.round(now() - kill);
   await labHeal(lab.target, 2);
-  await balanced();
+  await balanced(lab, ALL, 30_000);
 });
 
 test('a kill of every process in floatipd\'s cgroup, its guardian apart (the shipped unit): the guardian fences and notifies', async () => {
-  await balanced();
+  await balanced(lab, ALL, 30_000);
   const before = logLines(0, /node 1's guardian removed its/).length;
   const fault = now();
   const line = await killDaemonCgroup(lab.target, 1, 'apart');
@@ -116,7 +107,7 @@ test('a kill of every process in floatipd\'s cgroup, its guardian apart (the shi
   measured.cgroupKillSettledMs = Math.round(now() - fault);
   expect(sampler.overlaps().filter((o) => o.from >= fault)).toEqual([]);
   await labHeal(lab.target, 1);
-  await balanced();
+  await balanced(lab, ALL, 30_000);
 });
 
 test('throughout: no address was ever seen on two nodes at once (5 ms samples)', () => {
