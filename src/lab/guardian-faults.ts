@@ -96,13 +96,30 @@ async function moveInto(dir: string, pid: number): Promise<void> {
   await fs.writeFile(join(dir, 'cgroup.procs'), `${pid}\n`);
 }
 
+/** Waits until no process (zombies included: `populated 0`) is left in the cgroup `dir`. */
 async function waitEmpty(dir: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const procs = await fs.readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
-    if (procs.trim() === '') return true;
+    const events = await fs.readFile(join(dir, 'cgroup.events'), 'utf8').catch(() => 'populated 0');
+    if (/^populated 0$/m.test(events)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Removes an emptied cgroup; the kernel may refuse (EBUSY) a moment after the last process was reaped. */
+async function removeCgroup(dir: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fs.rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() >= deadline) throw new LabError('E_LAB_FAULT', `cannot remove the lab's cgroup ${dir}: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }
 
@@ -133,7 +150,7 @@ export async function killDaemonCgroup(target: LabTarget, pnn: number, guardian:
     guardianFate = `placed apart, it survived but had not ended ${EXIT_WAIT_MS} ms later (killed now): see ${node.logPath}`;
   }
   for (const dir of [daemonGroup, guardianGroup]) {
-    if (await waitEmpty(dir, EXIT_WAIT_MS)) await fs.rmdir(dir).catch(() => undefined);
+    if (await waitEmpty(dir, EXIT_WAIT_MS)) await removeCgroup(dir, EXIT_WAIT_MS);
   }
   return `node ${pnn}: every process of floatipd's cgroup killed (floatipd pid ${pid}); its guardian (pid ${guardianPid}) ${guardianFate}`;
 }

@@ -125,9 +125,20 @@ async function removeCgroups(): Promise<void> {
   for (const dir of [DAEMON_CGROUP, GUARDIAN_CGROUP]) {
     if (!existsSync(dir)) continue;
     writeFileSync(path.join(dir, 'cgroup.kill'), '1\n');
+    // Empty only once every process is reaped (`populated 0`); even then rmdir may say EBUSY a moment longer.
     const deadline = Date.now() + 5000;
-    while (readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() !== '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    rmdirSync(dir);
+    for (;;) {
+      try {
+        if (/^populated 0$/m.test(readFileSync(path.join(dir, 'cgroup.events'), 'utf8'))) {
+          rmdirSync(dir);
+          break;
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`${dir} still has processes`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 }
 
