@@ -1,13 +1,15 @@
-// The daemon's side of the guardian: spawn it, wait until it can fence, tick from the daemon's event loop, say goodbye.
+// The daemon's side of the guardian: spawn it, wait until it can fence, tick from the daemon's event loop, hear its acks, say goodbye.
 //
 // The tick timer runs on the daemon's own loop on purpose: if that loop stops
 // (SIGSTOP, a blocked loop), the ticks stop and the guardian fences. Start the
 // guardian before adding any public address, and call bye() only after every
 // address was released, or the guardian would leave addresses behind.
+// The guardian acks every tick; a tick left unanswered for `answerWithinMs` means the
+// guardian is frozen or hung and would not fence if this daemon died now: `onSilent`.
 
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from './guardian';
+import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode, TickAnswers } from './guardian';
 import { noticeArgs, NoticeSettings } from './guardian-notice';
 
 export interface GuardianCommand {
@@ -29,6 +31,20 @@ export interface GuardianLinkOptions {
   readonly notice?: NoticeSettings;
   /** Waiting for the guardian's ready line longer than this fails start(). @default 5000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * A tick unanswered this long means the guardian does not run. With the check at every
+   * tick, a frozen guardian is noticed within answerWithinMs + tickEveryMs.
+   * @default fenceAfterMs * 3 / 4 (noticed within fence_after)
+   */
+  readonly answerWithinMs?: number;
+}
+
+/** What the link reports while the guardian lives: how long its oldest unanswered tick has waited. */
+export interface GuardianLinkEvents {
+  /** Every ending but the goodbye (see start()). */
+  readonly ended: (end: GuardianEnd) => void;
+  /** Once per guardian: it stopped answering ticks (frozen, hung). It still runs: kill() it. */
+  readonly silent?: (unansweredMs: number) => void;
 }
 
 /** How the guardian ended, from its exit status. */
@@ -56,19 +72,23 @@ export class GuardianLink {
   private ticker: NodeJS.Timeout | undefined;
   private ended: Promise<GuardianEnd>;
   private saidBye = false;
+  private readonly answers = new TickAnswers();
+  private reportedSilent = false;
 
-  private constructor(private readonly child: ChildProcess, tickEveryMs: number, onEnd: (end: GuardianEnd) => void) {
+  private constructor(private readonly child: ChildProcess, tickEveryMs: number, private readonly answerWithinMs: number,
+    private readonly events: GuardianLinkEvents) {
     this.ended = new Promise((resolve) => {
       child.once('exit', (code) => {
         clearInterval(this.ticker);
         const end = endOf(code);
         resolve(end);
         // A goodbye ending is expected; anything else means the addresses may be gone or unguarded.
-        if (!(this.saidBye && end === 'bye')) onEnd(end);
+        if (!(this.saidBye && end === 'bye')) events.ended(end);
       });
     });
     // EPIPE when the guardian is gone: 'exit' reports it.
     child.stdin?.on('error', () => undefined);
+    child.stdout?.on('data', (chunk: Buffer) => this.answers.answered(countByte(chunk, GUARDIAN_ACK)));
     this.ticker = setInterval(() => this.tick(), tickEveryMs);
   }
 
@@ -77,7 +97,7 @@ export class GuardianLink {
    * but the goodbye: the daemon must then respawn it, and after a fence treat its
    * addresses as gone.
    */
-  static async start(options: GuardianLinkOptions, onEnd: (end: GuardianEnd) => void): Promise<GuardianLink> {
+  static async start(options: GuardianLinkOptions, events: GuardianLinkEvents | ((end: GuardianEnd) => void)): Promise<GuardianLink> {
     const command = options.command ?? { execPath: process.execPath, args: [join(__dirname, 'guardian-main.js')] };
     const child = spawn(command.execPath, [
       ...command.args, `--fence-after-ms=${Math.round(options.fenceAfterMs)}`, `--address-protocol=${options.addressProtocol ?? 0xf1}`,
@@ -105,11 +125,11 @@ export class GuardianLink {
         child.removeAllListeners('exit');
         child.removeAllListeners('error');
         child.stdout?.removeAllListeners('data');
-        child.stdout?.resume();
         resolve();
       });
     });
-    const link = new GuardianLink(child, options.tickEveryMs ?? options.fenceAfterMs / 4, onEnd);
+    const link = new GuardianLink(child, options.tickEveryMs ?? options.fenceAfterMs / 4, options.answerWithinMs ?? (options.fenceAfterMs * 3) / 4,
+      typeof events === 'function' ? { ended: events } : events);
     link.tick();
     return link;
   }
@@ -131,8 +151,34 @@ export class GuardianLink {
     return this.ended;
   }
 
+  /** How many ticks the guardian has not answered yet, and since when (ms). */
+  get unanswered(): { readonly ticks: number; readonly oldestMs: number } {
+    return { ticks: this.answers.unanswered, oldestMs: this.answers.oldestUnansweredMs(performance.now()) };
+  }
+
+  /** Ends a guardian that stopped answering (SIGKILL ends a stopped process too); 'exit' then reports 'killed'. */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
   private tick(): void {
     if (this.saidBye || !this.child.stdin?.writable) return;
     this.child.stdin.write(Buffer.from([GUARDIAN_TICK]));
+    this.answers.sent(performance.now());
+    if (this.answers.oldestUnansweredMs(performance.now()) < this.answerWithinMs || this.reportedSilent) return;
+    // Timers run before the poll phase: after a stall of this daemon's own loop, acks may wait
+    // unread in the pipe. setImmediate runs after the poll has read them; look again then.
+    setImmediate(() => {
+      const waited = this.answers.oldestUnansweredMs(performance.now());
+      if (this.saidBye || this.reportedSilent || waited < this.answerWithinMs) return;
+      this.reportedSilent = true;
+      this.events.silent?.(waited);
+    });
   }
+}
+
+function countByte(chunk: Uint8Array, byte: number): number {
+  let count = 0;
+  for (const b of chunk) if (b === byte) count++;
+  return count;
 }

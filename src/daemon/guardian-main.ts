@@ -1,14 +1,14 @@
 // The guardian process: watches the daemon's pipe and ticks, removes floatip's addresses if the daemon dies or freezes.
 //
 // Started by floatipd (guardian-client.ts) with the pipe on stdin, stdout for the
-// one "ready" line, stderr shared with the daemon for its log line. It ignores
+// one "ready" line and then one ack byte per tick, stderr shared with the daemon for its log line. It ignores
 // SIGTERM, SIGINT and SIGHUP: a stopping daemon says goodbye when it has released
 // its addresses, and one that dies closes the pipe; either way the guardian decides
 // from the pipe, not from a signal aimed at the daemon's whole group.
 
 import { setPriority } from 'node:os';
 import { FenceCause } from '../protocol/frame-messages';
-import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_READY, parseGuardianArgs } from './guardian';
+import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_ACK, GUARDIAN_READY, parseGuardianArgs } from './guardian';
 import { TaggedAddressFence } from './guardian-fence';
 import { sendNotices } from './guardian-notice';
 import { loadClusterKey } from '../adapters/peer/cluster-key';
@@ -88,14 +88,24 @@ export function runGuardian(args: readonly string[]): void {
     }
   };
 
+  let ready = false;
   const watch = new GuardianWatch(options.fenceAfterMs, nodeTimer(), (verdict) => { void act(verdict); });
-  process.stdin.on('data', (chunk: Buffer) => watch.input(chunk));
+  // A dead daemon's end of stdout is closed: EPIPE must not end the guardian before it fenced.
+  process.stdout.on('error', () => undefined);
+  process.stdin.on('data', (chunk: Buffer) => {
+    const ticks = watch.input(chunk);
+    // Acks only once ready: the daemon reads the ready line first, then counts single bytes.
+    if (ticks > 0 && ready && watch.decided === undefined) process.stdout.write(Buffer.alloc(ticks, GUARDIAN_ACK));
+  });
   process.stdin.on('end', () => watch.closed());
   process.stdin.on('error', () => watch.closed());
   process.stdin.on('close', () => watch.closed());
   watch.start();
   Promise.all([fence.warmUp(), keyRead]).then(
-    () => process.stdout.write(GUARDIAN_READY),
+    () => {
+      ready = true;
+      process.stdout.write(GUARDIAN_READY);
+    },
     (error: Error) => {
       log(50, {}, `guardian cannot read the addresses: ${error.message}`);
       process.exit(GuardianExitCode.failed);

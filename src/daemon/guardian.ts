@@ -9,6 +9,9 @@
 //     blocked, and the majority will take its addresses after dead_after > fence_after.
 // A goodbye means the daemon released its addresses itself: the guardian leaves
 // without touching anything. After a fence it tells the peers (guardian-notice.ts).
+// It answers every tick with one ack byte on its stdout: a frozen or hung guardian
+// stops answering, and the daemon (guardian-client.ts) then treats its addresses as
+// unguarded, kills this guardian and starts another.
 
 import { FenceCause } from '../protocol/frame-messages';
 import { NoticePeer, NoticeSettings } from './guardian-notice';
@@ -16,6 +19,8 @@ import { NoticePeer, NoticeSettings } from './guardian-notice';
 /** Bytes on the pipe, daemon -> guardian. */
 export const GUARDIAN_TICK = 0x74; // 't'
 export const GUARDIAN_BYE = 0x62; // 'b'
+/** One byte per tick, guardian -> daemon, after the ready line: the guardian's loop runs. */
+export const GUARDIAN_ACK = 0x61; // 'a'
 /** Written once by the guardian on its stdout when it can fence. */
 export const GUARDIAN_READY = 'ready\n';
 
@@ -65,19 +70,26 @@ export class GuardianWatch {
     this.timer.arm(this.fenceAfterMs, () => this.silence());
   }
 
-  /** Bytes from the pipe. */
-  input(chunk: Uint8Array): void {
-    if (this.verdict !== undefined) return;
+  /** Bytes from the pipe; returns how many ticks they held (the guardian acks each). */
+  input(chunk: Uint8Array): number {
+    if (this.verdict !== undefined) return 0;
+    let ticks = 0;
     for (const byte of chunk) {
-      if (byte === GUARDIAN_BYE) return this.conclude({ kind: 'bye' });
-      if (byte === GUARDIAN_TICK) this.ticks++;
+      if (byte === GUARDIAN_BYE) {
+        this.ticks += ticks;
+        this.conclude({ kind: 'bye' });
+        return ticks;
+      }
+      if (byte === GUARDIAN_TICK) ticks++;
       else if (byte !== 0x0a) this.unknownBytes++;
     }
+    this.ticks += ticks;
     // Any traffic at all proves the daemon's loop ran, but only ticks are counted on purpose: the daemon sends nothing else.
-    if (chunk.includes(GUARDIAN_TICK)) {
+    if (ticks > 0) {
       this.lastTick = this.timer.now();
       this.timer.arm(this.fenceAfterMs, () => this.silence());
     }
+    return ticks;
   }
 
   /** The pipe closed (EOF or error). */
@@ -98,6 +110,40 @@ export class GuardianWatch {
     this.verdict = verdict;
     this.timer.disarm();
     this.decide(verdict);
+  }
+}
+
+/**
+ * The daemon's record of the ticks its guardian has not answered yet (one ack byte per
+ * tick, in order). The oldest unanswered tick's age says how long the guardian has not
+ * run: it is frozen or hung once that reaches the limit, while a daemon that stalled
+ * itself sent no ticks meanwhile, so its own stall never counts against the guardian.
+ */
+export class TickAnswers {
+  private readonly sentAt: number[] = [];
+  private head = 0;
+
+  sent(at: number): void {
+    this.sentAt.push(at);
+  }
+
+  /** `count` ack bytes arrived; more acks than ticks (a confused guardian) are ignored. */
+  answered(count: number): void {
+    this.head = Math.min(this.sentAt.length, this.head + count);
+    // Drop what is answered now and then, so the record stays as small as the unanswered part.
+    if (this.head > 64 && this.head * 2 > this.sentAt.length) {
+      this.sentAt.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** ms since the oldest unanswered tick was sent; 0 when every tick is answered. */
+  oldestUnansweredMs(now: number): number {
+    return this.head < this.sentAt.length ? now - this.sentAt[this.head] : 0;
+  }
+
+  get unanswered(): number {
+    return this.sentAt.length - this.head;
   }
 }
 

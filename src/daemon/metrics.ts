@@ -30,6 +30,8 @@ export interface Metrics {
   setDuplicateAddresses(current: number, detectionsTotal: number): void;
   /** This node's flap damping: held out now, verdict changes in the window, hold-downs since start. */
   setFlapDamping(heldOut: boolean, flips: number, holds: number): void;
+  /** Whether a live guardian stands behind this node (runtime/guard.ts); each loss also says why (silent: frozen or hung, ended). */
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void;
 }
 
 /** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
@@ -46,6 +48,7 @@ export const noMetrics: Metrics = {
   countTicklesSent: () => undefined,
   setDuplicateAddresses: () => undefined,
   setFlapDamping: () => undefined,
+  setGuarded: () => undefined,
 };
 
 export interface PrometheusMetricsInit {
@@ -78,6 +81,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly flapHeldOut: Gauge;
   private readonly flapFlips: Gauge;
   private readonly flapHolds: Gauge;
+  private readonly guarded: Gauge;
+  private readonly guardianLosses: Counter<'cause'>;
 
   constructor(init: PrometheusMetricsInit = {}) {
     const registers = [this.registry];
@@ -113,7 +118,12 @@ export class PrometheusMetrics implements Metrics {
     this.flapFlips = new Gauge({ name: 'floatip_flap_flips', help: 'Changes of this node\'s monitor verdict within events.monitor_flap_window', registers });
     // A gauge set from the daemon's own count (it only grows while the daemon runs), like the status field it mirrors.
     this.flapHolds = new Gauge({ name: 'floatip_flap_holds', help: 'Flap-damping hold-downs of this node since the daemon started', registers });
+    this.guarded = new Gauge({ name: 'floatip_guarded', help: '1 while a live guardian stands behind this node (0: it hosts nothing)', registers });
+    this.guardianLosses = new Counter({
+      name: 'floatip_guardian_losses_total', help: 'Guardians lost while floatipd ran: silent (stopped answering, killed) or ended', labelNames: ['cause'], registers,
+    });
     this.leader.set(-1);
+    this.guarded.set(1);
     if (init.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -172,6 +182,11 @@ export class PrometheusMetrics implements Metrics {
     this.flapHeldOut.set(heldOut ? 1 : 0);
     this.flapFlips.set(flips);
     this.flapHolds.set(holds);
+  }
+
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void {
+    this.guarded.set(guarded ? 1 : 0);
+    if (!guarded && lossCause !== undefined) this.guardianLosses.inc({ cause: lossCause });
   }
 
   /** The exposition text, as /metrics serves it. */

@@ -55,6 +55,11 @@ export interface StatusResult {
   readonly duplicates?: DuplicatesStatus;
   /** This node's flap damping (events.monitor_flap_*): held out of hosting while its monitor flaps. */
   readonly flapDamping?: FlapDampingStatus;
+  /**
+   * Whether a live guardian stands behind this node. Unguarded, it reports itself UNHEALTHY
+   * and hosts nothing: `reason` says why, `forMs` since when. Absent from older daemons.
+   */
+  readonly guardian?: { readonly guarded: true } | { readonly guarded: false; readonly reason: string; readonly forMs: number };
 }
 
 export interface FlapDampingStatus {

@@ -24,6 +24,12 @@ function duplicateLines(duplicates: DuplicatesStatus | undefined): string[] {
   ];
 }
 
+/** `Guardian:ok`, or why this node is unguarded (it is then UNHEALTHY and hosts nothing). */
+function guardianLine(guardian: NonNullable<StatusResult['guardian']>): string {
+  if (guardian.guarded) return 'Guardian:ok';
+  return `Guardian:NONE for ${guardian.forMs} ms (${guardian.reason}): this node hosts no public address until a new guardian is ready`;
+}
+
 /**
  * Deleted nodes are counted but not listed, as CTDB does: they keep their
  * line in `nodes` (so every pnn stays put) and take no part in anything.
@@ -41,6 +47,7 @@ export function formatStatus(status: StatusResult): string {
     quorumLine(status),
     `Monitor:${status.monitor}`,
     ...duplicateLines(status.duplicates),
+    ...(status.guardian === undefined ? [] : [guardianLine(status.guardian)]),
   ];
   if (status.flapDamping?.heldOut) lines.push(`Flap damping: HELD OUT (${status.flapDamping.reason})`);
   if (!status.quorate) lines.push('This node has no quorum: it hosts no public address until it rejoins a majority.');

@@ -51,6 +51,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     status(): StatusResult {
       const view = state.view;
       const quorum = state.quorum();
+      const unguarded = node.guard.unguarded;
       return {
         pnn: local(),
         nodes: view.nodes.map((n) => {
@@ -66,6 +67,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         monitor: node.monitor,
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
         flapDamping: flapStatus(),
+        guardian: unguarded === undefined ? { guarded: true } : { guarded: false, reason: unguarded.reason, forMs: Math.round(unguarded.sinceMs) },
       };
     },
 

@@ -32,6 +32,7 @@ import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
 import { FenceGuard } from './fence';
 import { DEFAULT_FLAP_DAMPING, FlapDamper } from './flap-damping';
+import { GuardState } from './guard';
 import { HealthSource } from './health-source';
 import { Heartbeats } from './heartbeat';
 import { RunHistory } from './history';
@@ -108,6 +109,11 @@ export interface NodeRuntime {
   stats(): RuntimeStats;
   /** Every heartbeat round trip measured (peer, ms) from now on; the returned function removes the listener. */
   onRoundTrip(listener: RoundTripListener): () => void;
+  /**
+   * The guardian keeper's word: `why` the node has no live guardian, or undefined once one
+   * is ready. A runtime starts guarded: floatipd starts the guardian before runtime.start().
+   */
+  setUnguarded(why: string | undefined): void;
 }
 
 export class RuntimeStartError extends Error {
@@ -131,6 +137,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
   readonly fence: FenceGuard;
+  readonly guard: GuardState;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
   readonly roundTrips: RoundTrips;
@@ -187,9 +194,13 @@ export class NodeRuntimeImpl implements NodeRuntime {
       announce,
       ban: (pnn, seconds) => this.admin.ban(pnn, seconds),
     });
+    this.guard = new GuardState({
+      clock, hosting: this.hosting, log: logger.child({ component: 'guard' }), handoverMs: init.fenceAfterMs,
+      changed: () => this.reportHealth(),
+    });
     this.orders = new OrderHandler({
       state: this.state, hosting: this.hosting, events: components.events, log: logger.child({ component: 'orders' }), clock,
-      reply: (to, m) => { this.sendTo(to, m); }, announce,
+      reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(),
     });
     this.admin = new AdminRelay({
       state: this.state, clock, log: logger.child({ component: 'admin' }), leader: this.leader,
@@ -266,6 +277,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     });
     if (shutdown && eventFailed(shutdown)) this.log.warn({ status: shutdown.status }, `shutdown event ${shutdown.status}`);
     await health.stop();
+    this.guard.stop();
     for (const cancel of this.timers.splice(0)) cancel();
     this.duplicates?.stop();
     this.heartbeats.stop();
@@ -327,6 +339,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
     return this.roundTrips.subscribe(listener);
   }
 
+  setUnguarded(why: string | undefined): void {
+    this.guard.set(why);
+  }
+
   /** Sends to a peer, or delivers to ourselves (the leader orders itself like any node). */
   sendTo(to: Pnn, message: SessionMessage): boolean {
     if (to === this.pnn) {
@@ -358,8 +374,15 @@ export class NodeRuntimeImpl implements NodeRuntime {
     const changed = next !== this.monitor;
     this.monitor = next;
     if (this.stopping) return;
-    this.state.observe({ kind: 'health', pnn: this.pnn, healthy });
+    this.reportHealth();
     if (changed) this.heartbeats.sendNow();
+  }
+
+  /** The node's health as the cluster sees it: its monitor passes and a guardian stands behind it (guard.ts). */
+  private reportHealth(): void {
+    // Before the first monitor the node is UNHEALTHY anyway; the monitor's verdict will fold `guarded` in.
+    if (this.stopping || this.monitor === 'pending') return;
+    this.state.observe({ kind: 'health', pnn: this.pnn, healthy: this.monitor === 'healthy' && this.guard.guarded });
   }
 
   private hostingChanged(): void {

@@ -26,6 +26,8 @@ export interface OrderComponents {
   readonly reply: (to: Pnn, message: SessionMessageOf<'release-ack' | 'take-ack' | 'ipreallocated-ack'>) => void;
   /** Sends our heartbeat now. */
   readonly announce: () => void;
+  /** Why this node must take nothing now besides the fence (no live guardian: guard.ts), or undefined. */
+  readonly refusal?: () => string | undefined;
 }
 
 export interface OrderStats {
@@ -106,8 +108,9 @@ export class OrderHandler {
   private async take(from: Pnn, order: TakeOrder): Promise<void> {
     const { hosting, state } = this.components;
     const decision = state.fenceDecision();
-    if (!decision.mayHold) {
-      const error = `this node may not hold addresses now (${decision.reason}): it takes nothing`;
+    const refused = decision.mayHold ? this.components.refusal?.() : decision.reason;
+    if (refused !== undefined) {
+      const error = `this node may not hold addresses now (${refused}): it takes nothing`;
       this.components.reply(from, {
         kind: 'take-ack', epoch: order.epoch,
         results: order.takes.map((t) => ({ address: t.address, status: 'failed', error, timings: { addressUs: 0, announceUs: 0, tickleUs: 0, eventUs: 0 } })),

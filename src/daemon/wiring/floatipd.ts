@@ -27,7 +27,7 @@ import { systemClock } from '../runtime/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { writeAppliedAddresses } from './applied-addresses';
-import { GuardianKeeper, noticeSettingsOf } from './guardian-spawn';
+import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
 import { takeInstanceLock } from './instance-lock';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
@@ -183,8 +183,15 @@ class Floatipd {
       }
     }
     const notice = noticeSettingsOf(config);
-    this.guardian = await GuardianKeeper.start({ fenceAfterMs: config.timing.fence_after, ...(notice ? { notice } : {}) }, logger,
-      (why) => this.fatal(why));
+    const { placement, why: placedBecause } = hostPlacement();
+    this.log.info({ placement: placement.kind }, `guardian placement: ${placement.kind} (${placedBecause})`);
+    this.guardian = await GuardianKeeper.start({
+      fenceAfterMs: config.timing.fence_after, placement, ...(notice ? { notice } : {}),
+      onGuard: (change) => {
+        metrics.setGuarded(change.guarded, change.guarded ? undefined : change.cause);
+        runtime.setUnguarded(change.guarded ? undefined : change.detail);
+      },
+    }, logger, (why) => this.fatal(why));
     this.mayHoldAddresses = true;
     await runtime.start();
     this.log.info({ guardianPid: this.guardian.pid, socket: config.control.socket }, 'floatipd running');

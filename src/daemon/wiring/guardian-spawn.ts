@@ -1,4 +1,4 @@
-// Keeps floatipd's guardian running: spawns it (same node and loader), respawns it if it is killed, and reports a fence.
+// Keeps floatipd's guardian running: spawns it (same node and loader, placed), replaces it if it ends or stops answering, reports a fence.
 //
 // The guardian must be up before the node takes any address. If it ends while the
 // daemon lives:
@@ -7,16 +7,22 @@
 //     as dead, so the daemon must not carry on with its old records: `onFenced`;
 //   - it was killed or failed: the addresses are unguarded, so a new guardian is
 //     started at once; after too many quick failures `onFenced` too.
+// If it lives but stops answering ticks (frozen, hung: guardian-client.ts), it would
+// not fence a crash of this daemon: it is killed and replaced like a dead one.
+// From the moment a guardian is lost until its successor is ready, `onGuard` says the
+// node is unguarded (the runtime then hands its addresses over: runtime/guard.ts).
 // The guardian's exit may reach this process after other I/O of a resumed loop (the
 // netlink events of its deletions, which reconcile would answer by putting the
 // addresses back). So the keeper also watches its own loop: a gap long enough for
 // the guardian to have fenced calls `onFenced`, from the first timer after the stall or,
 // earlier, from the stall gate (stall-gate.ts) that every frame and address take passes.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FloatipConfig } from '../../config';
-import { GuardianEnd, GuardianLink, GuardianLinkOptions } from '../guardian-client';
+import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { NoticeSettings } from '../guardian-notice';
+import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
 import { nodeCommand, siblingScript } from './sibling';
 
@@ -29,9 +35,23 @@ export interface GuardianKeeperInit {
   readonly respawnWindowMs?: number;
   /** Whom the guardian tells after a fence. @default nobody */
   readonly notice?: NoticeSettings;
+  /** Where each guardian runs. @default a systemd scope under a systemd service, else beside (guardian-placement.ts) */
+  readonly placement?: GuardianPlacement;
   /** How to start one guardian. @default GuardianLink.start with the sibling guardian-main */
-  readonly spawn?: (options: GuardianLinkOptions, onEnd: (end: GuardianEnd) => void) => Promise<Pick<GuardianLink, 'bye' | 'pid'>>;
+  readonly spawn?: (options: GuardianLinkOptions, events: GuardianLinkEvents) => Promise<KeptGuardian>;
+  /** Hears every change between guarded and unguarded, and why. @default nobody */
+  readonly onGuard?: (change: GuardChange) => void;
 }
+
+/** The parts of a GuardianLink the keeper uses. */
+export type KeptGuardian = Pick<GuardianLink, 'bye' | 'pid' | 'kill'>;
+
+/** Why the node lost its guardian: `silent` (it stopped answering ticks, so it was killed) or `ended` (killed, failed). */
+export type UnguardedCause = 'silent' | 'ended';
+
+export type GuardChange =
+  | { readonly guarded: true }
+  | { readonly guarded: false; readonly cause: UnguardedCause; readonly detail: string };
 
 /** The daemon's mesh settings for the guardian's FENCED notice; undefined before the node is known. */
 export function noticeSettingsOf(config: FloatipConfig): NoticeSettings | undefined {
@@ -42,14 +62,28 @@ export function noticeSettingsOf(config: FloatipConfig): NoticeSettings | undefi
   return { pnn, keyFile: config.cluster.key_file, bindAddress: bind.text, port: config.node.port, peers };
 }
 
-/** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader). */
-export function guardianLinkOptions(fenceAfterMs: number, notice?: NoticeSettings): GuardianLinkOptions {
-  return { fenceAfterMs, command: nodeCommand(siblingScript(join(__dirname, '..'), 'guardian-main')), ...(notice ? { notice } : {}) };
+/** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader), placed. */
+export function guardianLinkOptions(fenceAfterMs: number, notice?: NoticeSettings, placement: GuardianPlacement = { kind: 'beside' }, serial = 1): GuardianLinkOptions {
+  const command = placedCommand(nodeCommand(siblingScript(join(__dirname, '..'), 'guardian-main')), placement, process.pid, serial);
+  return { fenceAfterMs, command, ...(notice ? { notice } : {}) };
+}
+
+/** This host's placement (guardian-placement.ts), with the reason for the log. */
+export function hostPlacement(): ReturnType<typeof choosePlacement> {
+  return choosePlacement({
+    invocationId: process.env.INVOCATION_ID,
+    systemdBooted: existsSync('/run/systemd/system'),
+    systemdRunExists: existsSync(SYSTEMD_RUN),
+  });
 }
 
 export class GuardianKeeper {
-  private link: Pick<GuardianLink, 'bye' | 'pid'> | undefined;
+  private link: KeptGuardian | undefined;
   private readonly respawns: number[] = [];
+  private placement: GuardianPlacement;
+  private serial = 0;
+  /** Set from a guardian's loss until its successor is ready. */
+  private unguarded = false;
   private closing = false;
   private stallWatch: NodeJS.Timeout | undefined;
   /** When the stall watch last ran (performance.now()); undefined before the keeper started. */
@@ -60,15 +94,22 @@ export class GuardianKeeper {
     private readonly init: GuardianKeeperInit,
     private readonly log: Logger,
     private readonly onFenced: (why: string) => void,
-  ) {}
+  ) {
+    this.placement = init.placement ?? { kind: 'beside' };
+  }
 
   /** Resolves once a guardian can fence. `onFenced` hears that this process must stop (see the header). */
   static async start(init: GuardianKeeperInit, log: Logger, onFenced: (why: string) => void): Promise<GuardianKeeper> {
     const keeper = new GuardianKeeper(init, log.child({ component: 'guardian' }), onFenced);
     await keeper.spawnOne();
     keeper.watchStalls();
-    keeper.log.info({ guardianPid: keeper.link?.pid, fenceAfterMs: init.fenceAfterMs }, 'guardian started');
+    keeper.log.info({ guardianPid: keeper.link?.pid, fenceAfterMs: init.fenceAfterMs, placement: keeper.placement.kind }, 'guardian started');
     return keeper;
+  }
+
+  /** True while no guardian is confirmed (between a loss and the successor's ready line). */
+  get guarded(): boolean {
+    return !this.unguarded && this.link !== undefined;
   }
 
   get pid(): number | undefined {
@@ -117,11 +158,49 @@ export class GuardianKeeper {
   }
 
   private async spawnOne(): Promise<void> {
-    const spawn = this.init.spawn ?? ((options, onEnd) => GuardianLink.start(options, onEnd));
-    const options = guardianLinkOptions(this.init.fenceAfterMs, this.init.notice);
-    // onEnd fires only after the guardian said ready, so `link` is set by then.
-    const link: Pick<GuardianLink, 'bye' | 'pid'> = await spawn(options, (end) => { if (link === this.link) this.ended(end); });
+    const spawn = this.init.spawn ?? ((options, events) => GuardianLink.start(options, events));
+    const start = async (placement: GuardianPlacement): Promise<KeptGuardian> => {
+      const options = guardianLinkOptions(this.init.fenceAfterMs, this.init.notice, placement, ++this.serial);
+      // The events fire only after the guardian said ready, so `started` is set by then.
+      const started: KeptGuardian = await spawn(options, {
+        ended: (end) => { if (started === this.link) this.ended(end); },
+        silent: (ms) => { if (started === this.link) this.silent(started, ms); },
+      });
+      return started;
+    };
+    let link: KeptGuardian;
+    try {
+      link = await start(this.placement);
+    } catch (error) {
+      if (!(error instanceof GuardianError) || this.placement.kind === 'beside') throw error;
+      // A guardian beside the daemon still fences a crash; only a kill of the whole unit would take it along.
+      this.log.error({ placement: this.placement.kind }, `the guardian could not be started in a systemd scope (${error.message}): `
+        + 'it runs in floatipd\'s own cgroup from now on, so a kill of the whole unit (systemctl kill, an OOM kill of the group) '
+        + 'leaves the addresses to ExecStopPost\'s cleanup; check that systemd-run works for root');
+      this.placement = { kind: 'beside' };
+      link = await start(this.placement);
+    }
     this.link = link;
+    if (this.unguarded) {
+      this.unguarded = false;
+      this.init.onGuard?.({ guarded: true });
+    }
+  }
+
+  /** A guardian that stopped answering would not fence a crash: it is unguarded now; kill it, and `ended` replaces it. */
+  private silent(link: KeptGuardian, unansweredMs: number): void {
+    if (this.closing) return;
+    const detail = `the guardian (pid ${link.pid}) answered no tick for ${Math.round(unansweredMs)} ms (frozen or hung)`;
+    this.log.error({ guardianPid: link.pid, unansweredMs: Math.round(unansweredMs) },
+      `${detail}: it would not remove this node's addresses if floatipd died now, so floatipd hands them over, kills it and starts another`);
+    this.loseGuardian('silent', detail);
+    link.kill();
+  }
+
+  private loseGuardian(cause: UnguardedCause, detail: string): void {
+    if (this.unguarded) return;
+    this.unguarded = true;
+    this.init.onGuard?.({ guarded: false, cause, detail });
   }
 
   private ended(end: GuardianEnd): void {
@@ -133,6 +212,7 @@ export class GuardianKeeper {
       this.onFenced(`guardian fenced (${end})`);
       return;
     }
+    this.loseGuardian('ended', `the guardian ended (${end})`);
     const now = Date.now();
     const window = this.init.respawnWindowMs ?? 60_000;
     while (this.respawns.length > 0 && now - this.respawns[0] > window) this.respawns.shift();

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GUARDIAN_SCOPE_PREFIX } from '../../../src/daemon/guardian-placement';
 
 const UNIT = resolve(__dirname, '../../../packaging/floatipd.service');
 const text = readFileSync(UNIT, 'utf8');
@@ -43,7 +44,8 @@ describe('packaging/floatipd.service', () => {
 
   it('removes floatip addresses after any stop, restarts on failure, keeps only network capabilities', () => {
     const service = section('Service');
-    expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup']);
+    // The cleanup first, then any guardian scope left over (its guardian lives outside this cgroup).
+    expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup', `-/usr/bin/systemctl kill --signal=SIGKILL ${GUARDIAN_SCOPE_PREFIX}-*.scope`]);
     expect(service.get('Restart')).toEqual(['on-failure']);
     expect(service.get('KillMode')).toEqual(['mixed']);
     expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE']);

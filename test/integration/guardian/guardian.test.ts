@@ -1,16 +1,19 @@
-// The guardian on a real kernel: a stand-in daemon in namespace fms-g with tagged and untagged addresses on a veth.
+// The guardian on a real kernel: a stand-in daemon in namespace frg-g with tagged and untagged addresses on a veth.
 //
 // kill -9 the daemon: the tagged addresses go at once (measured); SIGSTOP it or block its
 // loop: they go within fence_after; an orderly goodbye: they stay. Untagged addresses always stay.
+// A frozen guardian is noticed within fence_after, killed and replaced, and the new one
+// fences a later crash. A kill of every process in the daemon's cgroup leaves a guardian
+// placed in a cgroup of its own (what `systemd-run --scope` does) to fence.
 
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cleanup, ipIn, namespaceWithVeth, spawnTsInNamespace } from './namespace';
 
-const NS = 'fms-g';
-const PEER_NS = 'fms-gp';
-const IFACE = 'fms0g';
+const NS = 'frg-g';
+const PEER_NS = 'frg-gp';
+const IFACE = 'frg0g';
 const FENCE_AFTER_MS = 300;
 const TAGGED = ['192.0.2.10/24', '198.51.100.10/24', '2001:db8::10/64'];
 const UNTAGGED = ['192.0.2.99/24', '2001:db8::99/64'];
@@ -94,15 +97,50 @@ async function guardianLog(stderr: string[]): Promise<Record<string, unknown>> {
   }
 }
 
-async function waitForLine(daemon: Daemon, expected: Record<string, unknown>): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!daemon.lines.some((line) => JSON.stringify(line) === JSON.stringify(expected))) {
-    if (Date.now() > deadline) throw new Error(`the daemon never printed ${JSON.stringify(expected)}: ${JSON.stringify(daemon.lines)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/** Resolves with the first line the daemon printed that `matches`, and when it was seen. */
+async function waitForLine(daemon: Daemon, matches: (line: Record<string, unknown>) => boolean, what: string, timeoutMs = 5000): Promise<{ line: Record<string, unknown>; at: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = daemon.lines.find(matches);
+    if (line) return { line, at: performance.now() };
+    if (Date.now() > deadline) throw new Error(`the daemon never printed ${what}: ${JSON.stringify(daemon.lines)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
 const figures: Record<string, number> = {};
+
+/** cgroup v2 (mounted at /sys/fs/cgroup/unified on this hybrid host, else at /sys/fs/cgroup): where cgroup.kill is. */
+const CGROUP2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((dir) => existsSync(path.join(dir, 'cgroup.procs')) && existsSync(path.join(dir, 'cgroup.controllers')))!;
+const DAEMON_CGROUP = path.join(CGROUP2, 'frg-daemon');
+const GUARDIAN_CGROUP = path.join(CGROUP2, 'frg-guardian');
+
+function moveToCgroup(dir: string, pid: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'cgroup.procs'), `${pid}\n`);
+}
+
+/** Removes the test's cgroups once empty (a cgroup with processes cannot be removed: they are killed first). */
+async function removeCgroups(): Promise<void> {
+  for (const dir of [DAEMON_CGROUP, GUARDIAN_CGROUP]) {
+    if (!existsSync(dir)) continue;
+    writeFileSync(path.join(dir, 'cgroup.kill'), '1\n');
+    // Empty only once every process is reaped (`populated 0`); even then rmdir may say EBUSY a moment longer.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        if (/^populated 0$/m.test(readFileSync(path.join(dir, 'cgroup.events'), 'utf8'))) {
+          rmdirSync(dir);
+          break;
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`${dir} still has processes`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
 
 describe('guardian in a namespace', () => {
   let daemon: Daemon | undefined;
@@ -114,12 +152,13 @@ describe('guardian in a namespace', () => {
   });
   beforeEach(async () => {
     cleanup();
-    namespaceWithVeth(NS, IFACE, PEER_NS, 'fms0gp');
+    namespaceWithVeth(NS, IFACE, PEER_NS, 'frg0gp');
     for (const address of UNTAGGED) ipIn(NS, 'addr', 'add', address, 'dev', IFACE, ...(address.includes(':') ? ['nodad'] : []));
     daemon = await startDaemon();
     expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
   });
   afterEach(async () => {
+    await removeCgroups();
     for (const pid of [daemon?.child.pid, daemon?.guardianPid]) {
       if (pid !== undefined && !processGone(pid)) {
         try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
@@ -157,9 +196,9 @@ describe('guardian in a namespace', () => {
     expect(addresses()).toEqual([...UNTAGGED].sort());
     await waitGone(guardianPid);
     expect(await guardianLog(stderr)).toMatchObject({ cause: 'no-ticks', removed: expect.arrayContaining(TAGGED) });
-    // Woken up, the daemon learns from its link that the guardian fenced (it must then treat its addresses as gone).
+    // Woken up, the daemon learns that the guardian fenced (its own stall, or the guardian's exit): it must end.
     child.kill('SIGCONT');
-    await waitForLine(daemon as Daemon, { guardianEnded: 'fenced-no-ticks' });
+    await waitForLine(daemon as Daemon, (l) => typeof l.fenced === 'string', 'a fenced line');
     // The last tick came about fence_after/4 before the stop: the silence, not the stop itself, triggered the fence.
     expect(goneAt - stoppedAt).toBeGreaterThan(FENCE_AFTER_MS * 0.5);
     expect(goneAt - stoppedAt).toBeLessThan(FENCE_AFTER_MS + 50);
@@ -180,10 +219,67 @@ describe('guardian in a namespace', () => {
     expect(goneAt - blockedAt).toBeLessThan(FENCE_AFTER_MS + 50);
   });
 
-  it('a guardian that dies is reported to the daemon, which must start another', async () => {
+  it('a guardian that dies is reported to the daemon, which starts another', async () => {
     const { guardianPid } = daemon as Daemon;
     process.kill(guardianPid, 'SIGKILL');
-    await waitForLine(daemon as Daemon, { guardianEnded: 'killed' });
+    await waitForLine(daemon as Daemon, (l) => l.unguarded === 'ended', 'unguarded: ended');
+    const { line } = await waitForLine(daemon as Daemon, (l) => l.guarded === true, 'guarded again');
+    expect(line.guardianPid).not.toBe(guardianPid);
+    expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
+  });
+
+  it('a frozen guardian is noticed within fence_after, killed and replaced; the new one fences a later kill -9', async () => {
+    const { child, guardianPid, stderr } = daemon as Daemon;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const frozenAt = performance.now();
+    process.kill(guardianPid, 'SIGSTOP');
+    const { line: lost, at: noticedAt } = await waitForLine(daemon as Daemon, (l) => l.unguarded !== undefined, 'unguarded');
+    figures.frozenGuardianNoticedMs = +(noticedAt - frozenAt).toFixed(2);
+    expect(lost).toMatchObject({ unguarded: 'silent', detail: expect.stringMatching(new RegExp(`pid ${guardianPid}\\) answered no tick`)) });
+    await waitGone(guardianPid);
+    const { line: again, at: replacedAt } = await waitForLine(daemon as Daemon, (l) => l.guarded === true, 'guarded again', 20000);
+    figures.frozenGuardianReplacedMs = +(replacedAt - frozenAt).toFixed(2);
+    const successor = again.guardianPid as number;
+    expect(successor).not.toBe(guardianPid);
+    expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
+    // The crash the issue describes: floatipd killed after the freeze. The successor fences it.
+    const deletions = watchDeletions();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGKILL');
+    await deletions.done;
+    deletions.stop();
+    expect(addresses()).toEqual([...UNTAGGED].sort());
+    await waitGone(successor);
+    expect(await guardianLog(stderr)).toMatchObject({ cause: 'pipe-closed', removed: expect.arrayContaining(TAGGED) });
+    // Noticed within fence_after (plus scheduling slack on a loaded machine): the check runs at every tick.
+    expect(noticedAt - frozenAt).toBeLessThan(FENCE_AFTER_MS + 150);
+  });
+
+  it('a kill of every process in floatipd\'s cgroup (systemctl kill, OOM group kill): a guardian in its own cgroup fences', async () => {
+    const { child, guardianPid, stderr } = daemon as Daemon;
+    // What systemd-run --scope does for the guardian under the shipped unit: the daemon in the
+    // service's cgroup, the guardian in a scope of its own.
+    moveToCgroup(DAEMON_CGROUP, child.pid as number);
+    moveToCgroup(GUARDIAN_CGROUP, guardianPid);
+    const deletions = watchDeletions();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const killedAt = performance.now();
+    writeFileSync(path.join(DAEMON_CGROUP, 'cgroup.kill'), '1\n');
+    const goneAt = await deletions.done;
+    deletions.stop();
+    figures.cgroupKillToGoneMs = +(goneAt - killedAt).toFixed(2);
+    expect(addresses()).toEqual([...UNTAGGED].sort());
+    await waitGone(guardianPid);
+    expect(await guardianLog(stderr)).toMatchObject({ cause: 'pipe-closed', removed: expect.arrayContaining(TAGGED) });
+  });
+
+  it('the same kill takes a guardian in floatipd\'s own cgroup along, and the addresses stay: why the unit places it apart', async () => {
+    const { child, guardianPid } = daemon as Daemon;
+    moveToCgroup(DAEMON_CGROUP, child.pid as number);
+    moveToCgroup(DAEMON_CGROUP, guardianPid);
+    writeFileSync(path.join(DAEMON_CGROUP, 'cgroup.kill'), '1\n');
+    await waitGone(guardianPid);
+    await waitGone(child.pid as number);
     expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
   });
 
@@ -194,7 +290,7 @@ describe('guardian in a namespace', () => {
     expect(await exited).toBe(0);
     await waitGone(guardianPid);
     expect(lines).toContainEqual({ bye: 'bye' });
-    expect(lines.some((l) => 'guardianEnded' in l)).toBe(false);
+    expect(lines.some((l) => 'unguarded' in l || 'fenced' in l)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, FENCE_AFTER_MS * 2));
     expect(addresses()).toEqual([...TAGGED, ...UNTAGGED].sort());
   });

@@ -1,9 +1,9 @@
-// Network namespaces for the guardian tests (prefix fms), and TypeScript processes started inside them.
+// Network namespaces for the guardian tests (prefix frg), and TypeScript processes started inside them.
 
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
-export const PREFIX = 'fms';
+export const PREFIX = 'frg';
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 export function run(command: string, args: readonly string[]): string {
@@ -14,7 +14,7 @@ export function ipIn(ns: string, ...args: string[]): string {
   return run('ip', ['-n', ns, ...args]);
 }
 
-/** Deletes every namespace and host link whose name starts with `fms`: run before and after the tests. */
+/** Deletes every namespace and host link whose name starts with `frg`: run before and after the tests. */
 export function cleanup(): void {
   for (const ns of run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
     if (ns.startsWith(`${PREFIX}-`)) {

@@ -1,7 +1,7 @@
 // The guardian's decision on a manual clock: ticks keep it quiet, silence or a closed pipe fence, a goodbye leaves.
 
 import {
-  GUARDIAN_BYE, GUARDIAN_TICK, GuardianTimer, GuardianVerdict, GuardianWatch, parseGuardianArgs,
+  GUARDIAN_BYE, GUARDIAN_TICK, GuardianTimer, GuardianVerdict, GuardianWatch, parseGuardianArgs, TickAnswers,
 } from '../../../src/daemon/guardian';
 import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
 
@@ -82,6 +82,14 @@ describe('GuardianWatch', () => {
     expect(w.ticks).toBe(2);
   });
 
+  it('says how many ticks each chunk held, so the guardian acks each one, and none after a goodbye', () => {
+    const { watch: w } = watch(700);
+    expect(w.input(Uint8Array.of(GUARDIAN_TICK, GUARDIAN_TICK, 0x0a, GUARDIAN_TICK))).toBe(3);
+    expect(w.input(Uint8Array.of(0x7a))).toBe(0);
+    expect(w.input(Uint8Array.of(GUARDIAN_TICK, GUARDIAN_BYE, GUARDIAN_TICK))).toBe(1);
+    expect(w.input(tick)).toBe(0);
+  });
+
   it('does not count unknown bytes as ticks', () => {
     const { timer, verdicts, watch: w } = watch(700);
     timer.advance(600);
@@ -123,5 +131,43 @@ describe('parseGuardianArgs', () => {
     expect(() => parseGuardianArgs(['--fence-after-ms=700', '--notice-pnn=1'])).toThrow(/needs all of --notice-pnn, --notice-key-file/);
     expect(() => parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs(notice), '--notice-peer=two@192.0.2.12'])).toThrow(/--notice-peer must be PNN@ADDRESS, not "two@192.0.2.12"/);
     expect(() => parseGuardianArgs(['--fence-after-ms=700', ...noticeArgs({ ...notice, port: 0 })])).toThrow(/--notice-port must be 1\.\.65535/);
+  });
+});
+
+describe('TickAnswers', () => {
+  it('measures the oldest unanswered tick, in order, one ack per tick', () => {
+    const answers = new TickAnswers();
+    expect(answers.oldestUnansweredMs(100)).toBe(0);
+    answers.sent(100);
+    answers.sent(275);
+    answers.sent(450);
+    expect(answers.oldestUnansweredMs(500)).toBe(400);
+    answers.answered(1);
+    expect(answers.oldestUnansweredMs(500)).toBe(225);
+    answers.answered(2);
+    expect(answers.oldestUnansweredMs(500)).toBe(0);
+    expect(answers.unanswered).toBe(0);
+  });
+
+  it('a stalled daemon sends no ticks, so its own stall does not age the guardian\'s answers', () => {
+    const answers = new TickAnswers();
+    answers.sent(0);
+    answers.answered(1);
+    // 2 s without a tick (the daemon was stopped), then one tick, answered 5 ms later.
+    answers.sent(2000);
+    expect(answers.oldestUnansweredMs(2005)).toBe(5);
+  });
+
+  it('ignores acks beyond the ticks sent, and stays small over a long run', () => {
+    const answers = new TickAnswers();
+    answers.answered(5);
+    answers.sent(10);
+    expect(answers.oldestUnansweredMs(20)).toBe(10);
+    for (let k = 0; k < 100_000; k++) {
+      answers.sent(k);
+      answers.answered(1);
+    }
+    expect(answers.unanswered).toBe(1);
+    expect((answers as unknown as { sentAt: number[] }).sentAt.length).toBeLessThan(200);
   });
 });

@@ -97,6 +97,20 @@ describe('PrometheusMetrics', () => {
     expect(s.get('floatip_duplicate_detections_total')).toBe(3);
   });
 
+  it('guarded is 1 from the start, 0 while unguarded; each loss is counted by cause', async () => {
+    expect((await samples(metrics)).get('floatip_guarded')).toBe(1);
+    metrics.setGuarded(false, 'silent');
+    expect((await samples(metrics)).get('floatip_guarded')).toBe(0);
+    metrics.setGuarded(true);
+    metrics.setGuarded(false, 'ended');
+    metrics.setGuarded(true);
+    metrics.setGuarded(false, 'silent');
+    const s = await samples(metrics);
+    expect(s.get('floatip_guarded')).toBe(0);
+    expect(s.get('floatip_guardian_losses_total{cause="silent"}')).toBe(2);
+    expect(s.get('floatip_guardian_losses_total{cause="ended"}')).toBe(1);
+  });
+
   it('two instances keep separate registries', async () => {
     const other = new PrometheusMetrics({ processMetrics: false });
     other.setHostedAddresses(9);
@@ -119,6 +133,7 @@ describe('noMetrics', () => {
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
       ['countAuthenticationFailure', ['x']], ['countMeshRefusals', ['x', 1]], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
       ['setFlapDamping', [true, 1, 1]],
+      ['setGuarded', [false, 'silent']],
     ];
     for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();
     expect(Object.keys(noMetrics).sort()).toEqual(calls.map(([m]) => m).sort());

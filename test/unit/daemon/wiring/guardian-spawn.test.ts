@@ -1,20 +1,24 @@
 // The guardian keeper: a fence ends the daemon, a killed guardian is replaced (a few times), a goodbye ends quietly.
 
-import { GuardianEnd, GuardianLinkOptions } from '../../../../src/daemon/guardian-client';
-import { GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
+import { GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } from '../../../../src/daemon/guardian-client';
+import { GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
 import { recordingLogger } from '../runtime/harness/recording-logger';
 
-function fakeGuardians() {
+function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false) {
   const ends: Array<(end: GuardianEnd) => void> = [];
+  const silents: Array<(ms: number) => void> = [];
   const options: GuardianLinkOptions[] = [];
+  const kills: number[] = [];
   let byes = 0;
-  const spawn = async (o: GuardianLinkOptions, onEnd: (end: GuardianEnd) => void) => {
+  const spawn = async (o: GuardianLinkOptions, events: GuardianLinkEvents) => {
     options.push(o);
-    ends.push(onEnd);
+    if (refuse(o)) throw new GuardianError('the guardian did not start (it exited with status 1)');
+    ends.push(events.ended);
+    silents.push((ms) => events.silent?.(ms));
     const pid = 1000 + ends.length;
-    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; } };
+    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); } };
   };
-  return { spawn, ends, options, byes: () => byes };
+  return { spawn, ends, silents, options, kills, byes: () => byes };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -79,5 +83,60 @@ describe('GuardianKeeper', () => {
     fake.ends[0]('fenced-no-ticks');
     expect(fenced).toEqual([]);
     expect(fake.byes()).toBe(1);
+  });
+
+  test('a guardian that stops answering: unguarded at once, killed, and guarded again when its successor is ready', async () => {
+    const fake = fakeGuardians();
+    const fenced: string[] = [];
+    const changes: GuardChange[] = [];
+    const log = recordingLogger();
+    const keeper = await GuardianKeeper.start({ fenceAfterMs: 700, spawn: fake.spawn, onGuard: (c) => changes.push(c) }, log, (why) => fenced.push(why));
+    expect(keeper.guarded).toBe(true);
+    fake.silents[0](712);
+    expect(changes).toEqual([{ guarded: false, cause: 'silent', detail: 'the guardian (pid 1001) answered no tick for 712 ms (frozen or hung)' }]);
+    expect(fake.kills).toEqual([1001]);
+    expect(keeper.guarded).toBe(false);
+    fake.ends[0]('killed'); // the SIGKILL's exit
+    await settle();
+    expect(keeper.pid).toBe(1002);
+    expect(keeper.guarded).toBe(true);
+    expect(changes).toEqual([expect.objectContaining({ guarded: false }), { guarded: true }]);
+    expect(fenced).toEqual([]);
+    await keeper.bye();
+  });
+
+  test('a guardian killed from outside: unguarded until the new one is ready', async () => {
+    const fake = fakeGuardians();
+    const changes: GuardChange[] = [];
+    const keeper = await GuardianKeeper.start({ fenceAfterMs: 700, spawn: fake.spawn, onGuard: (c) => changes.push(c) }, recordingLogger(), () => undefined);
+    fake.ends[0]('killed');
+    expect(changes).toEqual([{ guarded: false, cause: 'ended', detail: 'the guardian ended (killed)' }]);
+    await settle();
+    expect(changes[1]).toEqual({ guarded: true });
+    await keeper.bye();
+  });
+
+  test('a silent report of a guardian already replaced is ignored', async () => {
+    const fake = fakeGuardians();
+    const changes: GuardChange[] = [];
+    const keeper = await GuardianKeeper.start({ fenceAfterMs: 700, spawn: fake.spawn, onGuard: (c) => changes.push(c) }, recordingLogger(), () => undefined);
+    fake.ends[0]('killed');
+    await settle();
+    fake.silents[0](900);
+    expect(fake.kills).toEqual([]);
+    expect(changes.map((c) => c.guarded)).toEqual([false, true]);
+    await keeper.bye();
+  });
+
+  test('placed in a systemd scope that cannot be made: logged, and the guardian runs beside the daemon', async () => {
+    const fake = fakeGuardians((o) => o.command?.execPath === '/usr/bin/systemd-run');
+    const log = recordingLogger();
+    const keeper = await GuardianKeeper.start({
+      fenceAfterMs: 700, spawn: fake.spawn, placement: { kind: 'systemd-scope', systemdRun: '/usr/bin/systemd-run', unitPrefix: 'floatip-guardian' },
+    }, log, () => undefined);
+    expect(fake.options.map((o) => o.command?.execPath)).toEqual(['/usr/bin/systemd-run', process.execPath]);
+    expect(keeper.pid).toBe(1001);
+    expect(log.lines.some((l) => /could not be started in a systemd scope/.test(l.message))).toBe(true);
+    await keeper.bye();
   });
 });

@@ -28,6 +28,7 @@ function recordingMetrics() {
     countTicklesSent: (n) => calls.push(`tickles ${n}`),
     setDuplicateAddresses: (current, total) => calls.push(`duplicates ${current}/${total}`),
     setFlapDamping: (heldOut, flips, holds) => calls.push(`flap ${heldOut} ${flips} ${holds}`),
+    setGuarded: (guarded) => calls.push(`guarded ${guarded}`),
   };
   return { metrics, calls };
 }

@@ -8,6 +8,7 @@
 //                                   continue [T], ban SECS [T], unban [T], moveip IP T, ipreallocate,
 //                                   addip IP/BITS IFACE[,IFACE], delip IP, reload ADDR/BITS,...
 //   monitor P fail|pass             node P's next monitor fails or passes
+//   guardian P lost|ready           node P's guardian keeper says it has no live guardian / a new one is ready
 //   link P IFACE up|down            a cable on node P
 //   expect counts A B C             addresses in each node's kernel
 //   expect IP on P                  (P = -1: on no node)
@@ -59,6 +60,9 @@ async function runStep(cluster: TestCluster, state: ScenarioState, step: string)
       await node.health.check();
       return cluster.clock.settle();
     }
+    case 'guardian':
+      cluster.node(Number(words[1])).runtime.setUnguarded(words[2] === 'lost' ? 'the guardian stopped answering (test)' : undefined);
+      return cluster.clock.settle();
     case 'link': {
       cluster.node(Number(words[1])).netlink.setLinkState(words[2], words[3] === 'up' ? 'up' : 'down');
       return cluster.clock.settle();

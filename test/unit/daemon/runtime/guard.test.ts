@@ -1,0 +1,70 @@
+// A node without a live guardian: it hands its addresses over in order, takes nothing, deletes what the leader leaves, and comes back.
+
+import { ip } from '../../../../src/core/ip';
+import { addressRange, TestCluster } from './harness/cluster';
+import { play } from './harness/scenario';
+
+const SIX = { nodes: 3, addresses: addressRange(6) };
+
+describe('unguarded node', () => {
+  it('reports itself UNHEALTHY, so the leader moves its addresses away without overlap, and gives them back once guarded', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, [
+      'expect counts 2 2 2',
+      'guardian 1 lost',
+      'advance 50',
+      'expect flags 1 UNHEALTHY',
+      'expect counts 3 0 3',
+      'expect exclusive',
+      'guardian 1 ready',
+      'advance 50',
+      'expect flags 1 OK',
+      'expect counts 2 2 2',
+      'expect exclusive',
+    ]);
+    const status = cluster.node(1).runtime.api.status();
+    expect(status.guardian).toEqual({ guarded: true });
+    expect(cluster.node(1).runtime.guard.stats).toEqual({ losses: 1, selfReleases: 0 });
+  });
+
+  it('tells `floatip status` why it is unguarded', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, ['guardian 2 lost', 'advance 30']);
+    expect(cluster.node(2).runtime.api.status().guardian).toEqual({ guarded: false, reason: 'the guardian stopped answering (test)', forMs: 30 });
+  });
+
+  it('deletes its addresses itself fence_after after the loss when no run moves them (the leader waits for a crashed node)', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    await play(cluster, [
+      'kill 2', // runs wait up to 5 s for node 2's guardian
+      'advance 10',
+      'guardian 1 lost',
+      'advance 650',
+      'expect counts 2 2 0',
+      'advance 100', // fence_after (700 ms) after the loss
+      'expect counts 2 0 0',
+      'expect flags 1 UNHEALTHY',
+    ]);
+    expect(cluster.node(1).runtime.guard.stats.selfReleases).toBe(1);
+  });
+
+  it('a monitor that passes while unguarded does not make the node healthy', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, ['guardian 1 lost', 'monitor 1 pass', 'advance 50', 'expect flags 1 UNHEALTHY', 'expect counts 3 0 3']);
+  });
+
+  it('refuses a TAKE the leader sent before it heard of the loss', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const epoch = cluster.node(1).runtime.api.leader().epoch;
+    const acks: string[] = [];
+    cluster.network.endpoint(0)!.subscribe((event) => {
+      if (event.kind !== 'message' || event.from !== 1 || event.message.kind !== 'take-ack') return;
+      for (const result of event.message.results) acks.push(`${result.address.text} ${result.status}: ${result.error}`);
+    });
+    cluster.node(1).runtime.setUnguarded('the guardian ended (killed)');
+    cluster.network.endpoint(0)!.send(1, { kind: 'take', epoch, leader: 0, takes: [{ address: ip('203.0.113.9'), bits: 24, iface: 'eth0' }] });
+    await cluster.clock.advance(50);
+    expect((await cluster.kernelHolders()).get('203.0.113.9')).toBeUndefined();
+    expect(acks).toContainEqual(expect.stringMatching(/^203\.0\.113\.9 failed: .*no live guardian \(the guardian ended \(killed\)\)/));
+  });
+});
