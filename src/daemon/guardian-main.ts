@@ -12,14 +12,15 @@ import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDI
 import { TaggedAddressFence } from './guardian-fence';
 import { sendNotices } from './guardian-notice';
 import { loadClusterKey } from '../adapters/peer/cluster-key';
+import { createLogger } from './logging';
+import { Logger } from './runtime/logger';
 
 const GUARDIAN_NICE = -10;
 /** The notices to the peers end by then (a peer cut off would otherwise hold the guardian's exit). */
 const NOTICE_DEADLINE_MS = 1000;
 
-function log(level: number, fields: Record<string, unknown>, msg: string): void {
-  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, component: 'guardian', ...fields, msg })}\n`);
-}
+// The daemon's log schema (logging.ts), on stderr: stdout carries the ready line and the acks.
+let log: Logger = createLogger({ fd: 2, base: { component: 'guardian' } });
 
 function nodeTimer(): GuardianTimer {
   let handle: NodeJS.Timeout | undefined;
@@ -35,9 +36,10 @@ export function runGuardian(args: readonly string[]): void {
   let options;
   try {
     options = parseGuardianArgs(args);
+    if (options.notice !== undefined) log = log.child({ pnn: options.notice.pnn });
     fence = new TaggedAddressFence(options.addressProtocol);
   } catch (error) {
-    log(50, {}, `guardian cannot start: ${(error as Error).message}`);
+    log.error({}, `guardian cannot start: ${(error as Error).message}`);
     process.exit(GuardianExitCode.failed);
   }
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
@@ -45,14 +47,14 @@ export function runGuardian(args: readonly string[]): void {
   try {
     setPriority(GUARDIAN_NICE);
   } catch {
-    log(30, { nice: GUARDIAN_NICE }, 'guardian runs at normal priority (no CAP_SYS_NICE): fencing may wait for a CPU on a busy node');
+    log.info({ nice: GUARDIAN_NICE }, 'guardian runs at normal priority (no CAP_SYS_NICE): fencing may wait for a CPU on a busy node');
   }
 
   // Read now, not when fencing: a notice must leave right after the deletes.
   let clusterKey: Uint8Array | undefined;
   const keyRead = options.notice === undefined ? Promise.resolve() : loadClusterKey(options.notice.keyFile).then(
     (key) => { clusterKey = key; },
-    (error: Error) => log(40, {}, `guardian cannot read the cluster key, so it will not tell the peers when it fenced: ${error.message}`),
+    (error: Error) => log.warn({}, `guardian cannot read the cluster key, so it will not tell the peers when it fenced: ${error.message}`),
   );
 
   const notify = async (cause: FenceCause, removed: number): Promise<void> => {
@@ -60,9 +62,8 @@ export function runGuardian(args: readonly string[]): void {
     if (notice === undefined || clusterKey === undefined || notice.peers.length === 0) return;
     const outcomes = await sendNotices(notice, clusterKey, { kind: 'fenced', pnn: notice.pnn, cause, removed }, NOTICE_DEADLINE_MS);
     const failed = outcomes.filter((o) => !o.ok);
-    log(failed.length === 0 ? 30 : 40, { notices: outcomes }, failed.length === 0
-      ? `told ${outcomes.length} peer(s) the addresses are gone`
-      : `could not tell ${failed.length} of ${outcomes.length} peer(s) the addresses are gone: they wait out crash_grace`);
+    if (failed.length === 0) log.info({ notices: outcomes }, `told ${outcomes.length} peer(s) the addresses are gone`);
+    else log.warn({ notices: outcomes }, `could not tell ${failed.length} of ${outcomes.length} peer(s) the addresses are gone: they wait out crash_grace`);
   };
 
   const act = async (verdict: GuardianVerdict): Promise<void> => {
@@ -73,17 +74,19 @@ export function runGuardian(args: readonly string[]): void {
       const fenceMs = +(performance.now() - started).toFixed(2);
       // Only a complete fence may shorten the peers' wait.
       if (report.failed.length === 0) await notify(verdict.cause, report.removed.length).catch(() => undefined);
-      log(report.failed.length === 0 ? 40 : 50, {
-        cause: verdict.cause, silentMs: Math.round(verdict.silentMs), fenceMs,
-        removed: report.removed.map((a) => `${a.address}/${a.bits}`), failed: report.failed,
-      }, verdict.cause === 'pipe-closed'
+      // A count on the fence's own line (a node may hold thousands); the list at debug.
+      const fields = { cause: verdict.cause, silentMs: Math.round(verdict.silentMs), fenceMs, removed: report.removed.length, failed: report.failed };
+      const message = verdict.cause === 'pipe-closed'
         ? 'floatipd died: removed its public addresses'
-        : `floatipd sent no tick for ${Math.round(verdict.silentMs)} ms: removed its public addresses`);
+        : `floatipd sent no tick for ${Math.round(verdict.silentMs)} ms: removed its public addresses`;
+      if (report.failed.length === 0) log.warn(fields, message);
+      else log.error(fields, message);
+      log.debug({ removed: report.removed.map((a) => `${a.address}/${a.bits}`) }, 'addresses removed by the guardian');
       process.exit(report.failed.length === 0
         ? (verdict.cause === 'pipe-closed' ? GuardianExitCode.fencedPipeClosed : GuardianExitCode.fencedNoTicks)
         : GuardianExitCode.failed);
     } catch (error) {
-      log(50, { cause: verdict.cause }, `guardian could not remove the public addresses: ${(error as Error).message}; run \`floatip\`'s cleanup (ExecStopPost) or delete them by hand`);
+      log.error({ cause: verdict.cause }, `guardian could not remove the public addresses: ${(error as Error).message}; run \`floatip\`'s cleanup (ExecStopPost) or delete them by hand`);
       process.exit(GuardianExitCode.failed);
     }
   };
@@ -107,7 +110,7 @@ export function runGuardian(args: readonly string[]): void {
       process.stdout.write(GUARDIAN_READY);
     },
     (error: Error) => {
-      log(50, {}, `guardian cannot read the addresses: ${error.message}`);
+      log.error({}, `guardian cannot read the addresses: ${error.message}`);
       process.exit(GuardianExitCode.failed);
     },
   );

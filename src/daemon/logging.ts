@@ -18,8 +18,10 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export interface LoggingInit {
   /** Least severe level written (config `log.level`). @default 'info' */
   readonly level?: LogLevel;
-  /** Where lines go. @default standard output */
+  /** Where lines go. @default the file descriptor `fd` */
   readonly destination?: DestinationStream;
+  /** Without a destination: 1 (floatipd) or 2 (the guardian, whose stdout carries its acks). @default 1 */
+  readonly fd?: 1 | 2;
   /** Fields on every line, e.g. `{ pnn: 0 }`. */
   readonly base?: LogFields;
 }
@@ -77,7 +79,7 @@ export function createLogger(init: LoggingInit = {}): RootLogger {
       level: (label) => ({ level: label }),
       log: (fields) => hideBytes(fields),
     },
-  }, init.destination ?? pino.destination({ dest: 1, sync: true }));
+  }, init.destination ?? pino.destination({ dest: init.fd ?? 1, sync: true }));
   // pino children keep the level they were made with: setLevel walks them all (one per component, few).
   const all: pino.Logger[] = [root];
   const childOf = (bindings: LogFields): pino.Logger => {
