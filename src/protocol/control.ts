@@ -41,8 +41,10 @@ export type ScriptAction = 'list' | 'enable' | 'disable';
 /** The typed arguments of every command. */
 export interface CommandArgs {
   status: Record<string, never>;
-  ip: { readonly verbose?: boolean };
-  ifaces: Record<string, never>;
+  /** `all`: every node's addresses (CTDB's `ip all`); else those of node `pnn` (default: this node). */
+  ip: { readonly verbose?: boolean; readonly all?: boolean; readonly pnn?: Pnn };
+  /** The interfaces of node `pnn` (default: this node), as this node last heard of them. */
+  ifaces: { readonly pnn?: Pnn };
   /** Admin verbs act on the local node unless `pnn` names another (CTDB's -n). */
   disable: { readonly pnn?: Pnn };
   enable: { readonly pnn?: Pnn };
@@ -190,8 +192,8 @@ const onNode = { pnn: maybe(pnn) };
 /** Every command and its arguments: the one table requests are checked against. */
 export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C]> } = {
   status: none,
-  ip: { verbose: maybe(boolean) },
-  ifaces: none,
+  ip: { verbose: maybe(boolean), all: maybe(boolean), pnn: maybe(pnn) },
+  ifaces: onNode,
   disable: onNode,
   enable: onNode,
   stop: onNode,
@@ -231,6 +233,9 @@ function crossCheck(command: CommandName, args: Record<string, unknown>): Contro
     if (!wantsName && args.name !== undefined) {
       return new ControlError('E_CONTROL_BAD_FIELD', 'args.name must be left out when listing scripts', 'args.name');
     }
+  }
+  if (command === 'ip' && args.all === true && args.pnn !== undefined) {
+    return new ControlError('E_CONTROL_BAD_FIELD', 'args.pnn must be left out with args.all: all lists every node', 'args.pnn');
   }
   if (command === 'addip') {
     const p = args.prefix as IpPrefix;

@@ -1,6 +1,6 @@
 // A DaemonApi with canned answers of a three-node cluster, recording every call: the control server's test double.
 
-import { AdminVerb, DaemonApi, DaemonApiError } from '../../../../src/daemon/control/api';
+import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../../../../src/daemon/control/api';
 import { Pnn } from '../../../../src/core/flags';
 import { IpAddress, IpPrefix } from '../../../../src/core/ip';
 import { JsonValue } from '../../../../src/protocol/control';
@@ -101,8 +101,8 @@ export class FakeDaemonApi implements DaemonApi {
   }
 
   status(): StatusResult { this.record('status', []); return STATUS; }
-  ips(verbose: boolean): IpStatus[] { this.record('ips', [verbose]); return IPS; }
-  ifaces(): IfaceStatus[] { this.record('ifaces', []); return IFACES; }
+  ips(verbose: boolean, scope?: IpScope): IpStatus[] { this.record('ips', scope === undefined ? [verbose] : [verbose, scope]); return IPS; }
+  ifaces(pnn?: Pnn): IfaceStatus[] { this.record('ifaces', pnn === undefined ? [] : [pnn]); return IFACES; }
 
   async admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult> {
     await this.recordAsync('admin', [verb, pnn, banSeconds]);
