@@ -107,3 +107,10 @@ export interface DoneResult {
   readonly done: true;
   readonly message: string;
 }
+
+/** What the `ctdb` stand-in prints and exits with, as ctdb would for the same argv. */
+export interface CtdbToolResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}

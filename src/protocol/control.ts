@@ -68,6 +68,8 @@ export interface CommandArgs {
   ping: Record<string, never>;
   uptime: Record<string, never>;
   history: { readonly limit?: number };
+  /** The `ctdb` stand-in of event scripts: CTDB's argv (and standard input) in, CTDB's output out. */
+  'ctdb-tool': { readonly argv: readonly string[]; readonly stdin?: string };
 }
 
 export type CommandName = keyof CommandArgs;
@@ -174,9 +176,9 @@ function listOf<T>(item: ArgKind<T>, min: number, max: number, unique: boolean):
 /** Event names are checked for shape here; the daemon's event runner checks that the event exists. */
 const eventName = textMatching('an event name such as "monitor" or "takeip"', (v) => /^[a-z]{1,32}$/.test(v));
 const eventArgument = textMatching('a string of at most 1024 characters without NUL', (v) => v.length <= 1024 && !v.includes('\0'));
-/** `NN.name`, as the event runner accepts (two digits, a dot, a name without dots, not a `~` backup). */
-const scriptName = textMatching('a script name NN.name (two digits, a dot, a name without dots)',
-  (v) => /^[0-9]{2}\.[^.\s/]+$/.test(v) && !v.endsWith('~') && v.length <= 255);
+/** `NN.name` or CTDB's `NN.name.script`, as the event runner accepts (two digits, a dot, a name without dots, not a `~` backup). */
+const scriptName = textMatching('a script name NN.name or NN.name.script (two digits, a dot, a name without dots)',
+  (v) => /^[0-9]{2}\.[^.\s/]+(\.script)?$/.test(v) && !v.endsWith('~') && v.length <= 255);
 
 interface ArgSpec<T> {
   readonly kind: ArgKind<T>;
@@ -219,6 +221,10 @@ export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C
   ping: none,
   uptime: none,
   history: { limit: maybe(wholeNumber(1, 100_000)) },
+  'ctdb-tool': {
+    argv: required(listOf(eventArgument, 0, 32, false)),
+    stdin: maybe(textMatching('text of at most 49152 characters', (v) => v.length <= 49_152)),
+  },
 };
 
 export const COMMAND_NAMES: readonly CommandName[] = Object.freeze(Object.keys(COMMAND_ARGS) as CommandName[]);

@@ -3,7 +3,7 @@
 import { TickleEntry, TicklesResult } from '../../protocol/control-results';
 import { expectPositionals, parseIpArg, parseWholeNumber } from '../args';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbTicklesX } from '../format/ctdb-x';
+import { ctdbTicklesX } from '../../protocol/ctdb-x';
 import { expectList, expectRecord } from '../format/shape';
 import { formatTickles } from '../format/tickles';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

@@ -3,7 +3,7 @@
 import { IfaceStatus } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbIfacesX } from '../format/ctdb-x';
+import { ctdbIfacesX } from '../../protocol/ctdb-x';
 import { formatIfaces } from '../format/ips';
 import { expectList } from '../format/shape';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

@@ -4,7 +4,7 @@ import { IpStatus } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
 import { UsageError } from '../command';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbIpX } from '../format/ctdb-x';
+import { ctdbIpX } from '../../protocol/ctdb-x';
 import { formatIps } from '../format/ips';
 import { expectList } from '../format/shape';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

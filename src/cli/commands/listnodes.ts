@@ -3,7 +3,7 @@
 import { ListNodesEntry } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbListNodesX } from '../format/ctdb-x';
+import { ctdbListNodesX } from '../../protocol/ctdb-x';
 import { expectList } from '../format/shape';
 import { formatListNodes } from '../format/status';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

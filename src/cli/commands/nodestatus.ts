@@ -5,7 +5,7 @@ import { NodeStatus } from '../../protocol/control-results';
 import { expectPositionals, parseWholeNumber } from '../args';
 import { UsageError } from '../command';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbNodemapText, ctdbNodemapX } from '../format/ctdb-x';
+import { ctdbNodemapText, ctdbNodemapX } from '../../protocol/ctdb-x';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';
 import { NODE_OPTION, NODE_USAGE, nodeOption } from './node-option';
 import { readStatus } from './status';

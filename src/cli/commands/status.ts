@@ -3,7 +3,7 @@
 import { NodeStatus, StatusResult } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
-import { ctdbNodemapX } from '../format/ctdb-x';
+import { ctdbNodemapX } from '../../protocol/ctdb-x';
 import { expectList, expectRecord } from '../format/shape';
 import { formatStatus } from '../format/status';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

@@ -4,7 +4,7 @@ import { UptimeResult } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
 import { expectRecord } from '../format/shape';
-import { ctdbUptimeX } from '../format/ctdb-x';
+import { ctdbUptimeX } from '../../protocol/ctdb-x';
 import { formatUptime } from '../format/uptime';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';
 

@@ -7,7 +7,7 @@
 import { Pnn } from '../../core/flags';
 import { IpAddress, IpPrefix } from '../../core/ip';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult,
   TakeoverRunRecord, TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { JsonValue } from '../../protocol/control';
@@ -50,4 +50,6 @@ export interface DaemonApi {
   ping(): PingResult;
   uptime(): UptimeResult;
   history(limit: number | undefined): TakeoverRunRecord[];
+  /** One call of the `ctdb` stand-in of event scripts (ctdb-tool.ts). */
+  ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult>;
 }

@@ -6,10 +6,11 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { JsonValue } from '../../protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../control/api';
+import { runCtdbTool } from '../control/ctdb-tool';
 import { AdminOutcome } from './admin';
 import { AdminRequest } from './messages';
 import type { NodeRuntimeImpl } from './node';
@@ -52,7 +53,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     return available[0] ?? '';
   };
 
-  return {
+  const api: DaemonApi = {
     status(): StatusResult {
       const view = state.view;
       const quorum = state.quorum();
@@ -236,5 +237,15 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     history(limit: number | undefined): TakeoverRunRecord[] {
       return node.history.list(limit);
     },
+
+    ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult> {
+      return runCtdbTool(argv, stdin, {
+        api,
+        pnn: local(),
+        scanConnections: () => node.tracker.scan(hosting.list().map((h) => h.address)),
+        ...(node.components.ctdbKernel ? { kernel: node.components.ctdbKernel } : {}),
+      });
+    },
   };
+  return api;
 }

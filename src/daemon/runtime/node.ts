@@ -41,6 +41,7 @@ import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
+import type { CtdbToolKernel } from '../control/ctdb-tool';
 import { AddressListChange, applyAddressList } from './address-list';
 
 export interface RuntimeComponents {
@@ -62,6 +63,8 @@ export interface RuntimeComponents {
   readonly loopDelay?: LoopDelayProbe;
   /** Re-reads public_addresses for reloadips / SIGHUP. */
   readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+  /** What the `ctdb` stand-in of event scripts needs from the kernel (tickle, killtcp, checktcpport); without it those verbs fail. */
+  readonly ctdbKernel?: CtdbToolKernel;
 }
 
 /** Counters for metrics and tests: plain numbers. */

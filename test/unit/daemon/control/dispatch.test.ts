@@ -54,7 +54,10 @@ const ROUTES: ReadonlyArray<[string, Record<string, unknown>, string, unknown[]]
   ['uptime', {}, 'uptime', []],
   ['history', {}, 'history', [undefined]],
   ['history', { limit: 1 }, 'history', [1]],
+  ['ctdb-tool', { argv: ['-X', 'ip'] }, 'ctdbTool', [['-X', 'ip'], '']],
+  ['ctdb-tool', { argv: ['tickle'], stdin: 'a b\n' }, 'ctdbTool', [['tickle'], 'a b\n']],
 ];
+
 
 describe('dispatchLine', () => {
   it('routes every command of the protocol table', () => {

@@ -5,7 +5,7 @@ import { Pnn } from '../../../../src/core/flags';
 import { IpAddress, IpPrefix } from '../../../../src/core/ip';
 import { JsonValue } from '../../../../src/protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../../../src/protocol/control-results';
 
@@ -160,5 +160,10 @@ export class FakeDaemonApi implements DaemonApi {
 
   ping(): PingResult { this.record('ping', []); return { pnn: 0, handledUs: 42 }; }
   uptime(): UptimeResult { this.record('uptime', []); return { startedAt: T0, lastTakeoverAt: T0 + 61_000, lastTakeoverMs: 20.04 }; }
+  async ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult> {
+    await this.recordAsync('ctdbTool', [argv, stdin]);
+    return { exitCode: 0, stdout: `${argv.join(' ')}\n`, stderr: '' };
+  }
+
   history(limit: number | undefined): TakeoverRunRecord[] { this.record('history', [limit]); return limit === undefined ? HISTORY : HISTORY.slice(-limit); }
 }

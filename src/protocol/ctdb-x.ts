@@ -2,10 +2,11 @@
 //
 // Scripts written for CTDB parse these lines with `awk -F'|'` by column number, so every
 // column CTDB has is here, in its order, even where floatip has nothing to put in it (Unknown,
-// PartiallyOnline: 0). The layouts are checked against CTDB's tool tests (test/unit/cli/ctdb-x.test.ts).
+// PartiallyOnline: 0). The layouts are checked against CTDB's tool tests (test/unit/protocol/ctdb-x.test.ts).
+// The plain-text layouts of the same verbs, as `ctdb` prints them, are here too for the `ctdb` stand-in.
 
-import { INACTIVE, NodeFlag, Pnn } from '../../core/flags';
-import { IfaceStatus, IpStatus, ListNodesEntry, NodeStatus, TicklesResult, UptimeResult } from '../../protocol/control-results';
+import { INACTIVE, NodeFlag, Pnn } from '../core/flags';
+import { IfaceStatus, IpStatus, ListNodesEntry, NodeStatus, TicklesResult, UptimeResult } from './control-results';
 
 const SEP = '|';
 
@@ -22,6 +23,20 @@ export function ctdbIpX(ips: readonly IpStatus[], verbose: boolean): string {
   return header + ips.map((ip) => row(verbose
     ? [ip.address, ip.pnn, ip.activeInterface, ip.availableInterfaces.join(','), ip.configuredInterfaces.join(',')]
     : [ip.address, ip.pnn])).join('');
+}
+
+/** `ctdb ip [-v] [all]` without -X: `Public IPs on node N` (or `on ALL nodes`), then one address per line. */
+export function ctdbIpText(ips: readonly IpStatus[], verbose: boolean, node: Pnn | 'all'): string {
+  const header = node === 'all' ? 'Public IPs on ALL nodes\n' : `Public IPs on node ${node}\n`;
+  return header + ips.map((ip) => (verbose
+    ? `${ip.address} node[${ip.pnn}] active[${ip.activeInterface}] available[${ip.availableInterfaces.join(',')}] configured[${ip.configuredInterfaces.join(',')}]\n`
+    : `${ip.address} ${ip.pnn}\n`)).join('');
+}
+
+/** `ctdb ifaces` without -X. */
+export function ctdbIfacesText(ifaces: readonly IfaceStatus[], pnn: Pnn): string {
+  if (ifaces.length === 0) return `No interfaces configured on node ${pnn}\n`;
+  return `Interfaces on node ${pnn}\n` + ifaces.map((i) => `name:${i.name} link:${i.link} references:${i.references}\n`).join('');
 }
 
 /**

@@ -1,8 +1,8 @@
 // CTDB's -X layouts and nodestatus text, byte for byte against the expected output of CTDB's tool tests (ctdb/tests/UNIT/tool/).
 
 import {
-  ctdbFlagsText, ctdbIfacesX, ctdbIpX, ctdbListNodesX, ctdbNodemapText, ctdbNodemapX, ctdbTicklesX, ctdbUptimeX,
-} from '../../../src/cli/format/ctdb-x';
+  ctdbFlagsText, ctdbIfacesText, ctdbIfacesX, ctdbIpText, ctdbIpX, ctdbListNodesX, ctdbNodemapText, ctdbNodemapX, ctdbTicklesX, ctdbUptimeX,
+} from '../../../src/protocol/ctdb-x';
 import { formatFlags } from '../../../src/core/flags';
 import { IpStatus, NodeStatus } from '../../../src/protocol/control-results';
 
@@ -107,6 +107,17 @@ describe("CTDB's -X layouts", () => {
     expect([fields[2], fields[1]]).toEqual(['1', '10.0.0.31']);
     // ctdb_get_ip_address: $CTDB -X nodestatus | awk -F '|' 'NR == 2 { print $3 }'
     expect(ctdbNodemapX(nodemap('1 192.168.20.42 0x0'), 1).split('\n')[1].split('|')[2]).toBe('192.168.20.42');
+  });
+
+  // ctdb.ip.003 / .006 / .007 and ctdb.ifaces.001, plain text
+  it('ip and ifaces in plain text', () => {
+    expect(ctdbIpText([ip('10.0.0.31', 0), ip('10.0.0.32', 1)], false, 0)).toBe('Public IPs on node 0\n10.0.0.31 0\n10.0.0.32 1\n');
+    expect(ctdbIpText([ip('10.0.0.31', 0, 'eth2', ['eth2', 'eth1'], ['eth2', 'eth1']), ip('10.0.0.32', -1)], true, 'all')).toBe(
+      'Public IPs on ALL nodes\n10.0.0.31 node[0] active[eth2] available[eth2,eth1] configured[eth2,eth1]\n'
+      + '10.0.0.32 node[-1] active[] available[] configured[]\n');
+    expect(ctdbIpText([], false, 0)).toBe('Public IPs on node 0\n');
+    expect(ctdbIfacesText([{ name: 'eth2', link: 'up', references: 2 }, { name: 'eth1', link: 'up', references: 4 }], 0))
+      .toBe('Interfaces on node 0\nname:eth2 link:up references:2\nname:eth1 link:up references:4\n');
   });
 
   it('listnodes -X: |PNN|ADDRESS| without a header, deleted nodes left out', () => {
