@@ -5,7 +5,8 @@
 // records what CTDB's own helpers read through the `ctdb` stand-in, so the test compares
 // that with the kernels and the daemons' answers.
 
-import { copyFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
 import { balanced } from '../e2e/helpers/cluster';
@@ -100,6 +101,33 @@ interface EventJson { readonly event: string; readonly status: string; readonly 
     expect(takeip.status).toBe('OK');
     expect(takeip.scripts.map((s) => s.name)).not.toContain('10.interface.script');
     expect(takeip.scripts.map((s) => s.name)).toContain('55.probe.script');
+  });
+
+  test('11.natgw on a follower routes through the NAT gateway leader it finds with `ctdb -X nodestatus all`; 91.lvs without ipvsadm says so', async () => {
+    const dir = dirname(lab.socket(1));
+    writeFileSync(join(dir, 'natgw_nodes'), '192.0.2.1\n192.0.2.2 follower-only\n');
+    writeFileSync(join(dir, 'lvs_nodes'), '192.0.2.1\n192.0.2.2 follower-only\n');
+    // A documentation range instead of CTDB's default route: the node namespace keeps its own default.
+    writeFileSync(join(dir, 'script.options'), [
+      `CTDB_NATGW_NODES=${join(dir, 'natgw_nodes')}`, 'CTDB_NATGW_PRIVATE_NETWORK=192.0.2.0/24', 'CTDB_NATGW_STATIC_ROUTES=203.0.113.0/24',
+      `CTDB_LVS_NODES=${join(dir, 'lvs_nodes')}`, 'CTDB_LVS_PUBLIC_IP=203.0.113.80', '',
+    ].join('\n'));
+    for (const name of ['11.natgw.script', '91.lvs.script']) {
+      copyFileSync(join(LEGACY, name), join(eventsDir(1), name));
+      chmodSync(join(eventsDir(1), name), 0o755);
+    }
+    expect(await lab.cli(1, 'ipreallocate')).toMatchObject({ code: 0 });
+    const ipreallocated = await waitFor('ipreallocated with 11.natgw on node 1', async () => {
+      const status = await lab.json<EventJson | null>(1, 'event', 'status', 'ipreallocated');
+      return status?.scripts.some((s) => s.name === '11.natgw.script') ? status : undefined;
+    }, 30_000, 100);
+    expect(ipreallocated.scripts.filter((s) => /natgw|lvs/.test(s.name)).map((s) => [s.name, s.status, s.output])).toEqual([
+      ['11.natgw.script', 'OK', ''],
+      ['91.lvs.script', 'OK', 'LVS configured but ipvsadm not found\n'],
+    ]);
+    const route = execFileSync('ip', ['-n', lab.namespace(1), 'route', 'show', '203.0.113.0/24'], { encoding: 'utf8' });
+    expect(route.trim()).toBe(`203.0.113.0/24 via 192.0.2.1 dev ${lab.privateInterface} metric 10`);
+    for (const name of ['11.natgw.script', '91.lvs.script']) rmSync(join(eventsDir(1), name));
   });
 
   test('event script list shows the CTDB scripts, why 10.interface runs for two events, and the file that never runs', async () => {
