@@ -234,7 +234,7 @@ export const schema = {
   events: {
     dir: option(path(), {
       default: '/etc/floatip/events.d',
-      doc: 'Directory of event scripts `NN.name` (CTDB-compatible); executable = enabled.',
+      doc: 'Directory of event scripts `NN.name` or CTDB\'s `NN.name.script` (CTDB\'s own run unchanged); executable = enabled.',
     }),
     default_timeout: option(duration(100, HOUR), {
       default: 30 * SECOND,

@@ -162,3 +162,10 @@ export interface ReloadIpsResult {
   readonly nodes: readonly ReloadIpsNode[];
   readonly run: { readonly status: 'ok' | 'refused' | 'failed'; readonly message: string };
 }
+
+/** What the `ctdb` stand-in prints and exits with, as ctdb would for the same argv. */
+export interface CtdbToolResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}

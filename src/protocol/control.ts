@@ -41,8 +41,10 @@ export type ScriptAction = 'list' | 'enable' | 'disable';
 /** The typed arguments of every command. */
 export interface CommandArgs {
   status: Record<string, never>;
-  ip: { readonly verbose?: boolean };
-  ifaces: Record<string, never>;
+  /** `all`: every node's addresses (CTDB's `ip all`); else those of node `pnn` (default: this node). */
+  ip: { readonly verbose?: boolean; readonly all?: boolean; readonly pnn?: Pnn };
+  /** The interfaces of node `pnn` (default: this node), as this node last heard of them. */
+  ifaces: { readonly pnn?: Pnn };
   /** Admin verbs act on the local node unless `pnn` names another (CTDB's -n). */
   disable: { readonly pnn?: Pnn };
   enable: { readonly pnn?: Pnn };
@@ -67,6 +69,8 @@ export interface CommandArgs {
   ping: Record<string, never>;
   uptime: Record<string, never>;
   history: { readonly limit?: number };
+  /** The `ctdb` stand-in of event scripts: CTDB's argv (and standard input) in, CTDB's output out. */
+  'ctdb-tool': { readonly argv: readonly string[]; readonly stdin?: string };
 }
 
 export type CommandName = keyof CommandArgs;
@@ -173,9 +177,9 @@ function listOf<T>(item: ArgKind<T>, min: number, max: number, unique: boolean):
 /** Event names are checked for shape here; the daemon's event runner checks that the event exists. */
 const eventName = textMatching('an event name such as "monitor" or "takeip"', (v) => /^[a-z]{1,32}$/.test(v));
 const eventArgument = textMatching('a string of at most 1024 characters without NUL', (v) => v.length <= 1024 && !v.includes('\0'));
-/** `NN.name`, as the event runner accepts (two digits, a dot, a name without dots, not a `~` backup). */
-const scriptName = textMatching('a script name NN.name (two digits, a dot, a name without dots)',
-  (v) => /^[0-9]{2}\.[^.\s/]+$/.test(v) && !v.endsWith('~') && v.length <= 255);
+/** `NN.name` or CTDB's `NN.name.script`, as the event runner accepts (two digits, a dot, a name without dots, not a `~` backup). */
+const scriptName = textMatching('a script name NN.name or NN.name.script (two digits, a dot, a name without dots)',
+  (v) => /^[0-9]{2}\.[^.\s/]+(\.script)?$/.test(v) && !v.endsWith('~') && v.length <= 255);
 
 interface ArgSpec<T> {
   readonly kind: ArgKind<T>;
@@ -191,8 +195,8 @@ const onNode = { pnn: maybe(pnn) };
 /** Every command and its arguments: the one table requests are checked against. */
 export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C]> } = {
   status: none,
-  ip: { verbose: maybe(boolean) },
-  ifaces: none,
+  ip: { verbose: maybe(boolean), all: maybe(boolean), pnn: maybe(pnn) },
+  ifaces: onNode,
   disable: onNode,
   enable: onNode,
   stop: onNode,
@@ -218,6 +222,10 @@ export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C
   ping: none,
   uptime: none,
   history: { limit: maybe(wholeNumber(1, 100_000)) },
+  'ctdb-tool': {
+    argv: required(listOf(eventArgument, 0, 32, false)),
+    stdin: maybe(textMatching('text of at most 49152 characters', (v) => v.length <= 49_152)),
+  },
 };
 
 export const COMMAND_NAMES: readonly CommandName[] = Object.freeze(Object.keys(COMMAND_ARGS) as CommandName[]);
@@ -232,6 +240,9 @@ function crossCheck(command: CommandName, args: Record<string, unknown>): Contro
     if (!wantsName && args.name !== undefined) {
       return new ControlError('E_CONTROL_BAD_FIELD', 'args.name must be left out when listing scripts', 'args.name');
     }
+  }
+  if (command === 'ip' && args.all === true && args.pnn !== undefined) {
+    return new ControlError('E_CONTROL_BAD_FIELD', 'args.pnn must be left out with args.all: all lists every node', 'args.pnn');
   }
   if (command === 'addip') {
     const p = args.prefix as IpPrefix;

@@ -1,4 +1,4 @@
-// Finds the scripts of an events directory: CTDB's naming rule, the enable bit, declared events, safety.
+// Finds the scripts of an events directory: CTDB's naming rules, the enable bit, declared events, safety, and the files that never run.
 
 import { promises as fs, Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +15,8 @@ export interface ScriptEntry {
   readonly declaredEvents: readonly EventName[] | undefined;
   /** Why the script must not run (unsafe ownership or mode, bad header); undefined when fine. */
   readonly problem: string | undefined;
+  /** Why it runs for only some events under floatipd (a CTDB script doing floatipd's job); undefined for most. */
+  readonly note?: string;
 }
 
 /** The events directory itself is unusable: no script runs. */
@@ -23,11 +25,50 @@ export class EventsDirectoryError extends Error {
 }
 
 /**
- * `NN.name`: two digits, a dot, a name without further dots, not a `~` backup.
- * CTDB ignores anything else, so `50.samba.rpmsave` or `50.samba~` never run.
+ * The names that run, one row per form, each with where it comes from. Anything else in the
+ * directory never runs (`50.samba.rpmsave`, `50.samba~`, `samba.script`), as under CTDB.
  */
+const SCRIPT_NAME_FORMS: readonly { readonly pattern: RegExp; readonly why: string }[] = [
+  { pattern: /^[0-9]{2}\.[^.\s/]+$/, why: "floatip's (and CTDB's before 4.9) NN.name" },
+  { pattern: /^[0-9]{2}\.[^.\s/]+\.script$/, why: "CTDB 4.9+'s events/legacy/NN.name.script" },
+];
+
 export function isScriptName(name: string): boolean {
-  return /^[0-9]{2}\.[^.\s/]+$/.test(name) && !name.endsWith('~');
+  return !name.endsWith('~') && SCRIPT_NAME_FORMS.some((form) => form.pattern.test(name));
+}
+
+/**
+ * CTDB scripts that do floatipd's own job in some events: under floatipd they run only for
+ * the events listed, one row per script with the reason (said in the log at start and in
+ * `floatip event script list`).
+ */
+const CTDB_SCRIPTS_LIMITED: readonly { readonly name: string; readonly events: readonly EventName[]; readonly why: string }[] = [
+  {
+    name: '10.interface.script',
+    events: ['startup', 'monitor'],
+    why: "floatipd adds and deletes public addresses itself: CTDB's 10.interface would add them a second time at takeip "
+      + '("Address already assigned") and drop them all at init and shutdown, so only its interface-link monitor runs',
+  },
+];
+
+/**
+ * Files that belong beside scripts and are not meant to run, so are not reported: dot files,
+ * READMEs, a `functions` library, CTDB's per-script `NN.name.options`.
+ */
+function isCompanionFile(name: string): boolean {
+  return name.startsWith('.') || /^README/i.test(name) || name === 'functions' || name.endsWith('.options');
+}
+
+/** A file of the events directory that will never run, and why. */
+export interface IgnoredFile {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Why a file with this name never runs. */
+export function ignoredBecause(name: string): string {
+  if (name.endsWith('~')) return 'an editor backup (ends in ~) never runs';
+  return 'its name is neither NN.name nor NN.name.script, so it never runs: rename it to run it';
 }
 
 const HEADER = /^#\s*floatip-events:(.*)$/;
@@ -100,14 +141,20 @@ export class ScriptCatalog {
 
   /** Scripts in lexical order; throws EventsDirectoryError when the directory is unsafe or missing. */
   async list(): Promise<ScriptEntry[]> {
+    return (await this.scan()).scripts;
+  }
+
+  /** Scripts, and the other files that will never run (reported, never ignored silently). */
+  async scan(): Promise<{ scripts: ScriptEntry[]; ignored: IgnoredFile[] }> {
     await checkDirectorySafety(this.dir);
-    const names = (await fs.readdir(this.dir)).filter(isScriptName).sort();
-    const entries: ScriptEntry[] = [];
-    for (const name of names) {
+    const all = (await fs.readdir(this.dir)).sort();
+    const scripts: ScriptEntry[] = [];
+    for (const name of all.filter(isScriptName)) {
       const entry = await this.describe(name);
-      if (entry) entries.push(entry);
+      if (entry) scripts.push(entry);
     }
-    return entries;
+    const ignored = all.filter((name) => !isScriptName(name) && !isCompanionFile(name)).map((name) => ({ name, reason: ignoredBecause(name) }));
+    return { scripts, ignored };
   }
 
   private async describe(name: string): Promise<ScriptEntry | undefined> {
@@ -125,6 +172,8 @@ export class ScriptCatalog {
     const enabled = (stats.mode & 0o100) !== 0;
     const unsafe = unsafeBecause(stats, `script ${file}`, false);
     const header = await this.header(file, stats);
+    const limited = CTDB_SCRIPTS_LIMITED.find((row) => row.name === name);
+    if (limited) return { name, path: file, enabled, declaredEvents: limited.events, problem: unsafe ?? header.problem, note: limited.why };
     return { name, path: file, enabled, declaredEvents: header.declared, problem: unsafe ?? header.problem };
   }
 

@@ -16,13 +16,16 @@ export class ScriptNameError extends Error {
 }
 
 export async function listScripts(catalog: ScriptCatalog): Promise<ScriptInfo[]> {
-  const entries = await catalog.list();
-  return entries.map((entry) => ({
+  const { scripts, ignored } = await catalog.scan();
+  const listed: ScriptInfo[] = scripts.map((entry) => ({
     name: entry.name,
     enabled: entry.enabled,
     events: entry.declaredEvents ?? 'all',
     ...(entry.problem ? { problem: entry.problem } : {}),
+    ...(entry.note ? { note: entry.note } : {}),
   }));
+  const neverRun: ScriptInfo[] = ignored.map((file) => ({ name: file.name, enabled: false, events: [], neverRuns: file.reason }));
+  return [...listed, ...neverRun].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -31,7 +34,7 @@ export async function listScripts(catalog: ScriptCatalog): Promise<ScriptInfo[]>
  */
 export async function setScriptEnabled(dir: string, name: string, enabled: boolean): Promise<void> {
   if (!isScriptName(name)) {
-    throw new ScriptNameError(`${JSON.stringify(name)} is not a script name: scripts are NN.name (two digits, a dot, a name without dots)`);
+    throw new ScriptNameError(`${JSON.stringify(name)} is not a script name: scripts are NN.name or NN.name.script (two digits, a dot, a name without dots)`);
   }
   const file = path.join(dir, name);
   let mode: number;

@@ -16,6 +16,10 @@ export interface ScriptInfo {
   readonly events: readonly EventName[] | 'all';
   /** Why it would be refused (CANNOT RUN), if it would. */
   readonly problem?: string;
+  /** Set for a file of the events directory that is no script and so never runs: why. */
+  readonly neverRuns?: string;
+  /** Why a CTDB script runs for some events only under floatipd. */
+  readonly note?: string;
 }
 
 /**

@@ -65,7 +65,7 @@ status   the last run of EVENT (or of every event that has run): status, time, e
 run      runs EVENT now with ARGS (as the daemon would); exits 1 when the event fails.
          --timeout S overrides the event's timeout (default: events.timeouts.EVENT or
          events.default_timeout of floatip.toml). Put -- before ARGS that start with '-'.
-script   list the NN.name scripts, or enable / disable one (sets or clears its execute bit)
+script   list the NN.name and NN.name.script scripts (and files that never run), or enable / disable one (sets or clears its execute bit)
 
 EVENT is one of ${EVENT_NAMES.join(', ')}.`,
   options: [{ name: '--timeout', takesValue: true, valueName: 'SECONDS' }],
@@ -98,7 +98,9 @@ EVENT is one of ${EVENT_NAMES.join(', ')}.`,
         }
         if (action === 'enable' || action === 'disable') {
           expectPositionals({ ...parsed, positionals: rest.slice(1) }, 1, 1, 'NAME');
-          if (!/^[0-9]{2}\.[^.\s/]+$/.test(name)) throw new UsageError(`NAME must be a script name NN.name, e.g. 50.samba, not '${name}'`);
+          if (!/^[0-9]{2}\.[^.\s/]+(\.script)?$/.test(name) || name.endsWith('~')) {
+            throw new UsageError(`NAME must be a script name NN.name or NN.name.script, e.g. 50.samba, not '${name}'`);
+          }
           return { command: 'event-script', args: { action, name } };
         }
         throw new UsageError(action === undefined ? 'missing list, enable or disable after script' : `unknown script action '${action}': use list, enable or disable`);

@@ -21,6 +21,7 @@ import { labCommand } from './lab';
 import { leaderSpec } from './leader';
 import { listnodesSpec } from './listnodes';
 import { moveipSpec } from './moveip';
+import { nodestatusSpec } from './nodestatus';
 import { pingSpec } from './ping';
 import { reloadipsSpec } from './reloadips';
 import { statusSpec } from './status';
@@ -31,7 +32,7 @@ export function buildCommands(deps: CliDeps): readonly Command[] {
   const control = [
     statusSpec, ipSpec, ifacesSpec, disableSpec, enableSpec, stopSpec, continueSpec, banSpec, unbanSpec,
     moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
-    leaderSpec, listnodesSpec, pingSpec, uptimeSpec, historySpec,
+    leaderSpec, listnodesSpec, nodestatusSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
   return [...control, cleanupCommand(deps), keygenCommand(), ipallocCommand, labCommand];
 }

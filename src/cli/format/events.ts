@@ -31,6 +31,8 @@ export interface ScriptInfoView {
   readonly enabled: boolean;
   readonly events: readonly string[] | 'all';
   readonly problem?: string;
+  readonly neverRuns?: string;
+  readonly note?: string;
 }
 
 /** Statuses whose captured output the table shows, as CTDB shows OUTPUT only for failures. */
@@ -92,12 +94,14 @@ export function formatEventStatus(results: readonly EventResultView[], event?: s
 
 /** `floatip event script list`: name, enabled or not, the events it handles, and any refusal. */
 export function formatScriptList(scripts: readonly ScriptInfoView[]): string {
-  if (scripts.length === 0) return 'No scripts (NN.name files) in the events directory\n';
+  if (scripts.length === 0) return 'No scripts (NN.name or NN.name.script files) in the events directory\n';
   const width = Math.max(12, ...scripts.map((s) => s.name.length));
   const lines = scripts.map((script) => {
     const events = script.events === 'all' ? 'all events' : script.events.length === 0 ? 'no events' : script.events.join(' ');
     const row = `${script.name.padEnd(width)} ${(script.enabled ? 'enabled' : 'disabled').padEnd(8)} ${events}`;
-    return script.problem ? `${row}\n  CANNOT RUN: ${script.problem}` : row;
+    if (script.neverRuns) return `${script.name.padEnd(width)} NEVER RUNS: ${script.neverRuns}`;
+    const noted = script.note ? `${row}\n  ONLY THESE EVENTS: ${script.note}` : row;
+    return script.problem ? `${noted}\n  CANNOT RUN: ${script.problem}` : noted;
   });
   return `${lines.join('\n')}\n`;
 }

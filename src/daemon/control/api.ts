@@ -7,10 +7,13 @@
 import { Pnn } from '../../core/flags';
 import { IpAddress, IpPrefix } from '../../core/ip';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult,
   TakeoverRunRecord, TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { JsonValue } from '../../protocol/control';
+
+/** Whose public addresses `ip` lists: every node's (CTDB's `ip all`), this node's, or node N's. */
+export type IpScope = 'all' | 'local' | Pnn;
 
 export type AdminVerb = 'disable' | 'enable' | 'stop' | 'continue' | 'ban' | 'unban';
 
@@ -24,8 +27,10 @@ export class DaemonApiError extends Error {
 
 export interface DaemonApi {
   status(): StatusResult;
-  ips(verbose: boolean): IpStatus[];
-  ifaces(): IfaceStatus[];
+  /** `scope` defaults to 'all'. With verbose, the interfaces are those of the listed node, or of the holder for 'all'. */
+  ips(verbose: boolean, scope?: IpScope): IpStatus[];
+  /** Interfaces of node `pnn` (default: this node). */
+  ifaces(pnn?: Pnn): IfaceStatus[];
   /** Admin verbs on `pnn` (default: this node); relayed to the leader, which applies them. */
   admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult>;
   moveIp(address: IpAddress, pnn: Pnn): Promise<DoneResult>;
@@ -48,4 +53,6 @@ export interface DaemonApi {
   ping(): PingResult;
   uptime(): UptimeResult;
   history(limit: number | undefined): TakeoverRunRecord[];
+  /** One call of the `ctdb` stand-in of event scripts (ctdb-tool.ts). */
+  ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult>;
 }

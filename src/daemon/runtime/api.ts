@@ -6,10 +6,11 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { JsonValue } from '../../protocol/control';
 import {
-  DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
-import { AdminVerb, DaemonApi, DaemonApiError } from '../control/api';
+import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../control/api';
+import { runCtdbTool } from '../control/ctdb-tool';
 import { AdminOutcome } from './admin';
 import { AdminRequest } from './messages';
 import type { NodeRuntimeImpl } from './node';
@@ -47,7 +48,21 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     };
   };
 
-  return {
+  /** A node number this cluster has (a deleted node included: it keeps its line), or E_NO_SUCH_NODE. */
+  const requireNode = (pnn: Pnn): Pnn => {
+    if (state.view.nodes[pnn] === undefined) {
+      throw new DaemonApiError('E_NO_SUCH_NODE', `node ${pnn} does not exist: nodes are 0..${state.view.nodes.length - 1} (see \`floatip listnodes\`)`);
+    }
+    return pnn;
+  };
+
+  /** This node knows its own interface; a peer's is the first usable one of its line, the rule the take follows. */
+  const activeInterface = (address: string, holder: Pnn, available: readonly string[]): string => {
+    if (holder === local()) return hosting.get(address)?.iface ?? '';
+    return available[0] ?? '';
+  };
+
+  const api: DaemonApi = {
     status(): StatusResult {
       const view = state.view;
       const quorum = state.quorum();
@@ -71,34 +86,42 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       };
     },
 
-    ips(verbose: boolean): IpStatus[] {
+    ips(verbose: boolean, scope: IpScope = 'all'): IpStatus[] {
+      const listed = scope === 'all' ? undefined : requireNode(scope === 'local' ? local() : scope);
       const holders = claimedHolders(state.view);
       const lines = new Map<string, { address: IpAddress; bits: number }>();
-      for (const list of state.addressLists().values()) for (const l of list) if (!lines.has(l.address.text)) lines.set(l.address.text, l);
-      for (const text of holders.keys()) {
+      const lists = listed === undefined ? [...state.addressLists().values()] : [state.addressList(listed) ?? []];
+      for (const list of lists) for (const l of list) if (!lines.has(l.address.text)) lines.set(l.address.text, l);
+      // An address a node still holds but nobody lists any more is shown by `ip all` only, as CTDB does.
+      for (const text of listed === undefined ? holders.keys() : []) {
         const parsed = parseIp(text);
         if (!lines.has(text) && parsed.ok) lines.set(text, { address: parsed.value, bits: parsed.value.family === 4 ? 32 : 128 });
       }
-      const links = state.view.nodes[local()].links;
       return [...lines.values()].sort((a, b) => compareIp(a.address, b.address)).map((line) => {
-        const mine = ownLine(line.address.text);
-        const configured = verbose ? mine?.interfaces ?? [] : [];
+        const holder = holders.get(line.address.text)?.[0] ?? NO_NODE;
+        // Whose interfaces -v shows: the listed node's, or with `all` the holder's (none when nobody holds it), as `ctdb ip -v`.
+        const seenFrom = listed ?? (holder === NO_NODE ? undefined : holder);
+        const own = seenFrom === undefined ? undefined : state.addressList(seenFrom)?.find((l) => l.address.text === line.address.text);
+        const configured = verbose ? own?.interfaces ?? [] : [];
+        const links = seenFrom === undefined ? new Map<string, string>() : state.view.nodes[seenFrom]?.links ?? new Map<string, string>();
+        const available = configured.filter((name) => links.get(name) === 'up');
         const duplicateMacs = verbose ? node.duplicates?.macsOf(line.address.text) : undefined;
         return {
           address: line.address.text,
-          bits: mine?.bits ?? line.bits,
-          pnn: holders.get(line.address.text)?.[0] ?? NO_NODE,
-          activeInterface: verbose ? hosting.get(line.address.text)?.iface ?? '' : '',
-          availableInterfaces: configured.filter((name) => links.get(name) === 'up'),
+          bits: own?.bits ?? ownLine(line.address.text)?.bits ?? line.bits,
+          pnn: holder,
+          activeInterface: verbose && holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',
+          availableInterfaces: available,
           configuredInterfaces: configured,
           ...(duplicateMacs ? { duplicateMacs } : {}),
         };
       });
     },
 
-    ifaces(): IfaceStatus[] {
-      const list = state.addressList(local()) ?? [];
-      const links = state.view.nodes[local()].links;
+    ifaces(pnn?: Pnn): IfaceStatus[] {
+      const of = requireNode(pnn ?? local());
+      const list = state.addressList(of) ?? [];
+      const links = state.view.nodes[of].links;
       const names = [...new Set(list.flatMap((l) => l.interfaces))].sort();
       return names.map((name) => ({
         name, link: links.get(name) ?? 'down', references: list.filter((l) => l.interfaces.includes(name)).length,
@@ -238,5 +261,15 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     history(limit: number | undefined): TakeoverRunRecord[] {
       return node.history.list(limit);
     },
+
+    ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult> {
+      return runCtdbTool(argv, stdin, {
+        api,
+        pnn: local(),
+        scanConnections: () => node.tracker.scan(hosting.list().map((h) => h.address)),
+        ...(node.components.ctdbKernel ? { kernel: node.components.ctdbKernel } : {}),
+      });
+    },
   };
+  return api;
 }

@@ -47,6 +47,7 @@ import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
+import type { CtdbToolKernel } from '../control/ctdb-tool';
 import { AddressListChange, applyAddressList } from './address-list';
 
 export interface RuntimeComponents {
@@ -76,6 +77,8 @@ export interface RuntimeComponents {
    * daemon applied, not the file as edited (a refused reload changed nothing).
    */
   readonly publishAddresses?: (list: readonly PublicAddress[]) => Promise<void>;
+  /** What the `ctdb` stand-in of event scripts needs from the kernel (tickle, killtcp, checktcpport); without it those verbs fail. */
+  readonly ctdbKernel?: CtdbToolKernel;
 }
 
 /** Counters for metrics and tests: plain numbers. */

@@ -15,6 +15,7 @@ import { createSystemTickler, tickleSettings, Tickler } from '../../adapters/raw
 import { createTakeover, SOCKET_KILL_METHODS, SocketKillMethod, Takeover } from '../../adapters/takeover';
 import { ScriptEventRunner } from '../../adapters/scripts/runner';
 import { eventScriptOptions } from '../../adapters/scripts/options';
+import { ctdbEnvironment, ctdbLayoutPaths, CtdbLayout, defaultCtdbRoot, prepareCtdbLayout } from '../../adapters/scripts/ctdb-env';
 import { EventRunner } from '../../adapters/scripts/port';
 import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
 import { reconnectBackoff } from './reconnect';
@@ -100,8 +101,24 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
     timeoutMs: config.events.default_timeout,
     eventTimeoutsMs: config.events.timeouts,
     scriptOptionsFile: join(configDir, 'script.options'),
-    environment: { FLOATIP_PUBLIC_ADDRESSES: appliedAddressesPathOf(config) },
+    environment: {
+      ...ctdbEnvironment(ctdbLayoutPaths(defaultCtdbRoot(config.control.socket)), config.control.socket, process.env.PATH),
+      FLOATIP_PUBLIC_ADDRESSES: appliedAddressesPathOf(config),
+    },
   }));
+}
+
+/** CTDB_BASE and the `ctdb` stand-in for CTDB's own event scripts (adapters/scripts/ctdb-env.ts), built at every start. */
+export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: string): Promise<CtdbLayout> {
+  return prepareCtdbLayout({
+    root: defaultCtdbRoot(config.control.socket),
+    eventsDir: config.events.dir,
+    nodesFile: config.cluster.nodes_file,
+    // What the daemon applied, not the file as edited (a refused reload changed nothing): as FLOATIP_PUBLIC_ADDRESSES.
+    publicAddressesFile: appliedAddressesPathOf(config),
+    scriptOptionsFile: join(configDirOf(configPath), 'script.options'),
+    controlSocket: config.control.socket,
+  });
 }
 
 export function createLock(config: FloatipConfig): ClusterLock | undefined {
@@ -153,6 +170,11 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     openReplyCapture: (iface) => openReplyCapture(iface),
     clock: { now: () => performance.now() },
   });
+  const ctdb = await prepareCtdbScriptLayout(config, configPath).catch((error: unknown) => {
+    log.warn({}, `CTDB's event scripts will not find CTDB_BASE: preparing it failed (${(error as Error).message})`);
+    return undefined;
+  });
+  if (ctdb && !ctdb.ctdbFunctions) log.info({}, "CTDB's functions file is not installed: CTDB's own event scripts fail until the ctdb package is");
   const events = observedEventRunner(createEventRunner(config, configPath, pnn), metrics);
   const lock = createLock(config);
   const prober = createAddressProber({ answerWindowMs: config.duplicates.answer_window });

@@ -36,6 +36,8 @@ import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
 import { installSignalHandlers, SignalSource } from './signals';
 import { siblingScript } from './sibling';
+import { EventRunner } from '../../adapters/scripts/port';
+import { checkTcpPort } from '../../adapters/scripts/tcp-port';
 
 /** Exit statuses of floatipd. */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
@@ -142,6 +144,15 @@ class Floatipd {
     return this.finished;
   }
 
+  /** Files of the events directory that never run, and CTDB scripts that run for some events only: said once at start. */
+  private async reportScripts(events: EventRunner): Promise<void> {
+    const scripts = await events.listScripts().catch(() => []);
+    for (const script of scripts) {
+      if (script.neverRuns) this.log.warn({ script: script.name }, `events directory: ${script.name}: ${script.neverRuns}`);
+      if (script.note) this.log.info({ script: script.name }, `events directory: ${script.name} runs for ${[...script.events].join(' ')} only: ${script.note}`);
+    }
+  }
+
   private async start(): Promise<void> {
     const { config, logger } = this;
     this.log.info({ config: this.configPath, nodes: config.nodes.length, addresses: config.public_addresses.length }, 'floatipd starting');
@@ -167,7 +178,9 @@ class Floatipd {
       allocator: workerAllocator({ script: siblingScript(join(__dirname, '..', 'runtime'), 'alloc-worker') }),
       loadPublicAddresses: () => this.readPublicAddresses(),
       publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
+      ctdbKernel: { tickle: (c) => adapters.tickler.tickle(c), destroyConnections: (a) => this.kernel.sockdiag.destroyConnections(a), checkTcpPort },
     });
+    await this.reportScripts(adapters.events);
     this.runtime = runtime;
     this.control = new ControlServer({ socketPath: config.control.socket }, { api: runtime.api, logger });
     await this.control.start();

@@ -19,8 +19,8 @@ const onNode = fc.record({ pnn: pnnArb }, { requiredKeys: [] });
 
 const ARGS: { readonly [C in CommandName]: fc.Arbitrary<CommandArgs[C]> } = {
   status: noArgs,
-  ip: fc.record({ verbose: fc.boolean() }, { requiredKeys: [] }),
-  ifaces: noArgs,
+  ip: fc.oneof(fc.record({ verbose: fc.boolean(), pnn: pnnArb }, { requiredKeys: [] }), fc.record({ verbose: fc.boolean(), all: fc.constant(true) }, { requiredKeys: ['all'] })),
+  ifaces: onNode,
   disable: onNode,
   enable: onNode,
   stop: onNode,
@@ -49,6 +49,10 @@ const ARGS: { readonly [C in CommandName]: fc.Arbitrary<CommandArgs[C]> } = {
   ping: noArgs,
   uptime: noArgs,
   history: fc.record({ limit: fc.integer({ min: 1, max: 100_000 }) }, { requiredKeys: [] }),
+  'ctdb-tool': fc.record({
+    argv: fc.array(fc.string({ maxLength: 40 }).filter((s) => !s.includes('\0')), { maxLength: 32 }),
+    stdin: fc.string({ maxLength: 200 }),
+  }, { requiredKeys: ['argv'] }),
 };
 
 export const requestArb: fc.Arbitrary<ControlRequest> = fc.oneof(

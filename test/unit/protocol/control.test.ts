@@ -40,6 +40,7 @@ const EXAMPLES: { readonly [C in CommandName]: Extract<ControlRequest, { command
   ping: {},
   uptime: {},
   history: { limit: 20 },
+  'ctdb-tool': { argv: ['-X', 'ip', 'all'], stdin: '192.0.2.9:51234 192.0.2.44:445\n' },
 };
 
 function rejected(line: string): { id: number | null; error: ControlError } {

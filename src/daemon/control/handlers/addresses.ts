@@ -2,8 +2,8 @@
 
 import { Handler } from './handler';
 
-export const ip: Handler<'ip'> = (api, args) => api.ips(args.verbose ?? false);
-export const ifaces: Handler<'ifaces'> = (api) => api.ifaces();
+export const ip: Handler<'ip'> = (api, args) => api.ips(args.verbose ?? false, args.all === true ? 'all' : args.pnn ?? 'local');
+export const ifaces: Handler<'ifaces'> = (api, args) => api.ifaces(args.pnn);
 export const moveip: Handler<'moveip'> = (api, args) => api.moveIp(args.ip, args.pnn);
 export const addip: Handler<'addip'> = (api, args) => api.addIp(args.prefix, args.ifaces);
 export const delip: Handler<'delip'> = (api, args) => api.delIp(args.ip);

@@ -6,6 +6,7 @@
 import * as admin from './admin';
 import * as addresses from './addresses';
 import * as cluster from './cluster';
+import * as ctdb from './ctdb';
 import * as events from './events';
 import { HandlerTable } from './handler';
 
@@ -36,4 +37,5 @@ export const HANDLERS: HandlerTable = {
   ping: cluster.ping,
   uptime: cluster.uptime,
   history: cluster.history,
+  'ctdb-tool': ctdb.ctdbTool,
 };

@@ -3,10 +3,11 @@
 import { isScriptName, parseEventsHeader } from '../../../../src/adapters/scripts/catalog';
 
 describe('isScriptName', () => {
-  it.each(['00.floatip', '50.samba', '99.notify', '10.a-b_c'])('accepts %s', (name) => {
+  it.each(['00.floatip', '50.samba', '99.notify', '10.a-b_c', '50.samba.script', '10.interface.script'])('accepts %s', (name) => {
     expect(isScriptName(name)).toBe(true);
   });
-  it.each(['50.samba~', '50.samba.rpmnew', '5.samba', '500.samba', 'ab.samba', 'README', '50.', '50.sa mba'])(
+  it.each(['50.samba~', '50.samba.rpmnew', '5.samba', '500.samba', 'ab.samba', 'README', '50.', '50.sa mba', '50.samba.script~',
+    'samba.script', '50.samba.script.bak', '50..script'])(
     'ignores %s',
     (name) => expect(isScriptName(name)).toBe(false),
   );

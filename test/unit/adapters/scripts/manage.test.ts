@@ -25,8 +25,25 @@ describeAsRoot('script list, enable and disable', () => {
     expect(await runner.listScripts()).toEqual([
       { name: '00.floatip', enabled: true, events: 'all' },
       { name: '50.samba', enabled: false, events: ['startup', 'monitor', 'shutdown'] },
+      { name: '60.nfs.orig', enabled: false, events: [], neverRuns: expect.stringMatching(/neither NN.name nor NN.name.script/) },
       { name: '60.open', enabled: true, events: 'all', problem: expect.stringMatching(/can be written by a non-root user/) },
     ]);
+  });
+
+  it('lists CTDB\'s NN.name.script, reports files that never run, and leaves companions (README, functions, .options) out', async () => {
+    await writeScript(dir, '50.samba.script', 'exit 0');
+    await writeScript(dir, '10.interface.script', 'exit 0');
+    await writeScript(dir, '50.samba~', 'exit 0');
+    await writeScript(dir, 'samba', 'exit 0');
+    for (const companion of ['README', 'functions', '50.samba.options', '.hidden']) await fs.writeFile(path.join(dir, companion), '');
+    expect(await runner.listScripts()).toEqual([
+      { name: '10.interface.script', enabled: true, events: ['startup', 'monitor'], note: expect.stringMatching(/Address already assigned/) },
+      { name: '50.samba.script', enabled: true, events: 'all' },
+      { name: '50.samba~', enabled: false, events: [], neverRuns: 'an editor backup (ends in ~) never runs' },
+      { name: 'samba', enabled: false, events: [], neverRuns: expect.stringMatching(/never runs: rename it/) },
+    ]);
+    await runner.setScriptEnabled('50.samba.script', false);
+    expect(await modeOf('50.samba.script')).toBe(0o644);
   });
 
   it('enables by adding execute bits where read bits are, and disables by clearing them', async () => {

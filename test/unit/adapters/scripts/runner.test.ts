@@ -40,8 +40,26 @@ describeAsRoot('ScriptEventRunner', () => {
     expect(result.scripts.map((s) => [s.name, s.status])).toEqual([['10.off', 'DISABLED'], ['20.on', 'OK']]);
   });
 
+  it('runs CTDB\'s NN.name.script beside NN.name, in one lexical order', async () => {
+    await writeScript(dir, '50.samba.script', `echo 50.samba.script "$1" >> ${log}`);
+    await writeScript(dir, '49.winbind', `echo 49.winbind >> ${log}`);
+    await writeScript(dir, '60.nfs.script', `echo 60.nfs.script >> ${log}`, 0o644);
+    const result = await runner().run('monitor');
+    expect(await readLines(log)).toEqual(['49.winbind', '50.samba.script monitor']);
+    expect(result.scripts.map((s) => [s.name, s.status])).toEqual([['49.winbind', 'OK'], ['50.samba.script', 'OK'], ['60.nfs.script', 'DISABLED']]);
+  });
+
+  it('runs CTDB\'s 10.interface.script for startup and monitor only: floatipd adds and deletes addresses itself', async () => {
+    await writeScript(dir, '10.interface.script', `echo "$1" >> ${log}`);
+    for (const event of ['init', 'startup', 'takeip', 'monitor', 'releaseip', 'shutdown'] as const) {
+      const args = event === 'takeip' || event === 'releaseip' ? ['eth0', '192.0.2.1', '24'] : [];
+      await runner().run(event, args);
+    }
+    expect(await readLines(log)).toEqual(['startup', 'monitor']);
+  });
+
   it('ignores names with extra dots, backups ending in ~ and names not NN.name', async () => {
-    for (const name of ['10.samba.rpmsave', '10.samba~', 'README', '1.short', 'ab.letters', '100.three']) {
+    for (const name of ['10.samba.rpmsave', '10.samba~', '10.samba.script~', 'README', '1.short', 'ab.letters', '100.three', 'samba.script']) {
       await writeScript(dir, name, `echo ${name} >> ${log}`);
     }
     await writeScript(dir, '10.samba', `echo 10.samba >> ${log}`);

@@ -24,8 +24,11 @@ function setup(maxReplyBytes = DEFAULT_MAX_REPLY_BYTES) {
 /** One request per command and the api call it must become. */
 const ROUTES: ReadonlyArray<[string, Record<string, unknown>, string, unknown[]]> = [
   ['status', {}, 'status', []],
-  ['ip', {}, 'ips', [false]],
-  ['ip', { verbose: true }, 'ips', [true]],
+  ['ip', {}, 'ips', [false, 'local']],
+  ['ip', { verbose: true }, 'ips', [true, 'local']],
+  ['ip', { all: true }, 'ips', [false, 'all']],
+  ['ip', { pnn: 2 }, 'ips', [false, 2]],
+  ['ifaces', { pnn: 1 }, 'ifaces', [1]],
   ['ifaces', {}, 'ifaces', []],
   ['disable', {}, 'admin', ['disable', undefined, undefined]],
   ['enable', { pnn: 2 }, 'admin', ['enable', 2, undefined]],
@@ -51,7 +54,10 @@ const ROUTES: ReadonlyArray<[string, Record<string, unknown>, string, unknown[]]
   ['uptime', {}, 'uptime', []],
   ['history', {}, 'history', [undefined]],
   ['history', { limit: 1 }, 'history', [1]],
+  ['ctdb-tool', { argv: ['-X', 'ip'] }, 'ctdbTool', [['-X', 'ip'], '']],
+  ['ctdb-tool', { argv: ['tickle'], stdin: 'a b\n' }, 'ctdbTool', [['tickle'], 'a b\n']],
 ];
+
 
 describe('dispatchLine', () => {
   it('routes every command of the protocol table', () => {

@@ -1,11 +1,11 @@
 // A DaemonApi with canned answers of a three-node cluster, recording every call: the control server's test double.
 
-import { AdminVerb, DaemonApi, DaemonApiError } from '../../../../src/daemon/control/api';
+import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../../../../src/daemon/control/api';
 import { Pnn } from '../../../../src/core/flags';
 import { IpAddress, IpPrefix } from '../../../../src/core/ip';
 import { JsonValue } from '../../../../src/protocol/control';
 import {
-  DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../../../src/protocol/control-results';
 
@@ -101,8 +101,8 @@ export class FakeDaemonApi implements DaemonApi {
   }
 
   status(): StatusResult { this.record('status', []); return STATUS; }
-  ips(verbose: boolean): IpStatus[] { this.record('ips', [verbose]); return IPS; }
-  ifaces(): IfaceStatus[] { this.record('ifaces', []); return IFACES; }
+  ips(verbose: boolean, scope?: IpScope): IpStatus[] { this.record('ips', scope === undefined ? [verbose] : [verbose, scope]); return IPS; }
+  ifaces(pnn?: Pnn): IfaceStatus[] { this.record('ifaces', pnn === undefined ? [] : [pnn]); return IFACES; }
 
   async admin(verb: AdminVerb, pnn: Pnn | undefined, banSeconds?: number): Promise<DoneResult> {
     await this.recordAsync('admin', [verb, pnn, banSeconds]);
@@ -167,5 +167,10 @@ export class FakeDaemonApi implements DaemonApi {
 
   ping(): PingResult { this.record('ping', []); return { pnn: 0, handledUs: 42 }; }
   uptime(): UptimeResult { this.record('uptime', []); return { startedAt: T0, lastTakeoverAt: T0 + 61_000, lastTakeoverMs: 20.04 }; }
+  async ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult> {
+    await this.recordAsync('ctdbTool', [argv, stdin]);
+    return { exitCode: 0, stdout: `${argv.join(' ')}\n`, stderr: '' };
+  }
+
   history(limit: number | undefined): TakeoverRunRecord[] { this.record('history', [limit]); return limit === undefined ? HISTORY : HISTORY.slice(-limit); }
 }

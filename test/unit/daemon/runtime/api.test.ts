@@ -17,7 +17,7 @@ describe('DaemonApi', () => {
   it('ips -v: holder of every address, and this node\'s interfaces for it', async () => {
     const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(3) });
     await cluster.clock.advance(10);
-    const ips = cluster.node(1).runtime.api.ips(true);
+    const ips = cluster.node(1).runtime.api.ips(true, 'local');
     expect(ips.map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
     for (const s of ips) {
       expect(s.pnn).toBe(await cluster.holderOf(s.address));
@@ -25,6 +25,30 @@ describe('DaemonApi', () => {
       expect(s.configuredInterfaces).toEqual(['eth0', 'eth1']);
     }
     expect(cluster.node(1).runtime.api.ips(false)[0].configuredInterfaces).toEqual([]);
+  });
+
+  it('ips all -v shows each address from its holder, as `ctdb ip -v all`; -n PNN lists that node\'s addresses', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(3) });
+    await cluster.clock.advance(10);
+    const all = cluster.node(1).runtime.api.ips(true, 'all');
+    for (const s of all) {
+      expect(s.pnn).toBe(await cluster.holderOf(s.address));
+      expect(s.activeInterface).toBe('eth0');
+    }
+    expect(cluster.node(1).runtime.api.ips(false, 2).map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    expect(() => cluster.node(1).runtime.api.ips(false, 7)).toThrow(expect.objectContaining({ code: 'E_NO_SUCH_NODE' }));
+    expect(cluster.node(1).runtime.api.ifaces(2).map((i) => i.name)).toEqual(['eth0', 'eth1']);
+    expect(() => cluster.node(1).runtime.api.ifaces(9)).toThrow(expect.objectContaining({ code: 'E_NO_SUCH_NODE' }));
+  });
+
+  it('ip lists the node\'s own addresses, ip all every node\'s, as ctdb.ip.004 and .005', async () => {
+    const three = addressRange(3);
+    const cluster = await TestCluster.start({ nodes: 3, addresses: three, lists: { 0: three.slice(0, 2) } });
+    await cluster.clock.advance(10);
+    const api = cluster.node(0).runtime.api;
+    expect(api.ips(false, 'local').map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(api.ips(false, 'all').map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    expect(api.ips(false, 1).map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   });
 
   it('listnodes, leader, uptime, history', async () => {
