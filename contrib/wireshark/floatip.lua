@@ -317,6 +317,14 @@ local SCALAR_FIELDS = {
   enum = function(abbrev, label, shape) return ProtoField.uint8(abbrev, label, base.DEC, enum_strings(shape.names)) end,
 }
 
+-- A flag word's bits, lowest first (pairs() has no order, and the tree should not shuffle).
+local function flag_bits(flags)
+  local bits = {}
+  for mask, name in pairs(flags) do bits[#bits + 1] = { mask = mask, name = name } end
+  table.sort(bits, function(a, b) return a.mask < b.mask end)
+  return bits
+end
+
 local function define(abbrev, make)
   -- Variants of a tagged union share names (every admin action has a pnn): one field serves them all.
   if body_fields[abbrev] == nil then body_fields[abbrev] = make() end
@@ -332,8 +340,8 @@ define_shape = function(shape, abbrev, label)
   local t = shape.type
   if t == "u32" and shape.flags then
     define(abbrev, function() return ProtoField.uint32(abbrev, label, base.HEX) end)
-    for mask, name in pairs(shape.flags) do
-      define(abbrev .. "." .. name, function() return ProtoField.bool(abbrev .. "." .. name, name, 32, nil, mask) end)
+    for _, bit in ipairs(flag_bits(shape.flags)) do
+      define(abbrev .. "." .. bit.name, function() return ProtoField.bool(abbrev .. "." .. bit.name, bit.name, 32, nil, bit.mask) end)
     end
   elseif SCALAR_FIELDS[t] then
     define(abbrev, function() return SCALAR_FIELDS[t](abbrev, label, shape) end)
@@ -495,7 +503,7 @@ read_shape = function(shape, abbrev, label, tree, cursor)
     local item = tree:add(body_fields[abbrev], range)
     if t == "pnn-or-none" and value == 0xffffffff then item:append_text(" (no node)") end
     if shape.flags then
-      for mask, name in pairs(shape.flags) do item:add(body_fields[abbrev .. "." .. name], range) end
+      for _, bit in ipairs(flag_bits(shape.flags)) do item:add(body_fields[abbrev .. "." .. bit.name], range) end
     end
   elseif t == "u64" then
     need(cursor, 8, label)
