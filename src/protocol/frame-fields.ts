@@ -50,9 +50,25 @@ export class ByteReader {
   }
 }
 
+/**
+ * What a codec puts on the wire, as data: tools that read frames without this code (the
+ * Wireshark dissector's generated table, src/protocol/wireshark-table.ts) are built from it,
+ * so they cannot drift from the codecs. Cross-field checks (`checked`) are not described.
+ */
+export type WireShape =
+  | { readonly type: 'u8' | 'u16' | 'u32' | 'u64' | 'pnn' | 'pnn-or-none' | 'bool' | 'ip' | 'ifname' }
+  | { readonly type: 'bytes'; readonly length: number }
+  | { readonly type: 'enum'; readonly names: readonly string[] }
+  | { readonly type: 'text'; readonly maxBytes: number }
+  | { readonly type: 'optional'; readonly inner: WireShape }
+  | { readonly type: 'list'; readonly countBytes: 2 | 4; readonly item: WireShape }
+  | { readonly type: 'struct'; readonly fields: readonly (readonly [string, WireShape])[] }
+  | { readonly type: 'tagged'; readonly key: string; readonly variants: readonly (readonly [string, WireShape])[] };
+
 /** One field type: `min` is the fewest bytes any value takes (bounds list counts before allocating). */
 export interface FieldCodec<T> {
   readonly min: number;
+  readonly wire: WireShape;
   len(value: T): number;
   push(w: ByteWriter, value: T, field: string): void;
   pull(r: ByteReader, field: string): T;
@@ -68,6 +84,7 @@ function checkInteger(value: number, max: number, field: string): void {
 
 export const u8: FieldCodec<number> = {
   min: 1,
+  wire: { type: 'u8' },
   len: () => 1,
   push(w, v, field) { checkInteger(v, 0xff, field); w.u8(v); },
   pull: (r, field) => r.u8(field),
@@ -75,6 +92,7 @@ export const u8: FieldCodec<number> = {
 
 export const u16: FieldCodec<number> = {
   min: 2,
+  wire: { type: 'u16' },
   len: () => 2,
   push(w, v, field) { checkInteger(v, 0xffff, field); w.u16(v); },
   pull: (r, field) => r.u16(field),
@@ -82,6 +100,7 @@ export const u16: FieldCodec<number> = {
 
 export const u32: FieldCodec<number> = {
   min: 4,
+  wire: { type: 'u32' },
   len: () => 4,
   push(w, v, field) { checkInteger(v, 0xffffffff, field); w.u32(v); },
   pull: (r, field) => r.u32(field),
@@ -92,6 +111,7 @@ const TWO_32 = 0x100000000;
 /** A 64-bit counter (epochs, sequence numbers), limited to what a JS number holds exactly. */
 export const u64: FieldCodec<number> = {
   min: 8,
+  wire: { type: 'u64' },
   len: () => 8,
   push(w, v, field) {
     checkInteger(v, Number.MAX_SAFE_INTEGER, field);
@@ -109,6 +129,7 @@ export const u64: FieldCodec<number> = {
 /** A node number; 0xffffffff is reserved for "no node". */
 export const pnn: FieldCodec<Pnn> = {
   min: 4,
+  wire: { type: 'pnn' },
   len: () => 4,
   push(w, v, field) { checkInteger(v, 0xfffffffe, field); w.u32(v); },
   pull(r, field) {
@@ -121,6 +142,7 @@ export const pnn: FieldCodec<Pnn> = {
 /** A node number or NO_NODE (-1, sent as 0xffffffff). */
 export const pnnOrNone: FieldCodec<Pnn> = {
   min: 4,
+  wire: { type: 'pnn-or-none' },
   len: () => 4,
   push(w, v, field) {
     if (v === NO_NODE) w.u32(0xffffffff);
@@ -134,6 +156,7 @@ export const pnnOrNone: FieldCodec<Pnn> = {
 
 export const bool: FieldCodec<boolean> = {
   min: 1,
+  wire: { type: 'bool' },
   len: () => 1,
   push(w, v) { w.u8(v ? 1 : 0); },
   pull(r, field) {
@@ -147,6 +170,7 @@ export const bool: FieldCodec<boolean> = {
 export function bytes(length: number): FieldCodec<Uint8Array> {
   return {
     min: length,
+    wire: { type: 'bytes', length },
     len: () => length,
     push(w, v, field) {
       if (!(v instanceof Uint8Array) || v.length !== length) badValue(field, `must be ${length} bytes`);
@@ -160,6 +184,7 @@ export function bytes(length: number): FieldCodec<Uint8Array> {
 export function enumeration<T extends string>(names: readonly T[]): FieldCodec<T> {
   return {
     min: 1,
+    wire: { type: 'enum', names },
     len: () => 1,
     push(w, v, field) {
       const index = names.indexOf(v);
@@ -179,6 +204,7 @@ export const linkState: FieldCodec<LinkState> = enumeration<LinkState>(['down', 
 /** An IP address: family byte (4 or 6), then 4 or 16 bytes in network order. */
 export const ipAddress: FieldCodec<IpAddress> = {
   min: 5,
+  wire: { type: 'ip' },
   len: (v) => (v.family === 4 ? 5 : 17),
   push(w, v, field) {
     if (v === null || typeof v !== 'object' || (v.family !== 4 && v.family !== 6)) badValue(field, 'is not an IpAddress');
@@ -200,6 +226,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 export function text(maxBytes: number): FieldCodec<string> {
   return {
     min: 2,
+    wire: { type: 'text', maxBytes },
     len: (v) => 2 + encoder.encode(v).length,
     push(w, v, field) {
       if (typeof v !== 'string') badValue(field, 'is not a string');
@@ -231,6 +258,7 @@ export function isInterfaceName(name: string): boolean {
 /** An interface name: u8 length then ASCII. */
 export const interfaceName: FieldCodec<string> = {
   min: 1,
+  wire: { type: 'ifname' },
   len: (v) => 1 + v.length,
   push(w, v, field) {
     if (typeof v !== 'string' || !isInterfaceName(v)) badValue(field, `${JSON.stringify(v)} is not an interface name`);
@@ -251,6 +279,7 @@ export function list<T>(item: FieldCodec<T>, countBytes: 2 | 4 = 2): FieldCodec<
   const maxCount = countBytes === 2 ? 0xffff : 0xffffffff;
   return {
     min: countBytes,
+    wire: { type: 'list', countBytes, item: item.wire },
     len(v) {
       let total = countBytes;
       for (const x of v) total += item.len(x);
@@ -290,6 +319,7 @@ export function optional<T>(inner: FieldCodec<T>): OptionalCodec<T> {
   return {
     optional: true,
     min: 1,
+    wire: { type: 'optional', inner: inner.wire },
     len: (v) => (v === undefined ? 1 : 1 + inner.len(v)),
     push(w, v, field) {
       if (v === undefined) { w.u8(0); return; }
@@ -308,6 +338,7 @@ export function struct<S extends Shape>(shape: S): FieldCodec<StructValue<S>> {
   const entries = Object.entries(shape) as Array<[string, FieldCodec<unknown>]>;
   return {
     min: entries.reduce((sum, [, codec]) => sum + codec.min, 0),
+    wire: { type: 'struct', fields: entries.map(([key, codec]) => [key, codec.wire] as const) },
     len(v) {
       const record = v as Record<string, unknown>;
       let total = 0;
@@ -334,6 +365,7 @@ export function struct<S extends Shape>(shape: S): FieldCodec<StructValue<S>> {
 export function checked<T>(inner: FieldCodec<T>, check: (value: T) => string | undefined): FieldCodec<T> {
   return {
     min: inner.min,
+    wire: inner.wire,
     len: (v) => inner.len(v),
     push(w, v, field) {
       const problem = check(v);
@@ -368,6 +400,7 @@ export function tagged<T extends { readonly [key: string]: unknown }>(
   };
   return {
     min: 1 + Math.min(...names.map((name) => variants[name].min)),
+    wire: { type: 'tagged', key, variants: names.map((name) => [name, variants[name].wire] as const) },
     len: (v) => 1 + variantOf(v, 'value').len(v),
     push(w, v, field) {
       variantOf(v, field);

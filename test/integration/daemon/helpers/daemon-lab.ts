@@ -135,7 +135,7 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
 }
 
 /** Every address of `expected` held by exactly one node: address -> pnn; undefined while not so. */
-export function holders(lab: DaemonLab, expected: readonly string[]): Map<string, number> | undefined {
+export function holders(lab: Pick<DaemonLab, 'kernelAddresses'>, expected: readonly string[]): Map<string, number> | undefined {
   const byAddress = new Map<string, number[]>();
   lab.kernelAddresses().forEach((list, pnn) => { for (const a of list) byAddress.set(a, [...(byAddress.get(a) ?? []), pnn]); });
   const out = new Map<string, number>();
