@@ -266,6 +266,28 @@ local MESSAGES = {
       { "status", { type = "enum", names = { "ok", "refused", "failed" } } },
       { "message", { type = "text", max = 4096 } },
     } } },
+  [0x42] = { kind = "reload-request",
+    body = { type = "struct", fields = {
+      { "requestId", { type = "u32" } },
+      { "reloadId", { type = "u32" } },
+      { "step", { type = "tagged", key = "step", variants = {
+        { "hold", { type = "struct", fields = {
+          { "holdMs", { type = "u32" } },
+        } } },
+        { "apply", { type = "struct", fields = {} } },
+        { "release", { type = "struct", fields = {} } },
+        { "run", { type = "struct", fields = {
+          { "applied", { type = "list", count = 2, item = { type = "pnn" } } },
+        } } },
+        { "sync", { type = "struct", fields = {} } },
+      } } },
+    } } },
+  [0x43] = { kind = "reload-reply",
+    body = { type = "struct", fields = {
+      { "requestId", { type = "u32" } },
+      { "status", { type = "enum", names = { "ok", "refused", "failed" } } },
+      { "message", { type = "text", max = 4096 } },
+    } } },
 }
 -- END GENERATED MESSAGE TABLE
 

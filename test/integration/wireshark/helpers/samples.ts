@@ -43,6 +43,8 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
   'tickle-delta': { kind: 'tickle-delta', address: v6, added: [{ client: client6, clientPort: 40000, serverPort: 2049 }], removed: [] },
   'admin-request': { kind: 'admin-request', requestId: 9, request: { action: 'ban', pnn: 1, seconds: 60 } },
   'admin-reply': { kind: 'admin-reply', requestId: 9, status: 'refused', message: 'node 1 is the leader' },
+  'reload-request': { kind: 'reload-request', requestId: 21, reloadId: 4, step: { step: 'run', applied: [0, 2] } },
+  'reload-reply': { kind: 'reload-reply', requestId: 21, status: 'failed', message: '/etc/floatip/public_addresses:3: bad prefix' },
 };
 
 /** Second looks: no ban and no leader, the other admin request shapes, empty lists. */
@@ -54,4 +56,8 @@ export const EXTRA_SAMPLES: readonly PeerMessage[] = [
   { kind: 'admin-request', requestId: 10, request: { action: 'moveip', address: v6, pnn: 0 } },
   { kind: 'admin-request', requestId: 11, request: { action: 'ipreallocate' } },
   { kind: 'admin-request', requestId: 12, request: { action: 'disable', pnn: 3 } },
+  { kind: 'reload-request', requestId: 22, reloadId: 4, step: { step: 'hold', holdMs: 40_000 } },
+  { kind: 'reload-request', requestId: 23, reloadId: 4, step: { step: 'apply' } },
+  { kind: 'reload-request', requestId: 24, reloadId: 4, step: { step: 'release' } },
+  { kind: 'reload-request', requestId: 25, reloadId: 4, step: { step: 'sync' } },
 ];
