@@ -33,8 +33,9 @@ describe('packaging/floatipd.service', () => {
     const dir = mkdtempSync(join(tmpdir(), 'floatip-unit-'));
     try {
       const copy = join(dir, 'floatipd.service');
-      writeFileSync(copy, text.replace(/\/usr\/bin\/floatipd?\b/g, '/bin/true'));
-      const run = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
+      writeFileSync(copy, text.replace(/\/usr\/s?bin\/floatipd?\b/g, '/bin/true'));
+      // The man pages are the package's (test/integration/packaging checks them installed).
+      const run = spawnSync('systemd-analyze', ['verify', '--man=no', copy], { encoding: 'utf8' });
       // It reports unknown keys and bad values on stderr, sometimes with exit status 0.
       expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
     } finally {
