@@ -32,6 +32,7 @@ import { takeInstanceLock } from './instance-lock';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
+import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
 import { installSignalHandlers, SignalSource } from './signals';
@@ -95,6 +96,7 @@ export async function runFloatipd(configPath: string, io: DaemonIo): Promise<num
     logger.flush();
     return EXIT.config;
   }
+  await logMissingInterfaces(() => existingInterfaces(kernel.netlink), config.cluster.public_addresses_file, config.public_addresses, loaded.publicAddressLines, logger);
   const daemon = new Floatipd(config, configPath, kernel, logger, io);
   return daemon.run();
 }
@@ -204,6 +206,7 @@ class Floatipd {
     if (reading.issues.length > 0) {
       throw new Error(`${reading.issues.length} problem(s), nothing changed: ${reading.issues.map(formatIssue).join('; ')}`);
     }
+    await logMissingInterfaces(() => existingInterfaces(this.kernel.netlink), file, reading.addresses, reading.lines, this.log);
     return reading.addresses;
   }
 
@@ -213,6 +216,7 @@ class Floatipd {
     const outcome = await reloadConfig(this.config, this.configPath, this.io.readFile, {
       reloadAddresses: (list) => runtime.reload(list),
       setLogLevel: (level) => this.logger.setLevel(level),
+      existingInterfaces: () => existingInterfaces(this.kernel.netlink),
     }, this.log);
     if (outcome.kind === 'applied') this.config = outcome.config;
   }

@@ -9,11 +9,14 @@ import { FloatipConfig, formatIssue, loadConfig, ReadTextFile } from '../../conf
 import { AddressListChange } from '../runtime/address-list';
 import { Logger } from '../runtime/logger';
 import { LogLevel } from '../logging';
+import { InterfaceNames, logMissingInterfaces } from './missing-interfaces';
 
 /** The parts of the daemon a reload touches. */
 export interface ReloadTarget {
   reloadAddresses(list: FloatipConfig['public_addresses']): Promise<AddressListChange>;
   setLogLevel(level: LogLevel): void;
+  /** The interfaces this node has now, to warn about public addresses on ones it lacks. */
+  existingInterfaces: InterfaceNames;
 }
 
 export type ReloadOutcome =
@@ -68,6 +71,7 @@ export async function reloadConfig(current: FloatipConfig, configPath: string, r
   }
   for (const warning of loaded.warnings) log.warn({ code: warning.code }, formatIssue(warning));
   const next = keepIdentity(current, loaded.config);
+  await logMissingInterfaces(target.existingInterfaces, next.cluster.public_addresses_file, next.public_addresses, loaded.publicAddressLines, log);
   const changed = changedSettings(current, next);
   const restartNeeded = changed.filter((key) => !LIVE.has(key));
   if (next.log.level !== current.log.level) target.setLogLevel(logLevelOf(next));

@@ -31,6 +31,7 @@ function recordingTarget() {
       return { added: ['198.51.100.3'], removed: ['198.51.100.2'], changed: [], release: [] };
     },
     setLogLevel: (level) => { calls.levels.push(level); },
+    existingInterfaces: async () => new Set(['lo', 'eth1']),
   };
   return { target, calls };
 }
@@ -85,6 +86,32 @@ describe('reloadConfig', () => {
     expect(outcome.config.log.level).toBe('debug');
     expect(outcome.config.public_addresses.map((l) => l.address.text)).toEqual(['198.51.100.1', '198.51.100.3']);
     expect(log.lines.some((l) => l.level === 'warn' && /timing\.dead_after changed; .*restarted/.test(l.message))).toBe(true);
+  });
+
+  test('a public address on an interface this node lacks is applied with a warning naming file:line and the interface', async () => {
+    const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': NODES,
+      [PUBLIC]: '198.51.100.1/24 eth1\n# a bond brought up later\n198.51.100.2/24 bond7\n198.51.100.3/24 bond7,eth1\n' });
+    const outcome = await reloadConfig(current, TOML, files, target, log);
+    expect(outcome.kind).toBe('applied');
+    expect(calls.addresses).toEqual([['198.51.100.1/24', '198.51.100.2/24', '198.51.100.3/24']]);
+    expect(log.lines.filter((l) => l.fields.code === 'W_PUBLIC_INTERFACE_MISSING').map((l) => [l.level, l.message])).toEqual([
+      ['warn', expect.stringMatching(/^\/etc\/floatip\/public_addresses:3: interface bond7 does not exist on this node, so this node cannot host 198\.51\.100\.2\/24 .*: create the interface/)],
+      ['warn', expect.stringMatching(/^\/etc\/floatip\/public_addresses:4: interface bond7 does not exist on this node; 198\.51\.100\.3\/24 can use only eth1 here/)],
+    ]);
+  });
+
+  test('a kernel that cannot list its interfaces does not stop the reload: one warning says the check was skipped', async () => {
+    const current = await load('[node]\npnn = 0\n', '');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': NODES, [PUBLIC]: '198.51.100.2/24 bond7\n' });
+    const outcome = await reloadConfig(current, TOML, files, { ...target, existingInterfaces: async () => { throw new Error('ENOBUFS'); } }, log);
+    expect(outcome.kind).toBe('applied');
+    expect(calls.addresses).toEqual([['198.51.100.2/24']]);
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toContainEqual(expect.stringMatching(/cannot list this node's interfaces .*ENOBUFS/));
   });
 
   test('a node found by its local address keeps that identity across a reload', async () => {
