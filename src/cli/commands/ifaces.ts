@@ -11,8 +11,9 @@ export const ifacesSpec: ControlCommandSpec<'ifaces'> = {
   summary: 'show the interfaces of the public addresses and their link state',
   usage: `usage: floatip ifaces [--json]
 
-Lists the interfaces named in this node's public_addresses, whether their link is up, and
-how many of this node's public addresses may use each.`,
+Lists the interfaces named in this node's public_addresses, whether their link is up, down,
+or missing (the interface does not exist on this node), and how many of this node's public
+addresses may use each.`,
   request(parsed) {
     expectPositionals(parsed, 0, 0, '');
     return { command: 'ifaces', args: {} };
