@@ -29,6 +29,7 @@ import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapte
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
 import { takeInstanceLock } from './instance-lock';
+import { checkClusterKeyFile } from './cluster-key-check';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
@@ -217,6 +218,7 @@ class Floatipd {
       reloadAddresses: (list) => runtime.reload(list),
       setLogLevel: (level) => this.logger.setLevel(level),
       existingInterfaces: () => existingInterfaces(this.kernel.netlink),
+      checkClusterKey: checkClusterKeyFile,
     }, this.log);
     if (outcome.kind === 'applied') this.config = outcome.config;
   }

@@ -1,6 +1,10 @@
 // SIGHUP reload: a bad configuration changes nothing; a good one moves only the address list and the log level live, and names the rest.
 
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FloatipConfig, loadConfig } from '../../../../src/config';
+import { checkClusterKeyFile } from '../../../../src/daemon/wiring/cluster-key-check';
 import { AddressListChange } from '../../../../src/daemon/runtime/address-list';
 import { changedSettings, reloadConfig, ReloadTarget } from '../../../../src/daemon/wiring/reload';
 import { LogLevel } from '../../../../src/daemon/logging';
@@ -32,6 +36,7 @@ function recordingTarget() {
     },
     setLogLevel: (level) => { calls.levels.push(level); },
     existingInterfaces: async () => new Set(['lo', 'eth1']),
+    checkClusterKey: async () => undefined,
   };
   return { target, calls };
 }
@@ -119,6 +124,59 @@ describe('reloadConfig', () => {
     const { target } = recordingTarget();
     const outcome = await reloadConfig(current, TOML, filesystem({ [TOML]: '', '/etc/floatip/nodes': NODES, [PUBLIC]: '' }), target, recordingLogger());
     expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: [] });
+  });
+});
+
+describe('reloadConfig and cluster.key_file: checked at once, as floatipd reads it at start', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fy-reload-key-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const keyFile = (name: string, bytes: number, mode: number): string => {
+    const file = join(dir, name);
+    writeFileSync(file, Buffer.alloc(bytes, 7), { mode });
+    chmodSync(file, mode);
+    return file;
+  };
+
+  async function reloadKey(before: string, after: string) {
+    const toml = (file: string) => `[node]\npnn = 0\n[cluster]\nkey_file = "${file}"\n`;
+    const current = await load(toml(before), '');
+    const { target } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: toml(after), '/etc/floatip/nodes': NODES, [PUBLIC]: '' });
+    const outcome = await reloadConfig(current, TOML, files, { ...target, checkClusterKey: checkClusterKeyFile }, log);
+    const keyLines = log.lines.filter((l) => /key/.test(l.message)).map((l) => [l.level, l.message]);
+    return { outcome, keyLines };
+  }
+
+  test('a new, valid key file: one line says so and that it takes effect at restart', async () => {
+    const old = keyFile('old.key', 32, 0o600);
+    const next = keyFile('new.key', 32, 0o400);
+    const { outcome, keyLines } = await reloadKey(old, next);
+    expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: ['cluster.key_file'] });
+    expect(keyLines).toEqual([['warn', `reload: cluster.key_file changed to ${next}: the new key file is valid; it takes effect at restart `
+      + '(nodes with different keys cannot talk: copy the same file to every node and restart them all)']]);
+  });
+
+  test.each([
+    ['readable by others', (): string => keyFile('new.key', 32, 0o644), /has mode 0644, .*: run `chmod 600 .*new\.key`/],
+    ['too short', (): string => keyFile('new.key', 8, 0o600), /holds 8 bytes, fewer than the 16 a cluster key needs/],
+    ['absent', (): string => join(dir, 'absent.key'), /does not exist: create it with `head -c 32 \/dev\/urandom/],
+  ])('a new key file that is %s: an error line with the precise problem and what to do', async (_what, make, problem) => {
+    const old = keyFile('old.key', 32, 0o600);
+    const next = make();
+    const { outcome, keyLines } = await reloadKey(old, next);
+    expect(outcome.kind).toBe('applied');
+    expect(keyLines).toEqual([['error', expect.stringMatching(new RegExp(
+      `^reload: cluster\\.key_file changed to ${next.replace(/[.]/g, '\\.')}, but that file ${problem.source}.*would not start again until this is fixed`))]]);
+  });
+
+  test('the same path: silent while the file is valid, an error once it was broken since the start', async () => {
+    const file = keyFile('cluster.key', 32, 0o600);
+    expect((await reloadKey(file, file)).keyLines).toEqual([]);
+    chmodSync(file, 0o640);
+    expect((await reloadKey(file, file)).keyLines).toEqual([['error', expect.stringMatching(/^reload: the cluster key file .*cluster\.key \(unchanged path\) has mode 0640, so other users can read or change the cluster key: run `chmod 600 /)]]);
   });
 });
 
