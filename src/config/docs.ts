@@ -68,6 +68,9 @@ can only be hosted by nodes that list it. The rules are CTDB's (\`ctdb_set_publi
   are ignored; a \`#\` comment may also follow the interfaces.
 - Each address may appear once (whatever its prefix length). An empty file is valid: the node
   hosts no public address.
+- An interface that does not exist on the node is a warning, not an error (a bond or VLAN may
+  be created after floatipd starts): floatipd logs it with FILE:LINE at start, on SIGHUP and on
+  \`reloadips\`, \`floatip ifaces\` shows it \`missing\`, and no address goes on it until it appears.
 
 Stricter than CTDB: other text after the interfaces, empty interface names, names Linux does not
 allow, IPv4 network or broadcast addresses of their prefix, and loopback, multicast, unspecified
@@ -100,6 +103,8 @@ const ISSUE_CODES: ReadonlyArray<[ConfigIssueCode, string]> = [
   ['E_PUBLIC_DUPLICATE', 'A public address is listed twice.'],
   ['E_PUBLIC_PRIVATE', 'A public address is a node\'s private address from nodes (the mesh uses it); also refused by addip.'],
   ['W_CONFIG_ADVICE', 'A warning: valid, but probably not what you want (e.g. two nodes with majority quorum).'],
+  ['W_PUBLIC_INTERFACE_MISSING', 'A warning from floatipd at start, SIGHUP and reloadips: an interface of public_addresses does not exist on this '
+    + 'node (yet); no address goes on it until it appears.'],
 ];
 
 function cell(text: string): string {

@@ -7,6 +7,7 @@ export type { ConfigIssue, ConfigIssueCode } from './issues';
 export type { ClusterNode } from './nodes-file';
 export { readNodesFile } from './nodes-file';
 export { readPublicAddressesFile } from './public-addresses-file';
+export { missingInterfaceWarnings } from './interface-presence';
 export { schema, EVENT_NAMES, listOptions } from './schema';
 export type { EventName, FloatipSettings } from './schema';
 export type { ClusterLock } from './cluster-lock';

@@ -19,7 +19,8 @@ export type ConfigIssueCode =
   | 'E_PUBLIC_INTERFACE'
   | 'E_PUBLIC_DUPLICATE'
   | 'E_PUBLIC_PRIVATE'
-  | 'W_CONFIG_ADVICE';
+  | 'W_CONFIG_ADVICE'
+  | 'W_PUBLIC_INTERFACE_MISSING';
 
 /** One problem found while loading. `line` is 1-based; `key` is the dotted TOML key when there is one. */
 export interface ConfigIssue {

@@ -39,7 +39,11 @@ export type FloatipConfig = Omit<FloatipSettings, 'ban' | 'events'> & {
 };
 
 export type ConfigLoad =
-  | { readonly ok: true; readonly config: FloatipConfig; readonly warnings: readonly ConfigIssue[] }
+  | {
+    readonly ok: true; readonly config: FloatipConfig; readonly warnings: readonly ConfigIssue[];
+    /** The line of `public_addresses` each of config.public_addresses came from, same order. */
+    readonly publicAddressLines: readonly number[];
+  }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly warnings: readonly ConfigIssue[] };
 
 /** The settings floatip uses when floatip.toml sets nothing (timing profile `default`). */
@@ -182,10 +186,12 @@ export async function loadConfig(paths: ConfigPaths, readFile: ReadTextFile): Pr
     issues.push(nodesText.issue);
   }
   let publicAddresses: readonly PublicAddress[] = [];
+  let publicAddressLines: readonly number[] = [];
   if (publicText.ok) {
     const publicReading = readPublicAddressesFile(publicText.text, publicPath, nodes);
     issues.push(...publicReading.issues);
     publicAddresses = publicReading.addresses;
+    publicAddressLines = publicReading.lines;
   } else {
     issues.push(publicText.issue);
   }
@@ -205,5 +211,5 @@ export async function loadConfig(paths: ConfigPaths, readFile: ReadTextFile): Pr
     nodes,
     public_addresses: publicAddresses,
   };
-  return { ok: true, config, warnings };
+  return { ok: true, config, warnings, publicAddressLines };
 }

@@ -9,6 +9,8 @@ import { ClusterNode } from './nodes-file';
 
 export interface PublicAddressesReading {
   readonly addresses: readonly PublicAddress[];
+  /** The line of each address, same order: later checks that need the kernel (missing interfaces) name file:line too. */
+  readonly lines: readonly number[];
   readonly issues: readonly ConfigIssue[];
 }
 
@@ -73,6 +75,7 @@ export function readPublicAddressesFile(content: string, file: string, nodes: re
   const privateNode = new Map(nodes.filter((n) => n.address !== null).map((n) => [n.address?.text, n]));
   const issues: ConfigIssue[] = [];
   const addresses: PublicAddress[] = [];
+  const lines: number[] = [];
   const firstLineOf = new Map<string, number>();
   const issue = (code: ConfigIssue['code'], line: number, message: string): void => {
     issues.push({ code, file, line, message });
@@ -113,6 +116,7 @@ export function readPublicAddressesFile(content: string, file: string, nodes: re
     }
     firstLineOf.set(parsed.address.text, number);
     addresses.push({ address: parsed.address, bits: parsed.bits, interfaces });
+    lines.push(number);
   }
-  return { addresses, issues };
+  return { addresses, lines, issues };
 }

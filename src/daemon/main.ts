@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { checkConfig } from './wiring/check-config';
+import { checkClusterKeyFile } from './wiring/cluster-key-check';
 import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
 import { floatipVersion } from './wiring/version';
@@ -29,6 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
       readFile: (path) => readFile(path, 'utf8'),
       stdout: (text) => { process.stdout.write(text); },
       stderr: (text) => { process.stderr.write(text); },
+      checkClusterKey: checkClusterKeyFile,
     });
   }
   return runFloatipd(command.configPath, {

@@ -88,7 +88,11 @@ export interface IpStatus {
 
 export interface IfaceStatus {
   readonly name: string;
-  readonly link: 'up' | 'down';
+  /**
+   * `missing`: named in public_addresses but not on this node (yet): no address goes on it,
+   * as with `down`, until it appears. CTDB's `-X ifaces` LinkStatus is 0 for both.
+   */
+  readonly link: 'up' | 'down' | 'missing';
   /** Public addresses of this node configured on the interface. */
   readonly references: number;
 }

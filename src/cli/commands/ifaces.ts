@@ -15,8 +15,8 @@ export const ifacesSpec: ControlCommandSpec<'ifaces'> = {
   usage: `usage: floatip ifaces [-X] [-n PNN] [--json]
 
 Lists the interfaces named in this node's public_addresses (node PNN's with -n, with the link
-states that node last reported), whether their link is up, and how many of the node's public
-addresses may use each.
+states that node last reported), whether their link is up, down, or missing (the interface
+does not exist on that node), and how many of the node's public addresses may use each.
 ${MACHINE_USAGE}
 ${NODE_USAGE}`,
   options: [MACHINE_OPTION, NODE_OPTION],

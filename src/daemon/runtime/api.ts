@@ -124,7 +124,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       const links = state.view.nodes[of].links;
       const names = [...new Set(list.flatMap((l) => l.interfaces))].sort();
       return names.map((name) => ({
-        name, link: links.get(name) ?? 'down', references: list.filter((l) => l.interfaces.includes(name)).length,
+        name, link: node.reconciler.isMissing(name) ? 'missing' : links.get(name) ?? 'down', references: list.filter((l) => l.interfaces.includes(name)).length,
       }));
     },
 

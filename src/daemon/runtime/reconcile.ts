@@ -33,6 +33,12 @@ export interface ReconcileStats {
 export class Reconciler {
   readonly stats: ReconcileStats = { checks: 0, restored: 0, removed: 0, moved: 0 };
   private checking: Promise<void> | undefined;
+  /**
+   * Public interfaces the kernel does not have: at the last full read, or deleted since.
+   * Only for what `floatip ifaces` shows: to the cluster a missing interface has no link,
+   * like a down one (heartbeats carry up/down only), so nothing goes on it.
+   */
+  private readonly absent = new Set<string>();
 
   constructor(private readonly components: ReconcileComponents) {}
 
@@ -46,7 +52,15 @@ export class Reconciler {
   async readLinks(): Promise<void> {
     const links = await this.components.netlink.listLinks();
     const wanted = this.interfaces();
+    const present = new Set(links.map((link) => link.name));
+    this.absent.clear();
+    for (const name of wanted) if (!present.has(name)) this.absent.add(name);
     for (const link of links) if (wanted.has(link.name)) this.observeLink(link.name, link.state);
+  }
+
+  /** Whether the kernel lacks this interface (never created, or deleted): `floatip ifaces` shows it missing, not down. */
+  isMissing(iface: string): boolean {
+    return this.absent.has(iface);
   }
 
   /** One comparison of kernel and record, in the hosting queue; calls during one share it. */
@@ -66,10 +80,14 @@ export class Reconciler {
         return;
       }
       case 'link-changed':
+        this.absent.delete(event.link.name);
         if (this.interfaces().has(event.link.name)) this.linkChanged(event.link.name, event.link.state);
         return;
       case 'link-removed':
-        if (this.interfaces().has(event.link.name)) this.linkChanged(event.link.name, 'down');
+        if (this.interfaces().has(event.link.name)) {
+          this.absent.add(event.link.name);
+          this.linkChanged(event.link.name, 'down');
+        }
         return;
       case 'resync':
         void this.check();

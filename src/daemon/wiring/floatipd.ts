@@ -29,9 +29,11 @@ import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapte
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
 import { takeInstanceLock } from './instance-lock';
+import { checkClusterKeyFile } from './cluster-key-check';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
+import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
 import { installSignalHandlers, SignalSource } from './signals';
@@ -97,6 +99,7 @@ export async function runFloatipd(configPath: string, io: DaemonIo): Promise<num
     logger.flush();
     return EXIT.config;
   }
+  await logMissingInterfaces(() => existingInterfaces(kernel.netlink), config.cluster.public_addresses_file, config.public_addresses, loaded.publicAddressLines, logger);
   const daemon = new Floatipd(config, configPath, kernel, logger, io);
   return daemon.run();
 }
@@ -217,6 +220,7 @@ class Floatipd {
     if (reading.issues.length > 0) {
       throw new Error(`${reading.issues.length} problem(s), nothing changed: ${reading.issues.map(formatIssue).join('; ')}`);
     }
+    await logMissingInterfaces(() => existingInterfaces(this.kernel.netlink), file, reading.addresses, reading.lines, this.log);
     return reading.addresses;
   }
 
@@ -226,6 +230,8 @@ class Floatipd {
     const outcome = await reloadConfig(this.config, this.configPath, this.io.readFile, {
       reloadAddresses: (list) => runtime.reload(list),
       setLogLevel: (level) => this.logger.setLevel(level),
+      existingInterfaces: () => existingInterfaces(this.kernel.netlink),
+      checkClusterKey: checkClusterKeyFile,
     }, this.log);
     if (outcome.kind === 'applied') this.config = outcome.config;
   }

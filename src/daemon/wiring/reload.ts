@@ -4,16 +4,24 @@
 // changed moves) and log.level. Every other setting that changed is named in a log
 // line saying it takes effect at the next start: timings, the mesh and the node
 // list are woven through the running membership and may not shift under it.
+// The cluster key file is checked at once as a start would read it (a new path, or
+// the same path with a new file): a broken key is reported now, not at the next restart.
 
 import { FloatipConfig, formatIssue, loadConfig, ReadTextFile } from '../../config';
 import { AddressListChange } from '../runtime/address-list';
 import { Logger } from '../runtime/logger';
 import { LogLevel } from '../logging';
+import { ClusterKeyCheck } from './cluster-key-check';
+import { InterfaceNames, logMissingInterfaces } from './missing-interfaces';
 
 /** The parts of the daemon a reload touches. */
 export interface ReloadTarget {
   reloadAddresses(list: FloatipConfig['public_addresses']): Promise<AddressListChange>;
   setLogLevel(level: LogLevel): void;
+  /** The interfaces this node has now, to warn about public addresses on ones it lacks. */
+  existingInterfaces: InterfaceNames;
+  /** The check floatipd's start makes of cluster.key_file (checkClusterKeyFile). */
+  checkClusterKey: ClusterKeyCheck;
 }
 
 export type ReloadOutcome =
@@ -59,6 +67,30 @@ export function logLevelOf(config: FloatipConfig): LogLevel {
   return level;
 }
 
+const KEY_FILE = 'cluster.key_file';
+
+/**
+ * A changed key_file is named with the result of its check; an unchanged one only when it is
+ * broken now (replaced or chmod-ed since the start): floatipd keeps the key it read at start
+ * either way, and would not start again with a broken one.
+ */
+async function reportClusterKey(before: string, after: string, check: ClusterKeyCheck, log: Logger): Promise<void> {
+  const problem = await check(after);
+  const changed = before !== after;
+  if (problem === undefined) {
+    if (changed) {
+      log.warn({ settings: [KEY_FILE], keyFile: after }, `reload: cluster.key_file changed to ${after}: the new key file is valid; it takes effect at restart `
+        + '(nodes with different keys cannot talk: copy the same file to every node and restart them all)');
+    }
+    return;
+  }
+  // ClusterKeyError says `FILE: is ...`, `FILE: has ...`: the sentence below names the file itself.
+  const detail = problem.message.startsWith(`${after}: `) ? problem.message.slice(after.length + 2) : problem.message;
+  const which = changed ? `cluster.key_file changed to ${after}, but that file` : `the cluster key file ${after} (unchanged path)`;
+  log.error({ settings: [KEY_FILE], keyFile: after, code: problem.code },
+    `reload: ${which} ${detail}; floatipd keeps the key it read at start, but would not start again until this is fixed`);
+}
+
 export async function reloadConfig(current: FloatipConfig, configPath: string, readFile: ReadTextFile, target: ReloadTarget, log: Logger): Promise<ReloadOutcome> {
   const loaded = await loadConfig({ tomlPath: configPath }, readFile);
   if (!loaded.ok) {
@@ -68,13 +100,16 @@ export async function reloadConfig(current: FloatipConfig, configPath: string, r
   }
   for (const warning of loaded.warnings) log.warn({ code: warning.code }, formatIssue(warning));
   const next = keepIdentity(current, loaded.config);
+  await logMissingInterfaces(target.existingInterfaces, next.cluster.public_addresses_file, next.public_addresses, loaded.publicAddressLines, log);
   const changed = changedSettings(current, next);
   const restartNeeded = changed.filter((key) => !LIVE.has(key));
   if (next.log.level !== current.log.level) target.setLogLevel(logLevelOf(next));
   const change = await target.reloadAddresses(next.public_addresses);
-  if (restartNeeded.length > 0) {
-    log.warn({ settings: restartNeeded }, `reload: ${restartNeeded.join(', ')} changed; they take effect when floatipd is restarted`);
+  const others = restartNeeded.filter((key) => key !== KEY_FILE);
+  if (others.length > 0) {
+    log.warn({ settings: others }, `reload: ${others.join(', ')} changed; they take effect when floatipd is restarted`);
   }
+  await reportClusterKey(current.cluster.key_file, next.cluster.key_file, target.checkClusterKey, log);
   log.info({ added: change.added, removed: change.removed, changed: change.changed, logLevel: next.log.level }, 'reload applied');
   return { kind: 'applied', config: { ...current, public_addresses: next.public_addresses, log: next.log }, change, restartNeeded };
 }

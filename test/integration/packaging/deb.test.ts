@@ -77,14 +77,17 @@ test('the package is floatip_VERSION_ARCH.deb with the promised dependencies and
 test('the packaged commands run: versions, and --check-config on the example configuration', () => {
   expect(execFileSync(join(unpacked, 'usr/sbin/floatipd'), ['--version'], { encoding: 'utf8' })).toMatch(/^floatipd \d+\.\d+\.\d+/);
   expect(execFileSync(join(unpacked, 'usr/bin/floatip'), ['--help'], { encoding: 'utf8' })).toContain('keygen');
-  // The shipped floatip.toml, with nodes and public_addresses filled in beside it.
+  // The shipped floatip.toml, with nodes, public_addresses and the cluster key filled in beside it
+  // (--check-config checks the key file as a start reads it).
   const etc = join(work, 'etc-check');
   mkdirSync(etc);
   writeFileSync(join(etc, 'floatip.toml'), `${readFileSync(join(unpacked, 'etc/floatip/floatip.toml'), 'utf8')}
 [cluster]
+key_file = "cluster.key"
 nodes_file = "nodes"
 public_addresses_file = "public_addresses"
 `);
+  writeFileSync(join(etc, 'cluster.key'), Buffer.alloc(32, 5), { mode: 0o600 });
   writeFileSync(join(etc, 'nodes'), '192.0.2.11\n192.0.2.12\n192.0.2.13\n');
   writeFileSync(join(etc, 'public_addresses'), '198.51.100.10/24 eth1\n');
   const ok = spawnSync(join(unpacked, 'usr/sbin/floatipd'), ['--check-config', '--config', join(etc, 'floatip.toml')], { encoding: 'utf8' });

@@ -85,6 +85,9 @@ describe('small formatters', () => {
     ['listnodes empty', formatListNodes([]), 'No nodes configured\n'],
     ['ip empty', formatIps([], true), 'No public IPs\n'],
     ['ifaces empty', formatIfaces([]), 'No interfaces carry public IPs on this node\n'],
+    ['ifaces with one missing on this node', formatIfaces([
+      { name: 'bond1', link: 'missing', references: 1 }, { name: 'veth0', link: 'up', references: 2 }, { name: 'veth1', link: 'down', references: 1 },
+    ]), 'Interfaces on this node\nname:bond1 link:missing references:1\nname:veth0 link:up      references:2\nname:veth1 link:down    references:1\n'],
     ['history empty', formatHistory([]), 'No takeover run since floatipd started\n'],
     ['cleanup empty', formatAddressList([]), 'No floatip address to remove\n'],
     ['done with message', formatDone({ done: true, message: 'moved\n' }, 'moveip'), 'moved\n'],

@@ -23,6 +23,7 @@ describe('readPublicAddressesFile: CTDB format', () => {
         pub('2001:db8:100::10', 64, 'eth1'),
         pub('2001:db8:100::11', 128, 'eth1', 'eth2', 'eth3'),
       ],
+      lines: [2, 5, 6, 7, 8],
       issues: [],
     });
   });
@@ -34,8 +35,8 @@ describe('readPublicAddressesFile: CTDB format', () => {
   });
 
   it('accepts an empty file: the node hosts nothing', () => {
-    expect(readPublicAddressesFile('', 'p')).toEqual({ addresses: [], issues: [] });
-    expect(readPublicAddressesFile('# none here\n\n', 'p')).toEqual({ addresses: [], issues: [] });
+    expect(readPublicAddressesFile('', 'p')).toEqual({ addresses: [], lines: [], issues: [] });
+    expect(readPublicAddressesFile('# none here\n\n', 'p')).toEqual({ addresses: [], lines: [], issues: [] });
   });
 
   it('accepts /31 and /32 host addresses that look like network or broadcast addresses', () => {

@@ -1,6 +1,10 @@
 // floatipd --check-config: exit 0 on a configuration a start would accept, 2 with the loader's FILE:LINE messages otherwise.
 
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkConfig } from '../../../../src/daemon/wiring/check-config';
+import { checkClusterKeyFile, ClusterKeyCheck } from '../../../../src/daemon/wiring/cluster-key-check';
 
 function filesystem(files: Record<string, string>): (path: string) => Promise<string> {
   return async (path) => {
@@ -9,13 +13,15 @@ function filesystem(files: Record<string, string>): (path: string) => Promise<st
   };
 }
 
-async function check(files: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function check(files: Record<string, string>, checkClusterKey: ClusterKeyCheck = async () => undefined):
+  Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await checkConfig('/etc/floatip/floatip.toml', {
     readFile: filesystem(files),
     stdout: (text) => { stdout += text; },
     stderr: (text) => { stderr += text; },
+    checkClusterKey,
   });
   return { code, stdout, stderr };
 }
@@ -49,5 +55,39 @@ describe('checkConfig', () => {
     const result = await check(withoutNodes);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\/etc\/floatip\/nodes: .*create it/);
+  });
+
+  describe('cluster.key_file, checked as floatipd reads it at start (so systemctl reload refuses a key it could not start with)', () => {
+    let dir: string;
+    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fy-check-key-')); });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const withKey = (file: string) => ({ ...VALID, '/etc/floatip/floatip.toml': `[timing]\nprofile = "fast"\n[cluster]\nkey_file = "${file}"\n` });
+    const keyFile = (bytes: number, mode: number): string => {
+      const file = join(dir, 'cluster.key');
+      writeFileSync(file, Buffer.alloc(bytes, 9), { mode });
+      chmodSync(file, mode);
+      return file;
+    };
+
+    test('a valid key file: exit 0', async () => {
+      expect((await check(withKey(keyFile(32, 0o600)), checkClusterKeyFile)).code).toBe(0);
+    });
+
+    test.each([
+      ['missing', (): string => join(dir, 'absent.key'), /absent\.key: does not exist: create it with/],
+      ['readable by others', (): string => keyFile(32, 0o644), /cluster\.key: has mode 0644, .*run `chmod 600 /],
+      ['too short', (): string => keyFile(15, 0o600), /cluster\.key: holds 15 bytes, fewer than the 16 a cluster key needs/],
+    ])('a key file %s: exit 2, the problem and what to do on stderr', async (_what, make, problem) => {
+      const result = await check(withKey(make()), checkClusterKeyFile);
+      expect([result.code, result.stdout]).toEqual([2, '']);
+      expect(result.stderr).toMatch(new RegExp(`^floatipd: /etc/floatip/floatip\\.toml: cluster\\.key_file: .*${problem.source}.*floatipd would not start with it`));
+    });
+
+    test('the key is checked once the files are valid: its path comes from them', async () => {
+      let asked = 0;
+      const result = await check({ ...VALID, '/etc/floatip/public_addresses': '198.51.100.300/24 eth1\n' }, async () => { asked++; return undefined; });
+      expect([result.code, asked]).toEqual([2, 0]);
+    });
   });
 });

@@ -1,6 +1,10 @@
 // SIGHUP reload: a bad configuration changes nothing; a good one moves only the address list and the log level live, and names the rest.
 
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FloatipConfig, loadConfig } from '../../../../src/config';
+import { checkClusterKeyFile } from '../../../../src/daemon/wiring/cluster-key-check';
 import { AddressListChange } from '../../../../src/daemon/runtime/address-list';
 import { changedSettings, reloadConfig, ReloadTarget } from '../../../../src/daemon/wiring/reload';
 import { LogLevel } from '../../../../src/daemon/logging';
@@ -31,6 +35,8 @@ function recordingTarget() {
       return { added: ['198.51.100.3'], removed: ['198.51.100.2'], changed: [], release: [] };
     },
     setLogLevel: (level) => { calls.levels.push(level); },
+    existingInterfaces: async () => new Set(['lo', 'eth1']),
+    checkClusterKey: async () => undefined,
   };
   return { target, calls };
 }
@@ -87,11 +93,90 @@ describe('reloadConfig', () => {
     expect(log.lines.some((l) => l.level === 'warn' && /timing\.dead_after changed; .*restarted/.test(l.message))).toBe(true);
   });
 
+  test('a public address on an interface this node lacks is applied with a warning naming file:line and the interface', async () => {
+    const current = await load('[node]\npnn = 0\n', '198.51.100.1/24 eth1\n');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': NODES,
+      [PUBLIC]: '198.51.100.1/24 eth1\n# a bond brought up later\n198.51.100.2/24 bond7\n198.51.100.3/24 bond7,eth1\n' });
+    const outcome = await reloadConfig(current, TOML, files, target, log);
+    expect(outcome.kind).toBe('applied');
+    expect(calls.addresses).toEqual([['198.51.100.1/24', '198.51.100.2/24', '198.51.100.3/24']]);
+    expect(log.lines.filter((l) => l.fields.code === 'W_PUBLIC_INTERFACE_MISSING').map((l) => [l.level, l.message])).toEqual([
+      ['warn', expect.stringMatching(/^\/etc\/floatip\/public_addresses:3: interface bond7 does not exist on this node, so this node cannot host 198\.51\.100\.2\/24 .*: create the interface/)],
+      ['warn', expect.stringMatching(/^\/etc\/floatip\/public_addresses:4: interface bond7 does not exist on this node; 198\.51\.100\.3\/24 can use only eth1 here/)],
+    ]);
+  });
+
+  test('a kernel that cannot list its interfaces does not stop the reload: one warning says the check was skipped', async () => {
+    const current = await load('[node]\npnn = 0\n', '');
+    const { target, calls } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': NODES, [PUBLIC]: '198.51.100.2/24 bond7\n' });
+    const outcome = await reloadConfig(current, TOML, files, { ...target, existingInterfaces: async () => { throw new Error('ENOBUFS'); } }, log);
+    expect(outcome.kind).toBe('applied');
+    expect(calls.addresses).toEqual([['198.51.100.2/24']]);
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toContainEqual(expect.stringMatching(/cannot list this node's interfaces .*ENOBUFS/));
+  });
+
   test('a node found by its local address keeps that identity across a reload', async () => {
     const current = { ...(await load('', '')), node: { ...(await load('[node]\npnn = 2\n', '')).node } };
     const { target } = recordingTarget();
     const outcome = await reloadConfig(current, TOML, filesystem({ [TOML]: '', '/etc/floatip/nodes': NODES, [PUBLIC]: '' }), target, recordingLogger());
     expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: [] });
+  });
+});
+
+describe('reloadConfig and cluster.key_file: checked at once, as floatipd reads it at start', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fy-reload-key-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const keyFile = (name: string, bytes: number, mode: number): string => {
+    const file = join(dir, name);
+    writeFileSync(file, Buffer.alloc(bytes, 7), { mode });
+    chmodSync(file, mode);
+    return file;
+  };
+
+  async function reloadKey(before: string, after: string) {
+    const toml = (file: string) => `[node]\npnn = 0\n[cluster]\nkey_file = "${file}"\n`;
+    const current = await load(toml(before), '');
+    const { target } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: toml(after), '/etc/floatip/nodes': NODES, [PUBLIC]: '' });
+    const outcome = await reloadConfig(current, TOML, files, { ...target, checkClusterKey: checkClusterKeyFile }, log);
+    const keyLines = log.lines.filter((l) => /key/.test(l.message)).map((l) => [l.level, l.message]);
+    return { outcome, keyLines };
+  }
+
+  test('a new, valid key file: one line says so and that it takes effect at restart', async () => {
+    const old = keyFile('old.key', 32, 0o600);
+    const next = keyFile('new.key', 32, 0o400);
+    const { outcome, keyLines } = await reloadKey(old, next);
+    expect(outcome).toMatchObject({ kind: 'applied', restartNeeded: ['cluster.key_file'] });
+    expect(keyLines).toEqual([['warn', `reload: cluster.key_file changed to ${next}: the new key file is valid; it takes effect at restart `
+      + '(nodes with different keys cannot talk: copy the same file to every node and restart them all)']]);
+  });
+
+  test.each([
+    ['readable by others', (): string => keyFile('new.key', 32, 0o644), /has mode 0644, .*: run `chmod 600 .*new\.key`/],
+    ['too short', (): string => keyFile('new.key', 8, 0o600), /holds 8 bytes, fewer than the 16 a cluster key needs/],
+    ['absent', (): string => join(dir, 'absent.key'), /does not exist: create it with `head -c 32 \/dev\/urandom/],
+  ])('a new key file that is %s: an error line with the precise problem and what to do', async (_what, make, problem) => {
+    const old = keyFile('old.key', 32, 0o600);
+    const next = make();
+    const { outcome, keyLines } = await reloadKey(old, next);
+    expect(outcome.kind).toBe('applied');
+    expect(keyLines).toEqual([['error', expect.stringMatching(new RegExp(
+      `^reload: cluster\\.key_file changed to ${next.replace(/[.]/g, '\\.')}, but that file ${problem.source}.*would not start again until this is fixed`))]]);
+  });
+
+  test('the same path: silent while the file is valid, an error once it was broken since the start', async () => {
+    const file = keyFile('cluster.key', 32, 0o600);
+    expect((await reloadKey(file, file)).keyLines).toEqual([]);
+    chmodSync(file, 0o640);
+    expect((await reloadKey(file, file)).keyLines).toEqual([['error', expect.stringMatching(/^reload: the cluster key file .*cluster\.key \(unchanged path\) has mode 0640, so other users can read or change the cluster key: run `chmod 600 /)]]);
   });
 });
 

@@ -51,12 +51,13 @@ export interface TestNode {
 
 export const TIMING = { heartbeatIntervalMs: 200, deadAfterMs: 1000, fenceAfterMs: 700 };
 
-/** `ADDR/BITS` lines as PublicAddress on eth0,eth1. */
+/** `ADDR/BITS` lines as PublicAddress on eth0,eth1; `ADDR/BITS IFACE[,IFACE...]` on the interfaces given. */
 export function lines(texts: readonly string[], interfaces: readonly string[] = ['eth0', 'eth1']): PublicAddress[] {
   return texts.map((text) => {
-    const parsed = parsePrefix(text);
+    const [prefix, own] = text.split(' ');
+    const parsed = parsePrefix(prefix);
     if (!parsed.ok) throw new Error(parsed.error);
-    return { address: parsed.value.address, bits: parsed.value.bits, interfaces };
+    return { address: parsed.value.address, bits: parsed.value.bits, interfaces: own === undefined ? interfaces : own.split(',') };
   });
 }
 
