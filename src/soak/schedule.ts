@@ -19,23 +19,40 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** Kinds that cut a node off from the cluster's membership: these count against `maxFaulty`. */
 export const MEMBERSHIP_KINDS: ReadonlySet<FaultKind> = new Set(['kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'guardian-kill']);
 
+export type HungEvent = 'takeip' | 'releaseip';
+
+/** Where the guardian is when floatipd's cgroup is killed: apart (the shipped unit) or in the same cgroup. */
+export type GuardianPlace = 'apart' | 'together';
+
 /**
- * Kinds outside the safety model whatever else runs. A one-way cut breaks its assumption that
+ * Steps outside the safety model whatever else runs. A one-way cut breaks its assumption that
  * reachability is symmetric (A's and B's partitions overlap, both may count a majority).
  * A kill of the daemon and its guardian together leaves the addresses on the dead node with
  * nobody to delete them (under systemd, ExecStopPost does), and a hand-added address is a
- * duplicate by construction: for these two the report measures how long the duplicate lasts
- * from detection until clients follow the live owner, not whether it happens.
+ * duplicate by construction: for these two the report measures how long the duplicate lasts,
+ * not whether it happens. A cgroup kill with the guardian apart is inside the model.
  */
-export const OUTSIDE_MODEL_KINDS: ReadonlySet<FaultKind> = new Set(['one-way', 'guardian-kill', 'duplicate']);
-
-export type HungEvent = 'takeip' | 'releaseip';
+export function outsideModelByDetail(detail: FaultDetail): boolean {
+  switch (detail.kind) {
+    case 'one-way':
+    case 'duplicate':
+      return true;
+    case 'guardian-kill':
+      return detail.guardian === 'together';
+    default:
+      return false;
+  }
+}
 
 export type LinkChoice = 'all' | 'public' | 'private';
 
 /** What a step does, by kind; `nodes` are the nodes it occupies. */
 export type FaultDetail =
-  | { readonly kind: 'kill' | 'restart' | 'freeze' | 'monitor' | 'disable' | 'guardian-freeze' | 'guardian-kill' | 'control-flood' | 'slowloris' }
+  | { readonly kind: 'kill' | 'restart' | 'freeze' | 'monitor' | 'disable' | 'guardian-freeze' | 'control-flood' }
+  /** Every process of floatipd's cgroup killed at once, the guardian placed `guardian`. */
+  | { readonly kind: 'guardian-kill'; readonly guardian: GuardianPlace }
+  /** An unprivileged user on node `from` holds connections to the step's node's mesh port. */
+  | { readonly kind: 'slowloris'; readonly from: number; readonly style: 'silent' | 'drip' }
   /** The node's `event` script hangs until the step ends. */
   | { readonly kind: 'hung-script'; readonly event: HungEvent }
   /** Address `address` (an index) is added by hand on the step's node, wherever floatip has put it. */
@@ -186,6 +203,7 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
         nodes = [random.pick(free)];
         if (kind === 'link') detail = { kind, links: random.pick(['all', 'public', 'private'] as const) };
         else if (kind === 'one-way') detail = { kind, from: nodes[0], to: random.pick(allNodes.filter((p) => p !== nodes[0])) };
+        else if (kind === 'guardian-kill') detail = { kind, guardian: random.pick(['apart', 'together'] as const) };
         else detail = { kind };
         break;
       case 'partition': {
@@ -201,10 +219,14 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       case 'ban':
       case 'guardian-freeze':
       case 'control-flood':
-      case 'slowloris':
         if (room < 1) continue;
         nodes = [random.pick(free)];
         detail = kind === 'ban' ? { kind, seconds: Math.max(1, Math.floor(durationMs / 1000)) } : { kind };
+        break;
+      case 'slowloris':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = { kind, from: random.pick(allNodes.filter((p) => p !== nodes[0])), style: random.pick(['silent', 'drip'] as const) };
         break;
       case 'hung-script':
         if (room < 1) continue;
@@ -233,7 +255,7 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       kind,
       nodes,
       detail,
-      outsideSafetyModel: (membership && cutOff + nodes.length > minority) || OUTSIDE_MODEL_KINDS.has(kind),
+      outsideSafetyModel: (membership && cutOff + nodes.length > minority) || outsideModelByDetail(detail),
     };
     steps.push(step);
     if (nodes.length > 0) busy.push({ until: occupiedUntil(step), nodes, membership, network: kind === 'partition' || kind === 'one-way' });
@@ -254,6 +276,8 @@ function stepText(step: FaultStep): string {
     case 'moveip': return `moveip address #${d.address} to node ${d.to}`;
     case 'hung-script': return `hung ${d.event} on node ${node}`;
     case 'duplicate': return `address #${d.address} added by hand on node ${node}`;
+    case 'guardian-kill': return `cgroup kill of node ${node}, guardian ${d.guardian}`;
+    case 'slowloris': return `${d.style} connections from node ${d.from} to node ${node}'s mesh port`;
     default: return `${d.kind} node ${node}`;
   }
 }
