@@ -17,8 +17,13 @@ import { daemonState, readPid, signalDaemon } from '../lab/daemons';
 import { LabNodePlan, LabPlan } from '../lab/plan';
 import { NODE_FILE_NAMES } from '../lab/node-config';
 import { clearOneWayCuts, cutOneWay } from '../lab/one-way';
+import { Flood, startFlood } from '../lab/floods';
+import { freezeGuardian, killDaemonCgroup, thawGuardian } from '../lab/guardian-faults';
+import { addHandDuplicate, HandDuplicate, removeHandDuplicate } from '../lab/hand-duplicate';
+import { installHungEvents, removeHungEvents, triggerHungEvent } from '../lab/hung-event';
+import { IpStatus } from '../protocol/control-results';
 import { ExitWatch } from './exit-watch';
-import { FaultStep, MEMBERSHIP_KINDS } from './schedule';
+import { FaultStep, HungEvent, MEMBERSHIP_KINDS } from './schedule';
 
 export type ActionPhase = 'inject' | 'heal';
 
@@ -46,6 +51,16 @@ const RESTART_TIMEOUT_MS = 20_000;
 const REJOIN_TIMEOUT_MS = 20_000;
 /** How long a fault waits for earlier ones to heal, when making it now would cut off too many nodes. */
 const ROOM_TIMEOUT_MS = 30_000;
+/** Connections a flood holds (the control server serves 32 at once; a node admits 4 handshakes per source). */
+const FLOOD_CONNECTIONS = 200;
+/** The peers' mesh port in the lab (floatip's default). */
+const MESH_PORT = 4390;
+
+/** What a running fault must hand to its heal. */
+type LiveFault =
+  | { readonly kind: 'guardian-freeze'; readonly guardianPid: number }
+  | { readonly kind: 'flood'; readonly flood: Flood }
+  | { readonly kind: 'duplicate'; readonly duplicate: HandDuplicate };
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,6 +90,8 @@ export class FaultInjector {
    * rejoin, longer than the schedule's plan knows), and crashed nodes until restarted.
    */
   private readonly cutOff = new Set<number>();
+  /** Step index -> what its heal needs (a frozen guardian's pid, a flood, a hand-added address). */
+  private readonly live = new Map<number, LiveFault>();
 
   constructor(
     private readonly target: LabTarget,
@@ -91,10 +108,10 @@ export class FaultInjector {
     this.enqueue(queue, async () => {
       const waited = phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0;
       const t = now();
-      let outside = false;
+      let outside = phase === 'inject' && step.outsideSafetyModel;
       if (phase === 'inject' && membership) {
         for (const pnn of step.nodes) this.cutOff.add(pnn);
-        outside = this.cutOff.size > this.limits.minority || step.outsideSafetyModel;
+        outside ||= this.cutOff.size > this.limits.minority;
       }
       const extra = { ...(outside ? { outsideSafetyModel: true } : {}) };
       const waitNote = waited > 0 ? `waited ${Math.round(waited)} ms for room; ` : '';
@@ -219,7 +236,62 @@ export class FaultInjector {
         await this.control(d.to, 'moveip', { ip: ip(address.text), pnn: d.to });
         return `${address.text} moved to node ${d.to}`;
       }
+      case 'guardian-freeze': {
+        const frozen = await freezeGuardian(this.target, pnn);
+        this.live.set(step.index, { kind: 'guardian-freeze', guardianPid: frozen.guardianPid });
+        return frozen.line;
+      }
+      case 'guardian-kill':
+        this.watch.expect(pnn, 'exit');
+        return killDaemonCgroup(this.target, pnn, d.guardian);
+      case 'hung-script':
+        return `${await installHungEvents(this.target, pnn, [d.event])}; ${await this.triggerHung(pnn, d.event)}`;
+      case 'control-flood': {
+        const flood = await startFlood({ kind: 'control-socket', socketPath: this.node(pnn).controlSocket, connections: FLOOD_CONNECTIONS });
+        this.live.set(step.index, { kind: 'flood', flood });
+        return `${FLOOD_CONNECTIONS} connections held on node ${pnn}'s control socket`;
+      }
+      case 'slowloris': {
+        const from = this.node(d.from);
+        const flood = await startFlood({
+          kind: 'peer-slowloris', sourceNamespace: from.namespace, sourceAddress: from.privateAddress.text,
+          targetAddress: this.node(pnn).privateAddress.text, port: MESH_PORT, connections: FLOOD_CONNECTIONS, style: d.style,
+        });
+        this.live.set(step.index, { kind: 'flood', flood });
+        return `${FLOOD_CONNECTIONS} ${d.style} connections as nobody from node ${d.from} to node ${pnn}'s mesh port`;
+      }
+      case 'duplicate': {
+        // An address some other node holds now: on its own holder a second `ip addr add` would only fail.
+        const listing = await new UnixControlClient(this.node(pnn).controlSocket).call('ip', { all: true }, CONTROL_TIMEOUT_MS) as IpStatus[];
+        const elsewhere = listing.filter((a) => a.pnn >= 0 && a.pnn !== pnn);
+        if (elsewhere.length === 0) return `no address held elsewhere to add on node ${pnn}`;
+        const address = elsewhere[d.address % elsewhere.length].address;
+        const duplicate = await addHandDuplicate(this.plan, pnn, address);
+        this.live.set(step.index, { kind: 'duplicate', duplicate });
+        return `${address} added by hand on node ${pnn}`;
+      }
     }
+  }
+
+  /**
+   * Makes the hung script run: a takeip hangs on `pnn` when an address moves to it, a releaseip
+   * when one of its addresses moves away. The move's answer is part of the note, never a failure.
+   */
+  private async triggerHung(pnn: number, event: HungEvent): Promise<string> {
+    const listing = await new UnixControlClient(this.node(pnn).controlSocket).call('ip', { all: true }, CONTROL_TIMEOUT_MS) as IpStatus[];
+    const candidate = event === 'takeip'
+      ? listing.find((a) => a.pnn !== pnn)
+      : listing.find((a) => a.pnn === pnn);
+    if (candidate === undefined) return `no address to move ${event === 'takeip' ? 'to' : 'from'} node ${pnn}`;
+    const to = event === 'takeip' ? pnn : this.plan.nodes.map((n) => n.pnn).find((p) => p !== pnn) as number;
+    return triggerHungEvent(this.target, to, candidate.address);
+  }
+
+  /** The live state of `step`, which its inject left (absent when the inject failed). */
+  private takeLive<K extends LiveFault['kind']>(step: FaultStep, kind: K): Extract<LiveFault, { kind: K }> | undefined {
+    const live = this.live.get(step.index);
+    this.live.delete(step.index);
+    return live?.kind === kind ? live as Extract<LiveFault, { kind: K }> : undefined;
   }
 
   private async heal(step: FaultStep): Promise<string | undefined> {
@@ -262,6 +334,29 @@ export class FaultInjector {
       case 'moveip':
         // A ban ends by itself (that expiry is part of what is tested); a move has nothing to undo.
         return undefined;
+      case 'guardian-freeze': {
+        // Frozen past detection, the daemon has killed it and started another: nothing is left to thaw.
+        const frozen = this.takeLive(step, 'guardian-freeze');
+        return frozen === undefined ? 'nothing to thaw' : thawGuardian(frozen.guardianPid);
+      }
+      case 'guardian-kill':
+        return this.restart(pnn);
+      case 'hung-script':
+        return removeHungEvents(this.target, pnn);
+      case 'control-flood':
+      case 'slowloris': {
+        const live = this.takeLive(step, 'flood');
+        if (live === undefined) return 'no flood to stop';
+        const counts = live.flood.counts();
+        await live.flood.stop();
+        return `flood stopped: ${counts.opened} opened, ${counts.closed} closed by the node`;
+      }
+      case 'duplicate': {
+        const live = this.takeLive(step, 'duplicate');
+        if (live === undefined) return 'no hand-added address to remove';
+        await removeHandDuplicate(live.duplicate);
+        return `${live.duplicate.prefix} removed from node ${pnn}`;
+      }
     }
   }
 

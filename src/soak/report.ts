@@ -66,6 +66,12 @@ export interface SoakReport {
   /** Stretches where an address was seen on two nodes at once, inside the safety model: must be 0. */
   readonly duplicates: number;
   readonly duplicates_outside_safety_model: number;
+  /**
+   * How long the duplicates outside the model lasted, by the fault they are blamed on (a cgroup
+   * kill with the guardian, a hand-added address: duplicates by construction, bounded by
+   * detection and the heal).
+   */
+  readonly duplicates_outside_by_fault: Record<string, UnservedFigures>;
   readonly duplicate_details: readonly object[];
   /** Probe rounds in which two MACs answered the client for one address (inside the safety model). */
   readonly duplicate_macs: number;
@@ -127,18 +133,19 @@ export function buildReport(inputs: SoakInputs): SoakReport {
 
   // A gap still open at the end is a final-check failure, not a figure of some fault.
   const closed = inputs.gaps.filter((g) => g.to < inputs.end);
-  const byKey = new Map<string, number[]>();
-  for (const gap of closed) {
-    const key = blame(inputs.actions, gap.from);
-    byKey.set(key, [...(byKey.get(key) ?? []), gap.to - gap.from]);
-  }
+  const byKey = groupBy(closed, (gap) => blame(inputs.actions, gap.from), (gap) => gap.to - gap.from);
   const unserved: Record<string, UnservedFigures> = {};
   const maxUnserved: Record<string, number> = {};
   const p99Unserved: Record<string, number> = {};
-  for (const [key, values] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
-    unserved[key] = { count: values.length, p50_ms: round(percentile(values, 0.5)), p99_ms: round(percentile(values, 0.99)), max_ms: round(Math.max(...values)) };
+  for (const [key, values] of byKey) {
+    unserved[key] = figures(values);
     maxUnserved[key] = unserved[key].max_ms;
     p99Unserved[key] = unserved[key].p99_ms;
+  }
+
+  const outsideByFault: Record<string, UnservedFigures> = {};
+  for (const [key, values] of groupBy(outsideOverlaps, (o) => blame(inputs.actions, o.from), (o) => o.to - o.from)) {
+    outsideByFault[key] = figures(values);
   }
 
   const crashes = inputs.exits.filter((e) => e.kind === 'crash');
@@ -160,6 +167,7 @@ export function buildReport(inputs: SoakInputs): SoakReport {
       .map(inputs.describe),
     duplicates: insideOverlaps.length,
     duplicates_outside_safety_model: outsideOverlaps.length,
+    duplicates_outside_by_fault: outsideByFault,
     // Every duplicate inside the model (each is a bug to chase), and the first few outside it.
     duplicate_details: [...insideOverlaps.slice(0, 100), ...outsideOverlaps.slice(0, 10)].sort((a, b) => a.from - b.from).map((o) => ({
       address: o.address, nodes: o.nodes, at_s: at(o.from), ms: round(o.to - o.from),
@@ -195,6 +203,17 @@ export function buildReport(inputs: SoakInputs): SoakReport {
     problems: inputs.problems,
     logs: inputs.logs,
   };
+}
+
+function figures(values: readonly number[]): UnservedFigures {
+  return { count: values.length, p50_ms: round(percentile(values, 0.5)), p99_ms: round(percentile(values, 0.99)), max_ms: round(Math.max(...values)) };
+}
+
+/** key -> the values of the items with that key, keys in order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number): [string, number[]][] {
+  const groups = new Map<string, number[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), value(item)]);
+  return [...groups].sort(([a], [b]) => a.localeCompare(b));
 }
 
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {

@@ -12,17 +12,51 @@ import { mulberry32, SeededRandom } from './prng';
 
 export const FAULT_KINDS = [
   'kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'monitor', 'reload', 'disable', 'ban', 'moveip',
+  'guardian-freeze', 'guardian-kill', 'hung-script', 'control-flood', 'slowloris', 'duplicate',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Kinds that cut a node off from the cluster's membership: these count against `maxFaulty`. */
-export const MEMBERSHIP_KINDS: ReadonlySet<FaultKind> = new Set(['kill', 'restart', 'freeze', 'link', 'partition', 'one-way']);
+export const MEMBERSHIP_KINDS: ReadonlySet<FaultKind> = new Set(['kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'guardian-kill']);
+
+export type HungEvent = 'takeip' | 'releaseip';
+
+/** Where the guardian is when floatipd's cgroup is killed: apart (the shipped unit) or in the same cgroup. */
+export type GuardianPlace = 'apart' | 'together';
+
+/**
+ * Steps outside the safety model whatever else runs. A one-way cut breaks its assumption that
+ * reachability is symmetric (A's and B's partitions overlap, both may count a majority).
+ * A kill of the daemon and its guardian together leaves the addresses on the dead node with
+ * nobody to delete them (under systemd, ExecStopPost does), and a hand-added address is a
+ * duplicate by construction: for these two the report measures how long the duplicate lasts,
+ * not whether it happens. A cgroup kill with the guardian apart is inside the model.
+ */
+export function outsideModelByDetail(detail: FaultDetail): boolean {
+  switch (detail.kind) {
+    case 'one-way':
+    case 'duplicate':
+      return true;
+    case 'guardian-kill':
+      return detail.guardian === 'together';
+    default:
+      return false;
+  }
+}
 
 export type LinkChoice = 'all' | 'public' | 'private';
 
 /** What a step does, by kind; `nodes` are the nodes it occupies. */
 export type FaultDetail =
-  | { readonly kind: 'kill' | 'restart' | 'freeze' | 'monitor' | 'disable' }
+  | { readonly kind: 'kill' | 'restart' | 'freeze' | 'monitor' | 'disable' | 'guardian-freeze' | 'control-flood' }
+  /** Every process of floatipd's cgroup killed at once, the guardian placed `guardian`. */
+  | { readonly kind: 'guardian-kill'; readonly guardian: GuardianPlace }
+  /** An unprivileged user on node `from` holds connections to the step's node's mesh port. */
+  | { readonly kind: 'slowloris'; readonly from: number; readonly style: 'silent' | 'drip' }
+  /** The node's `event` script hangs until the step ends. */
+  | { readonly kind: 'hung-script'; readonly event: HungEvent }
+  /** Address `address` (an index) is added by hand on the step's node, wherever floatip has put it. */
+  | { readonly kind: 'duplicate'; readonly address: number }
   | { readonly kind: 'link'; readonly links: LinkChoice }
   | { readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
   /** Frames from `from` to `to` are dropped by the switch; the other way still flows. */
@@ -76,11 +110,20 @@ const DURATION_MS: Readonly<Record<FaultKind, readonly [number, number]>> = {
   disable: [1000, 5000],
   ban: [2000, 5000],
   moveip: [0, 0],
+  // Longer than fence_after, so the node must notice its guardian is gone and hand over.
+  'guardian-freeze': [1000, 4000],
+  'guardian-kill': [1000, 4000],
+  // Past takeover_deadline (5 s by default) now and then.
+  'hung-script': [3000, 10_000],
+  'control-flood': [500, 3000],
+  'slowloris': [2000, 8000],
+  duplicate: [1000, 4000],
 };
 
 /** Relative weights of the kinds. */
 const WEIGHT: Readonly<Record<FaultKind, number>> = {
   kill: 3, restart: 2, freeze: 3, link: 3, partition: 2, 'one-way': 2, monitor: 2, reload: 2, disable: 1, ban: 1, moveip: 2,
+  'guardian-freeze': 1, 'guardian-kill': 1, 'hung-script': 1, 'control-flood': 1, slowloris: 1, duplicate: 1,
 };
 
 /**
@@ -92,6 +135,7 @@ const WEIGHT: Readonly<Record<FaultKind, number>> = {
 const RECOVERY_MS: Readonly<Record<FaultKind, number>> = {
   kill: 4000, restart: 4000, freeze: 4000, link: 1500, partition: 1500, 'one-way': 1500, monitor: 2500, reload: 500,
   disable: 500, ban: 500, moveip: 0,
+  'guardian-freeze': 1500, 'guardian-kill': 4000, 'hung-script': 1500, 'control-flood': 500, slowloris: 1500, duplicate: 500,
 };
 
 /** Time left at the end with no fault running, so the cluster settles before the final check. */
@@ -101,14 +145,6 @@ const QUIET_TAIL_MS = 2000;
 export function occupiedUntil(step: FaultStep): number {
   return step.at + step.durationMs + RECOVERY_MS[step.kind];
 }
-
-/**
- * The safety model assumes reachability is symmetric: if A hears B, B hears A. A one-way
- * cut breaks that (A's and B's partitions overlap, both may count a majority, and each
- * side's leader may give out what the other holds), so its steps are always counted
- * outside the model (docs/reliability.md has what the soak measured).
- */
-const ONE_WAY_IS_OUTSIDE = (kind: FaultKind): boolean => kind === 'one-way';
 
 export function largestMinority(nodes: number): number {
   return Math.floor((nodes - 1) / 2);
@@ -162,10 +198,12 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       case 'freeze':
       case 'link':
       case 'one-way':
+      case 'guardian-kill':
         if (membershipRoom < 1 || (kind === 'one-way' && networkBusy)) continue;
         nodes = [random.pick(free)];
         if (kind === 'link') detail = { kind, links: random.pick(['all', 'public', 'private'] as const) };
         else if (kind === 'one-way') detail = { kind, from: nodes[0], to: random.pick(allNodes.filter((p) => p !== nodes[0])) };
+        else if (kind === 'guardian-kill') detail = { kind, guardian: random.pick(['apart', 'together'] as const) };
         else detail = { kind };
         break;
       case 'partition': {
@@ -179,9 +217,26 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       case 'monitor':
       case 'disable':
       case 'ban':
+      case 'guardian-freeze':
+      case 'control-flood':
         if (room < 1) continue;
         nodes = [random.pick(free)];
         detail = kind === 'ban' ? { kind, seconds: Math.max(1, Math.floor(durationMs / 1000)) } : { kind };
+        break;
+      case 'slowloris':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = { kind, from: random.pick(allNodes.filter((p) => p !== nodes[0])), style: random.pick(['silent', 'drip'] as const) };
+        break;
+      case 'hung-script':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = { kind, event: random.pick(['takeip', 'releaseip'] as const) };
+        break;
+      case 'duplicate':
+        if (room < 1) continue;
+        nodes = [random.pick(free)];
+        detail = { kind, address: random.int(0, options.addresses - 1) };
         break;
       case 'reload':
         if (room < 1) continue;
@@ -200,7 +255,7 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       kind,
       nodes,
       detail,
-      outsideSafetyModel: (membership && cutOff + nodes.length > minority) || ONE_WAY_IS_OUTSIDE(kind),
+      outsideSafetyModel: (membership && cutOff + nodes.length > minority) || outsideModelByDetail(detail),
     };
     steps.push(step);
     if (nodes.length > 0) busy.push({ until: occupiedUntil(step), nodes, membership, network: kind === 'partition' || kind === 'one-way' });
@@ -208,16 +263,27 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
   return steps;
 }
 
+/** What a step does, in words. */
+function stepText(step: FaultStep): string {
+  const d = step.detail;
+  const node = step.nodes[0];
+  switch (d.kind) {
+    case 'link': return `link ${d.links} on node ${node}`;
+    case 'partition': return `partition ${d.groups.map((g) => g.join(',')).join(' | ')}`;
+    case 'one-way': return `one-way: node ${d.from} -> node ${d.to} dropped`;
+    case 'reload': return `reload: node ${node} without address #${d.address}`;
+    case 'ban': return `ban node ${node} for ${d.seconds} s`;
+    case 'moveip': return `moveip address #${d.address} to node ${d.to}`;
+    case 'hung-script': return `hung ${d.event} on node ${node}`;
+    case 'duplicate': return `address #${d.address} added by hand on node ${node}`;
+    case 'guardian-kill': return `cgroup kill of node ${node}, guardian ${d.guardian}`;
+    case 'slowloris': return `${d.style} connections from node ${d.from} to node ${node}'s mesh port`;
+    default: return `${d.kind} node ${node}`;
+  }
+}
+
 /** One line per step, for a log a failing seed can be compared against. */
 export function describeStep(step: FaultStep): string {
-  const d = step.detail;
-  const what = d.kind === 'link' ? `link ${d.links} on node ${step.nodes[0]}`
-    : d.kind === 'partition' ? `partition ${d.groups.map((g) => g.join(',')).join(' | ')}`
-      : d.kind === 'one-way' ? `one-way: node ${d.from} -> node ${d.to} dropped`
-        : d.kind === 'reload' ? `reload: node ${step.nodes[0]} without address #${d.address}`
-          : d.kind === 'ban' ? `ban node ${step.nodes[0]} for ${d.seconds} s`
-            : d.kind === 'moveip' ? `moveip address #${d.address} to node ${d.to}`
-              : `${d.kind} node ${step.nodes[0]}`;
   const outside = step.outsideSafetyModel ? ' [outside the safety model]' : '';
-  return `#${step.index} at ${(step.at / 1000).toFixed(1)} s for ${(step.durationMs / 1000).toFixed(1)} s: ${what}${outside}`;
+  return `#${step.index} at ${(step.at / 1000).toFixed(1)} s for ${(step.durationMs / 1000).toFixed(1)} s: ${stepText(step)}${outside}`;
 }

@@ -15,7 +15,8 @@ import { FAULT_KINDS } from '../../../src/soak/schedule';
 import { prepareTsDaemon } from '../daemon/helpers/ts-daemon';
 
 const PREFIX = 'fsk';
-const SEED = Number(process.env.FLOATIP_SOAK_SEED ?? 7);
+// Seed 33 draws every fault kind within 1.5 minutes on 3 nodes (a cgroup kill both with the guardian apart and together).
+const SEED = Number(process.env.FLOATIP_SOAK_SEED ?? 33);
 const MINUTES = Number(process.env.FLOATIP_SOAK_MINUTES ?? 1.5);
 
 jest.setTimeout(MINUTES * 60_000 + 240_000);
@@ -44,9 +45,11 @@ test(`soak: seed ${SEED}, 3 nodes, ${MINUTES} min of faults: no address on two n
     process.stdout.write(`${lines.join('\n')}\nsoak report: ${JSON.stringify(report, null, 2)}\n`);
   }
   // The schedule exercised the faults it is meant to (with 3 nodes, one node at a time).
-  expect(Object.keys(report.faults).length).toBeGreaterThanOrEqual(FAULT_KINDS.length - 2);
-  // Only one-way cuts leave the safety model (it assumes symmetric reachability): their duplicates are counted apart.
-  expect(report.outside_safety_model.filter((line) => !line.includes('one-way'))).toEqual([]);
+  expect(Object.keys(report.faults).sort()).toEqual([...FAULT_KINDS].sort());
+  // Only the steps outside the model by construction leave it (one-way cuts, a cgroup kill with the
+  // guardian inside, a hand-added address): their duplicates are counted apart.
+  const byConstruction = /one-way|guardian together|added by hand/;
+  expect(report.outside_safety_model.filter((line) => !byConstruction.test(line))).toEqual([]);
   expect(report.probe?.rounds).toBeGreaterThan(100);
   expect(report.problems).toEqual([]);
   expect(report.failed_actions).toEqual([]);

@@ -1,7 +1,7 @@
 // The soak's schedule: the same seed gives the same steps, and the plan keeps within the limits it promises.
 
 import { mulberry32 } from '../../../src/soak/prng';
-import { describeStep, FAULT_KINDS, FaultStep, largestMinority, MEMBERSHIP_KINDS, occupiedUntil, planSchedule } from '../../../src/soak/schedule';
+import { describeStep, FAULT_KINDS, FaultStep, largestMinority, MEMBERSHIP_KINDS, occupiedUntil, outsideModelByDetail, planSchedule } from '../../../src/soak/schedule';
 
 const base = { nodes: 5, addresses: 15, durationMs: 10 * 60_000 };
 
@@ -55,7 +55,7 @@ describe('planSchedule', () => {
         expect(new Set(occupied).size).toBeLessThan(nodes);
         const cutOff = running.filter((s) => MEMBERSHIP_KINDS.has(s.kind)).flatMap((s) => s.nodes);
         expect(cutOff.length).toBeLessThanOrEqual(largestMinority(nodes));
-        expect(step.outsideSafetyModel).toBe(step.kind === 'one-way');
+        expect(step.outsideSafetyModel).toBe(outsideModelByDetail(step.detail));
         expect(step.at + step.durationMs).toBeLessThanOrEqual(base.durationMs);
       }
       // One partition or one-way cut at a time: they share the switch's bridges.
@@ -83,7 +83,7 @@ describe('planSchedule', () => {
 
   test('--max-faulty above a minority lets the plan cut off more, and marks those steps outside the safety model', () => {
     const steps = planSchedule({ ...base, seed: 5, maxFaulty: 4, gapMs: [100, 600] });
-    const outside = steps.filter((s) => s.outsideSafetyModel && s.kind !== 'one-way');
+    const outside = steps.filter((s) => s.outsideSafetyModel && !outsideModelByDetail(s.detail));
     expect(outside.length).toBeGreaterThan(0);
     for (const step of outside) {
       const cutOff = runningAt(steps, step.at).filter((s) => MEMBERSHIP_KINDS.has(s.kind)).flatMap((s) => s.nodes);
