@@ -40,8 +40,13 @@ export interface ActionRecord {
 }
 
 const CONTROL_TIMEOUT_MS = 3000;
-/** moveip answers when the takeover run it asks for has finished: up to takeover_deadline (5 s) and a rejoin wait. */
-const MOVEIP_TIMEOUT_MS = 10_000;
+/**
+ * moveip and the flag verbs (disable, enable, ban) answer when the takeover run they cause has
+ * finished, and a run waits while the partition disagrees (a heal, a one-way cut). Longer than
+ * the daemon's own bound for a relayed request (2 x takeover_deadline), so the daemon answers,
+ * refusing if need be, before the soak gives up.
+ */
+const RUN_WAIT_TIMEOUT_MS = 20_000;
 /** How long a thawed daemon gets to notice that its guardian fenced it and exit. */
 const THAW_EXIT_WAIT_MS = 1500;
 /** How long a SIGTERMed daemon gets to release its addresses and exit. */
@@ -189,8 +194,7 @@ export class FaultInjector {
 
   private control(pnn: number, command: 'disable' | 'enable' | 'ban' | 'moveip', args: object): Promise<unknown> {
     // The argument shapes are checked by the control codec before anything is sent.
-    return new UnixControlClient(this.node(pnn).controlSocket).call(command as 'ban', args as { seconds: number },
-      command === 'moveip' ? MOVEIP_TIMEOUT_MS : CONTROL_TIMEOUT_MS);
+    return new UnixControlClient(this.node(pnn).controlSocket).call(command as 'ban', args as { seconds: number }, RUN_WAIT_TIMEOUT_MS);
   }
 
   private async inject(step: FaultStep): Promise<string | undefined> {
