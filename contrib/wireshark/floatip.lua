@@ -258,6 +258,9 @@ local MESSAGES = {
           { "pnn", { type = "pnn" } },
         } } },
         { "ipreallocate", { type = "struct", fields = {} } },
+        { "rebalance", { type = "struct", fields = {
+          { "nodes", { type = "list", count = 2, item = { type = "pnn" } } },
+        } } },
       } } },
     } } },
   [0x41] = { kind = "admin-reply",

@@ -239,7 +239,12 @@ export type AdminRequest =
   | { readonly action: 'disable' | 'enable' | 'stop' | 'continue' | 'unban'; readonly pnn: Pnn }
   | { readonly action: 'ban'; readonly pnn: Pnn; readonly seconds: number }
   | { readonly action: 'moveip'; readonly address: IpAddress; readonly pnn: Pnn }
-  | { readonly action: 'ipreallocate' };
+  | { readonly action: 'ipreallocate' }
+  /**
+   * ipreallocate with LCP2's forced rebalance targets, ascending. Its own variant, so that a
+   * plain ipreallocate keeps its bytes: a node of an older release drops only this one.
+   */
+  | { readonly action: 'rebalance'; readonly nodes: readonly Pnn[] };
 
 export interface AdminRequestMessage {
   readonly kind: 'admin-request';
@@ -368,6 +373,7 @@ const adminRequest = tagged<AdminRequest>('action', {
   ban: struct({ pnn, seconds: checked(u32, (v) => (v === 0 ? 'is 0: a ban lasts at least one second' : undefined)) }),
   moveip: struct({ address: ipAddress, pnn }),
   ipreallocate: struct({}),
+  rebalance: struct({ nodes: checked(ascendingPnns, (v) => (v.length === 0 ? 'is empty: name at least one node' : undefined)) }),
 });
 
 const reloadStep = tagged<ReloadStep>('step', {

@@ -13,6 +13,7 @@ import { gettickleSpec } from './gettickles';
 import { gratarpSpec } from './gratarp';
 import { historySpec } from './history';
 import { ifacesSpec } from './ifaces';
+import { importCtdbCommand } from './import-ctdb';
 import { ipSpec } from './ip';
 import { ipallocCommand } from './ipalloc';
 import { keygenCommand } from './keygen';
@@ -34,5 +35,5 @@ export function buildCommands(deps: CliDeps): readonly Command[] {
     moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
     leaderSpec, listnodesSpec, nodestatusSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
-  return [...control, cleanupCommand(deps), keygenCommand(), ipallocCommand, labCommand];
+  return [...control, cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand];
 }

@@ -2,13 +2,13 @@
 // and a current layout on stdin, or from a CTDB takeover test case file (with --check against it).
 
 import { Command, CliIo, EXIT_FAILED, EXIT_OK, UsageError } from '../command';
-import { NodeFlags } from '../../core/flags';
+import { NodeFlags, Pnn } from '../../core/flags';
 import { AlgorithmName, AllocResult, AllocState, DEFAULT_TUNABLES, IpallocInputError, Tunables, allocate } from '../../core/ipalloc';
-import { applyTunable, parseAlgorithm, parseNodeStates, parseRunstates } from '../../core/ipalloc/node-states';
+import { applyTunable, parseAlgorithm, parseNodeList, parseNodeStates, parseRunstates } from '../../core/ipalloc/node-states';
 import { formatAssignment, layoutState, numberLines, parseLayout } from '../../core/ipalloc/layout-text';
 import { parseTakeoverCase } from '../../core/ipalloc/case-file';
 
-const USAGE = `usage: floatip ipalloc --nodes STATES [--algorithm ALG] [--tunable NAME=VALUE]... [--runstate LIST] [--multi] [--json] < LAYOUT
+const USAGE = `usage: floatip ipalloc --nodes STATES [--algorithm ALG] [--tunable NAME=VALUE]... [--runstate LIST] [--rebalance PNN-LIST] [--multi] [--json] < LAYOUT
        floatip ipalloc --case FILE [--check] [--json]
 
 Shows where the allocator would put every public address. Nothing is changed anywhere.
@@ -19,6 +19,8 @@ Shows where the allocator would put every public address. Nothing is changed any
   --algorithm ALG      lcp2 (default), det|deterministic, nondet|nondeterministic
   --tunable N=V        NoIPFailback=1, NoIPTakeover=1 (repeatable)
   --runstate LIST      CTDB runstate per node (5 = running); only running nodes take addresses
+  --rebalance LIST     LCP2: these nodes may receive addresses by failback although they hold
+                       some (CTDB's takeover helper node list; floatip ipreallocate --rebalance)
   --multi              stdin holds one block per node (that node's own view), separated by an empty line
   --case FILE          read node states, tunables and layout from a CTDB takeover case file
   --check              with --case: compare with the file's expected layout, exit 1 on a difference
@@ -33,6 +35,7 @@ interface IpallocOptions {
   nodes?: NodeFlags[];
   tunables: Tunables;
   runstate?: string;
+  rebalance?: string;
   multi: boolean;
   casePath?: string;
   check: boolean;
@@ -71,6 +74,7 @@ function parseArgs(args: readonly string[]): IpallocOptions {
         break;
       }
       case '--runstate': opts.runstate = takeValue(); break;
+      case '--rebalance': opts.rebalance = takeValue(); break;
       case '--case': opts.casePath = takeValue(); break;
       case '--multi': opts.multi = true; break;
       case '--check': opts.check = true; break;
@@ -80,7 +84,7 @@ function parseArgs(args: readonly string[]): IpallocOptions {
     }
   }
   if (opts.casePath !== undefined) {
-    const clash = ['algorithm', 'nodes', 'runstate'].find((key) => opts[key as keyof IpallocOptions] !== undefined);
+    const clash = ['algorithm', 'nodes', 'runstate', 'rebalance'].find((key) => opts[key as keyof IpallocOptions] !== undefined);
     if (clash || opts.multi || opts.tunables !== DEFAULT_TUNABLES) {
       throw new UsageError(`--case takes node states, algorithm and tunables from the file: drop --${clash ?? (opts.multi ? 'multi' : 'tunable')}`);
     }
@@ -99,6 +103,12 @@ async function stateFromStdin(opts: IpallocOptions, io: CliIo): Promise<AllocSta
     if (!parsed.ok) throw new UsageError(`--runstate: ${parsed.error}`);
     running = parsed.value;
   }
+  let forceRebalance: Pnn[] | undefined;
+  if (opts.rebalance !== undefined) {
+    const parsed = parseNodeList(opts.rebalance, nodeFlags.length);
+    if (!parsed.ok) throw new UsageError(`--rebalance: ${parsed.error}`);
+    forceRebalance = parsed.value;
+  }
   const layout = parseLayout(numberLines(await io.readStdin()), { nodeCount: nodeFlags.length, multi: opts.multi, source: 'stdin' });
   if (!layout.ok) throw new UsageError(layout.error);
   if (layout.value.length === 0) throw new UsageError('stdin holds no addresses: give one "IP PNN" line per address');
@@ -107,6 +117,7 @@ async function stateFromStdin(opts: IpallocOptions, io: CliIo): Promise<AllocSta
     tunables: opts.tunables,
     nodeFlags,
     ...(running ? { running } : {}),
+    ...(forceRebalance ? { forceRebalance } : {}),
   });
 }
 

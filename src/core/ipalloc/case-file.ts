@@ -5,7 +5,7 @@ import { Parsed, parseIp } from '../ip';
 import { Pnn } from '../flags';
 import { InterfaceLinks, LinkState } from '../address';
 import { DEFAULT_TUNABLES, AllocState, AlgorithmName, Tunables } from './state';
-import { applyTunable, parseAlgorithm, parseNodeStates, parseRunstates } from './node-states';
+import { applyTunable, parseAlgorithm, parseNodeList, parseNodeStates, parseRunstates } from './node-states';
 import { NumberedLine, layoutState, numberLines, parseLayout } from './layout-text';
 
 export interface TakeoverCase {
@@ -16,7 +16,7 @@ export interface TakeoverCase {
 
 type Section = 'header' | 'home_nodes' | 'interfaces' | 'input' | 'expected';
 
-const KNOWN_KEYS = ['algorithm', 'nodes', 'tunables', 'runstate', 'mode', 'link_down'];
+const KNOWN_KEYS = ['algorithm', 'nodes', 'tunables', 'runstate', 'mode', 'link_down', 'rebalance'];
 
 const SECTION_HEADERS: ReadonlyMap<string, Section> = new Map([
   ['home_nodes:', 'home_nodes'],
@@ -33,6 +33,9 @@ const SECTION_HEADERS: ReadonlyMap<string, Section> = new Map([
  * floatip adds link state, which CTDB's driver cannot express: an `interfaces:` section of
  * `IP IFACE[,IFACE...]` lines (every address needs one) and a `link_down: PNN:IFACE ...` line.
  * Every named interface is up on every node except those listed as down.
+ *
+ * A `rebalance: PNN[,PNN...]` line gives LCP2's forced rebalance targets (the node list of
+ * CTDB's takeover helper, `floatip ipreallocate --rebalance`).
  */
 export function parseTakeoverCase(text: string, source: string): Parsed<TakeoverCase> {
   const fail = (line: number, message: string): Parsed<TakeoverCase> => ({ ok: false, error: `${source}:${line}: ${message}` });
@@ -97,6 +100,13 @@ export function parseTakeoverCase(text: string, source: string): Parsed<Takeover
     if (!parsed.ok) return fail(runstateLine.line, parsed.error);
     running = parsed.value;
   }
+  let forceRebalance: Pnn[] | undefined;
+  const rebalanceLine = keys.get('rebalance');
+  if (rebalanceLine) {
+    const parsed = parseNodeList(rebalanceLine.text, nodeCount);
+    if (!parsed.ok) return fail(rebalanceLine.line, parsed.error);
+    forceRebalance = parsed.value;
+  }
   const modeLine = keys.get('mode');
   if (modeLine && modeLine.text !== 'multi') return fail(modeLine.line, `unknown mode '${modeLine.text}' (only 'multi')`);
 
@@ -138,6 +148,7 @@ export function parseTakeoverCase(text: string, source: string): Parsed<Takeover
     ...(running ? { running } : {}),
     ...(homeNodes.size > 0 ? { homeNodes } : {}),
     ...(linkInfo.value ? linkInfo.value : {}),
+    ...(forceRebalance ? { forceRebalance } : {}),
   });
   return { ok: true, value: { state, expected } };
 }

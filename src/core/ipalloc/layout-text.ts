@@ -148,6 +148,8 @@ export interface LayoutCluster {
   readonly links?: readonly InterfaceLinks[];
   /** Interfaces per address (canonical text), needed when `links` is given. */
   readonly interfaces?: ReadonlyMap<string, readonly string[]>;
+  /** LCP2's forced rebalance targets. */
+  readonly forceRebalance?: readonly Pnn[];
 }
 
 /** The allocator's state for a parsed layout. */
@@ -162,7 +164,10 @@ export function layoutState(layout: readonly LayoutAddress[], cluster: LayoutClu
     known: a.known,
     holder: a.holder,
   }));
-  return buildAllocState(cluster.algorithm, cluster.tunables, nodes, addresses, cluster.homeNodes ? { homeNodes: cluster.homeNodes } : {});
+  return buildAllocState(cluster.algorithm, cluster.tunables, nodes, addresses, {
+    ...(cluster.homeNodes ? { homeNodes: cluster.homeNodes } : {}),
+    ...(cluster.forceRebalance ? { forceRebalance: cluster.forceRebalance } : {}),
+  });
 }
 
 /** `IP PNN` lines in the assignment's order (CTDB's: descending key). */

@@ -1,8 +1,8 @@
 // Text forms of the allocator's knobs, as CTDB's tests write them: node flag words, runstates,
-// tunables and algorithm names. Each parser returns Parsed<T> with a message naming the bad token.
+// tunables, algorithm names and node lists. Each parser returns Parsed<T> with a message naming the bad token.
 
 import { Parsed } from '../ip';
-import { ALL_FLAGS, FLAG_NAMES, NodeFlag, NodeFlags } from '../flags';
+import { ALL_FLAGS, FLAG_NAMES, NodeFlag, NodeFlags, Pnn } from '../flags';
 import { AlgorithmName, Tunables } from './state';
 
 const ALGORITHM_ALIASES: ReadonlyMap<string, AlgorithmName> = new Map([
@@ -66,6 +66,28 @@ export function parseNodeStates(text: string): Parsed<NodeFlags[]> {
     const parsed = parseNodeState(parts[pnn]);
     if (!parsed.ok) return { ok: false, error: `node ${pnn}: ${parsed.error}` };
     out.push(parsed.value);
+  }
+  return { ok: true, value: out };
+}
+
+/** Node numbers fit CTDB's uint32 PNN, below its CTDB_UNKNOWN_PNN (0xffffffff). */
+const MAX_PNN = 0xfffffffe;
+
+/**
+ * `1` or `1,0,2`: a set of node numbers (LCP2's forced rebalance targets), in the given order,
+ * each named once. With `nodeCount`, every node must be one of 0..nodeCount-1.
+ */
+export function parseNodeList(text: string, nodeCount?: number): Parsed<Pnn[]> {
+  if (text.trim() === '') return { ok: false, error: 'no nodes given: write node numbers separated by commas, e.g. 1,2' };
+  const out: Pnn[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const pnn = /^[0-9]{1,10}$/.test(part) ? Number(part) : NaN;
+    if (!(pnn <= MAX_PNN)) return { ok: false, error: `'${part}' is not a node number (0, 1, 2 ...)` };
+    if (nodeCount !== undefined && pnn >= nodeCount) {
+      return { ok: false, error: `node ${pnn} does not exist (nodes are 0..${nodeCount - 1})` };
+    }
+    if (out.includes(pnn)) return { ok: false, error: `node ${pnn} is named twice: name each node once` };
+    out.push(pnn);
   }
   return { ok: true, value: out };
 }

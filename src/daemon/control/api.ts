@@ -42,7 +42,8 @@ export interface DaemonApi {
    * re-read `public_addresses`, then one takeover run; only what changed moves.
    */
   reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult>;
-  ipReallocate(): Promise<DoneResult>;
+  /** `rebalance`: LCP2 may move addresses onto these nodes although they hold some. */
+  ipReallocate(rebalance?: readonly Pnn[]): Promise<DoneResult>;
   gratArp(address: IpAddress, iface: string): Promise<DoneResult>;
   getTickles(address: IpAddress): TicklesResult;
   eventStatus(event: string | undefined): JsonValue;

@@ -5,7 +5,7 @@
 // here at once, leader or not, as `ctdb disable` does; a verb for another node goes to
 // the leader, which applies it if it is the target or forwards it to the target. A
 // target applies a forwarded verb only when it comes from its current leader.
-// moveip and ipreallocate are takeover runs, so only the leader can do them.
+// moveip and ipreallocate (also with rebalance targets) are takeover runs, so only the leader can do them.
 
 import { NO_NODE, Pnn } from '../../core/flags';
 import { AdminAction } from '../../core/membership';
@@ -166,8 +166,11 @@ export class AdminRelay {
           ? { status: 'ok', message: `${request.address.text} moved to node ${request.pnn} (epoch ${record.epoch})` }
           : { status: 'failed', message: `${request.address.text} is not on node ${request.pnn} after run ${record.epoch}: ${record.error || 'the node cannot host it now'}` };
       }
-      case 'ipreallocate': {
-        const record = await leader.runAndWait('ipreallocate');
+      case 'ipreallocate':
+      case 'rebalance': {
+        const reason = request.action === 'rebalance' ? `ipreallocate --rebalance ${request.nodes.join(',')}` : 'ipreallocate';
+        if (request.action === 'rebalance') leader.rebalanceOnto(request.nodes);
+        const record = await leader.runAndWait(reason);
         return record.status === 'ok'
           ? { status: 'ok', message: `takeover run ${record.epoch} done in ${record.phases.total} ms` }
           : { status: 'failed', message: `takeover run ${record.epoch} failed: ${record.error}` };
@@ -203,12 +206,18 @@ export class AdminRelay {
   private validate(request: AdminRequest): string | undefined {
     if (request.action === 'ipreallocate') return undefined;
     const nodes = this.components.state.view.nodes;
-    const node = nodes[request.pnn];
-    if (!node) return `node ${request.pnn} is not in the nodes file (nodes 0..${nodes.length - 1})`;
-    if (node.deleted) return `node ${request.pnn} is deleted in the nodes file`;
+    if (request.action === 'rebalance') return request.nodes.map((pnn) => nodeProblem(nodes, pnn)).find((p) => p !== undefined);
+    const problem = nodeProblem(nodes, request.pnn);
+    if (problem) return problem;
     if (request.action === 'ban' && !(request.seconds > 0)) return 'a ban lasts at least one second';
     return undefined;
   }
+}
+
+function nodeProblem(nodes: ClusterState['view']['nodes'], pnn: Pnn): string | undefined {
+  const node = nodes[pnn];
+  if (!node) return `node ${pnn} is not in the nodes file (nodes 0..${nodes.length - 1})`;
+  return node.deleted ? `node ${pnn} is deleted in the nodes file` : undefined;
 }
 
 function isFlagRequest(request: AdminRequest): request is Extract<AdminRequest, { action: AdminAction }> {

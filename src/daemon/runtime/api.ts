@@ -184,8 +184,14 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       return { ok: outcome.run.status === 'ok' && outcome.nodes.every((n) => n.status === 'ok'), nodes: outcome.nodes, run: outcome.run };
     },
 
-    async ipReallocate(): Promise<DoneResult> {
-      return outcomeResult(await node.admin.request({ action: 'ipreallocate' }));
+    async ipReallocate(rebalance: readonly Pnn[] | undefined): Promise<DoneResult> {
+      if (rebalance === undefined || rebalance.length === 0) return outcomeResult(await node.admin.request({ action: 'ipreallocate' }));
+      for (const pnn of rebalance) {
+        const entry = init.nodes[pnn];
+        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${init.nodes.length - 1})`);
+        if (entry.deleted) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is deleted in the nodes file: leave it out of --rebalance`);
+      }
+      return outcomeResult(await node.admin.request({ action: 'rebalance', nodes: [...rebalance].sort((a, b) => a - b) }));
     },
 
     async gratArp(address: IpAddress, iface: string): Promise<DoneResult> {

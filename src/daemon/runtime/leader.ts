@@ -96,6 +96,13 @@ export class TakeoverLeader {
   private readonly failedTakes: FailedTakes;
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
+  /**
+   * ipreallocate --rebalance: nodes LCP2 may move addresses onto although they hold some. They
+   * stay until a run that used them ends ok, as CTDB's recovery daemon keeps its list.
+   */
+  private readonly rebalanceTargets = new Set<Pnn>();
+  /** The targets the current run allocated with. */
+  private rebalanceInRun: readonly Pnn[] = [];
   private readonly waiters: RunWaiter[] = [];
   /** Crashed or silent peer -> no run starts before this clock reading (it, or its guardian, is still deleting its addresses). */
   private readonly crashHolds = new Map<Pnn, number>();
@@ -259,6 +266,11 @@ export class TakeoverLeader {
     this.pins.set(address, pnn);
   }
 
+  /** ipreallocate --rebalance: the next runs let LCP2 move addresses onto `pnns` (see rebalanceTargets). */
+  rebalanceOnto(pnns: readonly Pnn[]): void {
+    for (const pnn of pnns) this.rebalanceTargets.add(pnn);
+  }
+
   /** Decides whether a view change calls for a run. */
   onViewChange(changes: readonly MembershipChange[]): void {
     for (const change of changes) {
@@ -270,6 +282,8 @@ export class TakeoverLeader {
     const leader = this.isLeader();
     if (!leader) {
       this.wasLeader = false;
+      // Asked of this leader only; a later leader term starts without them (the command failed).
+      this.rebalanceTargets.clear();
       // The nodes now obey another leader and will not answer this run: end its wait, phase() then supersedes it.
       this.wait?.expire();
       return;
@@ -426,6 +440,7 @@ export class TakeoverLeader {
     return buildRunInputs(state.view, state.addressLists(), {
       algorithm: this.init.algorithm, tunables: this.init.tunables, members: state.quorum().members,
       avoid: (pnn, address, others) => this.failedTakes.avoid(pnn, address, others, clock.now()),
+      forceRebalance: [...this.rebalanceTargets].sort((a, b) => a - b),
     });
   }
 
@@ -444,6 +459,8 @@ export class TakeoverLeader {
     this.running = false;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.components.history.add(record);
+    if (record.status === 'ok') for (const pnn of this.rebalanceInRun) this.rebalanceTargets.delete(pnn);
+    this.rebalanceInRun = [];
     const fields = { epoch: record.epoch, status: record.status, reason: record.reason, moves: record.moves, phases: record.phases, loopDelayP99Ms: record.loopDelayP99Ms };
     if (record.status === 'failed') this.components.log.warn({ ...fields, error: record.error }, `takeover run ${record.epoch} failed: ${record.error}`);
     else this.components.log.info(fields, `takeover run ${record.epoch} ${record.status}`);
@@ -529,6 +546,7 @@ export class TakeoverLeader {
       // 2. allocate (found ready when allocateAhead saw the same inputs)
       let lap = clock.now();
       const inputs = this.runInputs();
+      this.rebalanceInRun = inputs.alloc.forceRebalance ?? [];
       const result = await allocator.allocate(inputs.alloc);
       const target = new Map(result.assignment);
       this.applyPins(target, inputs.lines);

@@ -37,6 +37,8 @@ export interface RunInputOptions {
    * The plan still sees every node's own list.
    */
   readonly avoid?: (pnn: Pnn, address: string, others: readonly Pnn[]) => boolean;
+  /** LCP2's forced rebalance targets (`floatip ipreallocate --rebalance`). */
+  readonly forceRebalance?: readonly Pnn[];
 }
 
 export function buildRunInputs(
@@ -89,7 +91,8 @@ export function buildRunInputs(
     running: lists.has(node.pnn),
     links: node.links.size > 0 ? node.links : undefined,
   }));
-  const alloc = buildAllocState(options.algorithm, options.tunables, nodes, addresses);
+  const alloc = buildAllocState(options.algorithm, options.tunables, nodes, addresses,
+    options.forceRebalance && options.forceRebalance.length > 0 ? { forceRebalance: options.forceRebalance } : {});
 
   const planNodes: PlanNode[] = options.members.map((pnn) => ({
     pnn,

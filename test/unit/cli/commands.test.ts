@@ -48,6 +48,7 @@ const HUMAN: ReadonlyArray<[string[], string, unknown, string]> = [
   [['reloadips', '-n', '1'], 'reloadips', { nodes: [1] }, ['node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
   [['reloadips', '-n', 'all'], 'reloadips', {}, ['node 0: public addresses reloaded: 1 added, 0 removed, 0 changed', 'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
   [['ipreallocate'], 'ipreallocate', {}, 'takeover run 13 done'],
+  [['ipreallocate', '--rebalance', '1,0,2'], 'ipreallocate', { rebalance: [1, 0, 2] }, 'takeover run 13 done'],
   [['gratarp', '203.0.113.10', 'veth0'], 'gratarp', { ip: '203.0.113.10', iface: 'veth0' }, 'announced 203.0.113.10 on veth0'],
   [['gettickles', '203.0.113.10'], 'gettickles', { ip: '203.0.113.10' }, [
     'Connections for IP: 203.0.113.10',
@@ -120,6 +121,13 @@ describe('floatip control commands', () => {
     const run = await h.run('reloadips', ...argv);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/PNN-LIST/);
+    expect(h.sent).toEqual([]);
+  });
+
+  it.each([['--rebalance', '1,x'], ['--rebalance', '1,1'], ['--rebalance', '']])('ipreallocate %s %j is a usage error', async (...argv) => {
+    const run = await h.run('ipreallocate', ...argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--rebalance (PNN-LIST: |needs a value)/);
     expect(h.sent).toEqual([]);
   });
 
@@ -246,7 +254,7 @@ describe('floatip control commands', () => {
       const help = await h.run(name, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^usage: floatip ${name}\\b`));
-      if (!['ipalloc', 'lab', 'cleanup', 'keygen'].includes(name)) expect(help.stdout).toContain('--socket PATH');
+      if (!['ipalloc', 'lab', 'cleanup', 'keygen', 'import-ctdb'].includes(name)) expect(help.stdout).toContain('--socket PATH');
     }
     expect(h.sent).toEqual([]);
   });

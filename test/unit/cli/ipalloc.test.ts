@@ -129,7 +129,18 @@ describe('floatip ipalloc with a layout on stdin', () => {
     expect(result.stdout).toBe('192.0.2.2 1\n192.0.2.1 0\n');
   });
 
+  it('--rebalance makes held nodes failback targets, as CTDB\'s takeover helper case 023', async () => {
+    const unbalanced = '10.0.0.31 0\n10.0.0.32 1\n10.0.0.33 2\n10.0.0.34 2\n10.0.0.35 2\n10.0.0.36 2\n';
+    const plain = await run(['--nodes', '0,0,0'], unbalanced);
+    const forced = await run(['--nodes', '0,0,0', '--rebalance', '1'], unbalanced);
+    expect(plain.stdout).toContain('10.0.0.35 2\n');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toBe('10.0.0.36 2\n10.0.0.35 1\n10.0.0.34 2\n10.0.0.33 2\n10.0.0.32 1\n10.0.0.31 0\n');
+  });
+
   it.each([
+    [['--nodes', '0,0', '--rebalance', '2'], '--rebalance: node 2 does not exist (nodes are 0..1)'],
+    [['--case', 'x.txt', '--rebalance', '1'], '--case takes node states, algorithm and tunables from the file: drop --rebalance'],
     [['--nodes', '0,0', '--algorithm', 'random'], "unknown algorithm 'random'"],
     [['--nodes', '0,sick'], "node 1: node state 'sick'"],
     [['--nodes', '0,0x40'], 'node 1: node state 0x40 has bits CTDB does not define'],

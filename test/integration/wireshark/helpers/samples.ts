@@ -55,6 +55,7 @@ export const EXTRA_SAMPLES: readonly PeerMessage[] = [
   },
   { kind: 'admin-request', requestId: 10, request: { action: 'moveip', address: v6, pnn: 0 } },
   { kind: 'admin-request', requestId: 11, request: { action: 'ipreallocate' } },
+  { kind: 'admin-request', requestId: 13, request: { action: 'rebalance', nodes: [0, 2] } },
   { kind: 'admin-request', requestId: 12, request: { action: 'disable', pnn: 3 } },
   { kind: 'reload-request', requestId: 22, reloadId: 4, step: { step: 'hold', holdMs: 40_000 } },
   { kind: 'reload-request', requestId: 23, reloadId: 4, step: { step: 'apply' } },

@@ -28,6 +28,12 @@ describe('parseTakeoverCase', () => {
     expect(available).toEqual(new Map([['192.0.2.3', [0]], ['192.0.2.2', [0, 1]], ['192.0.2.1', [0, 1]]]));
   });
 
+  it('reads rebalance: as the forced rebalance targets', () => {
+    const parsed = parseTakeoverCase(BASE.replace('nodes: 0,0', 'nodes: 0,0\nrebalance: 1,0'), 'c.txt');
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.value.state.forceRebalance).toEqual([1, 0]);
+  });
+
   it.each([
     [BASE.replace('nodes: 0,0\n', ''), "c.txt:1: no 'nodes:' line"],
     [BASE.replace('expected:\n192.0.2.1 0\n', ''), "no 'expected:' section"],
@@ -41,6 +47,8 @@ describe('parseTakeoverCase', () => {
     ['nodes: 0\nlink_down: 3:eth0\ninterfaces:\n192.0.2.1 eth0\ninput:\n192.0.2.1\nexpected:\n192.0.2.1 0\n', "c.txt:2: link_down entry '3:eth0'"],
     ['nodes: 0\ninterfaces:\n192.0.2.9 eth0\ninput:\n192.0.2.1\nexpected:\n192.0.2.1 0\n', 'address 192.0.2.1 has no line in interfaces'],
     [`${BASE}input:\n`, "second 'input:' section"],
+    [BASE.replace('nodes: 0,0', 'nodes: 0,0\nrebalance: 2'), 'c.txt:3: node 2 does not exist (nodes are 0..1)'],
+    [BASE.replace('nodes: 0,0', 'nodes: 0,0\nrebalance: 1,1'), 'c.txt:3: node 1 is named twice'],
   ])('reports bad case %#: %s', (text, message) => {
     expect(parseTakeoverCase(text, 'c.txt')).toEqual({ ok: false, error: expect.stringContaining(message) });
   });

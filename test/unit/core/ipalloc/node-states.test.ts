@@ -1,6 +1,6 @@
 // Text forms of node states, runstates, tunables and algorithm names.
 
-import { applyTunable, parseAlgorithm, parseCInteger, parseNodeStates, parseRunstates } from '../../../../src/core/ipalloc/node-states';
+import { applyTunable, parseAlgorithm, parseCInteger, parseNodeList, parseNodeStates, parseRunstates } from '../../../../src/core/ipalloc/node-states';
 import { DEFAULT_TUNABLES } from '../../../../src/core/ipalloc';
 
 describe('parseCInteger (strtol base 0)', () => {
@@ -32,6 +32,24 @@ describe('parseRunstates', () => {
   it('needs one per node and known values', () => {
     expect(parseRunstates('5,5', 3)).toEqual({ ok: false, error: expect.stringContaining('2 runstates for 3 nodes') });
     expect(parseRunstates('9', 1)).toEqual({ ok: false, error: expect.stringContaining("runstate '9' is unknown") });
+  });
+});
+
+describe('parseNodeList', () => {
+  it('keeps the given order', () => {
+    expect(parseNodeList('1, 0,2', 3)).toEqual({ ok: true, value: [1, 0, 2] });
+    expect(parseNodeList('4294967294')).toEqual({ ok: true, value: [0xfffffffe] });
+  });
+  it.each([
+    ['', 3, 'no nodes given'],
+    ['1,', 3, "'' is not a node number"],
+    ['-1', 3, "'-1' is not a node number"],
+    ['0x1', 3, "'0x1' is not a node number"],
+    ['4294967295', undefined, "'4294967295' is not a node number"],
+    ['3', 3, 'node 3 does not exist (nodes are 0..2)'],
+    ['1,2,1', 3, 'node 1 is named twice'],
+  ])('refuses %j with %s nodes', (text, nodeCount, message) => {
+    expect(parseNodeList(text, nodeCount)).toEqual({ ok: false, error: expect.stringContaining(message) });
   });
 });
 

@@ -41,6 +41,7 @@ const ROUTES: ReadonlyArray<[string, Record<string, unknown>, string, unknown[]]
   ['delip', { ip: '203.0.113.11' }, 'delIp', ['203.0.113.11']],
   ['reloadips', {}, 'reloadIps', []],
   ['ipreallocate', {}, 'ipReallocate', []],
+  ['ipreallocate', { rebalance: [2, 0] }, 'ipReallocate', [[2, 0]]],
   ['gratarp', { ip: '203.0.113.10', iface: 'veth0' }, 'gratArp', ['203.0.113.10', 'veth0']],
   ['gettickles', { ip: '203.0.113.10' }, 'getTickles', ['203.0.113.10']],
   ['event-status', {}, 'eventStatus', [undefined]],

@@ -133,7 +133,10 @@ export class FakeDaemonApi implements DaemonApi {
       : { pnn, status: 'ok' as const, message: 'public addresses reloaded: 1 added, 0 removed, 0 changed' }));
     return { ok: results.every((r) => r.status === 'ok'), nodes: results, run: { status: 'ok', message: 'takeover run 13 done in 4 ms, 1 address(es) moved' } };
   }
-  async ipReallocate(): Promise<DoneResult> { await this.recordAsync('ipReallocate', []); return done('takeover run 13 done'); }
+  async ipReallocate(rebalance?: readonly Pnn[]): Promise<DoneResult> {
+    await this.recordAsync('ipReallocate', rebalance === undefined ? [] : [[...rebalance]]);
+    return done('takeover run 13 done');
+  }
 
   async gratArp(address: IpAddress, iface: string): Promise<DoneResult> {
     await this.recordAsync('gratArp', [address.text, iface]);

@@ -158,6 +158,36 @@ describe('ipreallocate', () => {
     expect(history.length).toBe(runs + 1);
     expect(history[0]).toMatchObject({ status: 'ok', moves: 0, reason: 'ipreallocate' });
   });
+
+  it('--rebalance lets LCP2 move onto nodes that hold addresses, relayed to the leader, once', async () => {
+    const cluster = await TestCluster.start(SIX);
+    // Fresh: .3 .6 on 0, .2 .5 on 1, .1 .4 on 2. Two moveips leave 1 1 4; every node holds some,
+    // so a plain run has no failback target and moves nothing.
+    await play(cluster, [
+      'on 0: moveip 192.0.2.3 2', 'expect result ok',
+      'on 0: moveip 192.0.2.2 2', 'expect result ok',
+      'on 1: ipreallocate', 'expect result ok', 'expect counts 1 1 4',
+      // Node 2 asks leader 0. `floatip ipalloc --nodes 0,0,0 --rebalance 1` on this layout gives .3 to node 1.
+      'on 2: ipreallocate 1', 'expect result ok',
+      'expect counts 1 2 3', 'expect 192.0.2.3 on 1',
+      // The run ended ok, so the leader dropped node 1 as a target: after node 1 loses .5 again,
+      // a plain run leaves 1 1 4 (with node 1 still a target it would move one there).
+      'on 0: moveip 192.0.2.5 2', 'expect result ok',
+      'on 0: ipreallocate', 'expect result ok', 'expect counts 1 1 4',
+      'expect exclusive',
+    ]);
+    const history = cluster.node(0).runtime.api.history(undefined);
+    expect(history.slice(0, 3)).toMatchObject([
+      { status: 'ok', moves: 0, reason: 'ipreallocate' },
+      { status: 'ok', moves: 1, reason: 'moveip 192.0.2.5 2' },
+      { status: 'ok', moves: 1, reason: 'ipreallocate --rebalance 1' },
+    ]);
+  });
+
+  it('--rebalance refuses a node that is not in the nodes file', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, ['on 1: ipreallocate 0,3', 'expect result E_BAD_ARGUMENT']);
+  });
 });
 
 describe('reloadips / addip / delip', () => {

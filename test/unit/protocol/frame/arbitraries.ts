@@ -31,6 +31,7 @@ const adminArb: fc.Arbitrary<AdminRequest> = fc.oneof(
   fc.record({ action: fc.constant('ban' as const), pnn: pnnArb, seconds: fc.integer({ min: 1, max: 0xffffffff }) }),
   fc.record({ action: fc.constant('moveip' as const), address: ipArb, pnn: pnnArb }),
   fc.constant({ action: 'ipreallocate' as const }),
+  fc.record({ action: fc.constant('rebalance' as const), nodes: fc.uniqueArray(pnnArb, { minLength: 1, maxLength: 8 }).map((p) => [...p].sort((a, b) => a - b)) }),
 );
 
 const reloadStepArb: fc.Arbitrary<ReloadStep> = fc.oneof(

@@ -66,6 +66,14 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ban', pnn: 1, seconds: 60 } })))
       .toBe('00 00 00 09 05 00 00 00 01 00 00 00 3c');
     expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'ipreallocate' } }))).toBe('00 00 00 09 07');
+    expect(hex(encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'rebalance', nodes: [0, 2] } })))
+      .toBe('00 00 00 09 08 00 02 00 00 00 00 00 00 00 02');
+  });
+
+  it('refuses a rebalance request whose nodes are empty or not ascending', () => {
+    for (const nodes of [[], [2, 0], [1, 1]]) {
+      expect(() => encodeBody({ kind: 'admin-request', requestId: 9, request: { action: 'rebalance', nodes } })).toThrow(/request\.nodes/);
+    }
   });
 
   it('writes a reload request as requestId, reloadId, then its step tag and that step\'s fields', () => {

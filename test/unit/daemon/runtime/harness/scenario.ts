@@ -5,7 +5,7 @@
 //   fenced P [N]                    P's guardian tells the others it removed N addresses (FENCED notice)
 //   partition 0,1|2 | heal          network split (connections go silent) / end it
 //   on P: VERB [ARGS]               a control command on node P: disable [T], enable [T], stop [T],
-//                                   continue [T], ban SECS [T], unban [T], moveip IP T, ipreallocate,
+//                                   continue [T], ban SECS [T], unban [T], moveip IP T, ipreallocate [REBALANCE,...],
 //                                   addip IP/BITS IFACE[,IFACE], delip IP, reload ADDR/BITS,...
 //   monitor P fail|pass             node P's next monitor fails or passes
 //   guardian P lost|ready           node P's guardian keeper says it has no live guardian / a new one is ready
@@ -82,7 +82,7 @@ async function command(cluster: TestCluster, state: ScenarioState, pnn: Pnn, wor
       call = api.admin(verb, target(0)); break;
     case 'ban': call = api.admin('ban', target(1), Number(args[0])); break;
     case 'moveip': call = api.moveIp(ip(args[0]), Number(args[1])); break;
-    case 'ipreallocate': call = api.ipReallocate(); break;
+    case 'ipreallocate': call = api.ipReallocate(args[0] === undefined ? undefined : nums(args[0])); break;
     case 'addip': {
       const prefix = parsePrefix(args[0]);
       if (!prefix.ok) throw new Error(prefix.error);
