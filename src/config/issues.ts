@@ -19,6 +19,9 @@ export type ConfigIssueCode =
   | 'E_PUBLIC_INTERFACE'
   | 'E_PUBLIC_DUPLICATE'
   | 'E_PUBLIC_PRIVATE'
+  | 'E_KEY_FILE'
+  | 'E_SCRIPT_OPTIONS'
+  | 'W_SCRIPT_OPTIONS'
   | 'W_CONFIG_ADVICE';
 
 /** One problem found while loading. `line` is 1-based; `key` is the dotted TOML key when there is one. */

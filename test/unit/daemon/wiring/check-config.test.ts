@@ -14,6 +14,13 @@ async function check(files: Record<string, string>): Promise<{ code: number; std
   let stderr = '';
   const code = await checkConfig('/etc/floatip/floatip.toml', {
     readFile: filesystem(files),
+    statFile: async (path) => {
+      if (path in files) return { uid: 0, mode: 0o100644 };
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    },
+    loadClusterKey: async (path) => {
+      if (!(path in files)) throw new Error(`${path}: does not exist: create it`);
+    },
     stdout: (text) => { stdout += text; },
     stderr: (text) => { stderr += text; },
   });
@@ -24,6 +31,7 @@ const VALID = {
   '/etc/floatip/floatip.toml': '[timing]\nprofile = "fast"\n',
   '/etc/floatip/nodes': '192.0.2.11\n192.0.2.12\n192.0.2.13\n',
   '/etc/floatip/public_addresses': '198.51.100.10/24 eth1\n',
+  '/etc/floatip/cluster.key': 'k'.repeat(32),
 };
 
 describe('checkConfig', () => {
@@ -42,6 +50,14 @@ describe('checkConfig', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/\/etc\/floatip\/floatip\.toml:2: timing\.profile: /);
     expect(result.stderr).toMatch(/\/etc\/floatip\/public_addresses:2: /);
+  });
+
+  test('the key file and script.options are checked too, through the shared checker', async () => {
+    const { '/etc/floatip/cluster.key': _key, ...withoutKey } = VALID;
+    const result = await check({ ...withoutKey, '/etc/floatip/script.options': 'FLOATIP_SAMBA_PORTS=445 139\n' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/etc/floatip/cluster.key: cluster.key_file: does not exist');
+    expect(result.stderr).toMatch(/\/etc\/floatip\/script\.options:1: FLOATIP_SAMBA_PORTS: .*unquoted space/);
   });
 
   test('a missing nodes file is a problem, not a crash', async () => {
