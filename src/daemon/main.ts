@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { checkConfig } from './wiring/check-config';
 import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
-import { floatipVersion } from './wiring/version';
+import { floatipVersion } from '../version';
 
 async function main(argv: readonly string[]): Promise<number> {
   let command;

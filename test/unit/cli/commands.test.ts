@@ -246,7 +246,7 @@ describe('floatip control commands', () => {
       const help = await h.run(name, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^usage: floatip ${name}\\b`));
-      if (!['ipalloc', 'lab', 'cleanup', 'keygen'].includes(name)) expect(help.stdout).toContain('--socket PATH');
+      if (!['ipalloc', 'lab', 'cleanup', 'keygen', 'config', 'version'].includes(name)) expect(help.stdout).toContain('--socket PATH');
     }
     expect(h.sent).toEqual([]);
   });

@@ -4,9 +4,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliIo } from '../../../src/cli/command';
 import { configCommand } from '../../../src/cli/commands/config';
-import { runCli } from '../../../src/cli/main';
+import { runCommands } from './harness';
 
 // Relative paths are relative to floatip.toml's directory.
 const FILES = '[cluster]\nnodes_file = "nodes"\npublic_addresses_file = "public_addresses"\nkey_file = "cluster.key"\n';
@@ -23,17 +22,8 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
-    readStdin: async () => '',
-    readFile: (path) => readFile(path, 'utf8'),
-  };
-  const code = await runCli(args, io, [configCommand(env)]);
-  return { code, stdout, stderr };
+function run(args: string[], env: Record<string, string> = {}): ReturnType<typeof runCommands> {
+  return runCommands(args, [configCommand(env)], (path) => readFile(path, 'utf8'));
 }
 
 describe('floatip config check', () => {
