@@ -18,6 +18,11 @@ export interface NodeStatus {
    * ms; null before the first PONG or while disconnected. Absent for this node.
    */
   readonly rttMs?: number | null;
+  /**
+   * CTDB's PARTIALLYONLINE: the node has no flag set, but one of its public interfaces has no
+   * link (its addresses on other interfaces still serve). Absent from older daemons.
+   */
+  readonly partiallyOnline?: boolean;
 }
 
 /** A held address that another MAC also answers for (duplicate detection, DESIGN.md). */

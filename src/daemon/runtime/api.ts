@@ -1,6 +1,6 @@
 // DaemonApi over the runtime: what the control socket's handlers call, one method per command.
 
-import { NO_NODE, formatFlags, Pnn } from '../../core/flags';
+import { NO_NODE, formatFlags, hasFlag, Pnn } from '../../core/flags';
 import { compareIp, IpAddress, IpPrefix, parseIp } from '../../core/ip';
 import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
@@ -71,8 +71,11 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         pnn: local(),
         nodes: view.nodes.map((n) => {
           const flags = nodeFlags(n);
-          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local };
-          return n.local ? base : { ...base, rttMs: node.roundTrips.latestMs(n.pnn) };
+          // As ctdb status: only a node with no flag is PARTIALLYONLINE (an UNHEALTHY one says so already).
+          const partiallyOnline = flags === 0 && [...n.links.values()].some((link) => link === 'down');
+          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local, partiallyOnline };
+          // A peer silent for dead_after keeps its stream, and with it the last PONG: that figure is stale.
+          return n.local ? base : { ...base, rttMs: hasFlag(flags, 'DISCONNECTED') ? null : node.roundTrips.latestMs(n.pnn) };
         }),
         leader: quorum.leader,
         epoch: view.nodes[local()].epoch,
