@@ -12,8 +12,8 @@ export interface ConfigCheckIo {
   readonly readFile: ReadTextFile;
   /** Owner and mode of a file; rejects with a Node-style error (`code: 'ENOENT'`) when it cannot. */
   readonly statFile: (path: string) => Promise<FileOwnership>;
-  /** Reads the cluster key as the daemon does (adapters/peer's loadClusterKey); rejects with an error naming the file. */
-  readonly loadClusterKey: (path: string) => Promise<unknown>;
+  /** Checks the cluster key file as floatipd reads it at start (adapters/peer's checkClusterKeyFile): why not usable, or undefined. */
+  readonly checkClusterKey: (file: string) => Promise<{ readonly message: string } | undefined>;
 }
 
 export interface ConfigCheck {
@@ -23,11 +23,10 @@ export interface ConfigCheck {
   readonly counts?: { readonly nodes: number; readonly addresses: number };
 }
 
-function keyIssue(file: string, error: unknown): ConfigIssue {
-  const text = error instanceof Error ? error.message : String(error);
+function keyIssue(file: string, problem: { readonly message: string }): ConfigIssue {
   // The daemon's key errors start with the file name; formatIssue puts it in front already.
-  const message = text.startsWith(`${file}: `) ? text.slice(file.length + 2) : text;
-  return { code: 'E_KEY_FILE', file, key: 'cluster.key_file', message };
+  const message = problem.message.startsWith(`${file}: `) ? problem.message.slice(file.length + 2) : problem.message;
+  return { code: 'E_KEY_FILE', file, key: 'cluster.key_file', message: `${message}; floatipd would not start with it` };
 }
 
 async function checkScriptOptions(file: string, io: ConfigCheckIo): Promise<{ issues: ConfigIssue[]; warnings: ConfigIssue[] }> {
@@ -58,7 +57,8 @@ export async function checkConfigFiles(tomlPath: string, io: ConfigCheckIo): Pro
   const warnings = [...loaded.warnings, ...script.warnings];
   if (!loaded.ok) return { issues: [...loaded.issues, ...script.issues], warnings };
   const keyFile = loaded.config.cluster.key_file;
-  const key = await io.loadClusterKey(keyFile).then(() => [], (error: unknown) => [keyIssue(keyFile, error)]);
+  const keyProblem = await io.checkClusterKey(keyFile);
+  const key = keyProblem === undefined ? [] : [keyIssue(keyFile, keyProblem)];
   const issues = [...key, ...script.issues];
   return { issues, warnings, counts: { nodes: loaded.config.nodes.length, addresses: loaded.config.public_addresses.length } };
 }

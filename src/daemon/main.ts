@@ -2,6 +2,7 @@
 // Entry point of `floatipd`: reads the command line, runs the daemon (wiring/floatipd.ts), exits with its status.
 
 import { readFile } from 'node:fs/promises';
+import { checkClusterKeyFile } from '../adapters/peer/cluster-key';
 import { checkConfig } from './wiring/check-config';
 import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
@@ -29,6 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
       readFile: (path) => readFile(path, 'utf8'),
       stdout: (text) => { process.stdout.write(text); },
       stderr: (text) => { process.stderr.write(text); },
+      checkClusterKey: checkClusterKeyFile,
     });
   }
   return runFloatipd(command.configPath, {

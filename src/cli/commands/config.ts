@@ -1,7 +1,7 @@
 // `floatip config check [--config PATH]`: the checks of `floatipd --check-config` (config/check.ts), from the CLI.
 
 import { stat } from 'node:fs/promises';
-import { loadClusterKey } from '../../adapters/peer/cluster-key';
+import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { checkConfigFiles, ConfigCheckIo, formatConfigCheck } from '../../config/check';
 import { expectPositionals, parseArgs } from '../args';
 import { CliIo, Command, EXIT_OK, EXIT_USAGE, UsageError } from '../command';
@@ -20,7 +20,7 @@ The same checks as floatipd --check-config, which \`systemctl reload floatipd\` 
 /** The file access of the check; tests give fakes. */
 export type ConfigCheckFiles = Omit<ConfigCheckIo, 'readFile'>;
 
-export const processConfigCheckFiles: ConfigCheckFiles = { statFile: stat, loadClusterKey };
+export const processConfigCheckFiles: ConfigCheckFiles = { statFile: stat, checkClusterKey: checkClusterKeyFile };
 
 export function configCommand(env: Readonly<Record<string, string | undefined>>, files: ConfigCheckFiles = processConfigCheckFiles): Command {
   return {

@@ -8,17 +8,16 @@
 import { stat } from 'node:fs/promises';
 import { ReadTextFile } from '../../config';
 import { checkConfigFiles, ConfigCheckIo, formatConfigCheck } from '../../config/check';
-import { loadClusterKey } from '../../adapters/peer';
 import { EXIT } from './floatipd';
 
 export interface CheckConfigIo {
   readonly readFile: ReadTextFile;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** @default node:fs stat */
+  /** The check floatipd's start makes of cluster.key_file (adapters/peer's checkClusterKeyFile). */
+  readonly checkClusterKey: ConfigCheckIo['checkClusterKey'];
+  /** Owner and mode of script.options. @default node:fs stat */
   readonly statFile?: ConfigCheckIo['statFile'];
-  /** @default adapters/peer's loadClusterKey */
-  readonly loadClusterKey?: ConfigCheckIo['loadClusterKey'];
 }
 
 /** 0 when the configuration would load (warnings go to stderr), 2 with every problem on stderr otherwise. */
@@ -26,7 +25,7 @@ export async function checkConfig(configPath: string, io: CheckConfigIo): Promis
   const check = await checkConfigFiles(configPath, {
     readFile: io.readFile,
     statFile: io.statFile ?? stat,
-    loadClusterKey: io.loadClusterKey ?? loadClusterKey,
+    checkClusterKey: io.checkClusterKey,
   });
   const report = formatConfigCheck('floatipd', configPath, check);
   if (report.stderr !== '') io.stderr(report.stderr);

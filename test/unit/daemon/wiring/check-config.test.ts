@@ -18,9 +18,7 @@ async function check(files: Record<string, string>): Promise<{ code: number; std
       if (path in files) return { uid: 0, mode: 0o100644 };
       throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
     },
-    loadClusterKey: async (path) => {
-      if (!(path in files)) throw new Error(`${path}: does not exist: create it`);
-    },
+    checkClusterKey: async (path) => (path in files ? undefined : { message: `${path}: does not exist: create it` }),
     stdout: (text) => { stdout += text; },
     stderr: (text) => { stderr += text; },
   });
