@@ -83,8 +83,9 @@ export interface IpStatus {
   readonly bits: number;
   /** Node hosting it per the current assignment, or -1. */
   readonly pnn: Pnn;
-  /** With -v: the interface it is on (empty when not hosted), and the ones it may use. */
+  /** The interface it is on, with or without -v (empty when not hosted, or hosted by another node than the one listed). */
   readonly activeInterface: string;
+  /** With -v: the configured interfaces with link, and all configured ones. */
   readonly availableInterfaces: readonly string[];
   readonly configuredInterfaces: readonly string[];
   /** With -v, on the node that holds it: other MACs that answered for it (duplicate detection); absent when none. */

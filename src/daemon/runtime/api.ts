@@ -105,7 +105,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         // Whose interfaces -v shows: the listed node's, or with `all` the holder's (none when nobody holds it), as `ctdb ip -v`.
         const seenFrom = listed ?? (holder === NO_NODE ? undefined : holder);
         const own = seenFrom === undefined ? undefined : state.addressList(seenFrom)?.find((l) => l.address.text === line.address.text);
-        const configured = verbose ? own?.interfaces ?? [] : [];
+        const configured = own?.interfaces ?? [];
         const links = seenFrom === undefined ? new Map<string, string>() : state.view.nodes[seenFrom]?.links ?? new Map<string, string>();
         const available = configured.filter((name) => links.get(name) === 'up');
         const duplicateMacs = verbose ? node.duplicates?.macsOf(line.address.text) : undefined;
@@ -113,9 +113,10 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
           address: line.address.text,
           bits: own?.bits ?? ownLine(line.address.text)?.bits ?? line.bits,
           pnn: holder,
-          activeInterface: verbose && holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',
-          availableInterfaces: available,
-          configuredInterfaces: configured,
+          // The active interface answers `ip --json` too; the lists are -v's, as in `ctdb ip -v`.
+          activeInterface: holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',
+          availableInterfaces: verbose ? available : [],
+          configuredInterfaces: verbose ? configured : [],
           ...(duplicateMacs ? { duplicateMacs } : {}),
         };
       });
