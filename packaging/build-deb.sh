@@ -83,6 +83,10 @@ for page in packaging/man/*.[0-9]; do
   gzip -9n < "$page" > "$root/usr/share/man/man$section/$(basename "$page").gz"
 done
 install -m 644 packaging/deb/copyright "$root/usr/share/doc/floatip/copyright"
+# Alerting rules (with their promtool test cases) and the Grafana dashboard (docs/operations.md).
+install -d "$root/usr/share/doc/floatip/examples"
+install -m 644 packaging/prometheus/floatip.rules.yml packaging/prometheus/floatip.rules.test.yml \
+  packaging/grafana/floatip-dashboard.json "$root/usr/share/doc/floatip/examples/"
 install -D -m 644 packaging/deb/lintian-overrides "$root/usr/share/lintian/overrides/floatip"
 for doc in docs/*.md README.md; do gzip -9n < "$doc" > "$root/usr/share/doc/floatip/$(basename "$doc").gz"; done
 changelog_date=$(date -u -R -d "@$SOURCE_DATE_EPOCH")

@@ -65,7 +65,13 @@ export function controlCommand<C extends CommandName>(spec: ControlCommandSpec<C
     usage: `${spec.usage}\n${SHARED_USAGE}`,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = parseArgs(args, options);
-      const local: LocalSettingsSources = { env: deps.env, readFile: io.readFile };
+      // One line per warning, though the command and the socket path may both read the file.
+      const warned = new Set<string>();
+      const warn = (line: string): void => {
+        if (!warned.has(line)) io.stderr(`floatip ${spec.name}: ${line}\n`);
+        warned.add(line);
+      };
+      const local: LocalSettingsSources = { env: deps.env, readFile: io.readFile, warn };
       const call = await spec.request(parsed, local);
       const socketPath = await resolveSocketPath(parsed.values.get('--socket'), local);
       const started = deps.monotonicMs();

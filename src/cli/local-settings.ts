@@ -11,19 +11,26 @@ export interface LocalSettingsSources {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads floatip.toml; rejects with a Node error (code ENOENT when it is missing). */
   readonly readFile: (path: string) => Promise<string>;
+  /** Prints one warning line (without the newline) on stderr. */
+  readonly warn?: (line: string) => void;
 }
 
 export interface LocalSettings {
   readonly settings: FloatipSettings;
-  /** The file read, or undefined when the default file does not exist (all defaults). */
+  /** The file read, or undefined when all settings are defaults (no default file, or one that is not TOML). */
   readonly configPath: string | undefined;
 }
 
 /**
  * Reads floatip.toml for the keys under `prefix` only: a problem elsewhere in
- * the file is the daemon's to report, so it does not stop `floatip status`.
+ * the file is the daemon's to report, so it does not stop `floatip status`. A
+ * file that is not TOML at all cannot say what `prefix` holds: the CLI goes on
+ * with the defaults and warns once with the file:line, naming what it uses
+ * (`using`, e.g. "the default socket /run/floatip/control.sock").
  */
-export async function readLocalSettings(sources: LocalSettingsSources, prefix: string, fix: string): Promise<LocalSettings> {
+export async function readLocalSettings(
+  sources: LocalSettingsSources, prefix: string, fix: string, using: (settings: FloatipSettings) => string,
+): Promise<LocalSettings> {
   const explicitPath = sources.env.FLOATIP_CONFIG;
   const configPath = explicitPath || DEFAULT_CONFIG_PATH;
   let text: string;
@@ -35,7 +42,12 @@ export async function readLocalSettings(sources: LocalSettingsSources, prefix: s
     throw new UsageError(`cannot read ${configPath} (${(err as Error).message}): fix FLOATIP_CONFIG, or ${fix}`);
   }
   const reading = readSettings(text, configPath);
-  const issue = reading.issues.find((i) => i.code === 'E_CONFIG_SYNTAX' || i.key === prefix || i.key?.startsWith(`${prefix}.`));
+  const syntax = reading.issues.find((i) => i.code === 'E_CONFIG_SYNTAX');
+  if (syntax !== undefined) {
+    sources.warn?.(`warning: ${formatIssue(syntax)}; using ${using(defaults)} (fix the file, or ${fix})`);
+    return { settings: defaults, configPath: undefined };
+  }
+  const issue = reading.issues.find((i) => i.key === prefix || i.key?.startsWith(`${prefix}.`));
   if (issue !== undefined) throw new UsageError(`${formatIssue(issue)}\n(fix the file, or ${fix})`);
   return { settings: reading.settings, configPath };
 }

@@ -12,7 +12,7 @@ function topUsage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `usage: floatip COMMAND [ARGS...]\n\ncommands:\n${lines.join('\n')}\n\n`
-    + 'floatip COMMAND --help shows the usage of one command.\n'
+    + 'floatip COMMAND --help shows the usage of one command; floatip --version the version.\n'
     + 'Exit codes: 0 done, 1 refused or failed, 2 bad arguments, 3 floatipd not reachable.\n';
 }
 
@@ -43,7 +43,8 @@ export async function runCli(argv: readonly string[], io: CliIo, commands?: read
     io.stdout(topUsage(table));
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  const command = table.find((c) => c.name === name);
+  // As floatipd --version; the same as `floatip version`.
+  const command = table.find((c) => c.name === (name === '--version' || name === '-V' ? 'version' : name));
   if (!command) {
     io.stderr(`floatip: unknown command '${name}'\n\n${topUsage(table)}`);
     return EXIT_USAGE;

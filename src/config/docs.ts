@@ -102,6 +102,9 @@ const ISSUE_CODES: ReadonlyArray<[ConfigIssueCode, string]> = [
   ['E_PUBLIC_INTERFACE', 'An interface is missing or its name is impossible.'],
   ['E_PUBLIC_DUPLICATE', 'A public address is listed twice.'],
   ['E_PUBLIC_PRIVATE', 'A public address is a node\'s private address from nodes (the mesh uses it); also refused by addip.'],
+  ['E_KEY_FILE', 'The cluster key file is missing, too short, or others can read or change it (checks only: `floatipd --check-config`, `floatip config check`; the daemon refuses to start).'],
+  ['E_SCRIPT_OPTIONS', 'A line of script.options the shell would misread, or others can write the file (checks only).'],
+  ['W_SCRIPT_OPTIONS', 'A warning: script.options sets a FLOATIP_ key no shipped script reads (a typo?).'],
   ['W_CONFIG_ADVICE', 'A warning: valid, but probably not what you want (e.g. two nodes with majority quorum).'],
   ['W_PUBLIC_INTERFACE_MISSING', 'A warning from floatipd at start, SIGHUP and reloadips: an interface of public_addresses does not exist on this '
     + 'node (yet); no address goes on it until it appears.'],

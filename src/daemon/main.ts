@@ -2,11 +2,11 @@
 // Entry point of `floatipd`: reads the command line, runs the daemon (wiring/floatipd.ts), exits with its status.
 
 import { readFile } from 'node:fs/promises';
+import { checkClusterKeyFile } from '../adapters/peer/cluster-key';
 import { checkConfig } from './wiring/check-config';
-import { checkClusterKeyFile } from './wiring/cluster-key-check';
 import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
-import { floatipVersion } from './wiring/version';
+import { floatipVersion } from '../version';
 
 async function main(argv: readonly string[]): Promise<number> {
   let command;

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { FLAG_NAMES, NodeFlag, NodeFlags, Pnn } from '../core/flags';
 
 export type TakeoverRunOutcome = 'ok' | 'failed' | 'superseded';
+const TAKEOVER_RUN_OUTCOMES: readonly TakeoverRunOutcome[] = ['ok', 'failed', 'superseded'];
 
 /** What the daemon reports. Every method is cheap and never throws: a metric must not break a takeover. */
 export interface Metrics {
@@ -16,6 +17,10 @@ export interface Metrics {
   setHostedAddresses(count: number): void;
   /** One finished takeover run (on the leader). */
   observeTakeoverRun(outcome: TakeoverRunOutcome, durationMs: number): void;
+  /** One address moved off a failed node, from the failure's basis to added and announced on its new owner (on the leader). */
+  observeAddressFailover(ms: number): void;
+  /** Public addresses no node holds, as this node sees the cluster. */
+  setUnhostedAddresses(count: number): void;
   /** One heartbeat round trip (PING/PONG) to a peer, as measured. */
   observeHeartbeatRoundTrip(peer: Pnn, ms: number): void;
   /** One finished event; `failed` as eventFailed() says (ERROR, TIMEDOUT, CANNOT RUN). */
@@ -41,6 +46,8 @@ export const noMetrics: Metrics = {
   setLeader: () => undefined,
   setHostedAddresses: () => undefined,
   observeTakeoverRun: () => undefined,
+  observeAddressFailover: () => undefined,
+  setUnhostedAddresses: () => undefined,
   observeHeartbeatRoundTrip: () => undefined,
   observeEvent: () => undefined,
   countAuthenticationFailure: () => undefined,
@@ -69,6 +76,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly hosted: Gauge;
   private readonly takeoverRuns: Counter<'outcome'>;
   private readonly takeoverDuration: Histogram;
+  private readonly addressFailover: Histogram;
+  private readonly unhosted: Gauge;
   private readonly heartbeatRoundTrip: Histogram<'peer'>;
   private readonly eventDuration: Histogram<'event'>;
   private readonly eventFailures: Counter<'event'>;
@@ -93,6 +102,14 @@ export class PrometheusMetrics implements Metrics {
     this.epoch = new Gauge({ name: 'floatip_epoch', help: 'The epoch of the last takeover run this node knows', registers });
     this.hosted = new Gauge({ name: 'floatip_hosted_addresses', help: 'Public addresses this node holds', registers });
     this.takeoverRuns = new Counter({ name: 'floatip_takeover_runs_total', help: 'Takeover runs led by this node, by outcome', labelNames: ['outcome'], registers });
+    // Every outcome from 0: a series born at 1 on a node that just became leader loses that run to increase() and rate().
+    for (const outcome of TAKEOVER_RUN_OUTCOMES) this.takeoverRuns.inc({ outcome }, 0);
+    this.addressFailover = new Histogram({
+      name: 'floatip_address_failover_seconds',
+      help: 'Per address moved off a failed node: from its stream close or last heartbeat to added and announced on the new owner (leader\'s clock)',
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30], registers,
+    });
+    this.unhosted = new Gauge({ name: 'floatip_unhosted_addresses', help: 'Public addresses no node holds, as this node sees the cluster', registers });
     this.takeoverDuration = new Histogram({
       name: 'floatip_takeover_run_duration_seconds', help: 'Duration of takeover runs led by this node',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
@@ -149,6 +166,14 @@ export class PrometheusMetrics implements Metrics {
   observeTakeoverRun(outcome: TakeoverRunOutcome, durationMs: number): void {
     this.takeoverRuns.inc({ outcome });
     this.takeoverDuration.observe(seconds(durationMs));
+  }
+
+  observeAddressFailover(ms: number): void {
+    this.addressFailover.observe(seconds(ms));
+  }
+
+  setUnhostedAddresses(count: number): void {
+    this.unhosted.set(count);
   }
 
   observeHeartbeatRoundTrip(peer: Pnn, ms: number): void {

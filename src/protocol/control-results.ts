@@ -18,6 +18,11 @@ export interface NodeStatus {
    * ms; null before the first PONG or while disconnected. Absent for this node.
    */
   readonly rttMs?: number | null;
+  /**
+   * CTDB's PARTIALLYONLINE: the node has no flag set, but one of its public interfaces has no
+   * link (its addresses on other interfaces still serve). Absent from older daemons.
+   */
+  readonly partiallyOnline?: boolean;
 }
 
 /** A held address that another MAC also answers for (duplicate detection, DESIGN.md). */
@@ -78,8 +83,9 @@ export interface IpStatus {
   readonly bits: number;
   /** Node hosting it per the current assignment, or -1. */
   readonly pnn: Pnn;
-  /** With -v: the interface it is on (empty when not hosted), and the ones it may use. */
+  /** The interface it is on, with or without -v (empty when not hosted, or hosted by another node than the one listed). */
   readonly activeInterface: string;
+  /** With -v: the configured interfaces with link, and all configured ones. */
   readonly availableInterfaces: readonly string[];
   readonly configuredInterfaces: readonly string[];
   /** With -v, on the node that holds it: other MACs that answered for it (duplicate detection); absent when none. */

@@ -1,8 +1,7 @@
 // CTDB's machine-readable `-X` output (pipe-separated, a header line first), byte for byte as ctdb/tools/ctdb.c prints it.
 //
 // Scripts written for CTDB parse these lines with `awk -F'|'` by column number, so every
-// column CTDB has is here, in its order, even where floatip has nothing to put in it (Unknown,
-// PartiallyOnline: 0). The layouts are checked against CTDB's tool tests (test/unit/protocol/ctdb-x.test.ts).
+// column CTDB has is here, in its order, even where floatip has nothing to put in it (Unknown: 0). The layouts are checked against CTDB's tool tests (test/unit/protocol/ctdb-x.test.ts).
 // The plain-text layouts of the same verbs, as `ctdb` prints them, are here too for the `ctdb` stand-in.
 
 import { INACTIVE, NodeFlag, Pnn } from '../core/flags';
@@ -54,7 +53,8 @@ const bit = (flags: number, mask: number): number => ((flags & mask) !== 0 ? 1 :
 /**
  * `ctdb -X status` and `ctdb -X nodestatus [all|PNN]`: one line per node that is not deleted.
  * `thisNode` is the node the command was about (CTDB's -n, else the local node).
- * floatip has no UNKNOWN flag and no partially-online state: those columns are 0.
+ * floatip has no UNKNOWN flag: that column is 0. PartiallyOnline is 1 as CTDB's: no flag set,
+ * but one of the node's interfaces has no link.
  */
 export function ctdbNodemapX(nodes: readonly NodeStatus[], thisNode: Pnn): string {
   const header = row(['Node', 'IP', 'Disconnected', 'Unknown', 'Banned', 'Disabled', 'Unhealthy', 'Stopped', 'Inactive',
@@ -62,7 +62,7 @@ export function ctdbNodemapX(nodes: readonly NodeStatus[], thisNode: Pnn): strin
   const lines = nodes.filter((n) => (n.flagBits & NodeFlag.DELETED) === 0).map((n) => row([
     n.pnn, n.address ?? '', bit(n.flagBits, NodeFlag.DISCONNECTED), 0, bit(n.flagBits, NodeFlag.BANNED),
     bit(n.flagBits, NodeFlag.DISABLED), bit(n.flagBits, NodeFlag.UNHEALTHY), bit(n.flagBits, NodeFlag.STOPPED),
-    bit(n.flagBits, INACTIVE), 0, n.pnn === thisNode ? 'Y' : 'N',
+    bit(n.flagBits, INACTIVE), showsPartiallyOnline(n) ? 1 : 0, n.pnn === thisNode ? 'Y' : 'N',
   ]));
   return header + lines.join('');
 }
@@ -77,12 +77,22 @@ export function ctdbFlagsText(flags: number): string {
   return set.length === 0 ? 'OK' : set.join('|');
 }
 
+/** CTDB shows PARTIALLYONLINE in place of OK only: a flag says more than a missing link. */
+export function showsPartiallyOnline(node: NodeStatus): boolean {
+  return node.partiallyOnline === true && node.flagBits === 0;
+}
+
+/** The flags column of `ctdb status` / `nodestatus`: PARTIALLYONLINE stands in for OK when an interface has no link. */
+export function ctdbNodeFlagsText(node: NodeStatus): string {
+  return showsPartiallyOnline(node) ? 'PARTIALLYONLINE' : ctdbFlagsText(node.flagBits);
+}
+
 /** `ctdb nodestatus [all|PNN]` without -X: `pnn:N ADDRESS FLAGS`, the count first for `all`. */
 export function ctdbNodemapText(nodes: readonly NodeStatus[], thisNode: Pnn, withCount: boolean): string {
   const deleted = nodes.filter((n) => (n.flagBits & NodeFlag.DELETED) !== 0).length;
   const count = deleted === 0 ? `Number of nodes:${nodes.length}\n` : `Number of nodes:${nodes.length} (including ${deleted} deleted nodes)\n`;
   const lines = nodes.filter((n) => (n.flagBits & NodeFlag.DELETED) === 0)
-    .map((n) => `pnn:${n.pnn} ${(n.address ?? '').padEnd(16)} ${ctdbFlagsText(n.flagBits)}${n.pnn === thisNode ? ' (THIS NODE)' : ''}\n`);
+    .map((n) => `pnn:${n.pnn} ${(n.address ?? '').padEnd(16)} ${ctdbNodeFlagsText(n)}${n.pnn === thisNode ? ' (THIS NODE)' : ''}\n`);
   return (withCount ? count : '') + lines.join('');
 }
 

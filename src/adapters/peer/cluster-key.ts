@@ -67,6 +67,20 @@ export interface LoadClusterKeyOptions {
   readonly allowedUids?: readonly number[];
 }
 
+/** Checks a key file as loadClusterKey reads it, for `floatipd --check-config` and `floatip config check`: undefined when usable. */
+/** undefined when floatipd could start with this key file, else why not and what to do. */
+export type ClusterKeyCheck = (file: string) => Promise<ClusterKeyError | undefined>;
+
+export async function checkClusterKeyFile(file: string): Promise<ClusterKeyError | undefined> {
+  try {
+    await loadClusterKey(file);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ClusterKeyError) return error;
+    return new ClusterKeyError('E_KEY_UNREADABLE', file, `cannot be read (${error instanceof Error ? error.message : String(error)}): check the file and the disk`);
+  }
+}
+
 /**
  * The key is the file's bytes exactly as they are (a trailing newline included):
  * every node reads the same copied file, so they agree. The checks run on the

@@ -85,7 +85,7 @@ EVENT is one of ${EVENT_NAMES.join(', ')}.`,
         if (given !== undefined) {
           timeoutMs = timeoutArg(given);
         } else {
-          const { settings } = await readLocalSettings(local, 'events', 'give --timeout SECONDS');
+          const { settings } = await readLocalSettings(local, 'events', 'give --timeout SECONDS', () => 'the default event timeouts');
           timeoutMs = settings.events.timeouts[event] ?? settings.events.default_timeout;
         }
         return { command: 'event-run', args: { event, args: rest.slice(1), timeoutMs }, timeoutMs: timeoutMs + RUN_REPLY_MARGIN_MS };

@@ -11,10 +11,10 @@ export const historySpec: ControlCommandSpec<'history'> = {
   summary: 'show the last takeover runs with per-phase timings',
   usage: `usage: floatip history [-l N] [--json]
 
-Shows the last takeover runs this node knows, oldest first: epoch, leader, start, outcome,
+Shows the last takeover runs this node led, newest first: epoch, leader, start, outcome,
 addresses moved, and how long allocate, release, take and ipreallocated took (ms), with the
 event-loop delay p99 measured during the run.
-  -l, --limit N   only the last N runs (default: all the daemon keeps)`,
+  -l, --limit N   only the newest N runs (default: all the daemon keeps)`,
   options: [{ name: '--limit', alias: '-l', takesValue: true, valueName: 'N' }],
   request(parsed) {
     expectPositionals(parsed, 0, 0, '');

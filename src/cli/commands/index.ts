@@ -7,6 +7,8 @@ import { continueSpec, disableSpec, enableSpec, stopSpec, unbanSpec } from './ad
 import { addipSpec } from './addip';
 import { banSpec } from './ban';
 import { cleanupCommand } from './cleanup';
+import { configCommand } from './config';
+import { versionCommand } from './version';
 import { delipSpec } from './delip';
 import { eventSpec } from './event';
 import { gettickleSpec } from './gettickles';
@@ -35,5 +37,5 @@ export function buildCommands(deps: CliDeps): readonly Command[] {
     moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
     leaderSpec, listnodesSpec, nodestatusSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
-  return [...control, cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand];
+  return [...control, cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand, configCommand(deps.env), versionCommand()];
 }

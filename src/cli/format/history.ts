@@ -7,7 +7,7 @@ import { formatTable, millis } from './table';
 const HEADER = ['EPOCH', 'LEADER', 'STARTED', 'STATUS', 'MOVES', 'ALLOC', 'RELEASE', 'TAKE', 'IPREALLOC', 'TOTAL', 'LOOP P99', 'REASON'];
 const ALIGN = ['right', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'] as const;
 
-/** Oldest first, as they happened; times are ms; the error of a failed run follows on its own line. */
+/** In the daemon's order, newest first; times are ms; the error of a failed run follows on its own line. */
 export function formatHistory(runs: readonly TakeoverRunRecord[]): string {
   if (runs.length === 0) return 'No takeover run since floatipd started\n';
   const rows = runs.map((r) => [

@@ -1,6 +1,7 @@
 // Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout.
 
 import { DuplicatesStatus, ListNodesEntry, NodeStatus, StatusResult } from '../../protocol/control-results';
+import { showsPartiallyOnline } from '../../protocol/ctdb-x';
 import { formatTable } from './table';
 
 function quorumLine(status: StatusResult): string {
@@ -38,7 +39,9 @@ export function formatStatus(status: StatusResult): string {
   const deleted = status.nodes.filter((n) => n.flags.split('|').includes('DELETED')).length;
   const shown = status.nodes.filter((n) => !n.flags.split('|').includes('DELETED'));
   const count = deleted > 0 ? `${status.nodes.length} (including ${deleted} deleted node${deleted === 1 ? '' : 's'})` : `${status.nodes.length}`;
-  const rows = shown.map((n) => [`pnn:${n.pnn}`, n.address ?? '-', `${n.flags}${n.isLocal ? ' (THIS NODE)' : ''}`, roundTripCell(n)]);
+  // As ctdb status: PARTIALLYONLINE in place of OK while one of the node's interfaces has no link.
+  const flagsText = (n: NodeStatus): string => (showsPartiallyOnline(n) ? 'PARTIALLYONLINE' : n.flags);
+  const rows = shown.map((n) => [`pnn:${n.pnn}`, n.address ?? '-', `${flagsText(n)}${n.isLocal ? ' (THIS NODE)' : ''}`, roundTripCell(n)]);
   const lines = [
     `Number of nodes:${count}`,
     ...formatTable(rows, [], ' '),

@@ -1,6 +1,6 @@
 // DaemonApi over the runtime: what the control socket's handlers call, one method per command.
 
-import { NO_NODE, formatFlags, Pnn } from '../../core/flags';
+import { NO_NODE, formatFlags, hasFlag, Pnn } from '../../core/flags';
 import { compareIp, IpAddress, IpPrefix, parseIp } from '../../core/ip';
 import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
@@ -71,8 +71,11 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         pnn: local(),
         nodes: view.nodes.map((n) => {
           const flags = nodeFlags(n);
-          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local };
-          return n.local ? base : { ...base, rttMs: node.roundTrips.latestMs(n.pnn) };
+          // As ctdb status: only a node with no flag is PARTIALLYONLINE (an UNHEALTHY one says so already).
+          const partiallyOnline = flags === 0 && [...n.links.values()].some((link) => link === 'down');
+          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local, partiallyOnline };
+          // A peer silent for dead_after keeps its stream, and with it the last PONG: that figure is stale.
+          return n.local ? base : { ...base, rttMs: hasFlag(flags, 'DISCONNECTED') ? null : node.roundTrips.latestMs(n.pnn) };
         }),
         leader: quorum.leader,
         epoch: view.nodes[local()].epoch,
@@ -102,7 +105,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         // Whose interfaces -v shows: the listed node's, or with `all` the holder's (none when nobody holds it), as `ctdb ip -v`.
         const seenFrom = listed ?? (holder === NO_NODE ? undefined : holder);
         const own = seenFrom === undefined ? undefined : state.addressList(seenFrom)?.find((l) => l.address.text === line.address.text);
-        const configured = verbose ? own?.interfaces ?? [] : [];
+        const configured = own?.interfaces ?? [];
         const links = seenFrom === undefined ? new Map<string, string>() : state.view.nodes[seenFrom]?.links ?? new Map<string, string>();
         const available = configured.filter((name) => links.get(name) === 'up');
         const duplicateMacs = verbose ? node.duplicates?.macsOf(line.address.text) : undefined;
@@ -110,9 +113,10 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
           address: line.address.text,
           bits: own?.bits ?? ownLine(line.address.text)?.bits ?? line.bits,
           pnn: holder,
-          activeInterface: verbose && holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',
-          availableInterfaces: available,
-          configuredInterfaces: configured,
+          // The active interface answers `ip --json` too; the lists are -v's, as in `ctdb ip -v`.
+          activeInterface: holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',
+          availableInterfaces: verbose ? available : [],
+          configuredInterfaces: verbose ? configured : [],
           ...(duplicateMacs ? { duplicateMacs } : {}),
         };
       });

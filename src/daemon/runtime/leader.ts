@@ -26,7 +26,7 @@
 // while the allocator had a node for it (a take failed or timed out, a node dropped it
 // after the run) always leads to another run, at once.
 
-import { NO_NODE, Pnn } from '../../core/flags';
+import { NO_NODE, NodeFlag, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
 import { canHostAddress, claimedHolders, MembershipChange, nodeFlags } from '../../core/membership';
 import { canHostWithFlags } from '../../core/flags';
@@ -40,6 +40,7 @@ import { AckOutcome, AckWait, PhaseAck } from './acks';
 import { Allocator } from './allocator';
 import { BanCredits } from './bans';
 import { FailedTakes } from './failed-takes';
+import { FailoverTimer } from './failover-timer';
 import { OneTimer, RuntimeClock } from './clock';
 import { ClusterState } from './cluster-state';
 import { RunHistory } from './history';
@@ -124,6 +125,8 @@ export class TakeoverLeader {
   private confirmedSince: number | undefined;
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
+  /** Failover time of each address moved off a failed node (the floatip_address_failover_seconds histogram). */
+  readonly failovers = new FailoverTimer();
 
   constructor(private readonly init: RuntimeInit, private readonly components: LeaderComponents) {
     this.debounce = new OneTimer(components.clock);
@@ -159,6 +162,7 @@ export class TakeoverLeader {
    * else go on. The guardian's FENCED notice (guardianFenced) ends the wait early.
    */
   holdForCrash(pnn: Pnn, held: number): void {
+    this.failovers.ownerFailed(this.components.state.view.nodes[pnn]?.hosted ?? [], this.components.clock.now());
     const grace = this.init.crashGraceMs ?? 0;
     if (grace <= 0) return;
     this.holdUntil(pnn, this.components.clock.now() + grace + held * FENCE_DELETE_MS_PER_ADDRESS);
@@ -275,6 +279,7 @@ export class TakeoverLeader {
   onViewChange(changes: readonly MembershipChange[]): void {
     for (const change of changes) {
       if (change.kind === 'flags' && change.cause === 'silence') this.holdForSilence(change.pnn);
+      this.timeFailovers(change);
     }
     const quorate = this.components.state.quorum().quorate;
     if (!quorate) this.quorateSince = undefined;
@@ -328,7 +333,20 @@ export class TakeoverLeader {
   onAck(from: Pnn, message: PhaseAck): void {
     if (!this.wait?.offer(from, message)) {
       this.components.log.debug({ from, kind: message.kind, epoch: message.epoch }, 'ack for no waiting phase ignored');
+      return;
     }
+    if (message.kind === 'take-ack') this.failovers.takeAcked(message, this.components.clock.now());
+  }
+
+  /** Where a failover starts (a silent owner's last heartbeat), and when one that began is off (the owner is back). */
+  private timeFailovers(change: MembershipChange): void {
+    if (change.kind !== 'flags') return;
+    const node = this.components.state.view.nodes[change.pnn];
+    if (node === undefined) return;
+    const wasDisconnected = (change.before & NodeFlag.DISCONNECTED) !== 0;
+    const isDisconnected = (change.after & NodeFlag.DISCONNECTED) !== 0;
+    if (change.cause === 'silence' && isDisconnected) this.failovers.ownerFailed(node.hosted, node.lastHeardAt ?? this.components.clock.now());
+    if (wasDisconnected && !isDisconnected) this.failovers.forget(node.hosted);
   }
 
   stop(): void {
@@ -431,6 +449,8 @@ export class TakeoverLeader {
     this.running = true;
     this.hostedDuringRun.clear();
     this.retry.clear();
+    // An address a live node holds now did not fail over, whatever was recorded while another node led.
+    this.failovers.forget(this.components.state.view.nodes.filter((n) => n.connected).flatMap((n) => n.hosted));
     void this.execute(reason).then((record) => this.finished(record));
   }
 

@@ -45,6 +45,7 @@ import { SessionMessage } from './messages';
 import { OrderHandler } from './orders';
 import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
+import { FailoverListener } from './failover-timer';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
 import type { CtdbToolKernel } from '../control/ctdb-tool';
@@ -112,6 +113,8 @@ export interface NodeRuntime {
   stats(): RuntimeStats;
   /** Every heartbeat round trip measured (peer, ms) from now on; the returned function removes the listener. */
   onRoundTrip(listener: RoundTripListener): () => void;
+  /** The failover time (ms) of every address this node, as leader, moves off a failed node (failover-timer.ts). */
+  onFailover(listener: FailoverListener): () => void;
   /**
    * The guardian keeper's word: `why` the node has no live guardian, or undefined once one
    * is ready. A runtime starts guarded: floatipd starts the guardian before runtime.start().
@@ -340,6 +343,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
 
   onRoundTrip(listener: RoundTripListener): () => void {
     return this.roundTrips.subscribe(listener);
+  }
+
+  onFailover(listener: FailoverListener): () => void {
+    return this.leader.failovers.subscribe(listener);
   }
 
   setUnguarded(why: string | undefined): void {

@@ -1,39 +1,34 @@
-// `floatipd --check-config`: loads floatip.toml, nodes and public_addresses as a start would, and says whether they are valid.
+// `floatipd --check-config`: checks floatip.toml, nodes, public_addresses, the key file and script.options as a start would.
 //
 // systemd's ExecReload runs it before sending SIGHUP, so `systemctl reload` with a broken file
 // fails loudly with the loader's FILE:LINE messages instead of leaving the daemon to log and
-// keep its old configuration. It also checks cluster.key_file as a start reads it (present,
-// mode 0600 or stricter, owned by root, long enough): a reload that would leave a key floatipd
-// cannot start with is refused before the SIGHUP. Nothing of the kernel (which node this is,
-// the interfaces): the daemon checks those, and warns, when it loads the files.
+// keep its old configuration. The checks themselves are config/check.ts, shared with
+// `floatip config check`; this is the daemon's front end with its real key loader.
 
-import { formatIssue, loadConfig, ReadTextFile } from '../../config';
-import { ClusterKeyCheck } from './cluster-key-check';
+import { stat } from 'node:fs/promises';
+import { ReadTextFile } from '../../config';
+import { checkConfigFiles, ConfigCheckIo, formatConfigCheck } from '../../config/check';
 import { EXIT } from './floatipd';
 
 export interface CheckConfigIo {
   readonly readFile: ReadTextFile;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** The check floatipd's start makes of cluster.key_file (checkClusterKeyFile). */
-  readonly checkClusterKey: ClusterKeyCheck;
+  /** The check floatipd's start makes of cluster.key_file (adapters/peer's checkClusterKeyFile). */
+  readonly checkClusterKey: ConfigCheckIo['checkClusterKey'];
+  /** Owner and mode of script.options. @default node:fs stat */
+  readonly statFile?: ConfigCheckIo['statFile'];
 }
 
-/** 0 when the configuration would load and the key file is usable (warnings go to stderr), 2 with every problem on stderr otherwise. */
+/** 0 when the configuration would load (warnings go to stderr), 2 with every problem on stderr otherwise. */
 export async function checkConfig(configPath: string, io: CheckConfigIo): Promise<number> {
-  const loaded = await loadConfig({ tomlPath: configPath }, io.readFile);
-  for (const warning of loaded.warnings) io.stderr(`floatipd: warning: ${formatIssue(warning)}\n`);
-  if (!loaded.ok) {
-    const lines = loaded.issues.map((issue) => `  ${formatIssue(issue)}\n`).join('');
-    io.stderr(`floatipd: ${configPath}: ${loaded.issues.length} problem(s), the configuration is not valid:\n${lines}`);
-    return EXIT.config;
-  }
-  const { nodes, public_addresses: addresses, cluster } = loaded.config;
-  const keyProblem = await io.checkClusterKey(cluster.key_file);
-  if (keyProblem !== undefined) {
-    io.stderr(`floatipd: ${configPath}: cluster.key_file: ${keyProblem.message}; floatipd would not start with it, the configuration is not valid\n`);
-    return EXIT.config;
-  }
-  io.stdout(`floatipd: ${configPath}: valid (${nodes.length} node(s), ${addresses.length} public address(es))\n`);
-  return EXIT.ok;
+  const check = await checkConfigFiles(configPath, {
+    readFile: io.readFile,
+    statFile: io.statFile ?? stat,
+    checkClusterKey: io.checkClusterKey,
+  });
+  const report = formatConfigCheck('floatipd', configPath, check);
+  if (report.stderr !== '') io.stderr(report.stderr);
+  if (report.stdout !== '') io.stdout(report.stdout);
+  return check.issues.length > 0 ? EXIT.config : EXIT.ok;
 }

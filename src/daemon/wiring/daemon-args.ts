@@ -10,9 +10,9 @@ and hosts its share of the public addresses.
 options:
   --config PATH   floatip.toml to read (default: $FLOATIP_CONFIG, else ${DEFAULT_CONFIG_PATH});
                   nodes and public_addresses are found through it
-  --check-config  only check floatip.toml, nodes, public_addresses and the cluster key
-                  file: exit 0 when valid, 2 with every problem (FILE:LINE: KEY: ...)
-                  otherwise; starts nothing
+  --check-config  only check floatip.toml, nodes, public_addresses, the key file and
+                  script.options: exit 0 when valid, 2 with every problem
+                  (FILE:LINE: KEY: ...) otherwise; starts nothing (floatip config check)
   --help          this text
   --version       the floatip version
 

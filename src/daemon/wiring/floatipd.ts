@@ -29,7 +29,7 @@ import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapte
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
 import { takeInstanceLock } from './instance-lock';
-import { checkClusterKeyFile } from './cluster-key-check';
+import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { promoteSecondaries } from './promote-secondaries';
 import { gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';

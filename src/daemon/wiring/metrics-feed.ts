@@ -1,11 +1,11 @@
-// Feeds Metrics from the running node: flags, quorum, leader, hosted and duplicate addresses each second, finished takeover runs, rejected frames, refused connections, heartbeat round trips.
+// Feeds Metrics from the running node: flags, quorum, leader, hosted, unhosted and duplicate addresses each second, finished takeover runs, rejected frames, refused connections, heartbeat round trips, address failovers.
 //
 // The runtime knows nothing of metrics; this reads what it already answers on the
 // control socket (DaemonApi), the mesh's `rejected` events and the runtime's round-trip
 // samples, so metrics can never disturb a takeover. Round trips come one by one as
 // measured (not the latest figure polled each second), so the histogram has every sample.
 
-import { Pnn } from '../../core/flags';
+import { NO_NODE, Pnn } from '../../core/flags';
 import { PeerMesh } from '../../adapters/peer/port';
 import { TakeoverRunRecord } from '../../protocol/control-results';
 import { DaemonApi } from '../control/api';
@@ -17,9 +17,10 @@ export interface MetricsFeed {
   stop(): void;
 }
 
-/** Each heartbeat round trip as measured (NodeRuntime.onRoundTrip). */
+/** Each heartbeat round trip as measured (NodeRuntime.onRoundTrip), and each address failover this node timed as leader. */
 export interface RoundTripSource {
   onRoundTrip(listener: (peer: Pnn, ms: number) => void): () => void;
+  onFailover?(listener: (ms: number) => void): () => void;
 }
 
 function runKey(run: TakeoverRunRecord): string {
@@ -39,7 +40,9 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     metrics.setQuorate(status.quorate);
     metrics.setLeader(status.leader, status.epoch);
     if (status.flapDamping) metrics.setFlapDamping(status.flapDamping.heldOut, status.flapDamping.flips, status.flapDamping.holds);
-    metrics.setHostedAddresses(api.ips(false).filter((ip) => ip.pnn === status.pnn).length);
+    const ips = api.ips(false);
+    metrics.setHostedAddresses(ips.filter((ip) => ip.pnn === status.pnn).length);
+    metrics.setUnhostedAddresses(ips.filter((ip) => ip.pnn === NO_NODE).length);
     if (status.duplicates) metrics.setDuplicateAddresses(status.duplicates.addresses.length, status.duplicates.detections);
     // A superseded run is recorded once, finished ones once: the key includes the status.
     const history = api.history(undefined);
@@ -58,6 +61,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     if (event.kind === 'refused') for (const [code, count] of Object.entries(event.counts)) metrics.countMeshRefusals(code, count);
   });
   const stopRoundTrips = roundTrips?.onRoundTrip((peer, ms) => metrics.observeHeartbeatRoundTrip(peer, ms));
+  const stopFailovers = roundTrips?.onFailover?.((ms) => metrics.observeAddressFailover(ms));
   const cancel = every(update);
   return {
     update,
@@ -65,6 +69,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
       cancel();
       unsubscribe();
       stopRoundTrips?.();
+      stopFailovers?.();
     },
   };
 }

@@ -11,7 +11,7 @@ import { FloatipConfig, formatIssue, loadConfig, ReadTextFile } from '../../conf
 import { AddressListChange } from '../runtime/address-list';
 import { Logger } from '../runtime/logger';
 import { LogLevel } from '../logging';
-import { ClusterKeyCheck } from './cluster-key-check';
+import { ClusterKeyCheck } from '../../adapters/peer/cluster-key';
 import { InterfaceNames, logMissingInterfaces } from './missing-interfaces';
 
 /** The parts of the daemon a reload touches. */

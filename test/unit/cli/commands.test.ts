@@ -254,7 +254,7 @@ describe('floatip control commands', () => {
       const help = await h.run(name, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^usage: floatip ${name}\\b`));
-      if (!['ipalloc', 'lab', 'cleanup', 'keygen', 'import-ctdb'].includes(name)) expect(help.stdout).toContain('--socket PATH');
+      if (!['ipalloc', 'lab', 'cleanup', 'keygen', 'import-ctdb', 'config', 'version'].includes(name)) expect(help.stdout).toContain('--socket PATH');
     }
     expect(h.sent).toEqual([]);
   });
@@ -290,6 +290,26 @@ describe('socket path', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^floatip ping: \/etc\/floatip\/floatip\.toml:3: control\.socket: /);
     expect(run.stderr).toContain('give the socket with --socket PATH');
+  });
+
+  it('a floatip.toml that is not TOML: the default socket, and one warning line naming file:line and the socket', async () => {
+    h.env = { FLOATIP_CONFIG: '/opt/f/floatip.toml' };
+    h.files['/opt/f/floatip.toml'] = '[control]\nsocket = "run/c.sock"\n[timing\n';
+    const run = await h.run('ping');
+    expect(run.code).toBe(0);
+    expect(h.sent[0].socketPath).toBe('/run/floatip/control.sock');
+    expect(run.stderr).toMatch(/^floatip ping: warning: \/opt\/f\/floatip\.toml:3: .*; using the default socket \/run\/floatip\/control\.sock \(fix the file, or give the socket with --socket PATH\)\n$/);
+  });
+
+  it('event run with a floatip.toml that is not TOML: default timeouts, each fallback said once', async () => {
+    h.env = {};
+    h.files['/etc/floatip/floatip.toml'] = 'x = = 1\n';
+    const run = await h.run('event', 'run', 'monitor');
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line !== '')).toEqual([
+      expect.stringMatching(/^floatip event: warning: \/etc\/floatip\/floatip\.toml:1: .*using the default event timeouts/),
+      expect.stringMatching(/^floatip event: warning: \/etc\/floatip\/floatip\.toml:1: .*using the default socket/),
+    ]);
   });
 
   it('a missing FLOATIP_CONFIG file is an error (the default one may be absent)', async () => {

@@ -56,6 +56,16 @@ describe('formatStatus', () => {
   });
 });
 
+describe('formatStatus PARTIALLYONLINE', () => {
+  it('shows PARTIALLYONLINE in place of OK for a node with an interface without link, as ctdb status', () => {
+    const nodes = [{ ...STATUS.nodes[0], partiallyOnline: true }, { ...STATUS.nodes[1], partiallyOnline: true }];
+    expect(formatStatus({ ...STATUS, nodes }).split('\n').slice(1, 3)).toEqual([
+      'pnn:0 192.0.2.1 PARTIALLYONLINE (THIS NODE)',
+      'pnn:1 192.0.2.2 UNHEALTHY',
+    ]);
+  });
+});
+
 describe('duplicate addresses in status and ip -v', () => {
   const duplicate = { address: '203.0.113.10', iface: 'veth0', macs: ['02:00:00:00:00:0b', '02:00:00:00:00:0c'], since: T0, lastSeen: T0 + 5000 };
 

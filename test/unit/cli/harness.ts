@@ -3,7 +3,7 @@
 import { MemoryNetlink } from '../../../src/adapters/memory/netlink';
 import { runCli } from '../../../src/cli/main';
 import { buildCommands } from '../../../src/cli/commands';
-import { CliIo } from '../../../src/cli/command';
+import { CliIo, Command } from '../../../src/cli/command';
 import { ControlCallError, ControlTransport } from '../../../src/cli/control-client';
 import { CliDeps } from '../../../src/cli/deps';
 import { dispatchLine } from '../../../src/daemon/control/dispatch';
@@ -89,4 +89,15 @@ export class CliHarness {
     const last = this.sent[this.sent.length - 1];
     return (JSON.parse(last.line) as { args: unknown }).args;
   }
+}
+
+/** Runs `floatip ARGV` against the given command table, capturing its output (commands that need no daemon). */
+export async function runCommands(
+  argv: readonly string[], commands: readonly Command[], readFile: CliIo['readFile'] = async () => { throw new Error('reads no file'); },
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: async () => '', readFile };
+  const code = await runCli(argv, io, commands);
+  return { code, stdout, stderr };
 }

@@ -23,6 +23,23 @@ describe('PrometheusMetrics', () => {
     expect(s.get('floatip_tickles_sent_total')).toBe(0);
   });
 
+  it('every takeover-run outcome exists from 0, so the first run of a new leader counts in increase() and rate()', async () => {
+    const s = await samples(metrics);
+    expect(['ok', 'failed', 'superseded'].map((outcome) => s.get(`floatip_takeover_runs_total{outcome="${outcome}"}`))).toEqual([0, 0, 0]);
+  });
+
+  it('address failovers: a histogram in seconds; unhosted addresses: a gauge', async () => {
+    metrics.observeAddressFailover(80);
+    metrics.observeAddressFailover(1100);
+    metrics.setUnhostedAddresses(3);
+    const s = await samples(metrics);
+    expect(s.get('floatip_address_failover_seconds_count')).toBe(2);
+    expect(s.get('floatip_address_failover_seconds_sum')).toBeCloseTo(1.18, 6);
+    expect(s.get('floatip_address_failover_seconds_bucket{le="0.1"}')).toBe(1);
+    expect(s.get('floatip_address_failover_seconds_bucket{le="1.25"}')).toBe(2);
+    expect(s.get('floatip_unhosted_addresses')).toBe(3);
+  });
+
   it('node flags: the word and one 0/1 series per flag', async () => {
     metrics.setNodeFlags(1, NodeFlag.UNHEALTHY | NodeFlag.BANNED);
     metrics.setNodeFlags(0, 0);
@@ -133,7 +150,7 @@ describe('noMetrics', () => {
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
       ['countAuthenticationFailure', ['x']], ['countMeshRefusals', ['x', 1]], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
       ['setFlapDamping', [true, 1, 1]],
-      ['setGuarded', [false, 'silent']],
+      ['setGuarded', [false, 'silent']], ['observeAddressFailover', [1]], ['setUnhostedAddresses', [1]],
     ];
     for (const [method, args] of calls) expect((noMetrics[method] as (...a: unknown[]) => unknown)(...args)).toBeUndefined();
     expect(Object.keys(noMetrics).sort()).toEqual(calls.map(([m]) => m).sort());

@@ -49,6 +49,15 @@ describe("CTDB's -X layouts", () => {
     expect(ctdbNodemapX(nodes, thisNode)).toBe(expected);
   });
 
+  // ctdb.c partially_online(): a node with no flag and an interface whose link is down.
+  it('PARTIALLYONLINE in place of OK, and 1 in -X, only for a node with no flag', () => {
+    const [ok, unhealthy, healthy] = nodemap('0 192.168.20.41 0x0\n1 192.168.20.42 0x2\n2 192.168.20.43 0x0');
+    const nodes = [{ ...ok, partiallyOnline: true }, { ...unhealthy, partiallyOnline: true }, { ...healthy, partiallyOnline: false }];
+    expect(ctdbNodemapText(nodes, 2, true)).toBe(
+      'Number of nodes:3\npnn:0 192.168.20.41    PARTIALLYONLINE\npnn:1 192.168.20.42    UNHEALTHY\npnn:2 192.168.20.43    OK (THIS NODE)\n');
+    expect(ctdbNodemapX(nodes, 2).split('\n').slice(1, 4).map((l) => l.split('|')[10])).toEqual(['1', '0', '0']);
+  });
+
   it('nodemap -X leaves deleted nodes out, as print_nodemap_machine does', () => {
     const nodes = nodemap('0 192.168.20.41 0x0\n1 192.168.20.42 0x10\n2 192.168.20.43 0x0');
     expect(ctdbNodemapX(nodes, 0).split('\n').map((l) => l.split('|')[1])).toEqual(['Node', '0', '2', undefined]);

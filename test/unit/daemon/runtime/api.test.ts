@@ -27,6 +27,16 @@ describe('DaemonApi', () => {
     expect(cluster.node(1).runtime.api.ips(false)[0].configuredInterfaces).toEqual([]);
   });
 
+  it('ips without -v still names the active interface (the --json answer); the interface lists stay -v\'s', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(3) });
+    await cluster.clock.advance(10);
+    for (const s of cluster.node(1).runtime.api.ips(false, 'local')) {
+      expect(s.activeInterface).toBe(s.pnn === 1 ? 'eth0' : '');
+      expect([s.availableInterfaces, s.configuredInterfaces]).toEqual([[], []]);
+    }
+    for (const s of cluster.node(1).runtime.api.ips(false, 'all')) expect(s.activeInterface).toBe('eth0');
+  });
+
   it('ips all -v shows each address from its holder, as `ctdb ip -v all`; -n PNN lists that node\'s addresses', async () => {
     const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(3) });
     await cluster.clock.advance(10);

@@ -1,4 +1,4 @@
-// Heartbeat round trips over the memory mesh with a 2 ms one-way delay: PING/PONG timed per peer, shown in status, unmatched PONGs ignored.
+// Peers in status over the memory mesh (2 ms one way): PING/PONG timed per peer, unmatched PONGs ignored, no stale figure, PARTIALLYONLINE.
 
 import { Pnn } from '../../../../src/core/flags';
 import { PingMessage } from '../../../../src/protocol/frame-messages';
@@ -47,6 +47,28 @@ describe('heartbeat round trip', () => {
     // The new session is pinged on connect: no wait for the next period.
     await cluster.clock.advance(20);
     expect(rtts(cluster, 0)).toEqual([[0, undefined], [1, 4], [2, 4]]);
+  });
+
+  it('shows no figure for a peer DISCONNECTED by silence, whose stream is still open (rtt:-, not the last value)', async () => {
+    const cluster = await start();
+    cluster.network.cut(0, 2);
+    await cluster.clock.advance(TIMING.deadAfterMs + TIMING.heartbeatIntervalMs);
+    const peer2 = cluster.node(0).runtime.api.status().nodes[2];
+    expect(peer2.flags).toContain('DISCONNECTED');
+    expect(peer2.rttMs).toBeNull();
+    expect(rtts(cluster, 0)[1]).toEqual([1, 4]);
+  });
+
+  it('marks a node with no flag but a public interface without link PARTIALLYONLINE, on every node', async () => {
+    const cluster = await start();
+    cluster.node(1).netlink.setLinkState('eth1', 'down');
+    await cluster.clock.advance(2 * TIMING.heartbeatIntervalMs);
+    const partially = (pnn: Pnn): boolean[] => cluster.node(pnn).runtime.api.status().nodes.map((n) => n.partiallyOnline === true);
+    expect(partially(0)).toEqual([false, true, false]);
+    expect(partially(1)).toEqual([false, true, false]);
+    cluster.node(1).netlink.setLinkState('eth1', 'up');
+    await cluster.clock.advance(2 * TIMING.heartbeatIntervalMs);
+    expect(partially(0)).toEqual([false, false, false]);
   });
 
   it('ignores a PONG that answers no outstanding PING of ours: wrong sentUs, a repeat, an unknown seq', async () => {

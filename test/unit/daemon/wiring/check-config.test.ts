@@ -3,8 +3,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig } from '../../../../src/daemon/wiring/check-config';
-import { checkClusterKeyFile, ClusterKeyCheck } from '../../../../src/daemon/wiring/cluster-key-check';
+import { checkClusterKeyFile } from '../../../../src/adapters/peer/cluster-key';
+import { checkConfig, CheckConfigIo } from '../../../../src/daemon/wiring/check-config';
 
 function filesystem(files: Record<string, string>): (path: string) => Promise<string> {
   return async (path) => {
@@ -13,15 +13,18 @@ function filesystem(files: Record<string, string>): (path: string) => Promise<st
   };
 }
 
-async function check(files: Record<string, string>, checkClusterKey: ClusterKeyCheck = async () => undefined):
-  Promise<{ code: number; stdout: string; stderr: string }> {
+async function check(files: Record<string, string>, keyCheck?: CheckConfigIo['checkClusterKey']): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await checkConfig('/etc/floatip/floatip.toml', {
     readFile: filesystem(files),
+    statFile: async (path) => {
+      if (path in files) return { uid: 0, mode: 0o100644 };
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    },
+    checkClusterKey: keyCheck ?? (async (path) => (path in files ? undefined : { message: `${path}: does not exist: create it` })),
     stdout: (text) => { stdout += text; },
     stderr: (text) => { stderr += text; },
-    checkClusterKey,
   });
   return { code, stdout, stderr };
 }
@@ -30,6 +33,7 @@ const VALID = {
   '/etc/floatip/floatip.toml': '[timing]\nprofile = "fast"\n',
   '/etc/floatip/nodes': '192.0.2.11\n192.0.2.12\n192.0.2.13\n',
   '/etc/floatip/public_addresses': '198.51.100.10/24 eth1\n',
+  '/etc/floatip/cluster.key': 'k'.repeat(32),
 };
 
 describe('checkConfig', () => {
@@ -50,6 +54,14 @@ describe('checkConfig', () => {
     expect(result.stderr).toMatch(/\/etc\/floatip\/public_addresses:2: /);
   });
 
+  test('the key file and script.options are checked too, through the shared checker', async () => {
+    const { '/etc/floatip/cluster.key': _key, ...withoutKey } = VALID;
+    const result = await check({ ...withoutKey, '/etc/floatip/script.options': 'FLOATIP_SAMBA_PORTS=445 139\n' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/etc/floatip/cluster.key: cluster.key_file: does not exist');
+    expect(result.stderr).toMatch(/\/etc\/floatip\/script\.options:1: FLOATIP_SAMBA_PORTS: .*unquoted space/);
+  });
+
   test('a missing nodes file is a problem, not a crash', async () => {
     const { '/etc/floatip/nodes': _nodes, ...withoutNodes } = VALID;
     const result = await check(withoutNodes);
@@ -59,10 +71,10 @@ describe('checkConfig', () => {
 
   describe('cluster.key_file, checked as floatipd reads it at start (so systemctl reload refuses a key it could not start with)', () => {
     let dir: string;
-    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fy-check-key-')); });
+    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fj-check-key-')); });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    const withKey = (file: string) => ({ ...VALID, '/etc/floatip/floatip.toml': `[timing]\nprofile = "fast"\n[cluster]\nkey_file = "${file}"\n` });
+    const withKey = (file: string): Record<string, string> => ({ ...VALID, '/etc/floatip/floatip.toml': `[timing]\nprofile = "fast"\n[cluster]\nkey_file = "${file}"\n` });
     const keyFile = (bytes: number, mode: number): string => {
       const file = join(dir, 'cluster.key');
       writeFileSync(file, Buffer.alloc(bytes, 9), { mode });
@@ -75,13 +87,13 @@ describe('checkConfig', () => {
     });
 
     test.each([
-      ['missing', (): string => join(dir, 'absent.key'), /absent\.key: does not exist: create it with/],
-      ['readable by others', (): string => keyFile(32, 0o644), /cluster\.key: has mode 0644, .*run `chmod 600 /],
-      ['too short', (): string => keyFile(15, 0o600), /cluster\.key: holds 15 bytes, fewer than the 16 a cluster key needs/],
+      ['missing', (): string => join(dir, 'absent.key'), /absent\.key: cluster\.key_file: does not exist: create it with/],
+      ['readable by others', (): string => keyFile(32, 0o644), /cluster\.key: cluster\.key_file: has mode 0644, .*run `chmod 600 /],
+      ['too short', (): string => keyFile(15, 0o600), /cluster\.key: cluster\.key_file: holds 15 bytes, fewer than the 16 a cluster key needs/],
     ])('a key file %s: exit 2, the problem and what to do on stderr', async (_what, make, problem) => {
       const result = await check(withKey(make()), checkClusterKeyFile);
       expect([result.code, result.stdout]).toEqual([2, '']);
-      expect(result.stderr).toMatch(new RegExp(`^floatipd: /etc/floatip/floatip\\.toml: cluster\\.key_file: .*${problem.source}.*floatipd would not start with it`));
+      expect(result.stderr).toMatch(new RegExp(`^floatipd: /etc/floatip/floatip\\.toml: 1 problem\\(s\\), the configuration is not valid:\n  .*${problem.source}.*floatipd would not start with it`));
     });
 
     test('the key is checked once the files are valid: its path comes from them', async () => {

@@ -21,6 +21,8 @@ function recordingMetrics() {
     setLeader: (pnn, epoch) => calls.push(`leader ${pnn}@${epoch}`),
     setHostedAddresses: (n) => calls.push(`hosted ${n}`),
     observeTakeoverRun: (outcome, ms) => calls.push(`run ${outcome} ${ms}`),
+    observeAddressFailover: (ms) => calls.push(`failover ${ms}`),
+    setUnhostedAddresses: (n) => calls.push(`unhosted ${n}`),
     observeHeartbeatRoundTrip: (peer, ms) => calls.push(`rtt ${peer} ${ms}`),
     observeEvent: () => calls.push('event'),
     countAuthenticationFailure: (code) => calls.push(`auth ${code}`),
@@ -46,7 +48,7 @@ describe('startMetricsFeed', () => {
   let status = baseStatus;
   let history: TakeoverRunRecord[] = [];
   let listener: MeshListener = () => undefined;
-  const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1)], history: () => history };
+  const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1), ip('198.51.100.4', -1)], history: () => history };
   const mesh = { subscribe: (l: MeshListener) => { listener = l; return () => { listener = () => undefined; }; } };
 
   test('each update sets the gauges; each finished run is observed once, oldest first; earlier runs are not', () => {
@@ -56,7 +58,7 @@ describe('startMetricsFeed', () => {
     let cancelled = false;
     const feed = startMetricsFeed(api, mesh, metrics, (callback) => { tick = callback; return () => { cancelled = true; }; });
     tick();
-    expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'flap true 4 1', 'hosted 2']);
+    expect(calls).toEqual(['flags 0=0', 'flags 1=0', 'flags 2=1', 'quorate true', 'leader 0@7', 'flap true 4 1', 'hosted 2', 'unhosted 1']);
     calls.length = 0;
     const duplicate = { address: '198.51.100.1', iface: 'fs0', macs: ['02:00:00:00:00:0b'], since: 1, lastSeen: 2 };
     status = { ...status, duplicates: { addresses: [duplicate], detections: 3 } };
@@ -107,5 +109,17 @@ describe('startMetricsFeed', () => {
     const without = recordingMetrics();
     startMetricsFeed(api, mesh, without.metrics, () => () => undefined).update();
     expect(without.calls.filter((c) => c.startsWith('rtt'))).toEqual([]);
+  });
+
+  test('every address failover the runtime times is observed once, until stopped', () => {
+    const { metrics, calls } = recordingMetrics();
+    let failover: (ms: number) => void = () => undefined;
+    const runtime = { onRoundTrip: () => () => undefined, onFailover: (l: typeof failover) => { failover = l; return () => { failover = () => undefined; }; } };
+    const feed = startMetricsFeed(api, mesh, metrics, () => () => undefined, runtime);
+    failover(120);
+    failover(80.5);
+    feed.stop();
+    failover(9);
+    expect(calls.filter((c) => c.startsWith('failover'))).toEqual(['failover 120', 'failover 80.5']);
   });
 });

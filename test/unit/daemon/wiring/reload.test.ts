@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FloatipConfig, loadConfig } from '../../../../src/config';
-import { checkClusterKeyFile } from '../../../../src/daemon/wiring/cluster-key-check';
+import { checkClusterKeyFile } from '../../../../src/adapters/peer/cluster-key';
 import { AddressListChange } from '../../../../src/daemon/runtime/address-list';
 import { changedSettings, reloadConfig, ReloadTarget } from '../../../../src/daemon/wiring/reload';
 import { LogLevel } from '../../../../src/daemon/logging';

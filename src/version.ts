@@ -1,4 +1,4 @@
-// The floatip version floatipd reports: from the nearest package.json named floatip above this file (src/ or dist/src/).
+// The floatip version that floatipd and floatip report: from the nearest package.json named floatip above this file (src/ or dist/src/).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
