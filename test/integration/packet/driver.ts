@@ -163,6 +163,19 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     const sender = openPacketSocket('lo');
     const seen: { tag: number; receivedAt: number; handledAt: number }[] = [];
     receiver.startReceive((f, receivedAt) => seen.push({ tag: f[14], receivedAt, handledAt: hrMs() }));
+    // SO_TIMESTAMPNS turns the kernel's receive stamps on through a work item
+    // (net_enable_timestamp); until it has run, a frame is stamped when it is read, which on a
+    // busy machine is after the block below. Warm up until a frame carries a stamp older than
+    // its reading.
+    let warm = false;
+    for (let attempt = 0; attempt < 200 && !warm; attempt++) {
+      const from = seen.length;
+      const sentWarm = hrMs();
+      sender.sendBatch([frame(0, 60)]);
+      while (hrMs() - sentWarm < 20) { /* blocked: the frame waits in the socket */ }
+      await sleep(5);
+      warm = seen.slice(from).some((s) => s.tag === 0 && s.handledAt - s.receivedAt >= 10);
+    }
     receiver.takeStatistics(); // start counting from here
     const sentAt = hrMs();
     sender.sendBatch([frame(1, 60)]);
@@ -186,6 +199,7 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     receiver.close();
     sender.close();
     return {
+      warm,
       sentAt,
       queuedBy,
       receivedAt: stamped?.receivedAt ?? null,

@@ -22,9 +22,10 @@ it('reports missing interfaces, closed sockets, bad frames and non-Ethernet link
 
 it('stamps each frame with the kernel\'s receive time and counts frames dropped for a full buffer', async () => {
   const result = await startJob<{
-    sentAt: number; queuedBy: number; receivedAt: number | null; handledAt: number | null;
+    warm: boolean; sentAt: number; queuedBy: number; receivedAt: number | null; handledAt: number | null;
     quiet: { packets: number; drops: number }; flooded: { packets: number; drops: number }; floodFramesRead: number;
   }>(NODE_A.ns, 'stamps', { blockMs: 150, flood: 20_000 }).result;
+  expect(result.warm).toBe(true);
   expect(result.receivedAt).not.toBeNull();
   // Stamped between the send and the moment the socket's statistics showed it queued, on the
   // same clock as process.hrtime (a wrong clock or unit would put it far outside) ...
