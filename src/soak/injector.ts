@@ -266,8 +266,7 @@ export class FaultInjector {
       }
       case 'duplicate': {
         // An address some other node holds now: on its own holder a second `ip addr add` would only fail.
-        const listing = await new UnixControlClient(this.node(pnn).controlSocket).call('ip', { all: true }, CONTROL_TIMEOUT_MS) as IpStatus[];
-        const elsewhere = listing.filter((a) => a.pnn >= 0 && a.pnn !== pnn);
+        const elsewhere = (await this.addressesSeenBy(pnn)).filter((a) => a.pnn >= 0 && a.pnn !== pnn);
         if (elsewhere.length === 0) return `no address held elsewhere to add on node ${pnn}`;
         const address = elsewhere[d.address % elsewhere.length].address;
         const duplicate = await addHandDuplicate(this.plan, pnn, address);
@@ -282,13 +281,18 @@ export class FaultInjector {
    * when one of its addresses moves away. The move's answer is part of the note, never a failure.
    */
   private async triggerHung(pnn: number, event: HungEvent): Promise<string> {
-    const listing = await new UnixControlClient(this.node(pnn).controlSocket).call('ip', { all: true }, CONTROL_TIMEOUT_MS) as IpStatus[];
+    const listing = await this.addressesSeenBy(pnn);
     const candidate = event === 'takeip'
       ? listing.find((a) => a.pnn !== pnn)
       : listing.find((a) => a.pnn === pnn);
     if (candidate === undefined) return `no address to move ${event === 'takeip' ? 'to' : 'from'} node ${pnn}`;
     const to = event === 'takeip' ? pnn : this.plan.nodes.map((n) => n.pnn).find((p) => p !== pnn) as number;
     return triggerHungEvent(this.target, to, candidate.address);
+  }
+
+  /** Every public address and its holder, as node `pnn` sees them (`floatip ip all`). */
+  private async addressesSeenBy(pnn: number): Promise<IpStatus[]> {
+    return await new UnixControlClient(this.node(pnn).controlSocket).call('ip', { all: true }, CONTROL_TIMEOUT_MS) as IpStatus[];
   }
 
   /** The live state of `step`, which its inject left (absent when the inject failed). */

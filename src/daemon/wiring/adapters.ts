@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FloatipConfig } from '../../config';
+import { scriptOptionsPathOf } from '../../config/script-options-file';
 import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../../adapters/sockdiag/sockdiag';
 import { AddressProber, announceSettings, createAddressProber, createPacketAnnouncer } from '../../adapters/packet';
@@ -100,7 +101,7 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
     pnn,
     timeoutMs: config.events.default_timeout,
     eventTimeoutsMs: config.events.timeouts,
-    scriptOptionsFile: join(configDir, 'script.options'),
+    scriptOptionsFile: scriptOptionsPathOf(configPath),
     environment: {
       ...ctdbEnvironment(ctdbLayoutPaths(defaultCtdbRoot(config.control.socket)), config.control.socket, process.env.PATH),
       FLOATIP_PUBLIC_ADDRESSES: appliedAddressesPathOf(config),
@@ -116,7 +117,7 @@ export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: strin
     nodesFile: config.cluster.nodes_file,
     // What the daemon applied, not the file as edited (a refused reload changed nothing): as FLOATIP_PUBLIC_ADDRESSES.
     publicAddressesFile: appliedAddressesPathOf(config),
-    scriptOptionsFile: join(configDirOf(configPath), 'script.options'),
+    scriptOptionsFile: scriptOptionsPathOf(configPath),
     controlSocket: config.control.socket,
   });
 }
