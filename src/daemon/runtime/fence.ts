@@ -20,12 +20,17 @@ export class FenceGuard {
     return this.fencedReason !== undefined;
   }
 
-  /** Re-evaluates after every view change and clock tick. */
+  /**
+   * Re-evaluates after every view change and clock tick. The release does not wait in the
+   * address queue and, once begun, is not called off when quorum returns: by then the
+   * majority may have declared this node dead and taken the addresses (see hosting.ts).
+   */
   evaluate(): void {
     const decision = this.state.fenceDecision();
     if (decision.mayHold) {
       if (this.fencedReason !== undefined) this.log.info({ reason: this.fencedReason }, 'fence lifted: this node may hold addresses again');
       this.fencedReason = undefined;
+      this.hosting.lift('fence');
       return;
     }
     if (this.fencedReason !== decision.reason) {
@@ -33,15 +38,16 @@ export class FenceGuard {
       this.log.warn({ reason: decision.reason, holding: this.hosting.size }, `fenced (${decision.reason}): releasing every public address`);
     }
     this.fencedReason = decision.reason;
+    this.hosting.bar('fence');
     if (this.hosting.size > 0 && !this.releasing) {
-      this.releasing = this.hosting.enqueue(async () => {
-        if (this.state.fenceDecision().mayHold) return;
-        const outcome = await this.hosting.dropAll();
+      this.releasing = this.hosting.evacuate().then((outcome) => {
         for (const failure of outcome.failed) this.log.error({ address: failure.address.text }, `fence could not release ${failure.address.text}: ${failure.reason}`);
+      }, (error: unknown) => {
+        this.log.error({}, `fence release failed: ${error instanceof Error ? error.message : String(error)}`);
       }).finally(() => {
         this.releasing = undefined;
-        // Something may have been taken while the release ran, or it failed: look again.
-        if (this.hosting.size > 0 && !this.state.fenceDecision().mayHold) this.evaluate();
+        // A delete failed, or something came in meanwhile: look again.
+        if (this.hosting.size > 0 && this.fenced) this.evaluate();
       });
     }
   }

@@ -10,7 +10,8 @@
 //   2. it refuses TAKE orders meanwhile (orders.ts asks `refusal()`), for a run the
 //      leader planned before it heard of the loss;
 //   3. if it still holds addresses `handoverMs` after the loss (no leader, a slow
-//      run), it deletes them itself, as the fence does.
+//      run), it deletes them itself, as the fence does (hosting.evacuate, not queued),
+//      and holds none until a guardian is ready again.
 // Once guarded again it reports healthy (if its monitor passes) and the leader gives
 // its share back.
 
@@ -66,6 +67,7 @@ export class GuardState {
       if (this.why === undefined) return;
       log.info({ unguardedMs: Math.round(clock.now() - this.since) }, 'a guardian is ready again: this node may host addresses again');
       this.why = undefined;
+      hosting.lift('unguarded');
       this.cancelHandover?.();
       this.cancelHandover = undefined;
       this.components.changed();
@@ -97,10 +99,11 @@ export class GuardState {
     this.stats.selfReleases++;
     log.error({ holding: hosting.size, reason: this.why }, `still unguarded and holding ${hosting.size} address(es) `
       + `${this.components.handoverMs} ms after the loss, and no leader moved them: deleting them here`);
-    this.releasing = hosting.enqueue(async () => {
-      if (this.why === undefined) return;
-      const outcome = await hosting.dropAll();
+    hosting.bar('unguarded');
+    this.releasing = hosting.evacuate().then((outcome) => {
       for (const failure of outcome.failed) log.error({ address: failure.address.text }, `could not delete ${failure.address.text}: ${failure.reason}`);
+    }, (error: unknown) => {
+      log.error({}, `could not delete the addresses: ${error instanceof Error ? error.message : String(error)}`);
     }).finally(() => { this.releasing = undefined; });
   }
 }

@@ -4,8 +4,15 @@
 // them one after another means a fence release never interleaves with a take, and the
 // record here always matches what the last finished operation left in the kernel.
 // Event scripts run around the Takeover calls as DESIGN.md orders them: `releaseip`
-// before the release, `takeip` after the take, `updateip` after a move. The fence is the
-// exception: it deletes first and runs `releaseip` after (dropAll).
+// before the release, `takeip` after the take, `updateip` after a move.
+//
+// `evacuate` (the fence, an unguarded node past its handover) is the exception on both
+// counts: it does NOT wait in the queue, and it deletes first and runs `releaseip` after.
+// A hung takeip holds the queue up to its timeout, and the majority takes the addresses
+// at dead_after whether or not this node got round to deleting them (the 5-node soak saw
+// a queued fence release run 1.6 s late, after quorum was back, and skip itself). While
+// a bar is set, work already in the queue cannot put addresses back: a take, move or
+// restore that adds one deletes it again and reports it failed.
 //
 // `announce` (`floatip gratarp`) is the one kernel call outside the queue: a script run
 // by an order in the queue (takeip calling `floatip gratarp`) would otherwise wait for
@@ -57,6 +64,8 @@ export class LocalAddresses {
   private readonly releasing = new Set<string>();
   /** Announcements under way outside the queue, by address: a release waits for them. */
   private readonly announcing = new Map<string, Promise<unknown>>();
+  /** Who bars this node from holding addresses now ('fence', 'unguarded'), see `bar`. */
+  private readonly bars = new Set<string>();
 
   constructor(private readonly components: HostingComponents) {}
 
@@ -73,6 +82,20 @@ export class LocalAddresses {
     return this.held.size;
   }
 
+  /** Why this node may hold no address now, or undefined. */
+  get barred(): string | undefined {
+    return this.bars.size === 0 ? undefined : [...this.bars].join(', ');
+  }
+
+  /** `who` bars this node from holding addresses until it calls `lift`: takes fail, nothing is re-added. */
+  bar(who: string): void {
+    this.bars.add(who);
+  }
+
+  lift(who: string): void {
+    this.bars.delete(who);
+  }
+
   /** Runs `work` after everything queued before it; a failure does not stop the queue. */
   enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.tail.then(work, work);
@@ -83,6 +106,10 @@ export class LocalAddresses {
   /** Takes addresses (call inside enqueue): add, announce, tickle, then `takeip` for each. */
   async take(items: readonly TakeRequestItem[]): Promise<TakeResult[]> {
     const { takeover, ticklesFor } = this.components;
+    const barredResult = (address: IpAddress): TakeResult => ({
+      address, status: 'failed', error: `not taken: this node may hold no address now (${this.barred})`, timings: NO_TIMINGS,
+    });
+    if (this.barred !== undefined) return items.map((item) => barredResult(item.address));
     const batch = await takeover.takeMany(items.map((item) => ({
       address: { address: item.address, bits: item.bits },
       iface: item.iface,
@@ -91,6 +118,11 @@ export class LocalAddresses {
     const results: TakeResult[] = batch.failures.map((failure) => ({
       address: failure.address, status: 'failed', error: failure.error.message, timings: NO_TIMINGS,
     }));
+    if (this.barred !== undefined) {
+      // Barred while the addresses went in (an evacuation ran meanwhile): out again at once.
+      await this.dropUnlessHeld(batch.reports.map((r) => ({ address: r.address, bits: r.bits })));
+      return [...results, ...batch.reports.map((r) => barredResult(r.address))];
+    }
     for (const report of batch.reports) {
       this.held.set(report.address.text, { address: report.address, bits: report.bits, iface: report.iface });
       for (const problem of report.problems) this.components.log.warn({ code: problem.code, address: report.address.text }, problem.message);
@@ -114,7 +146,7 @@ export class LocalAddresses {
    */
   async announce(text: string): Promise<TakeReport | undefined> {
     const held = this.held.get(text);
-    if (!held || this.releasing.has(text)) return undefined;
+    if (!held || this.releasing.has(text) || this.barred !== undefined) return undefined;
     const work = this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
     const tracked = work.catch(() => undefined);
     this.announcing.set(text, tracked);
@@ -169,31 +201,54 @@ export class LocalAddresses {
   }
 
   /**
-   * The fence's release (call inside enqueue): every held address leaves the kernel first,
-   * and `releaseip` runs for each afterwards. The majority takes them at dead_after, so
-   * they must be gone within fence_after whatever the scripts cost: one `releaseip` per
-   * address before the delete took ~3 s for 333 addresses (seen by the failover bench),
-   * and the addresses were on two nodes meanwhile.
+   * The fence's release, NOT through the queue (see the header): every held address leaves
+   * the kernel now, and `releaseip` runs for each afterwards, queued. The majority takes
+   * them at dead_after, so they must be gone within fence_after whatever the scripts and
+   * the queue cost: one `releaseip` per address before the delete took ~3 s for 333
+   * addresses (seen by the failover bench). Call it with a bar set, so that work already
+   * queued cannot put them back. Resolves when the deletes are done (scripts may still run).
    */
-  async dropAll(): Promise<ReleaseOutcome> {
+  async evacuate(): Promise<ReleaseOutcome> {
     const held = this.list();
     const targets = held.map((h) => ({ address: h.address, bits: h.bits }));
     const batch = await this.whileReleasing(targets, () => this.components.takeover.releaseMany(targets));
     for (const report of batch.reports) this.held.delete(report.address.text);
     if (batch.reports.length > 0) this.components.onChange();
     const dropped = new Set(batch.reports.map((r) => r.address.text));
-    for (const h of held.filter((x) => dropped.has(x.address.text))) await this.runEvent('releaseip', [h.iface, h.address.text, String(h.bits)]);
+    const scripts = held.filter((x) => dropped.has(x.address.text));
+    if (scripts.length > 0) {
+      void this.enqueue(async () => {
+        for (const h of scripts) await this.runEvent('releaseip', [h.iface, h.address.text, String(h.bits)]);
+      });
+    }
     return {
       released: batch.reports.map((r) => r.address),
       failed: batch.failures.map((f) => ({ address: f.address, reason: f.error.message })),
     };
   }
 
+  /** Deletes `targets` from the kernel where this node does not hold them (any more): the undo of an add that raced an evacuation. */
+  private async dropUnlessHeld(targets: readonly TakeoverAddress[]): Promise<void> {
+    const strays = targets.filter((t) => !this.held.has(t.address.text));
+    if (strays.length === 0) return;
+    try {
+      const batch = await this.whileReleasing(strays, () => this.components.takeover.releaseMany(strays));
+      for (const failure of batch.failures) this.components.log.error({ address: failure.address.text }, `could not delete ${failure.address.text} again after an evacuation: ${failure.error.message}`);
+    } catch (error) {
+      this.components.log.error({}, `could not delete addresses again after an evacuation: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   /** CTDB's updateip (call inside enqueue): the address changes interface, its connections stay. */
   async move(text: string, toIface: string): Promise<void> {
     const held = this.held.get(text);
-    if (!held || held.iface === toIface) return;
-    await this.components.takeover.move({ address: held.address, bits: held.bits }, held.iface, toIface);
+    if (!held || held.iface === toIface || this.barred !== undefined) return;
+    const target = { address: held.address, bits: held.bits };
+    await this.components.takeover.move(target, held.iface, toIface);
+    if (!this.held.has(text)) {
+      await this.dropUnlessHeld([target]); // evacuated while it moved
+      return;
+    }
     this.held.set(text, { ...held, iface: toIface });
     this.components.onChange();
     await this.runEvent('updateip', [held.iface, toIface, held.address.text, String(held.bits)]);
@@ -202,8 +257,14 @@ export class LocalAddresses {
   /** Puts a held address back after someone deleted it (call inside enqueue): re-add and re-announce. */
   async restore(text: string): Promise<TakeReport | undefined> {
     const held = this.held.get(text);
-    if (!held) return undefined;
-    return this.components.takeover.take({ address: held.address, bits: held.bits }, held.iface);
+    if (!held || this.barred !== undefined) return undefined;
+    const target = { address: held.address, bits: held.bits };
+    const report = await this.components.takeover.take(target, held.iface);
+    if (!this.held.has(text)) {
+      await this.dropUnlessHeld([target]); // evacuated while it went back in
+      return undefined;
+    }
+    return report;
   }
 
   /**
@@ -218,6 +279,12 @@ export class LocalAddresses {
       tickleUs: micros(report.ms.tickle ?? 0),
       eventUs: micros(event?.durationMs ?? 0),
     };
+    if (!this.held.has(report.address.text)) {
+      // Evacuated while takeip ran: gone from the kernel already, its releaseip queued.
+      const error = `takeip ${report.iface} ${report.address.text} ${report.bits}: the address was released while the script ran `
+        + `(${this.barred ?? 'evacuated'})`;
+      return { result: { address: report.address, status: 'failed', error, timings }, timedOut: event?.status === 'TIMEDOUT' };
+    }
     if (timedOut === undefined && (!event || !eventFailed(event))) {
       return { result: { address: report.address, status: 'taken', error: '', timings }, timedOut: false };
     }

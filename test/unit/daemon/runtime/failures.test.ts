@@ -3,6 +3,7 @@
 import { addressRange, TestCluster } from './harness/cluster';
 import { play } from './harness/scenario';
 import { Allocator, inlineAllocator } from '../../../../src/daemon/runtime/allocator';
+import { ip } from '../../../../src/core/ip';
 
 const SIX = { nodes: 3, addresses: addressRange(6) };
 /** 300 addresses, 100 per node: deleting them (1 ms each) outlasts the 50 ms between this fence_after and dead_after. */
@@ -195,6 +196,33 @@ describe('partition 2|1', () => {
     await play(cluster, ['partition 0,1|2', 'advance 1300', 'expect counts 3 3 0', 'expect exclusive']);
     expect(node.events.count('releaseip')).toBe(2);
     expect(inKernelAtReleaseip).toEqual([]);
+  });
+
+  it('fences at fence_after while a hung takeip holds the address queue, and still releases when quorum is back before it ran', async () => {
+    // Seen in the 5-node soak (seed 2026): the fence's release waited in the address queue
+    // behind other work; when it ran the partition had healed, it saw quorum and returned,
+    // and the majority had taken the addresses at dead_after: three on two nodes for 1.6 s.
+    const cluster = await TestCluster.start(SIX);
+    const node = cluster.node(2);
+    const scripts = cluster.clock.forOwner('scripts');
+    node.events.behave('takeip', () => new Promise((resolve) => { scripts.schedule(2500, () => resolve('OK')); }));
+    const fromNode0 = [...(await cluster.kernelHolders())].find(([, holders]) => holders[0] === 0)![0];
+    const takeipsBefore = node.events.count('takeip');
+    void cluster.node(0).runtime.api.moveIp(ip(fromNode0), 2).catch(() => undefined);
+    await cluster.clock.advance(50);
+    expect(node.events.count('takeip')).toBe(takeipsBefore + 1); // under way, and it hangs for 2.5 s
+    const t0 = cluster.clock.now();
+    await play(cluster, [
+      'partition 0,1|2',
+      'advance 1300', // node 2 fenced at ~fence_after (700); the majority took over at dead_after (1000)
+      'expect counts 3 3 0',
+      'heal', // quorum is back before the hung takeip ended
+      'advance 3000',
+      'expect exclusive',
+    ]);
+    const released = cluster.firstMoment(t0, (held) => holds(held, 2) === 0);
+    expect(released! - t0).toBeLessThanOrEqual(700 + 200);
+    expect(cluster.node(2).runtime.stats().fences).toBeGreaterThan(0);
   });
 
   it('heals: the minority rejoins and gets addresses back', async () => {

@@ -48,6 +48,24 @@ describe('unguarded node', () => {
     expect(cluster.node(1).runtime.guard.stats.selfReleases).toBe(1);
   });
 
+  it('deletes them at the deadline even while a hung takeip holds its address queue', async () => {
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    const node = cluster.node(1);
+    const scripts = cluster.clock.forOwner('scripts');
+    node.events.behave('takeip', () => new Promise((resolve) => { scripts.schedule(3000, () => resolve('OK')); }));
+    const fromNode0 = [...(await cluster.kernelHolders())].find(([, holders]) => holders[0] === 0)![0];
+    void cluster.node(0).runtime.api.moveIp(ip(fromNode0), 1).catch(() => undefined);
+    await play(cluster, [
+      'advance 50', // node 1 took it; its takeip hangs for 3 s, and so does every order queued behind it
+      'expect counts 1 3 2',
+      'kill 2',
+      'guardian 1 lost',
+      'advance 760', // fence_after (700 ms) after the loss
+      'expect counts 1 0 0',
+    ]);
+    expect(node.runtime.guard.stats.selfReleases).toBe(1);
+  });
+
   it('a monitor that passes while unguarded does not make the node healthy', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, ['guardian 1 lost', 'monitor 1 pass', 'advance 50', 'expect flags 1 UNHEALTHY', 'expect counts 3 0 3']);
