@@ -11,6 +11,13 @@
 // The periodic probes are spread evenly: each second a share of the held addresses
 // (held / interval-in-seconds, fractions carried over) is probed, so a thousand
 // addresses never leave in one burst and no tick does more than a slice of the work.
+//
+// An address found duplicated is probed (and, while still found, announced) every slice,
+// 1 s, until it clears: the other host's kernel keeps pulling clients back whenever it
+// speaks (it ARPs for a client it answers, with the address as sender), so one
+// announcement at detection is not enough. The kill-together test measured clients left on
+// a dead node's MAC for good after the announcement at detection; now each pull-back lasts
+// about one slice. Two live claimants announcing once a second each is no storm.
 
 import { IpAddress } from '../../core/ip';
 import { AddressClaim, AddressProber } from '../../adapters/packet/prober';
@@ -141,11 +148,12 @@ export class DuplicateWatch {
     this.owed += held.length * PROBE_SLICE_MS;
     const count = Math.min(held.length, Math.floor(this.owed / this.settings.probeIntervalMs));
     this.owed = (this.owed - count * this.settings.probeIntervalMs) % this.settings.probeIntervalMs;
-    if (count === 0) return;
     const start = this.cursor % held.length;
     const chosen = Array.from({ length: count }, (_, i) => held[(start + i) % held.length]);
     this.cursor = (start + count) % held.length;
-    this.probe(chosen);
+    const picked = new Set(chosen.map((h) => h.address.text));
+    const duplicated = held.filter((h) => this.found.has(h.address.text) && !picked.has(h.address.text));
+    this.probe([...chosen, ...duplicated]);
   }
 
   private probe(list: readonly HeldAddress[]): void {

@@ -114,7 +114,7 @@ describe('DuplicateWatch', () => {
     expect(warning?.fields).toMatchObject({ address: '203.0.113.10', macs: [OTHER.text] });
 
     prober.addHolder('203.0.113.10', THIRD);
-    await clock.advance(2000);
+    await clock.advance(PROBE_SLICE_MS);
     expect(watch.summary().detections).toBe(1);
     expect(watch.macsOf('203.0.113.10')).toEqual([OTHER.text, THIRD.text]);
     expect(restored).toEqual(['203.0.113.10', '203.0.113.10']);
@@ -128,6 +128,28 @@ describe('DuplicateWatch', () => {
     prober.addHolder('203.0.113.10', OTHER);
     await clock.advance(2000);
     expect(watch.summary().detections).toBe(2);
+  });
+
+  it('probes and announces a duplicated address every slice while it lasts, whatever the interval', async () => {
+    // The other host's kernel pulls clients back whenever it speaks; one announcement at detection left them there.
+    const { clock, prober, restored, watch } = setup(['203.0.113.10', '203.0.113.11'], 30_000);
+    prober.addHolder('203.0.113.10', OTHER);
+    watch.start();
+    await clock.settle();
+    expect(restored).toEqual(['203.0.113.10']);
+    prober.probes.length = 0;
+    await clock.advance(5 * PROBE_SLICE_MS);
+    expect(prober.probedAddresses().filter((a) => a === '203.0.113.10')).toHaveLength(5);
+    expect(prober.probedAddresses().filter((a) => a === '203.0.113.11')).toHaveLength(0); // its interval is 30 s
+    expect(restored).toHaveLength(6);
+
+    prober.removeHolder('203.0.113.10', OTHER);
+    await clock.advance(PROBE_SLICE_MS);
+    expect(watch.summary().addresses).toEqual([]);
+    prober.probes.length = 0;
+    await clock.advance(5 * PROBE_SLICE_MS);
+    expect(prober.probedAddresses()).toEqual([]); // back to once per 30 s
+    expect(restored).toHaveLength(6);
   });
 
   it('never counts our own MAC, nor claims of an address released meanwhile; a release forgets its duplicate', async () => {
