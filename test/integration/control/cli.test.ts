@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCommands } from '../../../src/cli/commands';
 import { CliIo } from '../../../src/cli/command';
-import { ControlCallError, UnixControlClient } from '../../../src/cli/control-client';
+import { ControlCallError, UnixControlClient } from '../../../src/client/control-client';
 import { processDeps, runCli } from '../../../src/cli/main';
 import { ControlServer } from '../../../src/daemon/control/server';
 import { FakeDaemonApi, STATUS } from '../../unit/daemon/control/fake-api';

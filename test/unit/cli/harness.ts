@@ -4,7 +4,7 @@ import { MemoryNetlink } from '../../../src/adapters/memory/netlink';
 import { runCli } from '../../../src/cli/main';
 import { buildCommands } from '../../../src/cli/commands';
 import { CliIo, Command } from '../../../src/cli/command';
-import { ControlCallError, ControlTransport } from '../../../src/cli/control-client';
+import { ControlCallError, ControlTransport } from '../../../src/client/control-client';
 import { CliDeps } from '../../../src/cli/deps';
 import { dispatchLine } from '../../../src/daemon/control/dispatch';
 import { HANDLERS } from '../../../src/daemon/control/handlers';
