@@ -9,7 +9,7 @@ const nodeBuiltins = [
   'fs/promises', 'http', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline',
   'stream', 'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
-const impureOfOurs = ['**/adapters', '**/adapters/**', '**/daemon', '**/daemon/**', '**/cli/**',
+const impureOfOurs = ['**/adapters', '**/adapters/**', '**/daemon', '**/daemon/**', '**/cli/**', '**/client/**', '**/soak/**',
   '**/config/**', '**/lab/**'];
 
 const pureImports = {

@@ -4,12 +4,13 @@
 // IPv4 uses every address of the three documentation /24s (768): the network rule of
 // this project allows no other IPv4 space, so the IPv4 batches hold 768, not 1000.
 
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { RtnetlinkAdapter } from '../src/adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../src/adapters/sockdiag/sockdiag';
 import { AddressRequest } from '../src/adapters/netlink/port';
 import { ip } from '../src/core/ip';
+import { runInNamespace, sh } from './namespace-launcher';
 
 const NS = 'fnl-bn';
 const PEER_NS = 'fnl-bnp';
@@ -117,36 +118,15 @@ async function inner(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ results })}\n`);
 }
 
-function ipRun(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+function createNamespaces(): void {
+  sh('ip', 'netns', 'add', NS);
+  sh('ip', 'netns', 'add', PEER_NS);
+  sh('ip', '-n', NS, 'link', 'set', 'lo', 'up');
+  sh('ip', '-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'fnl0bnp', 'netns', PEER_NS);
+  sh('ip', '-n', NS, 'link', 'set', IFACE, 'up');
+  sh('ip', '-n', PEER_NS, 'link', 'set', 'fnl0bnp', 'up');
+  sh('ip', '-n', NS, 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
+  sh('ip', '-n', NS, 'addr', 'add', `${CLIENT}/32`, 'dev', 'lo');
 }
 
-function removeNamespaces(): void {
-  const existing = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  for (const ns of [NS, PEER_NS]) {
-    if (existing.split('\n').some((line) => line.split(' ')[0] === ns)) ipRun('netns', 'del', ns);
-  }
-}
-
-function outer(): void {
-  removeNamespaces();
-  try {
-    ipRun('netns', 'add', NS);
-    ipRun('netns', 'add', PEER_NS);
-    ipRun('-n', NS, 'link', 'set', 'lo', 'up');
-    ipRun('-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'fnl0bnp', 'netns', PEER_NS);
-    ipRun('-n', NS, 'link', 'set', IFACE, 'up');
-    ipRun('-n', PEER_NS, 'link', 'set', 'fnl0bnp', 'up');
-    ipRun('-n', NS, 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
-    ipRun('-n', NS, 'addr', 'add', `${CLIENT}/32`, 'dev', 'lo');
-    execFileSync('ip', ['netns', 'exec', NS, process.execPath, __filename, '--inner'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } finally {
-    removeNamespaces();
-  }
-}
-
-if (process.argv.includes('--inner')) {
-  inner().catch((error) => { process.stderr.write(`${(error as Error).stack}\n`); process.exit(1); });
-} else {
-  outer();
-}
+runInNamespace({ namespace: NS, namespaces: [NS, PEER_NS], script: __filename, create: createNamespaces, inside: inner });

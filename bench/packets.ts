@@ -4,7 +4,6 @@
 // Run as root: `npm run bench:packets`. The parent creates namespace fpk-bench with a veth pair
 // and a gateway route for the tickled clients, re-runs itself inside it, and removes it after.
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { ip, IpAddress } from '../src/core/ip';
 import { announceSettings, createPacketAnnouncer } from '../src/adapters/packet';
@@ -15,10 +14,10 @@ import { OpenIpPacketSender } from '../src/adapters/rawsock/ip-packet-sender';
 import { tickleSettings } from '../src/adapters/rawsock/tickle-settings';
 import { systemTimers } from '../src/adapters/packet/timers';
 import { TcpConnection } from '../src/protocol/packets';
+import { runInNamespace, sh } from './namespace-launcher';
 
 const NS = 'fpk-bench';
 const IFACE = 'fpkb0';
-const INSIDE_FLAG = '--inside-namespace';
 
 interface Result { op: string; count: number; ms_p50: number; ms_p99: number; runs: number }
 
@@ -85,12 +84,7 @@ async function inside(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ results }, null, 1)}\n`);
 }
 
-function sh(...args: string[]): void {
-  execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
 function createNamespace(): void {
-  removeNamespace();
   sh('ip', 'netns', 'add', NS);
   sh('ip', '-n', NS, 'link', 'set', 'lo', 'up');
   sh('ip', '-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'fpkb1');
@@ -106,21 +100,4 @@ function createNamespace(): void {
   sh('ip', '-n', NS, '-6', 'route', 'add', '2001:db8:ffff::/64', 'via', '2001:db8::fe');
 }
 
-function removeNamespace(): void {
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
-}
-
-if (process.argv.includes(INSIDE_FLAG)) {
-  inside().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  createNamespace();
-  try {
-    const child = spawnSync('ip', ['netns', 'exec', NS, process.execPath, __filename, INSIDE_FLAG], { stdio: 'inherit' });
-    process.exitCode = child.status ?? 1;
-  } finally {
-    removeNamespace();
-  }
-}
+runInNamespace({ namespace: NS, script: __filename, create: createNamespace, inside });

@@ -6,7 +6,7 @@
 // IPv4 uses every address of the three documentation /24s (768): the network rule of this
 // project allows no other IPv4 space, so the IPv4 batches hold 768, not 1000.
 
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { RtnetlinkAdapter } from '../src/adapters/netlink/rtnetlink';
 import { announceSettings, createPacketAnnouncer } from '../src/adapters/packet';
@@ -16,11 +16,11 @@ import { SockDiagAdapter } from '../src/adapters/sockdiag/sockdiag';
 import { BatchReport, createTakeover, StepTimes, Takeover, TakeoverAddress } from '../src/adapters/takeover';
 import { ip } from '../src/core/ip';
 import { TcpConnection } from '../src/protocol/packets';
+import { runInNamespace, sh } from './namespace-launcher';
 
 const NS = 'ftk-bench';
 const IFACE = 'ftkb0';
 const PEER = 'ftkb1';
-const INSIDE_FLAG = '--inside-namespace';
 const CONNECTIONS = 10_000;
 
 interface Result {
@@ -131,10 +131,6 @@ function startEnd(source: string, args: string[]): Promise<ChildProcess> {
   });
 }
 
-function sh(...args: string[]): void {
-  execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
 async function inside(): Promise<void> {
   const netlink = new RtnetlinkAdapter();
   await netlink.start();
@@ -198,12 +194,7 @@ async function inside(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ results }, null, 1)}\n`);
 }
 
-function removeNamespace(): void {
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
-}
-
 function createNamespace(): void {
-  removeNamespace();
   sh('ip', 'netns', 'add', NS);
   sh('ip', '-n', NS, 'link', 'set', 'lo', 'up');
   sh('ip', '-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', PEER);
@@ -212,17 +203,4 @@ function createNamespace(): void {
   sh('ip', '-n', NS, 'link', 'set', PEER, 'up');
 }
 
-if (process.argv.includes(INSIDE_FLAG)) {
-  inside().catch((error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
-} else {
-  createNamespace();
-  try {
-    const child = spawnSync('ip', ['netns', 'exec', NS, process.execPath, __filename, INSIDE_FLAG], { stdio: 'inherit' });
-    process.exitCode = child.status ?? 1;
-  } finally {
-    removeNamespace();
-  }
-}
+runInNamespace({ namespace: NS, script: __filename, create: createNamespace, inside });

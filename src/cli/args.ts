@@ -2,7 +2,7 @@
 
 import { IpAddress, IpPrefix, parseIp, parsePrefix } from '../core/ip';
 import { isInterfaceName } from '../protocol/frame-fields';
-import { UsageError } from './command';
+import { UsageError } from '../client/usage-error';
 
 export interface OptionSpec {
   /** Long name with dashes, e.g. `--json`. */

@@ -19,11 +19,6 @@ export interface Command {
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-/** A user error: bad arguments or input. Printed as `floatip NAME: message` with exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'E_USAGE';
-}
-
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

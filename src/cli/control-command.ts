@@ -3,7 +3,7 @@
 import { CommandArgs, CommandName } from '../protocol/control';
 import { OptionSpec, ParsedArgs, parseArgs } from './args';
 import { CliIo, Command, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './command';
-import { ControlCallError } from './control-client';
+import { ControlCallError } from '../client/control-client';
 import { CliDeps } from './deps';
 import { LocalSettingsSources } from './local-settings';
 import { resolveSocketPath } from './socket-path';

@@ -1,7 +1,7 @@
 // What CLI commands need from outside the process, beyond CliIo: environment, clocks, the daemon, the kernel.
 
 import { AddressPort, Startable } from '../adapters/netlink/port';
-import { ControlTransport } from './control-client';
+import { ControlTransport } from '../client/control-client';
 
 export interface CliDeps {
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,7 @@
 import { defaults, formatIssue } from '../config';
 import { FloatipSettings } from '../config/schema';
 import { readSettings } from '../config/settings';
-import { UsageError } from './command';
+import { UsageError } from '../client/usage-error';
 
 export const DEFAULT_CONFIG_PATH = '/etc/floatip/floatip.toml';
 

@@ -3,9 +3,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { CliIo, Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command';
+import { CliIo, Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command';
+import { UsageError } from '../client/usage-error';
 import { buildCommands } from './commands';
-import { UnixControlClient } from './control-client';
+import { UnixControlClient } from '../client/control-client';
 import { CliDeps } from './deps';
 
 function topUsage(commands: readonly Command[]): string {

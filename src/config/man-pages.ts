@@ -6,7 +6,7 @@
 // to packaging/man/, and a unit test fails when one there differs from what this makes.
 // Pure: the caller reads docs/cli.md and hands its text in.
 
-import { DAEMON_USAGE } from '../daemon/wiring/daemon-args';
+import { DAEMON_USAGE } from './daemon-usage';
 import { configurationMarkdown } from './docs';
 
 export interface ManPage {

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { checkClusterKeyFile } from '../adapters/peer/cluster-key';
 import { checkConfig } from './wiring/check-config';
-import { DAEMON_USAGE, DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
+import { DAEMON_USAGE } from '../config/daemon-usage';
+import { DaemonArgsError, parseDaemonArgs } from './wiring/daemon-args';
 import { EXIT, runFloatipd } from './wiring/floatipd';
 import { floatipVersion } from '../version';
 

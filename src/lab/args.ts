@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path';
 import { TIMING_PROFILES, TimingProfileName } from '../config/option-kinds';
-import { UsageError } from '../cli/command';
+import { UsageError } from '../client/usage-error';
 import { DEFAULT_PREFIX, MAX_NODES, prefixProblem } from './names';
 import { MAX_IPV4_ADDRESSES, MAX_IPV6_ADDRESSES } from './plan';
 

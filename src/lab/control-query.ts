@@ -1,6 +1,6 @@
 // Asks one floatipd of the lab a single question (ping, status) through the CLI's control client; never throws.
 
-import { UnixControlClient } from '../cli/control-client';
+import { UnixControlClient } from '../client/control-client';
 
 export type QueryAnswer =
   | { readonly ok: true; readonly result: unknown }

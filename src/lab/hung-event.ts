@@ -7,7 +7,7 @@
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { UnixControlClient } from '../cli/control-client';
+import { UnixControlClient } from '../client/control-client';
 import { ip } from '../core/ip';
 import { LabTarget } from './args';
 import { LabNodePlan, nodeOf } from './plan';

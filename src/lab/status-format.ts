@@ -1,12 +1,8 @@
 // Prints a LabStatus for people: the topology table, where each address is, and the cluster as a daemon sees it.
 
-import { formatStatus } from '../cli/format/status';
+import { formatStatus } from '../client/format/status';
+import { formatTable } from '../client/format/table';
 import { LabStatus } from './status';
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ').trimEnd());
-}
 
 function daemonCell(node: LabStatus['nodes'][number], managed: boolean): string {
   if (!managed && node.daemonPid === null) return '-';
@@ -32,11 +28,11 @@ export function formatLabStatus(status: LabStatus): string {
     rows.push([String(n.pnn), n.namespace, n.privateAddress, n.privatePort, n.publicPort, daemonCell(n, status.daemonsManaged),
       n.monitorFailing ? 'failing' : 'ok', n.publicAddresses.length === 0 ? '-' : n.publicAddresses.join(' ')]);
   }
-  lines.push(...table(rows));
+  lines.push(...formatTable(rows));
   lines.push('');
   const addressRows = status.addresses.map((a) => [a.address, holderText(a.holders)]);
   lines.push('addresses (from the kernel of each namespace):');
-  lines.push(...table(addressRows).map((l) => `  ${l}`));
+  lines.push(...formatTable(addressRows).map((l) => `  ${l}`));
   lines.push('');
   const { cluster } = status;
   if (cluster.kind === 'unavailable') {

@@ -1,6 +1,6 @@
 // Reads `npm run soak -- ...` options into SoakArgs; every mistake is a UsageError saying what to write.
 
-import { UsageError } from '../cli/command';
+import { UsageError } from '../client/usage-error';
 import { TIMING_PROFILES, TimingProfileName } from '../config/option-kinds';
 import { prefixProblem } from '../lab/names';
 import { FAULT_KINDS, FaultKind } from './schedule';

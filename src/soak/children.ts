@@ -2,11 +2,11 @@
 //
 // Built, the helpers are .js files beside this one. From the TypeScript sources (the
 // integration test) they are .ts files and need a loader: the loader options of this
-// process (floatipd's own rule, src/daemon/wiring/sibling.ts), or those the caller
+// process (floatipd's own rule, src/sibling.ts), or those the caller
 // passes in `nodeArgs` when this process was not started with them (jest).
 
 import { ChildProcess, spawn } from 'node:child_process';
-import { loaderArgs, siblingScript } from '../daemon/wiring/sibling';
+import { loaderArgs, siblingScript } from '../sibling';
 
 export function spawnHelperIn(namespace: string, base: string, args: readonly string[], nodeArgs: readonly string[] = []): ChildProcess {
   const argv = ['netns', 'exec', namespace, process.execPath, ...loaderArgs(), ...nodeArgs, siblingScript(__dirname, base), ...args];

@@ -9,7 +9,7 @@
 
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { UnixControlClient } from '../cli/control-client';
+import { UnixControlClient } from '../client/control-client';
 import { ip } from '../core/ip';
 import { StatusResult } from '../protocol/control-results';
 import { labFail, labHeal, labPartition, LabTarget } from '../lab';

@@ -2,7 +2,7 @@
 // Entry point of `npm run soak`: parses the options, runs the soak, prints its JSON report; exit 1 on a duplicate or a crash.
 
 import { randomInt } from 'node:crypto';
-import { UsageError } from '../cli/command';
+import { UsageError } from '../client/usage-error';
 import { requireRoot } from '../lab';
 import { parseSoakArgs, SOAK_USAGE } from './args';
 import { runSoak } from './runner';

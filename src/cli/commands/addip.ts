@@ -1,7 +1,7 @@
 // `floatip addip IP/BITS IFACE[,IFACE...]`: add a public address to this node at run time.
 
 import { expectPositionals, parseIfaceArg, parsePrefixArg } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCommandSpec, TAKEOVER_CALL_TIMEOUT_MS } from '../control-command';
 import { formatDone } from '../format/done';
 

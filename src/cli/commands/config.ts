@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { checkConfigFiles, ConfigCheckIo, formatConfigCheck } from '../../config/check';
 import { expectPositionals, parseArgs } from '../args';
-import { CliIo, Command, EXIT_OK, EXIT_USAGE, UsageError } from '../command';
+import { CliIo, Command, EXIT_OK, EXIT_USAGE } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { DEFAULT_CONFIG_PATH } from '../local-settings';
 
 const USAGE = `usage: floatip config check [--config PATH]

@@ -2,7 +2,7 @@
 
 import { EVENT_NAMES, EventName } from '../../config';
 import { ParsedArgs, expectPositionals } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCall, ControlCommandSpec } from '../control-command';
 import { EventResultView, ScriptInfoView, formatEventResult, formatEventStatus, formatScriptList } from '../format/events';
 import { expectList, expectRecord } from '../format/shape';

@@ -4,7 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { importCtdb } from '../../config/import-ctdb';
 import { expectPositionals, parseArgs } from '../args';
-import { CliIo, Command, EXIT_FAILED, EXIT_OK, UsageError } from '../command';
+import { CliIo, Command, EXIT_FAILED, EXIT_OK } from '../command';
+import { UsageError } from '../../client/usage-error';
 
 /** Where CTDB keeps its configuration on Debian (and with most packages). */
 export const DEFAULT_CTDB_DIR = '/etc/ctdb';

@@ -2,7 +2,7 @@
 
 import { IpStatus } from '../../protocol/control-results';
 import { expectPositionals } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCommandSpec } from '../control-command';
 import { ctdbIpX } from '../../protocol/ctdb-x';
 import { formatIps } from '../format/ips';

@@ -1,7 +1,8 @@
 // `floatip ipalloc`: preview where the allocator would put every public address, from node states
 // and a current layout on stdin, or from a CTDB takeover test case file (with --check against it).
 
-import { Command, CliIo, EXIT_FAILED, EXIT_OK, UsageError } from '../command';
+import { Command, CliIo, EXIT_FAILED, EXIT_OK } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { NodeFlags, Pnn } from '../../core/flags';
 import { AlgorithmName, AllocResult, AllocState, DEFAULT_TUNABLES, IpallocInputError, Tunables, allocate } from '../../core/ipalloc';
 import { applyTunable, parseAlgorithm, parseNodeList, parseNodeStates, parseRunstates } from '../../core/ipalloc/node-states';

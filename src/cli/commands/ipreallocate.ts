@@ -2,7 +2,7 @@
 
 import { parseNodeList } from '../../core/ipalloc/node-states';
 import { expectPositionals } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCommandSpec, TAKEOVER_CALL_TIMEOUT_MS } from '../control-command';
 import { formatDone } from '../format/done';
 

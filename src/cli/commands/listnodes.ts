@@ -5,7 +5,7 @@ import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
 import { ctdbListNodesX } from '../../protocol/ctdb-x';
 import { expectList } from '../format/shape';
-import { formatListNodes } from '../format/status';
+import { formatListNodes } from '../../client/format/status';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';
 
 export const listnodesSpec: ControlCommandSpec<'listnodes'> = {

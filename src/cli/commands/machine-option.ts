@@ -1,7 +1,7 @@
 // CTDB's `-X` option: the verbs CTDB prints machine-readably print CTDB's pipe-separated layout.
 
 import { OptionSpec, ParsedArgs } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 
 export const MACHINE_OPTION: OptionSpec = { name: '-X', takesValue: false };
 

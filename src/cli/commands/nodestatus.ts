@@ -3,7 +3,7 @@
 import { NodeFlag } from '../../core/flags';
 import { NodeStatus } from '../../protocol/control-results';
 import { expectPositionals, parseWholeNumber } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCommandSpec } from '../control-command';
 import { ctdbNodemapText, ctdbNodemapX } from '../../protocol/ctdb-x';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';

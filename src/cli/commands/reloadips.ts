@@ -2,7 +2,7 @@
 
 import { Pnn } from '../../core/flags';
 import { expectPositionals, ParsedArgs, parseWholeNumber } from '../args';
-import { UsageError } from '../command';
+import { UsageError } from '../../client/usage-error';
 import { ControlCommandSpec, TAKEOVER_CALL_TIMEOUT_MS } from '../control-command';
 import { ReloadIpsResult } from '../../protocol/control-results';
 import { expectList, expectRecord } from '../format/shape';

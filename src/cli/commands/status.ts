@@ -5,7 +5,7 @@ import { expectPositionals } from '../args';
 import { ControlCommandSpec } from '../control-command';
 import { ctdbNodemapX } from '../../protocol/ctdb-x';
 import { expectList, expectRecord } from '../format/shape';
-import { formatStatus } from '../format/status';
+import { formatStatus } from '../../client/format/status';
 import { MACHINE_OPTION, MACHINE_USAGE, machineReadable } from './machine-option';
 import { NODE_OPTION, NODE_USAGE, nodeOption } from './node-option';
 

@@ -1,7 +1,7 @@
 // Human text for `floatip cleanup`: the addresses it removed.
 
 import { compareIp, parseIp } from '../../core/ip';
-import { formatTable } from './table';
+import { formatTable } from '../../client/format/table';
 
 export interface RemovedAddress {
   readonly interface: string;

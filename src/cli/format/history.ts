@@ -2,7 +2,7 @@
 
 import { TakeoverRunRecord } from '../../protocol/control-results';
 import { formatTime } from './events';
-import { formatTable, millis } from './table';
+import { formatTable, millis } from '../../client/format/table';
 
 const HEADER = ['EPOCH', 'LEADER', 'STARTED', 'STATUS', 'MOVES', 'ALLOC', 'RELEASE', 'TAKE', 'IPREALLOC', 'TOTAL', 'LOOP P99', 'REASON'];
 const ALIGN = ['right', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'] as const;

@@ -1,7 +1,7 @@
 // Human text for `floatip ip [-v]` and `floatip ifaces`, in `ctdb ip -v` / `ctdb ifaces` layout.
 
 import { IfaceStatus, IpStatus } from '../../protocol/control-results';
-import { formatTable } from './table';
+import { formatTable } from '../../client/format/table';
 
 const list = (names: readonly string[]): string => names.join(',');
 

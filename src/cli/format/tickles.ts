@@ -1,7 +1,7 @@
 // Human text for `floatip gettickles IP`, in `ctdb gettickles` layout.
 
 import { TicklesResult } from '../../protocol/control-results';
-import { formatTable } from './table';
+import { formatTable } from '../../client/format/table';
 
 /** IPv6 endpoints get brackets, so the port stays readable. */
 function endpoint(address: string, port: number): string {

@@ -37,7 +37,7 @@ import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
 import { installSignalHandlers, SignalSource } from './signals';
-import { siblingScript } from './sibling';
+import { siblingScript } from '../../sibling';
 import { EventRunner } from '../../adapters/scripts/port';
 import { checkTcpPort } from '../../adapters/scripts/tcp-port';
 

@@ -24,7 +24,7 @@ import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianL
 import { NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
-import { nodeCommand, siblingScript } from './sibling';
+import { nodeCommand, siblingScript } from '../../sibling';
 
 export interface GuardianKeeperInit {
   /** `timing.fence_after`. */

@@ -6,12 +6,12 @@ import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCommands } from '../../../src/cli/commands';
-import { CliIo } from '../../../src/cli/command';
-import { ControlCallError, UnixControlClient } from '../../../src/cli/control-client';
-import { processDeps, runCli } from '../../../src/cli/main';
+import { ControlCallError, UnixControlClient } from '../../../src/client/control-client';
+import { processDeps } from '../../../src/cli/main';
 import { ControlServer } from '../../../src/daemon/control/server';
 import { FakeDaemonApi, STATUS } from '../../unit/daemon/control/fake-api';
 import { RecordingLogger } from '../../unit/daemon/control/recording-logger';
+import { CliRun, runCommands } from '../../unit/cli/harness';
 
 let dir: string;
 let socketPath: string;
@@ -35,17 +35,8 @@ async function startDaemon(): Promise<void> {
   await server.start();
 }
 
-async function floatip(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
-    readStdin: async () => '',
-    readFile: async () => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); },
-  };
-  const code = await runCli(argv, io, buildCommands({ ...processDeps, env: { FLOATIP_SOCKET: socketPath } }));
-  return { code, stdout, stderr };
+function floatip(...argv: string[]): Promise<CliRun> {
+  return runCommands(argv, buildCommands({ ...processDeps, env: { FLOATIP_SOCKET: socketPath } }));
 }
 
 describe('floatip against a real control socket', () => {

@@ -5,6 +5,9 @@
 // require (as ts-jest does: transpile only), talking to jest over pipes or IPC.
 
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -40,6 +43,21 @@ require.extensions['.ts'] = (module, filename) => {
   module._compile(out.outputText, filename);
 };
 `;
+
+/**
+ * The same hook as a file, for `node --require FILE` (a program of src/ started as a file, such as
+ * the soak's helpers). Named by its content, so every run and test process shares one file
+ * instead of leaving one behind each: a jest worker is killed, not asked to clean up.
+ */
+export function tsRequireHookFile(): string {
+  const file = path.join(tmpdir(), `floatip-ts-hook-${createHash('sha256').update(TS_REQUIRE_HOOK).digest('hex').slice(0, 16)}.js`);
+  if (!existsSync(file)) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, TS_REQUIRE_HOOK);
+    renameSync(temporary, file);
+  }
+  return file;
+}
 
 export interface TsChildOptions {
   /** Node code run after the hook; `process.argv[1..]` are `args`. */

@@ -4,31 +4,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../src/cli/main';
-import { CliIo } from '../../../src/cli/command';
 import { labDown } from '../../../src/lab';
+import { CliRun, runCommands } from '../../unit/cli/harness';
 
 /** Every namespace and link these tests make starts with `flt-`. */
 export const PREFIX = 'flt';
 
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `floatip ARGS...` in this process, as the binary would, and captures its output. */
-export async function floatip(...args: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
-    readStdin: async () => '',
-    readFile: async () => { throw new Error('not used by lab'); },
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+export function floatip(...args: string[]): Promise<CliRun> {
+  return runCommands(args);
 }
 
 /** A fresh directory for one test file (root-owned, mode 0700, under the system temp dir); remove it with removeTempRoot. */

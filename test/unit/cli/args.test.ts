@@ -1,7 +1,7 @@
 // The CLI's argv reader: flags, valued options, positionals, `--`, and the errors it names.
 
 import { OptionSpec, expectPositionals, parseArgs, parseWholeNumber } from '../../../src/cli/args';
-import { UsageError } from '../../../src/cli/command';
+import { UsageError } from '../../../src/client/usage-error';
 
 const OPTIONS: OptionSpec[] = [
   { name: '--json', takesValue: false },

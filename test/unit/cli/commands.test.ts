@@ -1,6 +1,6 @@
 // Every `floatip` control command through runCli: the request it sends, its human and --json output, its exit code.
 
-import { ControlCallError } from '../../../src/cli/control-client';
+import { ControlCallError } from '../../../src/client/control-client';
 import { ip } from '../../../src/core/ip';
 import { DaemonApiError } from '../../../src/daemon/control/api';
 import { HISTORY, IPS, STATUS } from '../daemon/control/fake-api';

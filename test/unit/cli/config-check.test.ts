@@ -23,7 +23,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}): ReturnType<typeof runCommands> {
-  return runCommands(args, [configCommand(env)], (path) => readFile(path, 'utf8'));
+  return runCommands(args, [configCommand(env)], { readFile: (path) => readFile(path, 'utf8') });
 }
 
 describe('floatip config check', () => {

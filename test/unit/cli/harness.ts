@@ -4,7 +4,7 @@ import { MemoryNetlink } from '../../../src/adapters/memory/netlink';
 import { runCli } from '../../../src/cli/main';
 import { buildCommands } from '../../../src/cli/commands';
 import { CliIo, Command } from '../../../src/cli/command';
-import { ControlCallError, ControlTransport } from '../../../src/cli/control-client';
+import { ControlCallError, ControlTransport } from '../../../src/client/control-client';
 import { CliDeps } from '../../../src/cli/deps';
 import { dispatchLine } from '../../../src/daemon/control/dispatch';
 import { HANDLERS } from '../../../src/daemon/control/handlers';
@@ -45,6 +45,42 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** What a captured command may read: its standard input and files. */
+export type CliInputs = Partial<Pick<CliIo, 'readStdin' | 'readFile'>>;
+
+export interface CapturedIo {
+  readonly io: CliIo;
+  /** All the command wrote to stdout so far. */
+  readonly out: () => string;
+  /** All the command wrote to stderr so far. */
+  readonly err: () => string;
+}
+
+/** readFile over an empty file system: every path is missing, as fs says it. */
+async function noSuchFile(path: string): Promise<string> {
+  throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+}
+
+/** A CliIo that keeps what a command writes, for every test that runs one; stdin is empty and no file exists unless `inputs` say otherwise. */
+export function captureIo(inputs: CliInputs = {}): CapturedIo {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => { stdout += t; },
+    stderr: (t) => { stderr += t; },
+    readStdin: inputs.readStdin ?? (async () => ''),
+    readFile: inputs.readFile ?? noSuchFile,
+  };
+  return { io, out: () => stdout, err: () => stderr };
+}
+
+/** Runs `floatip ARGV` through runCli with a captured io: against `commands` when given, else the real command table. */
+export async function runCommands(argv: readonly string[], commands?: readonly Command[], inputs: CliInputs = {}): Promise<CliRun> {
+  const { io, out, err } = captureIo(inputs);
+  const code = await runCli(argv, io, commands);
+  return { code, stdout: out(), stderr: err() };
+}
+
 export class CliHarness {
   readonly api = new FakeDaemonApi();
   readonly sent: SentCall[] = [];
@@ -68,20 +104,10 @@ export class CliHarness {
     openAddresses: async () => this.netlink,
   };
 
-  async run(...argv: string[]): Promise<CliRun> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = {
-      stdout: (t) => { stdout += t; },
-      stderr: (t) => { stderr += t; },
-      readStdin: async () => '',
-      readFile: async (path) => {
-        if (path in this.files) return this.files[path];
-        throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-      },
-    };
-    const code = await runCli(argv, io, buildCommands(this.deps));
-    return { code, stdout, stderr };
+  run(...argv: string[]): Promise<CliRun> {
+    return runCommands(argv, buildCommands(this.deps), {
+      readFile: async (path) => (path in this.files ? this.files[path] : noSuchFile(path)),
+    });
   }
 
   /** The request args the last call sent, as JSON. */
@@ -89,15 +115,4 @@ export class CliHarness {
     const last = this.sent[this.sent.length - 1];
     return (JSON.parse(last.line) as { args: unknown }).args;
   }
-}
-
-/** Runs `floatip ARGV` against the given command table, capturing its output (commands that need no daemon). */
-export async function runCommands(
-  argv: readonly string[], commands: readonly Command[], readFile: CliIo['readFile'] = async () => { throw new Error('reads no file'); },
-): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, readStdin: async () => '', readFile };
-  const code = await runCli(argv, io, commands);
-  return { code, stdout, stderr };
 }

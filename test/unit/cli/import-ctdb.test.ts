@@ -6,20 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
-import { CliIo } from '../../../src/cli/command';
 import { importCtdbCommand } from '../../../src/cli/commands/import-ctdb';
+import { CapturedIo, captureIo } from './harness';
 
 const DEBIAN = join(__dirname, '../fixtures/ctdb-debian');
 
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, readStdin: async () => '', readFile: (p) => readFile(p, 'utf8') },
-    out: () => out,
-    err: () => err,
-  };
-}
+const capture = (): CapturedIo => captureIo({ readFile: (p) => readFile(p, 'utf8') });
 
 describe('floatip import-ctdb', () => {
   let dir: string;

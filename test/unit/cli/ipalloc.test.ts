@@ -2,31 +2,15 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../../src/cli/main';
-import { CliIo } from '../../../src/cli/command';
+import { CliRun, runCommands } from './harness';
 
 const CASES_DIR = path.resolve(__dirname, '../../../../shared/ctdb-takeover-cases');
 
-interface FakeRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], stdin = '', files: Record<string, string> = {}): Promise<FakeRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
+function run(argv: string[], stdin = '', files: Record<string, string> = {}): Promise<CliRun> {
+  return runCommands(['ipalloc', ...argv], undefined, {
     readStdin: async () => stdin,
-    readFile: async (p) => {
-      if (p in files) return files[p];
-      return readFileSync(p, 'utf8');
-    },
-  };
-  const code = await runCli(['ipalloc', ...argv], io);
-  return { code, stdout, stderr };
+    readFile: async (p) => (p in files ? files[p] : readFileSync(p, 'utf8')),
+  });
 }
 
 function expectedOf(caseText: string): string {

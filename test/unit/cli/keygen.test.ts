@@ -5,18 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusterKey } from '../../../src/adapters/peer/cluster-key';
-import { CliIo } from '../../../src/cli/command';
 import { keygenCommand, NEW_KEY_BYTES } from '../../../src/cli/commands/keygen';
-
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, readStdin: async () => '', readFile: async () => '' },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo as capture } from './harness';
 
 describe('floatip keygen', () => {
   let dir: string;

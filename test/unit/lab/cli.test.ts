@@ -1,19 +1,9 @@
 // `floatip lab` through the CLI entry: usage errors exit 2 before anything is checked or made.
 
-import { runCli } from '../../../src/cli/main';
-import { CliIo } from '../../../src/cli/command';
+import { CliRun, runCommands } from '../cli/harness';
 
-async function floatip(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
-    readStdin: async () => '',
-    readFile: async () => '',
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+function floatip(...args: string[]): Promise<CliRun> {
+  return runCommands(args);
 }
 
 describe('floatip lab', () => {

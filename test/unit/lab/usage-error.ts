@@ -1,6 +1,6 @@
 // The message of the UsageError that `parse` throws for `args`; fails the test when it accepts them.
 
-import { UsageError } from '../../../src/cli/command';
+import { UsageError } from '../../../src/client/usage-error';
 
 export function usageErrorOf(parse: (...args: string[]) => unknown, ...args: string[]): string {
   try {

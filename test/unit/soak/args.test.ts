@@ -1,6 +1,6 @@
 // `npm run soak -- ...` options: defaults, every option, and mistakes named with what to write.
 
-import { UsageError } from '../../../src/cli/command';
+import { UsageError } from '../../../src/client/usage-error';
 import { parseSoakArgs } from '../../../src/soak/args';
 
 const seed = (): number => 4242;

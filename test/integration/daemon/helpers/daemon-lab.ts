@@ -4,16 +4,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../../src/cli/main';
-import { CliIo } from '../../../../src/cli/command';
 import { labDown, labStatus, labUp, LabTarget } from '../../../../src/lab';
+import { CliRun, runCommands } from '../../../unit/cli/harness';
 import { prepareTsDaemon } from './ts-daemon';
-
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 export interface DaemonLab {
   readonly target: LabTarget;
@@ -44,17 +37,8 @@ export interface DaemonLabOptions {
   readonly ipv6: number;
 }
 
-export async function runCliCaptured(args: readonly string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
-    readStdin: async () => '',
-    readFile: async (path) => readFileSync(path, 'utf8'),
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+export function runCliCaptured(args: readonly string[]): Promise<CliRun> {
+  return runCommands(args, undefined, { readFile: async (path) => readFileSync(path, 'utf8') });
 }
 
 interface JsonAddress { readonly local: string; readonly scope: string }

@@ -4,7 +4,7 @@
 // src/daemon/main.ts itself, transpiled on load as ts-jest does (transpile only; the type
 // check is `npx tsc --noEmit`), never a possibly stale dist/. The hook is passed with
 // `--require`, so floatipd starts its guardian and allocator worker from the .ts files
-// under the same hook (src/daemon/wiring/sibling.ts). Transpiled files are cached on disk
+// under the same hook (src/sibling.ts). Transpiled files are cached on disk
 // by path, size and mtime: three daemons starting at once, and restarted ones, reuse them.
 
 import { execFileSync } from 'node:child_process';

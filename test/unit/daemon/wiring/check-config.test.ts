@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkClusterKeyFile } from '../../../../src/adapters/peer/cluster-key';
 import { checkConfig, CheckConfigIo } from '../../../../src/daemon/wiring/check-config';
+import { captureIo } from '../../cli/harness';
 
 function filesystem(files: Record<string, string>): (path: string) => Promise<string> {
   return async (path) => {
@@ -14,8 +15,7 @@ function filesystem(files: Record<string, string>): (path: string) => Promise<st
 }
 
 async function check(files: Record<string, string>, keyCheck?: CheckConfigIo['checkClusterKey']): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
+  const { io, out, err } = captureIo();
   const code = await checkConfig('/etc/floatip/floatip.toml', {
     readFile: filesystem(files),
     statFile: async (path) => {
@@ -23,10 +23,10 @@ async function check(files: Record<string, string>, keyCheck?: CheckConfigIo['ch
       throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
     },
     checkClusterKey: keyCheck ?? (async (path) => (path in files ? undefined : { message: `${path}: does not exist: create it` })),
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
+    stdout: io.stdout,
+    stderr: io.stderr,
   });
-  return { code, stdout, stderr };
+  return { code, stdout: out(), stderr: err() };
 }
 
 const VALID = {

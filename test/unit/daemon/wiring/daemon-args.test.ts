@@ -1,6 +1,7 @@
 // floatipd's command line: the config path's sources in order, help, version, and refusals that say what to write.
 
-import { DEFAULT_CONFIG_PATH, parseDaemonArgs } from '../../../../src/daemon/wiring/daemon-args';
+import { DEFAULT_CONFIG_PATH } from '../../../../src/config/daemon-usage';
+import { parseDaemonArgs } from '../../../../src/daemon/wiring/daemon-args';
 
 describe('parseDaemonArgs', () => {
   test.each([

@@ -1,4 +1,4 @@
-// The CLI side of the control socket: connect, send one request, wait for its reply (with a timeout).
+// The client side of the control socket (for the CLI, the lab and the soak): connect, send one request, wait for its reply (with a timeout).
 
 import { lstatSync } from 'node:fs';
 import { connect, Socket } from 'node:net';

@@ -1,10 +1,11 @@
-// How floatipd starts its sibling programs (the guardian, the allocator worker): same node, same loader, same file kind.
+// How a program of ours starts its sibling programs (floatipd its guardian and allocator worker, the soak its samplers): same node, same loader, same file kind.
 //
 // floatipd normally runs from dist/ as .js. It can also run from its TypeScript
 // sources under a `--require` loader (the integration tests do, so they need no
 // build): then the siblings must be the .ts files and get the same loader. This is
 // not a mode: the rule "use the extension and the --require options this file was
-// loaded with" holds for both.
+// loaded with" holds for both. It sits at the top of src/, beside version.ts,
+// because the daemon and the soak both start programs and neither may import the other.
 
 import { extname, join } from 'node:path';
 

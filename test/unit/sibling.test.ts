@@ -1,6 +1,6 @@
 // Sibling programs run like floatipd itself: same file extension, same --require loader, no other node options.
 
-import { loaderArgs, siblingScript } from '../../../../src/daemon/wiring/sibling';
+import { loaderArgs, siblingScript } from '../../src/sibling';
 
 describe('sibling programs', () => {
   test('the sibling has the extension of the running code (.ts under jest)', () => {

@@ -1,4 +1,4 @@
-// Aligned text columns for the CLI's human output.
+// Aligned text columns for human output: the CLI's and `floatip lab status`.
 
 export type Align = 'left' | 'right';
 

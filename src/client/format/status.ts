@@ -1,4 +1,4 @@
-// Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout.
+// Human text for `floatip status` and `floatip listnodes`, in `ctdb status` / `ctdb listnodes` layout (`floatip lab status` shows it too).
 
 import { DuplicatesStatus, ListNodesEntry, NodeStatus, StatusResult } from '../../protocol/control-results';
 import { showsPartiallyOnline } from '../../protocol/ctdb-x';
