@@ -49,8 +49,15 @@ function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+interface Stopwatch {
+  /** Milliseconds since the previous lap (or the start). */
+  lap(): number;
+  /** Milliseconds since the start. */
+  total(): number;
+}
+
 /** Measures consecutive steps: each lap() is the time since the previous one. */
-function stopwatch(clock: Clock): { lap: () => number; total: () => number } {
+function stopwatch(clock: Clock): Stopwatch {
   const start = clock.now();
   let last = start;
   return {
@@ -174,23 +181,32 @@ export function createTakeover(init: TakeoverInit, components: TakeoverComponent
     });
   }
 
+  /**
+   * The add-then-announce part of take and move: a failed add throws (nothing was changed), a
+   * failed announcement is only a problem (the address is up; neighbours catch up on expiry).
+   */
+  async function addAndAnnounce(address: TakeoverAddress, iface: string, watch: Stopwatch):
+    Promise<{ outcome: AddOutcome; problems: TakeoverProblem[]; add: number; announce: number }> {
+    let outcome: AddOutcome;
+    try {
+      outcome = await addresses.addAddress({ interface: iface, address: address.address, bits: address.bits });
+    } catch (error) {
+      throw addFailed(address, iface, error);
+    }
+    const add = watch.lap();
+    const problems: TakeoverProblem[] = [];
+    try {
+      await announcer.announce(address.address, iface);
+    } catch (error) {
+      problems.push(announceProblem(address.address, iface, error));
+    }
+    return { outcome, problems, add, announce: watch.lap() };
+  }
+
   return {
     async take(address: TakeoverAddress, iface: string, takeOptions: TakeOptions = {}): Promise<TakeReport> {
       const watch = stopwatch(clock);
-      let outcome: AddOutcome;
-      try {
-        outcome = await addresses.addAddress({ interface: iface, address: address.address, bits: address.bits });
-      } catch (error) {
-        throw addFailed(address, iface, error);
-      }
-      const add = watch.lap();
-      const problems: TakeoverProblem[] = [];
-      try {
-        await announcer.announce(address.address, iface);
-      } catch (error) {
-        problems.push(announceProblem(address.address, iface, error));
-      }
-      const announce = watch.lap();
+      const { outcome, problems, add, announce } = await addAndAnnounce(address, iface, watch);
       // An address we held already has no clients elsewhere: they are ours, and alive.
       const conns = outcome === 'added' ? ticklesFor(address.address, takeOptions.tickles) : [];
       let tickle: number | undefined;
@@ -231,21 +247,8 @@ export function createTakeover(init: TakeoverInit, components: TakeoverComponent
       const watch = stopwatch(clock);
       const onFrom = fromIface === toIface ? [] : (await ownedCopies([address], fromIface)).get(address.address.text) ?? [];
       const lookup = watch.lap();
-      let added: AddOutcome;
-      try {
-        added = await addresses.addAddress({ interface: toIface, address: address.address, bits: address.bits });
-      } catch (error) {
-        throw addFailed(address, toIface, error);
-      }
-      const add = watch.lap();
-      const problems: TakeoverProblem[] = [];
       // Announce before the old copy goes, so neighbours switch MAC without a gap.
-      try {
-        await announcer.announce(address.address, toIface);
-      } catch (error) {
-        problems.push(announceProblem(address.address, toIface, error));
-      }
-      const announce = watch.lap();
+      const { outcome: added, problems, add, announce } = await addAndAnnounce(address, toIface, watch);
       await deleteCopies(onFrom);
       const del = watch.lap();
       return {
