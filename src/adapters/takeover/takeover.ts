@@ -15,6 +15,7 @@
 // the batch is queued in one tick so the announcer sends the first rounds in one batch.
 
 import { compareIp, IpAddress } from '../../core/ip';
+import { Clock } from '../clock';
 import { AddOutcome, AddressPort, InterfaceAddress } from '../netlink/port';
 import { Announcer } from '../packet/announcer';
 import { Tickler } from '../rawsock/tickler';
@@ -22,7 +23,7 @@ import { ConnectionPort, ReplyCapture } from '../sockdiag/port';
 import { TcpConnection } from '../../protocol/packets';
 import { TakeoverInit, takeoverOptions } from './options';
 import {
-  BatchFailure, BatchReport, Clock, MoveReport, ReleaseReport, SocketKillReport, StepTimes, TakeOptions, TakeReport,
+  BatchFailure, BatchReport, MoveReport, ReleaseReport, SocketKillReport, StepTimes, TakeOptions, TakeReport,
   TakeRequest, Takeover, TakeoverAddress, TakeoverError, TakeoverProblem,
 } from './port';
 import { ClosableReplyCapture, killConnections, OpenReplyCapture, SocketKillResult } from './socket-kill';
@@ -39,7 +40,8 @@ export interface TakeoverComponents {
   readonly connections: ConnectionPort;
   /** Captures clients' answers for killtcp (openReplyCapture of src/adapters/packet/reply-capture.ts). */
   readonly openReplyCapture: OpenReplyCapture;
-  readonly clock: Clock;
+  /** Only read, to time the steps. */
+  readonly clock: Pick<Clock, 'now'>;
 }
 
 const NO_SOCKETS: SocketKillReport = { method: 'none', destroyed: 0, alreadyGone: 0, killed: 0, failed: 0 };
@@ -57,7 +59,7 @@ interface Stopwatch {
 }
 
 /** Measures consecutive steps: each lap() is the time since the previous one. */
-function stopwatch(clock: Clock): Stopwatch {
+function stopwatch(clock: Pick<Clock, 'now'>): Stopwatch {
   const start = clock.now();
   let last = start;
   return {

@@ -5,7 +5,6 @@
 // undoes it in reverse, and tolerates parts that never started.
 
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { FloatipConfig } from '../../config';
 import { scriptOptionsPathOf } from '../../config/script-options-file';
 import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
@@ -21,6 +20,7 @@ import { EventRunner } from '../../adapters/scripts/port';
 import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
 import { reconnectBackoff } from './reconnect';
 import { ClusterLock, createClusterLock } from '../../adapters/lock';
+import { backgroundClock } from '../../adapters/clock';
 import { Announcer } from '../../adapters/packet/announcer';
 import { HealthOptions } from '../health';
 import { Logger } from '../runtime/logger';
@@ -169,7 +169,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     tickler,
     connections: kernel.sockdiag,
     openReplyCapture: (iface) => openReplyCapture(iface),
-    clock: { now: () => performance.now() },
+    clock: backgroundClock,
   });
   const ctdb = await prepareCtdbScriptLayout(config, configPath).catch((error: unknown) => {
     log.warn({}, `CTDB's event scripts will not find CTDB_BASE: preparing it failed (${(error as Error).message})`);

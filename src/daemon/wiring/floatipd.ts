@@ -23,7 +23,7 @@ import { healthMonitorSource } from '../runtime/health-source';
 import { Logger } from '../runtime/logger';
 import { createNodeRuntime, NodeRuntime } from '../runtime/node';
 import { runtimeInitFromConfig } from '../runtime/settings';
-import { systemClock } from '../runtime/clock';
+import { systemClock } from '../../adapters/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { writeAppliedAddresses } from './applied-addresses';
