@@ -33,8 +33,10 @@ export interface KernelAdapters {
   readonly sockdiag: SockDiagAdapter;
 }
 
-export async function openKernelAdapters(): Promise<KernelAdapters> {
-  const netlink = new RtnetlinkAdapter();
+export async function openKernelAdapters(logger: Logger): Promise<KernelAdapters> {
+  const log = logger.child({ component: 'netlink' });
+  // A subscriber that throws is a bug of ours: logged, and the other subscribers still hear the event.
+  const netlink = new RtnetlinkAdapter({ onListenerError: (failure) => log.error({ code: failure.code }, failure.message) });
   await netlink.start();
   const sockdiag = new SockDiagAdapter();
   try {

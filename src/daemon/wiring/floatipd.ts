@@ -82,7 +82,7 @@ export async function runFloatipd(configPath: string, io: DaemonIo): Promise<num
   }
   let kernel: KernelAdapters;
   try {
-    kernel = await openKernelAdapters();
+    kernel = await openKernelAdapters(logger);
   } catch (error) {
     logger.error({ code: (error as { code?: unknown }).code }, `cannot open netlink: ${messageOf(error)}; floatipd needs root (CAP_NET_ADMIN)`);
     logger.flush();
