@@ -12,7 +12,7 @@ import { openNativeIpSender } from '../src/adapters/rawsock/native-sender';
 import { openRawSocketSender } from '../src/adapters/rawsock/raw-socket-sender';
 import { OpenIpPacketSender } from '../src/adapters/rawsock/ip-packet-sender';
 import { tickleSettings } from '../src/adapters/rawsock/tickle-settings';
-import { systemTimers } from '../src/adapters/packet/timers';
+import { backgroundClock } from '../src/adapters/clock';
 import { TcpConnection } from '../src/protocol/packets';
 import { runInNamespace, sh } from './namespace-launcher';
 
@@ -67,7 +67,7 @@ async function announceBench(family: 4 | 6): Promise<Result> {
 
 async function tickleBench(op: string, family: 4 | 6, openSender: OpenIpPacketSender, runs: number): Promise<Result> {
   const conns = connections(10_000, family);
-  const tickler = createRawTickler(tickleSettings({ count: 1 }), { openSender, timers: systemTimers, onError: (error) => { throw error; } });
+  const tickler = createRawTickler(tickleSettings({ count: 1 }), { openSender, clock: backgroundClock, onError: (error) => { throw error; } });
   const result = await measure(op, conns.length, runs, async () => { await tickler.tickle(conns); });
   tickler.close();
   return result;

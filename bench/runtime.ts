@@ -16,7 +16,7 @@ import { MemorySockDiag } from '../src/adapters/memory/sockdiag';
 import { MemoryTickler } from '../src/adapters/memory/tickle';
 import { MemoryEventRunner } from '../src/adapters/memory/scripts';
 import { createTakeover } from '../src/adapters/takeover/takeover';
-import { systemClock } from '../src/daemon/runtime/clock';
+import { systemClock } from '../src/adapters/clock';
 import { createNodeRuntime, NodeRuntime } from '../src/daemon/runtime/node';
 import { silentLogger } from '../src/daemon/runtime/logger';
 import { workerAllocator } from '../src/daemon/runtime/worker-allocator';

@@ -8,10 +8,11 @@
 
 import { setPriority } from 'node:os';
 import { FenceCause } from '../protocol/frame-messages';
-import { GuardianExitCode, GuardianTimer, GuardianVerdict, GuardianWatch, GUARDIAN_ACK, GUARDIAN_READY, parseGuardianArgs } from './guardian';
+import { GuardianExitCode, GuardianVerdict, GuardianWatch, GUARDIAN_ACK, GUARDIAN_READY, parseGuardianArgs } from './guardian';
 import { TaggedAddressFence } from './guardian-fence';
 import { sendNotices } from './guardian-notice';
 import { loadClusterKey } from '../adapters/peer/cluster-key';
+import { systemClock } from '../adapters/clock';
 import { createLogger } from './logging';
 import { Logger } from './runtime/logger';
 
@@ -21,15 +22,6 @@ const NOTICE_DEADLINE_MS = 1000;
 
 // The daemon's log schema (logging.ts), on stderr: stdout carries the ready line and the acks.
 let log: Logger = createLogger({ fd: 2, base: { component: 'guardian' } });
-
-function nodeTimer(): GuardianTimer {
-  let handle: NodeJS.Timeout | undefined;
-  return {
-    arm: (ms, fire) => { clearTimeout(handle); handle = setTimeout(fire, ms); },
-    disarm: () => { clearTimeout(handle); handle = undefined; },
-    now: () => performance.now(),
-  };
-}
 
 export function runGuardian(args: readonly string[]): void {
   let fence: TaggedAddressFence;
@@ -92,7 +84,7 @@ export function runGuardian(args: readonly string[]): void {
   };
 
   let ready = false;
-  const watch = new GuardianWatch(options.fenceAfterMs, nodeTimer(), (verdict) => { void act(verdict); });
+  const watch = new GuardianWatch(options.fenceAfterMs, systemClock(), (verdict) => { void act(verdict); });
   // A dead daemon's end of stdout is closed: EPIPE must not end the guardian before it fenced.
   process.stdout.on('error', () => undefined);
   process.stdin.on('data', (chunk: Buffer) => {

@@ -13,6 +13,7 @@
 // stops answering, and the daemon (guardian-client.ts) then treats its addresses as
 // unguarded, kills this guardian and starts another.
 
+import { Clock, OneTimer } from '../adapters/clock';
 import { FenceCause } from '../protocol/frame-messages';
 import { NoticePeer, NoticeSettings } from './guardian-notice';
 
@@ -41,33 +42,30 @@ export type GuardianVerdict =
   | { readonly kind: 'bye' }
   | { readonly kind: 'fence'; readonly cause: FenceCause; /** Since the last tick (or the start). */ readonly silentMs: number };
 
-/** One re-armable deadline and a monotonic clock; the guardian's main passes Node's, tests a fake. */
-export interface GuardianTimer {
-  arm(ms: number, fire: () => void): void;
-  disarm(): void;
-  now(): number;
-}
-
 export class GuardianWatch {
   private lastTick: number;
   private verdict: GuardianVerdict | undefined;
   /** Bytes that were neither tick nor goodbye: the daemon and guardian are of different releases. */
   unknownBytes = 0;
   ticks = 0;
+  /** The one deadline: fence_after after the last tick. */
+  private readonly deadline: OneTimer;
 
+  /** @param clock the process clock in the guardian, a manual one in tests */
   constructor(
     private readonly fenceAfterMs: number,
-    private readonly timer: GuardianTimer,
+    private readonly clock: Clock,
     private readonly decide: (verdict: GuardianVerdict) => void,
   ) {
     if (!Number.isFinite(fenceAfterMs) || fenceAfterMs <= 0) throw new RangeError(`fence_after must be positive, not ${fenceAfterMs}`);
-    this.lastTick = timer.now();
+    this.lastTick = clock.now();
+    this.deadline = new OneTimer(clock);
   }
 
   /** Starts the first deadline: a daemon that never ticks is fenced too. */
   start(): void {
-    this.lastTick = this.timer.now();
-    this.timer.arm(this.fenceAfterMs, () => this.silence());
+    this.lastTick = this.clock.now();
+    this.deadline.set(this.fenceAfterMs, () => this.silence());
   }
 
   /** Bytes from the pipe; returns how many ticks they held (the guardian acks each). */
@@ -86,15 +84,15 @@ export class GuardianWatch {
     this.ticks += ticks;
     // Any traffic at all proves the daemon's loop ran, but only ticks are counted on purpose: the daemon sends nothing else.
     if (ticks > 0) {
-      this.lastTick = this.timer.now();
-      this.timer.arm(this.fenceAfterMs, () => this.silence());
+      this.lastTick = this.clock.now();
+      this.deadline.set(this.fenceAfterMs, () => this.silence());
     }
     return ticks;
   }
 
   /** The pipe closed (EOF or error). */
   closed(): void {
-    this.conclude({ kind: 'fence', cause: 'pipe-closed', silentMs: this.timer.now() - this.lastTick });
+    this.conclude({ kind: 'fence', cause: 'pipe-closed', silentMs: this.clock.now() - this.lastTick });
   }
 
   get decided(): GuardianVerdict | undefined {
@@ -102,13 +100,13 @@ export class GuardianWatch {
   }
 
   private silence(): void {
-    this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs: this.timer.now() - this.lastTick });
+    this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs: this.clock.now() - this.lastTick });
   }
 
   private conclude(verdict: GuardianVerdict): void {
     if (this.verdict !== undefined) return;
     this.verdict = verdict;
-    this.timer.disarm();
+    this.deadline.clear();
     this.decide(verdict);
   }
 }

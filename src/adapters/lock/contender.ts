@@ -5,15 +5,15 @@
 // contender tries again, but only after the retry interval: the node has
 // fenced itself by then, so it never serves across the gap.
 
-import { Timers, systemTimers } from '../packet/timers';
+import { backgroundClock, Clock } from '../clock';
 import { ClusterLockError } from './errors';
 import { AcquireResult, ClusterLock } from './port';
 
 export interface LockContenderOptions {
   /** Time between tries while the lock is not held. @default 1000 */
   readonly retryIntervalMs?: number;
-  /** @default real time */
-  readonly timers?: Timers;
+  /** @default backgroundClock (real time; its timers keep no process alive) */
+  readonly clock?: Clock;
 }
 
 /** What the contender reports: every try's result, and losses. */
@@ -23,7 +23,7 @@ export type ContenderEvent =
 
 export class LockContender {
   private readonly retryIntervalMs: number;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private running = false;
   private cancelRetry: () => void = () => undefined;
   private unsubscribe: () => void = () => undefined;
@@ -31,7 +31,7 @@ export class LockContender {
   constructor(private readonly lock: ClusterLock, private readonly onEvent: (event: ContenderEvent) => void,
     options: LockContenderOptions = {}) {
     this.retryIntervalMs = options.retryIntervalMs ?? 1000;
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? backgroundClock;
   }
 
   get contending(): boolean {
@@ -72,6 +72,6 @@ export class LockContender {
   private scheduleTry(): void {
     if (!this.running) return;
     this.cancelRetry();
-    this.cancelRetry = this.timers.after(this.retryIntervalMs, () => void this.tryOnce());
+    this.cancelRetry = this.clock.schedule(this.retryIntervalMs, () => void this.tryOnce());
   }
 }

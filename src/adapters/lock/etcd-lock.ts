@@ -10,7 +10,7 @@
 // or a key that is gone or on another lease is a loss at once.
 
 import { hostname } from 'node:os';
-import { Timers, systemTimers } from '../packet/timers';
+import { backgroundClock, Clock } from '../clock';
 import { BaseClusterLock } from './base-lock';
 import { Etcd3LeaseClient, EtcdLeaseClient } from './etcd-client';
 import { ClusterLockError, reasonOf } from './errors';
@@ -29,8 +29,8 @@ export interface EtcdLockOptions {
   readonly holderName?: string;
   /** @default an etcd3 (gRPC) client of the endpoint */
   readonly client?: EtcdLeaseClient;
-  /** @default real time */
-  readonly timers?: Timers;
+  /** @default backgroundClock (real time; its timers keep no process alive) */
+  readonly clock?: Clock;
 }
 
 export const ETCD_DEFAULTS = { ttlSeconds: 5, safetyMarginMs: 500 } as const;
@@ -51,7 +51,7 @@ export class EtcdLock extends BaseClusterLock {
   private readonly requestTimeoutMs: number;
   private readonly holderName: string;
   private readonly client: EtcdLeaseClient;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private held: HeldLease | undefined;
 
   constructor(readonly endpoint: string, readonly key: string, options: EtcdLockOptions = {}) {
@@ -69,11 +69,11 @@ export class EtcdLock extends BaseClusterLock {
     this.requestTimeoutMs = options.requestTimeoutMs ?? this.keepAliveIntervalMs;
     this.holderName = options.holderName ?? `${hostname()} pid ${process.pid}`;
     this.client = options.client ?? new Etcd3LeaseClient(endpoint);
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? backgroundClock;
   }
 
   protected async attempt(): Promise<AcquireResult> {
-    const sentAt = this.timers.now();
+    const sentAt = this.clock.now();
     let lease: { leaseId: string; ttlSeconds: number };
     try {
       lease = await this.client.grant(this.ttlSeconds, this.requestTimeoutMs);
@@ -97,7 +97,7 @@ export class EtcdLock extends BaseClusterLock {
       cancelTick: () => undefined,
       cancelWatchdog: () => undefined,
     };
-    if (this.timers.now() >= held.expiresAt - this.safetyMarginMs) {
+    if (this.clock.now() >= held.expiresAt - this.safetyMarginMs) {
       this.revokeQuietly(lease.leaseId);
       return this.unreachable('took too long to answer', new Error(`the lease TTL of ${lease.ttlSeconds} s was nearly used up before the key was created`));
     }
@@ -121,11 +121,11 @@ export class EtcdLock extends BaseClusterLock {
   }
 
   private scheduleTick(held: HeldLease, delayMs: number): void {
-    held.cancelTick = this.timers.after(delayMs, () => void this.tick(held));
+    held.cancelTick = this.clock.schedule(delayMs, () => void this.tick(held));
   }
 
   private async tick(held: HeldLease): Promise<void> {
-    const sentAt = this.timers.now();
+    const sentAt = this.clock.now();
     try {
       const ttl = await this.client.keepAlive(held.leaseId, this.requestTimeoutMs);
       if (this.held !== held) return;
@@ -151,13 +151,13 @@ export class EtcdLock extends BaseClusterLock {
       // Not yet a loss: the watchdog decides, at the last moment etcd could have kept the lease.
       if (this.held === held) held.lastError = reasonOf(error);
     }
-    if (this.held === held) this.scheduleTick(held, Math.max(0, sentAt + this.keepAliveIntervalMs - this.timers.now()));
+    if (this.held === held) this.scheduleTick(held, Math.max(0, sentAt + this.keepAliveIntervalMs - this.clock.now()));
   }
 
   private armWatchdog(held: HeldLease): void {
     held.cancelWatchdog();
-    const dueIn = Math.max(0, held.expiresAt - this.safetyMarginMs - this.timers.now());
-    held.cancelWatchdog = this.timers.after(dueIn, () => {
+    const dueIn = Math.max(0, held.expiresAt - this.safetyMarginMs - this.clock.now());
+    held.cancelWatchdog = this.clock.schedule(dueIn, () => {
       if (this.held !== held) return;
       const why = held.lastError ? ` (last error: ${held.lastError})` : '';
       this.loseHeld(held, new ClusterLockError('E_LOCK_LOST_LEASE_EXPIRED',

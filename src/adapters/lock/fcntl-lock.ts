@@ -7,7 +7,7 @@
 // replacing it hands the lock to whoever locks the new file) and the probe must
 // get an answer from the file system; otherwise the lock is lost.
 
-import { Timers, systemTimers } from '../packet/timers';
+import { backgroundClock, Clock } from '../clock';
 import { NativeAddonError } from '../packet/native';
 import { BaseClusterLock } from './base-lock';
 import { ClusterLockError, reasonOf } from './errors';
@@ -21,8 +21,8 @@ export interface FcntlLockOptions {
   readonly checkTimeoutMs?: number;
   /** @default the real file system and native addon */
   readonly files?: LockFiles;
-  /** @default real time */
-  readonly timers?: Timers;
+  /** @default backgroundClock (real time; its timers keep no process alive) */
+  readonly clock?: Clock;
 }
 
 export const FCNTL_DEFAULTS = { recheckIntervalMs: 1000, checkTimeoutMs: 5000 } as const;
@@ -40,7 +40,7 @@ export class FcntlLock extends BaseClusterLock {
   private readonly recheckIntervalMs: number;
   private readonly checkTimeoutMs: number;
   private readonly files: LockFiles;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private held: HeldFile | undefined;
 
   constructor(readonly path: string, options: FcntlLockOptions = {}) {
@@ -48,7 +48,7 @@ export class FcntlLock extends BaseClusterLock {
     this.recheckIntervalMs = options.recheckIntervalMs ?? FCNTL_DEFAULTS.recheckIntervalMs;
     this.checkTimeoutMs = options.checkTimeoutMs ?? FCNTL_DEFAULTS.checkTimeoutMs;
     this.files = options.files ?? new SystemLockFiles();
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? backgroundClock;
   }
 
   protected async attempt(): Promise<AcquireResult> {
@@ -88,7 +88,7 @@ export class FcntlLock extends BaseClusterLock {
   }
 
   private scheduleCheck(held: HeldFile): void {
-    held.cancelCheck = this.timers.after(this.recheckIntervalMs, () => void this.check(held));
+    held.cancelCheck = this.clock.schedule(this.recheckIntervalMs, () => void this.check(held));
   }
 
   private async check(held: HeldFile): Promise<void> {
@@ -126,7 +126,7 @@ export class FcntlLock extends BaseClusterLock {
 
   private withTimeout(check: Promise<ClusterLockError | undefined>): Promise<ClusterLockError | undefined> {
     return new Promise((resolve) => {
-      const cancel = this.timers.after(this.checkTimeoutMs, () => resolve(new ClusterLockError('E_LOCK_LOST_FILE_CHECK',
+      const cancel = this.clock.schedule(this.checkTimeoutMs, () => resolve(new ClusterLockError('E_LOCK_LOST_FILE_CHECK',
         `checking the lock file ${this.path} took over ${this.checkTimeoutMs} ms: the cluster file system is hung or very slow; the lock counts as lost`)));
       void check.then((loss) => {
         cancel();

@@ -9,7 +9,7 @@
 // or it crashed, or someone killed it.
 
 import { ChildProcess, spawn } from 'node:child_process';
-import { Timers, systemTimers } from '../packet/timers';
+import { backgroundClock, Clock } from '../clock';
 import { BaseClusterLock } from './base-lock';
 import { ClusterLockError, reasonOf } from './errors';
 import { describeByte, helperStatus } from './helper-status';
@@ -20,8 +20,8 @@ export interface HelperLockOptions {
   readonly answerTimeoutMs?: number;
   /** After SIGTERM, how long the helper may take to exit before SIGKILL. @default 5000 */
   readonly exitTimeoutMs?: number;
-  /** @default real time */
-  readonly timers?: Timers;
+  /** @default backgroundClock (real time; its timers keep no process alive) */
+  readonly clock?: Clock;
 }
 
 export const HELPER_DEFAULTS = { answerTimeoutMs: 10_000, exitTimeoutMs: 5000 } as const;
@@ -50,14 +50,14 @@ interface RunningHelper {
 export class HelperLock extends BaseClusterLock {
   private readonly answerTimeoutMs: number;
   private readonly exitTimeoutMs: number;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private held: RunningHelper | undefined;
 
   constructor(readonly command: string, readonly args: readonly string[], options: HelperLockOptions = {}) {
     super(`!${[command, ...args].join(' ')}`);
     this.answerTimeoutMs = options.answerTimeoutMs ?? HELPER_DEFAULTS.answerTimeoutMs;
     this.exitTimeoutMs = options.exitTimeoutMs ?? HELPER_DEFAULTS.exitTimeoutMs;
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? backgroundClock;
   }
 
   /** The helper's process id while the lock is held (for status output). */
@@ -72,7 +72,7 @@ export class HelperLock extends BaseClusterLock {
       // CTDB: after a non-0 status the helper may exit at once, and must exit on SIGTERM.
       // Its last words on stderr belong in the message, so wait for them (briefly).
       await this.stop(helper);
-      await Promise.race([helper.stderrClosed, new Promise<void>((resolve) => this.timers.after(STDERR_GRACE_MS, resolve))]);
+      await Promise.race([helper.stderrClosed, new Promise<void>((resolve) => this.clock.schedule(STDERR_GRACE_MS, resolve))]);
       return this.resultOf(answer, helper);
     }
     const { child } = helper;
@@ -141,7 +141,7 @@ export class HelperLock extends BaseClusterLock {
       const onError = (error: Error): void => settle({ kind: 'start-failed', error });
       // 'close' comes after stdout is drained, so a status written just before exiting is still seen first.
       const onClose = (code: number | null, signal: string | null): void => settle({ kind: 'ended', code, signal });
-      const cancelTimer = this.timers.after(this.answerTimeoutMs, () => settle({ kind: 'silent' }));
+      const cancelTimer = this.clock.schedule(this.answerTimeoutMs, () => settle({ kind: 'silent' }));
       child.stdout?.on('data', onData);
       child.once('error', onError);
       child.once('close', onClose);
@@ -186,7 +186,7 @@ export class HelperLock extends BaseClusterLock {
     child.kill('SIGTERM');
     let cancelKill = (): void => undefined;
     const killed = new Promise<void>((resolve) => {
-      cancelKill = this.timers.after(this.exitTimeoutMs, () => {
+      cancelKill = this.clock.schedule(this.exitTimeoutMs, () => {
         child.kill('SIGKILL');
         resolve();
       });

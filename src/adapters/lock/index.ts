@@ -4,7 +4,7 @@ export type { AcquireResult, ClusterLock, LockLostListener, LockState } from './
 export { ClusterLockError } from './errors';
 export type { ClusterLockErrorCode } from './errors';
 export { createClusterLock } from './factory';
-export type { ClusterLockOptions } from './factory';
+export type { ClusterLockOptions, LockBackend } from './factory';
 export { LockContender } from './contender';
 export type { ContenderEvent, LockContenderOptions } from './contender';
 export { FcntlLock, FCNTL_DEFAULTS } from './fcntl-lock';

@@ -6,7 +6,8 @@
 
 import { LinkState } from '../../core/address';
 import { IpAddress } from '../../core/ip';
-import { NetlinkError, noSuchInterface, notOurs } from '../netlink/errors';
+import { NetlinkError, noSuchInterface, notOurs, notStarted } from '../netlink/errors';
+import { NetlinkListeners } from '../netlink/listeners';
 import {
   AddOutcome, AddressRequest, DeleteOutcome, InterfaceAddress, LinkInfo, NetlinkEvent, NetlinkListener, NetlinkPort,
   addressKey,
@@ -22,7 +23,9 @@ export class MemoryNetlink implements NetlinkPort {
   private nextIndex = 2;
   private readonly links = new Map<string, LinkInfo>();
   private readonly addresses = new Map<string, InterfaceAddress>();
-  private readonly listeners = new Set<NetlinkListener>();
+  /** Subscribers that threw, as the real adapter reports them (it logs them in the daemon). */
+  readonly listenerFailures: NetlinkError[] = [];
+  private readonly listeners = new NetlinkListeners((failure) => this.listenerFailures.push(failure));
   /** Every change the port was asked to make, in order, for assertions. */
   readonly operations: string[] = [];
 
@@ -40,8 +43,7 @@ export class MemoryNetlink implements NetlinkPort {
   }
 
   subscribe(listener: NetlinkListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   async listLinks(): Promise<LinkInfo[]> {
@@ -165,16 +167,10 @@ export class MemoryNetlink implements NetlinkPort {
   }
 
   private requireStarted(): void {
-    if (!this.started) throw new NetlinkError('E_NETLINK_CLOSED', 'the netlink adapter is not started: call start() first');
+    if (!this.started) throw notStarted();
   }
 
   private emit(event: NetlinkEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // as in the real adapter: one listener's failure does not silence the others
-      }
-    }
+    this.listeners.emit(event);
   }
 }

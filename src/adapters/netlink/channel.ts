@@ -12,9 +12,9 @@
 
 import { constants as osConstants } from 'node:os';
 import { RawNetlinkSocket, MessageInfo, parseMessages, formatMessage, parseError, NetlinkMessage } from 'netlink';
-import { performance } from 'node:perf_hooks';
 import { NetlinkError, channelClosed } from './errors';
 import { TurnBudget } from './turn-budget';
+import { backgroundClock, CancelTimer, Clock } from '../clock';
 
 const NLM_F_REQUEST = 0x1;
 const NLM_F_MULTI = 0x2;
@@ -36,6 +36,11 @@ export interface ChannelOptions {
    * included) may take before the rest waits for the next turn. @default 5
    */
   readonly sendBudgetMs?: number;
+  /**
+   * Request timeouts and the send budget's turns. Its timers need not keep the process alive:
+   * the socket does while requests are in flight. @default backgroundClock
+   */
+  readonly clock?: Clock;
 }
 
 /** The data messages of one answer; `interrupted` when the kernel flagged a dump inconsistent. */
@@ -54,7 +59,7 @@ interface PendingRequest {
   seq: number;
   messages: NetlinkMessage[];
   interrupted: boolean;
-  timer?: NodeJS.Timeout;
+  cancelTimer?: CancelTimer;
 }
 
 const errnoNames = new Map<number, string>(
@@ -73,6 +78,7 @@ export class NetlinkChannel {
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly waiting: PendingRequest[] = [];
   private readonly budget: TurnBudget;
+  private readonly clock: Clock;
   private nextSeq = 1;
   private closed = false;
   /** Receive errors seen (ENOBUFS and the like); exposed for stats. */
@@ -82,9 +88,11 @@ export class NetlinkChannel {
     const receiveBufferBytes = options.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.maxInFlight = options.maxInFlight ?? 64;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    const clock = options.clock ?? backgroundClock;
+    this.clock = clock;
     this.budget = new TurnBudget(options.sendBudgetMs ?? 5, {
-      now: () => performance.now(),
-      nextTurn: (fn) => setImmediate(() => this.guard(fn)),
+      now: () => clock.now(),
+      nextTurn: (fn) => clock.nextTurn(() => this.guard(fn)),
     });
     this.socket = new RawNetlinkSocket(protocol, { recvBufferSize: receiveBufferBytes, sendBufferSize: 0 });
     this.socket.on('message', (data: Buffer, info: MessageInfo) => this.guard(() => this.receive(data, info)));
@@ -140,7 +148,7 @@ export class NetlinkChannel {
     const request = this.waiting.shift() as PendingRequest;
     request.seq = this.allocateSeq();
     this.inFlight.set(request.seq, request);
-    request.timer = setTimeout(() => this.guard(() => this.timeOut(request)), this.timeoutMs);
+    request.cancelTimer = this.clock.schedule(this.timeoutMs, () => this.guard(() => this.timeOut(request)));
     if (this.inFlight.size === 1) this.socket.ref();
     const bytes = formatMessage({ type: request.type, flags: request.flags, seq: request.seq, port: this.port, data: request.payload });
     this.socket.send(bytes, { port: 0 }, (error) => this.guard(() => {
@@ -201,7 +209,7 @@ export class NetlinkChannel {
   }
 
   private finish(request: PendingRequest, error?: Error): void {
-    if (request.timer) clearTimeout(request.timer);
+    request.cancelTimer?.();
     if (error) request.reject(error);
     else request.resolve({ messages: request.messages, interrupted: request.interrupted });
   }

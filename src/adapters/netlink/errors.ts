@@ -6,7 +6,8 @@ export type NetlinkErrorCode =
   | 'E_NETLINK_KERNEL'
   | 'E_NETLINK_TIMEOUT'
   | 'E_NETLINK_CLOSED'
-  | 'E_NETLINK_BAD_REPLY';
+  | 'E_NETLINK_BAD_REPLY'
+  | 'E_NETLINK_LISTENER';
 
 export class NetlinkError extends Error {
   constructor(
@@ -33,4 +34,8 @@ export function notOurs(what: string): NetlinkError {
 
 export function channelClosed(): NetlinkError {
   return new NetlinkError('E_NETLINK_CLOSED', 'the netlink socket is closed: start the adapter before using it');
+}
+
+export function notStarted(): NetlinkError {
+  return new NetlinkError('E_NETLINK_CLOSED', 'the netlink adapter is not started: call start() first');
 }

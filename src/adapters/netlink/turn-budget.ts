@@ -9,12 +9,10 @@
 // on the next turn, after timers and other I/O have had their go. The total time is the same;
 // it is only spread out.
 
-export interface TurnBudgetClock {
-  /** Milliseconds, monotonic. */
-  now(): number;
-  /** Runs `fn` on a later turn of the event loop (setImmediate in production). */
-  nextTurn(fn: () => void): void;
-}
+import { Clock } from '../clock';
+
+/** The budget reads the time and asks for the next turn, nothing more. */
+export type TurnBudgetClock = Pick<Clock, 'now' | 'nextTurn'>;
 
 export class TurnBudget {
   private spentMs = 0;

@@ -12,6 +12,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { parseMessages, NetlinkMessage } from 'netlink';
+import { CancelTimer, Clock, systemClock } from '../clock';
 
 const RTNLGRP_LINK = 1;
 const RTNLGRP_IPV4_IFADDR = 5;
@@ -48,6 +49,8 @@ export interface WatcherOptions {
   readonly onReady: (restarted: boolean) => void;
   /** Called when the child died: notifications may have been lost until the next onReady. */
   readonly onLost: (reason: string) => void;
+  /** Waits out the back-off between restarts. @default systemClock() */
+  readonly clock?: Clock;
 }
 
 export class NotificationWatcher {
@@ -55,7 +58,7 @@ export class NotificationWatcher {
   private stopping = false;
   private restarts = 0;
   private recentFailures = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private cancelRestart: CancelTimer | undefined;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -75,7 +78,7 @@ export class NotificationWatcher {
 
   stop(): void {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.cancelRestart?.();
     const child = this.child;
     this.child = undefined;
     if (child && child.exitCode === null) {
@@ -136,9 +139,9 @@ export class NotificationWatcher {
       // Back off only when children die again and again; the first restart is immediate.
       const delay = Math.min(1000, this.recentFailures * 50);
       this.recentFailures++;
-      this.restartTimer = setTimeout(() => {
+      this.cancelRestart = (this.options.clock ?? systemClock()).schedule(delay, () => {
         if (!this.stopping) this.launch(true);
-      }, delay);
+      });
     });
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/packets';
 import { HARDWARE_ETHERNET, openPacketSocket, PacketSocket } from './packet-socket';
 import { AddressClaim, AddressProber, ProbeError } from './prober';
-import { systemTimers, Timers } from './timers';
+import { backgroundClock, Clock } from '../clock';
 
 export interface AddressProberSettings {
   /**
@@ -25,12 +25,12 @@ type ProbeSocket = Pick<PacketSocket, 'mac' | 'hardwareType' | 'sendBatch' | 'st
 export interface AddressProberComponents {
   /** Opens a receiving packet socket for one EtherType on `iface`; throws PacketSocketError when it cannot. */
   readonly openSocket: (iface: string, etherType: number) => ProbeSocket;
-  readonly timers: Timers;
+  readonly clock: Clock;
 }
 
 const systemComponents: AddressProberComponents = {
   openSocket: (iface, etherType) => openPacketSocket(iface, etherType),
-  timers: systemTimers,
+  clock: backgroundClock,
 };
 
 /** The address a frame claims for its sender, and the MAC it claims it at; undefined when it claims none. */
@@ -123,7 +123,7 @@ export function createAddressProber(settings: AddressProberSettings, components:
         reject(new ProbeError('E_PROBE_SEND', `probing on ${iface} failed: ${(error as Error).message}`, error));
         return;
       }
-      cancelTimer = components.timers.after(settings.answerWindowMs, () => closeWindow(key, channel, window));
+      cancelTimer = components.clock.schedule(settings.answerWindowMs, () => closeWindow(key, channel, window));
     });
   }
 

@@ -6,13 +6,13 @@ import { AnnounceError, Announcer } from './announcer';
 import { AnnounceSettings } from './announce-settings';
 import { FrameLink } from './frame-link';
 import { HARDWARE_ETHERNET } from './packet-socket';
-import { Timers } from './timers';
+import { Clock } from '../clock';
 import { TokenBucket } from './token-bucket';
 
 export interface GarpAnnouncerComponents {
   /** Opens the send side of an interface; throws if it cannot. */
   readonly openLink: (iface: string) => FrameLink;
-  readonly timers: Timers;
+  readonly clock: Clock;
   /** Failures of later rounds, which no caller awaits (the first round's reject announce()). */
   readonly onError: (error: AnnounceError) => void;
 }
@@ -67,7 +67,7 @@ interface Held {
  * first round before any address gets its second.
  */
 export function createGarpAnnouncer(settings: AnnounceSettings, components: GarpAnnouncerComponents): Announcer {
-  const { timers } = components;
+  const { clock } = components;
   const channels = new Map<string, Channel>();
   const held = new Map<string, Held>();
   let generations = 0;
@@ -88,7 +88,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
     }
     const channel: Channel = {
       iface, link, queue: [], rounds: new Map(), drainQueued: false,
-      bucket: new TokenBucket(settings.maxFramesPerSecond, settings.burstFrames, timers.now()),
+      bucket: new TokenBucket(settings.maxFramesPerSecond, settings.burstFrames, clock.now()),
     };
     channels.set(iface, channel);
     return channel;
@@ -105,7 +105,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
 
   function drain(channel: Channel): void {
     if (channels.get(channel.iface) !== channel) return;
-    const now = timers.now();
+    const now = clock.now();
     const count = Math.min(channel.queue.length, channel.bucket.available(now));
     if (count > 0) {
       const batch = channel.queue.splice(0, count);
@@ -122,8 +122,8 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
       }
     }
     if (channel.queue.length > 0) {
-      const wait = Math.max(1, channel.bucket.waitFor(1, timers.now()));
-      channel.cancelDrainTimer = timers.after(wait, () => {
+      const wait = Math.max(1, channel.bucket.waitFor(1, clock.now()));
+      channel.cancelDrainTimer = clock.schedule(wait, () => {
         channel.cancelDrainTimer = undefined;
         drain(channel);
       });
@@ -158,7 +158,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
     let group = channel.rounds.get(due);
     if (!group) {
       const members: RoundGroup['members'] = new Map();
-      const cancel = timers.after(Math.max(0, due - timers.now()), () => fireRound(channel, due));
+      const cancel = clock.schedule(Math.max(0, due - clock.now()), () => fireRound(channel, due));
       group = { cancel, members };
       channel.rounds.set(due, group);
     }
@@ -205,7 +205,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
       const frames = announcementFrames(address, channel.link.mac);
       held.set(key, { iface, frames, generation });
 
-      const start = timers.now();
+      const start = clock.now();
       const bursts = settings.secondBurstDelayMs > 0 ? [0, settings.secondBurstDelayMs] : [0];
       for (const burstStart of bursts) {
         for (let round = 0; round < settings.count; round++) {

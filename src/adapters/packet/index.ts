@@ -4,16 +4,16 @@ import { AnnounceError, Announcer } from './announcer';
 import { AnnounceSettings } from './announce-settings';
 import { openPacketLink } from './frame-link';
 import { createGarpAnnouncer } from './garp-announcer';
-import { systemTimers } from './timers';
+import { backgroundClock } from '../clock';
 
 export * from './announcer';
 export * from './announce-settings';
 export { openPacketSocket, PacketSocketError } from './packet-socket';
 export type { PacketSocket } from './packet-socket';
 
-/** The Announcer the daemon uses: AF_PACKET sockets through the native addon, real timers. */
+/** The Announcer the daemon uses: AF_PACKET sockets through the native addon, real time (timers that keep no process alive). */
 export function createPacketAnnouncer(settings: AnnounceSettings, onError: (error: AnnounceError) => void): Announcer {
-  return createGarpAnnouncer(settings, { openLink: openPacketLink, timers: systemTimers, onError });
+  return createGarpAnnouncer(settings, { openLink: openPacketLink, clock: backgroundClock, onError });
 }
 
 export * from './prober';

@@ -3,7 +3,7 @@
 import { ClientReply, ReplyCapture } from '../sockdiag/port';
 import { decodeTcpSegment, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN, TcpConnection } from '../../protocol/packets';
 import { ETH_P_ALL, openPacketSocket, PacketSocket } from './packet-socket';
-import { systemTimers, Timers } from './timers';
+import { backgroundClock, Clock } from '../clock';
 
 /** A ReplyCapture bound to one interface; close() ends the waits (they resolve undefined) and the socket. */
 export interface InterfaceReplyCapture extends ReplyCapture {
@@ -14,12 +14,12 @@ export interface InterfaceReplyCapture extends ReplyCapture {
 export interface ReplyCaptureComponents {
   /** Opens a receiving packet socket on `iface`; throws PacketSocketError when it cannot. */
   readonly openSocket: (iface: string) => Pick<PacketSocket, 'startReceive' | 'stopReceive' | 'close'>;
-  readonly timers: Timers;
+  readonly clock: Clock;
 }
 
 const systemComponents: ReplyCaptureComponents = {
   openSocket: (iface) => openPacketSocket(iface, ETH_P_ALL),
-  timers: systemTimers,
+  clock: backgroundClock,
 };
 
 interface Waiter {
@@ -80,7 +80,7 @@ export function openReplyCapture(iface: string, components: ReplyCaptureComponen
       return new Promise<ClientReply | undefined>((resolve) => {
         const waiter: Waiter = {
           resolve,
-          cancelTimer: components.timers.after(timeoutMs, () => {
+          cancelTimer: components.clock.schedule(timeoutMs, () => {
             remove(key, waiter);
             resolve(undefined);
           }),

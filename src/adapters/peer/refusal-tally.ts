@@ -5,6 +5,8 @@
 // report of the counts, if there were any. A connection that never sent a byte is no
 // peer to be told anything about, so refusals never go out one event each.
 
+import { Clock } from '../clock';
+
 export interface RefusalReport {
   /** Connections refused, by code. */
   readonly counts: Readonly<Record<string, number>>;
@@ -14,10 +16,8 @@ export interface RefusalReport {
   readonly intervalMs: number;
 }
 
-/** The timers a tally needs; unref'd real ones in the mesh. */
-export interface TallyTimers {
-  set(callback: () => void, ms: number): () => void;
-}
+/** A tally only schedules the end of its interval; the mesh gives it background (unref'd) real time. */
+export type TallyClock = Pick<Clock, 'schedule'>;
 
 export const REFUSAL_REPORT_INTERVAL_MS = 10_000;
 
@@ -26,7 +26,7 @@ export class RefusalTally {
   private sources = new Map<string, number>();
   private cancel: (() => void) | undefined;
 
-  constructor(private readonly report: (report: RefusalReport) => void, private readonly timers: TallyTimers,
+  constructor(private readonly report: (report: RefusalReport) => void, private readonly clock: TallyClock,
     private readonly intervalMs = REFUSAL_REPORT_INTERVAL_MS) {}
 
   refused(code: string, source: string): void {
@@ -47,10 +47,10 @@ export class RefusalTally {
   }
 
   private startInterval(): void {
-    this.cancel = this.timers.set(() => {
+    this.cancel = this.clock.schedule(this.intervalMs, () => {
       this.cancel = undefined;
       if (this.reportCounted()) this.startInterval();
-    }, this.intervalMs);
+    });
   }
 
   private reportCounted(): boolean {

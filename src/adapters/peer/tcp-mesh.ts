@@ -41,6 +41,7 @@ import {
 } from './options';
 import { MeshEvent, MeshListener, PeerMesh } from './port';
 import { RefusalTally } from './refusal-tally';
+import { backgroundClock } from '../clock';
 
 /** Counters for metrics; every field is a plain number except the per-code rejection table. */
 export interface TcpMeshStats {
@@ -85,13 +86,7 @@ export class TcpMesh implements PeerMesh {
   private readonly traffic: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
   private readonly rejections = new Map<string, number>();
   private counts = { accepted: 0, sessionsEstablished: 0, sessionsReplaced: 0, listenerErrors: 0, reservedPortDials: 0 };
-  private readonly refusals = new RefusalTally((report) => this.emit({ kind: 'refused', ...report }), {
-    set: (callback, ms) => {
-      const timer = setTimeout(callback, ms);
-      timer.unref();
-      return () => clearTimeout(timer);
-    },
-  });
+  private readonly refusals = new RefusalTally((report) => this.emit({ kind: 'refused', ...report }), backgroundClock);
   /** False once binding a reserved port was not allowed (no CAP_NET_BIND_SERVICE): dial from any port then. */
   private reservedPortsAllowed = true;
 

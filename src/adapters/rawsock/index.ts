@@ -1,6 +1,6 @@
-// The tickle adapter wired to the kernel: raw IP sockets of the native addon, real timers.
+// The tickle adapter wired to the kernel: raw IP sockets of the native addon, real time (timers that keep no process alive).
 
-import { systemTimers } from '../packet/timers';
+import { backgroundClock } from '../clock';
 import { openNativeIpSender } from './native-sender';
 import { createRawTickler } from './raw-tickler';
 import { TickleError, Tickler } from './tickler';
@@ -11,5 +11,5 @@ export * from './tickle-settings';
 
 /** The Tickler the daemon uses. */
 export function createSystemTickler(settings: TickleSettings, onError: (error: TickleError) => void): Tickler {
-  return createRawTickler(settings, { openSender: openNativeIpSender, timers: systemTimers, onError });
+  return createRawTickler(settings, { openSender: openNativeIpSender, clock: backgroundClock, onError });
 }

@@ -1,8 +1,8 @@
-// Sends TCP tickles and resets through raw IP sockets, with repeated rounds on injected timers.
+// Sends TCP tickles and resets through raw IP sockets, with repeated rounds on the injected clock.
 
 import { Family } from '../../core/ip';
 import { buildTcpReset, buildTickle } from '../../protocol/packets';
-import { Timers } from '../packet/timers';
+import { Clock } from '../clock';
 import { OpenIpPacketSender, IpPacketSender } from './ip-packet-sender';
 import { TickleError, Tickler } from './tickler';
 import { TickleSettings } from './tickle-settings';
@@ -10,7 +10,7 @@ import { TickleSettings } from './tickle-settings';
 export interface RawTicklerComponents {
   /** Opens a raw IP socket of one family; throws if it cannot (no CAP_NET_RAW, say). */
   readonly openSender: OpenIpPacketSender;
-  readonly timers: Timers;
+  readonly clock: Clock;
   /** Failures of later rounds, which no caller awaits. */
   readonly onError: (error: TickleError) => void;
 }
@@ -53,7 +53,7 @@ export function createRawTickler(settings: TickleSettings, components: RawTickle
 
   function scheduleRound(byFamily: ReadonlyMap<Family, Buffer[]>, round: number): void {
     if (round >= settings.count) return;
-    const cancel = components.timers.after(settings.spacingMs, () => {
+    const cancel = components.clock.schedule(settings.spacingMs, () => {
       pending.delete(cancel);
       sendAll(byFamily, `tickle round ${round + 1}`).then(
         () => scheduleRound(byFamily, round + 1),

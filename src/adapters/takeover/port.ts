@@ -128,11 +128,6 @@ export interface Takeover {
   releaseMany(addresses: readonly TakeoverAddress[]): Promise<BatchReport<ReleaseReport>>;
 }
 
-/** A monotonic clock in milliseconds (performance.now() in the daemon). */
-export interface Clock {
-  now(): number;
-}
-
 export type TakeoverErrorCode = 'E_TAKEOVER_ADD' | 'E_TAKEOVER_DELETE' | 'E_TAKEOVER_LOOKUP' | 'E_TAKEOVER_OPTIONS';
 
 export class TakeoverError extends Error {

@@ -15,6 +15,7 @@
 // the batch is queued in one tick so the announcer sends the first rounds in one batch.
 
 import { compareIp, IpAddress } from '../../core/ip';
+import { Clock } from '../clock';
 import { AddOutcome, AddressPort, InterfaceAddress } from '../netlink/port';
 import { Announcer } from '../packet/announcer';
 import { Tickler } from '../rawsock/tickler';
@@ -22,7 +23,7 @@ import { ConnectionPort, ReplyCapture } from '../sockdiag/port';
 import { TcpConnection } from '../../protocol/packets';
 import { TakeoverInit, takeoverOptions } from './options';
 import {
-  BatchFailure, BatchReport, Clock, MoveReport, ReleaseReport, SocketKillReport, StepTimes, TakeOptions, TakeReport,
+  BatchFailure, BatchReport, MoveReport, ReleaseReport, SocketKillReport, StepTimes, TakeOptions, TakeReport,
   TakeRequest, Takeover, TakeoverAddress, TakeoverError, TakeoverProblem,
 } from './port';
 import { ClosableReplyCapture, killConnections, OpenReplyCapture, SocketKillResult } from './socket-kill';
@@ -39,7 +40,8 @@ export interface TakeoverComponents {
   readonly connections: ConnectionPort;
   /** Captures clients' answers for killtcp (openReplyCapture of src/adapters/packet/reply-capture.ts). */
   readonly openReplyCapture: OpenReplyCapture;
-  readonly clock: Clock;
+  /** Only read, to time the steps. */
+  readonly clock: Pick<Clock, 'now'>;
 }
 
 const NO_SOCKETS: SocketKillReport = { method: 'none', destroyed: 0, alreadyGone: 0, killed: 0, failed: 0 };
@@ -49,8 +51,15 @@ function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+interface Stopwatch {
+  /** Milliseconds since the previous lap (or the start). */
+  lap(): number;
+  /** Milliseconds since the start. */
+  total(): number;
+}
+
 /** Measures consecutive steps: each lap() is the time since the previous one. */
-function stopwatch(clock: Clock): { lap: () => number; total: () => number } {
+function stopwatch(clock: Pick<Clock, 'now'>): Stopwatch {
   const start = clock.now();
   let last = start;
   return {
@@ -174,23 +183,32 @@ export function createTakeover(init: TakeoverInit, components: TakeoverComponent
     });
   }
 
+  /**
+   * The add-then-announce part of take and move: a failed add throws (nothing was changed), a
+   * failed announcement is only a problem (the address is up; neighbours catch up on expiry).
+   */
+  async function addAndAnnounce(address: TakeoverAddress, iface: string, watch: Stopwatch):
+    Promise<{ outcome: AddOutcome; problems: TakeoverProblem[]; add: number; announce: number }> {
+    let outcome: AddOutcome;
+    try {
+      outcome = await addresses.addAddress({ interface: iface, address: address.address, bits: address.bits });
+    } catch (error) {
+      throw addFailed(address, iface, error);
+    }
+    const add = watch.lap();
+    const problems: TakeoverProblem[] = [];
+    try {
+      await announcer.announce(address.address, iface);
+    } catch (error) {
+      problems.push(announceProblem(address.address, iface, error));
+    }
+    return { outcome, problems, add, announce: watch.lap() };
+  }
+
   return {
     async take(address: TakeoverAddress, iface: string, takeOptions: TakeOptions = {}): Promise<TakeReport> {
       const watch = stopwatch(clock);
-      let outcome: AddOutcome;
-      try {
-        outcome = await addresses.addAddress({ interface: iface, address: address.address, bits: address.bits });
-      } catch (error) {
-        throw addFailed(address, iface, error);
-      }
-      const add = watch.lap();
-      const problems: TakeoverProblem[] = [];
-      try {
-        await announcer.announce(address.address, iface);
-      } catch (error) {
-        problems.push(announceProblem(address.address, iface, error));
-      }
-      const announce = watch.lap();
+      const { outcome, problems, add, announce } = await addAndAnnounce(address, iface, watch);
       // An address we held already has no clients elsewhere: they are ours, and alive.
       const conns = outcome === 'added' ? ticklesFor(address.address, takeOptions.tickles) : [];
       let tickle: number | undefined;
@@ -231,21 +249,8 @@ export function createTakeover(init: TakeoverInit, components: TakeoverComponent
       const watch = stopwatch(clock);
       const onFrom = fromIface === toIface ? [] : (await ownedCopies([address], fromIface)).get(address.address.text) ?? [];
       const lookup = watch.lap();
-      let added: AddOutcome;
-      try {
-        added = await addresses.addAddress({ interface: toIface, address: address.address, bits: address.bits });
-      } catch (error) {
-        throw addFailed(address, toIface, error);
-      }
-      const add = watch.lap();
-      const problems: TakeoverProblem[] = [];
       // Announce before the old copy goes, so neighbours switch MAC without a gap.
-      try {
-        await announcer.announce(address.address, toIface);
-      } catch (error) {
-        problems.push(announceProblem(address.address, toIface, error));
-      }
-      const announce = watch.lap();
+      const { outcome: added, problems, add, announce } = await addAndAnnounce(address, toIface, watch);
       await deleteCopies(onFrom);
       const del = watch.lap();
       return {

@@ -9,7 +9,7 @@
 
 import { NO_NODE, Pnn } from '../../core/flags';
 import { AdminAction } from '../../core/membership';
-import { OneTimer, RuntimeClock } from './clock';
+import { Clock, OneTimer } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { TakeoverLeader } from './leader';
 import { Logger } from './logger';
@@ -25,7 +25,7 @@ export interface AdminOutcome {
 
 export interface AdminComponents {
   readonly state: ClusterState;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly leader: TakeoverLeader;
   readonly send: (to: Pnn, message: SessionMessageOf<'admin-request' | 'admin-reply'>) => boolean;

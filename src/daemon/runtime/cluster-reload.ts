@@ -14,7 +14,7 @@
 // it is reported as not answering after timeoutMs, and its runs are not held.
 
 import { NO_NODE, Pnn } from '../../core/flags';
-import { RuntimeClock } from './clock';
+import { Clock } from '../../adapters/clock';
 import { AddressListChange } from './address-list';
 import { ClusterState } from './cluster-state';
 import { TakeoverLeader } from './leader';
@@ -25,7 +25,7 @@ import type { ReloadReplyMessage, ReloadRequestMessage, ReloadStep } from '../..
 
 export interface ClusterReloadComponents {
   readonly state: ClusterState;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly leader: TakeoverLeader;
   /** Sends to a node (ourselves included); false when it cannot be delivered. */

@@ -10,7 +10,7 @@ import { compareIp } from '../../core/ip';
 import { createView, MembershipChange, MembershipView, NodeObservation, update } from '../../core/membership';
 import { MembershipError } from '../../core/membership-errors';
 import { evaluateQuorum, fence, FenceDecision, QuorumRule, QuorumState } from '../../core/quorum';
-import { RuntimeClock } from './clock';
+import { Clock } from '../../adapters/clock';
 import { Logger } from './logger';
 import { RuntimeInit } from './settings';
 
@@ -30,7 +30,7 @@ export class ClusterState {
 
   constructor(
     private readonly init: RuntimeInit,
-    private readonly clock: RuntimeClock,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {
     this.current = createView({

@@ -22,7 +22,7 @@
 import { IpAddress } from '../../core/ip';
 import { AddressClaim, AddressProber } from '../../adapters/packet/prober';
 import { DuplicateAddressStatus, DuplicatesStatus } from '../../protocol/control-results';
-import { CancelTimer, every, RuntimeClock } from './clock';
+import { CancelTimer, Clock, every } from '../../adapters/clock';
 import { HeldAddress, LocalAddresses } from './hosting';
 import { Logger } from './logger';
 
@@ -37,7 +37,7 @@ export interface DuplicateWatchSettings {
 export interface DuplicateWatchComponents {
   readonly prober: AddressProber;
   readonly hosting: Pick<LocalAddresses, 'list' | 'get' | 'enqueue' | 'restore'>;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly log: Logger;
 }
 

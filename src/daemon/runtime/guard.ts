@@ -15,12 +15,12 @@
 // Once guarded again it reports healthy (if its monitor passes) and the leader gives
 // its share back.
 
-import { CancelTimer, RuntimeClock } from './clock';
+import { CancelTimer, Clock } from '../../adapters/clock';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
 
 export interface GuardComponents {
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly hosting: LocalAddresses;
   readonly log: Logger;
   /** How long the leader gets to move the addresses away before the node deletes them itself. */

@@ -11,7 +11,7 @@ import { NodeFlag, Pnn } from '../../core/flags';
 import { HeardReport, MembershipView, nodeFlags, sameInOrder } from '../../core/membership';
 import { partitionMembers } from '../../core/quorum';
 import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
-import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';
+import { CancelTimer, Clock, every, OneTimer } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { HeartbeatMessage } from './messages';
 import { LocalAddresses } from './hosting';
@@ -25,7 +25,7 @@ function heardPeers(view: MembershipView, now: number): HeardReport[] {
 export interface HeartbeatComponents {
   readonly state: ClusterState;
   readonly hosting: LocalAddresses;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly monitor: () => MonitorState;
   readonly broadcast: (message: HeartbeatMessage) => void;
 }

@@ -41,7 +41,7 @@ import { Allocator } from './allocator';
 import { BanCredits } from './bans';
 import { FailedTakes } from './failed-takes';
 import { FailoverTimer } from './failover-timer';
-import { OneTimer, RuntimeClock } from './clock';
+import { Clock, OneTimer } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { RunHistory } from './history';
 import { Logger } from './logger';
@@ -51,7 +51,7 @@ import { RuntimeInit } from './settings';
 
 export interface LeaderComponents {
   readonly state: ClusterState;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly allocator: Allocator;
   readonly loopDelay: LoopDelayProbe;

@@ -27,7 +27,7 @@ import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { createDaemonApi } from './api';
 import { BanCredits } from './bans';
-import { CancelTimer, every, RuntimeClock } from './clock';
+import { CancelTimer, Clock, every } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
 import { FenceGuard } from './fence';
@@ -62,7 +62,7 @@ export interface RuntimeComponents {
   readonly health: HealthSource;
   /** Needed for cluster.quorum = "lock". */
   readonly lock?: ClusterLock;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly logger: Logger;
   /** @default inlineAllocator() (the daemon passes workerAllocator()) */
   readonly allocator?: Allocator;

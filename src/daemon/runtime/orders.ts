@@ -11,7 +11,7 @@
 import { Pnn } from '../../core/flags';
 import { eventFailed } from '../../adapters/scripts/status';
 import { EventRunner } from '../../adapters/scripts/port';
-import { RuntimeClock } from './clock';
+import { Clock } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
@@ -22,7 +22,7 @@ export interface OrderComponents {
   readonly hosting: LocalAddresses;
   readonly events: EventRunner;
   readonly log: Logger;
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   readonly reply: (to: Pnn, message: SessionMessageOf<'release-ack' | 'take-ack' | 'ipreallocated-ack'>) => void;
   /** Sends our heartbeat now. */
   readonly announce: () => void;

@@ -1,12 +1,12 @@
 // Requests to peers waiting for their replies: one id per request, one timer each, every waiter answered exactly once.
 
-import { OneTimer, RuntimeClock } from './clock';
+import { Clock, OneTimer } from '../../adapters/clock';
 
 export class PendingReplies<A> {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (answer: A) => void; timer: OneTimer }>();
 
-  constructor(private readonly clock: RuntimeClock) {}
+  constructor(private readonly clock: Clock) {}
 
   /**
    * Sends a request under a fresh id and resolves with its reply, or with `unsent()` when

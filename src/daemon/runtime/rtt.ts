@@ -9,7 +9,7 @@
 
 import { Pnn } from '../../core/flags';
 import { PingMessage, PongMessage } from '../../protocol/frame-messages';
-import { CancelTimer, every, RuntimeClock } from './clock';
+import { CancelTimer, Clock, every } from '../../adapters/clock';
 
 /** PING period in heartbeat intervals: 1 s at the default 200 ms, 250 ms in the fast profile. */
 export const PING_EVERY_HEARTBEATS = 5;
@@ -19,7 +19,7 @@ export const MAX_OUTSTANDING_PINGS = 4;
 export type RoundTripListener = (peer: Pnn, ms: number) => void;
 
 export interface RoundTripComponents {
-  readonly clock: RuntimeClock;
+  readonly clock: Clock;
   /** Sends to every connected peer; returns the peers it was queued for. */
   readonly broadcast: (message: PingMessage) => Pnn[];
   /** Sends to one peer; false when there is no session with it. */

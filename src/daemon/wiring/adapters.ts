@@ -5,7 +5,6 @@
 // undoes it in reverse, and tolerates parts that never started.
 
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { FloatipConfig } from '../../config';
 import { scriptOptionsPathOf } from '../../config/script-options-file';
 import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
@@ -21,6 +20,7 @@ import { EventRunner } from '../../adapters/scripts/port';
 import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
 import { reconnectBackoff } from './reconnect';
 import { ClusterLock, createClusterLock } from '../../adapters/lock';
+import { backgroundClock } from '../../adapters/clock';
 import { Announcer } from '../../adapters/packet/announcer';
 import { HealthOptions } from '../health';
 import { Logger } from '../runtime/logger';
@@ -33,8 +33,10 @@ export interface KernelAdapters {
   readonly sockdiag: SockDiagAdapter;
 }
 
-export async function openKernelAdapters(): Promise<KernelAdapters> {
-  const netlink = new RtnetlinkAdapter();
+export async function openKernelAdapters(logger: Logger): Promise<KernelAdapters> {
+  const log = logger.child({ component: 'netlink' });
+  // A subscriber that throws is a bug of ours: logged, and the other subscribers still hear the event.
+  const netlink = new RtnetlinkAdapter({ onListenerError: (failure) => log.error({ code: failure.code }, failure.message) });
   await netlink.start();
   const sockdiag = new SockDiagAdapter();
   try {
@@ -169,7 +171,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     tickler,
     connections: kernel.sockdiag,
     openReplyCapture: (iface) => openReplyCapture(iface),
-    clock: { now: () => performance.now() },
+    clock: backgroundClock,
   });
   const ctdb = await prepareCtdbScriptLayout(config, configPath).catch((error: unknown) => {
     log.warn({}, `CTDB's event scripts will not find CTDB_BASE: preparing it failed (${(error as Error).message})`);

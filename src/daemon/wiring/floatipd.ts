@@ -23,7 +23,7 @@ import { healthMonitorSource } from '../runtime/health-source';
 import { Logger } from '../runtime/logger';
 import { createNodeRuntime, NodeRuntime } from '../runtime/node';
 import { runtimeInitFromConfig } from '../runtime/settings';
-import { systemClock } from '../runtime/clock';
+import { systemClock } from '../../adapters/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { writeAppliedAddresses } from './applied-addresses';
@@ -82,7 +82,7 @@ export async function runFloatipd(configPath: string, io: DaemonIo): Promise<num
   }
   let kernel: KernelAdapters;
   try {
-    kernel = await openKernelAdapters();
+    kernel = await openKernelAdapters(logger);
   } catch (error) {
     logger.error({ code: (error as { code?: unknown }).code }, `cannot open netlink: ${messageOf(error)}; floatipd needs root (CAP_NET_ADMIN)`);
     logger.flush();

@@ -6,10 +6,18 @@ import { ipIn, run, spawnTsInNamespace } from './netns-child';
 
 export { REPO_ROOT, ipIn, run } from './netns-child';
 
-/** Every namespace and link these tests create starts with this. */
-export const PREFIX = 'fnl';
+/**
+ * Every namespace and link these tests create starts with this: `fnl`, or FLOATIP_NETNS_PREFIX
+ * (2-4 letters and digits) so that runs side by side on one machine never touch each other's.
+ */
+export const PREFIX = netnsPrefix(process.env.FLOATIP_NETNS_PREFIX ?? 'fnl');
 
-/** Deletes every namespace (and any stray host link) whose name starts with `fnl`. */
+function netnsPrefix(prefix: string): string {
+  if (!/^[a-z][a-z0-9]{1,3}$/.test(prefix)) throw new Error(`FLOATIP_NETNS_PREFIX must be 2-4 lower-case letters and digits, not ${JSON.stringify(prefix)}`);
+  return prefix;
+}
+
+/** Deletes every namespace (and any stray host link) whose name starts with PREFIX. */
 export function cleanupNamespaces(prefix = `${PREFIX}-`): void {
   for (const ns of run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
     if (ns.startsWith(prefix)) {

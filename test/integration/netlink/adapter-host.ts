@@ -5,9 +5,15 @@ import { RtnetlinkAdapter, RtnetlinkInit } from '../../../src/adapters/netlink/r
 type Call = { id: number; method: string; args: unknown[] };
 
 const init = JSON.parse(process.argv[2] ?? '{}') as RtnetlinkInit;
-const adapter = new RtnetlinkAdapter(init);
+/** `throwing-subscriber`: a subscriber that throws on every event comes before the one that forwards them. */
+const withThrowingSubscriber = process.argv[3] === 'throwing-subscriber';
 const send = (message: unknown): void => { process.send?.(message); };
+const adapter = new RtnetlinkAdapter({
+  ...init,
+  onListenerError: (failure) => send({ listenerFailure: { code: failure.code, message: failure.message } }),
+});
 
+if (withThrowingSubscriber) adapter.subscribe((event) => { throw new Error(`subscriber refuses ${event.kind}`); });
 adapter.subscribe((event) => send({ event, at: performance.timeOrigin + performance.now() }));
 
 process.on('message', (message: Call) => {

@@ -1,21 +1,21 @@
-// Runs the netlink port contract against the real adapter in network namespace fnl-ct.
+// Runs the netlink port contract against the real adapter in network namespace PREFIX-ct (netns-netlink.ts).
 
-import { cleanupNamespaces, createNamespace, createVeth, ipIn } from '../helpers/netns-netlink';
+import { cleanupNamespaces, createNamespace, createVeth, ipIn, PREFIX } from '../helpers/netns-netlink';
 import { netlinkContract } from '../../unit/adapters/netlink/contract';
 import { startRemoteNetlink } from './remote-adapter';
 
-const NS = 'fnl-ct';
-const PEER_NS = 'fnl-ctp';
-const IFACE = 'fnl0ct';
+const NS = `${PREFIX}-ct`;
+const PEER_NS = `${PREFIX}-ctp`;
+const IFACE = `${PREFIX}0ct`;
 
 jest.setTimeout(30000);
-afterAll(() => cleanupNamespaces('fnl-ct'));
+afterAll(() => cleanupNamespaces(`${PREFIX}-ct`));
 
 netlinkContract('rtnetlink in a namespace', async () => {
-  cleanupNamespaces('fnl-ct');
+  cleanupNamespaces(`${PREFIX}-ct`);
   createNamespace(NS);
   createNamespace(PEER_NS);
-  createVeth(NS, IFACE, PEER_NS, 'fnl0ctp');
+  createVeth(NS, IFACE, PEER_NS, `${PREFIX}0ctp`);
   const port = await startRemoteNetlink(NS);
   return {
     port,

@@ -2,15 +2,15 @@
 
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
-import { cleanupNamespaces, createNamespace, createVeth, ipIn } from '../helpers/netns-netlink';
+import { cleanupNamespaces, createNamespace, createVeth, ipIn, PREFIX } from '../helpers/netns-netlink';
 import { nextEvent } from '../../unit/adapters/netlink/contract';
 import { ip } from '../../../src/core/ip';
 import { NetlinkEvent } from '../../../src/adapters/netlink/port';
 import { RemoteNetlink, startRemoteNetlink } from './remote-adapter';
 
-const NS = 'fnl-ev';
-const PEER_NS = 'fnl-evp';
-const IFACE = 'fnl0ev';
+const NS = `${PREFIX}-ev`;
+const PEER_NS = `${PREFIX}-evp`;
+const IFACE = `${PREFIX}0ev`;
 
 jest.setTimeout(60000);
 
@@ -27,15 +27,15 @@ describe('netlink events on the real kernel', () => {
   let port: RemoteNetlink;
 
   beforeAll(async () => {
-    cleanupNamespaces('fnl-ev');
+    cleanupNamespaces(`${PREFIX}-ev`);
     createNamespace(NS);
     createNamespace(PEER_NS);
-    createVeth(NS, IFACE, PEER_NS, 'fnl0evp');
+    createVeth(NS, IFACE, PEER_NS, `${PREFIX}0evp`);
     port = await startRemoteNetlink(NS);
   });
   afterAll(async () => {
     await port?.stop();
-    cleanupNamespaces('fnl-ev');
+    cleanupNamespaces(`${PREFIX}-ev`);
   });
 
   it('reports link down and a foreign delete of our address within milliseconds', async () => {

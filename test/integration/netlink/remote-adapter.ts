@@ -8,23 +8,33 @@ import { runTsInNamespace } from '../helpers/netns-netlink';
 
 type Reply = { id: number; result?: unknown; error?: { code?: string; message?: string; errno?: string } };
 type Pushed = { event: Parameters<NetlinkListener>[0]; at: number };
+type ListenerFailure = { code: string; message: string };
 
 export interface RemoteNetlink extends NetlinkPort {
   stats(): Promise<{ watcherPid?: number; watcherRestarts: number; resyncs: number }>;
   /** Wall-clock time (ms, same clock as `performance.timeOrigin + performance.now()`) each event was emitted. */
   readonly eventTimes: WeakMap<object, number>;
   readonly child: ChildProcess;
+  /** Subscribers in the adapter's process that threw, as the adapter reported them. */
+  readonly listenerFailures: ListenerFailure[];
 }
 
-export async function startRemoteNetlink(ns: string, init: RtnetlinkInit = {}): Promise<RemoteNetlink> {
-  const child = runTsInNamespace(ns, path.join(__dirname, 'adapter-host.ts'), [JSON.stringify(init)], { ipc: true });
+/** `throwingSubscriber`: the adapter's process subscribes one that throws on every event before the one that forwards them. */
+export async function startRemoteNetlink(ns: string, init: RtnetlinkInit = {}, options: { throwingSubscriber?: boolean } = {}): Promise<RemoteNetlink> {
+  const args = [JSON.stringify(init), ...(options.throwingSubscriber ? ['throwing-subscriber'] : [])];
+  const child = runTsInNamespace(ns, path.join(__dirname, 'adapter-host.ts'), args, { ipc: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Set<NetlinkListener>();
   const eventTimes = new WeakMap<object, number>();
+  const listenerFailures: ListenerFailure[] = [];
   let nextId = 1;
-  child.on('message', (message: Reply | Pushed) => {
+  child.on('message', (message: Reply | Pushed | { listenerFailure: ListenerFailure }) => {
+    if ('listenerFailure' in message) {
+      listenerFailures.push(message.listenerFailure);
+      return;
+    }
     if ('event' in message) {
       eventTimes.set(message.event, message.at);
       for (const listener of listeners) listener(message.event);
@@ -48,6 +58,7 @@ export async function startRemoteNetlink(ns: string, init: RtnetlinkInit = {}): 
   const port: RemoteNetlink = {
     child,
     eventTimes,
+    listenerFailures,
     start: () => call('start'),
     stop: async () => {
       await call('stop').catch(() => undefined);

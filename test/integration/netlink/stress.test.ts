@@ -1,20 +1,20 @@
 // The overflow guard under load: 4000 adds and 2000 deletes at full speed in a child process that must survive.
 
 import * as path from 'node:path';
-import { cleanupNamespaces, createNamespace, createVeth, finished, runTsInNamespace } from '../helpers/netns-netlink';
+import { cleanupNamespaces, createNamespace, createVeth, finished, runTsInNamespace, PREFIX } from '../helpers/netns-netlink';
 
-const NS = 'fnl-st';
-const IFACE = 'fnl0st';
+const NS = `${PREFIX}-st`;
+const IFACE = `${PREFIX}0st`;
 
 jest.setTimeout(120000);
 
 beforeAll(() => {
-  cleanupNamespaces('fnl-st');
+  cleanupNamespaces(`${PREFIX}-st`);
   createNamespace(NS);
-  createNamespace('fnl-stp');
-  createVeth(NS, IFACE, 'fnl-stp', 'fnl0stp');
+  createNamespace(`${PREFIX}-stp`);
+  createVeth(NS, IFACE, `${PREFIX}-stp`, `${PREFIX}0stp`);
 });
-afterAll(() => cleanupNamespaces('fnl-st'));
+afterAll(() => cleanupNamespaces(`${PREFIX}-st`));
 
 it('survives 4000 adds and 2000 deletes with a listening subscriber, ending in the right state', async () => {
   // In a child: a C++ abort there fails this test instead of killing jest.

@@ -9,7 +9,7 @@ import { createRawTickler } from '../../../src/adapters/rawsock/raw-tickler';
 import { openNativeIpSender } from '../../../src/adapters/rawsock/native-sender';
 import { openRawSocketSender } from '../../../src/adapters/rawsock/raw-socket-sender';
 import { tickleSettings, TickleSettings } from '../../../src/adapters/rawsock/tickle-settings';
-import { systemTimers } from '../../../src/adapters/packet/timers';
+import { backgroundClock } from '../../../src/adapters/clock';
 import { buildTickle, decodeAnnouncement, TcpConnection } from '../../../src/protocol/packets';
 
 type Send = (message: { type: 'ready' | 'result' | 'error'; value?: unknown; error?: string }) => void;
@@ -91,7 +91,7 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     await announcer.announce(ip(arg.address), arg.iface);
     const tickler = createRawTickler(tickleSettings(arg.tickle), {
       openSender: arg.sender === 'native' ? openNativeIpSender : openRawSocketSender,
-      timers: systemTimers,
+      clock: backgroundClock,
       onError: (error) => errors.push(error.message),
     });
     const tickleAt = epochMs();

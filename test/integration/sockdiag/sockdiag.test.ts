@@ -1,12 +1,12 @@
-// sock_diag on the real kernel: a server in fnl-sa, clients in fnl-sb; list and destroy by public address.
+// sock_diag on the real kernel: a server in PREFIX-sa, clients in PREFIX-sb; list and destroy by public address.
 
 import * as path from 'node:path';
 import { ChildProcess } from 'node:child_process';
-import { cleanupNamespaces, createNamespace, createVeth, ipIn, runTsInNamespace } from '../helpers/netns-netlink';
+import { cleanupNamespaces, createNamespace, createVeth, ipIn, runTsInNamespace, PREFIX } from '../helpers/netns-netlink';
 import { DestroyReport, TrackedConnection } from '../../../src/adapters/sockdiag/port';
 
-const SERVER_NS = 'fnl-sa';
-const CLIENT_NS = 'fnl-sb';
+const SERVER_NS = `${PREFIX}-sa`;
+const CLIENT_NS = `${PREFIX}-sb`;
 
 jest.setTimeout(60000);
 
@@ -34,14 +34,14 @@ describe('sock_diag adapter on the real kernel', () => {
   };
 
   beforeAll(async () => {
-    cleanupNamespaces('fnl-s');
+    cleanupNamespaces(`${PREFIX}-s`);
     createNamespace(SERVER_NS);
     createNamespace(CLIENT_NS);
-    createVeth(SERVER_NS, 'fnl0sa', CLIENT_NS, 'fnl0sb');
-    for (const a of ['192.0.2.10/24', '192.0.2.11/24']) ipIn(SERVER_NS, 'addr', 'add', a, 'dev', 'fnl0sa');
-    for (const a of ['2001:db8::10/64', '2001:db8::11/64']) ipIn(SERVER_NS, 'addr', 'add', a, 'dev', 'fnl0sa', 'nodad');
-    ipIn(CLIENT_NS, 'addr', 'add', '192.0.2.20/24', 'dev', 'fnl0sb');
-    ipIn(CLIENT_NS, 'addr', 'add', '2001:db8::20/64', 'dev', 'fnl0sb', 'nodad');
+    createVeth(SERVER_NS, `${PREFIX}0sa`, CLIENT_NS, `${PREFIX}0sb`);
+    for (const a of ['192.0.2.10/24', '192.0.2.11/24']) ipIn(SERVER_NS, 'addr', 'add', a, 'dev', `${PREFIX}0sa`);
+    for (const a of ['2001:db8::10/64', '2001:db8::11/64']) ipIn(SERVER_NS, 'addr', 'add', a, 'dev', `${PREFIX}0sa`, 'nodad');
+    ipIn(CLIENT_NS, 'addr', 'add', '192.0.2.20/24', 'dev', `${PREFIX}0sb`);
+    ipIn(CLIENT_NS, 'addr', 'add', '2001:db8::20/64', 'dev', `${PREFIX}0sb`, 'nodad');
 
     const listeners = [['192.0.2.10', 4450], ['192.0.2.11', 4450], ['2001:db8::10', 4450], ['2001:db8::11', 4450], ['::', 4451]];
     server = runTsInNamespace(SERVER_NS, path.join(__dirname, 'server-host.ts'), [JSON.stringify(listeners)], { ipc: true });
@@ -71,7 +71,7 @@ describe('sock_diag adapter on the real kernel', () => {
     client?.stdin?.end();
     client?.kill();
     server?.kill();
-    cleanupNamespaces('fnl-s');
+    cleanupNamespaces(`${PREFIX}-s`);
   });
 
   const summary = (conns: TrackedConnection[]): string[] =>

@@ -1,88 +1,71 @@
 // The guardian's decision on a manual clock: ticks keep it quiet, silence or a closed pipe fence, a goodbye leaves.
 
 import {
-  GUARDIAN_BYE, GUARDIAN_TICK, GuardianTimer, GuardianVerdict, GuardianWatch, parseGuardianArgs, TickAnswers,
+  GUARDIAN_BYE, GUARDIAN_TICK, GuardianVerdict, GuardianWatch, parseGuardianArgs, TickAnswers,
 } from '../../../src/daemon/guardian';
 import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
+import { ManualClock } from '../../../src/adapters/memory/clock';
 
-class ManualTimer implements GuardianTimer {
-  at = 0;
-  private deadline: { at: number; fire: () => void } | undefined;
-  arm(ms: number, fire: () => void): void { this.deadline = { at: this.at + ms, fire }; }
-  disarm(): void { this.deadline = undefined; }
-  now(): number { return this.at; }
-  advance(ms: number): void {
-    const until = this.at + ms;
-    while (this.deadline && this.deadline.at <= until) {
-      const { at, fire } = this.deadline;
-      this.at = at;
-      this.deadline = undefined;
-      fire();
-    }
-    this.at = until;
-  }
-}
-
-function watch(fenceAfterMs = 700): { timer: ManualTimer; verdicts: GuardianVerdict[]; watch: GuardianWatch } {
-  const timer = new ManualTimer();
+function watch(fenceAfterMs = 700): { clock: ManualClock; verdicts: GuardianVerdict[]; watch: GuardianWatch } {
+  const clock = new ManualClock();
   const verdicts: GuardianVerdict[] = [];
-  const w = new GuardianWatch(fenceAfterMs, timer, (v) => verdicts.push(v));
+  const w = new GuardianWatch(fenceAfterMs, clock, (v) => verdicts.push(v));
   w.start();
-  return { timer, verdicts, watch: w };
+  return { clock, verdicts, watch: w };
 }
 
 const tick = Uint8Array.of(GUARDIAN_TICK);
 
 describe('GuardianWatch', () => {
-  it('stays quiet while ticks come every fence_after/4, for as long as they come', () => {
-    const { timer, verdicts, watch: w } = watch(700);
+  it('stays quiet while ticks come every fence_after/4, for as long as they come', async () => {
+    const { clock, verdicts, watch: w } = watch(700);
     for (let i = 0; i < 100; i++) {
-      timer.advance(175);
+      await clock.advance(175);
       w.input(tick);
     }
     expect(verdicts).toEqual([]);
     expect(w.ticks).toBe(100);
   });
 
-  it('fences exactly fence_after after the last tick (a frozen daemon)', () => {
-    const { timer, verdicts, watch: w } = watch(700);
-    timer.advance(175);
+  it('fences exactly fence_after after the last tick (a frozen daemon)', async () => {
+    const { clock, verdicts, watch: w } = watch(700);
+    await clock.advance(175);
     w.input(tick);
-    timer.advance(699);
+    await clock.advance(699);
     expect(verdicts).toEqual([]);
-    timer.advance(1);
+    await clock.advance(1);
     expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 700 }]);
-    expect(timer.at).toBe(875);
+    expect(clock.now()).toBe(875);
   });
 
-  it('fences a daemon that never ticks at all', () => {
-    const { timer, verdicts } = watch(300);
-    timer.advance(300);
+  it('fences a daemon that never ticks at all', async () => {
+    const { clock, verdicts } = watch(300);
+    await clock.advance(300);
     expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 300 }]);
   });
 
-  it('fences at once when the pipe closes (the daemon died), whatever the ticks said', () => {
-    const { timer, verdicts, watch: w } = watch(700);
-    timer.advance(100);
+  it('fences at once when the pipe closes (the daemon died), whatever the ticks said', async () => {
+    const { clock, verdicts, watch: w } = watch(700);
+    await clock.advance(100);
     w.input(tick);
-    timer.advance(20);
+    await clock.advance(20);
     w.closed();
     expect(verdicts).toEqual([{ kind: 'fence', cause: 'pipe-closed', silentMs: 20 }]);
-    timer.advance(10_000);
+    await clock.advance(10_000);
     w.closed();
     expect(verdicts).toHaveLength(1);
   });
 
-  it('leaves on goodbye, and nothing after it (not the closing pipe, not the silence) fences', () => {
-    const { timer, verdicts, watch: w } = watch(700);
+  it('leaves on goodbye, and nothing after it (not the closing pipe, not the silence) fences', async () => {
+    const { clock, verdicts, watch: w } = watch(700);
     w.input(Uint8Array.of(GUARDIAN_TICK, GUARDIAN_TICK, GUARDIAN_BYE, GUARDIAN_TICK));
     w.closed();
-    timer.advance(5000);
+    await clock.advance(5000);
     expect(verdicts).toEqual([{ kind: 'bye' }]);
     expect(w.ticks).toBe(2);
   });
 
-  it('says how many ticks each chunk held, so the guardian acks each one, and none after a goodbye', () => {
+  it('says how many ticks each chunk held, so the guardian acks each one, and none after a goodbye', async () => {
     const { watch: w } = watch(700);
     expect(w.input(Uint8Array.of(GUARDIAN_TICK, GUARDIAN_TICK, 0x0a, GUARDIAN_TICK))).toBe(3);
     expect(w.input(Uint8Array.of(0x7a))).toBe(0);
@@ -90,17 +73,17 @@ describe('GuardianWatch', () => {
     expect(w.input(tick)).toBe(0);
   });
 
-  it('does not count unknown bytes as ticks', () => {
-    const { timer, verdicts, watch: w } = watch(700);
-    timer.advance(600);
+  it('does not count unknown bytes as ticks', async () => {
+    const { clock, verdicts, watch: w } = watch(700);
+    await clock.advance(600);
     w.input(Buffer.from('hello\n'));
-    timer.advance(100);
+    await clock.advance(100);
     expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 700 }]);
     expect(w.unknownBytes).toBe(5);
   });
 
-  it('refuses a fence time that is not positive', () => {
-    expect(() => new GuardianWatch(0, new ManualTimer(), () => undefined)).toThrow(RangeError);
+  it('refuses a fence time that is not positive', async () => {
+    expect(() => new GuardianWatch(0, new ManualClock(), () => undefined)).toThrow(RangeError);
   });
 });
 

@@ -2,7 +2,7 @@
 
 import { EtcdLock, EtcdLockOptions } from '../../../../src/adapters/lock/etcd-lock';
 import { ClusterLockError } from '../../../../src/adapters/lock/errors';
-import { ManualTimers } from '../packet/manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { describeLockContract } from './contract';
 import { FakeEtcd } from './fake-etcd';
 
@@ -10,17 +10,17 @@ const ENDPOINT = 'http://192.0.2.10:2379';
 const KEY = 'floatip/lock';
 
 function setup(options: EtcdLockOptions = {}) {
-  const timers = new ManualTimers();
-  const etcd = new FakeEtcd(timers);
-  const make = (name: string) => new EtcdLock(ENDPOINT, KEY, { ttlSeconds: 3, holderName: name, client: etcd.client(), timers, ...options });
+  const clock = new ManualClock();
+  const etcd = new FakeEtcd(clock);
+  const make = (name: string) => new EtcdLock(ENDPOINT, KEY, { ttlSeconds: 3, holderName: name, client: etcd.client(), clock, ...options });
   const lock = make('node0');
   const losses: ClusterLockError[] = [];
   lock.onLost((loss) => losses.push(loss));
-  return { timers, etcd, lock, losses, make };
+  return { clock, etcd, lock, losses, make };
 }
 
 describeLockContract('etcd over a pretend etcd', async () => {
-  const { etcd, timers, make } = setup();
+  const { etcd, clock, make } = setup();
   const first = make('node0');
   return {
     first,
@@ -28,7 +28,7 @@ describeLockContract('etcd over a pretend etcd', async () => {
     breakHold: async () => etcd.revoke(etcd.keys.get(KEY)!.leaseId),
     lossCode: 'E_LOCK_LOST_LEASE_REVOKED',
     lossWithinMs: 1000,
-    pass: (ms) => timers.advance(ms),
+    pass: (ms) => clock.advance(ms),
     cleanup: async () => undefined,
   };
 });
@@ -51,34 +51,34 @@ describe('EtcdLock', () => {
   });
 
   it('keeps the lock for a long time by renewing every TTL/3', async () => {
-    const { etcd, timers, lock, losses } = setup();
+    const { etcd, clock, lock, losses } = setup();
     await lock.acquire();
-    await timers.advance(60_000);
+    await clock.advance(60_000);
     expect(losses).toEqual([]);
     expect(lock.holder).toBe(true);
     expect(etcd.calls.filter((c) => c === 'keepAlive')).toHaveLength(60);
   });
 
   it('declares the lease lost before etcd can drop it when etcd stops answering', async () => {
-    const { etcd, timers, lock, losses } = setup();
+    const { etcd, clock, lock, losses } = setup();
     await lock.acquire();
-    await timers.advance(2000); // renewals at 1000 and 2000 ms answered
+    await clock.advance(2000); // renewals at 1000 and 2000 ms answered
     etcd.down = true;
     // Last answered renewal was sent at 2000 ms: etcd may drop the lease at 5000 ms; 500 ms margin.
-    await timers.advance(2499);
+    await clock.advance(2499);
     expect(losses).toEqual([]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_LEASE_EXPIRED']);
     expect(losses[0].message).toMatch(/UNAVAILABLE.*check that etcd runs/);
-    expect(timers.now()).toBe(4500);
+    expect(clock.now()).toBe(4500);
     expect(etcd.leases.size).toBe(1); // ...while etcd itself still had it: we gave up first
   });
 
   it('loses the lock at the next renewal when the lease is revoked', async () => {
-    const { etcd, timers, lock, losses } = setup();
+    const { etcd, clock, lock, losses } = setup();
     await lock.acquire();
     etcd.revoke(etcd.keys.get(KEY)!.leaseId);
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_LEASE_REVOKED']);
   });
 
@@ -86,14 +86,14 @@ describe('EtcdLock', () => {
     const deleted = setup();
     await deleted.lock.acquire();
     deleted.etcd.keys.delete(KEY);
-    await deleted.timers.advance(1000);
+    await deleted.clock.advance(1000);
     expect(deleted.losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_KEY_CHANGED']);
     expect(deleted.losses[0].message).toMatch(/was deleted/);
 
     const taken = setup();
     await taken.lock.acquire();
     taken.etcd.keys.set(KEY, { leaseId: '1', value: 'intruder' });
-    await taken.timers.advance(1000);
+    await taken.clock.advance(1000);
     expect(taken.losses[0].message).toMatch(/now holds "intruder" on lease 1/);
   });
 
@@ -107,14 +107,14 @@ describe('EtcdLock', () => {
   });
 
   it('renews no more after release', async () => {
-    const { etcd, timers, lock, losses } = setup();
+    const { etcd, clock, lock, losses } = setup();
     await lock.acquire();
     await lock.release();
     const calls = etcd.calls.length;
-    await timers.advance(10_000);
+    await clock.advance(10_000);
     expect(etcd.calls.length).toBe(calls);
     expect(losses).toEqual([]);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it('answers an error naming the endpoint when etcd cannot be reached', async () => {
@@ -130,8 +130,8 @@ describe('EtcdLock', () => {
     const { etcd, lock } = setup();
     const client = etcd.client();
     const failing = { ...client, createIfAbsent: async () => { throw new Error('deadline exceeded'); } };
-    const timers = new ManualTimers();
-    const broken = new EtcdLock(ENDPOINT, KEY, { ttlSeconds: 3, client: failing, timers });
+    const clock = new ManualClock();
+    const broken = new EtcdLock(ENDPOINT, KEY, { ttlSeconds: 3, client: failing, clock });
     const result = await broken.acquire();
     expect(result.outcome === 'error' && result.error.message).toMatch(/cannot create the lock key on etcd.*deadline exceeded/);
     await Promise.resolve();
@@ -140,13 +140,13 @@ describe('EtcdLock', () => {
   });
 
   it('uses the TTL etcd granted, not the one asked for', async () => {
-    const { etcd, timers, lock, losses } = setup();
+    const { etcd, clock, lock, losses } = setup();
     etcd.minimumTtl = 6;
     await lock.acquire();
     etcd.down = true;
-    await timers.advance(5499);
+    await clock.advance(5499);
     expect(losses).toEqual([]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(losses).toHaveLength(1);
   });
 

@@ -1,7 +1,7 @@
 // A pretend etcd for the lease lock: leases that expire on the test clock, keys on leases, and switches for outages.
 
 import { CreateOutcome, EtcdLeaseClient, KeyOwner } from '../../../../src/adapters/lock/etcd-client';
-import { ManualTimers } from '../packet/manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 interface FakeLease {
   expiresAt: number;
@@ -18,7 +18,7 @@ export class FakeEtcd {
   minimumTtl = 2;
   readonly calls: string[] = [];
 
-  constructor(private readonly timers: ManualTimers) {}
+  constructor(private readonly clock: ManualClock) {}
 
   /** A client of this etcd, as one node has. */
   client(): EtcdLeaseClient {
@@ -27,14 +27,14 @@ export class FakeEtcd {
         this.enter('grant');
         const id = String(this.nextLease++);
         const ttlSeconds = Math.max(ttl, this.minimumTtl);
-        this.leases.set(id, { ttlSeconds, expiresAt: this.timers.now() + ttlSeconds * 1000 });
+        this.leases.set(id, { ttlSeconds, expiresAt: this.clock.now() + ttlSeconds * 1000 });
         return { leaseId: id, ttlSeconds };
       },
       keepAlive: async (id) => {
         this.enter('keepAlive');
         const lease = this.leases.get(id);
         if (!lease) return 0;
-        lease.expiresAt = this.timers.now() + lease.ttlSeconds * 1000;
+        lease.expiresAt = this.clock.now() + lease.ttlSeconds * 1000;
         return lease.ttlSeconds;
       },
       revoke: async (id) => {
@@ -59,7 +59,7 @@ export class FakeEtcd {
 
   /** Drops leases whose time has come, as etcd's lessor does. */
   expireDue(): void {
-    for (const [id, lease] of this.leases) if (lease.expiresAt <= this.timers.now()) this.revoke(id);
+    for (const [id, lease] of this.leases) if (lease.expiresAt <= this.clock.now()) this.revoke(id);
   }
 
   revoke(id: string): void {

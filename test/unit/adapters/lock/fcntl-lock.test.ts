@@ -3,7 +3,7 @@
 import { FcntlLock } from '../../../../src/adapters/lock/fcntl-lock';
 import { ClusterLockError } from '../../../../src/adapters/lock/errors';
 import { NativeAddonError } from '../../../../src/adapters/packet/native';
-import { ManualTimers } from '../packet/manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { describeLockContract } from './contract';
 import { FakeLockFiles } from './fake-lock-files';
 import { OpenLockFile } from '../../../../src/adapters/lock/lock-files';
@@ -12,24 +12,24 @@ const PATH = '/clusterfs/.floatip/lock';
 
 function setup() {
   const files = new FakeLockFiles();
-  const timers = new ManualTimers();
-  const options = { files, timers, recheckIntervalMs: 1000, checkTimeoutMs: 3000 };
+  const clock = new ManualClock();
+  const options = { files, clock, recheckIntervalMs: 1000, checkTimeoutMs: 3000 };
   const lock = new FcntlLock(PATH, options);
   const losses: ClusterLockError[] = [];
   lock.onLost((loss) => losses.push(loss));
-  return { files, timers, lock, losses, options };
+  return { files, clock, lock, losses, options };
 }
 
 describeLockContract('fcntl over a pretend file system', async () => {
   const files = new FakeLockFiles();
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   return {
-    first: new FcntlLock(PATH, { files, timers }),
-    second: new FcntlLock(PATH, { files, timers }),
+    first: new FcntlLock(PATH, { files, clock }),
+    second: new FcntlLock(PATH, { files, clock }),
     breakHold: async () => files.replace(PATH),
     lossCode: 'E_LOCK_LOST_FILE_REPLACED',
     lossWithinMs: 1000,
-    pass: (ms) => timers.advance(ms),
+    pass: (ms) => clock.advance(ms),
     cleanup: async () => undefined,
   };
 });
@@ -53,30 +53,30 @@ describe('FcntlLock', () => {
   });
 
   it('is not disturbed by another node probing byte 1', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
     files.lockElsewhere(PATH, 1);
-    await timers.advance(10_000);
+    await clock.advance(10_000);
     expect(losses).toEqual([]);
     expect(lock.holder).toBe(true);
   });
 
   it('stays held across many re-checks while the file is untouched', async () => {
-    const { timers, lock, losses } = setup();
+    const { clock, lock, losses } = setup();
     await lock.acquire();
-    await timers.advance(60_000);
+    await clock.advance(60_000);
     expect(losses).toEqual([]);
     expect(lock.holder).toBe(true);
   });
 
   it('loses the lock within one re-check interval when the file is removed', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
-    await timers.advance(300);
+    await clock.advance(300);
     files.remove(PATH);
-    await timers.advance(699);
+    await clock.advance(699);
     expect(losses).toEqual([]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_FILE_REMOVED']);
     expect(losses[0].message).toContain(PATH);
     expect(lock.state).toBe('lost');
@@ -84,44 +84,44 @@ describe('FcntlLock', () => {
   });
 
   it('loses the lock when the file is replaced, and the next try locks the new file', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
     files.replace(PATH);
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_FILE_REPLACED']);
     expect(await lock.acquire()).toEqual({ outcome: 'held' });
-    await timers.advance(5000);
+    await clock.advance(5000);
     expect(losses).toHaveLength(1);
   });
 
   it('loses the lock when the file system answers the check with an error', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
     files.failNext.set('tryLock', Object.assign(new Error('fcntl: Input/output error'), { code: 'EIO' }));
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_FILE_CHECK']);
     expect(losses[0].message).toMatch(/Input\/output error.*check its mount/);
   });
 
   it('loses the lock when a check hangs past the check timeout', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
     files.hang = true;
-    await timers.advance(1000 + 2999);
+    await clock.advance(1000 + 2999);
     expect(losses).toEqual([]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(losses.map((l) => l.code)).toEqual(['E_LOCK_LOST_FILE_CHECK']);
     expect(losses[0].message).toMatch(/took over 3000 ms/);
   });
 
   it('checks no more after release', async () => {
-    const { files, timers, lock, losses } = setup();
+    const { files, clock, lock, losses } = setup();
     await lock.acquire();
     await lock.release();
     files.remove(PATH);
-    await timers.advance(10_000);
+    await clock.advance(10_000);
     expect(losses).toEqual([]);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it('explains an open failure', async () => {

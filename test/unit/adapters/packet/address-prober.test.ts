@@ -3,7 +3,7 @@ import { createAddressProber } from '../../../../src/adapters/packet/address-pro
 import {
   buildArpProbe, buildGratuitousArp, buildNeighborSolicitProbe, buildUnsolicitedNeighborAdvert, ETHERTYPE_ARP, ETHERTYPE_IPV6, mac, MacAddress,
 } from '../../../../src/protocol/packets';
-import { ManualTimers } from './manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 const OWN = mac('02:00:00:00:00:0a');
 const OTHER = mac('02:00:00:00:00:0b');
@@ -28,10 +28,10 @@ class FakeSocket {
 }
 
 function setup(options: { hardwareType?: number; failOpen?: boolean; failSend?: boolean } = {}) {
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const sockets: FakeSocket[] = [];
   const prober = createAddressProber({ answerWindowMs: WINDOW }, {
-    timers,
+    clock,
     openSocket: (iface, etherType) => {
       if (options.failOpen) throw Object.assign(new Error(`interface ${iface} does not exist`), { code: 'E_NO_INTERFACE' });
       const socket = new FakeSocket(etherType, OWN, options.hardwareType);
@@ -45,29 +45,29 @@ function setup(options: { hardwareType?: number; failOpen?: boolean; failSend?: 
     if (!found) throw new Error(`no socket for ${etherType}`);
     return found;
   };
-  return { timers, sockets, prober, socketFor };
+  return { clock, sockets, prober, socketFor };
 }
 
 describe('createAddressProber', () => {
   it('sends an ARP probe and a DAD solicitation, one socket per family, and closes both after the window', async () => {
-    const { timers, prober, sockets, socketFor } = setup();
+    const { clock, prober, sockets, socketFor } = setup();
     const done = prober.probe('fs0', [V4, V6]);
-    await timers.advance(0);
+    await clock.advance(0);
     expect(socketFor(ETHERTYPE_ARP).sent).toEqual([buildArpProbe(OWN, V4)]);
     expect(socketFor(ETHERTYPE_IPV6).sent).toEqual([buildNeighborSolicitProbe(OWN, V6)]);
-    await timers.advance(WINDOW);
+    await clock.advance(WINDOW);
     await expect(done).resolves.toEqual([]);
     expect(sockets.map((s) => s.closed)).toEqual([true, true]);
   });
 
   it('returns the other MAC\'s ARP reply and NA for probed addresses, and only those', async () => {
-    const { timers, prober, socketFor } = setup();
+    const { clock, prober, socketFor } = setup();
     const done = prober.probe('fs0', [V4, V6]);
-    await timers.advance(1);
+    await clock.advance(1);
     socketFor(ETHERTYPE_ARP).deliver(buildGratuitousArp('reply', OTHER, V4));
     socketFor(ETHERTYPE_ARP).deliver(buildGratuitousArp('request', OTHER, ip('203.0.113.99')));
     socketFor(ETHERTYPE_IPV6).deliver(buildUnsolicitedNeighborAdvert(OTHER, V6));
-    await timers.advance(WINDOW);
+    await clock.advance(WINDOW);
     const claims = await done;
     expect(claims.map((c) => [c.address.text, c.mac.text, c.ownMac.text, c.how, c.iface]).sort()).toEqual([
       ['2001:db8::10', OTHER.text, OWN.text, 'neighbor-advert', 'fs0'],
@@ -76,37 +76,37 @@ describe('createAddressProber', () => {
   });
 
   it('hears no claim in probes (sender 0.0.0.0) or in an NA that crossed a router (hop limit below 255)', async () => {
-    const { timers, prober, socketFor } = setup();
+    const { clock, prober, socketFor } = setup();
     const done = prober.probe('fs0', [V4, V6]);
-    await timers.advance(1);
+    await clock.advance(1);
     socketFor(ETHERTYPE_ARP).deliver(buildArpProbe(OTHER, V4));
     const routed = buildUnsolicitedNeighborAdvert(OTHER, V6);
     routed[21] = 254;
     socketFor(ETHERTYPE_IPV6).deliver(routed);
-    await timers.advance(WINDOW);
+    await clock.advance(WINDOW);
     await expect(done).resolves.toEqual([]);
   });
 
   it('counts nothing heard after the window', async () => {
-    const { timers, prober, socketFor } = setup();
+    const { clock, prober, socketFor } = setup();
     const done = prober.probe('fs0', [V4]);
-    await timers.advance(WINDOW);
+    await clock.advance(WINDOW);
     socketFor(ETHERTYPE_ARP).deliver(buildGratuitousArp('reply', OTHER, V4));
     await expect(done).resolves.toEqual([]);
   });
 
   it('shares one socket between overlapping windows and closes it after the last', async () => {
-    const { timers, prober, sockets, socketFor } = setup();
+    const { clock, prober, sockets, socketFor } = setup();
     const first = prober.probe('fs0', [V4]);
-    await timers.advance(100);
+    await clock.advance(100);
     const second = prober.probe('fs0', [ip('203.0.113.11')]);
-    await timers.advance(0);
+    await clock.advance(0);
     expect(sockets).toHaveLength(1);
     socketFor(ETHERTYPE_ARP).deliver(buildGratuitousArp('reply', OTHER, V4));
-    await timers.advance(WINDOW - 100);
+    await clock.advance(WINDOW - 100);
     expect((await first).map((c) => c.address.text)).toEqual(['203.0.113.10']);
     expect(sockets[0].closed).toBe(false);
-    await timers.advance(100);
+    await clock.advance(100);
     await expect(second).resolves.toEqual([]);
     expect(sockets[0].closed).toBe(true);
   });

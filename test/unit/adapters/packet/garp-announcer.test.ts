@@ -4,27 +4,27 @@ import { announceSettings, AnnounceSettings } from '../../../../src/adapters/pac
 import { createGarpAnnouncer } from '../../../../src/adapters/packet/garp-announcer';
 import { decodeAnnouncement } from '../../../../src/protocol/packets';
 import { FakeLink } from './fake-link';
-import { ManualTimers } from './manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 function setup(overrides: Partial<AnnounceSettings> = {}) {
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const links = new Map<string, FakeLink[]>();
   const errors: AnnounceError[] = [];
   let openFailure: Error | undefined;
   let hardwareType = 1;
   const announcer = createGarpAnnouncer(announceSettings(overrides), {
-    timers,
+    clock,
     onError: (error) => errors.push(error),
     openLink: (iface) => {
       if (openFailure) throw openFailure;
-      const link = new FakeLink(timers, undefined, hardwareType);
+      const link = new FakeLink(clock, undefined, hardwareType);
       links.set(iface, [...(links.get(iface) ?? []), link]);
       return link;
     },
   });
   const link = (iface: string, n = 0): FakeLink => links.get(iface)![n];
   return {
-    timers, links, errors, announcer, link,
+    clock, links, errors, announcer, link,
     failOpen: (error: Error) => { openFailure = error; },
     useHardwareType: (type: number) => { hardwareType = type; },
   };
@@ -51,18 +51,18 @@ describe('GARP announcer', () => {
   });
 
   it('repeats rounds as configured: count per burst, spacing, second burst', async () => {
-    const { announcer, link, timers } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
+    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
-    await timers.advance(10_000);
+    await clock.advance(10_000);
     expect(link('eth1').batches.map((b) => b.at)).toEqual([0, 200, 400, 5000, 5200, 5400]);
     expect(link('eth1').frames).toHaveLength(12);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it('announces IPv6 with one unsolicited NA per round', async () => {
-    const { announcer, link, timers } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
+    const { announcer, link, clock } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
     await announcer.announce(ip('2001:db8::a'), 'eth1');
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(describeFrames(link('eth1').frames)).toEqual(['na 2001:db8::a', 'na 2001:db8::a']);
   });
 
@@ -75,10 +75,10 @@ describe('GARP announcer', () => {
   });
 
   it('keeps to the per-interface rate and gives every address its first round before any second', async () => {
-    const { announcer, link, timers } = setup({ count: 2, spacingMs: 50, secondBurstDelayMs: 0, maxFramesPerSecond: 1000, burstFrames: 100 });
+    const { announcer, link, clock } = setup({ count: 2, spacingMs: 50, secondBurstDelayMs: 0, maxFramesPerSecond: 1000, burstFrames: 100 });
     const all = addresses(200);
     const settled = Promise.all(all.map((a) => announcer.announce(a, 'eth1')));
-    await timers.advance(2000);
+    await clock.advance(2000);
     await settled;
     const batches = link('eth1').batches;
     let sent = 0;
@@ -96,32 +96,32 @@ describe('GARP announcer', () => {
   });
 
   it('stops the remaining rounds when an address is withdrawn', async () => {
-    const { announcer, link, timers } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
+    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     await announcer.announce(ip('192.0.2.11'), 'eth1');
-    await timers.advance(250);
+    await clock.advance(250);
     announcer.withdraw(ip('192.0.2.10'));
-    await timers.advance(10_000);
+    await clock.advance(10_000);
     const frames = describeFrames(link('eth1').frames);
     expect(frames.filter((f) => f.endsWith('192.0.2.10'))).toHaveLength(4);
     expect(frames.filter((f) => f.endsWith('192.0.2.11'))).toHaveLength(12);
   });
 
   it('refreshes periodically until withdrawn', async () => {
-    const { announcer, link, timers } = setup({ count: 1, spacingMs: 0, secondBurstDelayMs: 0, refreshIntervalMs: 1000 });
+    const { announcer, link, clock } = setup({ count: 1, spacingMs: 0, secondBurstDelayMs: 0, refreshIntervalMs: 1000 });
     await announcer.announce(ip('2001:db8::a'), 'eth1');
-    await timers.advance(3500);
+    await clock.advance(3500);
     expect(link('eth1').batches.map((b) => b.at)).toEqual([0, 1000, 2000, 3000]);
     announcer.withdraw(ip('2001:db8::a'));
-    await timers.advance(5000);
+    await clock.advance(5000);
     expect(link('eth1').batches).toHaveLength(4);
   });
 
   it('restarts the schedule when an address is announced again, on its new interface only', async () => {
-    const { announcer, link, timers } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
+    const { announcer, link, clock } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     await announcer.announce(ip('192.0.2.10'), 'eth2');
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(link('eth1').frames).toHaveLength(2);
     expect(link('eth2').frames).toHaveLength(4);
   });
@@ -154,33 +154,33 @@ describe('GARP announcer', () => {
   });
 
   it('reports a failed later round through onError', async () => {
-    const { announcer, link, timers, errors } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
+    const { announcer, link, clock, errors } = setup({ count: 2, spacingMs: 100, secondBurstDelayMs: 0 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     link('eth1').failAfter = 0;
-    await timers.advance(200);
+    await clock.advance(200);
     expect(errors.map((e) => e.code)).toEqual(['E_ANNOUNCE_SEND']);
   });
 
   it('on close rejects what waits, cancels every timer and closes the sockets', async () => {
-    const { announcer, link, timers } = setup({ maxFramesPerSecond: 10, burstFrames: 2 });
+    const { announcer, link, clock } = setup({ maxFramesPerSecond: 10, burstFrames: 2 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     const waiting = announcer.announce(ip('192.0.2.11'), 'eth1');
     announcer.close();
     await expect(waiting).rejects.toMatchObject({ code: 'E_ANNOUNCE_CLOSED' });
-    await timers.advance(60_000);
+    await clock.advance(60_000);
     expect(link('eth1').frames).toHaveLength(2);
     expect(link('eth1').closed).toBe(true);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
     await expect(announcer.announce(ip('192.0.2.12'), 'eth1')).rejects.toMatchObject({ code: 'E_ANNOUNCE_CLOSED' });
   });
 
   it('rejects an announcement withdrawn while it waited for the rate limit', async () => {
-    const { announcer, timers, link } = setup({ maxFramesPerSecond: 10, burstFrames: 2 });
+    const { announcer, clock, link } = setup({ maxFramesPerSecond: 10, burstFrames: 2 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     const waiting = announcer.announce(ip('192.0.2.11'), 'eth1');
     announcer.withdraw(ip('192.0.2.11'));
     await expect(waiting).rejects.toMatchObject({ code: 'E_ANNOUNCE_CLOSED' });
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(describeFrames(link('eth1').frames).filter((f) => f.endsWith('.11'))).toEqual([]);
   });
 });

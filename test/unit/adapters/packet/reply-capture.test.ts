@@ -5,7 +5,7 @@ import { ip } from '../../../../src/core/ip';
 import {
   buildTcpPacket, ETHERTYPE_IPV4, ETHERTYPE_IPV6, mac, TCP_FLAG_ACK, TCP_FLAG_RST, TcpConnection, writeEthernetHeader,
 } from '../../../../src/protocol/packets';
-import { ManualTimers } from './manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 class FakeReceiveSocket {
   onFrame: ((frame: Buffer, receivedAt: number) => void) | undefined;
@@ -32,10 +32,10 @@ const conn = (clientPort: number, family: 4 | 6 = 4): TcpConnection => ({
 
 function setup() {
   const socket = new FakeReceiveSocket();
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const opened: string[] = [];
-  const capture = openReplyCapture('ftk0a', { openSocket: (iface) => { opened.push(iface); return socket; }, timers });
-  return { socket, timers, capture, opened };
+  const capture = openReplyCapture('ftk0a', { openSocket: (iface) => { opened.push(iface); return socket; }, clock });
+  return { socket, clock, capture, opened };
 }
 
 describe('openReplyCapture', () => {
@@ -61,7 +61,7 @@ describe('openReplyCapture', () => {
   });
 
   it('ignores our own direction, resets, SYNs and other ports', async () => {
-    const { socket, timers, capture } = setup();
+    const { socket, clock, capture } = setup();
     const c = conn(50003);
     const reply = capture.awaitReply(c, 200);
     socket.deliver({ server: c.client, client: c.server }, 1, 1); // server -> client: our tickle seen on the wire
@@ -69,15 +69,15 @@ describe('openReplyCapture', () => {
     socket.deliver(c, 3, 3, 0x02 | TCP_FLAG_ACK);
     socket.deliver(conn(50004), 4, 4);
     socket.deliver(c, 9, 10, 0); // no ACK flag
-    await timers.advance(199);
+    await clock.advance(199);
     socket.deliver(c, 11, 12);
     await expect(reply).resolves.toEqual({ seq: 11, ack: 12 });
   });
 
   it('resolves undefined after the timeout and stops reading when nobody waits', async () => {
-    const { socket, timers, capture } = setup();
+    const { socket, clock, capture } = setup();
     const reply = capture.awaitReply(conn(50005), 200);
-    await timers.advance(200);
+    await clock.advance(200);
     await expect(reply).resolves.toBeUndefined();
     expect(socket.stops).toBe(1);
     expect(socket.onFrame).toBeUndefined();
@@ -93,17 +93,17 @@ describe('openReplyCapture', () => {
   });
 
   it('close ends every wait and the socket; later waits resolve undefined at once', async () => {
-    const { socket, timers, capture } = setup();
+    const { socket, clock, capture } = setup();
     const reply = capture.awaitReply(conn(50007), 200);
     capture.close();
     await expect(reply).resolves.toBeUndefined();
     expect(socket.closed).toBe(true);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
     await expect(capture.awaitReply(conn(50007), 200)).resolves.toBeUndefined();
   });
 
   it('passes the socket error of a missing interface through', () => {
     const error = Object.assign(new Error('interface ftk-missing does not exist'), { code: 'E_NO_INTERFACE' });
-    expect(() => openReplyCapture('ftk-missing', { openSocket: () => { throw error; }, timers: new ManualTimers() })).toThrow(error);
+    expect(() => openReplyCapture('ftk-missing', { openSocket: () => { throw error; }, clock: new ManualClock() })).toThrow(error);
   });
 });

@@ -6,7 +6,7 @@ function tally() {
   const reports: RefusalReport[] = [];
   const pending: Array<() => void> = [];
   const counter = new RefusalTally((r) => reports.push(r), {
-    set: (callback) => {
+    schedule: (_ms, callback) => {
       pending.push(callback);
       return () => { pending.splice(pending.indexOf(callback), 1); };
     },

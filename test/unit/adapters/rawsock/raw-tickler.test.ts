@@ -4,20 +4,20 @@ import { createRawTickler } from '../../../../src/adapters/rawsock/raw-tickler';
 import { TickleError } from '../../../../src/adapters/rawsock/tickler';
 import { tickleSettings, TickleSettings } from '../../../../src/adapters/rawsock/tickle-settings';
 import { buildTcpReset, buildTickle, TcpConnection } from '../../../../src/protocol/packets';
-import { ManualTimers } from '../packet/manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 class RecordingSender implements IpPacketSender {
   readonly sends: { at: number; packets: Buffer[] }[] = [];
   closed = false;
   failNext: Error | undefined;
-  constructor(readonly family: Family, private readonly timers: ManualTimers) {}
+  constructor(readonly family: Family, private readonly clock: ManualClock) {}
   async send(packets: Buffer[]): Promise<number> {
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = undefined;
       throw Object.assign(error, { sent: 0 });
     }
-    this.sends.push({ at: this.timers.now(), packets });
+    this.sends.push({ at: this.clock.now(), packets });
     return packets.length;
   }
   close(): void {
@@ -26,22 +26,22 @@ class RecordingSender implements IpPacketSender {
 }
 
 function setup(overrides: Partial<TickleSettings> = {}) {
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const opened: RecordingSender[] = [];
   const errors: TickleError[] = [];
   let refuse: Error | undefined;
   const tickler = createRawTickler(tickleSettings(overrides), {
-    timers,
+    clock,
     onError: (error) => errors.push(error),
     openSender: (family) => {
       if (refuse) throw refuse;
-      const sender = new RecordingSender(family, timers);
+      const sender = new RecordingSender(family, clock);
       opened.push(sender);
       return sender;
     },
   });
   const sender = (family: Family) => opened.filter((s) => s.family === family).at(-1)!;
-  return { timers, opened, errors, tickler, sender, refuseOpen: (error: Error) => { refuse = error; } };
+  return { clock, opened, errors, tickler, sender, refuseOpen: (error: Error) => { refuse = error; } };
 }
 
 const conn = (server: string, client: string, clientPort = 50000): TcpConnection => ({
@@ -51,21 +51,21 @@ const conn = (server: string, client: string, clientPort = 50000): TcpConnection
 
 describe('raw tickler', () => {
   it('sends one tickle per connection at once, split by family, and repeats after the spacing', async () => {
-    const { tickler, sender, timers } = setup({ count: 3, spacingMs: 500 });
+    const { tickler, sender, clock } = setup({ count: 3, spacingMs: 500 });
     const conns = [conn('198.51.100.7', '203.0.113.5'), conn('2001:db8::7', '2001:db8:1::5'), conn('198.51.100.7', '203.0.113.6', 50001)];
     await expect(tickler.tickle(conns)).resolves.toEqual({ sent: 3 });
     expect(sender(4).sends[0].packets).toEqual([buildTickle(conns[0]), buildTickle(conns[2])]);
     expect(sender(6).sends[0].packets).toEqual([buildTickle(conns[1])]);
-    await timers.advance(5000);
+    await clock.advance(5000);
     expect(sender(4).sends.map((s) => s.at)).toEqual([0, 500, 1000]);
     expect(sender(6).sends.map((s) => s.at)).toEqual([0, 500, 1000]);
   });
 
   it('does nothing for no connections', async () => {
-    const { tickler, opened, timers } = setup();
+    const { tickler, opened, clock } = setup();
     await expect(tickler.tickle([])).resolves.toEqual({ sent: 0 });
     expect(opened).toHaveLength(0);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it('sends a reset with the given sequence (and acknowledgement) number', async () => {
@@ -95,22 +95,22 @@ describe('raw tickler', () => {
   });
 
   it('reports a failed later round through onError and stops repeating it', async () => {
-    const { tickler, sender, timers, errors } = setup({ count: 3, spacingMs: 100 });
+    const { tickler, sender, clock, errors } = setup({ count: 3, spacingMs: 100 });
     await tickler.tickle([conn('198.51.100.7', '203.0.113.5')]);
     sender(4).failNext = new Error('sendmmsg: No buffer space available');
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(errors.map((e) => e.code)).toEqual(['E_TICKLE_SEND']);
-    expect(timers.waiting).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it('cancels pending rounds on close and refuses work afterwards', async () => {
-    const { tickler, sender, timers } = setup({ count: 3, spacingMs: 100 });
+    const { tickler, sender, clock } = setup({ count: 3, spacingMs: 100 });
     await tickler.tickle([conn('198.51.100.7', '203.0.113.5')]);
     const first = sender(4);
     tickler.close();
     expect(first.closed).toBe(true);
-    expect(timers.waiting).toBe(0);
-    await timers.advance(1000);
+    expect(clock.waiting).toBe(0);
+    await clock.advance(1000);
     expect(first.sends).toHaveLength(1);
     await expect(tickler.sendReset(conn('198.51.100.7', '203.0.113.5'), 1)).rejects.toMatchObject({ code: 'E_TICKLE_CLOSED' });
   });

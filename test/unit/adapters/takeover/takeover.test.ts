@@ -10,7 +10,7 @@ import { TakeoverAddress } from '../../../../src/adapters/takeover/port';
 import { createTakeover } from '../../../../src/adapters/takeover/takeover';
 import { TcpConnection } from '../../../../src/protocol/packets';
 import { FakeLink } from '../packet/fake-link';
-import { ManualTimers } from '../packet/manual-timers';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { memoryWorld, MemoryWorld, takeoverOver } from './fakes';
 
 const A: TakeoverAddress = { address: ip('192.0.2.10'), bits: 24 };
@@ -248,9 +248,9 @@ describe('move', () => {
 
 describe('takeMany', () => {
   it('sends the first announcement round of the whole batch in one frame batch', async () => {
-    const timers = new ManualTimers();
-    const link = new FakeLink(timers);
-    const announcer = createGarpAnnouncer(announceSettings(), { openLink: () => link, timers, onError: () => undefined });
+    const clock = new ManualClock();
+    const link = new FakeLink(clock);
+    const announcer = createGarpAnnouncer(announceSettings(), { openLink: () => link, clock, onError: () => undefined });
     const world = await memoryWorld({ announcer });
     const addresses = Array.from({ length: 50 }, (_, i) => ({ address: ip(`192.0.2.${i + 1}`), bits: 24 }));
     const report = await createTakeover({}, world.components).takeMany(addresses.map((address) => ({ address, iface: 'eth0' })));

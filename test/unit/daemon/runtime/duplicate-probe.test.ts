@@ -7,7 +7,7 @@ import { DuplicateWatch, judgeClaim, PROBE_SLICE_MS } from '../../../../src/daem
 import { HeldAddress } from '../../../../src/daemon/runtime/hosting';
 import { Logger, LogFields } from '../../../../src/daemon/runtime/logger';
 import { mac } from '../../../../src/protocol/packets';
-import { ManualClock } from './harness/manual-clock';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 
 const OTHER = mac('02:00:00:00:00:0b');
 const THIRD = mac('02:00:00:00:00:0c');

@@ -24,7 +24,7 @@ import { ClusterState } from '../../../../src/daemon/runtime/cluster-state';
 import { LockQuorum } from '../../../../src/daemon/runtime/lock-quorum';
 import { createNodeRuntime, NodeRuntimeImpl } from '../../../../src/daemon/runtime/node';
 import { RuntimeInit } from '../../../../src/daemon/runtime/settings';
-import { ManualClock } from './harness/manual-clock';
+import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { ManualHealth } from './harness/manual-health';
 import { LogLine, recordingLogger } from './harness/recording-logger';
 

@@ -18,7 +18,7 @@ import { createNodeRuntime, NodeRuntimeImpl } from '../../../../../src/daemon/ru
 import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
 import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
 import { Allocator } from '../../../../../src/daemon/runtime/allocator';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../../../../src/adapters/memory/clock';
 import { ManualHealth } from './manual-health';
 import { LogLine, recordingLogger } from './recording-logger';
 

@@ -1,11 +1,11 @@
-// Temporary events directories with real scripts, for the runner tests.
+// Temporary events directories with real scripts, for the runner tests (root: the runner insists on root-owned scripts).
 
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 export async function makeEventsDir(): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'fev-unit-'));
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'fev-scripts-'));
   const dir = path.join(root, 'events.d');
   await fs.mkdir(dir, { mode: 0o755 });
   return dir;
@@ -48,6 +48,3 @@ export async function waitFor(check: () => Promise<boolean> | boolean, what: str
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
-
-/** `describe` when running as root (the runner insists on root-owned scripts), else skipped. */
-export const describeAsRoot = process.getuid?.() === 0 ? describe : describe.skip;

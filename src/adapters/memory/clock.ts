@@ -1,6 +1,9 @@
-// One manual clock for a whole in-process cluster: timers fire in time order, promises settle between them.
+// The manual clock: time moves only when a test says so; timers fire in time order, promises settle between them.
+//
+// One clock can serve a whole in-process cluster: each node takes its own view
+// (`forOwner`), and `kill(owner)` drops that node's timers as a crashed process's.
 
-import { RuntimeClock } from '../../../../../src/daemon/runtime/clock';
+import { CancelTimer, Clock } from '../clock/port';
 
 interface Timer {
   readonly due: number;
@@ -11,8 +14,9 @@ interface Timer {
 }
 
 const WALL_BASE = Date.UTC(2024, 0, 1);
+const NO_OWNER = '';
 
-export class ManualClock {
+export class ManualClock implements Clock {
   private time = 0;
   private seq = 0;
   private timers: Timer[] = [];
@@ -23,21 +27,36 @@ export class ManualClock {
     return this.time;
   }
 
+  wallNow(): number {
+    return WALL_BASE + this.time;
+  }
+
+  schedule(delayMs: number, fn: () => void): CancelTimer {
+    return this.scheduleFor(NO_OWNER, delayMs, fn);
+  }
+
+  /** The next turn comes when the test moves time: `advance(0)` is enough. */
+  nextTurn(fn: () => void): void {
+    this.scheduleFor(NO_OWNER, 0, fn);
+  }
+
   /** A node's view of the clock; `kill(owner)` drops all its timers, as a crashed process's. */
-  forOwner(owner: string): RuntimeClock {
+  forOwner(owner: string): Clock {
     return {
       now: () => this.time,
-      wallNow: () => WALL_BASE + this.time,
-      schedule: (delayMs, fn) => {
-        const timer: Timer = { due: this.time + Math.max(0, delayMs), seq: this.seq++, owner, fn, cancelled: false };
-        this.timers.push(timer);
-        return () => { timer.cancelled = true; };
-      },
+      wallNow: () => this.wallNow(),
+      schedule: (delayMs, fn) => this.scheduleFor(owner, delayMs, fn),
+      nextTurn: (fn) => { this.scheduleFor(owner, 0, fn); },
     };
   }
 
   kill(owner: string): void {
     for (const timer of this.timers) if (timer.owner === owner) timer.cancelled = true;
+  }
+
+  /** Timers still waiting. */
+  get waiting(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
   }
 
   /** Lets every pending promise chain run (the memory fakes only use promises). */
@@ -65,5 +84,11 @@ export class ManualClock {
     this.time = target;
     await this.settle();
     this.onStep?.();
+  }
+
+  private scheduleFor(owner: string, delayMs: number, fn: () => void): CancelTimer {
+    const timer: Timer = { due: this.time + Math.max(0, delayMs), seq: this.seq++, owner, fn, cancelled: false };
+    this.timers.push(timer);
+    return () => { timer.cancelled = true; };
   }
 }

@@ -2,11 +2,11 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { eventScriptOptions } from '../../../../src/adapters/scripts/options';
-import { ScriptEventRunner } from '../../../../src/adapters/scripts/runner';
-import { describeAsRoot, makeEventsDir, removeEventsDir, writeScript } from './helpers';
+import { eventScriptOptions } from '../../../src/adapters/scripts/options';
+import { ScriptEventRunner } from '../../../src/adapters/scripts/runner';
+import { makeEventsDir, removeEventsDir, writeScript } from './helpers';
 
-describeAsRoot('script list, enable and disable', () => {
+describe('script list, enable and disable', () => {
   let dir: string;
   let runner: ScriptEventRunner;
   const modeOf = async (name: string): Promise<number> => (await fs.stat(path.join(dir, name))).mode & 0o777;

@@ -2,12 +2,12 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { EventArgumentError } from '../../../../src/adapters/scripts/events';
-import { eventScriptOptions, EventScriptOptions } from '../../../../src/adapters/scripts/options';
-import { ScriptEventRunner } from '../../../../src/adapters/scripts/runner';
-import { describeAsRoot, isAlive, makeEventsDir, readLines, removeEventsDir, waitFor, writeScript } from './helpers';
+import { EventArgumentError } from '../../../src/adapters/scripts/events';
+import { eventScriptOptions, EventScriptOptions } from '../../../src/adapters/scripts/options';
+import { ScriptEventRunner } from '../../../src/adapters/scripts/runner';
+import { isAlive, makeEventsDir, readLines, removeEventsDir, waitFor, writeScript } from './helpers';
 
-describeAsRoot('ScriptEventRunner', () => {
+describe('ScriptEventRunner', () => {
   let dir: string;
   let log: string;
   const runner = (over: Partial<EventScriptOptions> = {}): ScriptEventRunner =>
