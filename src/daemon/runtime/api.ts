@@ -9,11 +9,62 @@ import {
   CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
+import { PublicAddress } from '../../core/address';
+import { EventRunner } from '../../adapters/scripts/port';
+import { MonitorState } from '../../protocol/frame-messages';
 import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../control/api';
-import { runCtdbTool } from '../control/ctdb-tool';
-import { AdminOutcome } from './admin';
+import { CtdbToolKernel, runCtdbTool } from '../control/ctdb-tool';
+import { AdminOutcome, AdminRelay } from './admin';
+import { AddressListChange } from './address-list';
+import { RuntimeClock } from './clock';
+import { ClusterReload } from './cluster-reload';
+import { ClusterState } from './cluster-state';
+import { DuplicateWatch } from './duplicate-probe';
+import { FlapDamper } from './flap-damping';
+import { GuardState } from './guard';
+import { RunHistory } from './history';
+import { LocalAddresses } from './hosting';
+import { TakeoverLeader } from './leader';
 import { AdminRequest } from './messages';
-import type { NodeRuntimeImpl } from './node';
+import { OrderHandler } from './orders';
+import { Reconciler } from './reconcile';
+import { RoundTrips } from './rtt';
+import { RuntimeInit } from './settings';
+import { ConnectionTracker } from './tickles';
+
+/**
+ * The parts of a node runtime the control API reads and drives, and no more: the runtime
+ * (node.ts) hands itself in, so this file needs nothing of node.ts.
+ */
+export interface ApiSources {
+  readonly pnn: Pnn;
+  readonly init: Pick<RuntimeInit, 'nodes' | 'quorum'>;
+  readonly components: {
+    readonly clock: Pick<RuntimeClock, 'now'>;
+    readonly events: EventRunner;
+    /** Without it this node cannot re-read public_addresses (reloadips refuses it). */
+    readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+    readonly ctdbKernel?: CtdbToolKernel;
+  };
+  readonly state: Pick<ClusterState, 'view' | 'quorum' | 'leader' | 'addressList' | 'addressLists'>;
+  readonly hosting: Pick<LocalAddresses, 'get' | 'list' | 'announce'>;
+  readonly monitor: MonitorState;
+  /** Wall-clock start of the runtime, epoch ms. */
+  readonly startedAt: number;
+  readonly flapDamper: Pick<FlapDamper, 'verdict' | 'holds'>;
+  readonly guard: Pick<GuardState, 'unguarded'>;
+  readonly roundTrips: Pick<RoundTrips, 'latestMs'>;
+  readonly duplicates: Pick<DuplicateWatch, 'summary' | 'macsOf'> | undefined;
+  readonly reconciler: Pick<Reconciler, 'isMissing'>;
+  readonly admin: Pick<AdminRelay, 'request'>;
+  readonly clusterReload: Pick<ClusterReload, 'reload'>;
+  readonly tracker: Pick<ConnectionTracker, 'entries' | 'scan'>;
+  readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs'>;
+  readonly orders: Pick<OrderHandler, 'lastIpreallocatedAt'>;
+  readonly history: Pick<RunHistory, 'list'>;
+  /** Replaces this node's public address list (addip, delip). */
+  setAddressList(next: readonly PublicAddress[], why: string): Promise<AddressListChange>;
+}
 
 function done(message: string): DoneResult {
   return { done: true, message };
@@ -28,7 +79,7 @@ function json(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 }
 
-export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
+export function createDaemonApi(node: ApiSources): DaemonApi {
   const { state, hosting, init } = node;
   const local = (): Pnn => node.pnn;
   const ownLine = (text: string) => state.addressList(local())?.find((l) => l.address.text === text);

@@ -22,7 +22,7 @@ import { MemoryTickler } from '../../../../src/adapters/memory/tickle';
 import { createTakeover } from '../../../../src/adapters/takeover/takeover';
 import { ClusterState } from '../../../../src/daemon/runtime/cluster-state';
 import { LockQuorum } from '../../../../src/daemon/runtime/lock-quorum';
-import { createNodeRuntime, NodeRuntimeImpl } from '../../../../src/daemon/runtime/node';
+import { createNodeRuntime, InspectableNodeRuntime } from '../../../../src/daemon/runtime/node';
 import { RuntimeInit } from '../../../../src/daemon/runtime/settings';
 import { ManualClock } from './harness/manual-clock';
 import { ManualHealth } from './harness/manual-health';
@@ -59,7 +59,7 @@ function initFor(pnn: Pnn, nodes = 2): RuntimeInit {
 
 interface RigNode {
   readonly pnn: Pnn;
-  runtime: NodeRuntimeImpl;
+  runtime: InspectableNodeRuntime;
   lock: MemoryClusterLock;
   readonly netlink: MemoryNetlink;
   alive: boolean;
@@ -100,7 +100,7 @@ class LockRig {
     const runtime = createNodeRuntime(initFor(pnn, this.count), {
       mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health: new ManualHealth(events), clock,
       lock, logger: recordingLogger(this.log), loopDelay: { start: () => ({ stop: () => null }) },
-    }) as NodeRuntimeImpl;
+    });
     return { pnn, runtime, lock, netlink, alive: true };
   }
 

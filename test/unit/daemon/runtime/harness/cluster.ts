@@ -14,7 +14,7 @@ import { MemorySockDiag } from '../../../../../src/adapters/memory/sockdiag';
 import { MemoryTickler } from '../../../../../src/adapters/memory/tickle';
 import { MemoryEventRunner } from '../../../../../src/adapters/memory/scripts';
 import { createTakeover } from '../../../../../src/adapters/takeover/takeover';
-import { createNodeRuntime, NodeRuntimeImpl } from '../../../../../src/daemon/runtime/node';
+import { createNodeRuntime, InspectableNodeRuntime } from '../../../../../src/daemon/runtime/node';
 import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
 import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
 import { Allocator } from '../../../../../src/daemon/runtime/allocator';
@@ -39,7 +39,7 @@ export interface ClusterOptions {
 
 export interface TestNode {
   readonly pnn: Pnn;
-  runtime: NodeRuntimeImpl;
+  runtime: InspectableNodeRuntime;
   readonly netlink: MemoryNetlink;
   readonly events: MemoryEventRunner;
   readonly health: ManualHealth;
@@ -135,7 +135,7 @@ export class TestCluster {
       loopDelay: { start: () => ({ stop: () => null }) },
       ...(allocator ? { allocator } : {}),
       ...(loadPublicAddresses ? { loadPublicAddresses } : {}),
-    }) as NodeRuntimeImpl;
+    });
     return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, alive: true };
   }
 
