@@ -4,7 +4,7 @@ import { NO_NODE, formatFlags, hasFlag, Pnn } from '../../core/flags';
 import { compareIp, IpAddress, IpPrefix, parseIp } from '../../core/ip';
 import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
-import { JsonValue } from '../../protocol/control';
+import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../protocol/event-results';
 import {
   CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
@@ -73,10 +73,6 @@ function done(message: string): DoneResult {
 function outcomeResult(outcome: AdminOutcome): DoneResult {
   if (outcome.status === 'ok') return done(outcome.message);
   throw new DaemonApiError(outcome.status === 'refused' ? 'E_REFUSED' : 'E_FAILED', outcome.message);
-}
-
-function json(value: unknown): JsonValue {
-  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 }
 
 export function createDaemonApi(node: ApiSources): DaemonApi {
@@ -266,26 +262,26 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
       return { address: address.text, connections: node.tracker.entries(address) };
     },
 
-    eventStatus(event: string | undefined): JsonValue {
+    eventStatus(event: string | undefined): EventStatusResult {
       const runner = node.components.events;
-      if (event === undefined) return json(Object.fromEntries(EVENT_NAMES.map((name) => [name, runner.lastStatus(name) ?? null])));
+      if (event === undefined) return Object.fromEntries(EVENT_NAMES.map((name) => [name, runner.lastStatus(name) ?? null])) as LastEventResults;
       if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
-      return json(runner.lastStatus(event) ?? null);
+      return runner.lastStatus(event) ?? null;
     },
 
-    async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue> {
+    async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<EventResult> {
       if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
       try {
-        return json(await node.components.events.run(event, args, { timeoutMs }));
+        return await node.components.events.run(event, args, { timeoutMs });
       } catch (error) {
         if (error instanceof EventArgumentError) throw new DaemonApiError(error.code, error.message);
         throw error;
       }
     },
 
-    async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue> {
+    async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<EventScriptResult> {
       const runner = node.components.events;
-      if (action === 'list') return json(await runner.listScripts());
+      if (action === 'list') return runner.listScripts();
       if (name === undefined) throw new DaemonApiError('E_BAD_ARGUMENT', `event script ${action} needs a script name, e.g. 50.samba`);
       try {
         await runner.setScriptEnabled(name, action === 'enable');
@@ -293,7 +289,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         const code = (error as { code?: unknown }).code;
         throw new DaemonApiError(typeof code === 'string' ? code : 'E_FAILED', error instanceof Error ? error.message : String(error));
       }
-      return json(done(`script ${name} ${action}d`));
+      return done(`script ${name} ${action}d`);
     },
 
     leader(): LeaderResult {
