@@ -5,7 +5,8 @@
 // Start: remove leftover floatip addresses, run `init` and `setup`, join the mesh,
 // then `startup` and the monitor (the HealthSource). Stop (SIGTERM): report STOPPED,
 // release every address, send LEAVING, run `shutdown`. Reload (SIGHUP): a new
-// public_addresses list, of which only what changed moves.
+// public_addresses list, of which only what changed moves. What arrives from the mesh goes
+// through mesh-events.ts, and each peer message through router.ts's table.
 
 import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
@@ -39,31 +40,11 @@ import { OrderHandler } from './orders';
 import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { MessageRouter, nodeRoutes } from './router';
+import { RuntimeStats, runtimeStats } from './runtime-stats';
 import { FailoverListener } from './failover-timer';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
 import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
-
-/** Counters for metrics and tests: plain numbers. */
-export interface RuntimeStats {
-  readonly heartbeatsSent: number;
-  readonly rejectedFrames: number;
-  readonly forgedMessages: number;
-  readonly refusedObservations: number;
-  readonly ordersAccepted: number;
-  readonly staleOrders: number;
-  readonly ordersNotFromLeader: number;
-  readonly fences: number;
-  readonly reconcileChecks: number;
-  readonly reconcileRestored: number;
-  readonly reconcileRemoved: number;
-  readonly linkMoves: number;
-  readonly tickleScans: number;
-  readonly pingsSent: number;
-  readonly roundTripSamples: number;
-  /** PONGs that answered no PING of ours: ignored. */
-  readonly unmatchedPongs: number;
-}
 
 export interface NodeRuntime {
   readonly pnn: Pnn;
@@ -118,13 +99,13 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly orders: OrderHandler;
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
-  readonly fence: FenceGuard;
+  private readonly fence: FenceGuard;
   readonly guard: GuardState;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
   readonly roundTrips: RoundTrips;
   readonly duplicates: DuplicateWatch | undefined;
-  readonly log: Logger;
+  private readonly log: Logger;
   startedAt = 0;
   private readonly health: LocalHealth;
   private readonly router: MessageRouter;
@@ -313,25 +294,10 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   }
 
   stats(): RuntimeStats {
-    const r = this.reconciler.stats;
-    return {
-      heartbeatsSent: this.heartbeats.sent,
-      rejectedFrames: this.meshEvents.rejectedFrames,
-      forgedMessages: this.router.forged,
-      refusedObservations: this.state.refusedObservations,
-      ordersAccepted: this.orders.stats.accepted,
-      staleOrders: this.orders.stats.staleEpoch,
-      ordersNotFromLeader: this.orders.stats.notFromLeader,
-      fences: this.fence.fences,
-      reconcileChecks: r.checks,
-      reconcileRestored: r.restored,
-      reconcileRemoved: r.removed,
-      linkMoves: r.moved,
-      tickleScans: this.tracker.scans,
-      pingsSent: this.roundTrips.stats.pingsSent,
-      roundTripSamples: this.roundTrips.stats.samples,
-      unmatchedPongs: this.roundTrips.stats.unmatchedPongs,
-    };
+    return runtimeStats({
+      heartbeats: this.heartbeats, meshEvents: this.meshEvents, router: this.router, state: this.state, orders: this.orders,
+      fence: this.fence, reconciler: this.reconciler, tracker: this.tracker, roundTrips: this.roundTrips,
+    });
   }
 
   onRoundTrip(listener: RoundTripListener): () => void {
