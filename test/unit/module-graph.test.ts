@@ -59,9 +59,7 @@ const PENDING: readonly string[] = [
 ];
 
 /** Import cycles not yet broken, as sorted file lists (same rule as PENDING). */
-const PENDING_CYCLES: readonly string[] = [
-  'daemon/runtime/api.ts, daemon/runtime/node.ts',
-];
+const PENDING_CYCLES: readonly string[] = [];
 
 const files = sourceFiles(SRC);
 const graph = new Map(files.map((file) => [file, importsOf(file)]));

@@ -1,26 +1,14 @@
 // The event-script port: what the daemon and the control handlers need from a runner.
 
 import { EventName } from './events';
-import { EventResult } from './status';
+import { EventResult, ScriptInfo } from '../../protocol/event-results';
 
 export interface RunEventOptions {
   /** Overrides the configured timeout of this event (for `floatip event run --timeout`). */
   readonly timeoutMs?: number;
 }
 
-/** A script as `floatip event script list` shows it. */
-export interface ScriptInfo {
-  readonly name: string;
-  readonly enabled: boolean;
-  /** Declared events, or 'all' for a script without a `# floatip-events:` header. */
-  readonly events: readonly EventName[] | 'all';
-  /** Why it would be refused (CANNOT RUN), if it would. */
-  readonly problem?: string;
-  /** Set for a file of the events directory that is no script and so never runs: why. */
-  readonly neverRuns?: string;
-  /** Why a CTDB script runs for some events only under floatipd. */
-  readonly note?: string;
-}
+export type { ScriptInfo } from '../../protocol/event-results';
 
 /**
  * Runs events one at a time with CTDB's queueing: any event cancels a running

@@ -4,7 +4,8 @@ import { EVENT_NAMES, EventName } from '../../config';
 import { ParsedArgs, expectPositionals } from '../args';
 import { UsageError } from '../../client/usage-error';
 import { ControlCall, ControlCommandSpec } from '../control-command';
-import { EventResultView, ScriptInfoView, formatEventResult, formatEventStatus, formatScriptList } from '../format/events';
+import { EventResult, ScriptInfo } from '../../protocol/event-results';
+import { formatEventResult, formatEventStatus, formatScriptList } from '../format/events';
 import { expectList, expectRecord } from '../format/shape';
 import { readLocalSettings } from '../local-settings';
 
@@ -31,8 +32,8 @@ function timeoutArg(text: string): number {
   return ms;
 }
 
-function expectEventResult(value: unknown, what: string): EventResultView {
-  const result = expectRecord<EventResultView>(value, what, [...EVENT_KEYS]);
+function expectEventResult(value: unknown, what: string): EventResult {
+  const result = expectRecord<EventResult>(value, what, [...EVENT_KEYS]);
   expectList(result.scripts, `${what} (scripts)`, ['name', 'status', 'startedAtMs', 'durationMs', 'output']);
   return result;
 }
@@ -42,7 +43,7 @@ function expectEventResult(value: unknown, what: string): EventResultView {
  * null, and `event status` with a map from every event name to its last
  * result or null; a list is read too. Events that never ran are left out.
  */
-function eventResults(value: unknown): EventResultView[] {
+function eventResults(value: unknown): EventResult[] {
   if (value === null) return [];
   if (Array.isArray(value)) return value.map((item, i) => expectEventResult(item, `event status (item ${i})`));
   if (typeof value === 'object' && !('event' in value)) {
@@ -118,7 +119,7 @@ EVENT is one of ${EVENT_NAMES.join(', ')}.`,
       const run = expectEventResult(result, 'event run');
       return { text: formatEventResult(run), exitCode: FAILED.has(run.status) ? 1 : 0 };
     }
-    if (first === 'list') return formatScriptList(expectList<ScriptInfoView>(result, 'event script list', ['name', 'enabled', 'events']));
+    if (first === 'list') return formatScriptList(expectList<ScriptInfo>(result, 'event script list', ['name', 'enabled', 'events']));
     const message = typeof result === 'object' && result !== null && typeof (result as { message?: unknown }).message === 'string'
       ? (result as { message: string }).message : '';
     return `${message || `${second}: ${first}d`}\n`;

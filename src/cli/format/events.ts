@@ -1,39 +1,6 @@
 // Human text for `floatip event status|run|script list`, CTDB's table layout, from plain result values.
 
-/**
- * The shapes this formatter reads. They match the runner's EventResult and
- * ScriptInfo as they arrive over the control socket (plain JSON), without the
- * CLI depending on the adapter.
- */
-export interface ScriptResultView {
-  readonly name: string;
-  readonly status: string;
-  readonly exitCode?: number;
-  readonly startedAtMs: number;
-  readonly durationMs: number;
-  readonly output: string;
-  readonly outputTruncated: boolean;
-}
-
-export interface EventResultView {
-  readonly event: string;
-  readonly args: readonly string[];
-  readonly status: string;
-  readonly exitCode?: number;
-  readonly startedAtMs: number;
-  readonly durationMs: number;
-  readonly scripts: readonly ScriptResultView[];
-  readonly reason?: string;
-}
-
-export interface ScriptInfoView {
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly events: readonly string[] | 'all';
-  readonly problem?: string;
-  readonly neverRuns?: string;
-  readonly note?: string;
-}
+import { EventResult, ScriptInfo, ScriptResult } from '../../protocol/event-results';
 
 /** Statuses whose captured output the table shows, as CTDB shows OUTPUT only for failures. */
 const SHOW_OUTPUT = new Set(['ERROR', 'TIMEDOUT', 'CANNOT RUN']);
@@ -52,7 +19,7 @@ function statusText(status: string, exitCode: number | undefined): string {
   return status === 'ERROR' && exitCode !== undefined ? `ERROR(${exitCode})` : status;
 }
 
-function outputLines(script: ScriptResultView): string[] {
+function outputLines(script: ScriptResult): string[] {
   const text = script.output.replace(/\n+$/, '');
   const lines = text === '' ? ['(no output)'] : text.split('\n');
   if (script.outputTruncated) lines.push('(output truncated)');
@@ -60,7 +27,7 @@ function outputLines(script: ScriptResultView): string[] {
 }
 
 /** One event: a heading, then one row per script with its output below a failure. */
-export function formatEventResult(result: EventResultView): string {
+export function formatEventResult(result: EventResult): string {
   const call = [result.event, ...result.args].join(' ');
   const heading = `${call}: ${statusText(result.status, result.exitCode)}, ${seconds(result.durationMs)} s, started ${formatTime(result.startedAtMs)}`;
   const lines = [heading];
@@ -83,7 +50,7 @@ export function formatEventResult(result: EventResultView): string {
  * `floatip event status [EVENT]`: the last run of one event, or of every
  * event that has run, in the order given.
  */
-export function formatEventStatus(results: readonly EventResultView[], event?: string): string {
+export function formatEventStatus(results: readonly EventResult[], event?: string): string {
   if (event !== undefined) {
     const found = results.find((result) => result.event === event);
     return found ? formatEventResult(found) : `${event}: has not run since the daemon started\n`;
@@ -93,7 +60,7 @@ export function formatEventStatus(results: readonly EventResultView[], event?: s
 }
 
 /** `floatip event script list`: name, enabled or not, the events it handles, and any refusal. */
-export function formatScriptList(scripts: readonly ScriptInfoView[]): string {
+export function formatScriptList(scripts: readonly ScriptInfo[]): string {
   if (scripts.length === 0) return 'No scripts (NN.name or NN.name.script files) in the events directory\n';
   const width = Math.max(12, ...scripts.map((s) => s.name.length));
   const lines = scripts.map((script) => {

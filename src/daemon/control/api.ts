@@ -10,7 +10,7 @@ import {
   CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult,
   TakeoverRunRecord, TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
-import { JsonValue } from '../../protocol/control';
+import { EventResult, EventScriptResult, EventStatusResult } from '../../protocol/event-results';
 
 /** Whose public addresses `ip` lists: every node's (CTDB's `ip all`), this node's, or node N's. */
 export type IpScope = 'all' | 'local' | Pnn;
@@ -46,9 +46,11 @@ export interface DaemonApi {
   ipReallocate(rebalance?: readonly Pnn[]): Promise<DoneResult>;
   gratArp(address: IpAddress, iface: string): Promise<DoneResult>;
   getTickles(address: IpAddress): TicklesResult;
-  eventStatus(event: string | undefined): JsonValue;
-  eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue>;
-  eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue>;
+  /** One event's last result (null: not run since the daemon started), or with no event every event's. */
+  eventStatus(event: string | undefined): EventStatusResult;
+  eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<EventResult>;
+  /** `list`: the scripts; `enable`/`disable`: done. */
+  eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<EventScriptResult>;
   leader(): LeaderResult;
   listNodes(): ListNodesEntry[];
   ping(): PingResult;

@@ -1,6 +1,8 @@
-// What a new public_addresses list changes on this node: added, removed, changed lines, and what to let go.
+// What a new public_addresses list changes on this node (added, removed, changed lines, what to let go), and the list as peers hear it.
 
 import { PublicAddress } from '../../core/address';
+import { Pnn } from '../../core/flags';
+import { PublicAddressesMessage } from '../../protocol/frame-messages';
 import { HeldAddress } from './hosting';
 
 export interface AddressListChange {
@@ -26,4 +28,9 @@ export function applyAddressList(before: readonly PublicAddress[], after: readon
     return line === undefined || line.bits !== h.bits || !line.interfaces.includes(h.iface);
   });
   return { added, removed, changed, release };
+}
+
+/** This node's list as its PUBLIC-ADDRESSES message, for a peer that came up or after a change. */
+export function addressListMessage(pnn: Pnn, list: readonly PublicAddress[]): PublicAddressesMessage {
+  return { kind: 'public-addresses', pnn, addresses: list.map((l) => ({ address: l.address, bits: l.bits, interfaces: l.interfaces })) };
 }

@@ -4,16 +4,67 @@ import { NO_NODE, formatFlags, hasFlag, Pnn } from '../../core/flags';
 import { compareIp, IpAddress, IpPrefix, parseIp } from '../../core/ip';
 import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
-import { JsonValue } from '../../protocol/control';
+import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../protocol/event-results';
 import {
   CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
+import { PublicAddress } from '../../core/address';
+import { EventRunner } from '../../adapters/scripts/port';
+import { MonitorState } from '../../protocol/frame-messages';
 import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../control/api';
-import { runCtdbTool } from '../control/ctdb-tool';
-import { AdminOutcome } from './admin';
+import { CtdbToolKernel, runCtdbTool } from '../control/ctdb-tool';
+import { AdminOutcome, AdminRelay } from './admin';
+import { AddressListChange } from './address-list';
+import { Clock } from '../../adapters/clock';
+import { ClusterReload } from './cluster-reload';
+import { ClusterState } from './cluster-state';
+import { DuplicateWatch } from './duplicate-probe';
+import { FlapDamper } from './flap-damping';
+import { GuardState } from './guard';
+import { RunHistory } from './history';
+import { LocalAddresses } from './hosting';
+import { TakeoverLeader } from './leader';
 import { AdminRequest } from './messages';
-import type { NodeRuntimeImpl } from './node';
+import { OrderHandler } from './orders';
+import { Reconciler } from './reconcile';
+import { RoundTrips } from './rtt';
+import { RuntimeInit } from './settings';
+import { ConnectionTracker } from './tickles';
+
+/**
+ * The parts of a node runtime the control API reads and drives, and no more: the runtime
+ * (node.ts) hands itself in, so this file needs nothing of node.ts.
+ */
+export interface ApiSources {
+  readonly pnn: Pnn;
+  readonly init: Pick<RuntimeInit, 'nodes' | 'quorum'>;
+  readonly components: {
+    readonly clock: Pick<Clock, 'now'>;
+    readonly events: EventRunner;
+    /** Without it this node cannot re-read public_addresses (reloadips refuses it). */
+    readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+    readonly ctdbKernel?: CtdbToolKernel;
+  };
+  readonly state: Pick<ClusterState, 'view' | 'quorum' | 'leader' | 'addressList' | 'addressLists'>;
+  readonly hosting: Pick<LocalAddresses, 'get' | 'list' | 'announce'>;
+  readonly monitor: MonitorState;
+  /** Wall-clock start of the runtime, epoch ms. */
+  readonly startedAt: number;
+  readonly flapDamper: Pick<FlapDamper, 'verdict' | 'holds'>;
+  readonly guard: Pick<GuardState, 'unguarded'>;
+  readonly roundTrips: Pick<RoundTrips, 'latestMs'>;
+  readonly duplicates: Pick<DuplicateWatch, 'summary' | 'macsOf'> | undefined;
+  readonly reconciler: Pick<Reconciler, 'isMissing'>;
+  readonly admin: Pick<AdminRelay, 'request'>;
+  readonly clusterReload: Pick<ClusterReload, 'reload'>;
+  readonly tracker: Pick<ConnectionTracker, 'entries' | 'scan'>;
+  readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs'>;
+  readonly orders: Pick<OrderHandler, 'lastIpreallocatedAt'>;
+  readonly history: Pick<RunHistory, 'list'>;
+  /** Replaces this node's public address list (addip, delip). */
+  setAddressList(next: readonly PublicAddress[], why: string): Promise<AddressListChange>;
+}
 
 function done(message: string): DoneResult {
   return { done: true, message };
@@ -24,11 +75,7 @@ function outcomeResult(outcome: AdminOutcome): DoneResult {
   throw new DaemonApiError(outcome.status === 'refused' ? 'E_REFUSED' : 'E_FAILED', outcome.message);
 }
 
-function json(value: unknown): JsonValue {
-  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
-}
-
-export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
+export function createDaemonApi(node: ApiSources): DaemonApi {
   const { state, hosting, init } = node;
   const local = (): Pnn => node.pnn;
   const ownLine = (text: string) => state.addressList(local())?.find((l) => l.address.text === text);
@@ -215,26 +262,26 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       return { address: address.text, connections: node.tracker.entries(address) };
     },
 
-    eventStatus(event: string | undefined): JsonValue {
+    eventStatus(event: string | undefined): EventStatusResult {
       const runner = node.components.events;
-      if (event === undefined) return json(Object.fromEntries(EVENT_NAMES.map((name) => [name, runner.lastStatus(name) ?? null])));
+      if (event === undefined) return Object.fromEntries(EVENT_NAMES.map((name) => [name, runner.lastStatus(name) ?? null])) as LastEventResults;
       if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
-      return json(runner.lastStatus(event) ?? null);
+      return runner.lastStatus(event) ?? null;
     },
 
-    async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue> {
+    async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<EventResult> {
       if (!isEventName(event)) throw new DaemonApiError('E_BAD_EVENT', `${event} is not an event: use one of ${EVENT_NAMES.join(', ')}`);
       try {
-        return json(await node.components.events.run(event, args, { timeoutMs }));
+        return await node.components.events.run(event, args, { timeoutMs });
       } catch (error) {
         if (error instanceof EventArgumentError) throw new DaemonApiError(error.code, error.message);
         throw error;
       }
     },
 
-    async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue> {
+    async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<EventScriptResult> {
       const runner = node.components.events;
-      if (action === 'list') return json(await runner.listScripts());
+      if (action === 'list') return runner.listScripts();
       if (name === undefined) throw new DaemonApiError('E_BAD_ARGUMENT', `event script ${action} needs a script name, e.g. 50.samba`);
       try {
         await runner.setScriptEnabled(name, action === 'enable');
@@ -242,7 +289,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         const code = (error as { code?: unknown }).code;
         throw new DaemonApiError(typeof code === 'string' ? code : 'E_FAILED', error instanceof Error ? error.message : String(error));
       }
-      return json(done(`script ${name} ${action}d`));
+      return done(`script ${name} ${action}d`);
     },
 
     leader(): LeaderResult {

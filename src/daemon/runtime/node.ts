@@ -5,103 +5,46 @@
 // Start: remove leftover floatip addresses, run `init` and `setup`, join the mesh,
 // then `startup` and the monitor (the HealthSource). Stop (SIGTERM): report STOPPED,
 // release every address, send LEAVING, run `shutdown`. Reload (SIGHUP): a new
-// public_addresses list, of which only what changed moves.
+// public_addresses list, of which only what changed moves. What arrives from the mesh goes
+// through mesh-events.ts, and each peer message through router.ts's table.
 
 import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
 import { describeChange, MembershipChange } from '../../core/membership';
-import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
-import { describeRefusals } from '../../adapters/peer/refusal-tally';
-import { AddressPort, LinkPort, NetlinkWatchPort } from '../../adapters/netlink/port';
-import { ConnectionPort } from '../../adapters/sockdiag/port';
-import { EventRunner } from '../../adapters/scripts/port';
 import { eventFailed } from '../../adapters/scripts/status';
-import { ClusterLock } from '../../adapters/lock/port';
-import { AddressProber } from '../../adapters/packet/prober';
-import { Takeover } from '../../adapters/takeover/port';
-import { heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
 import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
-import { createDaemonApi } from './api';
+import { RuntimeComponents } from './components';
+import { ApiSources, createDaemonApi } from './api';
 import { BanCredits } from './bans';
-import { CancelTimer, Clock, every } from '../../adapters/clock';
+import { CancelTimer, every } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
 import { FenceGuard } from './fence';
 import { DEFAULT_FLAP_DAMPING, FlapDamper } from './flap-damping';
+import { LocalHealth } from './local-health';
 import { GuardState } from './guard';
-import { HealthSource } from './health-source';
 import { Heartbeats } from './heartbeat';
 import { RunHistory } from './history';
 import { LocalAddresses } from './hosting';
 import { TakeoverLeader } from './leader';
 import { LockQuorum } from './lock-quorum';
 import { Logger } from './logger';
-import { LoopDelayProbe, perfHooksLoopDelayProbe } from './loop-delay';
+import { perfHooksLoopDelayProbe } from './loop-delay';
+import { MeshEvents } from './mesh-events';
 import { SessionMessage } from './messages';
 import { OrderHandler } from './orders';
 import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
+import { MessageRouter, nodeRoutes } from './router';
+import { RuntimeStats, runtimeStats } from './runtime-stats';
 import { FailoverListener } from './failover-timer';
 import { checkedInit, RuntimeInit } from './settings';
 import { ConnectionTracker } from './tickles';
-import type { CtdbToolKernel } from '../control/ctdb-tool';
-import { AddressListChange, applyAddressList } from './address-list';
-
-export interface RuntimeComponents {
-  readonly mesh: PeerMesh;
-  readonly takeover: Takeover;
-  /** Kernel addresses (reconcile, leftovers), links and their events. */
-  readonly netlink: AddressPort & LinkPort & NetlinkWatchPort;
-  /** The tickle scan's sock_diag dump. */
-  readonly connections: Pick<ConnectionPort, 'listEstablished'>;
-  readonly events: EventRunner;
-  readonly health: HealthSource;
-  /** Needed for cluster.quorum = "lock". */
-  readonly lock?: ClusterLock;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** @default inlineAllocator() (the daemon passes workerAllocator()) */
-  readonly allocator?: Allocator;
-  /** @default perfHooksLoopDelayProbe() */
-  readonly loopDelay?: LoopDelayProbe;
-  /** Re-reads public_addresses for reloadips / SIGHUP. */
-  readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
-  /** Duplicate detection's probes; without it (or with init.duplicateProbeIntervalMs 0) nothing is probed. */
-  readonly prober?: AddressProber;
-  /**
-   * Publishes the list this node applies, for event scripts (FLOATIP_PUBLIC_ADDRESSES): at
-   * start and after every change, before any script runs for it. Scripts must see what the
-   * daemon applied, not the file as edited (a refused reload changed nothing).
-   */
-  readonly publishAddresses?: (list: readonly PublicAddress[]) => Promise<void>;
-  /** What the `ctdb` stand-in of event scripts needs from the kernel (tickle, killtcp, checktcpport); without it those verbs fail. */
-  readonly ctdbKernel?: CtdbToolKernel;
-}
-
-/** Counters for metrics and tests: plain numbers. */
-export interface RuntimeStats {
-  readonly heartbeatsSent: number;
-  readonly rejectedFrames: number;
-  readonly forgedMessages: number;
-  readonly refusedObservations: number;
-  readonly ordersAccepted: number;
-  readonly staleOrders: number;
-  readonly ordersNotFromLeader: number;
-  readonly fences: number;
-  readonly reconcileChecks: number;
-  readonly reconcileRestored: number;
-  readonly reconcileRemoved: number;
-  readonly linkMoves: number;
-  readonly tickleScans: number;
-  readonly pingsSent: number;
-  readonly roundTripSamples: number;
-  /** PONGs that answered no PING of ours: ignored. */
-  readonly unmatchedPongs: number;
-}
+import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
 
 export interface NodeRuntime {
   readonly pnn: Pnn;
@@ -122,16 +65,30 @@ export interface NodeRuntime {
   setUnguarded(why: string | undefined): void;
 }
 
+/**
+ * A runtime with its parts in view: what the in-process cluster tests read (a node's view,
+ * addresses, leader, guardian, runs) and drive (messages handed in as if from the mesh).
+ */
+export interface InspectableNodeRuntime extends NodeRuntime {
+  readonly state: ClusterState;
+  readonly hosting: LocalAddresses;
+  readonly leader: TakeoverLeader;
+  readonly guard: GuardState;
+  readonly history: RunHistory;
+  readonly heartbeats: Heartbeats;
+  /** Handles a peer message as if it had come off the mesh (the router's entry). */
+  receive(from: Pnn, message: SessionMessage): void;
+}
+
 export class RuntimeStartError extends Error {
   readonly code = 'E_RUNTIME_START';
 }
 
-export function createNodeRuntime(init: RuntimeInit, components: RuntimeComponents): NodeRuntime {
+export function createNodeRuntime(init: RuntimeInit, components: RuntimeComponents): InspectableNodeRuntime {
   return new NodeRuntimeImpl(checkedInit(init), components);
 }
 
-/** The parts the control API reads (api.ts). */
-export class NodeRuntimeImpl implements NodeRuntime {
+class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly pnn: Pnn;
   readonly api: DaemonApi;
   readonly state: ClusterState;
@@ -142,23 +99,21 @@ export class NodeRuntimeImpl implements NodeRuntime {
   readonly orders: OrderHandler;
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
-  readonly fence: FenceGuard;
+  private readonly fence: FenceGuard;
   readonly guard: GuardState;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
   readonly roundTrips: RoundTrips;
   readonly duplicates: DuplicateWatch | undefined;
-  readonly log: Logger;
-  monitor: MonitorState = 'pending';
-  /** Holds this node out while its monitor flaps (status, metrics). */
-  readonly flapDamper: FlapDamper;
+  private readonly log: Logger;
   startedAt = 0;
+  private readonly health: LocalHealth;
+  private readonly router: MessageRouter;
+  private readonly meshEvents: MeshEvents;
   private readonly allocator: Allocator;
   private readonly lockQuorum: LockQuorum | undefined;
   private readonly cleanups: Array<() => void> = [];
   private readonly timers: CancelTimer[] = [];
-  private rejectedFrames = 0;
-  private forgedMessages = 0;
   private started = false;
   private stopping = false;
 
@@ -179,7 +134,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     });
     this.heartbeats = new Heartbeats(init.heartbeatIntervalMs, {
       state: this.state, hosting: this.hosting, clock,
-      monitor: () => this.monitor,
+      monitor: () => this.health.monitor,
       broadcast: (m) => { if (this.started) components.mesh.broadcast(m); },
     });
     this.roundTrips = new RoundTrips(init.heartbeatIntervalMs * PING_EVERY_HEARTBEATS, {
@@ -189,7 +144,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
     });
     const announce = (): void => this.heartbeats.sendNow();
     this.history = new RunHistory(init.historyLimit ?? 100);
-    this.flapDamper = new FlapDamper(init.flapDamping ?? DEFAULT_FLAP_DAMPING);
+    this.health = new LocalHealth(init.flapDamping ?? DEFAULT_FLAP_DAMPING, {
+      self: this.pnn, state: this.state, clock, log: this.log,
+      guarded: () => this.guard.guarded, stopping: () => this.stopping, announce,
+    });
     this.leader = new TakeoverLeader(init, {
       state: this.state, clock, log: logger.child({ component: 'leader' }),
       allocator: this.allocator,
@@ -202,7 +160,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     });
     this.guard = new GuardState({
       clock, hosting: this.hosting, log: logger.child({ component: 'guard' }), handoverMs: init.fenceAfterMs,
-      changed: () => this.reportHealth(),
+      changed: () => this.health.report(),
     });
     this.orders = new OrderHandler({
       state: this.state, hosting: this.hosting, events: components.events, log: logger.child({ component: 'orders' }), clock,
@@ -230,7 +188,23 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.lockQuorum = init.quorum === 'lock' && components.lock
       ? new LockQuorum(components.lock, this.state, logger.child({ component: 'lock' }))
       : undefined;
+    this.router = new MessageRouter(nodeRoutes({
+      self: this.pnn, clock, state: this.state, leader: this.leader, orders: this.orders, roundTrips: this.roundTrips,
+      tracker: this.tracker, admin: this.admin, clusterReload: this.clusterReload,
+    }), { stopping: () => this.stopping, log: this.log });
+    this.meshEvents = new MeshEvents({
+      mesh: components.mesh, state: this.state, leader: this.leader, heartbeats: this.heartbeats, tracker: this.tracker,
+      roundTrips: this.roundTrips, addressMessage: () => this.addressMessage(), route: (from, m) => this.receive(from, m), log: this.log,
+    });
     this.api = createDaemonApi(this);
+  }
+
+  get monitor(): MonitorState {
+    return this.health.monitor;
+  }
+
+  get flapDamper(): FlapDamper {
+    return this.health.flapDamper;
   }
 
   async start(): Promise<void> {
@@ -249,7 +223,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
     await this.requiredEvent('setup');
 
     this.cleanups.push(this.state.onChange((changes) => this.viewChanged(changes)));
-    this.cleanups.push(mesh.subscribe((event) => this.meshEvent(event)));
+    this.cleanups.push(mesh.subscribe((event) => this.meshEvents.handle(event)));
     this.cleanups.push(netlink.subscribe((event) => this.reconciler.onNetlinkEvent(event)));
     this.started = true;
     await mesh.start();
@@ -264,7 +238,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
       lock.poll();
     }
     this.log.info({ nodes: this.init.nodes.length, addresses: this.init.publicAddresses.length }, 'joined the cluster');
-    await health.start((healthy) => this.healthReported(healthy));
+    await health.start((healthy) => this.health.monitorReported(healthy));
   }
 
   async stop(): Promise<void> {
@@ -320,25 +294,10 @@ export class NodeRuntimeImpl implements NodeRuntime {
   }
 
   stats(): RuntimeStats {
-    const r = this.reconciler.stats;
-    return {
-      heartbeatsSent: this.heartbeats.sent,
-      rejectedFrames: this.rejectedFrames,
-      forgedMessages: this.forgedMessages,
-      refusedObservations: this.state.refusedObservations,
-      ordersAccepted: this.orders.stats.accepted,
-      staleOrders: this.orders.stats.staleEpoch,
-      ordersNotFromLeader: this.orders.stats.notFromLeader,
-      fences: this.fence.fences,
-      reconcileChecks: r.checks,
-      reconcileRestored: r.restored,
-      reconcileRemoved: r.removed,
-      linkMoves: r.moved,
-      tickleScans: this.tracker.scans,
-      pingsSent: this.roundTrips.stats.pingsSent,
-      roundTripSamples: this.roundTrips.stats.samples,
-      unmatchedPongs: this.roundTrips.stats.unmatchedPongs,
-    };
+    return runtimeStats({
+      heartbeats: this.heartbeats, meshEvents: this.meshEvents, router: this.router, state: this.state, orders: this.orders,
+      fence: this.fence, reconciler: this.reconciler, tracker: this.tracker, roundTrips: this.roundTrips,
+    });
   }
 
   onRoundTrip(listener: RoundTripListener): () => void {
@@ -356,15 +315,18 @@ export class NodeRuntimeImpl implements NodeRuntime {
   /** Sends to a peer, or delivers to ourselves (the leader orders itself like any node). */
   sendTo(to: Pnn, message: SessionMessage): boolean {
     if (to === this.pnn) {
-      queueMicrotask(() => this.onMessage(this.pnn, message));
+      queueMicrotask(() => this.receive(this.pnn, message));
       return true;
     }
     return this.components.mesh.send(to, message);
   }
 
+  receive(from: Pnn, message: SessionMessage): void {
+    this.router.route(from, message);
+  }
+
   private addressMessage(): PublicAddressesMessage {
-    const list = this.state.addressList(this.pnn) ?? [];
-    return { kind: 'public-addresses', pnn: this.pnn, addresses: list.map((l) => ({ address: l.address, bits: l.bits, interfaces: l.interfaces })) };
+    return addressListMessage(this.pnn, this.state.addressList(this.pnn) ?? []);
   }
 
   private async requiredEvent(event: 'init' | 'setup'): Promise<void> {
@@ -373,26 +335,6 @@ export class NodeRuntimeImpl implements NodeRuntime {
       throw new RuntimeStartError(`event ${event} ${result.status}${result.reason ? `: ${result.reason}` : ''}: `
         + `floatipd does not start until it passes; see \`floatip event status ${event}\` output in the log`);
     }
-  }
-
-  /** Every finished monitor's verdict; a flapping one keeps the node UNHEALTHY for the hold-down (flap-damping.ts). */
-  private healthReported(monitorHealthy: boolean): void {
-    const damping = this.flapDamper.record(monitorHealthy, this.components.clock.now());
-    if (damping.hold) this.log.warn({ flips: damping.flips }, `held out of hosting: ${damping.reason}`);
-    const healthy = monitorHealthy && !damping.heldOut;
-    const next: MonitorState = healthy ? 'healthy' : 'unhealthy';
-    const changed = next !== this.monitor;
-    this.monitor = next;
-    if (this.stopping) return;
-    this.reportHealth();
-    if (changed) this.heartbeats.sendNow();
-  }
-
-  /** The node's health as the cluster sees it: its monitor passes and a guardian stands behind it (guard.ts). */
-  private reportHealth(): void {
-    // Before the first monitor the node is UNHEALTHY anyway; the monitor's verdict will fold `guarded` in.
-    if (this.stopping || this.monitor === 'pending') return;
-    this.state.observe({ kind: 'health', pnn: this.pnn, healthy: this.monitor === 'healthy' && this.guard.guarded });
   }
 
   private hostingChanged(): void {
@@ -415,103 +357,5 @@ export class NodeRuntimeImpl implements NodeRuntime {
     this.tracker.scan(this.hosting.list().map((h) => h.address)).catch((error: unknown) => {
       this.log.warn({}, `tickle scan failed: ${error instanceof Error ? error.message : String(error)}`);
     });
-  }
-
-  private meshEvent(event: MeshEvent): void {
-    switch (event.kind) {
-      case 'peer-up': {
-        const { mesh } = this.components;
-        mesh.send(event.pnn, this.heartbeats.message());
-        mesh.send(event.pnn, this.addressMessage());
-        for (const full of this.tracker.fullLists()) mesh.send(event.pnn, full);
-        this.roundTrips.ping(event.pnn);
-        return;
-      }
-      case 'peer-down':
-        this.log.info({ peer: event.pnn, reason: event.reason }, `connection to node ${event.pnn} down (${event.reason}): ${event.detail}`);
-        if (event.reason !== 'leaving' && event.reason !== 'stopped' && this.state.view.nodes[event.pnn].hosted.length > 0) {
-          this.leader.holdForCrash(event.pnn, this.state.view.nodes[event.pnn].hosted.length);
-        }
-        this.state.observe({ kind: 'stream-closed', pnn: event.pnn });
-        this.roundTrips.peerDown(event.pnn);
-        return;
-      case 'fenced': {
-        const left = this.leader.guardianFenced(event.pnn);
-        this.log.info({ peer: event.pnn, cause: event.cause, removed: event.removed, graceLeftMs: Math.round(left) },
-          `node ${event.pnn}'s guardian removed its ${event.removed} address(es) (${event.cause})`
-          + (left > 0 ? `: no need to wait the ${Math.round(left)} ms of crash grace left` : ''));
-        return;
-      }
-      case 'rejected':
-        this.rejectedFrames++;
-        this.log.warn({ peer: event.pnn, remote: event.remote, code: event.code }, `rejected: ${event.detail}`);
-        return;
-      case 'refused':
-        this.log.warn({ codes: event.counts, sources: event.sources, intervalMs: event.intervalMs }, describeRefusals(event));
-        return;
-      case 'message':
-        this.onMessage(event.from, event.message);
-        return;
-    }
-  }
-
-  private forged(from: Pnn, kind: string, claimed: Pnn): void {
-    this.forgedMessages++;
-    this.log.warn({ from, kind, claimed }, `ignored ${kind} from node ${from} claiming to be node ${claimed}`);
-  }
-
-  onMessage(from: Pnn, message: SessionMessage): void {
-    if (this.stopping && message.kind !== 'release-ack' && message.kind !== 'admin-reply' && message.kind !== 'reload-reply') return;
-    switch (message.kind) {
-      case 'heartbeat':
-        if (message.pnn !== from) return this.forged(from, message.kind, message.pnn);
-        this.state.observe(heartbeatObservation(message, this.components.clock.now()));
-        return;
-      case 'leaving':
-        if (message.pnn !== from) return this.forged(from, message.kind, message.pnn);
-        this.state.observe({ kind: 'stream-closed', pnn: from });
-        return;
-      case 'public-addresses': {
-        if (message.pnn !== from) return this.forged(from, message.kind, message.pnn);
-        const lines = message.addresses.map((a) => ({ address: a.address, bits: a.bits, interfaces: a.interfaces }));
-        if (this.state.setAddressList(from, lines)) this.leader.requestRun(`node ${from} public addresses changed`);
-        return;
-      }
-      case 'ping':
-        // Only a peer's session gets an answer; a message from ourselves came through sendTo.
-        if (from !== this.pnn) this.roundTrips.onPing(from, message);
-        return;
-      case 'pong':
-        this.roundTrips.onPong(from, message);
-        return;
-      case 'release':
-      case 'take':
-      case 'ipreallocated':
-        this.orders.handle(from, message);
-        return;
-      case 'release-ack':
-      case 'take-ack':
-      case 'ipreallocated-ack':
-        this.leader.onAck(from, message);
-        return;
-      case 'tickle-full':
-        this.tracker.onFull(message);
-        return;
-      case 'tickle-delta':
-        this.tracker.onDelta(message);
-        return;
-      case 'admin-request':
-        this.admin.onRequest(from, message);
-        return;
-      case 'admin-reply':
-        this.admin.onReply(from, message);
-        return;
-      case 'reload-request':
-        this.clusterReload.onRequest(from, message);
-        return;
-      case 'reload-reply':
-        this.clusterReload.onReply(from, message);
-        return;
-    }
   }
 }

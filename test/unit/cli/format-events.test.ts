@@ -1,10 +1,11 @@
 // The `floatip event status|run|script list` tables.
 
-import { EventResultView, formatEventResult, formatEventStatus, formatScriptList } from '../../../src/cli/format/events';
+import { formatEventResult, formatEventStatus, formatScriptList } from '../../../src/cli/format/events';
+import { EventResult } from '../../../src/protocol/event-results';
 
 const at = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
-const failedMonitor: EventResultView = {
+const failedMonitor: EventResult = {
   event: 'monitor',
   args: [],
   status: 'ERROR',
@@ -57,7 +58,7 @@ describe('formatEventResult', () => {
 });
 
 describe('formatEventStatus', () => {
-  const startup: EventResultView = { event: 'startup', args: [], status: 'OK', startedAtMs: at, durationMs: 5, scripts: [] };
+  const startup: EventResult = { event: 'startup', args: [], status: 'OK', startedAtMs: at, durationMs: 5, scripts: [] };
 
   it('prints one event when asked, and says when it has not run', () => {
     expect(formatEventStatus([startup, failedMonitor], 'monitor')).toBe(formatEventResult(failedMonitor));

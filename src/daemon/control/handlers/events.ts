@@ -1,6 +1,6 @@
 // Handlers of `event status|run|script`.
 //
-// What the CLI reads (src/cli/commands/event.ts): event-status answers one EventResult or null
+// What they answer is typed in protocol/event-results.ts: event-status one EventResult or null
 // for one event, and a map from event name to EventResult or null for all; event-run one
 // EventResult; script list a list of ScriptInfo; script enable|disable a DoneResult.
 

@@ -3,7 +3,8 @@
 import { AdminVerb, DaemonApi, DaemonApiError, IpScope } from '../../../../src/daemon/control/api';
 import { Pnn } from '../../../../src/core/flags';
 import { IpAddress, IpPrefix } from '../../../../src/core/ip';
-import { JsonValue } from '../../../../src/protocol/control';
+import { EVENT_NAMES, isEventName } from '../../../../src/core/events';
+import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../../../src/protocol/event-results';
 import {
   CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
@@ -57,7 +58,7 @@ export const TICKLES: TicklesResult = {
   ],
 };
 
-export const EVENT_RESULT = {
+export const EVENT_RESULT: EventResult = {
   event: 'monitor', args: [], status: 'OK', startedAtMs: T0, durationMs: 12.5,
   scripts: [{ name: '00.floatip', status: 'OK', exitCode: 0, startedAtMs: T0, durationMs: 12.5, output: '', outputTruncated: false }],
 };
@@ -145,17 +146,19 @@ export class FakeDaemonApi implements DaemonApi {
 
   getTickles(address: IpAddress): TicklesResult { this.record('getTickles', [address.text]); return TICKLES; }
 
-  eventStatus(event: string | undefined): JsonValue {
+  /** Only `monitor` has run. */
+  eventStatus(event: string | undefined): EventStatusResult {
     this.record('eventStatus', [event]);
-    return [EVENT_RESULT] as unknown as JsonValue;
+    const last = (name: string): EventResult | null => (name === EVENT_RESULT.event ? EVENT_RESULT : null);
+    return event === undefined ? Object.fromEntries(EVENT_NAMES.map((name) => [name, last(name)])) as LastEventResults : last(event);
   }
 
-  async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<JsonValue> {
+  async eventRun(event: string, args: readonly string[], timeoutMs: number): Promise<EventResult> {
     await this.recordAsync('eventRun', [event, [...args], timeoutMs]);
-    return { ...EVENT_RESULT, event, args: [...args] } as unknown as JsonValue;
+    return { ...EVENT_RESULT, event: isEventName(event) ? event : EVENT_RESULT.event, args: [...args] };
   }
 
-  async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<JsonValue> {
+  async eventScript(action: 'list' | 'enable' | 'disable', name: string | undefined): Promise<EventScriptResult> {
     await this.recordAsync('eventScript', [action, name]);
     if (action === 'list') return [{ name: '00.floatip', enabled: true, events: 'all' }, { name: '50.samba', enabled: false, events: ['monitor', 'startup'] }];
     return { done: true, message: `${name} ${action}d` };

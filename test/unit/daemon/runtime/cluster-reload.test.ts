@@ -101,9 +101,8 @@ describe('cluster-wide reloadips', () => {
 
   it('a peer of an older release drops the new message: it is named as not answering, the others apply and the run follows', async () => {
     const cluster = await startWithFiles({}, {}, { takeoverDeadlineMs: 500 });
-    const old = cluster.node(2).runtime;
-    const handle = old.onMessage.bind(old);
-    old.onMessage = (from, message) => { if (message.kind !== 'reload-request') handle(from, message); };
+    // Node 2 runs the older release: a RELOAD-REQUEST to it is dropped unread.
+    cluster.network.drop((_from, to, message) => to === 2 && message.kind === 'reload-request');
     const result = await finish(cluster, cluster.node(1).runtime.api.reloadIps(undefined));
     expect(result.nodes.map((n) => [n.pnn, n.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'failed']]);
     expect(result.nodes[2].message).toMatch(/did not answer the hold step within 1000 ms.*older floatip/);

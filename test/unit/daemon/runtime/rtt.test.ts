@@ -87,15 +87,15 @@ describe('heartbeat round trip', () => {
     // Still the figure from before the loss.
     expect(rtts(cluster, 0)[1]).toEqual([1, 4]);
 
-    node0.onMessage(1, { kind: 'pong', seq, sentUs: sentUs + 1 });
-    node0.onMessage(1, { kind: 'pong', seq: seq + 1000, sentUs });
+    node0.receive(1, { kind: 'pong', seq, sentUs: sentUs + 1 });
+    node0.receive(1, { kind: 'pong', seq: seq + 1000, sentUs });
     expect(node0.stats().unmatchedPongs).toBe(2);
     expect(rtts(cluster, 0)[1]).toEqual([1, 4]);
 
     // The late answer to the lost PONG's PING: timed from when that PING left, 10 ms ago.
-    node0.onMessage(1, { kind: 'pong', seq, sentUs });
+    node0.receive(1, { kind: 'pong', seq, sentUs });
     expect(rtts(cluster, 0)[1]).toEqual([1, 10]);
-    node0.onMessage(1, { kind: 'pong', seq, sentUs });
+    node0.receive(1, { kind: 'pong', seq, sentUs });
     expect(node0.stats().unmatchedPongs).toBe(3);
     expect(rtts(cluster, 0)[1]).toEqual([1, 10]);
   });
@@ -106,10 +106,10 @@ describe('heartbeat round trip', () => {
     const unmatched = node1.stats().unmatchedPongs;
     const mesh0 = cluster.network.endpoint(0);
     const framesOut = mesh0?.stats().framesOut ?? 0;
-    cluster.node(0).runtime.onMessage(0, { kind: 'ping', seq: 77, sentUs: 5 });
+    cluster.node(0).runtime.receive(0, { kind: 'ping', seq: 77, sentUs: 5 });
     expect(mesh0?.stats().framesOut).toBe(framesOut);
     // A PING node 1 never sent: node 0 answers, and node 1 ignores the PONG.
-    cluster.node(0).runtime.onMessage(1, { kind: 'ping', seq: 77, sentUs: 5 });
+    cluster.node(0).runtime.receive(1, { kind: 'ping', seq: 77, sentUs: 5 });
     expect(mesh0?.stats().framesOut).toBe(framesOut + 1);
     await cluster.clock.advance(10);
     expect(node1.stats().unmatchedPongs).toBe(unmatched + 1);

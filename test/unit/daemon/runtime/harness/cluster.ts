@@ -13,8 +13,9 @@ import { MemoryAnnouncer } from '../../../../../src/adapters/memory/packet';
 import { MemorySockDiag } from '../../../../../src/adapters/memory/sockdiag';
 import { MemoryTickler } from '../../../../../src/adapters/memory/tickle';
 import { MemoryEventRunner } from '../../../../../src/adapters/memory/scripts';
+import { ClusterLock } from '../../../../../src/adapters/lock/port';
 import { createTakeover } from '../../../../../src/adapters/takeover/takeover';
-import { createNodeRuntime, NodeRuntimeImpl } from '../../../../../src/daemon/runtime/node';
+import { createNodeRuntime, InspectableNodeRuntime } from '../../../../../src/daemon/runtime/node';
 import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
 import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
 import { Allocator } from '../../../../../src/daemon/runtime/allocator';
@@ -35,17 +36,20 @@ export interface ClusterOptions {
   readonly allocator?: (pnn: Pnn) => Allocator | undefined;
   /** A node's way to re-read its public_addresses (reloadips). @default none: reloadips of that node is refused */
   readonly loadPublicAddresses?: (pnn: Pnn) => (() => Promise<readonly PublicAddress[]>) | undefined;
+  /** A node's cluster lock, asked again for each start (a new process); with init.quorum = "lock". @default none */
+  readonly lock?: (pnn: Pnn) => ClusterLock | undefined;
 }
 
 export interface TestNode {
   readonly pnn: Pnn;
-  runtime: NodeRuntimeImpl;
+  runtime: InspectableNodeRuntime;
   readonly netlink: MemoryNetlink;
   readonly events: MemoryEventRunner;
   readonly health: ManualHealth;
   readonly sockets: MemorySockDiag;
   readonly tickler: MemoryTickler;
   readonly announcer: MemoryAnnouncer;
+  readonly lock: ClusterLock | undefined;
   alive: boolean;
 }
 
@@ -129,14 +133,16 @@ export class TestCluster {
     });
     const allocator = this.options.allocator?.(pnn);
     const loadPublicAddresses = this.options.loadPublicAddresses?.(pnn);
+    const lock = this.options.lock?.(pnn);
     const runtime = createNodeRuntime(this.initFor(pnn), {
       mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health, clock,
       logger: recordingLogger(this.log),
       loopDelay: { start: () => ({ stop: () => null }) },
       ...(allocator ? { allocator } : {}),
       ...(loadPublicAddresses ? { loadPublicAddresses } : {}),
-    }) as NodeRuntimeImpl;
-    return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, alive: true };
+      ...(lock ? { lock } : {}),
+    });
+    return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, lock, alive: true };
   }
 
   /** Addresses on each node's kernel (floatip's), address -> holders. */
@@ -190,14 +196,26 @@ export class TestCluster {
     return holders[0] ?? NO_NODE;
   }
 
-  /** The process dies: its mesh closes, its timers stop, the guardian removes its addresses. */
+  /** The process dies: its mesh closes, its timers stop, the guardian removes its addresses, a lock it held is freed. */
   async kill(pnn: Pnn): Promise<void> {
     const node = this.nodes[pnn];
     node.alive = false;
     this.clock.kill(`node${pnn}`);
     this.network.kill(pnn);
     await node.netlink.removeOwnedAddresses();
+    // An fcntl lock dies with its process; a helper watching its parent exits; an etcd lease runs out.
+    if (node.lock?.holder) await node.lock.release();
     await this.clock.settle();
+  }
+
+  /** The time it took, stepping `stepMs` at a time up to `limitMs`, until `predicate` holds; throws naming `what` after that. */
+  async until(what: string, predicate: () => boolean, limitMs: number, stepMs = 10): Promise<number> {
+    const start = this.clock.now();
+    while (!predicate()) {
+      if (this.clock.now() - start > limitMs) throw new Error(`not within ${limitMs} ms: ${what}`);
+      await this.clock.advance(stepMs);
+    }
+    return this.clock.now() - start;
   }
 
   /** Starts the node again (same kernel, new process); `prepare` sets up its fakes before it starts. */
