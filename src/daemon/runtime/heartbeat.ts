@@ -8,7 +8,8 @@
 // fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
 
 import { NodeFlag, Pnn, SELF_REPORTED_FLAGS } from '../../core/flags';
-import { HeardReport, MembershipView, nodeFlags, sameInOrder } from '../../core/membership';
+import { sameInOrder } from '../../core/lists';
+import { HeardReport, MembershipView, nodeFlags } from '../../core/membership';
 import { partitionMembers } from '../../core/quorum';
 import { MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, every, OneTimer, RuntimeClock } from './clock';

@@ -396,7 +396,7 @@ export class NodeRuntimeImpl implements NodeRuntime {
   }
 
   private hostingChanged(): void {
-    this.state.observe({ kind: 'hosting', pnn: this.pnn, addresses: this.hosting.list().map((h) => h.address.text) });
+    this.state.observe({ kind: 'hosting', pnn: this.pnn, addresses: this.hosting.list().map((h) => h.address) });
     this.heartbeats.sendNow();
     this.duplicates?.heldChanged();
   }
