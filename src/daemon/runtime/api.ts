@@ -254,9 +254,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
     },
 
     ping(): PingResult {
-      const started = node.components.clock.now();
-      const pnn = local();
-      return { pnn, handledUs: Math.round((node.components.clock.now() - started) * 1000) };
+      return { pnn: local() };
     },
 
     uptime(): UptimeResult {
