@@ -5,7 +5,7 @@
 -- bit32 for bit operations, no integer division, no 5.3 operators.
 --
 -- The payload layouts are not written here by hand: MESSAGES below is generated from the
--- codecs in src/protocol/frame-messages.ts (npm run wireshark:table), and one small reader
+-- codecs in src/protocol/frame-message-codecs.ts (npm run wireshark:table), and one small reader
 -- per field type walks it. The frame layout and the key derivation follow
 -- docs/protocol.md ("Frame", "Handshake").
 
@@ -91,7 +91,7 @@ local function hmac_sha256(key, message)
 end
 
 ------------------------------------------------------------------------------------------------
--- BEGIN GENERATED MESSAGE TABLE (npm run wireshark:table writes it from src/protocol/frame-messages.ts: do not edit by hand)
+-- BEGIN GENERATED MESSAGE TABLE (npm run wireshark:table writes it from src/protocol/frame-message-codecs.ts: do not edit by hand)
 -- One row per message type: its kind and its payload layout, fields in wire order.
 local MESSAGES = {
   [0x01] = { kind = "hello",
@@ -419,7 +419,7 @@ local ef = {
 proto.experts = { ef.malformed, ef.bad_mac, ef.unknown_type, ef.wrong_key }
 
 ------------------------------------------------------------------------------------------------
--- Readers: one per field type, the same checks as the project's decoder (frame-fields.ts).
+-- Readers: one per field type, the same checks as the project's decoder (frame-fields.ts, frame-field-combinators.ts).
 -- A reader raises a Malformed value naming the field; the frame then gets expert info.
 
 local Malformed = {}

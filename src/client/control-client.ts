@@ -3,8 +3,9 @@
 import { lstatSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import {
-  CommandArgs, CommandName, ControlLineReader, ControlRequest, DEFAULT_MAX_REPLY_BYTES, decodeReply, encodeRequest,
+  CommandArgs, CommandName, ControlRequest, DEFAULT_MAX_REPLY_BYTES, decodeReply, encodeRequest,
 } from '../protocol/control';
+import { ControlLineReader } from '../protocol/control-line-reader';
 
 /** What a control command needs: one call, answered by the daemon's result or a thrown ControlCallError. */
 export interface ControlTransport {

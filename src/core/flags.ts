@@ -30,6 +30,20 @@ export const DISABLED_ANY: NodeFlags = NodeFlag.UNHEALTHY | NodeFlag.DISABLED;
 /** Every flag we know; other bits in a flag word are an error. */
 export const ALL_FLAGS: NodeFlags = INACTIVE | DISABLED_ANY;
 
+/**
+ * The flags a node decides about itself, the only ones its heartbeat may carry: DISCONNECTED
+ * and DELETED are only ever concluded by others. One rule for the wire codec (which refuses
+ * other bits) and the membership view (which refuses an observation carrying them).
+ */
+export const SELF_REPORTED_FLAGS: NodeFlags = NodeFlag.UNHEALTHY | NodeFlag.DISABLED | NodeFlag.STOPPED | NodeFlag.BANNED;
+/** SELF_REPORTED_FLAGS in words, for the messages that refuse other bits. */
+export const SELF_REPORTED_FLAG_NAMES = 'UNHEALTHY, DISABLED, STOPPED and BANNED';
+
+/** True when `flags` has no bit but the self-reported ones. */
+export function isSelfReported(flags: NodeFlags): boolean {
+  return (flags & ~SELF_REPORTED_FLAGS) === 0;
+}
+
 export const FLAG_NAMES: readonly NodeFlagName[] = ['DISCONNECTED', 'UNHEALTHY', 'DISABLED', 'BANNED', 'DELETED', 'STOPPED'];
 
 /** True when a node with these flags may host public addresses (no flag at all). */

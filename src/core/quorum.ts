@@ -11,7 +11,8 @@
 // Deleted nodes count nowhere, not even in the denominator.
 
 import { isActive, NO_NODE, Pnn } from './flags';
-import { MembershipView, nodeFlags, NodeState, sameInOrder } from './membership';
+import { sameInOrder } from './lists';
+import { MembershipView, nodeFlags, NodeState } from './membership';
 
 /**
  * How a partition proves it may serve. `majority`: a strict majority of the

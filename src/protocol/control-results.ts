@@ -114,10 +114,9 @@ export interface ListNodesEntry {
   readonly deleted: boolean;
 }
 
+/** Which node answered; the CLI times the round trip itself (the daemon's part takes no measurable time). */
 export interface PingResult {
   readonly pnn: Pnn;
-  /** Round trip of the control request inside the daemon, microseconds. */
-  readonly handledUs: number;
 }
 
 export interface UptimeResult {

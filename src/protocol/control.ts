@@ -1,16 +1,21 @@
-// Control messages between `floatip` and `floatipd` on the unix socket: newline-delimited JSON requests and replies.
+// The control commands between `floatip` and `floatipd` on the unix socket: the command table and the codec of its newline-delimited JSON requests and replies.
 //
 // A request is one line: {"id": 7, "command": "ban", "args": {"seconds": 30}}.
 // A reply is one line: {"id": 7, "ok": true, "result": ...} or
 // {"id": 7, "ok": false, "error": {"code": "E_...", "message": "...", "field": "args.seconds"}}.
-// Every field of a request is checked against one table (COMMAND_ARGS); a bad
-// request becomes a ControlError naming the field, which the server sends back
-// as an error reply: a malformed request never throws. Lines are capped, and an
-// over-long line is skipped up to its newline without being buffered.
+// Every field of a request is checked against one table (COMMAND_ARGS, over the
+// argument kinds of control-arg-kinds.ts); a bad request becomes a ControlError
+// naming the field, which the server sends back as an error reply: a malformed
+// request never throws. The socket's bytes become lines in control-line-reader.ts.
 
-import { IpAddress, IpPrefix, Parsed, parseIp, parsePrefix } from '../core/ip';
+import { IpAddress, IpPrefix, Parsed } from '../core/ip';
 import { Pnn } from '../core/flags';
-import { isInterfaceName } from './frame-fields';
+import {
+  address, ArgKind, boolean, choice, eventArgument, eventName, iface, JsonValue, listOf, pnn, prefix, scriptName, textMatching,
+  wholeNumber,
+} from './control-arg-kinds';
+
+export type { JsonValue } from './control-arg-kinds';
 
 export const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 /** Replies can list every address and connection of a large cluster. */
@@ -34,7 +39,6 @@ export class ControlError extends Error {
   }
 }
 
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 export type ScriptAction = 'list' | 'enable' | 'disable';
 
@@ -89,98 +93,6 @@ export interface ControlReplyError {
   readonly message: string;
   readonly field?: string;
 }
-
-/** How one kind of argument is read from JSON and written back. */
-interface ArgKind<T> {
-  /** What the user must give, for error messages. */
-  readonly expects: string;
-  parse(value: unknown): Parsed<T>;
-  print(value: T): JsonValue;
-}
-
-const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const no = (error: string): { ok: false; error: string } => ({ ok: false, error });
-
-function wholeNumber(min: number, max: number, expects = `a whole number ${min}..${max}`): ArgKind<number> {
-  return {
-    expects,
-    parse: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? ok(v) : no(`must be ${expects}`)),
-    print: (v) => v,
-  };
-}
-
-function textMatching(expects: string, test: (v: string) => boolean): ArgKind<string> {
-  return { expects, parse: (v) => (typeof v === 'string' && test(v) ? ok(v) : no(`must be ${expects}`)), print: (v) => v };
-}
-
-function choice<T extends string>(values: readonly T[]): ArgKind<T> {
-  const expects = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return {
-    expects,
-    parse: (v) => ((values as readonly unknown[]).includes(v) ? ok(v as T) : no(`must be ${expects}`)),
-    print: (v) => v,
-  };
-}
-
-const boolean: ArgKind<boolean> = {
-  expects: 'true or false',
-  parse: (v) => (typeof v === 'boolean' ? ok(v) : no('must be true or false')),
-  print: (v) => v,
-};
-
-const pnn = wholeNumber(0, 0xfffffffe, 'a node number (0 or more)');
-
-const address: ArgKind<IpAddress> = {
-  expects: 'an IPv4 or IPv6 address',
-  parse(v) {
-    if (typeof v !== 'string') return no('must be an IPv4 or IPv6 address as a string');
-    const parsed = parseIp(v);
-    return parsed.ok ? parsed : no(`must be an IPv4 or IPv6 address: ${parsed.error}`);
-  },
-  print: (v) => v.text,
-};
-
-const prefix: ArgKind<IpPrefix> = {
-  expects: 'ADDR/BITS',
-  parse(v) {
-    if (typeof v !== 'string') return no('must be ADDR/BITS as a string, e.g. "198.51.100.7/24"');
-    const parsed = parsePrefix(v);
-    return parsed.ok ? parsed : no(`must be ADDR/BITS: ${parsed.error}`);
-  },
-  print: (v) => `${v.address.text}/${v.bits}`,
-};
-
-const iface = textMatching('an interface name (1..15 characters, no / : or spaces)', isInterfaceName);
-
-/** A list of 1..max items of one kind; `unique` refuses repeats (same printed value). */
-function listOf<T>(item: ArgKind<T>, min: number, max: number, unique: boolean): ArgKind<readonly T[]> {
-  const expects = `a list of ${min}..${max} items, each ${item.expects}`;
-  return {
-    expects,
-    parse(v) {
-      if (!Array.isArray(v) || v.length < min || v.length > max) return no(`must be ${expects}`);
-      const out: T[] = [];
-      const seen = new Set<string>();
-      for (let i = 0; i < v.length; i++) {
-        const parsed = item.parse(v[i]);
-        if (!parsed.ok) return no(`[${i}] ${parsed.error}`);
-        const key = JSON.stringify(item.print(parsed.value));
-        if (unique && seen.has(key)) return no(`[${i}] repeats ${key}`);
-        seen.add(key);
-        out.push(parsed.value);
-      }
-      return ok(out);
-    },
-    print: (v) => v.map((x) => item.print(x)),
-  };
-}
-
-/** Event names are checked for shape here; the daemon's event runner checks that the event exists. */
-const eventName = textMatching('an event name such as "monitor" or "takeip"', (v) => /^[a-z]{1,32}$/.test(v));
-const eventArgument = textMatching('a string of at most 1024 characters without NUL', (v) => v.length <= 1024 && !v.includes('\0'));
-/** `NN.name` or CTDB's `NN.name.script`, as the event runner accepts (two digits, a dot, a name without dots, not a `~` backup). */
-const scriptName = textMatching('a script name NN.name or NN.name.script (two digits, a dot, a name without dots)',
-  (v) => /^[0-9]{2}\.[^.\s/]+(\.script)?$/.test(v) && !v.endsWith('~') && v.length <= 255);
 
 interface ArgSpec<T> {
   readonly kind: ArgKind<T>;
@@ -266,10 +178,10 @@ const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 function parseJson(line: string): Parsed<unknown> {
   try {
-    return ok(JSON.parse(line) as unknown);
+    return { ok: true, value: JSON.parse(line) as unknown };
   } catch (err) {
     // JSON.parse throws SyntaxError on bad text and RangeError on absurd nesting.
-    return no(err instanceof Error ? err.message : String(err));
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -372,92 +284,4 @@ export function decodeReply(line: string): { ok: true; reply: ControlReply } | {
     ok: true,
     reply: errorReply(id as number | null, { code: error.code, message: error.message, ...(error.field !== undefined ? { field: error.field } : {}) }),
   };
-}
-
-export type LineResult = { readonly kind: 'line'; readonly text: string } | { readonly kind: 'error'; readonly error: ControlError };
-
-const NEWLINE = 0x0a;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/**
- * Splits a byte stream into lines of at most `maxLineBytes` (newline excluded,
- * a trailing CR dropped, blank lines skipped). It never holds more than
- * `maxLineBytes`: an over-long line is reported once and skipped to its newline.
- */
-export class ControlLineReader {
-  private parts: Uint8Array[] = [];
-  private held = 0;
-  private skipping = false;
-
-  constructor(private readonly maxLineBytes: number = DEFAULT_MAX_REQUEST_BYTES) {
-    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
-      throw new ControlError('E_CONTROL_SETUP', `maxLineBytes must be a whole number >= 1, not ${maxLineBytes}`);
-    }
-  }
-
-  get bufferedBytes(): number {
-    return this.held;
-  }
-
-  push(chunk: Uint8Array): LineResult[] {
-    const out: LineResult[] = [];
-    let at = 0;
-    while (at < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, at);
-      const end = newline < 0 ? chunk.length : newline;
-      this.take(chunk.subarray(at, end), out);
-      if (newline < 0) break;
-      this.finishLine(out);
-      at = newline + 1;
-    }
-    return out;
-  }
-
-  /** The stream closed: a last line without its newline is an error, not a request. */
-  end(): LineResult[] {
-    const out: LineResult[] = [];
-    if (this.held > 0) {
-      out.push({ kind: 'error', error: new ControlError('E_CONTROL_TRUNCATED', `the connection closed inside a line (${this.held} bytes without a newline)`) });
-    }
-    this.parts = [];
-    this.held = 0;
-    this.skipping = false;
-    return out;
-  }
-
-  private take(segment: Uint8Array, out: LineResult[]): void {
-    if (this.skipping || segment.length === 0) return;
-    if (this.held + segment.length > this.maxLineBytes) {
-      out.push({ kind: 'error', error: new ControlError('E_CONTROL_LINE_TOO_LONG',
-        `a line is longer than ${this.maxLineBytes} bytes: it was skipped (send one JSON object per line)`) });
-      this.parts = [];
-      this.held = 0;
-      this.skipping = true;
-      return;
-    }
-    this.parts.push(segment.slice());
-    this.held += segment.length;
-  }
-
-  private finishLine(out: LineResult[]): void {
-    const wasSkipping = this.skipping;
-    const parts = this.parts;
-    this.parts = [];
-    this.held = 0;
-    this.skipping = false;
-    if (wasSkipping) return;
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) { bytes.set(p, at); at += p.length; }
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      out.push({ kind: 'error', error: new ControlError('E_CONTROL_BAD_UTF8', 'a line is not valid UTF-8: it was skipped') });
-      return;
-    }
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.trim() === '') return;
-    out.push({ kind: 'line', text });
-  }
 }

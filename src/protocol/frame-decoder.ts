@@ -12,7 +12,8 @@ import {
   computeMac, constantTimeEqual, decodeBody, FRAME_MAGIC, FRAME_VERSION, HEADER_BYTES, MAC_BYTES, MacFunction,
   MAX_MAX_FRAME_BYTES, MIN_FRAME_BYTES,
 } from './frame';
-import { messageKindOf, PeerMessage } from './frame-messages';
+import { messageKindOf } from './frame-message-codecs';
+import { PeerMessage } from './frame-messages';
 
 export type DecodeResult =
   | { readonly kind: 'frame'; readonly seq: number; readonly message: PeerMessage }

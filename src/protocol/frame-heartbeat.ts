@@ -6,7 +6,8 @@ import { HeartbeatMessage } from './frame-messages';
 
 /**
  * The observation the membership view expects, stamped with the receiver's clock
- * reading `at`. Hosted addresses become canonical text; links become a record.
+ * reading `at`. Hosted addresses stay the decoder's IpAddress values (parsed once,
+ * here at the edge); links become a record.
  */
 export function heartbeatObservation(beat: HeartbeatMessage, at: number): HeartbeatObservation {
   const links: Record<string, LinkState> = {};
@@ -20,7 +21,7 @@ export function heartbeatObservation(beat: HeartbeatMessage, at: number): Heartb
     ...(beat.banRemainingMs !== undefined ? { banRemainingMs: beat.banRemainingMs } : {}),
     epoch: beat.epoch,
     leader: beat.leader,
-    hosted: beat.hosted.map((address) => address.text),
+    hosted: beat.hosted,
     links,
     partition: beat.partition,
     heard: beat.heard,

@@ -5,15 +5,17 @@
 //   6  u8  version  1
 //   7  u8  type     message type (MESSAGE_TYPES)
 //   8  u64 seq      per-direction sequence number, 0 for HELLO, +1 for every frame after
-//  16  ... payload  the message body (frame-messages.ts)
+//  16  ... payload  the message body (frame-message-codecs.ts)
 // end-32  MAC      HMAC-SHA256 over bytes 0..end-32 under the direction's session key
 //
 // The MAC is computed by an injected function so this layer stays pure; the
 // adapter passes node:crypto's HMAC. MACs are compared in constant time here.
 
 import { FrameBuildError, PayloadFieldError } from './frame-errors';
-import { ByteReader, ByteWriter, u64 } from './frame-fields';
-import { MESSAGE_BODIES, MESSAGE_TYPES, MessageOf, PeerMessage, PeerMessageKind } from './frame-messages';
+import { ByteReader, ByteWriter } from './frame-bytes';
+import { u64 } from './frame-fields';
+import { MESSAGE_BODIES, MESSAGE_TYPES } from './frame-message-codecs';
+import { MessageOf, PeerMessage, PeerMessageKind } from './frame-messages';
 
 export const FRAME_MAGIC = 0x4650;
 export const FRAME_VERSION = 1;

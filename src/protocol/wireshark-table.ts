@@ -6,9 +6,10 @@
 // floatip.lua (one file to copy into Wireshark's plugin folder); the unit test
 // test/unit/wireshark/lua-table.test.ts keeps the committed block equal to this output.
 
-import { FLAG_NAMES, NodeFlag } from '../core/flags';
+import { FLAG_NAMES, NodeFlag, SELF_REPORTED_FLAGS } from '../core/flags';
 import { WireShape } from './frame-fields';
-import { MESSAGE_BODIES, MESSAGE_TYPES, PeerMessageKind, SELF_REPORTED_FLAGS } from './frame-messages';
+import { MESSAGE_BODIES, MESSAGE_TYPES } from './frame-message-codecs';
+import { PeerMessageKind } from './frame-messages';
 
 export const LUA_TABLE_BEGIN = '-- BEGIN GENERATED MESSAGE TABLE';
 export const LUA_TABLE_END = '-- END GENERATED MESSAGE TABLE';
@@ -74,7 +75,7 @@ export function wiresharkMessageTable(): string {
   const stale = Object.keys(FLAG_FIELDS).filter((path) => !used.has(path));
   if (stale.length > 0) throw new Error(`wireshark-table: FLAG_FIELDS names ${stale.join(', ')}, which no message has any more`);
   return [
-    `${LUA_TABLE_BEGIN} (npm run wireshark:table writes it from src/protocol/frame-messages.ts: do not edit by hand)`,
+    `${LUA_TABLE_BEGIN} (npm run wireshark:table writes it from src/protocol/frame-message-codecs.ts: do not edit by hand)`,
     '-- One row per message type: its kind and its payload layout, fields in wire order.',
     'local MESSAGES = {',
     ...rows,

@@ -16,5 +16,5 @@ Sends one request to floatipd and prints the round trip. Exits 3 when floatipd d
     expectPositionals(parsed, 0, 0, '');
     return { command: 'ping', args: {} };
   },
-  format: (result, { roundTripMs }) => formatPing(expectRecord<PingResult>(result, 'ping', ['pnn', 'handledUs']), roundTripMs),
+  format: (result, { roundTripMs }) => formatPing(expectRecord<PingResult>(result, 'ping', ['pnn']), roundTripMs),
 };

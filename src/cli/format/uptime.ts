@@ -28,7 +28,7 @@ export function formatUptime(uptime: UptimeResult, nowMs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `roundTripMs` is what the CLI measured; `handledUs` what the daemon spent on it. */
+/** `roundTripMs` is what the CLI measured, request to reply. */
 export function formatPing(ping: PingResult, roundTripMs: number): string {
-  return `response from ${ping.pnn} time=${(roundTripMs / 1000).toFixed(6)} sec (handled in ${ping.handledUs} us)\n`;
+  return `response from ${ping.pnn} time=${(roundTripMs / 1000).toFixed(6)} sec\n`;
 }

@@ -1,7 +1,8 @@
 // One control client: split its bytes into lines, answer each in order, close when it is done or idle.
 
 import { Socket } from 'node:net';
-import { ControlLineReader, LineResult, encodeReply, errorReply } from '../../protocol/control';
+import { encodeReply, errorReply } from '../../protocol/control';
+import { ControlLineReader, LineResult } from '../../protocol/control-line-reader';
 import { Logger } from '../runtime/logger';
 
 export interface ConnectionLimits {

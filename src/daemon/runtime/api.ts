@@ -301,9 +301,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
     },
 
     ping(): PingResult {
-      const started = node.components.clock.now();
-      const pnn = local();
-      return { pnn, handledUs: Math.round((node.components.clock.now() - started) * 1000) };
+      return { pnn: local() };
     },
 
     uptime(): UptimeResult {

@@ -7,10 +7,11 @@
 // (a peer's fence or dead deadline, a ban's end), so a minority fences at
 // fence_after and a silent peer is DISCONNECTED at dead_after, not a tick later.
 
-import { NodeFlag, Pnn } from '../../core/flags';
-import { HeardReport, MembershipView, nodeFlags, sameInOrder } from '../../core/membership';
+import { NodeFlag, Pnn, SELF_REPORTED_FLAGS } from '../../core/flags';
+import { sameInOrder } from '../../core/lists';
+import { HeardReport, MembershipView, nodeFlags } from '../../core/membership';
 import { partitionMembers } from '../../core/quorum';
-import { SELF_REPORTED_FLAGS, MonitorState } from '../../protocol/frame-messages';
+import { MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, Clock, every, OneTimer } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { HeartbeatMessage } from './messages';

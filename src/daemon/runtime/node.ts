@@ -338,7 +338,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   }
 
   private hostingChanged(): void {
-    this.state.observe({ kind: 'hosting', pnn: this.pnn, addresses: this.hosting.list().map((h) => h.address.text) });
+    this.state.observe({ kind: 'hosting', pnn: this.pnn, addresses: this.hosting.list().map((h) => h.address) });
     this.heartbeats.sendNow();
     this.duplicates?.heldChanged();
   }

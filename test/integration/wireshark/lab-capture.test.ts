@@ -13,7 +13,8 @@ import { labDown, labFail, labStatus, labUp, LabPlan, LabTarget } from '../../..
 import { startDaemon, waitForDaemons } from '../../../src/lab/daemons';
 import { daemonCommand } from '../../../src/lab/package-files';
 import { decodeBody, HEADER_BYTES, MAC_BYTES } from '../../../src/protocol/frame';
-import { HelloMessage, messageKindOf, PeerMessage } from '../../../src/protocol/frame-messages';
+import { messageKindOf } from '../../../src/protocol/frame-message-codecs';
+import { HelloMessage, PeerMessage } from '../../../src/protocol/frame-messages';
 import { HELLO_MAC_KEY, sessionKeys } from '../../../src/protocol/frame-session';
 import { holders, publicAddressesIn, runCliCaptured, waitFor } from '../daemon/helpers/daemon-lab';
 import { prepareTsDaemon } from '../daemon/helpers/ts-daemon';

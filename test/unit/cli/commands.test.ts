@@ -66,7 +66,7 @@ const HUMAN: ReadonlyArray<[string[], string, unknown, string]> = [
   [['event', 'script', 'disable', '50.samba'], 'event-script', { action: 'disable', name: '50.samba' }, '50.samba disabled'],
   [['leader'], 'leader', {}, '0'],
   [['listnodes'], 'listnodes', {}, '192.0.2.1\n192.0.2.2\n192.0.2.3\n# deleted (pnn 3)'],
-  [['ping'], 'ping', {}, 'response from 0 time=0.002500 sec (handled in 42 us)'],
+  [['ping'], 'ping', {}, 'response from 0 time=0.002500 sec'],
   [['uptime'], 'uptime', {}, [
     'Current time of node          :                2025-01-02 04:04:05.678 UTC',
     'floatipd start time           : (000 01:00:00) 2025-01-02 03:04:05.678 UTC',

@@ -1,6 +1,7 @@
 // Quorum, leader and fence tables: 1..5 node clusters, deleted nodes, partitions, with and without the cluster lock.
 
 import { NO_NODE, Pnn } from '../../../src/core/flags';
+import { ip } from '../../../src/core/ip';
 import { createView, MembershipView, Observation, updateAll } from '../../../src/core/membership';
 import { disagreeingMembers, evaluateQuorum, fence, partitionAgreed, partitionMembers, QuorumRule } from '../../../src/core/quorum';
 
@@ -25,7 +26,7 @@ function viewOf(row: string, hosted: string[] = []): MembershipView {
   const observations: Observation[] = [{ kind: 'health', pnn: localPnn, at: 100, healthy: tokens[localPnn] !== 'L:unh' }];
   if (tokens[localPnn] === 'L:ban') observations.push({ kind: 'admin', pnn: localPnn, at: 100, action: 'ban', until: 60_000 });
   if (tokens[localPnn] === 'L:stop') observations.push({ kind: 'admin', pnn: localPnn, at: 100, action: 'stop' });
-  if (hosted.length > 0) observations.push({ kind: 'hosting', pnn: localPnn, at: 100, addresses: hosted });
+  if (hosted.length > 0) observations.push({ kind: 'hosting', pnn: localPnn, at: 100, addresses: hosted.map(ip) });
   const peerFlags: Record<string, number> = { ok: 0, unh: 0x02, dis: 0x04, ban: 0x08, stop: 0x20, deaf: 0, lag: 0, new: 0 };
   const heardUsAgo: Record<string, number | undefined> = { deaf: FENCE_AFTER, lag: FENCE_AFTER - 1, new: undefined };
   tokens.forEach((token, pnn) => {

@@ -2,8 +2,9 @@
 
 import fc from 'fast-check';
 import {
-  ControlError, ControlLineReader, decodeReply, decodeRequest, encodeRequest,
+  ControlError, decodeReply, decodeRequest, encodeRequest,
 } from '../../../src/protocol/control';
+import { ControlLineReader } from '../../../src/protocol/control-line-reader';
 import { requestArb } from './control-arbitraries';
 
 const CODES = new Set(['E_CONTROL_LINE_TOO_LONG', 'E_CONTROL_BAD_UTF8', 'E_CONTROL_BAD_JSON', 'E_CONTROL_BAD_FIELD',

@@ -1,7 +1,7 @@
 // The control line reader: any split of the stream, the line cap, bad UTF-8 and a stream cut mid-line.
 
 import fc from 'fast-check';
-import { ControlLineReader, LineResult } from '../../../src/protocol/control';
+import { ControlLineReader, LineResult } from '../../../src/protocol/control-line-reader';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const summary = (results: readonly LineResult[]): string[] => results.map((r) => (r.kind === 'line' ? r.text : r.error.code));

@@ -2,7 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MESSAGE_TYPES, PeerMessageKind } from '../../../src/protocol/frame-messages';
+import { MESSAGE_TYPES } from '../../../src/protocol/frame-message-codecs';
+import { PeerMessageKind } from '../../../src/protocol/frame-messages';
 import { committedMessageTable, replaceMessageTable, wiresharkMessageTable } from '../../../src/protocol/wireshark-table';
 
 const DISSECTOR = join(__dirname, '..', '..', '..', 'contrib', 'wireshark', 'floatip.lua');

@@ -6,7 +6,8 @@
 // is an object under its own name. Repeated names merge into arrays, as tshark merges them.
 
 import { WireShape } from '../../../../src/protocol/frame-fields';
-import { MESSAGE_BODIES, MESSAGE_TYPES, PeerMessage } from '../../../../src/protocol/frame-messages';
+import { MESSAGE_BODIES, MESSAGE_TYPES } from '../../../../src/protocol/frame-message-codecs';
+import { PeerMessage } from '../../../../src/protocol/frame-messages';
 import { FLAG_FIELDS } from '../../../../src/protocol/wireshark-table';
 import { NO_NODE } from '../../../../src/core/flags';
 import { IpAddress } from '../../../../src/core/ip';

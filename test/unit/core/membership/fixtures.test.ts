@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkState } from '../../../../src/core/address';
 import { FLAG_NAMES, formatFlags, NodeFlag, NodeFlagName, NodeFlags } from '../../../../src/core/flags';
+import { ip } from '../../../../src/core/ip';
 import {
   claimedHolders, createView, describeChange, MembershipConfig, MembershipView, nodeFlags, NodeState, Observation, update,
 } from '../../../../src/core/membership';
@@ -37,12 +38,19 @@ function parseFlags(text: string, where: string): NodeFlags {
   }, 0);
 }
 
+/** Addresses in fixtures are text, parsed here as the frame decoder parses them at the edge. */
+function addresses(raw: unknown): unknown {
+  return Array.isArray(raw) ? raw.map((text) => ip(String(text))) : raw;
+}
+
 /** Heartbeats in fixtures may leave out the dull fields; flags are written as text. */
 function toObservation(raw: Record<string, unknown>, where: string): Observation {
+  if (raw.kind === 'hosting') return { ...raw, addresses: addresses(raw.addresses) } as unknown as Observation;
   if (raw.kind !== 'heartbeat') return raw as unknown as Observation;
   return {
-    epoch: 0, leader: -1, hosted: [], links: {}, heard: [],
+    epoch: 0, leader: -1, links: {}, heard: [],
     ...raw,
+    hosted: addresses(raw.hosted ?? []),
     flags: parseFlags(typeof raw.flags === 'string' ? raw.flags : 'OK', where),
   } as unknown as Observation;
 }

@@ -56,17 +56,18 @@ describe('TRANSITIONS', () => {
 
 describe('update', () => {
   it('canonicalises a heartbeat\'s hosted list, and keeps the same list (no change) when the next beat repeats it', () => {
-    const beat = (seq: number, hosted: string[]) => ({ kind: 'heartbeat' as const, pnn: 1, at: seq, seq, flags: 0, epoch: 0, leader: NO_NODE, hosted, links: {}, heard: [] });
+    const beat = (seq: number, hosted: string[]) => ({
+      kind: 'heartbeat' as const, pnn: 1, at: seq, seq, flags: 0, epoch: 0, leader: NO_NODE, hosted: hosted.map(ip), links: {}, heard: [],
+    });
     const first = update(createView(base), beat(1, ['2001:DB8::1', '192.0.2.9', '192.0.2.10', '192.0.2.9']));
     expect(first.view.nodes[1].hosted).toEqual(['192.0.2.9', '192.0.2.10', '2001:db8::1']);
     const again = update(first.view, beat(2, ['192.0.2.9', '192.0.2.10', '2001:db8::1']));
     expect(again.view.nodes[1].hosted).toBe(first.view.nodes[1].hosted);
     expect(again.changes.filter((c) => c.kind === 'hosted')).toEqual([]);
-    // Not canonical (out of order) but the same set: parsed again, still no change.
+    // Not canonical (out of order) but the same set: sorted again, still no change.
     const reordered = update(again.view, beat(3, ['2001:db8::1', '192.0.2.10', '192.0.2.9']));
     expect(reordered.view.nodes[1].hosted).toEqual(['192.0.2.9', '192.0.2.10', '2001:db8::1']);
     expect(reordered.changes.filter((c) => c.kind === 'hosted')).toEqual([]);
-    expect(() => update(reordered.view, beat(4, ['192.0.2.300']))).toThrow(/hosted/);
   });
 
   it('returns the same view object when nothing changed', () => {

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { LinkState } from '../../../../src/core/address';
 import { NodeFlag } from '../../../../src/core/flags';
+import { ip } from '../../../../src/core/ip';
 import {
   createView, MembershipView, nodeFlags, Observation, update,
 } from '../../../../src/core/membership';
@@ -15,7 +16,7 @@ const DEAD_AFTER = 1000;
 
 const pnnArb = fc.integer({ min: 0, max: NODE_COUNT - 1 });
 const linksArb = fc.dictionary(fc.constantFrom('eth0', 'eth1'), fc.constantFrom<LinkState>('up', 'down'));
-const hostedArb = fc.subarray(['192.0.2.1', '192.0.2.2', '2001:db8::1']);
+const hostedArb = fc.subarray(['192.0.2.1', '192.0.2.2', '2001:db8::1'].map(ip));
 const selfFlagsArb = fc.subarray([NodeFlag.UNHEALTHY, NodeFlag.DISABLED, NodeFlag.STOPPED, NodeFlag.BANNED])
   .map((bits) => bits.reduce((a, b) => a | b, 0));
 

@@ -171,7 +171,7 @@ export class FakeDaemonApi implements DaemonApi {
     return STATUS.nodes.map((n) => ({ pnn: n.pnn, address: n.address, deleted: n.flags === 'DELETED' }));
   }
 
-  ping(): PingResult { this.record('ping', []); return { pnn: 0, handledUs: 42 }; }
+  ping(): PingResult { this.record('ping', []); return { pnn: 0 }; }
   uptime(): UptimeResult { this.record('uptime', []); return { startedAt: T0, lastTakeoverAt: T0 + 61_000, lastTakeoverMs: 20.04 }; }
   async ctdbTool(argv: readonly string[], stdin: string): Promise<CtdbToolResult> {
     await this.recordAsync('ctdbTool', [argv, stdin]);

@@ -61,13 +61,16 @@ describe('DaemonApi', () => {
     expect(api.ips(false, 1).map((s) => s.address)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   });
 
-  it('listnodes, leader, uptime, history', async () => {
+  it('listnodes, leader, ping, uptime, history', async () => {
     const cluster = await TestCluster.start({ nodes: 2, addresses: addressRange(2) });
     const api = cluster.node(0).runtime.api;
     expect(api.listNodes()).toEqual([
       { pnn: 0, address: '198.51.100.1', deleted: false }, { pnn: 1, address: '198.51.100.2', deleted: false },
     ]);
     expect(api.leader().leader).toBe(0);
+    // Only who answered: the daemon's side of a ping takes no measurable time (the CLI times the round trip).
+    expect(api.ping()).toEqual({ pnn: 0 });
+    expect(cluster.node(1).runtime.api.ping()).toEqual({ pnn: 1 });
     expect(api.uptime().lastTakeoverAt).not.toBeNull();
     expect(cluster.node(1).runtime.api.uptime().lastTakeoverAt).not.toBeNull();
     expect(api.history(1)).toHaveLength(1);

@@ -41,11 +41,11 @@ describe('buildRunInputs', () => {
   it('takes the lowest claimant as holder and lists the others as duplicates; unknown lists mean not running', () => {
     let view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
     const beat = (pnn: number, hosted: string[]) => ({
-      kind: 'heartbeat' as const, pnn, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted, links: { eth0: 'up' as const }, heard: [],
+      kind: 'heartbeat' as const, pnn, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted: hosted.map(ip), links: { eth0: 'up' as const }, heard: [],
     });
     view = updateAll(view, [
       { kind: 'health', pnn: 0, at: 1, healthy: true },
-      { kind: 'hosting', pnn: 0, at: 1, addresses: ['192.0.2.1'] },
+      { kind: 'hosting', pnn: 0, at: 1, addresses: [ip('192.0.2.1')] },
       beat(1, ['192.0.2.1', '192.0.2.2']),
       beat(2, []),
     ]).view;

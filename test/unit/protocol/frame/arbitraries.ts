@@ -2,9 +2,9 @@
 
 import fc from 'fast-check';
 import { IpAddress, ipFromBytes } from '../../../../src/core/ip';
-import { NO_NODE, NodeFlag } from '../../../../src/core/flags';
+import { NO_NODE, NodeFlag, SELF_REPORTED_FLAGS } from '../../../../src/core/flags';
 import {
-  AdminRequest, MessageOf, PeerMessage, PeerMessageKind, ReloadStep, SELF_REPORTED_FLAGS, TcpConnection,
+  AdminRequest, MessageOf, PeerMessage, PeerMessageKind, ReloadStep, TcpConnection,
 } from '../../../../src/protocol/frame-messages';
 
 export const ipArb: fc.Arbitrary<IpAddress> = fc.oneof(

@@ -219,7 +219,7 @@ describe('heartbeatObservation', () => {
     const observation = heartbeatObservation(beat, 1000);
     expect(observation).toEqual({
       kind: 'heartbeat', pnn: 2, at: 1000, seq: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, epoch: 4, leader: 0,
-      hosted: ['198.51.100.7', '2001:db8::7'], links: { eth0: 'up' }, partition: [0, 2],
+      hosted: [ip('198.51.100.7'), ip('2001:db8::7')], links: { eth0: 'up' }, partition: [0, 2],
       heard: [{ pnn: 0, agoMs: 250 }],
     });
     const { view: after } = update(view, observation);
@@ -227,6 +227,21 @@ describe('heartbeatObservation', () => {
       connected: true, banned: true, bannedUntil: 31000, hosted: ['198.51.100.7', '2001:db8::7'], reportedPartition: [0, 2],
       heardUsAt: 750, // node 2 last heard us (node 0) 250 ms before its beat arrived at 1000
     });
+  });
+
+  it('refuses the same flag bits as the membership view: one rule of what a node reports about itself', () => {
+    const view = createView({ localPnn: 0, nodeCount: 3, deleted: [], deadAfterMs: 1000, now: 0 });
+    for (let bit = 0; bit < 8; bit++) {
+      const beat = { ...heartbeat, flags: 1 << bit, banRemainingMs: undefined };
+      const bytes = encodeBody({ ...beat, flags: 0 });
+      bytes[15] = 1 << bit; // the low byte of the u32 flags
+      const wire = (): unknown => decodeBody('heartbeat', bytes);
+      const membership = (): unknown => update(view, heartbeatObservation(beat, 1000));
+      const refusedOnWire = (() => { try { wire(); return false; } catch { return true; } })();
+      const refusedByView = (() => { try { membership(); return false; } catch { return true; } })();
+      expect({ bit, refusedOnWire }).toEqual({ bit, refusedOnWire: refusedByView });
+    }
+    expect(() => encodeBody({ ...heartbeat, flags: NodeFlag.DELETED, banRemainingMs: undefined })).toThrow(/other than UNHEALTHY, DISABLED, STOPPED and BANNED/);
   });
 
   it('leaves banRemainingMs out when the heartbeat has none', () => {

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { decodeBody, encodeBody, encodeFrame, DEFAULT_MAX_FRAME_BYTES } from '../../../../src/protocol/frame';
 import { FrameDecoder } from '../../../../src/protocol/frame-decoder';
-import { MESSAGE_TYPES, PeerMessageKind } from '../../../../src/protocol/frame-messages';
+import { MESSAGE_TYPES } from '../../../../src/protocol/frame-message-codecs';
+import { PeerMessageKind } from '../../../../src/protocol/frame-messages';
 import { MESSAGE_ARBITRARIES } from './arbitraries';
 import { CLUSTER_KEY, hmacSha256 } from './helpers';
 
