@@ -4,7 +4,7 @@
 // at t); what they mean for the next run is the gate's rows, evaluated when the leader asks.
 
 import { Pnn } from '../../core/flags';
-import { MembershipView, NodeState } from '../../core/membership';
+import { MembershipChange, MembershipView, NodeState } from '../../core/membership';
 import { GateInputs, GateTimings, GuardianHold, guardianHoldUntil, liveGuardianHolds } from '../../core/takeover-gate';
 import { Logger } from './logger';
 
@@ -26,8 +26,16 @@ export class GateFacts {
     this.guardianHolds.push({ pnn: node.pnn, cause: 'crash', from: now, held, heardAt: node.lastHeardAt });
   }
 
-  /** A peer fell silent for dead_after (the gate's `silence` row); one that held nothing needs no wait. */
-  silent(node: NodeState): void {
+  /** Silent peers (the gate's `silence` row) and quorum, from a view change. */
+  viewChanged(changes: readonly MembershipChange[], view: MembershipView, quorate: boolean, now: number): void {
+    for (const change of changes) if (change.kind === 'flags' && change.cause === 'silence') this.silent(view.nodes[change.pnn]);
+    if (!quorate) this.quorateSince = undefined;
+    else this.quorateSince ??= now;
+  }
+
+  /** A peer fell silent for dead_after; one that held nothing needs no wait. */
+  private silent(node: NodeState | undefined): void {
+    if (node === undefined) return;
     if (node.lastHeardAt === undefined || node.hosted.length === 0) return;
     this.guardianHolds.push({ pnn: node.pnn, cause: 'silence', from: node.lastHeardAt, held: node.hosted.length, heardAt: node.lastHeardAt });
   }
@@ -46,11 +54,6 @@ export class GateFacts {
   /** Ends a reload hold; false when there was none of that name. */
   endReload(name: string): boolean {
     return this.reloadHolds.delete(name);
-  }
-
-  quorum(quorate: boolean, now: number): void {
-    if (!quorate) this.quorateSince = undefined;
-    else this.quorateSince ??= now;
   }
 
   get sinceQuorate(): number | undefined {

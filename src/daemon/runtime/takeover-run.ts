@@ -30,9 +30,9 @@ import { IpAddress, parseIp } from '../../core/ip';
 import { canHostAddress, MembershipView, nodeFlags } from '../../core/membership';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
 import { TakeoverRunRecord } from '../../protocol/control-results';
-import { AckOutcome, AckWait, PhaseAck } from './acks';
+import { AckOutcome, AckWait, PhaseAck, RunDeadline } from './acks';
 import { Allocator } from './allocator';
-import { OneTimer, RuntimeClock } from './clock';
+import { RuntimeClock } from './clock';
 import { FailedTakes } from './failed-takes';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
@@ -105,59 +105,6 @@ export class RunAborted extends Error {
   }
 }
 
-/** The run's one deadline, and the phase wait it cuts short. */
-export class RunDeadline {
-  passed = false;
-  private current: AckWait<PhaseAck> | undefined;
-  private readonly timer: OneTimer;
-
-  constructor(clock: RuntimeClock, readonly ms: number) {
-    this.timer = new OneTimer(clock);
-  }
-
-  start(): void {
-    this.timer.set(this.ms, () => {
-      this.passed = true;
-      this.current?.expire();
-    });
-  }
-
-  /** Makes `wait` the phase the deadline cuts short; a wait begun after the deadline ends at once. */
-  watch<M extends PhaseAck>(wait: AckWait<M>): void {
-    this.current = wait as unknown as AckWait<PhaseAck>;
-    if (this.passed) wait.expire();
-  }
-
-  /** An ack for the phase under way; false when it is not the one it waits for. */
-  offer(from: Pnn, message: PhaseAck): boolean {
-    return this.current?.offer(from, message) ?? false;
-  }
-
-  pending(): Pnn[] {
-    return this.current?.pending() ?? [];
-  }
-
-  gone(pnn: Pnn): void {
-    this.current?.gone(pnn);
-  }
-
-  /** Ends the phase under way now (its nodes will not answer: another node leads). */
-  expire(): void {
-    this.current?.expire();
-  }
-
-  /** The runtime stops: no deadline any more, and the phase under way ends now. */
-  stop(): void {
-    this.timer.clear();
-    this.expire();
-  }
-
-  clear(): void {
-    this.timer.clear();
-    this.current = undefined;
-  }
-}
-
 /** What every phase works with. */
 export interface PhaseContext {
   readonly ports: RunPorts;
@@ -195,6 +142,15 @@ export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: r
     avoid: (pnn, address, others) => failedTakes.avoid(pnn, address, others, clock.now()),
     forceRebalance: rebalance,
   });
+}
+
+/**
+ * 2, ahead: while the gate holds a run for a crashed or silent peer's guardian, allocate for the
+ * view as it is. The dead node is already DISCONNECTED in it, and the run that follows reads the
+ * same view and finds the answer ready (the allocator remembers it). A failure is the run's to report.
+ */
+export function allocateAhead(ports: RunPorts): void {
+  ports.allocator.allocate(runInputsOf(ports, ports.snapshot(), ports.rebalanceTargets()).alloc).catch(() => undefined);
 }
 
 /** 2. The target assignment, moveip pins applied where their node can host the address now. */
