@@ -83,8 +83,9 @@ export interface GateRule {
 export function guardianHoldUntil(hold: GuardianHold, inputs: Pick<GateInputs, 'timings' | 'fencedAt'>): number | undefined {
   const fencedAt = inputs.fencedAt.get(hold.pnn);
   if (fencedAt !== undefined && (hold.heardAt === undefined || hold.heardAt <= fencedAt)) return undefined;
+  // No crash grace configured: crashes hold nothing. A silent node that held nothing has nothing to delete.
+  if (hold.cause === 'crash' ? inputs.timings.crashGraceMs <= 0 : hold.held === 0) return undefined;
   const grace = hold.cause === 'crash' ? inputs.timings.crashGraceMs : inputs.timings.fenceAfterMs;
-  if (hold.cause === 'crash' && grace <= 0) return undefined;
   return hold.from + grace + hold.held * FENCE_DELETE_MS_PER_ADDRESS;
 }
 

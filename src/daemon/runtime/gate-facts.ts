@@ -33,10 +33,9 @@ export class GateFacts {
     else this.quorateSince ??= now;
   }
 
-  /** A peer fell silent for dead_after; one that held nothing needs no wait. */
+  /** A peer fell silent for dead_after (one never heard cannot have been silent). */
   private silent(node: NodeState | undefined): void {
-    if (node === undefined) return;
-    if (node.lastHeardAt === undefined || node.hosted.length === 0) return;
+    if (node?.lastHeardAt === undefined) return;
     this.guardianHolds.push({ pnn: node.pnn, cause: 'silence', from: node.lastHeardAt, held: node.hosted.length, heardAt: node.lastHeardAt });
   }
 
