@@ -67,6 +67,7 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
       const view = state.view;
       const quorum = state.quorum();
       const unguarded = node.guard.unguarded;
+      const held = node.leader.nextRun();
       return {
         pnn: local(),
         nodes: view.nodes.map((n) => {
@@ -86,6 +87,8 @@ export function createDaemonApi(node: NodeRuntimeImpl): DaemonApi {
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
         flapDamping: flapStatus(),
         guardian: unguarded === undefined ? { guarded: true } : { guarded: false, reason: unguarded.reason, forMs: Math.round(unguarded.sinceMs) },
+        nextRun: held === undefined ? null
+          : { decision: held.kind, rule: held.rule, reason: held.reason, waitMs: held.kind === 'wait' ? Math.max(0, Math.round(held.waitMs)) : null },
       };
     },
 
