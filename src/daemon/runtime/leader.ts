@@ -28,7 +28,6 @@ import { RuntimeInit } from './settings';
 import { allocateAhead, RunOutcome, RunPorts, TakeoverRun } from './takeover-run';
 
 export type { LeaderComponents } from './run-ports';
-
 export class TakeoverLeader {
   private run: TakeoverRun | undefined;
   private pendingReason: string | undefined;
@@ -44,10 +43,7 @@ export class TakeoverLeader {
   private readonly failedTakes: FailedTakes;
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
-  /**
-   * ipreallocate --rebalance: nodes LCP2 may move addresses onto although they hold some. They
-   * stay until a run that used them ends ok, as CTDB's recovery daemon keeps its list.
-   */
+  /** ipreallocate --rebalance: nodes LCP2 may move addresses onto; kept until a run that used them ends ok, as CTDB does. */
   private readonly rebalanceTargets = new Set<Pnn>();
   private readonly waiters = new RunWaiters();
   /** Nodes whose hosted list changed while a run was under way (looked at again when it ends). */
@@ -112,20 +108,14 @@ export class TakeoverLeader {
     if (node) this.gate.facts.crashed(node, held, now);
   }
 
-  /**
-   * `pnn`'s guardian reports every address of that node deleted: a run held for its crash or
-   * silence may start now. Returns how long the hold had left (0 when there was none).
-   */
+  /** `pnn`'s guardian reports its addresses deleted: a run held for them may start now. Returns how long the hold had left. */
   guardianFenced(pnn: Pnn): number {
     const left = this.gate.fenced(pnn);
     if (left > 0) this.startSoon();
     return left;
   }
 
-  /**
-   * A cluster-wide reloadips: no run starts (should this node lead) until endReloadHold(name)
-   * or until `ms` have passed (the gate's `reload` row).
-   */
+  /** A cluster-wide reloadips: no run starts until endReloadHold(name), or `ms` passed (the gate's `reload` row). */
   holdForReload(name: string, ms: number): void {
     this.gate.holdForReload(name, ms);
   }
