@@ -140,7 +140,7 @@ function adviceFor(settings: FloatipSettings, nodes: readonly ClusterNode[], pub
   if (publicAddresses.length === 0) {
     warnings.push({ code: 'W_CONFIG_ADVICE', file: paths.publicAddresses, message: 'no public addresses: this node will host none' });
   }
-  // A node fences at fence_after and then deletes what it holds; peers wait for that (leader.ts, holdForSilence).
+  // A node fences at fence_after and then deletes what it holds; peers wait for that (core/takeover-gate.ts, silence).
   const { fence_after: fenceAfter, dead_after: deadAfter } = settings.timing;
   const perNode = Math.ceil(publicAddresses.length / Math.max(1, live));
   const deleted = fenceAfter + perNode * FENCE_DELETE_MS_PER_ADDRESS;

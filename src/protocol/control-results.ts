@@ -65,6 +65,23 @@ export interface StatusResult {
    * and hosts nothing: `reason` says why, `forMs` since when. Absent from older daemons.
    */
   readonly guardian?: { readonly guarded: true } | { readonly guarded: false; readonly reason: string; readonly forMs: number };
+  /**
+   * On the leader, why the takeover run it was asked for does not start yet (the takeover gate);
+   * null when no run waits or it may start. Absent from older daemons.
+   */
+  readonly nextRun?: NextRunStatus | null;
+}
+
+/** The takeover gate's answer for a pending run (core/takeover-gate.ts). */
+export interface NextRunStatus {
+  /** `wait`: until a moment, `waitMs` from now; `held`: until a view change lifts the hold. */
+  readonly decision: 'wait' | 'held';
+  /** The gate's rule: reload, crash, silence, rejoin or agreement. */
+  readonly rule: string;
+  /** Completes "next run held …", e.g. `for node 2's guardian to delete its 3 addresses (its stream broke)`. */
+  readonly reason: string;
+  /** Ms left of a wait; null when held. */
+  readonly waitMs: number | null;
 }
 
 export interface FlapDampingStatus {

@@ -31,6 +31,12 @@ function guardianLine(guardian: NonNullable<StatusResult['guardian']>): string {
   return `Guardian:NONE for ${guardian.forMs} ms (${guardian.reason}): this node hosts no public address until a new guardian is ready`;
 }
 
+/** On the leader, why the run it was asked for waits: `Next run held for …, 312 ms left`; nothing when none waits. */
+function nextRunLines(nextRun: StatusResult['nextRun']): string[] {
+  if (!nextRun) return [];
+  return [`Next run held ${nextRun.reason}${nextRun.waitMs === null ? '' : `, ${nextRun.waitMs} ms left`}`];
+}
+
 /**
  * Deleted nodes are counted but not listed, as CTDB does: they keep their
  * line in `nodes` (so every pnn stays put) and take no part in anything.
@@ -48,6 +54,7 @@ export function formatStatus(status: StatusResult): string {
     `Epoch:${status.epoch}`,
     `Leader:${status.leader < 0 ? 'none' : status.leader}`,
     quorumLine(status),
+    ...nextRunLines(status.nextRun),
     `Monitor:${status.monitor}`,
     ...duplicateLines(status.duplicates),
     ...(status.guardian === undefined ? [] : [guardianLine(status.guardian)]),

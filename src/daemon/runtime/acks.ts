@@ -2,6 +2,7 @@
 
 import { Pnn } from '../../core/flags';
 import { IpReallocatedAck, ReleaseAck, TakeAck } from '../../protocol/frame-messages';
+import { OneTimer, Clock } from '../../adapters/clock';
 
 export type PhaseAck = ReleaseAck | TakeAck | IpReallocatedAck;
 
@@ -48,5 +49,58 @@ export class AckWait<M extends PhaseAck> {
 
   private settleIfComplete(): void {
     if (this.pending().length === 0) this.resolve(this.outcomes);
+  }
+}
+
+/** The run's one deadline, and the phase wait it cuts short. */
+export class RunDeadline {
+  passed = false;
+  private current: AckWait<PhaseAck> | undefined;
+  private readonly timer: OneTimer;
+
+  constructor(clock: Clock, readonly ms: number) {
+    this.timer = new OneTimer(clock);
+  }
+
+  start(): void {
+    this.timer.set(this.ms, () => {
+      this.passed = true;
+      this.current?.expire();
+    });
+  }
+
+  /** Makes `wait` the phase the deadline cuts short; a wait begun after the deadline ends at once. */
+  watch<M extends PhaseAck>(wait: AckWait<M>): void {
+    this.current = wait as unknown as AckWait<PhaseAck>;
+    if (this.passed) wait.expire();
+  }
+
+  /** An ack for the phase under way; false when it is not the one it waits for. */
+  offer(from: Pnn, message: PhaseAck): boolean {
+    return this.current?.offer(from, message) ?? false;
+  }
+
+  pending(): Pnn[] {
+    return this.current?.pending() ?? [];
+  }
+
+  gone(pnn: Pnn): void {
+    this.current?.gone(pnn);
+  }
+
+  /** Ends the phase under way now (its nodes will not answer: another node leads). */
+  expire(): void {
+    this.current?.expire();
+  }
+
+  /** The runtime stops: no deadline any more, and the phase under way ends now. */
+  stop(): void {
+    this.timer.clear();
+    this.expire();
+  }
+
+  clear(): void {
+    this.timer.clear();
+    this.current = undefined;
   }
 }

@@ -59,7 +59,7 @@ export interface ApiSources {
   readonly admin: Pick<AdminRelay, 'request'>;
   readonly clusterReload: Pick<ClusterReload, 'reload'>;
   readonly tracker: Pick<ConnectionTracker, 'entries' | 'scan'>;
-  readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs'>;
+  readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs' | 'nextRun'>;
   readonly orders: Pick<OrderHandler, 'lastIpreallocatedAt'>;
   readonly history: Pick<RunHistory, 'list'>;
   /** Replaces this node's public address list (addip, delip). */
@@ -114,6 +114,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
       const view = state.view;
       const quorum = state.quorum();
       const unguarded = node.guard.unguarded;
+      const held = node.leader.nextRun();
       return {
         pnn: local(),
         nodes: view.nodes.map((n) => {
@@ -133,6 +134,8 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
         flapDamping: flapStatus(),
         guardian: unguarded === undefined ? { guarded: true } : { guarded: false, reason: unguarded.reason, forMs: Math.round(unguarded.sinceMs) },
+        nextRun: held === undefined ? null
+          : { decision: held.kind, rule: held.rule, reason: held.reason, waitMs: held.kind === 'wait' ? Math.max(0, Math.round(held.waitMs)) : null },
       };
     },
 

@@ -8,6 +8,8 @@
 // the end is the ack's arrival minus that tail. It still includes one network trip (new owner
 // -> leader) and the new owner's own scheduling: a few hundred microseconds on a LAN.
 
+import { NodeFlag } from '../../core/flags';
+import { MembershipChange, NodeState } from '../../core/membership';
 import { TakeAck } from '../../protocol/frame-messages';
 
 export type FailoverListener = (ms: number) => void;
@@ -20,6 +22,15 @@ export class FailoverTimer {
   /** The node holding `addresses` failed at `basis`; an earlier basis of the same failure (silence, then the stream closed) stays. */
   ownerFailed(addresses: readonly string[], basis: number): void {
     for (const address of addresses) if (!this.lost.has(address)) this.lost.set(address, basis);
+  }
+
+  /** Where a failover starts (a silent owner's last heartbeat), and when one that began is off (the owner is back). */
+  flagsChanged(change: Extract<MembershipChange, { kind: 'flags' }>, node: NodeState | undefined, now: number): void {
+    if (node === undefined) return;
+    const wasDisconnected = (change.before & NodeFlag.DISCONNECTED) !== 0;
+    const isDisconnected = (change.after & NodeFlag.DISCONNECTED) !== 0;
+    if (change.cause === 'silence' && isDisconnected) this.ownerFailed(node.hosted, node.lastHeardAt ?? now);
+    if (wasDisconnected && !isDisconnected) this.forget(node.hosted);
   }
 
   /** The owner is back with these addresses (heartbeats again), or live nodes hold them: nothing failed over. */

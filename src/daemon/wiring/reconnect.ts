@@ -2,7 +2,7 @@
 //
 // In each pair the lower-numbered node dials (adapters/peer). A node that starts, or comes
 // back from a partition, waits dead_after for the peers it has not heard before its first
-// takeover run counts them as gone (runtime/leader.ts, rejoinWait). A live lower peer
+// takeover run counts them as gone (core/takeover-gate.ts, rejoin). A live lower peer
 // reaches it only at its next redial, and the mesh's default backoff grows to 2 s while
 // the node was down: longer than dead_after (1 s by default). The soak saw the result
 // (seed 7, a restart after a freeze): the restarted node led a run 1.0 s after joining,

@@ -2,6 +2,7 @@
 
 import { formatStatus } from '../../../src/client/format/status';
 import { formatTable } from '../../../src/client/format/table';
+import { StatusResult } from '../../../src/protocol/control-results';
 import { STATUS } from '../daemon/control/fake-api';
 
 describe('formatTable', () => {
@@ -56,5 +57,20 @@ describe('formatStatus PARTIALLYONLINE', () => {
       'pnn:0 192.0.2.1 PARTIALLYONLINE (THIS NODE)',
       'pnn:1 192.0.2.2 UNHEALTHY',
     ]);
+  });
+});
+
+describe('formatStatus next run', () => {
+  it.each<[string, StatusResult['nextRun'], string[]]>([
+    ['none waits', null, []],
+    ['an older daemon', undefined, []],
+    ['a wait', { decision: 'wait', rule: 'crash', reason: 'for node 2\'s guardian to delete its 3 addresses (its stream broke)', waitMs: 312 },
+      ['Next run held for node 2\'s guardian to delete its 3 addresses (its stream broke), 312 ms left']],
+    ['a hold', { decision: 'held', rule: 'agreement', reason: 'until the partition agrees: this node sees 0,1, node 1 reports 0,1,2', waitMs: null },
+      ['Next run held until the partition agrees: this node sees 0,1, node 1 reports 0,1,2']],
+  ])('%s', (_name, nextRun, expected) => {
+    const lines = formatStatus({ ...STATUS, nextRun }).split('\n');
+    expect(lines.filter((l) => l.startsWith('Next run'))).toEqual(expected);
+    if (expected.length > 0) expect(lines[lines.indexOf(expected[0]) - 1]).toMatch(/^Quorum:/);
   });
 });

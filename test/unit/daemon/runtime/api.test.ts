@@ -2,6 +2,7 @@
 
 import { ip } from '../../../../src/core/ip';
 import { addressRange, TestCluster } from './harness/cluster';
+import { play } from './harness/scenario';
 
 describe('DaemonApi', () => {
   it('status: nodes with flags, leader, epoch, quorum and the monitor', async () => {
@@ -12,6 +13,19 @@ describe('DaemonApi', () => {
       [0, '198.51.100.1', 'OK', false], [1, '198.51.100.2', 'OK', true], [2, '198.51.100.3', 'OK', false],
     ]);
     expect(status.epoch).toBeGreaterThan(0);
+  });
+
+  it('status on the leader says why the next run waits, and how long is left; nothing once it ran', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6), init: { crashGraceMs: 5000 } });
+    expect(cluster.node(0).runtime.api.status().nextRun).toBeNull();
+    await play(cluster, ['kill 1', 'advance 100']);
+    // crash_grace + 1 ms for each of the 2 addresses node 1 held, from the break 100 ms ago.
+    expect(cluster.node(0).runtime.api.status().nextRun).toEqual({
+      decision: 'wait', rule: 'crash', reason: 'for node 1\'s guardian to delete its 2 addresses (its stream broke)', waitMs: 4902,
+    });
+    expect(cluster.node(2).runtime.api.status().nextRun).toBeNull(); // not the leader
+    await play(cluster, ['fenced 1 2', 'advance 50', 'expect counts 3 0 3']);
+    expect(cluster.node(0).runtime.api.status().nextRun).toBeNull();
   });
 
   it('ips -v: holder of every address, and this node\'s interfaces for it', async () => {
