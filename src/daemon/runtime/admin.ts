@@ -15,6 +15,7 @@ import { TakeoverLeader } from './leader';
 import { Logger } from './logger';
 import { PendingReplies } from './pending-replies';
 import { AdminReplyMessage, AdminRequest, AdminRequestMessage, SessionMessageOf } from './messages';
+import { TakeoverRunRecord } from '../../protocol/control-results';
 
 export type AdminStatus = AdminReplyMessage['status'];
 
@@ -31,8 +32,17 @@ export interface AdminComponents {
   readonly send: (to: Pnn, message: SessionMessageOf<'admin-request' | 'admin-reply'>) => boolean;
   /** Our heartbeat, at once: the leader learns our new flags now. */
   readonly announce: () => void;
-  /** How long a relayed request may take (it may include a takeover run). */
+  /**
+   * How long a relayed request may take (it may include a takeover run), and the bound on a
+   * flag verb's whole wait for its run: the command answers within it, below the CLI's 20 s.
+   */
   readonly timeoutMs: number;
+  /**
+   * How long the leader waits for the run a request asked for (a run held for partition
+   * agreement may wait for ever): shorter than timeoutMs, so the leader answers before a
+   * relaying node gives up on it.
+   */
+  readonly runWaitMs: number;
   /** Pause before asking a new leader again for the run a flag verb causes (a heartbeat interval). */
   readonly retryDelayMs: number;
 }
@@ -88,14 +98,26 @@ export class AdminRelay {
     // The flag may change who leads (a banned or stopped leader steps down): a node asked
     // before it has heard of the change refuses, and a run cut short by the change fails
     // (the new leader runs again by itself). Ask again once the news has spread.
+    // One deadline for all attempts: five runs that each fail at their deadline, or a run
+    // held for partition agreement, kept a soak's `ban` unanswered past the CLI's 20 s.
+    const { clock, timeoutMs } = this.components;
+    const deadline = clock.now() + timeoutMs;
     let run: AdminOutcome = { status: 'refused', message: 'no leader' };
     for (let attempt = 0; attempt < RUN_ATTEMPTS; attempt++) {
-      if (attempt > 0) await this.pause(this.components.retryDelayMs);
+      if (attempt > 0) await this.pause(Math.min(this.components.retryDelayMs, Math.max(0, deadline - clock.now())));
+      const left = deadline - clock.now();
+      if (left <= 0) {
+        if (run.status === 'failed') break;
+        run = { status: 'refused', message: `the run had not finished ${timeoutMs} ms after the flag was set (${run.message})` };
+        break;
+      }
       const leader = state.leader();
       if (leader === NO_NODE) continue;
+      // Our own deadline passing is no failure of the run: the leader is still at it.
       run = leader === state.localPnn
-        ? await this.asLeader({ action: 'ipreallocate' })
-        : await this.sendAndWait(leader, { action: 'ipreallocate' });
+        ? await this.asLeader({ action: 'ipreallocate' }, left)
+        : await this.sendAndWait(leader, { action: 'ipreallocate' }, left,
+          { status: 'refused', message: `node ${leader} had not finished the run within ${timeoutMs} ms of the flag` });
       if (run.status === 'ok') break;
     }
     if (run.status === 'refused') {
@@ -151,8 +173,27 @@ export class AdminRelay {
     this.pending.close({ status: 'failed', message: 'floatipd is stopping' });
   }
 
-  private async asLeader(request: AdminRequest): Promise<AdminOutcome> {
+  /** Waits for the next run the leader does for `reason`, at most `ms`; undefined when it did not end by then (held, or slow). */
+  private async runWithin(reason: string, ms: number): Promise<TakeoverRunRecord | undefined> {
+    const { leader, clock } = this.components;
+    const timer = new OneTimer(clock);
+    const late = new Promise<undefined>((resolve) => timer.set(ms, () => resolve(undefined)));
+    try {
+      return await Promise.race([leader.runAndWait(reason), late]);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  /** Why the run did not end within `ms`: the takeover gate's hold, if there is one. */
+  private notFinished(ms: number): string {
+    const held = this.components.leader.nextRun();
+    return `the takeover run did not finish within ${ms} ms${held ? ` (next run held ${held.reason})` : ''}`;
+  }
+
+  private async asLeader(request: AdminRequest, boundMs = this.components.runWaitMs): Promise<AdminOutcome> {
     const { state, leader } = this.components;
+    const waitMs = Math.min(boundMs, this.components.runWaitMs);
     switch (request.action) {
       case 'moveip': {
         const lists = state.addressList(request.pnn);
@@ -160,7 +201,8 @@ export class AdminRelay {
           return { status: 'refused', message: `node ${request.pnn} does not list ${request.address.text} in its public_addresses: pick a node that does` };
         }
         leader.pin(request.address.text, request.pnn);
-        const record = await leader.runAndWait(`moveip ${request.address.text} ${request.pnn}`);
+        const record = await this.runWithin(`moveip ${request.address.text} ${request.pnn}`, waitMs);
+        if (!record) return { status: 'failed', message: `${request.address.text} not moved yet: ${this.notFinished(waitMs)}; it moves with that run` };
         const where = state.view.nodes[request.pnn].hosted.includes(request.address.text);
         return record.status === 'ok' && where
           ? { status: 'ok', message: `${request.address.text} moved to node ${request.pnn} (epoch ${record.epoch})` }
@@ -170,7 +212,8 @@ export class AdminRelay {
       case 'rebalance': {
         const reason = request.action === 'rebalance' ? `ipreallocate --rebalance ${request.nodes.join(',')}` : 'ipreallocate';
         if (request.action === 'rebalance') leader.rebalanceOnto(request.nodes);
-        const record = await leader.runAndWait(reason);
+        const record = await this.runWithin(reason, waitMs);
+        if (!record) return { status: 'refused', message: this.notFinished(waitMs) };
         return record.status === 'ok'
           ? { status: 'ok', message: `takeover run ${record.epoch} done in ${record.phases.total} ms` }
           : { status: 'failed', message: `takeover run ${record.epoch} failed: ${record.error}` };
@@ -194,12 +237,13 @@ export class AdminRelay {
     return new Promise((resolve) => new OneTimer(this.components.clock).set(ms, resolve));
   }
 
-  private sendAndWait(to: Pnn, request: AdminRequest): Promise<AdminOutcome> {
+  /** Asks node `to`; `late` is the answer when it has not replied within `timeoutMs` (by default: failed). */
+  private sendAndWait(to: Pnn, request: AdminRequest, timeoutMs = this.components.timeoutMs, late?: AdminOutcome): Promise<AdminOutcome> {
     return this.pending.request(
       (requestId) => this.components.send(to, { kind: 'admin-request', requestId, request }),
-      this.components.timeoutMs,
+      timeoutMs,
       () => ({ status: 'failed', message: `node ${to} is not connected: check \`floatip status\`` }),
-      () => ({ status: 'failed', message: `node ${to} did not answer within ${this.components.timeoutMs} ms` }),
+      () => late ?? { status: 'failed', message: `node ${to} did not answer within ${timeoutMs} ms` },
     );
   }
 

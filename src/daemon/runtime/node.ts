@@ -169,7 +169,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.admin = new AdminRelay({
       state: this.state, clock, log: logger.child({ component: 'admin' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), announce, timeoutMs: 2 * init.takeoverDeadlineMs,
-      retryDelayMs: init.heartbeatIntervalMs,
+      runWaitMs: Math.round(1.5 * init.takeoverDeadlineMs), retryDelayMs: init.heartbeatIntervalMs,
     });
     this.clusterReload = new ClusterReload({
       state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,

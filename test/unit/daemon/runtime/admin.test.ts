@@ -76,6 +76,28 @@ describe('disable / enable', () => {
     ]);
   });
 
+  it('answers within its bound while the runs it waits for are held for partition agreement', async () => {
+    // Seen in the CI soak: a `ban` during disagreeing partitions waited five times for a held
+    // run (10 s each) and the CLI gave up after 20 s. The whole wait is now one deadline
+    // (2 x takeover_deadline, 6 s here); the flag stands and the addresses move with the next run.
+    const cluster = await TestCluster.start(SIX);
+    cluster.network.cut(0, 1); // 0 and 1 stop hearing each other; 2 hears both: the members disagree
+    await play(cluster, ['advance 1300']);
+    const t0 = cluster.clock.now();
+    await play(cluster, ['on 2: disable 2', 'expect result ok', 'expect flags 2 DISABLED']);
+    expect(cluster.clock.now() - t0).toBeLessThanOrEqual(6000 + 10);
+    expect(cluster.log.some((l) => l.message.startsWith('takeover run held until the partition agrees'))).toBe(true);
+  });
+
+  it('moveip and ipreallocate on a leader whose runs are held answer within 1.5 x takeover_deadline, saying why', async () => {
+    const cluster = await TestCluster.start(SIX);
+    cluster.network.cut(0, 1);
+    await play(cluster, ['advance 1300']);
+    const t0 = cluster.clock.now();
+    await play(cluster, ['on 2: ipreallocate', 'expect result E_REFUSED']);
+    expect(cluster.clock.now() - t0).toBeLessThanOrEqual(4500 + 10);
+  });
+
   it('refuses a node that is not in the nodes file', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, ['on 0: disable 7', 'expect result E_REFUSED']);
