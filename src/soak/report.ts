@@ -82,6 +82,13 @@ export interface SoakReport {
   readonly unserved: Record<string, UnservedFigures>;
   /** The longest stretches an address was on no node, with the fault they are blamed on. */
   readonly longest_unserved: readonly object[];
+  /**
+   * Unserved stretches that overlap no step outside the safety model (from its inject to its
+   * heal + the tail), all kinds together: what the availability promise is judged on
+   * (docs/reliability.md: dead_after plus one run while an eligible node exists).
+   */
+  readonly unserved_inside_model: UnservedFigures | null;
+  readonly longest_unserved_inside_model: readonly object[];
   /** Daemon exits nobody injected: must be 0. */
   readonly crashes: number;
   readonly crash_details: readonly object[];
@@ -119,6 +126,12 @@ export function outsideModelAt(actions: readonly ActionRecord[], t: number): boo
   });
 }
 
+/** Whether the stretch [from, to] touches a time outside the safety model (see outsideModelAt). */
+export function outsideModelDuring(actions: readonly ActionRecord[], from: number, to: number): boolean {
+  if (outsideModelAt(actions, from)) return true;
+  return actions.some((a) => a.phase === 'inject' && a.outsideSafetyModel && a.t >= from && a.t <= to);
+}
+
 function activeSteps(schedule: readonly FaultStep[], start: number, t: number): number[] {
   return schedule.filter((s) => t >= start + s.at && t <= start + s.at + s.durationMs).map((s) => s.index);
 }
@@ -142,6 +155,8 @@ export function buildReport(inputs: SoakInputs): SoakReport {
     maxUnserved[key] = unserved[key].max_ms;
     p99Unserved[key] = unserved[key].p99_ms;
   }
+
+  const insideGaps = closed.filter((g) => !outsideModelDuring(inputs.actions, g.from, g.to));
 
   const outsideByFault: Record<string, UnservedFigures> = {};
   for (const [key, values] of groupBy(outsideOverlaps, (o) => blame(inputs.actions, o.from), (o) => o.to - o.from)) {
@@ -181,6 +196,10 @@ export function buildReport(inputs: SoakInputs): SoakReport {
     p99_unserved_ms: p99Unserved,
     unserved,
     longest_unserved: [...closed].sort((a, b) => (b.to - b.from) - (a.to - a.from)).slice(0, 10).map((g) => ({
+      address: g.address, at_s: at(g.from), ms: round(g.to - g.from), blamed_on: blame(inputs.actions, g.from), steps: activeSteps(schedule, start, g.from),
+    })),
+    unserved_inside_model: insideGaps.length === 0 ? null : figures(insideGaps.map((g) => g.to - g.from)),
+    longest_unserved_inside_model: [...insideGaps].sort((a, b) => (b.to - b.from) - (a.to - a.from)).slice(0, 10).map((g) => ({
       address: g.address, at_s: at(g.from), ms: round(g.to - g.from), blamed_on: blame(inputs.actions, g.from), steps: activeSteps(schedule, start, g.from),
     })),
     crashes: crashes.length,

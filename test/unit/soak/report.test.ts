@@ -1,7 +1,7 @@
 // The soak report: unserved time blamed on the right fault, duplicates split by the safety model, counts and the final check.
 
 import type { ActionRecord } from '../../../src/soak/injector';
-import { blame, buildReport, outsideModelAt, SoakInputs } from '../../../src/soak/report';
+import { blame, buildReport, outsideModelAt, outsideModelDuring, SoakInputs } from '../../../src/soak/report';
 import { describeStep, FaultStep } from '../../../src/soak/schedule';
 
 const start = 1_000_000;
@@ -88,4 +88,25 @@ test('crashes, injected and fenced exits, and failed actions are counted apart',
   expect(report.actions).toEqual({ done: 4, refused: 0, failed: 1 });
   expect(report.failed_actions).toEqual([{ step: 1, kind: 'freeze', phase: 'heal', at_s: 7.1, note: 'no daemon' }]);
   expect(report.action_log[0]).toBe('1.0 s #0 kill inject done');
+});
+
+test('unserved stretches inside the model: those that touch no outside step, judged apart', () => {
+  const outsideInject = action(freeze, 'inject', 5000, { outsideSafetyModel: true });
+  const actions = [action(kill, 'inject', 1000), action(kill, 'heal', 4000), outsideInject, action(freeze, 'heal', 7000)];
+  expect(outsideModelDuring(actions, start + 4500, start + 5200)).toBe(true); // began inside, an outside step came during it
+  expect(outsideModelDuring(actions, start + 1010, start + 1500)).toBe(false);
+  const report = buildReport(inputs({
+    actions,
+    gaps: [
+      { address: 'A', from: start + 1010, to: start + 1300 },
+      { address: 'B', from: start + 4500, to: start + 9000 },
+      { address: 'A', from: start + 11_000, to: start + 11_100 },
+    ],
+  }));
+  expect(report.unserved_inside_model).toEqual({ count: 2, p50_ms: 100, p99_ms: 290, max_ms: 290 });
+  expect(report.longest_unserved_inside_model).toEqual([
+    { address: 'A', at_s: 1, ms: 290, blamed_on: 'kill', steps: [0] },
+    { address: 'A', at_s: 11, ms: 100, blamed_on: 'freeze/heal', steps: [] },
+  ]);
+  expect(buildReport(inputs({})).unserved_inside_model).toBeNull();
 });
