@@ -62,6 +62,10 @@ interface PendingRequest {
   cancelTimer?: CancelTimer;
 }
 
+function isDump(request: Pick<PendingRequest, 'flags'>): boolean {
+  return (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
+}
+
 const errnoNames = new Map<number, string>(
   Object.entries(osConstants.errno).map(([name, value]) => [value, name]),
 );
@@ -138,14 +142,25 @@ export class NetlinkChannel {
 
   private pump(): void {
     this.budget.run(
-      () => !this.closed && this.inFlight.size < this.maxInFlight && this.waiting.length > 0,
+      () => !this.closed && this.inFlight.size < this.maxInFlight && this.nextSendable() >= 0,
       () => this.sendNext(),
       () => this.pump(),
     );
   }
 
+  /**
+   * The first waiting request that may go now, or -1. The kernel runs one dump per socket
+   * at a time and answers a second with EBUSY (netlink_dump_start), so a dump waits while
+   * another is in flight; other requests pass it. Two reads at once (a SIGHUP's interface
+   * check and a resync) got EBUSY in the soak, and floatipd exited.
+   */
+  private nextSendable(): number {
+    const dumping = [...this.inFlight.values()].some(isDump);
+    return dumping ? this.waiting.findIndex((r) => !isDump(r)) : (this.waiting.length > 0 ? 0 : -1);
+  }
+
   private sendNext(): void {
-    const request = this.waiting.shift() as PendingRequest;
+    const [request] = this.waiting.splice(this.nextSendable(), 1);
     request.seq = this.allocateSeq();
     this.inFlight.set(request.seq, request);
     request.cancelTimer = this.clock.schedule(this.timeoutMs, () => this.guard(() => this.timeOut(request)));
@@ -188,8 +203,7 @@ export class NetlinkChannel {
         this.settle(request);
       } else {
         request.messages.push(message);
-        const isDump = (request.flags & NLM_F_DUMP) === NLM_F_DUMP;
-        if (!isDump && !(message.flags & NLM_F_MULTI) && !(request.flags & NLM_F_ACK)) this.settle(request);
+        if (!isDump(request) && !(message.flags & NLM_F_MULTI) && !(request.flags & NLM_F_ACK)) this.settle(request);
       }
     }
   }
