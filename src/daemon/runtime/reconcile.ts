@@ -28,10 +28,12 @@ export interface ReconcileStats {
   restored: number;
   removed: number;
   moved: number;
+  /** Checks that could not read the kernel (retried at the next tick). */
+  failedChecks: number;
 }
 
 export class Reconciler {
-  readonly stats: ReconcileStats = { checks: 0, restored: 0, removed: 0, moved: 0 };
+  readonly stats: ReconcileStats = { checks: 0, restored: 0, removed: 0, moved: 0, failedChecks: 0 };
   private checking: Promise<void> | undefined;
   /**
    * Public interfaces the kernel does not have: at the last full read, or deleted since.
@@ -63,9 +65,18 @@ export class Reconciler {
     return this.absent.has(iface);
   }
 
-  /** One comparison of kernel and record, in the hosting queue; calls during one share it. */
+  /**
+   * One comparison of kernel and record, in the hosting queue; calls during one share it.
+   * It never rejects: callers fire it and forget (`void`), and a kernel read that failed
+   * (once, EBUSY beside a SIGHUP's read) became an unhandled rejection that ended floatipd.
+   * A failed check is logged; the next tick checks again.
+   */
   check(): Promise<void> {
-    this.checking ??= this.components.hosting.enqueue(() => this.compare()).finally(() => { this.checking = undefined; });
+    this.checking ??= this.components.hosting.enqueue(() => this.compare()).catch((error: unknown) => {
+      this.stats.failedChecks++;
+      this.components.log.warn({ failed: this.stats.failedChecks }, `reconcile could not read the kernel's addresses: ${error instanceof Error ? error.message : String(error)}; `
+        + 'checking again at the next tick');
+    }).finally(() => { this.checking = undefined; });
     return this.checking;
   }
 

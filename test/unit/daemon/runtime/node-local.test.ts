@@ -78,6 +78,33 @@ describe('reconcile', () => {
     expect(left).toContain('203.0.113.10');
     expect(node.runtime.stats().reconcileRemoved).toBe(1);
   });
+
+  it('a kernel read that fails is logged and tried again at the next tick, never an unhandled rejection', async () => {
+    // Seen in the soak: EBUSY beside a SIGHUP's read rejected the periodic check, nobody
+    // handled it, and floatipd exited on the unhandled rejection.
+    const cluster = await TestCluster.start(SIX);
+    const node = cluster.node(1);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const read = node.netlink.listAddresses.bind(node.netlink);
+      let failures = 1;
+      node.netlink.listAddresses = async (iface?: string) => {
+        if (failures-- > 0) throw new Error('reading the addresses: the kernel refused it (EBUSY)');
+        return read(iface);
+      };
+      node.netlink.externalAdd('eth1', ip('203.0.113.9'), 24, { owned: true });
+      await cluster.clock.advance(1000); // this check fails
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(cluster.log.some((l) => l.level === 'warn' && l.message.startsWith('reconcile could not read the kernel\'s addresses'))).toBe(true);
+      await cluster.clock.advance(1000); // the next one works
+      expect((await node.netlink.listAddresses()).map((a) => a.address.text)).not.toContain('203.0.113.9');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('tickle lists', () => {
