@@ -57,7 +57,9 @@ export interface GateInputs {
   readonly fencedAt: ReadonlyMap<Pnn, number>;
   /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
   readonly quorateSince: number | undefined;
-  /** The quorateSince for which every peer confirmed a run's epoch, so their lists are current since. */
+  /** When this node became the leader of its current term; undefined while it does not lead. */
+  readonly leaderSince?: number;
+  /** The confirmBasis for which every peer confirmed a run's epoch, so their lists are current since. */
   readonly confirmedSince: number | undefined;
 }
 
@@ -108,6 +110,15 @@ export function unheardPeers(inputs: GateInputs): Pnn[] {
   return inputs.view.nodes
     .filter((n) => !n.local && !n.deleted && !(n.lastHeardAt !== undefined && n.lastHeardAt >= since))
     .map((n) => n.pnn);
+}
+
+/**
+ * Since when every peer's list must be confirmed before a run plans: the later of gaining
+ * quorum and becoming leader; undefined without quorum.
+ */
+export function confirmBasis(inputs: Pick<GateInputs, 'quorateSince' | 'leaderSince'>): number | undefined {
+  if (inputs.quorateSince === undefined) return undefined;
+  return inputs.leaderSince === undefined ? inputs.quorateSince : Math.max(inputs.quorateSince, inputs.leaderSince);
 }
 
 function waitFor(rule: GateRuleName, reason: string, until: number, now: number): GateDecision {
@@ -185,10 +196,15 @@ export const GATE_RULES: readonly GateRule[] = [
     because: 'The heartbeats heard so far after gaining quorum may be old ones TCP held through the outage, listing '
       + 'what the peer held before; planning from them took addresses another node had taken meanwhile (the '
       + 'failover bench: on two nodes for ~150-250 ms). A peer sends its heartbeat before its ack, so once every '
-      + 'ack of an empty RELEASE is in, every list in the view is current.',
+      + 'ack of an empty RELEASE is in, every list in the view is current. The same holds for a new leader: the '
+      + 'previous one\'s TAKE orders may still be in flight or in a node\'s queue, and a node back from a ban that '
+      + 'led at once took seven addresses the previous leader had just given another node (the 5-node soak: ~214 ms '
+      + 'on two nodes).',
     check: (inputs) => {
-      if (inputs.quorateSince === undefined || inputs.confirmedSince === inputs.quorateSince) return undefined;
-      return { kind: 'start', rule: 'confirm', reason: 'the first run since quorum: every peer confirms its list first', confirmFirst: true };
+      const basis = confirmBasis(inputs);
+      if (basis === undefined || inputs.confirmedSince === basis) return undefined;
+      const since = inputs.leaderSince !== undefined && basis === inputs.leaderSince && basis !== inputs.quorateSince ? 'this node became leader' : 'quorum';
+      return { kind: 'start', rule: 'confirm', reason: `the first run since ${since}: every peer confirms its list first`, confirmFirst: true };
     },
   },
 ];

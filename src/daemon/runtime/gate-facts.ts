@@ -5,7 +5,7 @@
 
 import { Pnn } from '../../core/flags';
 import { MembershipChange, MembershipView, NodeState } from '../../core/membership';
-import { GateInputs, GateTimings, GuardianHold, guardianHoldUntil, liveGuardianHolds } from '../../core/takeover-gate';
+import { confirmBasis, GateInputs, GateTimings, GuardianHold, guardianHoldUntil, liveGuardianHolds } from '../../core/takeover-gate';
 import { Logger } from './logger';
 
 export class GateFacts {
@@ -16,7 +16,9 @@ export class GateFacts {
   private readonly reloadHolds = new Map<string, number>();
   /** When this node's partition last became quorate (start, or back from a partition); undefined while it is not. */
   private quorateSince: number | undefined;
-  /** The quorateSince for which every peer has confirmed a run's epoch, so their lists are current since. */
+  /** When this node became leader of its current term; undefined while it does not lead. */
+  private leaderSince: number | undefined;
+  /** The confirm basis (see confirmBasis) for which every peer has confirmed a run's epoch, so their lists are current since. */
   private confirmedSince: number | undefined;
 
   constructor(private readonly timings: GateTimings, private readonly log: Logger) {}
@@ -59,6 +61,16 @@ export class GateFacts {
     return this.quorateSince;
   }
 
+  /** Since when peers' lists must be confirmed: the later of quorum and this leadership (the gate's `confirm` row). */
+  get confirmBasis(): number | undefined {
+    return confirmBasis({ quorateSince: this.quorateSince, leaderSince: this.leaderSince });
+  }
+
+  /** This node leads from `now` on (a new term: the previous leader's orders may be in flight), or no longer leads. */
+  leading(now: number | undefined): void {
+    this.leaderSince = now;
+  }
+
   confirmed(since: number): void {
     this.confirmedSince = since;
   }
@@ -66,7 +78,7 @@ export class GateFacts {
   inputs(view: MembershipView, now: number): GateInputs {
     return {
       now, view, timings: this.timings, reloadHolds: this.reloadHolds, guardianHolds: this.guardianHolds,
-      fencedAt: this.fencedAt, quorateSince: this.quorateSince, confirmedSince: this.confirmedSince,
+      fencedAt: this.fencedAt, quorateSince: this.quorateSince, leaderSince: this.leaderSince, confirmedSince: this.confirmedSince,
     };
   }
 

@@ -153,6 +153,7 @@ export class TakeoverLeader {
     this.gate.facts.viewChanged(changes, state.view, state.quorum().quorate, clock.now());
     for (const change of changes) if (change.kind === 'flags') this.failovers.flagsChanged(change, state.view.nodes[change.pnn], clock.now());
     if (!this.isLeader()) {
+      if (this.wasLeader) this.gate.facts.leading(undefined);
       this.wasLeader = false;
       // Asked of this leader only; a later leader term starts without them (the command failed).
       this.rebalanceTargets.clear();
@@ -162,6 +163,7 @@ export class TakeoverLeader {
     }
     if (!this.wasLeader) {
       this.wasLeader = true;
+      this.gate.facts.leading(clock.now());
       this.requestRun('became leader');
       return;
     }
@@ -220,7 +222,7 @@ export class TakeoverLeader {
     // An address a live node holds now did not fail over, whatever was recorded while another node led.
     this.failovers.forget(this.components.state.view.nodes.filter((n) => n.connected).flatMap((n) => n.hosted));
     this.runCounter++;
-    const confirmSince = decision.confirmFirst ? this.gate.facts.sinceQuorate : undefined;
+    const confirmSince = decision.confirmFirst ? this.gate.facts.confirmBasis : undefined;
     this.run = new TakeoverRun(this.runPorts, { reason, epoch: this.nextEpoch(), confirmSince });
     void this.run.execute().then((outcome) => this.finished(outcome));
   }

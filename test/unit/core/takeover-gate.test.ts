@@ -41,7 +41,7 @@ function viewOf(row: string, now: number): MembershipView {
 /**
  * `;`-separated facts: `crash P at T held N` (its stream broke at T), `silence P held N` (silent
  * since its last heartbeat), `fenced P at T` (its guardian's FENCED notice), `reload NAME until T`,
- * `quorate T`, `confirmed T`, `grace MS` (crash_grace, 200 unless given).
+ * `quorate T`, `leader T` (this node leads since T), `confirmed T`, `grace MS` (crash_grace, 200 unless given).
  */
 function inputsOf(row: string, facts: string, now: number): GateInputs {
   const view = viewOf(row, now);
@@ -49,6 +49,7 @@ function inputsOf(row: string, facts: string, now: number): GateInputs {
   const fencedAt = new Map<Pnn, number>();
   const reloadHolds = new Map<string, number>();
   let quorateSince: number | undefined;
+  let leaderSince: number | undefined;
   let confirmedSince: number | undefined;
   let timings = TIMINGS;
   for (const fact of facts.split(';').map((f) => f.trim()).filter((f) => f !== '')) {
@@ -61,10 +62,11 @@ function inputsOf(row: string, facts: string, now: number): GateInputs {
     else if (words[0] === 'reload') reloadHolds.set(words[1], n(3));
     else if (words[0] === 'quorate') quorateSince = n(1);
     else if (words[0] === 'confirmed') confirmedSince = n(1);
+    else if (words[0] === 'leader') leaderSince = n(1);
     else if (words[0] === 'grace') timings = { ...timings, crashGraceMs: n(1) };
     else throw new Error(`unknown fact '${fact}'`);
   }
-  return { now, view, timings, reloadHolds, guardianHolds, fencedAt, quorateSince, confirmedSince };
+  return { now, view, timings, reloadHolds, guardianHolds, fencedAt, quorateSince, leaderSince, confirmedSince };
 }
 
 /** `start`, `start confirm`, `wait RULE MS` or `held RULE`. */
@@ -83,6 +85,10 @@ describe('decideRun', () => {
     // confirm: the first run after gaining quorum has peers confirm their lists.
     ['first run since quorum came back', 'L h400 h400', 'quorate 300', 500, 'start confirm'],
     ['confirmed for an earlier quorum only', 'L h400 h400', 'quorate 300; confirmed 0', 500, 'start confirm'],
+    // ... and the first run of a new leader, whose predecessor's orders may still be in flight.
+    ['first run since this node became leader, quorum older', 'L h400 h400', 'quorate 0; confirmed 0; leader 300', 500, 'start confirm'],
+    ['this leadership confirmed already', 'L h400 h400', 'quorate 0; leader 300; confirmed 300', 500, 'start'],
+    ['leading since before quorum came back: quorum is the basis', 'L h400 h400', 'quorate 300; leader 100; confirmed 300', 500, 'start'],
     // reload: a cluster-wide reloadips gathers every list first.
     ['a reload hold', 'L h400 h400', `${Q}; reload r until 2000`, 500, 'wait reload 1500'],
     ['two reload holds: the longer', 'L h400 h400', `${Q}; reload a until 900; reload b until 2000`, 500, 'wait reload 1500'],
