@@ -180,6 +180,14 @@ export class MemoryNetwork {
     }
   }
 
+  /** `from` resets its connection with `to`: what waits in it is lost, both sides see peer-down 'reset', they reconnect when they can. */
+  reset(from: Pnn, to: Pnn, detail: string): void {
+    const link = this.links.get(pairKey(from, to));
+    if (link === undefined) return;
+    this.breakLink(link, 'reset', detail, undefined);
+    this.connectAll();
+  }
+
   /** Ends `pnn`'s connections because it stopped its mesh. */
   disconnect(pnn: Pnn): void {
     for (const link of this.linksOf(pnn)) this.breakLink(link, 'closed', `node ${pnn} stopped its mesh`, pnn);
@@ -296,6 +304,10 @@ export class MemoryPeerMesh implements PeerMesh {
   connected(): Pnn[] {
     return [...this.sessions.keys()].sort((a, b) => a - b);
   }
+  reset(to: Pnn, detail: string): void {
+    if (this.running) this.network.reset(this.pnn, to, detail);
+  }
+
 
   subscribe(listener: MeshListener): () => void {
     this.listeners.add(listener);

@@ -127,13 +127,17 @@ export class PeerConnection {
     return this.write(this.session.encode(message));
   }
 
-  /** Ends the connection now (idempotent); the handlers hear `closed` once. */
-  close(cause: CloseCause): void {
+  /**
+   * Ends the connection now (idempotent); the handlers hear `closed` once. `reset`: send a
+   * TCP RST and discard unsent data (a plain close lets the kernel deliver it later).
+   */
+  close(cause: CloseCause, options: { reset?: boolean } = {}): void {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.handshakeTimer);
     clearInterval(this.stallTimer);
-    this.socket.destroy();
+    if (options.reset) this.socket.resetAndDestroy();
+    else this.socket.destroy();
     this.handlers.closed(this, cause);
   }
 

@@ -11,7 +11,8 @@ export type PeerDownReason =
   | 'protocol' // a fatal frame error: bad MAC, replay, oversized, truncated...
   | 'handshake' // the handshake failed (wrong key, wrong node number)
   | 'leaving' // the peer said LEAVING before closing
-  | 'stopped'; // we stopped the mesh
+  | 'stopped' // we stopped the mesh
+  | 'reset'; // we reset it (reset()): the peer was silent for dead_after
 
 export type MeshEvent =
   /** A handshake with `pnn` completed: messages can flow both ways. */
@@ -59,6 +60,14 @@ export interface PeerMesh {
   broadcast(message: SessionMessage): Pnn[];
   /** Peers with an established session, ascending. */
   connected(): Pnn[];
+  /**
+   * Drops the session with `to` at once and discards what it still had to send (a TCP
+   * reset), then reconnects as after any loss; `peer-down` with reason `reset`. For a peer
+   * counted as gone: nothing sent to it before may arrive after (a TAKE held in TCP's
+   * queues through a link outage arrived 1 s late and the node took an address the
+   * leader had given away meanwhile).
+   */
+  reset(to: Pnn, detail: string): void;
   /** Adds a listener; the returned function removes it. */
   subscribe(listener: MeshListener): () => void;
 }

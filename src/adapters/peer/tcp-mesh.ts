@@ -152,6 +152,16 @@ export class TcpMesh implements PeerMesh {
     return [...this.sessions.keys()].sort((a, b) => a - b);
   }
 
+  reset(to: Pnn, detail: string): void {
+    const session = this.sessions.get(to);
+    if (session === undefined) return;
+    // Out of the table first, so its close reports nothing; peer-down comes later, never
+    // inside the call (the caller is in the middle of a view change).
+    this.sessions.delete(to);
+    session.close({ reason: 'reset', detail }, { reset: true });
+    setImmediate(() => this.emit({ kind: 'peer-down', pnn: to, reason: 'reset', detail }));
+  }
+
   subscribe(listener: MeshListener): () => void {
     this.listeners.add(listener);
     return () => { this.listeners.delete(listener); };

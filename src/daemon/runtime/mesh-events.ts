@@ -1,7 +1,7 @@
 // What the node does with each event of its mesh: one handler per kind (a peer up or down, a guardian's notice, refusals, a message).
 
 import { describeRefusals } from '../../adapters/peer/refusal-tally';
-import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
+import { MeshEvent, PeerDownReason, PeerMesh } from '../../adapters/peer/port';
 import { Pnn } from '../../core/flags';
 import { ClusterState } from './cluster-state';
 import { Heartbeats } from './heartbeat';
@@ -25,6 +25,8 @@ export interface MeshEventParts {
   readonly log: Logger;
 }
 
+const NOT_A_CRASH: ReadonlySet<PeerDownReason> = new Set<PeerDownReason>(['leaving', 'stopped', 'reset']);
+
 type MeshEventTable = { readonly [K in MeshEvent['kind']]: (event: Extract<MeshEvent, { kind: K }>) => void };
 
 export class MeshEvents {
@@ -44,8 +46,9 @@ export class MeshEvents {
       },
       'peer-down': (event) => {
         log.info({ peer: event.pnn, reason: event.reason }, `connection to node ${event.pnn} down (${event.reason}): ${event.detail}`);
-        // A peer that said LEAVING, or a connection our own stop closed, is no crash: no crash hold.
-        if (event.reason !== 'leaving' && event.reason !== 'stopped' && state.view.nodes[event.pnn].hosted.length > 0) {
+        // A peer that said LEAVING, a connection our own stop closed, or one we reset because the
+        // peer was silent (the silence hold covers it) is no crash: no crash hold.
+        if (!NOT_A_CRASH.has(event.reason) && state.view.nodes[event.pnn].hosted.length > 0) {
           leader.holdForCrash(event.pnn, state.view.nodes[event.pnn].hosted.length);
         }
         state.observe({ kind: 'stream-closed', pnn: event.pnn });

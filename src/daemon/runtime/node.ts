@@ -346,6 +346,11 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   private viewChanged(changes: readonly MembershipChange[]): void {
     for (const change of changes) {
       if (change.kind !== 'hosted' || change.pnn !== this.pnn) this.log.info({ change: change.kind, node: change.pnn }, describeChange(change));
+      // A peer counted gone by silence: drop its connection, so nothing either side queued
+      // during the silence (an order, a stale heartbeat) arrives once the link is back.
+      if (change.kind === 'flags' && change.cause === 'silence' && change.pnn !== this.pnn) {
+        this.components.mesh.reset(change.pnn, `node ${change.pnn} was silent for dead_after: its connection is reset so nothing queued meanwhile arrives late`);
+      }
     }
     this.heartbeats.armTick();
     this.fence.evaluate();

@@ -148,6 +148,18 @@ export function meshContract(name: string, makeWorld: () => Promise<MeshWorld>):
       expect(a.mesh.send(2, beat(0, 1))).toBe(true);
     });
 
+    it('reset: the resetter sees peer-down reset, the other sees it go too, and they connect again', async () => {
+      const [a, b] = await startCluster(2);
+      a.mesh.reset(1, 'test: node 1 counted gone');
+      expect(a.downs()).toEqual([]); // never inside the call
+      await waitFor('both see the session go', () => a.downs().length === 1 && b.downs().length === 1);
+      expect(a.downs()[0]).toMatchObject({ pnn: 1, reason: 'reset' });
+      await waitFor('connected again', () => a.mesh.connected().includes(1) && b.mesh.connected().includes(0));
+      expect(a.mesh.send(1, beat(0, 1))).toBe(true);
+      await waitFor('a message on the new session', () => b.beatsFrom(0).includes(1));
+      a.mesh.reset(2, 'no such peer'); // nothing to reset: no error
+    });
+
     it('kill: the others see peer-down closed at once', async () => {
       const [a, b, c] = await startCluster(3);
       c.deaf();

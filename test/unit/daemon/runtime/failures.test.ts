@@ -308,3 +308,44 @@ describe('partition 2|1', () => {
     expect(cluster.node(0).runtime.api.leader().leader).toBe(-1);
   });
 });
+
+describe('leader change while the old leader\'s orders are in flight', () => {
+  it('a node back from a ban that leads at once confirms every list first, so it never takes what the old leader just gave away', async () => {
+    // The 5-node soak: node 0's ban ended while leader 1's run moved an unhealthy node's
+    // addresses onto node 1; node 0 led at once, planned from lists without those takes and
+    // took seven of them too (~214 ms on two nodes). The takes' timing relative to the ban's
+    // end decides it, so every moment around it is tried (with 15 ms between nodes).
+    const bad: string[] = [];
+    for (let offset = 1760; offset <= 1880; offset += 10) {
+      const cluster = await TestCluster.start({ ...SIX, networkDelayMs: 15 });
+      await play(cluster, ['on 0: ban 2 0']);
+      await cluster.clock.advance(offset);
+      await play(cluster, ['monitor 2 fail', 'advance 3000']);
+      if (cluster.violations.length > 0) bad.push(`monitor failed ${offset} ms into the 2 s ban: ${cluster.violations.slice(0, 3).join('; ')}`);
+    }
+    expect(bad).toEqual([]);
+  }, 60_000);
+});
+
+describe('orders held in TCP through a link outage', () => {
+  it('a node counted gone by silence has its connection reset, so a TAKE queued before cannot arrive after the leader gave the address away', async () => {
+    // The 5-node soak: leader 0 sent TAKE orders to node 2 just as node 2's links went down;
+    // at dead_after node 0 counted node 2 gone and gave them to nodes 3 and 4; the link came
+    // back, TCP delivered the held heartbeat and TAKE, node 2's fence lifted and it took them
+    // (~100 ms on two nodes). The partition heals with 'resume' (TCP retransmitted what waited).
+    const bad: string[] = [];
+    for (let offset = 0; offset <= 30; offset += 5) {
+      const cluster = await TestCluster.start({ ...SIX, networkDelayMs: 5 });
+      const fromNode0 = [...(await cluster.kernelHolders())].find(([, holders]) => holders[0] === 0)![0];
+      void cluster.node(0).runtime.api.moveIp(ip(fromNode0), 2).catch(() => undefined);
+      await cluster.clock.advance(offset);
+      cluster.network.partition([[0, 1], [2]], 'resume');
+      await cluster.clock.advance(1500);
+      cluster.network.heal();
+      await cluster.clock.advance(2000);
+      if (cluster.violations.length > 0) bad.push(`cut ${offset} ms after the moveip: ${cluster.violations.slice(0, 3).join('; ')}`);
+      await play(cluster, ['expect counts 2 2 2']);
+    }
+    expect(bad).toEqual([]);
+  }, 60_000);
+});

@@ -20,7 +20,11 @@ describe('node 0 hears its peers but they no longer hear it', () => {
     const released = cluster.firstMoment(t0, (held) => [...held.values()].every((holders) => !holders.includes(0)));
     expect(released).toBeDefined();
     expect(released! - t0).toBeLessThanOrEqual(TIMING.fenceAfterMs);
-    expect(cluster.node(0).runtime.api.status()).toMatchObject({ quorate: true }); // it still hears a majority: only the fence uses the new fact
+    // It released while it still heard a majority (only the fence uses the fact that they no
+    // longer hear it); once they counted it gone at dead_after they reset their connections
+    // to it, and through the cut no new one forms: it now hears nobody.
+    expect(released! - t0).toBeLessThan(TIMING.deadAfterMs);
+    expect(cluster.node(0).runtime.api.status()).toMatchObject({ quorate: false });
 
     cluster.network.heal();
     await play(cluster, ['advance 1500', 'expect counts 2 2 2', 'expect exclusive']);

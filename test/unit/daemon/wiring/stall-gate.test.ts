@@ -12,6 +12,7 @@ function recordingMesh(): { mesh: PeerMesh; sent: string[]; emit: (event: MeshEv
     send: (to, message) => { sent.push(`${to}:${message.kind}`); return true; },
     broadcast: (message) => { sent.push(`all:${message.kind}`); return [1, 2]; },
     connected: () => [1, 2],
+    reset: (to) => { sent.push(`${to}:reset`); },
     subscribe: (listener) => { listeners.push(listener); return () => undefined; },
   };
   return { mesh, sent, emit: (event) => listeners.forEach((l) => l(event)) };
