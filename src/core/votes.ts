@@ -38,9 +38,9 @@ export interface VoteSettings {
 export const DEFAULT_VOTE_SETTINGS: VoteSettings = { lastManStandingWindowMs: 10_000, waitForAll: true, tieBreaker: [] };
 
 export interface VoteMemory {
-  /** Nodes that said LEAVING and have not voted again since, ascending. */
+  /** Nodes that said LEAVING (or a quorate peer did not count when this node joined) and have not voted again since, ascending. */
   readonly left: readonly Pnn[];
-  /** Nodes last man standing (or a quorate peer's voters, when this node joined) no longer counts, ascending. */
+  /** Nodes last man standing no longer counts, ascending. */
   readonly dropped: readonly Pnn[];
   /** False from start until wait_for_all is met. */
   readonly joined: boolean;
@@ -100,11 +100,12 @@ function join(memory: VoteMemory, inputs: VoteInputs): VoteMemory {
   const configured = configuredNodes(inputs.nodes);
   if (configured.every((pnn) => inputs.members.includes(pnn))) return { ...memory, joined: true, left: [], dropped: [] };
   // A quorate member's voters are the cluster's as it stands; we are one of them from now on.
+  // The wire does not say why the others do not vote: they count as left here (status shows them so).
   for (const pnn of inputs.members) {
     const voters = inputs.peerVoters.get(pnn);
     if (pnn === inputs.localPnn || voters === undefined || voters.length === 0) continue;
-    const dropped = configured.filter((p) => p !== inputs.localPnn && !voters.includes(p));
-    return { ...memory, joined: true, left: [], dropped };
+    const away = configured.filter((p) => p !== inputs.localPnn && !voters.includes(p));
+    return { ...memory, joined: true, left: away, dropped: [] };
   }
   return memory;
 }

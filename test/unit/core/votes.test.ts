@@ -99,7 +99,7 @@ describe('advanceVotes', () => {
     const fresh = startingVotes({ waitForAll: true });
     // Node 2 restarts into {0,1} which lowered its votes to {0,1} after 2 and 3 left.
     const joined = step(fresh, 4, [0, 1, 2], 0, new Map([[0, [0, 1]]]), DEFAULT_VOTE_SETTINGS, 2);
-    expect(joined).toMatchObject({ joined: true, dropped: [3] });
+    expect(joined).toMatchObject({ joined: true, left: [3], dropped: [] });
     // A member that is not quorate reports no voters: nothing to join.
     expect(step(fresh, 4, [0, 2], 0, new Map([[0, []]]), DEFAULT_VOTE_SETTINGS, 2).joined).toBe(false);
   });
