@@ -18,7 +18,7 @@ function heartbeat(pnn: number, beat: number): HeartbeatMessage {
     links: [{ iface: 'eth0', state: 'up' }, { iface: 'eth1', state: 'up' }],
     hosted: Array.from({ length: 16 }, (_, i) => ip(`192.0.2.${i + 1}`)),
     partition: [0, 1],
-    heard: [{ pnn: 1 - pnn, agoMs: 150 }],
+    heard: [{ pnn: 1 - pnn, agoMs: 150 }], voters: [],
   };
 }
 

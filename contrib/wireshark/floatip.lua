@@ -125,6 +125,7 @@ local MESSAGES = {
         { "pnn", { type = "pnn" } },
         { "agoMs", { type = "u32" } },
       } } } },
+      { "voters", { type = "list", count = 2, item = { type = "pnn" } } },
     } } },
   [0x11] = { kind = "leaving",
     body = { type = "struct", fields = {

@@ -7,6 +7,7 @@ import {
 import { formatClusterLock, parseClusterLock } from './cluster-lock';
 import { formatListenAddress, parseListenAddress } from './listen-address';
 import { formatMonitorSchedule, parseMonitorSchedule } from './monitor-schedule';
+import { formatTieBreaker, parseTieBreaker } from './tie-breaker';
 import { ip } from '../core/ip';
 import { Milliseconds } from './duration';
 
@@ -85,6 +86,27 @@ export const schema = {
       default: 'majority',
       doc: 'When a partition may host addresses: `majority` = more than half of the non-deleted nodes; '
         + '`lock` = the partition that holds `cluster_lock`.',
+    }),
+    last_man_standing_window: option(duration(SECOND, HOUR, 'never lower expected votes after failures'), {
+      default: 10 * SECOND,
+      doc: 'Last man standing (corosync votequorum): after nodes fail (not leave), a partition that has stayed quorate with the same '
+        + 'members this long counts only its members as expected votes, so a cluster degrades 6 -> 4 -> 3 -> 2 one failure at a time. '
+        + 'A partition without quorum never lowers them. The window starts when the partition last changed, that is after `dead_after` '
+        + 'of silence or a closed stream. '
+        + 'Needs `wait_for_all` (docs/reliability.md gives the safety argument).',
+    }),
+    wait_for_all: option(boolean(), {
+      default: true,
+      doc: 'A daemon that starts counts itself quorate only once it has seen every node of `nodes` at once, or joined a quorate '
+        + 'partition (which tells it the expected votes): two halves that boot apart never both serve. When a node is known dead and the '
+        + 'rest must serve after a cold start, comment out its line in `nodes` on the others (or set this to false on one side only, '
+        + 'then back); see docs/deploying.md.',
+    }),
+    tie_breaker: option(textWith('tie-breaker order', parseTieBreaker, formatTieBreaker), {
+      default: [],
+      doc: 'When a partition holds exactly half of the expected votes: `"lowest"` = the half with the lowest-numbered expected voter '
+        + 'keeps quorum, `"3,1"` = the first expected voter of that list does (then the lowest), `"none"` = neither half does. Both '
+        + 'halves decide alike without talking. A tie needs an even number of voters, so this only ever acts then.',
     }),
     lock_recheck_interval: option(duration(100, MINUTE), {
       default: SECOND,

@@ -13,6 +13,8 @@
 import { isActive, NO_NODE, Pnn } from './flags';
 import { sameInOrder } from './lists';
 import { MembershipView, nodeFlags, NodeState } from './membership';
+import { decideQuorum, QuorumRuleName, votesPresent } from './quorum-rules';
+import { configuredNodes, expectedVoters, VoteMemory, VoteSettings } from './votes';
 
 /**
  * How a partition proves it may serve. `majority`: a strict majority of the
@@ -39,8 +41,28 @@ export interface PartitionOptions {
   readonly heardUsWithinMs?: number;
 }
 
+/**
+ * The expected-votes side of quorum (core/votes.ts): the node's vote memory and the tie order.
+ * Left out, every configured node votes, nothing waits and ties lose (plain majority).
+ */
+export interface Ballot {
+  readonly memory: Pick<VoteMemory, 'left' | 'dropped' | 'joined'>;
+  readonly tieBreaker: VoteSettings['tieBreaker'];
+}
+
+export const PLAIN_MAJORITY: Ballot = { memory: { left: [], dropped: [], joined: true }, tieBreaker: 'none' };
+
 export interface QuorumState {
   readonly quorate: boolean;
+  /** The row of core/quorum-rules.ts that decided, and its words. */
+  readonly rule: QuorumRuleName;
+  readonly reason: string;
+  /** Expected votes (voters) and how many of them are in the partition. */
+  readonly expected: number;
+  readonly votes: number;
+  /** Nodes that left on purpose and have not voted again; nodes last man standing dropped. */
+  readonly left: readonly Pnn[];
+  readonly dropped: readonly Pnn[];
   /** Nodes in the local partition, ascending. */
   readonly members: readonly Pnn[];
   /** Configured, non-deleted nodes. */
@@ -96,22 +118,29 @@ export function partitionAgreed(view: MembershipView): boolean {
 }
 
 /** Quorum and leader of the local node's partition. */
-export function evaluateQuorum(view: MembershipView, rule: QuorumRule, options: PartitionOptions = {}): QuorumState {
+export function evaluateQuorum(view: MembershipView, rule: QuorumRule, options: PartitionOptions = {}, ballot: Ballot = PLAIN_MAJORITY): QuorumState {
   const members = partitionMembers(view, options);
-  const configured = view.nodes.filter((node) => !node.deleted).length;
+  const configuredPnns = configuredNodes(view.nodes);
+  const configured = configuredPnns.length;
   const majority = Math.floor(configured / 2) + 1;
   const active = members.filter((pnn) => isActive(nodeFlags(view.nodes[pnn])));
   const candidate = active.length > 0 ? active[0] : NO_NODE;
-  if (rule.mode === 'majority') {
-    const quorate = members.length >= majority;
-    return { quorate, members, configured, majority, leader: quorate ? candidate : NO_NODE, candidate };
-  }
+  const voters = expectedVoters(view.nodes, ballot.memory);
+  const answer = decideQuorum({
+    members, configured: configuredPnns, voters, dropped: ballot.memory.dropped, joined: ballot.memory.joined,
+    lockHolder: rule.mode === 'lock' ? rule.holder : undefined, tieBreaker: ballot.tieBreaker,
+  });
+  const counts = {
+    rule: answer.rule, reason: answer.reason, expected: voters.length, votes: votesPresent({ members, voters }),
+    left: ballot.memory.left, dropped: ballot.memory.dropped,
+  };
+  const { quorate } = answer;
+  if (rule.mode === 'majority') return { quorate, members, configured, majority, leader: quorate ? candidate : NO_NODE, candidate, ...counts };
   // The lock is exclusive, so at most one side can hold it. A holder that is
   // INACTIVE keeps its side quorate (its addresses stay) but cannot lead: it
   // must drop the lock so an active node can take it.
-  const quorate = members.includes(rule.holder);
   const leader = quorate && active.includes(rule.holder) ? rule.holder : NO_NODE;
-  return { quorate, members, configured, majority, leader, candidate };
+  return { quorate, members, configured, majority, leader, candidate, ...counts };
 }
 
 /**
@@ -145,11 +174,11 @@ export interface FenceDecision {
  * the leader's run releases and takes in order, while letting go by itself
  * would leave clients with no server until that run.
  */
-export function fence(view: MembershipView, rule: QuorumRule, fenceAfterMs: number): FenceDecision {
+export function fence(view: MembershipView, rule: QuorumRule, fenceAfterMs: number, ballot: Ballot = PLAIN_MAJORITY): FenceDecision {
   const local = view.nodes[view.localPnn];
   const releaseAll = (reason: FenceReason): FenceDecision => ({ mayHold: false, reason, release: local.hosted });
   if (local.banned) return releaseAll('banned');
   if (local.stopped) return releaseAll('stopped');
-  if (!evaluateQuorum(view, rule, { heardWithinMs: fenceAfterMs, heardUsWithinMs: fenceAfterMs }).quorate) return releaseAll('no-quorum');
+  if (!evaluateQuorum(view, rule, { heardWithinMs: fenceAfterMs, heardUsWithinMs: fenceAfterMs }, ballot).quorate) return releaseAll('no-quorum');
   return { mayHold: true, reason: 'quorate', release: [] };
 }

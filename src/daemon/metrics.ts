@@ -11,6 +11,8 @@ export interface Metrics {
   /** A node's flag word as this node sees it (`DISCONNECTED`, `BANNED` ...). */
   setNodeFlags(pnn: Pnn, flags: NodeFlags): void;
   setQuorate(quorate: boolean): void;
+  /** Expected votes, those present in this node's partition, and the quorum row that decides now (core/quorum-rules.ts). */
+  setVotes(expected: number, present: number, rule: string): void;
   /** The leader this node follows (-1: none) and the epoch. */
   setLeader(pnn: Pnn, epoch: number): void;
   /** Public addresses this node holds in the kernel now. */
@@ -43,6 +45,7 @@ export interface Metrics {
 export const noMetrics: Metrics = {
   setNodeFlags: () => undefined,
   setQuorate: () => undefined,
+  setVotes: () => undefined,
   setLeader: () => undefined,
   setHostedAddresses: () => undefined,
   observeTakeoverRun: () => undefined,
@@ -71,6 +74,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly nodeFlags: Gauge<'pnn'>;
   private readonly nodeFlag: Gauge<'pnn' | 'flag'>;
   private readonly quorate: Gauge;
+  private readonly expectedVotes: Gauge;
+  private readonly votesPresent: Gauge;
+  private readonly quorumRule: Gauge;
   private readonly leader: Gauge;
   private readonly epoch: Gauge;
   private readonly hosted: Gauge;
@@ -98,6 +104,9 @@ export class PrometheusMetrics implements Metrics {
     this.nodeFlags = new Gauge({ name: 'floatip_node_flags', help: 'Flag word of each node (CTDB bit values; 0 = OK)', labelNames: ['pnn'], registers });
     this.nodeFlag = new Gauge({ name: 'floatip_node_flag', help: 'One node flag: 1 when set', labelNames: ['pnn', 'flag'], registers });
     this.quorate = new Gauge({ name: 'floatip_quorate', help: '1 when this node\'s partition has quorum', registers });
+    this.expectedVotes = new Gauge({ name: 'floatip_expected_votes', help: 'Expected votes (nodes less those that left or last man standing dropped)', registers });
+    this.votesPresent = new Gauge({ name: 'floatip_votes_present', help: 'Expected voters in this node\'s partition', registers });
+    this.quorumRule = new Gauge({ name: 'floatip_quorum_rule', help: 'The quorum rule that decides now: 1 on its label', labelNames: ['rule'], registers });
     this.leader = new Gauge({ name: 'floatip_leader', help: 'The leader this node follows (-1: none)', registers });
     this.epoch = new Gauge({ name: 'floatip_epoch', help: 'The epoch of the last takeover run this node knows', registers });
     this.hosted = new Gauge({ name: 'floatip_hosted_addresses', help: 'Public addresses this node holds', registers });
@@ -152,6 +161,13 @@ export class PrometheusMetrics implements Metrics {
 
   setQuorate(quorate: boolean): void {
     this.quorate.set(quorate ? 1 : 0);
+  }
+
+  setVotes(expected: number, present: number, rule: string): void {
+    this.expectedVotes.set(expected);
+    this.votesPresent.set(present);
+    this.quorumRule.reset();
+    this.quorumRule.set({ rule }, 1);
   }
 
   setLeader(pnn: Pnn, epoch: number): void {

@@ -44,6 +44,19 @@ export interface DuplicatesStatus {
   readonly detections: number;
 }
 
+/** Expected votes as this node counts them (corosync votequorum's terms). */
+export interface VotesStatus {
+  readonly expected: number;
+  /** Expected voters present in this node's partition. */
+  readonly present: number;
+  /** What gives quorum now: majority, tie-breaker, last-man-standing, lock; or what denies it: wait-for-all, minority. */
+  readonly rule: 'lock' | 'wait-for-all' | 'majority' | 'last-man-standing' | 'tie-breaker' | 'minority';
+  readonly reason: string;
+  /** Nodes that left on purpose and have not rejoined; nodes last man standing dropped. */
+  readonly left: readonly Pnn[];
+  readonly dropped: readonly Pnn[];
+}
+
 export interface StatusResult {
   readonly pnn: Pnn;
   readonly nodes: readonly NodeStatus[];
@@ -54,6 +67,8 @@ export interface StatusResult {
   /** Nodes in this node's partition, ascending. */
   readonly partition: readonly Pnn[];
   readonly quorumRule: 'majority' | 'lock';
+  /** Expected votes and the row that gives (or denies) quorum now (core/quorum-rules.ts). Absent from older daemons. */
+  readonly votes?: VotesStatus;
   /** This node's own monitor state. */
   readonly monitor: 'pending' | 'healthy' | 'unhealthy';
   /** This node's duplicate detection; absent from daemons without it. */

@@ -112,6 +112,7 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     hosted: list(ipAddress, 4),
     partition: ascendingPnns,
     heard: heardPeers,
+    voters: ascendingPnns,
   }), (v) => {
     if (!v.partition.includes(v.pnn)) return `has partition [${v.partition.join(',')}] without the sender ${v.pnn}: a node is always in its own partition`;
     if (v.heard.some((entry) => entry.pnn === v.pnn)) return `has a heard entry for the sender ${v.pnn}: a node lists only how long ago it heard its peers`;

@@ -74,6 +74,11 @@ export interface HeartbeatMessage {
    * only while the sender still hears the receiver (core/quorum.ts fence).
    */
   readonly heard: readonly HeardReport[];
+  /**
+   * The sender's expected voters, ascending, while its partition is quorate under them; empty
+   * otherwise. A daemon that just started (wait_for_all) takes them from a quorate member (core/votes.ts).
+   */
+  readonly voters: readonly Pnn[];
 }
 
 /**

@@ -6,8 +6,20 @@ import { formatTable } from './table';
 
 function quorumLine(status: StatusResult): string {
   const partition = status.partition.length > 0 ? status.partition.join(',') : 'none';
-  const rule = status.quorumRule === 'lock' ? 'cluster lock' : 'majority';
+  const { votes } = status;
+  const rule = status.quorumRule === 'lock' ? 'cluster lock' : votes?.rule ?? 'majority';
   return `Quorum:${status.quorate ? 'yes' : 'NO'} (${rule}; partition: ${partition})`;
+}
+
+/** `Votes:2/2 expected (left: 2,3)`: expected votes as this node counts them, and why. */
+function votesLines(status: StatusResult): string[] {
+  const { votes } = status;
+  if (!votes || status.quorumRule === 'lock') return [];
+  const away = [
+    ...(votes.left.length > 0 ? [`left: ${votes.left.join(',')}`] : []),
+    ...(votes.dropped.length > 0 ? [`dropped: ${votes.dropped.join(',')}`] : []),
+  ];
+  return [`Votes:${votes.present}/${votes.expected} expected${away.length > 0 ? ` (${away.join('; ')})` : ''}: ${votes.reason}`];
 }
 
 /** A peer's latest heartbeat round trip; `rtt:-` before its first PONG or while it is away, nothing for this node. */
@@ -54,6 +66,7 @@ export function formatStatus(status: StatusResult): string {
     `Epoch:${status.epoch}`,
     `Leader:${status.leader < 0 ? 'none' : status.leader}`,
     quorumLine(status),
+    ...votesLines(status),
     ...nextRunLines(status.nextRun),
     `Monitor:${status.monitor}`,
     ...duplicateLines(status.duplicates),

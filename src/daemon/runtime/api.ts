@@ -130,6 +130,10 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         quorate: quorum.quorate,
         partition: quorum.members,
         quorumRule: init.quorum,
+        votes: {
+          expected: quorum.expected, present: quorum.votes, rule: quorum.rule, reason: quorum.reason,
+          left: [...quorum.left], dropped: [...quorum.dropped],
+        },
         monitor: node.monitor,
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
         flapDamping: flapStatus(),

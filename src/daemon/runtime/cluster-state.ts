@@ -1,15 +1,20 @@
-// What this node knows of the cluster: the membership view, every node's address list, quorum and fence.
+// What this node knows of the cluster: the membership view, every node's address list, expected votes, quorum and fence.
 //
 // The one place observations enter the core's membership view. Listeners hear every
 // applied observation with the changes it made, including clock ticks that changed
-// nothing, because quorum under `fence_after` depends on time alone.
+// nothing, because quorum under `fence_after` depends on time alone. The vote memory
+// (core/votes.ts: leaves, last man standing, wait for all) moves on with every change,
+// before listeners hear of it, so they read quorum as it now stands.
 
 import { PublicAddress } from '../../core/address';
 import { NO_NODE, Pnn } from '../../core/flags';
 import { compareIp } from '../../core/ip';
 import { createView, MembershipChange, MembershipView, NodeObservation, update } from '../../core/membership';
 import { MembershipError } from '../../core/membership-errors';
-import { evaluateQuorum, fence, FenceDecision, QuorumRule, QuorumState } from '../../core/quorum';
+import { Ballot, evaluateQuorum, fence, FenceDecision, partitionMembers, QuorumRule, QuorumState } from '../../core/quorum';
+import {
+  advanceVotes, DEFAULT_VOTE_SETTINGS, expectedVoters, lastManStandingDue, recordLeave, startingVotes, VoteMemory, VoteSettings,
+} from '../../core/votes';
 import { Clock } from '../../adapters/clock';
 import { Logger } from './logger';
 import { RuntimeInit } from './settings';
@@ -27,6 +32,10 @@ export class ClusterState {
   private lockHolder: Pnn = NO_NODE;
   /** Observations the core refused (a peer claiming our number, a deleted node talking). */
   refusedObservations = 0;
+  private readonly voteSettings: VoteSettings;
+  private votes: VoteMemory;
+  /** The voters each peer's latest heartbeat on its current stream reported (empty: it is not quorate). */
+  private readonly peerVoters = new Map<Pnn, readonly Pnn[]>();
 
   constructor(
     private readonly init: RuntimeInit,
@@ -41,6 +50,8 @@ export class ClusterState {
       now: clock.now(),
     });
     this.lists.set(init.localPnn, sortedLines(init.publicAddresses));
+    this.voteSettings = init.votes ?? DEFAULT_VOTE_SETTINGS;
+    this.votes = startingVotes(this.voteSettings);
   }
 
   get view(): MembershipView {
@@ -62,7 +73,33 @@ export class ClusterState {
       this.log.warn({ code: error.code, observation: observation.kind }, error.message);
       return [];
     }
+    if (observation.kind === 'stream-closed') this.peerVoters.delete(observation.pnn);
     return this.apply(result.view, result.changes);
+  }
+
+  /**
+   * A peer said LEAVING: it released everything and stops. It no longer counts in the expected
+   * votes (a graceful leave, not a failure) until it is back in a quorate partition.
+   */
+  observeLeave(pnn: Pnn): readonly MembershipChange[] {
+    if (pnn !== this.localPnn && this.current.nodes[pnn] !== undefined && !this.current.nodes[pnn].deleted) {
+      this.votes = recordLeave(this.votes, pnn);
+    }
+    return this.observe({ kind: 'stream-closed', pnn });
+  }
+
+  /** The voters a peer's heartbeat reported; listeners hear it as a change-less update. */
+  setPeerVoters(pnn: Pnn, voters: readonly Pnn[]): void {
+    const before = this.peerVoters.get(pnn);
+    if (before !== undefined && before.length === voters.length && before.every((p, i) => p === voters[i])) return;
+    this.peerVoters.set(pnn, voters);
+    this.notify([]);
+  }
+
+  /** The voters our heartbeat reports: our expected voters while quorate under them, else none (core/votes.ts join). */
+  reportedVoters(): Pnn[] {
+    if (!this.votes.joined || !this.quorum().quorate) return [];
+    return expectedVoters(this.current.nodes, this.votes);
   }
 
   /** Lets time pass: silent peers become DISCONNECTED, bans end, fence deadlines arrive. */
@@ -105,8 +142,13 @@ export class ClusterState {
     return this.init.quorum === 'lock' ? { mode: 'lock', holder: this.lockHolder } : { mode: 'majority' };
   }
 
+  /** The expected-votes side of quorum, as it stands. */
+  ballot(): Ballot {
+    return { memory: this.votes, tieBreaker: this.voteSettings.tieBreaker };
+  }
+
   quorum(): QuorumState {
-    return evaluateQuorum(this.current, this.rule());
+    return evaluateQuorum(this.current, this.rule(), {}, this.ballot());
   }
 
   /** The leader of our partition (NO_NODE without quorum). */
@@ -115,7 +157,7 @@ export class ClusterState {
   }
 
   fenceDecision(): FenceDecision {
-    return fence(this.current, this.rule(), this.init.fenceAfterMs);
+    return fence(this.current, this.rule(), this.init.fenceAfterMs, this.ballot());
   }
 
   /**
@@ -128,6 +170,8 @@ export class ClusterState {
     const consider = (at: number): void => {
       if (at > now && (next === undefined || at < next)) next = at;
     };
+    const lastManStanding = lastManStandingDue(this.votes, this.current.nodes, this.voteSettings);
+    if (lastManStanding !== undefined) consider(lastManStanding);
     for (const node of this.current.nodes) {
       if (node.bannedUntil !== undefined) consider(node.bannedUntil);
       if (node.heardUsAt !== undefined) consider(node.heardUsAt + this.init.fenceAfterMs);
@@ -145,7 +189,19 @@ export class ClusterState {
   }
 
   private notify(changes: readonly MembershipChange[]): void {
+    this.advanceVotes();
     for (const listener of [...this.listeners]) listener(changes);
+  }
+
+  private advanceVotes(): void {
+    // The cluster lock decides alone: votes neither count nor change under it.
+    if (this.init.quorum === 'lock') return;
+    const members = partitionMembers(this.current);
+    this.votes = advanceVotes(this.votes, {
+      now: this.current.now, nodes: this.current.nodes, localPnn: this.localPnn, members, settings: this.voteSettings,
+      peerVoters: this.peerVoters,
+      quorate: (memory) => evaluateQuorum(this.current, this.rule(), {}, { memory, tieBreaker: this.voteSettings.tieBreaker }).quorate,
+    });
   }
 }
 

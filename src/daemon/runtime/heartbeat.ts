@@ -81,6 +81,7 @@ export class Heartbeats {
       hosted: hosting.list().map((h) => h.address),
       partition: partitionMembers(state.view),
       heard: heardPeers(state.view, clock.now()),
+      voters: state.reportedVoters(),
     };
   }
 

@@ -38,7 +38,7 @@ export type RouteTable = { readonly [K in Kind]: Route<K> };
 export interface RoutedParts {
   readonly self: Pnn;
   readonly clock: Pick<Clock, 'now'>;
-  readonly state: Pick<ClusterState, 'observe' | 'setAddressList'>;
+  readonly state: Pick<ClusterState, 'observe' | 'observeLeave' | 'setPeerVoters' | 'setAddressList'>;
   readonly leader: Pick<TakeoverLeader, 'requestRun' | 'onAck'>;
   readonly orders: Pick<OrderHandler, 'handle'>;
   readonly roundTrips: Pick<RoundTrips, 'onPing' | 'onPong'>;
@@ -52,8 +52,15 @@ export function nodeRoutes(parts: RoutedParts): RouteTable {
   const order = { handle: (from: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated'>) => orders.handle(from, message) };
   const ack = { handle: (from: Pnn, message: SessionMessageOf<'release-ack' | 'take-ack' | 'ipreallocated-ack'>) => leader.onAck(from, message) };
   return {
-    heartbeat: { namesSender: true, handle: (_from, message) => state.observe(heartbeatObservation(message, parts.clock.now())) },
-    leaving: { namesSender: true, handle: (from) => state.observe({ kind: 'stream-closed', pnn: from }) },
+    heartbeat: {
+      namesSender: true,
+      handle: (from, message) => {
+        state.observe(heartbeatObservation(message, parts.clock.now()));
+        state.setPeerVoters(from, message.voters);
+      },
+    },
+    // A graceful leave: it released its addresses first, so the others lower their expected votes (core/votes.ts).
+    leaving: { namesSender: true, handle: (from) => state.observeLeave(from) },
     // The mesh turns a guardian's FENCED notice into a `fenced` mesh event (node.ts): as a message it means nothing.
     fenced: { handle: () => undefined },
     'public-addresses': {

@@ -4,6 +4,7 @@ import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
 import { ALGORITHMS, AlgorithmName, Tunables } from '../../core/ipalloc';
 import { FloatipConfig } from '../../config';
+import { VoteSettings } from '../../core/votes';
 import { FlapDampingSettings } from './flap-damping';
 
 export interface RuntimeNode {
@@ -46,6 +47,11 @@ export interface RuntimeInit {
   readonly algorithm: AlgorithmName;
   readonly tunables: Tunables;
   readonly quorum: 'majority' | 'lock';
+  /**
+   * Expected votes under `majority` (core/votes.ts): last man standing, wait for all, tie-breaker.
+   * @default DEFAULT_VOTE_SETTINGS
+   */
+  readonly votes?: VoteSettings;
   readonly ban: BanSettings;
   /**
    * A burst of view changes within this window makes one takeover run.
@@ -100,6 +106,11 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
     algorithm: oneOf('ipalloc.algorithm', config.ipalloc.algorithm, ALGORITHMS),
     tunables: { noIpFailback: config.ipalloc.no_ip_failback, noIpTakeover: config.ipalloc.no_ip_takeover },
     quorum: oneOf('cluster.quorum', config.cluster.quorum, ['majority', 'lock'] as const),
+    votes: {
+      lastManStandingWindowMs: config.cluster.last_man_standing_window,
+      waitForAll: config.cluster.wait_for_all,
+      tieBreaker: config.cluster.tie_breaker,
+    },
     ban: {
       enabled: config.ban.enabled,
       creditsThreshold: config.ban.credits_threshold,

@@ -38,6 +38,7 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     const status = api.status();
     for (const node of status.nodes) metrics.setNodeFlags(node.pnn, node.flagBits);
     metrics.setQuorate(status.quorate);
+    if (status.votes) metrics.setVotes(status.votes.expected, status.votes.present, status.votes.rule);
     metrics.setLeader(status.leader, status.epoch);
     if (status.flapDamping) metrics.setFlapDamping(status.flapDamping.heldOut, status.flapDamping.flips, status.flapDamping.holds);
     const ips = api.ips(false);

@@ -63,6 +63,14 @@ describe('PrometheusMetrics', () => {
     expect((await samples(metrics)).get('floatip_quorate')).toBe(0);
   });
 
+  it('expected votes, votes present and the one quorum rule deciding now', async () => {
+    metrics.setVotes(4, 2, 'tie-breaker');
+    metrics.setVotes(2, 2, 'majority');
+    const s = await samples(metrics);
+    expect([s.get('floatip_expected_votes'), s.get('floatip_votes_present'), s.get('floatip_quorum_rule{rule="majority"}'),
+      s.get('floatip_quorum_rule{rule="tie-breaker"}')]).toEqual([2, 2, 1, undefined]);
+  });
+
   it('takeover runs: a counter by outcome and a duration histogram in seconds', async () => {
     metrics.observeTakeoverRun('ok', 20);
     metrics.observeTakeoverRun('ok', 300);
@@ -146,7 +154,7 @@ describe('PrometheusMetrics', () => {
 describe('noMetrics', () => {
   it('accepts every update and keeps nothing', () => {
     const calls: [keyof Metrics, unknown[]][] = [
-      ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
+      ['setNodeFlags', [0, 1]], ['setQuorate', [true]], ['setVotes', [4, 2, 'tie-breaker']], ['setLeader', [0, 1]], ['setHostedAddresses', [1]],
       ['observeTakeoverRun', ['ok', 1]], ['observeHeartbeatRoundTrip', [1, 1]], ['observeEvent', ['monitor', 1, true]],
       ['countAuthenticationFailure', ['x']], ['countMeshRefusals', ['x', 1]], ['countTicklesSent', [1]], ['setDuplicateAddresses', [1, 1]],
       ['setFlapDamping', [true, 1, 1]],

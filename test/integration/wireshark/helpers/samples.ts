@@ -14,7 +14,7 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
   heartbeat: {
     kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED | NodeFlag.UNHEALTHY, banRemainingMs: 30_000, monitor: 'healthy',
     epoch: 2 ** 32 + 1, leader: 0, links: [{ iface: 'eth0', state: 'up' }, { iface: 'bond0.12', state: 'down' }],
-    hosted: [v4, v6], partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }],
+    hosted: [v4, v6], partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }], voters: [0, 2],
   },
   leaving: { kind: 'leaving', pnn: 2, reason: 'restart' },
   'public-addresses': {
@@ -51,7 +51,7 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
 export const EXTRA_SAMPLES: readonly PeerMessage[] = [
   {
     kind: 'heartbeat', pnn: 2, beat: 0, flags: 0, monitor: 'pending', epoch: 0, leader: NO_NODE,
-    links: [], hosted: [], partition: [2], heard: [],
+    links: [], hosted: [], partition: [2], heard: [], voters: [],
   },
   { kind: 'admin-request', requestId: 10, request: { action: 'moveip', address: v6, pnn: 0 } },
   { kind: 'admin-request', requestId: 11, request: { action: 'ipreallocate' } },

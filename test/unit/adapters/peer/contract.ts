@@ -20,7 +20,7 @@ export function beat(pnn: Pnn, n: number): HeartbeatMessage {
   return {
     kind: 'heartbeat', pnn, beat: n, flags: 0, monitor: 'healthy', epoch: 7, leader: 0,
     links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('192.0.2.10'), ip('2001:db8::10')], partition: [pnn],
-    heard: [],
+    heard: [], voters: [],
   };
 }
 

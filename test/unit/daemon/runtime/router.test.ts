@@ -16,7 +16,7 @@ function rig(stopping = false): { parts: RoutedParts; router: MessageRouter; cal
   const parts: RoutedParts = {
     self: SELF,
     clock: { now: () => 0 },
-    state: recorder('state', ['observe', 'setAddressList']),
+    state: recorder('state', ['observe', 'observeLeave', 'setPeerVoters', 'setAddressList']),
     leader: recorder('leader', ['requestRun', 'onAck']),
     orders: recorder('orders', ['handle']),
     roundTrips: recorder('roundTrips', ['onPing', 'onPong']),
@@ -28,7 +28,7 @@ function rig(stopping = false): { parts: RoutedParts; router: MessageRouter; cal
 }
 
 const heartbeat = (pnn: Pnn): SessionMessage => ({
-  kind: 'heartbeat', pnn, beat: 1, flags: 0, monitor: 'healthy', epoch: 1, leader: 0, links: [], hosted: [], partition: [], heard: [],
+  kind: 'heartbeat', pnn, beat: 1, flags: 0, monitor: 'healthy', epoch: 1, leader: 0, links: [], hosted: [], partition: [], heard: [], voters: [],
 });
 const leaving = (pnn: Pnn): SessionMessage => ({ kind: 'leaving', pnn, reason: 'shutdown' });
 const addresses = (pnn: Pnn): SessionMessage => ({ kind: 'public-addresses', pnn, addresses: [] });
@@ -41,7 +41,8 @@ const adminRequest: SessionMessage = { kind: 'admin-request', requestId: 1, requ
 describe('MessageRouter', () => {
   it.each<[string, boolean, Pnn, SessionMessage, readonly string[], number]>([
     // [case, stopping, from, message, calls, forged]
-    ['a heartbeat of its sender', false, 0, heartbeat(0), ['state.observe'], 0],
+    ['a heartbeat of its sender', false, 0, heartbeat(0), ['state.observe', 'state.setPeerVoters'], 0],
+    ['a LEAVING of its sender: a graceful leave', false, 0, leaving(0), ['state.observeLeave'], 0],
     ['a heartbeat claiming another node', false, 0, heartbeat(2), [], 1],
     ['a LEAVING claiming another node', false, 0, leaving(2), [], 1],
     ['a list claiming another node', false, 0, addresses(2), [], 1],

@@ -18,6 +18,7 @@ function recordingMetrics() {
   const metrics: Metrics = {
     setNodeFlags: (pnn, flags) => calls.push(`flags ${pnn}=${flags}`),
     setQuorate: (q) => calls.push(`quorate ${q}`),
+    setVotes: () => undefined,
     setLeader: (pnn, epoch) => calls.push(`leader ${pnn}@${epoch}`),
     setHostedAddresses: (n) => calls.push(`hosted ${n}`),
     observeTakeoverRun: (outcome, ms) => calls.push(`run ${outcome} ${ms}`),

@@ -64,6 +64,7 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     hosted: fc.array(ipArb, { maxLength: 20 }),
     others: fc.uniqueArray(pnnArb, { maxLength: 8 }),
     heardAgo: fc.array(fc.record({ pnn: pnnArb, agoMs: fc.integer({ min: 0, max: 0xffffffff }) }), { maxLength: 8 }),
+    voters: fc.uniqueArray(pnnArb, { maxLength: 8 }).map((pnns) => pnns.sort((a, b) => a - b)),
   }).map(({ others, heardAgo, ...beat }) => ({
     ...beat,
     partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b),

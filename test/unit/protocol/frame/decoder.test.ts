@@ -13,7 +13,7 @@ const MAX = 64 * 1024;
 const beat = (n: number): HeartbeatMessage => ({
   kind: 'heartbeat', pnn: 2, beat: n, flags: 0, monitor: 'healthy', epoch: 7, leader: 0,
   links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('198.51.100.7'), ip('2001:db8::7')], partition: [0, 1, 2],
-  heard: [{ pnn: 0, agoMs: 12 }, { pnn: 1, agoMs: 0 }],
+  heard: [{ pnn: 0, agoMs: 12 }, { pnn: 1, agoMs: 0 }], voters: [],
 });
 
 const frameOf = (message: PeerMessage, seq: number, key = CLUSTER_KEY): Uint8Array => encodeFrame(message, seq, key, hmacSha256, MAX);

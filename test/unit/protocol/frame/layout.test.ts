@@ -17,7 +17,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').re
 const heartbeat: HeartbeatMessage = {
   kind: 'heartbeat', pnn: 2, beat: 5, flags: NodeFlag.BANNED, banRemainingMs: 30000, monitor: 'healthy',
   epoch: 0x100000001, leader: 0, links: [{ iface: 'eth0', state: 'up' }], hosted: [ip('198.51.100.7'), ip('2001:db8::7')],
-  partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }],
+  partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }], voters: [0, 2],
 };
 
 function rejects<K extends PeerMessageKind>(kind: K, body: Uint8Array): PayloadFieldError {
@@ -53,6 +53,7 @@ describe('wire layout (docs/protocol.md)', () => {
       '00 00 00 02 04 c6 33 64 07 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 07', // hosted: 2 addresses
       '00 02 00 00 00 00 00 00 00 02', // partition: 2 nodes, 0 and 2
       '00 01 00 00 00 00 00 00 00 fa', // heard: 1 peer, node 0 heard 250 ms ago
+      '00 02 00 00 00 00 00 00 00 02', // voters: nodes 0 and 2
     ].join(' '));
   });
 
@@ -134,7 +135,7 @@ describe('payload checks name the field at fault', () => {
   it('a list count larger than the bytes left, before allocating anything', () => {
     const copy = body.slice();
     copy.set([0xff, 0xff, 0xff, 0xff], 42);
-    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 42 bytes remain/);
+    expect(rejects('heartbeat', copy).message).toMatch(/claims 4294967295 items, but only 52 bytes remain/);
   });
 
   it('bytes after the last field', () => {

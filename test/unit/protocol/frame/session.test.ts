@@ -12,7 +12,7 @@ import { CLUSTER_KEY, concat, errorCodes, handshake, hmacSha256, nonce, OTHER_KE
 const beat = (pnn: number, n: number): HeartbeatMessage => ({
   kind: 'heartbeat', pnn, beat: n, flags: 0, monitor: 'healthy', epoch: 3, leader: 0,
   links: [{ iface: 'eth1', state: 'up' }], hosted: [ip('203.0.113.9')], partition: [pnn],
-  heard: [],
+  heard: [], voters: [],
 });
 
 const messages = (events: readonly SessionEvent[]) => events.flatMap((e) => (e.kind === 'message' ? [e.message] : []));

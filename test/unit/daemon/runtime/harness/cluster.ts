@@ -208,6 +208,25 @@ export class TestCluster {
     await this.clock.settle();
   }
 
+  /**
+   * Stops nodes on purpose, all at once (SIGTERM: STOPPED, release everything, LEAVING, shutdown),
+   * letting time pass until every stop has finished.
+   */
+  async shutdown(pnns: readonly Pnn[]): Promise<void> {
+    let pending = pnns.length;
+    for (const pnn of pnns) {
+      const node = this.nodes[pnn];
+      void node.runtime.stop().finally(() => {
+        node.alive = false;
+        pending--;
+      });
+    }
+    for (let waited = 0; pending > 0; waited += 10) {
+      if (waited > 10_000) throw new Error(`nodes ${pnns.join(',')} did not stop within 10 s`);
+      await this.clock.advance(10);
+    }
+  }
+
   /** The time it took, stepping `stepMs` at a time up to `limitMs`, until `predicate` holds; throws naming `what` after that. */
   async until(what: string, predicate: () => boolean, limitMs: number, stepMs = 10): Promise<number> {
     const start = this.clock.now();

@@ -2,6 +2,7 @@
 //
 //   advance MS                      let time pass
 //   kill P | restart P              crash a node (guardian removes its addresses) / start it again
+//   shutdown P[,Q]                  stop nodes on purpose, at once (release, LEAVING): a graceful leave
 //   fenced P [N]                    P's guardian tells the others it removed N addresses (FENCED notice)
 //   partition 0,1|2 | heal          network split (connections go silent) / end it
 //   on P: VERB [ARGS]               a control command on node P: disable [T], enable [T], stop [T],
@@ -13,6 +14,7 @@
 //   expect counts A B C             addresses in each node's kernel
 //   expect IP on P                  (P = -1: on no node)
 //   expect leader P                 as every live node sees it
+//   expect quorum P,Q yes|no RULE   each of these nodes is (not) quorate by that quorum row (core/quorum-rules.ts)
 //   expect flags P NAMES            node P's flags as every live node sees them (OK, DISABLED, BANNED|UNHEALTHY ...)
 //   expect result ok|E_CODE         outcome of the last `on` command
 //   expect exclusive                no address was on two nodes at any step so far
@@ -51,6 +53,7 @@ async function runStep(cluster: TestCluster, state: ScenarioState, step: string)
     case 'advance': return cluster.clock.advance(Number(words[1]));
     case 'kill': return cluster.kill(Number(words[1]));
     case 'restart': return cluster.restart(Number(words[1]));
+    case 'shutdown': return cluster.shutdown(nums(words[1]));
     case 'fenced': cluster.network.notifyFenced(Number(words[1]), 'pipe-closed', Number(words[2] ?? 0)); return cluster.clock.settle();
     case 'partition': cluster.network.partition(words[1].split('|').map(nums)); return cluster.clock.settle();
     case 'heal': cluster.network.heal(); return cluster.clock.settle();
@@ -112,6 +115,15 @@ async function expectation(cluster: TestCluster, state: ScenarioState, words: st
   if (words[0] === 'leader') {
     const seen = live.map((n) => n.runtime.api.leader().leader);
     if (seen.some((l) => l !== Number(words[1]))) throw new Error(`leaders seen by nodes ${live.map((n) => n.pnn).join(',')}: ${seen.join(',')}`);
+    return;
+  }
+  if (words[0] === 'quorum') {
+    const seen = nums(words[1]).map((pnn) => {
+      const status = cluster.node(pnn).runtime.api.status();
+      return `${pnn}:${status.quorate ? 'yes' : 'no'} ${status.votes?.rule}`;
+    });
+    const wanted = nums(words[1]).map((pnn) => `${pnn}:${words[2]} ${words[3]}`);
+    if (seen.join(', ') !== wanted.join(', ')) throw new Error(`quorum is ${seen.join(', ')}, expected ${wanted.join(', ')}`);
     return;
   }
   if (words[0] === 'flags') {
