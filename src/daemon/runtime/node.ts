@@ -61,9 +61,11 @@ export interface NodeRuntime {
   onFailover(listener: FailoverListener): () => void;
   /**
    * The guardian keeper's word: `why` the node has no live guardian, or undefined once one
-   * is ready. A runtime starts guarded: floatipd starts the guardian before runtime.start().
+   * is ready. A runtime starts guarded unless told guardianStarting() before start().
    */
   setUnguarded(why: string | undefined): void;
+  /** Before start(): no guardian yet (`why`), one is starting; setUnguarded(undefined) once it is ready. */
+  guardianStarting(why: string): void;
 }
 
 /**
@@ -313,6 +315,10 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
 
   setUnguarded(why: string | undefined): void {
     this.guard.set(why);
+  }
+
+  guardianStarting(why: string): void {
+    this.guard.starting(why);
   }
 
   /** Sends to a peer, or delivers to ourselves (the leader orders itself like any node). */
