@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { labDown, labFail, labHeal, labUp, LabPlan, LabTarget } from '../src/lab';
+import { labDown, labFail, labHeal, labUp, LabPlan, LabTarget, LinkSet } from '../src/lab';
 import { daemonState, logTail, readPid } from '../src/lab/daemons';
 import { daemonStatus } from '../src/lab/control-query';
 import { TimingProfileName } from '../src/config/option-kinds';
@@ -37,9 +37,11 @@ export interface BenchLabOptions {
   readonly logDir: string;
   /** Another floatipd to run (`--floatipd`), else the built one. */
   readonly floatipd?: string;
+  /** Nodes in the lab (3 unless said). */
+  readonly nodes?: number;
 }
 
-const NODES = 3;
+const DEFAULT_NODES = 3;
 const STATUS_TIMEOUT_MS = 1000;
 
 export class BenchError extends Error {
@@ -56,14 +58,14 @@ function spawnProbe(namespace: string, script: string, args: readonly string[]):
 }
 
 export class BenchLab {
-  readonly nodes = NODES;
+  readonly nodes: number;
   /** Node number of each public interface MAC. */
   readonly macs: Record<string, number> = {};
   readonly publicAddresses: readonly string[];
   private readonly nodeProbes: ChildProcess[] = [];
   private clientProbe: ChildProcess | undefined;
   private readonly clientWaiters: Array<{ readonly e: ClientProbeLine['e']; readonly resolve: (line: ClientProbeLine) => void }> = [];
-  private readonly open: Array<Map<string, number>> = Array.from({ length: NODES }, () => new Map());
+  private readonly open: Array<Map<string, number>>;
   private closed: Presence[] = [];
   private lastChange = 0;
   /** Called with every node event and client line while a trial listens. */
@@ -72,6 +74,8 @@ export class BenchLab {
 
   private constructor(readonly options: BenchLabOptions, readonly target: LabTarget, readonly plan: LabPlan, private readonly root: string) {
     this.publicAddresses = plan.publicAddresses.map((a) => a.address.text);
+    this.nodes = plan.nodes.length;
+    this.open = Array.from({ length: this.nodes }, () => new Map());
   }
 
   /** Removes any lab of this prefix, starts a new one with the built floatipd, and starts the probes. */
@@ -80,7 +84,7 @@ export class BenchLab {
     const target: LabTarget = { prefix: options.prefix, dir: join(root, 'lab') };
     await labDown(target);
     const up = await labUp(target, {
-      nodes: NODES, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: options.profile,
+      nodes: options.nodes ?? DEFAULT_NODES, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: options.profile,
       daemons: true, floatipd: options.floatipd, startTimeoutMs: 60_000,
     });
     const lab = new BenchLab(options, target, up.plan, root);
@@ -160,12 +164,17 @@ export class BenchLab {
     this.closed = this.closed.filter((p) => p.to >= t);
   }
 
+  /** Every stretch of time an address (or `address` only) was on a node, ended or still open, since the last forgetBefore. */
+  presences(address?: string): Presence[] {
+    const all: Presence[] = [...this.closed];
+    this.open.forEach((m, node) => { for (const [a, since] of m) all.push({ node, address: a, from: since, to: Infinity }); });
+    return address === undefined ? all : all.filter((p) => p.address === address);
+  }
+
   /** Every stretch of time an address was on two nodes at once that overlaps `from`..`to`. */
   overlaps(from: number, to: number): Array<{ address: string; nodes: [number, number]; from: number; to: number }> {
     const byAddress = new Map<string, Presence[]>();
-    const all: Presence[] = [...this.closed];
-    this.open.forEach((m, node) => { for (const [address, since] of m) all.push({ node, address, from: since, to: Infinity }); });
-    for (const p of all) {
+    for (const p of this.presences()) {
       if (p.to < from || p.from > to) continue;
       byAddress.set(p.address, [...(byAddress.get(p.address) ?? []), p]);
     }
@@ -255,8 +264,8 @@ export class BenchLab {
     return (await daemonState(node, pid)) === 'gone' ? undefined : pid;
   }
 
-  fail(pnn: number, mode: 'link'): Promise<string> {
-    return labFail(this.target, pnn, mode, 'all');
+  fail(pnn: number, mode: 'link', links: LinkSet = 'all'): Promise<string> {
+    return labFail(this.target, pnn, mode, links);
   }
 
   /** Heals one node; a thawed daemon that was fenced exits, and is then started again. */
@@ -268,6 +277,11 @@ export class BenchLab {
     const deadline = monotonicMs() + 10_000;
     while ((await this.pid(pnn)) === frozen && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     if ((await this.pid(pnn)) === undefined) await this.requireUp(await labHeal(this.target, pnn, 60_000));
+  }
+
+  /** Heals every node and ends a partition; daemons that were stopped start again. */
+  async healAll(): Promise<void> {
+    await this.requireUp(await labHeal(this.target, undefined, 60_000));
   }
 
   private async requireUp(result: Awaited<ReturnType<typeof labHeal>>): Promise<void> {

@@ -1,5 +1,6 @@
 // The failover bench's figures: trials summed up per mode/profile/victim, and each goal checked against them.
 
+import { cpus, loadavg, release } from 'node:os';
 import { FaultMode, TrialResult, VictimRole } from './failover-trial';
 
 export interface Spread {
@@ -138,4 +139,16 @@ export function checkGoals(results: readonly ComboResult[]): GoalCheck[] {
       : { goal: `${r.addresses} addresses, ${r.mode} (${r.victim}), ${r.profile} profile`, measured: 'not measured', met: null });
   }
   return checks;
+}
+
+/** The fields every lab bench's JSON opens with: which bench, when, how long, on what machine (load before and after), and the command. */
+export function benchHeader(bench: string, started: Date, loadBefore: readonly number[], script: string): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    bench,
+    date: started.toISOString(),
+    duration_s: Math.round((Date.now() - started.getTime()) / 1000),
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadavg_before: loadBefore, loadavg_after: loadavg() },
+    command: `npm run ${script} -- ${process.argv.slice(2).join(' ')}`.trim(),
+  };
 }

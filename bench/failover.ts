@@ -12,7 +12,7 @@
 // --profiles default,fast  --modes kill,link,freeze  --victims leader,follower.
 // Progress goes to stderr; every lab's daemon logs stay in /tmp/floatip-bench-logs/fbf/PROFILE-SET-N/.
 
-import { cpus, loadavg, release } from 'node:os';
+import { loadavg } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
 import { labDown } from '../src/lab';
 import { MAX_IPV4_ADDRESSES } from '../src/lab/plan';
 import { BenchError, BenchLab } from './failover-lab';
-import { AddressSet, checkGoals, ComboResult, summarize } from './failover-stats';
+import { AddressSet, benchHeader, checkGoals, ComboResult, summarize } from './failover-stats';
 import { FAULT_MODES, FaultMode, runTrial, TrialResult, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
 
 const PREFIX = 'fbf';
@@ -155,13 +155,8 @@ async function main(): Promise<void> {
       results.push(...await runSet(profile, set, set.name === 'many' ? options.manyTrials : options.trials, options));
     }
   }
-  const cpu = cpus();
   process.stdout.write(`${JSON.stringify({
-    bench: 'failover',
-    date: started.toISOString(),
-    duration_s: Math.round((Date.now() - started.getTime()) / 1000),
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadavg_before: loadBefore, loadavg_after: loadavg() },
-    command: `npm run bench:failover -- ${process.argv.slice(2).join(' ')}`.trim(),
+    ...benchHeader('failover', started, loadBefore, 'bench:failover'),
     nodes: 3,
     notes: [
       'times in ms from the fault: kill/freeze = the signal, link = the victim seeing its carrier go',

@@ -42,12 +42,12 @@ export interface ControlCommandSpec<C extends CommandName> {
   readonly format: (result: unknown, context: OutputContext) => Output;
 }
 
-const SHARED_OPTIONS: readonly OptionSpec[] = [
+export const SHARED_OPTIONS: readonly OptionSpec[] = [
   { name: '--json', takesValue: false },
   { name: '--socket', takesValue: true, valueName: 'PATH' },
 ];
 
-const SHARED_USAGE = `
+export const SHARED_USAGE = `
   --json          print the daemon's result as JSON instead of text
   --socket PATH   the daemon's control socket (default: $FLOATIP_SOCKET, else control.socket
                   of $FLOATIP_CONFIG or /etc/floatip/floatip.toml, else /run/floatip/control.sock)`;

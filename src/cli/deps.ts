@@ -11,6 +11,8 @@ export interface CliDeps {
   readonly now: () => number;
   /** Monotonic ms (ping's round trip). */
   readonly monotonicMs: () => number;
+  /** Resolves after `ms` (wait-ok between two questions). */
+  readonly sleep: (ms: number) => Promise<void>;
   /** The kernel's addresses, for `floatip cleanup` (which works without the daemon). */
   readonly openAddresses: () => Promise<AddressPort & Startable>;
 }

@@ -29,6 +29,7 @@ export const processDeps: CliDeps = {
   connect: (socketPath) => new UnixControlClient(socketPath),
   now: () => Date.now(),
   monotonicMs: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
   openAddresses: async () => {
     const { RtnetlinkAdapter } = await import('../adapters/netlink/rtnetlink');
     return new RtnetlinkAdapter();

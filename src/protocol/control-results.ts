@@ -85,6 +85,18 @@ export interface StatusResult {
    * null when no run waits or it may start. Absent from older daemons.
    */
   readonly nextRun?: NextRunStatus | null;
+  /**
+   * Whether this node is OK, in the quorate partition and hosting what the last run gave it
+   * (`floatip wait-ok`; core/readiness.ts): `rule` names the first rule that holds it back. Absent from older daemons.
+   */
+  readonly readiness?: ReadinessStatus;
+}
+
+export interface ReadinessStatus {
+  readonly ready: boolean;
+  /** 'ready', or the rule that holds: flags, quorum, leader, run, newer-run, takes, settle. */
+  readonly rule: string;
+  readonly reason: string;
 }
 
 /** The takeover gate's answer for a pending run (core/takeover-gate.ts). */

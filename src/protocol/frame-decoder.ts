@@ -142,7 +142,9 @@ export class FrameDecoder {
     const version = view.getUint8(6);
     if (version !== FRAME_VERSION) {
       return new FrameError('E_BAD_VERSION',
-        `the peer speaks frame version ${version}, this node speaks ${FRAME_VERSION}: run the same floatip release on every node`);
+        `the peer speaks peer-protocol (frame) version ${version}, this node speaks ${FRAME_VERSION}: releases of different `
+        + 'frame versions cannot run in one cluster, so this upgrade cannot be rolled node by node: stop every node, upgrade all, '
+        + 'start them (docs/operations.md, "Rolling restarts and upgrades")');
     }
     const length = view.getUint32(0);
     if (length < MIN_FRAME_BYTES) {

@@ -29,6 +29,7 @@ import { pingSpec } from './ping';
 import { reloadipsSpec } from './reloadips';
 import { statusSpec } from './status';
 import { uptimeSpec } from './uptime';
+import { waitOkCommand } from './wait-ok';
 
 /** Every command, bound to what it needs from outside; tests pass fakes. */
 export function buildCommands(deps: CliDeps): readonly Command[] {
@@ -37,5 +38,5 @@ export function buildCommands(deps: CliDeps): readonly Command[] {
     moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
     leaderSpec, listnodesSpec, nodestatusSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
-  return [...control, cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand, configCommand(deps.env), versionCommand()];
+  return [...control, waitOkCommand(deps), cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand, configCommand(deps.env), versionCommand()];
 }

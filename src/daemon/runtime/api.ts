@@ -22,6 +22,7 @@ import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
 import { FlapDamper } from './flap-damping';
 import { GuardState } from './guard';
+import { ReadinessWatch } from './readiness';
 import { RunHistory } from './history';
 import { LocalAddresses } from './hosting';
 import { TakeoverLeader } from './leader';
@@ -53,6 +54,7 @@ export interface ApiSources {
   readonly startedAt: number;
   readonly flapDamper: Pick<FlapDamper, 'verdict' | 'holds'>;
   readonly guard: Pick<GuardState, 'unguarded'>;
+  readonly readiness: Pick<ReadinessWatch, 'current'>;
   readonly roundTrips: Pick<RoundTrips, 'latestMs'>;
   readonly duplicates: Pick<DuplicateWatch, 'summary' | 'macsOf'> | undefined;
   readonly reconciler: Pick<Reconciler, 'isMissing'>;
@@ -138,6 +140,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         ...(node.duplicates ? { duplicates: node.duplicates.summary() } : {}),
         flapDamping: flapStatus(),
         guardian: unguarded === undefined ? { guarded: true } : { guarded: false, reason: unguarded.reason, forMs: Math.round(unguarded.sinceMs) },
+        readiness: node.readiness.current(),
         nextRun: held === undefined ? null
           : { decision: held.kind, rule: held.rule, reason: held.reason, waitMs: held.kind === 'wait' ? Math.max(0, Math.round(held.waitMs)) : null },
       };

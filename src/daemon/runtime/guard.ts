@@ -60,6 +60,19 @@ export class GuardState {
     return this.why === undefined ? undefined : `no live guardian (${this.why}): an address taken now could outlive a crash of floatipd`;
   }
 
+  /**
+   * floatipd starts its first guardian while the runtime joins (wiring/guarded-start.ts): until it
+   * is ready the node is unguarded as after a loss (UNHEALTHY, takes refused), but holds nothing,
+   * so there is nothing to hand over and no loss to count.
+   */
+  starting(why: string): void {
+    if (this.why !== undefined) return;
+    this.why = why;
+    this.since = this.components.clock.now();
+    this.components.log.info({ reason: why }, `unguarded until the guardian is ready (${why}): this node reports itself UNHEALTHY and takes nothing`);
+    this.components.changed();
+  }
+
   /** The guardian was lost (`why`), or a new one is ready (`undefined`). */
   set(why: string | undefined): void {
     const { clock, log, hosting } = this.components;

@@ -37,6 +37,7 @@ import { perfHooksLoopDelayProbe } from './loop-delay';
 import { MeshEvents } from './mesh-events';
 import { SessionMessage } from './messages';
 import { OrderHandler } from './orders';
+import { ReadinessWatch } from './readiness';
 import { Reconciler } from './reconcile';
 import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { MessageRouter, nodeRoutes } from './router';
@@ -60,9 +61,11 @@ export interface NodeRuntime {
   onFailover(listener: FailoverListener): () => void;
   /**
    * The guardian keeper's word: `why` the node has no live guardian, or undefined once one
-   * is ready. A runtime starts guarded: floatipd starts the guardian before runtime.start().
+   * is ready. A runtime starts guarded unless told guardianStarting() before start().
    */
   setUnguarded(why: string | undefined): void;
+  /** Before start(): no guardian yet (`why`), one is starting; setUnguarded(undefined) once it is ready. */
+  guardianStarting(why: string): void;
 }
 
 /**
@@ -97,6 +100,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly history: RunHistory;
   readonly leader: TakeoverLeader;
   readonly orders: OrderHandler;
+  readonly readiness: ReadinessWatch;
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
   private readonly fence: FenceGuard;
@@ -166,6 +170,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       state: this.state, hosting: this.hosting, events: components.events, log: logger.child({ component: 'orders' }), clock,
       reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(),
     });
+    this.readiness = new ReadinessWatch({ state: this.state, clock, lastRun: () => this.orders.lastRun, settleMs: 2 * init.heartbeatIntervalMs });
     this.admin = new AdminRelay({
       state: this.state, clock, log: logger.child({ component: 'admin' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), announce, timeoutMs: 2 * init.takeoverDeadlineMs,
@@ -312,6 +317,10 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.guard.set(why);
   }
 
+  guardianStarting(why: string): void {
+    this.guard.starting(why);
+  }
+
   /** Sends to a peer, or delivers to ourselves (the leader orders itself like any node). */
   sendTo(to: Pnn, message: SessionMessage): boolean {
     if (to === this.pnn) {
@@ -354,6 +363,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     }
     this.heartbeats.armTick();
     this.fence.evaluate();
+    this.readiness.viewChanged();
     this.leader.onViewChange(changes);
     if (changes.some((c) => c.kind === 'flags' && c.pnn === this.pnn)) this.heartbeats.sendNow();
   }

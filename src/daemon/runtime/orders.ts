@@ -9,6 +9,7 @@
 // order's turn comes, because a newer leader may have spoken meanwhile.
 
 import { Pnn } from '../../core/flags';
+import { FinishedRun } from '../../core/readiness';
 import { eventFailed } from '../../adapters/scripts/status';
 import { EventRunner } from '../../adapters/scripts/port';
 import { Clock } from '../../adapters/clock';
@@ -42,6 +43,9 @@ export class OrderHandler {
   readonly stats: OrderStats = { accepted: 0, staleEpoch: 0, notFromLeader: 0 };
   /** Wall-clock time the last IPREALLOCATED order finished here (`floatip uptime`). */
   lastIpreallocatedAt: number | null = null;
+  /** The last run whose IPREALLOCATED finished here, with the takes of its TAKE order that failed (`floatip wait-ok`). */
+  lastRun: FinishedRun | undefined;
+  private failedTakes = { epoch: -1, count: 0 };
 
   constructor(private readonly components: OrderComponents) {}
 
@@ -111,6 +115,7 @@ export class OrderHandler {
     const refused = decision.mayHold ? this.components.refusal?.() : decision.reason;
     if (refused !== undefined) {
       const error = `this node may not hold addresses now (${refused}): it takes nothing`;
+      this.failedTakes = { epoch: order.epoch, count: order.takes.length };
       this.components.reply(from, {
         kind: 'take-ack', epoch: order.epoch,
         results: order.takes.map((t) => ({ address: t.address, status: 'failed', error, timings: { addressUs: 0, announceUs: 0, tickleUs: 0, eventUs: 0 } })),
@@ -118,6 +123,7 @@ export class OrderHandler {
       return;
     }
     const results = await hosting.take(order.takes);
+    this.failedTakes = { epoch: order.epoch, count: results.filter((r) => r.status === 'failed').length };
     this.components.announce();
     this.components.reply(from, { kind: 'take-ack', epoch: order.epoch, results });
   }
@@ -136,6 +142,7 @@ export class OrderHandler {
       error = caught instanceof Error ? caught.message : String(caught);
     }
     this.lastIpreallocatedAt = this.components.clock.wallNow();
+    this.lastRun = { epoch: order.epoch, at: this.components.clock.now(), failedTakes: this.failedTakes.epoch === order.epoch ? this.failedTakes.count : 0 };
     this.components.reply(from, { kind: 'ipreallocated-ack', epoch: order.epoch, status, error });
   }
 }

@@ -6,8 +6,9 @@
 //   2. netlink + sock_diag, and which node this host is
 //   3. logger, metrics listener, adapters (the cluster key is read here)
 //   4. control socket (`floatip ping` answers from here on)
-//   5. guardian, before any address can be taken
-//   6. runtime.start(): leftovers removed, init, setup, join, startup, monitor
+//   5. guardian and runtime.start() side by side (guarded-start.ts): leftovers removed, init,
+//      setup, join, startup, monitor, while the guardian comes up; the node takes no address
+//      and reports itself UNHEALTHY until the guardian is ready
 // Stop (SIGTERM/SIGINT): runtime.stop() (STOPPED, release, LEAVING, shutdown), any
 // tagged address still there removed, guardian 'bye', then everything closed; exit 0.
 // A fatal error or a guardian fence ends the process at once with status 1: the
@@ -28,6 +29,7 @@ import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
+import { startGuardedRuntime } from './guarded-start';
 import { takeInstanceLock } from './instance-lock';
 import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { promoteSecondaries } from './promote-secondaries';
@@ -163,7 +165,7 @@ class Floatipd {
     const metrics = this.metrics.metrics;
     const adapters = await createNodeAdapters(config, this.configPath, this.kernel, logger, metrics);
     this.adapters = adapters;
-    // The guardian keeper starts below, before runtime.start(): until then nothing can have stalled.
+    // The guardian keeper starts below, beside runtime.start(): until it runs, no address can have been taken.
     const stalled = (): boolean => this.guardian?.checkStall() ?? false;
     // node-cron warns once a second while a monitor hangs: one line per interval says it goes on.
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
@@ -201,15 +203,14 @@ class Floatipd {
     const notice = noticeSettingsOf(config);
     const { placement, why: placedBecause } = hostPlacement();
     this.log.info({ placement: placement.kind }, `guardian placement: ${placement.kind} (${placedBecause})`);
-    this.guardian = await GuardianKeeper.start({
+    this.mayHoldAddresses = true;
+    this.guardian = await startGuardedRuntime(runtime, () => GuardianKeeper.start({
       fenceAfterMs: config.timing.fence_after, placement, ...(notice ? { notice } : {}),
       onGuard: (change) => {
         metrics.setGuarded(change.guarded, change.guarded ? undefined : change.cause);
         runtime.setUnguarded(change.guarded ? undefined : change.detail);
       },
-    }, logger, (why) => this.fatal(why));
-    this.mayHoldAddresses = true;
-    await runtime.start();
+    }, logger, (why) => this.fatal(why)));
     this.log.info({ guardianPid: this.guardian.pid, socket: config.control.socket }, 'floatipd running');
   }
 

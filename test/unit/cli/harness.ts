@@ -94,6 +94,8 @@ export class CliHarness {
   /** The wall clock the CLI sees: one hour after the fake daemon started. */
   nowMs = T0 + 3_600_000;
   private monotonic = 1000;
+  /** Called at each sleep of a command (wait-ok's polls). */
+  onSleep: (() => void) | undefined;
 
   private readonly deps: CliDeps = {
     env: new Proxy({}, { get: (_t, key: string) => this.env[key] }),
@@ -101,6 +103,8 @@ export class CliHarness {
     now: () => this.nowMs,
     // Each reading advances 2.5 ms, so a call measures a round trip of 2.5 ms.
     monotonicMs: () => (this.monotonic += 2.5),
+    // Time passes only as the command sleeps; `onSleep` lets a test change the daemon's answers meanwhile.
+    sleep: async (ms) => { this.monotonic += ms; this.onSleep?.(); },
     openAddresses: async () => this.netlink,
   };
 

@@ -101,7 +101,9 @@ export class FakeDaemonApi implements DaemonApi {
     await this.gates.get(method);
   }
 
-  status(): StatusResult { this.record('status', []); return STATUS; }
+  /** What status() answers (wait-ok tests change it between polls). */
+  statusAnswer: StatusResult = STATUS;
+  status(): StatusResult { this.record('status', []); return this.statusAnswer; }
   ips(verbose: boolean, scope?: IpScope): IpStatus[] { this.record('ips', scope === undefined ? [verbose] : [verbose, scope]); return IPS; }
   ifaces(pnn?: Pnn): IfaceStatus[] { this.record('ifaces', pnn === undefined ? [] : [pnn]); return IFACES; }
 

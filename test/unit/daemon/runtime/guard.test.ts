@@ -86,3 +86,22 @@ describe('unguarded node', () => {
     expect(acks).toContainEqual(expect.stringMatching(/^203\.0\.113\.9 failed: .*no live guardian \(the guardian ended \(killed\)\)/));
   });
 });
+
+describe('a node whose first guardian is still starting (floatipd starts it beside the runtime)', () => {
+  it('joins, is UNHEALTHY to its peers and takes nothing until the guardian is ready, then gets its share; no loss counted', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6) });
+    await cluster.kill(2);
+    await cluster.clock.advance(3000);
+    await cluster.restart(2, (node) => node.runtime.guardianStarting('the guardian is starting'));
+    await cluster.clock.advance(2000);
+    expect(cluster.node(0).runtime.api.status().nodes[2].flags).toBe('UNHEALTHY');
+    expect(cluster.node(2).runtime.api.status().guardian).toMatchObject({ guarded: false, reason: 'the guardian is starting' });
+    expect(await cluster.counts()).toEqual([3, 3, 0]);
+    expect(cluster.node(2).runtime.guard.stats.losses).toBe(0);
+
+    cluster.node(2).runtime.setUnguarded(undefined);
+    await cluster.until('node 2 hosts its share', () => cluster.node(2).runtime.api.status().readiness?.ready === true, 3000);
+    expect(await cluster.counts()).toEqual([2, 2, 2]);
+    expect(cluster.violations).toEqual([]);
+  });
+});

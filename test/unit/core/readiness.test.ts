@@ -1,0 +1,38 @@
+// The readiness table (`floatip wait-ok`): one line per case, node state in, ready or the rule that holds it back.
+
+import { NodeFlag } from '../../../src/core/flags';
+import { decideReadiness, READINESS_RULES, ReadinessInputs } from '../../../src/core/readiness';
+
+const BASE: ReadinessInputs = {
+  now: 10_000, flags: 0, quorate: true, partition: [0, 1, 2], leader: 0,
+  okSinceEpoch: 4, lastRun: { epoch: 5, at: 9_000, failedTakes: 0 }, leaderEpoch: 5, settleMs: 400,
+};
+
+describe('decideReadiness', () => {
+  const cases: Array<[string, Partial<ReadinessInputs>, string, RegExp]> = [
+    ['OK, quorate, a run since it became OK, settled', {}, 'ready', /hosting what run 5 gave it/],
+    ['UNHEALTHY (monitor not passed yet)', { flags: NodeFlag.UNHEALTHY }, 'flags', /this node is UNHEALTHY/],
+    ['STOPPED', { flags: NodeFlag.STOPPED }, 'flags', /STOPPED/],
+    ['a flag wins over a missing quorum', { flags: NodeFlag.DISABLED, quorate: false }, 'flags', /DISABLED/],
+    ['no quorum', { quorate: false, partition: [2] }, 'quorum', /partition \(node 2\) has no quorum/],
+    ['no leader', { leader: -1 }, 'leader', /no leader/],
+    ['no run finished yet', { lastRun: undefined }, 'run', /no takeover run has finished here since it became OK$/],
+    ['only a run from before it became OK', { okSinceEpoch: 5 }, 'run', /last: run 5/],
+    ['not OK and quorate yet (okSinceEpoch unknown)', { okSinceEpoch: undefined }, 'run', /since it became OK/],
+    ['the leader started a newer run', { leaderEpoch: 6 }, 'newer-run', /run 6 is under way/],
+    ['a take of the last run failed', { lastRun: { epoch: 5, at: 9_000, failedTakes: 2 } }, 'takes', /2 addresses of run 5 failed/],
+    ['the run finished a moment ago', { lastRun: { epoch: 5, at: 9_800, failedTakes: 0 } }, 'settle', /finished 200 ms ago/],
+    ['the run finished exactly settleMs ago', { lastRun: { epoch: 5, at: 9_600, failedTakes: 0 } }, 'ready', /run 5/],
+  ];
+  it.each(cases)('%s', (_name, change, rule, reason) => {
+    const decision = decideReadiness({ ...BASE, ...change });
+    expect(decision.rule).toBe(rule);
+    expect(decision.ready).toBe(rule === 'ready');
+    expect(decision.reason).toMatch(reason);
+  });
+
+  it('has one row per rule, each with its reason', () => {
+    expect(READINESS_RULES.map((r) => r.name)).toEqual(['flags', 'quorum', 'leader', 'run', 'newer-run', 'takes', 'settle']);
+    for (const rule of READINESS_RULES) expect(rule.because.length).toBeGreaterThan(20);
+  });
+});
