@@ -9,7 +9,7 @@ const VERSION_AT = 6;
 const TYPE_AT = 7;
 
 const beat = (pnn: number, n: number): HeartbeatMessage => ({
-  kind: 'heartbeat', pnn, beat: n, flags: 0, monitor: 'healthy', epoch: 3, leader: 0, links: [], hosted: [], partition: [0, 1], heard: [],
+  kind: 'heartbeat', pnn, beat: n, flags: 0, monitor: 'healthy', epoch: 3, leader: 0, links: [], hosted: [], partition: [0, 1], heard: [], voters: [],
 });
 
 /** A frame as a peer of another release writes it: byte `at` set to `value`, its MAC made again under `key` (a genuine peer, not a forger). */
