@@ -88,7 +88,7 @@ function resolvePaths(settings: FloatipSettings, tomlPath: string): FloatipSetti
       public_addresses_file: relativeTo(base, settings.cluster.public_addresses_file),
     },
     ipalloc: { ...settings.ipalloc, home_nodes_file: relativeTo(base, settings.ipalloc.home_nodes_file) },
-    events: { ...settings.events, dir: relativeTo(base, settings.events.dir) },
+    events: { ...settings.events, dir: relativeTo(base, settings.events.dir), ctdb_dir: relativeTo(base, settings.events.ctdb_dir) },
     control: { ...settings.control, socket: relativeTo(base, settings.control.socket) },
   };
 }

@@ -36,6 +36,10 @@ export function parseMonitorSchedule(text: string): { ok: true; value: MonitorSc
     }
     return { ok: true, value: { kind: 'interval', every: parsed.value } };
   }
+  // No cron field goes past 59: a longer number is refused before node-cron, which would expand
+  // it into an array so large that V8 aborts the whole process.
+  const huge = /\d{3,}/.exec(trimmed);
+  if (huge) return { ok: false, error: `"${text}" is not a valid cron expression: ${huge[0]} is out of range of every field (0..59)` };
   const checked = validateDetailed(trimmed);
   if (!checked.valid) {
     const why = checked.errors.map((e) => e.message).join('; ');

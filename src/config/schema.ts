@@ -258,6 +258,11 @@ export const schema = {
       default: '/etc/floatip/events.d',
       doc: 'Directory of event scripts `NN.name` or CTDB\'s `NN.name.script` (CTDB\'s own run unchanged); executable = enabled.',
     }),
+    ctdb_dir: option(path(), {
+      default: '/etc/ctdb',
+      doc: 'CTDB\'s configuration directory, for CTDB\'s own scripts: its `functions` (floatip\'s compatible one when it has none), '
+        + '`nfs-checks.d`, `statd-callout`, `static-routes` and the rest are linked into their `CTDB_BASE` as they are.',
+    }),
     default_timeout: option(duration(100, HOUR), {
       default: 30 * SECOND,
       doc: 'Timeout of one event (all its scripts), unless `events.timeouts.EVENT` says otherwise. CTDB\'s EventScriptTimeout.',

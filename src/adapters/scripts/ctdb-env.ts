@@ -8,7 +8,8 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_HELPER, CTDB_SHIM, KILLTCP_HELPER, MISSING_FUNCTIONS } from './ctdb-shim';
+import { CTDB_FUNCTIONS } from './ctdb-functions';
+import { CONFIG_HELPER, CTDB_SHIM, KILLTCP_HELPER } from './ctdb-shim';
 
 /** Where an installed ctdb package keeps what CTDB's scripts use. */
 export interface CtdbInstallation {
@@ -39,7 +40,7 @@ export interface CtdbLayout {
   readonly bin: string;
   readonly helpers: string;
   readonly scriptVarDir: string;
-  /** True when CTDB's own functions file is used; false: the placeholder that says it is missing. */
+  /** True when CTDB's own functions file is used; false: floatip's compatible one (ctdb-functions.ts). */
   readonly ctdbFunctions: boolean;
 }
 
@@ -87,7 +88,7 @@ export async function prepareCtdbLayout(options: CtdbLayoutOptions): Promise<Ctd
 
   const ctdbFunctions = await exists(path.join(installation.etcDir, 'functions'));
   if (ctdbFunctions) await fs.symlink(path.join(installation.etcDir, 'functions'), path.join(paths.base, 'functions'));
-  else await fs.writeFile(path.join(paths.base, 'functions'), MISSING_FUNCTIONS, { mode: 0o644 });
+  else await fs.writeFile(path.join(paths.base, 'functions'), CTDB_FUNCTIONS, { mode: 0o644 });
   await fs.symlink(options.nodesFile, path.join(paths.base, 'nodes'));
   await fs.symlink(options.publicAddressesFile, path.join(paths.base, 'public_addresses'));
   await fs.symlink(options.scriptOptionsFile, path.join(paths.base, 'script.options'));
@@ -107,6 +108,9 @@ export function ctdbEnvironment(layout: Omit<CtdbLayout, 'ctdbFunctions'>, contr
     CTDB_SCRIPT_VARDIR: layout.scriptVarDir,
     CTDB_HELPER_BINDIR: layout.helpers,
     CTDB: path.join(layout.bin, 'ctdb'),
+    // What the scripts log themselves (script_log, background_with_logging): not /var/log/ctdb/log.ctdb,
+    // which belongs to a ctdbd that may still run beside floatipd for clustered Samba.
+    CTDB_LOGGING: `file:${path.join(path.dirname(layout.base), 'log.ctdb')}`,
     FLOATIP_SOCKET: controlSocket,
     PATH: `${layout.bin}:${inheritedPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`,
   };

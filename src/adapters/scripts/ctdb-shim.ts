@@ -95,9 +95,3 @@ cluster/"recovery lock"|cluster/"cluster lock") echo "" ;;
 *) echo "ctdb-config: no value for [$2] $3 under floatip" >&2; exit 1 ;;
 esac
 `;
-
-/** \`$CTDB_BASE/functions\` when the ctdb package is not installed: fails loudly instead of half-working. */
-export const MISSING_FUNCTIONS = `# floatip: CTDB's functions file is not installed on this node.
-echo "CTDB's functions file is missing: install Debian's ctdb package (apt-get install ctdb; ctdbd need not run), or port the script to floatip's events.d/functions" >&2
-exit 1
-`;

@@ -15,7 +15,7 @@ import { createSystemTickler, tickleSettings, Tickler } from '../../adapters/raw
 import { createTakeover, SOCKET_KILL_METHODS, SocketKillMethod, Takeover } from '../../adapters/takeover';
 import { ScriptEventRunner } from '../../adapters/scripts/runner';
 import { eventScriptOptions } from '../../adapters/scripts/options';
-import { ctdbEnvironment, ctdbLayoutPaths, CtdbLayout, defaultCtdbRoot, prepareCtdbLayout } from '../../adapters/scripts/ctdb-env';
+import { ctdbEnvironment, ctdbLayoutPaths, CtdbLayout, DEBIAN_CTDB, defaultCtdbRoot, prepareCtdbLayout } from '../../adapters/scripts/ctdb-env';
 import { EventRunner } from '../../adapters/scripts/port';
 import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
 import { reconnectBackoff } from './reconnect';
@@ -121,6 +121,7 @@ export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: strin
     publicAddressesFile: appliedAddressesPathOf(config),
     scriptOptionsFile: scriptOptionsPathOf(configPath),
     controlSocket: config.control.socket,
+    installation: { ...DEBIAN_CTDB, etcDir: config.events.ctdb_dir },
   });
 }
 
@@ -177,7 +178,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     log.warn({}, `CTDB's event scripts will not find CTDB_BASE: preparing it failed (${(error as Error).message})`);
     return undefined;
   });
-  if (ctdb && !ctdb.ctdbFunctions) log.info({}, "CTDB's functions file is not installed: CTDB's own event scripts fail until the ctdb package is");
+  if (ctdb && !ctdb.ctdbFunctions) log.info({}, "CTDB's functions file is not installed: CTDB's own event scripts get floatip's compatible one");
   const events = observedEventRunner(createEventRunner(config, configPath, pnn), metrics);
   const lock = createLock(config);
   const prober = createAddressProber({ answerWindowMs: config.duplicates.answer_window });
