@@ -10,7 +10,8 @@
 
 import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
-import { describeChange, MembershipChange } from '../../core/membership';
+import { MembershipChange } from '../../core/membership';
+import { boundedList, logChange } from './change-log';
 import { eventFailed } from '../../adapters/scripts/status';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
@@ -220,7 +221,8 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.startedAt = clock.wallNow();
     const leftovers = await netlink.removeOwnedAddresses();
     if (leftovers.length > 0) {
-      this.log.warn({ addresses: leftovers.map((a) => `${a.address.text}/${a.bits} ${a.interface}`) }, `removed ${leftovers.length} leftover floatip address(es)`);
+      this.log.warn({ count: leftovers.length, addresses: boundedList(leftovers.map((a) => `${a.address.text}/${a.bits} ${a.interface}`)) },
+        `removed ${leftovers.length} leftover floatip address(es)`);
     }
     await this.reconciler.readLinks();
     await this.components.publishAddresses?.(this.init.publicAddresses);
@@ -354,7 +356,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
 
   private viewChanged(changes: readonly MembershipChange[]): void {
     for (const change of changes) {
-      if (change.kind !== 'hosted' || change.pnn !== this.pnn) this.log.info({ change: change.kind, node: change.pnn }, describeChange(change));
+      if (change.kind !== 'hosted' || change.pnn !== this.pnn) logChange(this.log, change);
       // A peer counted gone by silence: drop its connection, so nothing either side queued
       // during the silence (an order, a stale heartbeat) arrives once the link is back.
       if (change.kind === 'flags' && change.cause === 'silence' && change.pnn !== this.pnn) {

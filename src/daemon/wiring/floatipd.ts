@@ -22,6 +22,7 @@ import { limitRepeats } from '../repeat-limit';
 import { MetricsSetup, startMetrics } from '../metrics-listener';
 import { healthMonitorSource } from '../runtime/health-source';
 import { Logger } from '../runtime/logger';
+import { boundedList } from '../runtime/change-log';
 import { createNodeRuntime, NodeRuntime } from '../runtime/node';
 import { runtimeInitFromConfig } from '../runtime/settings';
 import { systemClock } from '../../adapters/clock';
@@ -259,7 +260,7 @@ class Floatipd {
     // control socket) must leave that daemon's addresses alone.
     if (this.mayHoldAddresses) await step('removing leftover addresses', async () => {
       const left = await this.kernel.netlink.removeOwnedAddresses();
-      if (left.length > 0) this.log.warn({ addresses: left.map((a) => a.address.text) }, `removed ${left.length} address(es) the stop left behind`);
+      if (left.length > 0) this.log.warn({ count: left.length, addresses: boundedList(left.map((a) => a.address.text)) }, `removed ${left.length} address(es) the stop left behind`);
     });
     await step('dismissing the guardian', () => this.guardian?.bye());
     this.feed?.stop();

@@ -1,0 +1,26 @@
+// How the runtime logs a membership change: one short line at info, the address lists only at debug.
+//
+// A peer that takes 1000 addresses changes its `hosted` list in one heartbeat; the
+// whole list in one info line is a 20-kilobyte JSON write on the main loop at the
+// moment a failover needs it most (issue 17: one line listed all 333 addresses).
+// Counts say enough for an operator; the lists are at debug for whoever needs them.
+
+import { describeChange, MembershipChange } from '../../core/membership';
+import { Logger } from './logger';
+
+/** Logs `change` (see the header); this node's own hosting changes are not logged here (hosting.ts logs them). */
+export function logChange(log: Logger, change: MembershipChange): void {
+  if (change.kind !== 'hosted') {
+    log.info({ change: change.kind, node: change.pnn }, describeChange(change));
+    return;
+  }
+  const { pnn, added, removed } = change;
+  log.info({ change: change.kind, node: pnn, added: added.length, removed: removed.length },
+    `node ${pnn}: hosts ${added.length} more, ${removed.length} fewer address(es)`);
+  log.debug({ change: change.kind, node: pnn }, describeChange(change));
+}
+
+/** At most `limit` items of a list for a log field, and how many were left out: a bounded line whatever the list's size. */
+export function boundedList<T>(items: readonly T[], limit = 8): { readonly first: readonly T[]; readonly more: number } {
+  return { first: items.slice(0, limit), more: Math.max(0, items.length - limit) };
+}
