@@ -28,7 +28,7 @@ import { DEFAULT_FLAP_DAMPING, FlapDamper } from './flap-damping';
 import { LocalHealth } from './local-health';
 import { GuardState } from './guard';
 import { Heartbeats } from './heartbeat';
-import { RunHistory } from './history';
+import { RunHistory, runRecordMessage } from './history';
 import { LocalAddresses } from './hosting';
 import { TakeoverLeader } from './leader';
 import { LockQuorum } from './lock-quorum';
@@ -156,6 +156,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       credits: new BanCredits(init.ban),
       send: (to, m) => this.sendTo(to, m),
       announce,
+      publishRun: (record) => { if (this.started) components.mesh.broadcast(runRecordMessage(record)); },
       ban: (pnn, seconds) => this.admin.ban(pnn, seconds),
     });
     this.guard = new GuardState({
@@ -190,11 +191,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       : undefined;
     this.router = new MessageRouter(nodeRoutes({
       self: this.pnn, clock, state: this.state, leader: this.leader, orders: this.orders, roundTrips: this.roundTrips,
-      tracker: this.tracker, admin: this.admin, clusterReload: this.clusterReload,
+      tracker: this.tracker, admin: this.admin, clusterReload: this.clusterReload, history: this.history,
     }), { stopping: () => this.stopping, log: this.log });
     this.meshEvents = new MeshEvents({
       mesh: components.mesh, state: this.state, leader: this.leader, heartbeats: this.heartbeats, tracker: this.tracker,
-      roundTrips: this.roundTrips, addressMessage: () => this.addressMessage(), route: (from, m) => this.receive(from, m), log: this.log,
+      roundTrips: this.roundTrips, addressMessage: () => this.addressMessage(),
+      runRecords: () => this.history.list().reverse().map(runRecordMessage), route: (from, m) => this.receive(from, m), log: this.log,
     });
     this.api = createDaemonApi(this);
   }
