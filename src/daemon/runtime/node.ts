@@ -29,6 +29,7 @@ import { LocalHealth } from './local-health';
 import { GuardState } from './guard';
 import { Heartbeats } from './heartbeat';
 import { RunHistory, runRecordMessage } from './history';
+import { Reannouncer } from './reannounce';
 import { LocalAddresses } from './hosting';
 import { TakeoverLeader } from './leader';
 import { LockQuorum } from './lock-quorum';
@@ -76,6 +77,7 @@ export interface InspectableNodeRuntime extends NodeRuntime {
   readonly guard: GuardState;
   readonly history: RunHistory;
   readonly heartbeats: Heartbeats;
+  readonly reannouncer: Reannouncer;
   /** Handles a peer message as if it had come off the mesh (the router's entry). */
   receive(from: Pnn, message: SessionMessage): void;
 }
@@ -100,6 +102,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
   private readonly fence: FenceGuard;
+  readonly reannouncer: Reannouncer;
   readonly guard: GuardState;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
@@ -176,6 +179,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
     });
+    this.reannouncer = new Reannouncer({ self: this.pnn, state: this.state, hosting: this.hosting, log: logger.child({ component: 'reannounce' }) });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
       netlink: components.netlink, takeover: components.takeover, state: this.state, hosting: this.hosting,
@@ -351,6 +355,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     }
     this.heartbeats.armTick();
     this.fence.evaluate();
+    this.reannouncer.viewChanged();
     this.leader.onViewChange(changes);
     if (changes.some((c) => c.kind === 'flags' && c.pnn === this.pnn)) this.heartbeats.sendNow();
   }
