@@ -50,15 +50,19 @@ export function reannounceReason(before: PartitionMoment, after: PartitionMoment
 export interface ReannounceParts {
   readonly self: Pnn;
   readonly state: Pick<ClusterState, 'quorum'>;
-  readonly hosting: Pick<LocalAddresses, 'list' | 'enqueue' | 'restore'>;
+  readonly hosting: Pick<LocalAddresses, 'list' | 'announce'>;
   readonly log: Logger;
 }
 
-/** Watches the partition on every view change and queues one announcement of each hosted address when a rule says so. */
+/**
+ * Watches the partition on every view change and announces each hosted address once more when a
+ * rule says so. Not through the hosting queue but as `floatip gratarp` does (hosting.ts): a node
+ * coming back starts a run at once, and its orders must not wait behind a thousand announcements.
+ */
 export class Reannouncer {
   private last: PartitionMoment;
   private readonly known = new Set<Pnn>();
-  /** A re-announcement queued and not yet done: a second reason meanwhile adds nothing. */
+  /** A re-announcement under way: a second reason meanwhile adds nothing. */
   private pending = false;
   /** How many times every hosted address was announced again (status, tests). */
   rounds = 0;
@@ -74,18 +78,22 @@ export class Reannouncer {
     for (const pnn of now.members) if (pnn !== this.parts.self) this.known.add(pnn);
     if (reason === undefined || this.pending || this.parts.hosting.list().length === 0) return;
     this.pending = true;
+    void this.announceAll(reason).finally(() => { this.pending = false; });
+  }
+
+  /** One address after the other; one that is released meanwhile is left alone (announce() answers undefined). */
+  private async announceAll(reason: string): Promise<void> {
     const { hosting, log } = this.parts;
-    hosting.enqueue(async () => {
-      this.pending = false;
-      const addresses = hosting.list().map((held) => held.address.text);
-      if (addresses.length === 0) return;
-      this.rounds++;
-      log.info({ reason, addresses: addresses.length }, `${reason}: announcing the ${addresses.length} hosted address(es) again`);
-      for (const text of addresses) await hosting.restore(text);
-    }).catch((error: unknown) => {
-      this.pending = false;
-      log.error({ reason }, `announcing the hosted addresses again (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    const addresses = hosting.list().map((held) => held.address.text);
+    this.rounds++;
+    log.info({ reason, addresses: addresses.length }, `${reason}: announcing the ${addresses.length} hosted address(es) again`);
+    for (const text of addresses) {
+      try {
+        await hosting.announce(text);
+      } catch (error) {
+        log.warn({ reason, address: text }, `announcing ${text} again (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 }
 
