@@ -199,9 +199,14 @@ export const schema = {
         + 'still settling (keepalived\'s garp_master_delay).',
     }),
     refresh_interval: option(duration(1, 24 * HOUR, 'off'), {
-      default: 0,
+      default: MINUTE,
       doc: 'Re-announce every hosted address this often, one round each, for networks that forget. '
-        + 'Must be at least one burst long (`count` x `spacing`).',
+        + 'Must be at least one burst long (`count` x `spacing`). On by default: a switch forgets a MAC address '
+        + 'that sent nothing for its aging time (300 s by default on most switches and Linux bridges) while a '
+        + 'router keeps its ARP entry far longer (20 min, 4 h on Cisco IOS), and a quiet address then stops '
+        + 'receiving (MetalLB #2910; keepalived #20 and #166). 60 s gives five refreshes per 300 s aging period, '
+        + 'so one lost frame changes nothing, for 2 frames (IPv4) or 1 (IPv6) per address a minute: 1000 addresses '
+        + 'are about 33 frames/s, well under `rate_limit`.',
     }),
     rate_limit: option(integer(1, 10_000_000), {
       default: 10_000, unit: 'frames/s per interface',

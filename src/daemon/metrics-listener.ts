@@ -29,7 +29,7 @@ export class MetricsListener {
     const where = listen.address.family === 6 ? `[${listen.address.text}]:${listen.port}` : `${listen.address.text}:${listen.port}`;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new MetricsListenError(
-        `cannot serve metrics on ${where} (${err.code ?? err.message}): set metrics.listen to a free local address and port, or metrics.enabled = false`)));
+        `cannot serve metrics on ${where} (${err.code ?? err.message}): ${listenAdvice(err.code, listen.port)}`)));
       server.listen(listen.port, listen.address.text, () => resolve());
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'metrics listener failed'));
@@ -64,6 +64,19 @@ export class MetricsListener {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed: see the floatipd log\n');
     }
   }
+}
+
+/**
+ * What to do when the listener cannot bind. A port in use is not another floatipd of this network
+ * namespace (its instance lock refuses a second one before metrics start): it is some other process,
+ * which `ss` names, and moving floatipd's listener is only one of the fixes.
+ */
+function listenAdvice(code: string | undefined, port: number): string {
+  if (code === 'EADDRINUSE') {
+    return `another process listens there (ss -ltnp 'sport = :${port}' names it): stop it, or set metrics.listen to a free local `
+      + 'address and port, or metrics.enabled = false';
+  }
+  return 'set metrics.listen to a local address and port this host has, or metrics.enabled = false';
 }
 
 export interface MetricsSetup {

@@ -7,7 +7,7 @@ import {
 import { checked, list, optional, struct, tagged } from './frame-field-combinators';
 import {
   AdminReplyMessage, AdminRequest, FenceCause, FINGERPRINT_BYTES, IpReallocatedAck, LeavingReason, MAX_TEXT_BYTES, MessageOf,
-  MIN_MAX_FRAME_BYTES, MonitorState, NONCE_BYTES, PeerMessageKind, PeerRole, ReloadReplyMessage, ReloadStep, TakeResult,
+  MIN_MAX_FRAME_BYTES, MonitorState, NONCE_BYTES, PeerMessageKind, PeerRole, ReloadReplyMessage, ReloadStep, RunRecordMessage, TakeResult,
 } from './frame-messages';
 
 type Body<K extends PeerMessageKind> = Omit<MessageOf<K>, 'kind'>;
@@ -28,6 +28,7 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   'take-ack': 0x23,
   ipreallocated: 0x24,
   'ipreallocated-ack': 0x25,
+  'run-record': 0x26,
   'tickle-full': 0x30,
   'tickle-delta': 0x31,
   'admin-request': 0x40,
@@ -146,6 +147,17 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     epoch: u64,
     status: enumeration<IpReallocatedAck['status']>(['ok', 'failed']),
     error: reason,
+  }),
+  'run-record': struct({
+    epoch: u64,
+    leader: pnn,
+    startedAtMs: u64,
+    reason,
+    status: enumeration<RunRecordMessage['status']>(['ok', 'failed', 'superseded']),
+    error: reason,
+    moves: u32,
+    phasesUs: struct({ allocate: u64, release: u64, take: u64, ipreallocated: u64, total: u64 }),
+    loopDelayP99Us: optional(u64),
   }),
   'tickle-full': struct({ address: ipAddress, connections: list(connection, 4) }),
   'tickle-delta': struct({ address: ipAddress, added: list(connection, 4), removed: list(connection, 4) }),

@@ -4,6 +4,7 @@ import { IpAddress } from '../core/ip';
 import { LinkState } from '../core/address';
 import { NodeFlags, Pnn } from '../core/flags';
 import { HeardReport } from '../core/membership';
+import { TakeoverRunRecord } from './control-results';
 
 export const NONCE_BYTES = 32;
 export const FINGERPRINT_BYTES = 8;
@@ -235,6 +236,30 @@ export interface TickleDelta {
   readonly removed: readonly TcpConnection[];
 }
 
+/**
+ * One finished takeover run, so that every node's `floatip history` shows every run, whoever led
+ * it, and keeps them when the leader changes: the leader sends each run it finished to every
+ * connected node, and each node sends the runs it keeps to a peer on a new connection (a node
+ * that restarted learns what ran before). Times are microseconds, so the ms figures keep their
+ * three decimals.
+ */
+export interface RunRecordMessage {
+  readonly kind: 'run-record';
+  readonly epoch: number;
+  /** The node that led the run (not necessarily the sender). */
+  readonly leader: Pnn;
+  /** Wall clock of the leader when the run started, ms since 1970. */
+  readonly startedAtMs: number;
+  readonly reason: string;
+  readonly status: 'ok' | 'failed' | 'superseded';
+  readonly error: string;
+  readonly moves: number;
+  /** The record's phases (control-results.ts), in microseconds. */
+  readonly phasesUs: TakeoverRunRecord['phases'];
+  /** Event-loop delay p99 during the run, when measured. */
+  readonly loopDelayP99Us?: number;
+}
+
 /** An administrator's request, relayed by the node that received it to the leader. */
 export type AdminRequest =
   | { readonly action: 'disable' | 'enable' | 'stop' | 'continue' | 'unban'; readonly pnn: Pnn }
@@ -299,7 +324,7 @@ export interface ReloadReplyMessage {
 export type PeerMessage =
   | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
-  | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage | ReloadRequestMessage | ReloadReplyMessage;
+  | RunRecordMessage | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage | ReloadRequestMessage | ReloadReplyMessage;
 
 export type PeerMessageKind = PeerMessage['kind'];
 export type MessageOf<K extends PeerMessageKind> = Extract<PeerMessage, { kind: K }>;

@@ -20,7 +20,8 @@ export interface AnnounceSettings {
   readonly secondBurstDelayMs: number;
   /**
    * Re-announce every held address this often, in ms, one round each. 0 = off.
-   * @default 0
+   * On by default, below the 300 s MAC aging of most switches (floatip.toml's garp.refresh_interval says why).
+   * @default 60000
    */
   readonly refreshIntervalMs: number;
   /**
@@ -41,7 +42,7 @@ export const DEFAULT_ANNOUNCE_SETTINGS: AnnounceSettings = {
   count: 3,
   spacingMs: 200,
   secondBurstDelayMs: 5000,
-  refreshIntervalMs: 0,
+  refreshIntervalMs: 60_000,
   maxFramesPerSecond: 10000,
   burstFrames: 2000,
 };

@@ -9,7 +9,7 @@ const ALIGN = ['right', 'right', 'left', 'left', 'right', 'right', 'right', 'rig
 
 /** In the daemon's order, newest first; times are ms; the error of a failed run follows on its own line. */
 export function formatHistory(runs: readonly TakeoverRunRecord[]): string {
-  if (runs.length === 0) return 'No takeover run since floatipd started\n';
+  if (runs.length === 0) return 'No takeover run known to this node (since the cluster formed)\n';
   const rows = runs.map((r) => [
     String(r.epoch), String(r.leader), formatTime(r.startedAt), r.status, String(r.moves),
     millis(r.phases.allocate), millis(r.phases.release), millis(r.phases.take), millis(r.phases.ipreallocated),

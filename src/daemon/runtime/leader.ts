@@ -241,6 +241,7 @@ export class TakeoverLeader {
     this.placement.record(outcome);
     this.waiters.idleNow();
     this.components.history.add(record);
+    this.components.publishRun(record);
     if (record.status === 'ok') for (const pnn of outcome.rebalanced) this.rebalanceTargets.delete(pnn);
     const fields = { epoch: record.epoch, status: record.status, reason: record.reason, moves: record.moves, phases: record.phases, loopDelayP99Ms: record.loopDelayP99Ms };
     if (record.status === 'failed') this.components.log.warn({ ...fields, error: record.error }, `takeover run ${record.epoch} failed: ${record.error}`);

@@ -7,7 +7,7 @@ import { ClusterState } from './cluster-state';
 import { Heartbeats } from './heartbeat';
 import { TakeoverLeader } from './leader';
 import { Logger } from './logger';
-import { PublicAddressesMessage, SessionMessage } from './messages';
+import { PublicAddressesMessage, RunRecordMessage, SessionMessage } from './messages';
 import { RoundTrips } from './rtt';
 import { ConnectionTracker } from './tickles';
 
@@ -20,6 +20,8 @@ export interface MeshEventParts {
   readonly roundTrips: Pick<RoundTrips, 'ping' | 'peerDown'>;
   /** This node's public address list as a message. */
   readonly addressMessage: () => PublicAddressesMessage;
+  /** The takeover runs this node keeps, oldest first, as messages (history.ts). */
+  readonly runRecords: () => RunRecordMessage[];
   /** The message router (router.ts). */
   readonly route: (from: Pnn, message: SessionMessage) => void;
   readonly log: Logger;
@@ -37,11 +39,12 @@ export class MeshEvents {
   constructor(parts: MeshEventParts) {
     const { mesh, state, leader, heartbeats, tracker, roundTrips, log } = parts;
     this.table = {
-      // A new session learns all we would have told it: our heartbeat, list and tickle lists, and a first round trip.
+      // A new session learns all we would have told it: our heartbeat, list, tickle lists and the runs we keep, and a first round trip.
       'peer-up': (event) => {
         mesh.send(event.pnn, heartbeats.message());
         mesh.send(event.pnn, parts.addressMessage());
         for (const full of tracker.fullLists()) mesh.send(event.pnn, full);
+        for (const run of parts.runRecords()) mesh.send(event.pnn, run);
         roundTrips.ping(event.pnn);
       },
       'peer-down': (event) => {

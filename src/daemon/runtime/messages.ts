@@ -4,7 +4,7 @@ import { SessionMessage } from '../../protocol/frame-session';
 
 export type {
   IpReallocatedAck, IpReallocatedOrder, ReleaseAck, ReleaseOrder, TakeAck, TakeOrder, TickleDelta, TickleFull,
-  HeartbeatMessage, AdminRequestMessage, AdminReplyMessage, AdminRequest, PublicAddressesMessage, LeavingMessage,
+  HeartbeatMessage, RunRecordMessage, AdminRequestMessage, AdminReplyMessage, AdminRequest, PublicAddressesMessage, LeavingMessage,
 } from '../../protocol/frame-messages';
 export type { SessionMessage } from '../../protocol/frame-session';
 

@@ -29,7 +29,8 @@ import { DEFAULT_FLAP_DAMPING, FlapDamper } from './flap-damping';
 import { LocalHealth } from './local-health';
 import { GuardState } from './guard';
 import { Heartbeats } from './heartbeat';
-import { RunHistory } from './history';
+import { RunHistory, runRecordMessage } from './history';
+import { Reannouncer } from './reannounce';
 import { LocalAddresses } from './hosting';
 import { TakeoverLeader } from './leader';
 import { LockQuorum } from './lock-quorum';
@@ -80,6 +81,7 @@ export interface InspectableNodeRuntime extends NodeRuntime {
   readonly guard: GuardState;
   readonly history: RunHistory;
   readonly heartbeats: Heartbeats;
+  readonly reannouncer: Reannouncer;
   /** Handles a peer message as if it had come off the mesh (the router's entry). */
   receive(from: Pnn, message: SessionMessage): void;
 }
@@ -105,6 +107,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
   private readonly fence: FenceGuard;
+  readonly reannouncer: Reannouncer;
   readonly guard: GuardState;
   readonly reconciler: Reconciler;
   readonly heartbeats: Heartbeats;
@@ -161,6 +164,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       credits: new BanCredits(init.ban),
       send: (to, m) => this.sendTo(to, m),
       announce,
+      publishRun: (record) => { if (this.started) components.mesh.broadcast(runRecordMessage(record)); },
       ban: (pnn, seconds) => this.admin.ban(pnn, seconds),
     });
     this.guard = new GuardState({
@@ -181,6 +185,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
     });
+    this.reannouncer = new Reannouncer({ self: this.pnn, state: this.state, hosting: this.hosting, log: logger.child({ component: 'reannounce' }) });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
       netlink: components.netlink, takeover: components.takeover, state: this.state, hosting: this.hosting,
@@ -196,11 +201,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       : undefined;
     this.router = new MessageRouter(nodeRoutes({
       self: this.pnn, clock, state: this.state, leader: this.leader, orders: this.orders, roundTrips: this.roundTrips,
-      tracker: this.tracker, admin: this.admin, clusterReload: this.clusterReload,
+      tracker: this.tracker, admin: this.admin, clusterReload: this.clusterReload, history: this.history,
     }), { stopping: () => this.stopping, log: this.log });
     this.meshEvents = new MeshEvents({
       mesh: components.mesh, state: this.state, leader: this.leader, heartbeats: this.heartbeats, tracker: this.tracker,
-      roundTrips: this.roundTrips, addressMessage: () => this.addressMessage(), route: (from, m) => this.receive(from, m), log: this.log,
+      roundTrips: this.roundTrips, addressMessage: () => this.addressMessage(),
+      runRecords: () => this.history.list().reverse().map(runRecordMessage), route: (from, m) => this.receive(from, m), log: this.log,
     });
     this.api = createDaemonApi(this);
   }
@@ -366,6 +372,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.heartbeats.armTick();
     this.fence.evaluate();
     this.readiness.viewChanged();
+    this.reannouncer.viewChanged();
     this.leader.onViewChange(changes);
     if (changes.some((c) => c.kind === 'flags' && c.pnn === this.pnn)) this.heartbeats.sendNow();
   }

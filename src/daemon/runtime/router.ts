@@ -20,6 +20,7 @@ import { SessionMessage, SessionMessageOf } from './messages';
 import { OrderHandler } from './orders';
 import { RoundTrips } from './rtt';
 import { ConnectionTracker } from './tickles';
+import { RunHistory, runRecordOf } from './history';
 
 type Kind = SessionMessage['kind'];
 
@@ -45,6 +46,7 @@ export interface RoutedParts {
   readonly tracker: Pick<ConnectionTracker, 'onFull' | 'onDelta'>;
   readonly admin: Pick<AdminRelay, 'onRequest' | 'onReply'>;
   readonly clusterReload: Pick<ClusterReload, 'onRequest' | 'onReply'>;
+  readonly history: Pick<RunHistory, 'add'>;
 }
 
 export function nodeRoutes(parts: RoutedParts): RouteTable {
@@ -79,6 +81,8 @@ export function nodeRoutes(parts: RoutedParts): RouteTable {
     'release-ack': { ...ack, whileStopping: 'a run this node leads may still wait for a release: hearing of one is always safe' },
     'take-ack': ack,
     'ipreallocated-ack': ack,
+    // From the leader that ran it, or from a peer passing on what it keeps (history.ts): not the sender's own words.
+    'run-record': { handle: (_from, message) => { parts.history.add(runRecordOf(message)); } },
     'tickle-full': { handle: (_from, message) => tracker.onFull(message) },
     'tickle-delta': { handle: (_from, message) => tracker.onDelta(message) },
     'admin-request': { handle: (from, message) => admin.onRequest(from, message) },

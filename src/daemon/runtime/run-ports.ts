@@ -4,6 +4,7 @@
 // requests, moveip pins and rebalance targets.
 
 import { Pnn } from '../../core/flags';
+import { TakeoverRunRecord } from '../../protocol/control-results';
 import { Allocator } from './allocator';
 import { BanCredits } from './bans';
 import { Clock } from '../../adapters/clock';
@@ -28,6 +29,8 @@ export interface LeaderComponents {
   readonly send: (to: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated'>) => boolean;
   /** Our heartbeat, at once: peers learn the new epoch before the orders. */
   readonly announce: () => void;
+  /** Tells every peer of a run this node finished (history.ts: every node keeps the cluster's runs). */
+  readonly publishRun: (record: TakeoverRunRecord) => void;
   /** Bans a node that collected enough credits. */
   readonly ban: (pnn: Pnn, seconds: number) => void;
 }

@@ -24,14 +24,17 @@ export interface RoundTripSource {
 }
 
 function runKey(run: TakeoverRunRecord): string {
-  return `${run.epoch}/${run.startedAt}/${run.status}`;
+  return `${run.epoch}/${run.leader}/${run.startedAt}/${run.status}`;
 }
 
 /**
  * `every`: how to repeat (setInterval in the daemon, nothing in tests that call update()).
- * Runs already in the history when the feed starts are not counted again.
+ * Runs already in the history when the feed starts are not counted again. The history holds
+ * every leader's runs (history.ts); the counters count those this node led since it started,
+ * so that their sum over the nodes counts each run once, also after a restart (the peers hand
+ * a restarted node the runs it led before).
  */
-export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'history'>, mesh: Pick<PeerMesh, 'subscribe'>, metrics: Metrics,
+export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'history' | 'uptime'>, mesh: Pick<PeerMesh, 'subscribe'>, metrics: Metrics,
   every: (callback: () => void) => () => void, roundTrips?: RoundTripSource): MetricsFeed {
   const counted = new Set(api.history(undefined).map(runKey));
   const update = (): void => {
@@ -47,7 +50,8 @@ export function startMetricsFeed(api: Pick<DaemonApi, 'status' | 'ips' | 'histor
     if (status.duplicates) metrics.setDuplicateAddresses(status.duplicates.addresses.length, status.duplicates.detections);
     // A superseded run is recorded once, finished ones once: the key includes the status.
     const history = api.history(undefined);
-    for (const run of [...history].reverse()) {
+    const ledHere = (run: TakeoverRunRecord): boolean => run.leader === status.pnn && run.startedAt >= api.uptime().startedAt;
+    for (const run of [...history].reverse().filter(ledHere)) {
       const key = runKey(run);
       if (counted.has(key)) continue;
       counted.add(key);

@@ -75,6 +75,19 @@ export async function makeSandbox(enabled: readonly string[]): Promise<ScriptSan
   };
 }
 
+/**
+ * Installs the shipped script `name` (and `functions`) so that the runner runs it inside network
+ * namespace `ns`: a wrapper in the events directory execs the real copy there.
+ */
+export async function runInNamespace(box: ScriptSandbox, name: string, ns: string): Promise<void> {
+  const realDir = path.join(box.root, 'shipped');
+  await fs.mkdir(realDir, { recursive: true });
+  for (const file of [name, 'functions']) await fs.copyFile(path.join(SHIPPED_DIR, file), path.join(realDir, file));
+  await fs.chmod(path.join(realDir, name), 0o755);
+  await fs.writeFile(path.join(box.eventsDir, name), `#!/bin/sh\nexec ip netns exec ${ns} ${realDir}/${name} "$@"\n`);
+  await fs.chmod(path.join(box.eventsDir, name), 0o755);
+}
+
 /** Deletes every network namespace whose name starts with `prefix` (left over by a failed run too). */
 export function deleteNamespaces(prefix: string): void {
   const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })

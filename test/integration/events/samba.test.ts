@@ -3,7 +3,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { deleteNamespaces, makeSandbox, SHIPPED_DIR, ScriptSandbox } from './helpers';
+import { deleteNamespaces, makeSandbox, runInNamespace, ScriptSandbox } from './helpers';
 
 const NS = `fev-smb-${process.pid}`;
 const ADDRESS = '192.0.2.50';
@@ -65,12 +65,7 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
 
     box = await makeSandbox([]);
     // The runner runs the script inside the namespace, where smbd listens.
-    const realDir = path.join(box.root, 'shipped');
-    await fs.mkdir(realDir);
-    for (const name of ['50.samba', 'functions']) await fs.copyFile(path.join(SHIPPED_DIR, name), path.join(realDir, name));
-    await fs.chmod(path.join(realDir, '50.samba'), 0o755);
-    await fs.writeFile(path.join(box.eventsDir, '50.samba'), `#!/bin/sh\nexec ip netns exec ${NS} ${realDir}/50.samba "$@"\n`);
-    await fs.chmod(path.join(box.eventsDir, '50.samba'), 0o755);
+    await runInNamespace(box, '50.samba', NS);
 
     const state = path.join(box.root, 'samba');
     shareDir = path.join(box.root, 'share');

@@ -53,7 +53,9 @@ describe('MetricsListener', () => {
     const { port } = await listen();
     const second = new MetricsListener(new PrometheusMetrics({ processMetrics: false }), new RecordingLogger());
     await expect(second.start({ address: ip('127.0.0.1'), port })).rejects.toMatchObject({
-      code: 'E_METRICS_LISTEN', message: expect.stringContaining(`cannot serve metrics on 127.0.0.1:${port} (EADDRINUSE)`),
+      code: 'E_METRICS_LISTEN',
+      message: `cannot serve metrics on 127.0.0.1:${port} (EADDRINUSE): another process listens there (ss -ltnp 'sport = :${port}' names it): `
+        + 'stop it, or set metrics.listen to a free local address and port, or metrics.enabled = false',
     });
   });
 });

@@ -75,8 +75,17 @@ const HUMAN: ReadonlyArray<[string[], string, unknown, string]> = [
   ].join('\n')],
   [['history', '-l', '1'], 'history', { limit: 1 }, [
     'EPOCH  LEADER  STARTED                      STATUS  MOVES  ALLOC  RELEASE  TAKE  IPREALLOC   TOTAL  LOOP P99  REASON',
-    '   12       0  2025-01-02 03:05:06.678 UTC  failed      1    0.1   1000.0   0.0        0.0  1000.5         -  admin: disable 1',
+    '   12       0  2025-01-02 03:05:06.678 UTC  failed      1    0.1   1000.0   0.0        0.0  1000.5         -  node 1 flags changed',
     '  error: node 1 did not release 203.0.113.11',
+    '(times in ms; LOOP P99 is the event-loop delay during the run)',
+  ].join('\n')],
+  // Every run the cluster made, whoever led it: node 2 led before node 0 came back.
+  [['history'], 'history', {}, [
+    'EPOCH  LEADER  STARTED                      STATUS  MOVES  ALLOC  RELEASE  TAKE  IPREALLOC   TOTAL  LOOP P99  REASON',
+    '   12       0  2025-01-02 03:05:06.678 UTC  failed      1    0.1   1000.0   0.0        0.0  1000.5         -  node 1 flags changed',
+    '  error: node 1 did not release 203.0.113.11',
+    '   11       0  2025-01-02 03:04:05.678 UTC  ok          3    0.4     12.1   5.3        2.0    20.0       1.2  became leader',
+    '   10       2  2025-01-02 03:03:35.678 UTC  ok          2    0.3      0.0   4.5        1.5     6.3       0.8  node 0 flags changed',
     '(times in ms; LOOP P99 is the event-loop delay during the run)',
   ].join('\n')],
 ];

@@ -42,7 +42,7 @@ describe('small formatters', () => {
     ['ifaces with one missing on this node', formatIfaces([
       { name: 'bond1', link: 'missing', references: 1 }, { name: 'veth0', link: 'up', references: 2 }, { name: 'veth1', link: 'down', references: 1 },
     ]), 'Interfaces on this node\nname:bond1 link:missing references:1\nname:veth0 link:up      references:2\nname:veth1 link:down    references:1\n'],
-    ['history empty', formatHistory([]), 'No takeover run since floatipd started\n'],
+    ['history empty', formatHistory([]), 'No takeover run known to this node (since the cluster formed)\n'],
     ['cleanup empty', formatAddressList([]), 'No floatip address to remove\n'],
     ['done with message', formatDone({ done: true, message: 'moved\n' }, 'moveip'), 'moved\n'],
     ['done without message', formatDone({ done: true, message: '' }, 'moveip'), 'Done\n'],

@@ -22,6 +22,11 @@ describe('readSettings: defaults and values', () => {
     expect(reading.settings.events.monitor_schedule).toEqual({ kind: 'interval', every: 5000 });
   });
 
+  it('refreshes every hosted address\'s ARP/NA each minute unless told otherwise (switch MAC tables age out at 300 s)', () => {
+    expect(read('').settings.garp.refresh_interval).toBe(60_000);
+    expect(read('[garp]\nrefresh_interval = "0s"\n').settings.garp.refresh_interval).toBe(0);
+  });
+
   it('takes the failure-detection defaults from the fast profile', () => {
     const reading = read('[timing]\nprofile = "fast"\n');
     expect(reading.issues).toEqual([]);

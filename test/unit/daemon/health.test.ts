@@ -121,6 +121,27 @@ describe('HealthMonitor', () => {
     expect(runner.count('startup')).toBe(1);
   });
 
+  it('runs the first monitor again at once when another event cancelled or skipped it, not at the next slot', async () => {
+    // A joining node meets the leader's ipreallocated at once: it cancels the first monitor, then skips the next.
+    runner.answer('monitor', 'CANCELLED', 'SKIPPED', 'OK');
+    const m = await startMonitor({ recheckAfterChangeMs: 5000 });
+    expect(m.healthy).toBe(false);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(m.healthy).toBe(true);
+    expect(changes).toEqual(['healthy after OK']);
+    expect(monitorTimes()).toEqual([0, 50, 150]);
+    // Then the schedule as usual: the retries do not go on.
+    await jest.advanceTimersByTimeAsync(9000);
+    expect(monitorTimes()).toEqual([0, 50, 150, 5000, 10_000]);
+  });
+
+  it('a failed first monitor starts no quick re-checks (nothing changed: the node started UNHEALTHY)', async () => {
+    runner.answer('monitor', 'ERROR');
+    await startMonitor({ recheckAfterChangeMs: 1000 });
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(monitorTimes()).toEqual([0, 5000]);
+  });
+
   it('re-checks sooner after a health change, doubling up to the interval', async () => {
     await startMonitor({ monitorSchedule: 10 });
     // First monitor passes: a change (the node starts UNHEALTHY), so re-checks at +1 s, +2 s, +4 s, +8 s.

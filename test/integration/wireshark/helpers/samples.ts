@@ -36,6 +36,11 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
   },
   ipreallocated: { kind: 'ipreallocated', epoch: 10, leader: 1 },
   'ipreallocated-ack': { kind: 'ipreallocated-ack', epoch: 10, status: 'failed', error: 'event timed out' },
+  'run-record': {
+    kind: 'run-record', epoch: 12, leader: 1, startedAtMs: 1_735_786_706_678, reason: 'node 2 flags changed', status: 'failed',
+    error: 'node 2 did not release 198.51.100.7', moves: 3,
+    phasesUs: { allocate: 412, release: 1_000_000, take: 5_300, ipreallocated: 2_000, total: 1_007_950 }, loopDelayP99Us: 1_200,
+  },
   'tickle-full': {
     kind: 'tickle-full', address: v4,
     connections: [{ client: client4, clientPort: 50000, serverPort: 445 }, { client: client6, clientPort: 1, serverPort: 65535 }],
@@ -57,6 +62,10 @@ export const EXTRA_SAMPLES: readonly PeerMessage[] = [
   { kind: 'admin-request', requestId: 11, request: { action: 'ipreallocate' } },
   { kind: 'admin-request', requestId: 13, request: { action: 'rebalance', nodes: [0, 2] } },
   { kind: 'admin-request', requestId: 12, request: { action: 'disable', pnn: 3 } },
+  {
+    kind: 'run-record', epoch: 13, leader: 0, startedAtMs: 1_735_786_707_001, reason: 'became leader', status: 'superseded', error: '', moves: 0,
+    phasesUs: { allocate: 0, release: 0, take: 0, ipreallocated: 0, total: 17 },
+  },
   { kind: 'reload-request', requestId: 22, reloadId: 4, step: { step: 'hold', holdMs: 40_000 } },
   { kind: 'reload-request', requestId: 23, reloadId: 4, step: { step: 'apply' } },
   { kind: 'reload-request', requestId: 24, reloadId: 4, step: { step: 'release' } },

@@ -3,7 +3,7 @@ import { announceSettings, AnnounceSettingsError, DEFAULT_ANNOUNCE_SETTINGS } fr
 describe('announceSettings', () => {
   it('gives the documented defaults', () => {
     expect(announceSettings()).toEqual({
-      count: 3, spacingMs: 200, secondBurstDelayMs: 5000, refreshIntervalMs: 0, maxFramesPerSecond: 10000, burstFrames: 2000,
+      count: 3, spacingMs: 200, secondBurstDelayMs: 5000, refreshIntervalMs: 60_000, maxFramesPerSecond: 10000, burstFrames: 2000,
     });
     expect(announceSettings()).toEqual(DEFAULT_ANNOUNCE_SETTINGS);
   });

@@ -51,7 +51,7 @@ describe('GARP announcer', () => {
   });
 
   it('repeats rounds as configured: count per burst, spacing, second burst', async () => {
-    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
+    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000, refreshIntervalMs: 0 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     await clock.advance(10_000);
     expect(link('eth1').batches.map((b) => b.at)).toEqual([0, 200, 400, 5000, 5200, 5400]);
@@ -96,7 +96,7 @@ describe('GARP announcer', () => {
   });
 
   it('stops the remaining rounds when an address is withdrawn', async () => {
-    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000 });
+    const { announcer, link, clock } = setup({ count: 3, spacingMs: 200, secondBurstDelayMs: 5000, refreshIntervalMs: 0 });
     await announcer.announce(ip('192.0.2.10'), 'eth1');
     await announcer.announce(ip('192.0.2.11'), 'eth1');
     await clock.advance(250);

@@ -78,7 +78,7 @@ describe('dispatchLine', () => {
     const { send } = setup();
     expect((await send({ id: 1, command: 'status' })).result).toEqual(STATUS);
     expect((await send({ id: 2, command: 'ip', args: { verbose: true } })).result).toEqual(IPS);
-    expect((await send({ id: 3, command: 'history', args: { limit: 1 } })).result).toEqual(HISTORY.slice(-1));
+    expect((await send({ id: 3, command: 'history', args: { limit: 1 } })).result).toEqual(HISTORY.slice(0, 1));
   });
 
   it.each([

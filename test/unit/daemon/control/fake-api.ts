@@ -39,14 +39,19 @@ export const IFACES: IfaceStatus[] = [
   { name: 'veth1', link: 'down', references: 1 },
 ];
 
+/** As the daemon answers: newest first, the cluster's runs whoever led them (reasons as the leader writes them). */
 export const HISTORY: TakeoverRunRecord[] = [
   {
-    epoch: 11, leader: 0, startedAt: T0, reason: 'node 2 disconnected', status: 'ok', error: '', moves: 3,
+    epoch: 12, leader: 0, startedAt: T0 + 61_000, reason: 'node 1 flags changed', status: 'failed', error: 'node 1 did not release 203.0.113.11',
+    moves: 1, phases: { allocate: 0.1, release: 1000, take: 0, ipreallocated: 0, total: 1000.5 }, loopDelayP99Ms: null,
+  },
+  {
+    epoch: 11, leader: 0, startedAt: T0, reason: 'became leader', status: 'ok', error: '', moves: 3,
     phases: { allocate: 0.42, release: 12.06, take: 5.31, ipreallocated: 2, total: 20.04 }, loopDelayP99Ms: 1.23,
   },
   {
-    epoch: 12, leader: 0, startedAt: T0 + 61_000, reason: 'admin: disable 1', status: 'failed', error: 'node 1 did not release 203.0.113.11',
-    moves: 1, phases: { allocate: 0.1, release: 1000, take: 0, ipreallocated: 0, total: 1000.5 }, loopDelayP99Ms: null,
+    epoch: 10, leader: 2, startedAt: T0 - 30_000, reason: 'node 0 flags changed', status: 'ok', error: '', moves: 2,
+    phases: { allocate: 0.3, release: 0, take: 4.5, ipreallocated: 1.5, total: 6.3 }, loopDelayP99Ms: 0.8,
   },
 ];
 
@@ -180,5 +185,5 @@ export class FakeDaemonApi implements DaemonApi {
     return { exitCode: 0, stdout: `${argv.join(' ')}\n`, stderr: '' };
   }
 
-  history(limit: number | undefined): TakeoverRunRecord[] { this.record('history', [limit]); return limit === undefined ? HISTORY : HISTORY.slice(-limit); }
+  history(limit: number | undefined): TakeoverRunRecord[] { this.record('history', [limit]); return HISTORY.slice(0, limit); }
 }

@@ -23,6 +23,7 @@ function rig(stopping = false): { parts: RoutedParts; router: MessageRouter; cal
     tracker: recorder('tracker', ['onFull', 'onDelta']),
     admin: recorder('admin', ['onRequest', 'onReply']),
     clusterReload: recorder('clusterReload', ['onRequest', 'onReply']),
+    history: recorder('history', ['add']),
   };
   return { parts, router: new MessageRouter(nodeRoutes(parts), { stopping: () => stopping, log: recordingLogger(log) }), calls, log };
 }
@@ -36,6 +37,10 @@ const ping: SessionMessage = { kind: 'ping', seq: 1, sentUs: 5 };
 const releaseAck: SessionMessage = { kind: 'release-ack', epoch: 1, released: [], failed: [] };
 const adminReply: SessionMessage = { kind: 'admin-reply', requestId: 1, status: 'ok', message: '' };
 const reloadReply: SessionMessage = { kind: 'reload-reply', requestId: 1, status: 'ok', message: '' };
+const runRecord: SessionMessage = {
+  kind: 'run-record', epoch: 3, leader: 2, startedAtMs: 5, reason: 'became leader', status: 'ok', error: '', moves: 1,
+  phasesUs: { allocate: 1, release: 2, take: 3, ipreallocated: 4, total: 10 },
+};
 const adminRequest: SessionMessage = { kind: 'admin-request', requestId: 1, request: { action: 'enable', pnn: 0 } };
 
 describe('MessageRouter', () => {
@@ -50,6 +55,8 @@ describe('MessageRouter', () => {
     ['a PING from a peer', false, 0, ping, ['roundTrips.onPing'], 0],
     ['a PING from ourselves (sendTo) gets no answer', false, SELF, ping, [], 0],
     ['an admin request', false, 0, adminRequest, ['admin.onRequest'], 0],
+    ['a run another node led, passed on by a peer (no sender check: it is history, not the sender\'s word)', false, 0, runRecord, ['history.add'], 0],
+    ['stopping: a run record is ignored', true, 0, runRecord, [], 0],
     ['stopping: a heartbeat is ignored', true, 0, heartbeat(0), [], 0],
     ['stopping: a forged heartbeat is not even counted', true, 0, heartbeat(2), [], 0],
     ['stopping: an admin request is ignored', true, 0, adminRequest, [], 0],

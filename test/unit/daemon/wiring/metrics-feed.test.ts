@@ -5,8 +5,9 @@ import { Metrics } from '../../../../src/daemon/metrics';
 import { startMetricsFeed } from '../../../../src/daemon/wiring/metrics-feed';
 import { IpStatus, StatusResult, TakeoverRunRecord } from '../../../../src/protocol/control-results';
 
-function run(epoch: number, status: TakeoverRunRecord['status'], total: number): TakeoverRunRecord {
-  return { epoch, leader: 0, startedAt: 1000 + epoch, reason: 'test', status, error: '', moves: 1, phases: { allocate: 0, release: 0, take: 0, ipreallocated: 0, total }, loopDelayP99Ms: null };
+/** A run led by this node (pnn 1, below) unless told otherwise. */
+function run(epoch: number, status: TakeoverRunRecord['status'], total: number, leader = 1, startedAt = 1000 + epoch): TakeoverRunRecord {
+  return { epoch, leader, startedAt, reason: 'test', status, error: '', moves: 1, phases: { allocate: 0, release: 0, take: 0, ipreallocated: 0, total }, loopDelayP99Ms: null };
 }
 
 function ip(address: string, pnn: number): IpStatus {
@@ -49,7 +50,8 @@ describe('startMetricsFeed', () => {
   let status = baseStatus;
   let history: TakeoverRunRecord[] = [];
   let listener: MeshListener = () => undefined;
-  const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1), ip('198.51.100.4', -1)], history: () => history };
+  const api = { status: () => status, ips: () => [ip('198.51.100.1', 1), ip('198.51.100.2', 0), ip('198.51.100.3', 1), ip('198.51.100.4', -1)], history: () => history,
+    uptime: () => ({ startedAt: 1000, lastTakeoverAt: null, lastTakeoverMs: null }) };
   const mesh = { subscribe: (l: MeshListener) => { listener = l; return () => { listener = () => undefined; }; } };
 
   test('each update sets the gauges; each finished run is observed once, oldest first; earlier runs are not', () => {
@@ -73,6 +75,16 @@ describe('startMetricsFeed', () => {
     expect(calls.filter((c) => c.startsWith('run'))).toEqual(['run superseded 3', 'run failed 5000']);
     feed.stop();
     expect(cancelled).toBe(true);
+  });
+
+  test('counts only the runs this node led since it started: another leader\'s runs, and its own from before a restart, are in the history but not counted', () => {
+    history = [];
+    const { metrics, calls } = recordingMetrics();
+    const feed = startMetricsFeed(api, mesh, metrics, () => () => undefined);
+    history = [run(9, 'ok', 4), run(8, 'ok', 3, 0), run(2, 'ok', 2, 1, 900)];
+    feed.update();
+    expect(calls.filter((c) => c.startsWith('run'))).toEqual(['run ok 4']);
+    feed.stop();
   });
 
   test('rejected frames count as authentication failures by code, until stopped', () => {

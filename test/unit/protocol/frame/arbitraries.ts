@@ -126,6 +126,18 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     status: fc.constantFrom('ok' as const, 'failed' as const),
     error: textArb,
   }),
+  'run-record': fc.record({
+    kind: fc.constant('run-record' as const),
+    epoch: counter,
+    leader: pnnArb,
+    startedAtMs: counter,
+    reason: textArb,
+    status: fc.constantFrom('ok' as const, 'failed' as const, 'superseded' as const),
+    error: textArb,
+    moves: u32,
+    phasesUs: fc.record({ allocate: counter, release: counter, take: counter, ipreallocated: counter, total: counter }),
+    loopDelayP99Us: counter,
+  }, { requiredKeys: ['kind', 'epoch', 'leader', 'startedAtMs', 'reason', 'status', 'error', 'moves', 'phasesUs'] }),
   'tickle-full': fc.record({ kind: fc.constant('tickle-full' as const), address: ipArb, connections: fc.array(connectionArb, { maxLength: 30 }) }),
   'tickle-delta': fc.record({
     kind: fc.constant('tickle-delta' as const),

@@ -90,6 +90,19 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(encodeFrame({ kind: 'reload-reply', requestId: 1, status: 'ok', message: '' }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x43);
   });
 
+  it('writes RUN-RECORD as epoch, leader, start, reason, status, error, moves, five phases in µs, then the optional loop p99, type 0x26', () => {
+    const record = {
+      kind: 'run-record', epoch: 12, leader: 0, startedAtMs: 1_735_787_106_678, reason: 'ab', status: 'ok', error: '', moves: 3,
+      phasesUs: { allocate: 420, release: 12_060, take: 5310, ipreallocated: 2000, total: 20_040 }, loopDelayP99Us: 1230,
+    } as const;
+    expect(hex(encodeBody(record))).toBe([
+      '00 00 00 00 00 00 00 0c', '00 00 00 00', '00 00 01 94 24 f9 51 76', '00 02 61 62', '00', '00 00', '00 00 00 03',
+      '00 00 00 00 00 00 01 a4', '00 00 00 00 00 00 2f 1c', '00 00 00 00 00 00 14 be', '00 00 00 00 00 00 07 d0', '00 00 00 00 00 00 4e 48',
+      '01 00 00 00 00 00 00 04 ce',
+    ].join(' '));
+    expect(encodeFrame(record, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x26);
+  });
+
   it('writes PING and PONG as seq u32 then sentUs u64, with their own type codes', () => {
     expect(hex(encodeBody({ kind: 'ping', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
     expect(hex(encodeBody({ kind: 'pong', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
