@@ -29,6 +29,7 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
     send: (to, message) => !stalled() && mesh.send(to, message),
     broadcast: (message) => (stalled() ? [] : mesh.broadcast(message)),
     connected: () => mesh.connected(),
+    setNodes: (nodes) => mesh.setNodes(nodes),
     subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
   };
 }

@@ -13,6 +13,7 @@ function recordingMesh(): { mesh: PeerMesh; sent: string[]; emit: (event: MeshEv
     broadcast: (message) => { sent.push(`all:${message.kind}`); return [1, 2]; },
     connected: () => [1, 2],
     subscribe: (listener) => { listeners.push(listener); return () => undefined; },
+    setNodes: () => undefined,
   };
   return { mesh, sent, emit: (event) => listeners.forEach((l) => l(event)) };
 }
