@@ -9,6 +9,7 @@
 // node's addresses must have moved away first, or they would stay on a node nobody counts.
 
 import { Pnn } from './flags';
+import { claimedHolders, MembershipView } from './membership';
 
 /** One line of `nodes`: the private address text, or null for a `#` line. */
 export interface NodeLine {
@@ -80,10 +81,20 @@ export interface LeavingNode {
   readonly local: boolean;
   readonly connected: boolean;
   readonly stopped: boolean;
-  /** Addresses it says it holds (for a disconnected node: what it said last). */
-  readonly hosted: number;
-  /** Addresses the cluster's last layout still gives it. */
-  readonly assigned: number;
+  /**
+   * Addresses it holds: what it says, when connected; when disconnected, those it said last
+   * that no connected node holds now (not moved away yet: its fence removed them, but nobody
+   * serves them until a run places them elsewhere).
+   */
+  readonly holds: number;
+}
+
+/** The leaving rule's facts about `pnn`, from this node's view. */
+export function leavingNodeOf(view: MembershipView, pnn: Pnn): LeavingNode {
+  const node = view.nodes[pnn];
+  const holders = claimedHolders(view);
+  const holds = node.connected ? node.hosted.length : node.hosted.filter((address) => !holders.has(address)).length;
+  return { pnn, local: node.local, connected: node.connected, stopped: node.stopped, holds };
 }
 
 export interface LeavingRule {
@@ -110,10 +121,7 @@ export const LEAVING_RULES: readonly LeavingRule[] = [
   {
     name: 'holds-nothing',
     because: 'an address on a node nobody counts would never be moved, and could be taken by another node while it still answers',
-    check: (n) => {
-      const held = Math.max(n.connected ? n.hosted : 0, n.assigned);
-      return held > 0 ? `node ${n.pnn} still holds ${held} address(es): wait until \`floatip ip\` shows none on it` : undefined;
-    },
+    check: (n) => (n.holds > 0 ? `node ${n.pnn} still holds ${n.holds} address(es): wait until \`floatip ip\` shows none on it` : undefined),
   },
 ];
 

@@ -6,7 +6,7 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../protocol/event-results';
 import {
-  CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, ReloadNodesResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { PublicAddress } from '../../core/address';
@@ -17,6 +17,7 @@ import { CtdbToolKernel, runCtdbTool } from '../control/ctdb-tool';
 import { AdminOutcome, AdminRelay } from './admin';
 import { AddressListChange } from './address-list';
 import { Clock } from '../../adapters/clock';
+import { ClusterNodes } from './cluster-nodes';
 import { ClusterReload } from './cluster-reload';
 import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
@@ -58,6 +59,7 @@ export interface ApiSources {
   readonly reconciler: Pick<Reconciler, 'isMissing'>;
   readonly admin: Pick<AdminRelay, 'request'>;
   readonly clusterReload: Pick<ClusterReload, 'reload'>;
+  readonly clusterNodes: Pick<ClusterNodes, 'reloadNodes'>;
   readonly tracker: Pick<ConnectionTracker, 'entries' | 'scan'>;
   readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs' | 'nextRun'>;
   readonly orders: Pick<OrderHandler, 'lastIpreallocatedAt'>;
@@ -236,6 +238,12 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
       }
       const outcome = await node.clusterReload.reload([...(nodes ?? all)].sort((a, b) => a - b));
       return { ok: outcome.run.status === 'ok' && outcome.nodes.every((n) => n.status === 'ok'), nodes: outcome.nodes, run: outcome.run };
+    },
+
+    async reloadNodes(): Promise<ReloadNodesResult> {
+      return node.clusterNodes.reloadNodes().catch((error: unknown) => {
+        throw new DaemonApiError('E_FAILED', error instanceof Error ? error.message : String(error));
+      });
     },
 
     async ipReallocate(rebalance: readonly Pnn[] | undefined): Promise<DoneResult> {

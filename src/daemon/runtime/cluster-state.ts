@@ -128,6 +128,12 @@ export class ClusterState {
     return evaluateQuorum(this.current, this.rule());
   }
 
+  /** Quorum of our partition as it would be with the node set `nodes` (reloadnodes asks before it changes anything). */
+  quorumWith(nodes: readonly RuntimeNode[]): QuorumState {
+    const { view } = withNodeSet(this.current, nodes.length, nodes.filter((n) => n.deleted).map((n) => n.pnn));
+    return evaluateQuorum(view, this.rule());
+  }
+
   /** The leader of our partition (NO_NODE without quorum). */
   leader(): Pnn {
     return this.quorum().leader;

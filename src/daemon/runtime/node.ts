@@ -10,11 +10,13 @@
 
 import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
+import { ip } from '../../core/ip';
 import { describeChange, MembershipChange } from '../../core/membership';
 import { eventFailed } from '../../adapters/scripts/status';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
+import { ClusterNodes } from './cluster-nodes';
 import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { RuntimeComponents } from './components';
@@ -42,7 +44,7 @@ import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { MessageRouter, nodeRoutes } from './router';
 import { RuntimeStats, runtimeStats } from './runtime-stats';
 import { FailoverListener } from './failover-timer';
-import { checkedInit, RuntimeInit } from './settings';
+import { checkedInit, RuntimeInit, RuntimeNode } from './settings';
 import { ConnectionTracker } from './tickles';
 import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
 
@@ -99,6 +101,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly orders: OrderHandler;
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
+  readonly clusterNodes: ClusterNodes;
   private readonly fence: FenceGuard;
   readonly guard: GuardState;
   readonly reconciler: Reconciler;
@@ -174,6 +177,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.clusterReload = new ClusterReload({
       state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
+      nodeSet: { check: (lines) => this.clusterNodes.check(lines), apply: (lines) => this.clusterNodes.apply(lines) },
+    });
+    this.clusterNodes = new ClusterNodes({
+      state: this.state, log: logger.child({ component: 'nodes' }), reload: this.clusterReload,
+      ...(components.loadNodes ? { loadNodes: components.loadNodes } : {}),
+      applyNodes: (nodes) => this.nodesApplied(nodes),
     });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
@@ -237,7 +246,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       this.timers.push(every(clock, this.init.heartbeatIntervalMs, () => lock.poll()));
       lock.poll();
     }
-    this.log.info({ nodes: this.init.nodes.length, addresses: this.init.publicAddresses.length }, 'joined the cluster');
+    this.log.info({ nodes: this.state.nodes.length, addresses: this.init.publicAddresses.length }, 'joined the cluster');
     await health.start((healthy) => this.health.monitorReported(healthy));
   }
 
@@ -323,6 +332,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
 
   receive(from: Pnn, message: SessionMessage): void {
     this.router.route(from, message);
+  }
+
+  /** A new node set (reloadnodes): the mesh dials and drops, and whoever else follows `nodes` hears it. */
+  private nodesApplied(nodes: readonly RuntimeNode[]): void {
+    this.components.mesh.setNodes(nodes.map((n) => ({ pnn: n.pnn, address: n.address === null ? null : ip(n.address) })));
+    this.components.nodesApplied?.(nodes);
   }
 
   private addressMessage(): PublicAddressesMessage {
