@@ -27,7 +27,8 @@ leaves), then start floatipd on the new nodes. Takeover runs are held on every c
 each one checks that its nodes file is the coordinator's (a node whose file differs is named and
 nothing changes anywhere), then every node runs with it: the mesh dials the new nodes and drops
 the removed ones, the guardian's peer list follows, quorum counts the new set, and ONE takeover
-run places the addresses. A node leaves only when it is stopped (\`floatip -n PNN stop\`) or
+run places the addresses (after waiting up to dead_after for the new nodes to connect). A node
+leaves only when it is stopped (\`floatip -n PNN stop\`) or
 disconnected and holds no address. Exit status 1 when the change was refused or a node or the
 run failed.`,
   options: [],

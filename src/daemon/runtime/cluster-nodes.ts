@@ -12,9 +12,14 @@
 //               lines, the mesh dials the new peers and drops the deleted ones, the guardian
 //               gets its new peer list. The coordinator applies last: a leaving node's answer
 //               travels on the coordinator's connection to it, which its own apply closes.
-//   5. release  the holds end, the leader makes the one run that places the addresses.
+//   5. join     up to `joinWaitMs`, until every added node is connected here: a new node
+//               whose floatipd already runs connects within one dial, and the run then gives
+//               it its share; one not started yet is not waited for longer (it gets its
+//               share from the run its join causes).
+//   6. release  the holds end, the leader makes the one run that places the addresses.
 
 import { Pnn } from '../../core/flags';
+import { Clock, OneTimer } from '../../adapters/clock';
 import { ip } from '../../core/ip';
 import { compareNodeSets, firstDifference, leavingNodeOf, leavingRefusal, NodeLine, sameNodeSet } from '../../core/node-set';
 import type { ReloadNodesResult } from '../../protocol/control-results';
@@ -32,6 +37,9 @@ export interface ClusterNodesComponents {
   readonly loadNodes?: () => Promise<readonly RuntimeNode[]>;
   /** Runs with a new node set: mesh, guardian, whatever else follows `nodes` (node.ts). */
   readonly applyNodes: (nodes: readonly RuntimeNode[]) => void;
+  readonly clock: Clock;
+  /** Step 5's bound (the runtime passes dead_after). */
+  readonly joinWaitMs: number;
 }
 
 /** Lines as a reloadnodes step carries them. */
@@ -95,7 +103,10 @@ export class ClusterNodes {
     const nodes = held.map((pnn): NodeReloadOutcome => ({ pnn, ...((pnn === state.localPnn ? own : applies).get(pnn) ?? { status: 'failed', message: 'no answer' }) }));
     log.info({ added, removed, reloadId }, `reloadnodes: ${describeNodeChange(added, removed)}`);
 
-    // 5. release, and the one run (nodes that left are no longer held)
+    // 5. join
+    await this.connected(added);
+
+    // 6. release, and the one run (nodes that left are no longer held)
     const stillHeld = held.filter((pnn) => !removed.includes(pnn));
     const run = await reload.releaseAndRun(reloadId, holds, stillHeld, []);
     const ok = nodes.every((n) => n.status === 'ok') && run.status === 'ok';
@@ -126,6 +137,23 @@ export class ClusterNodes {
     state.setNodes(next);
     this.components.applyNodes(next);
     return { status: 'ok', message: describeNodeChange(change.added, change.removed) };
+  }
+
+  /** Resolves once every node of `pnns` is connected in this node's view, or after joinWaitMs. */
+  private connected(pnns: readonly Pnn[]): Promise<void> {
+    const { state, clock, joinWaitMs } = this.components;
+    const all = (): boolean => pnns.every((pnn) => state.view.nodes[pnn]?.connected === true);
+    if (all()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = new OneTimer(clock);
+      const done = (): void => {
+        timer.clear();
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = state.onChange(() => { if (all()) done(); });
+      timer.set(joinWaitMs, done);
+    });
   }
 
   private async read(): Promise<readonly RuntimeNode[]> {

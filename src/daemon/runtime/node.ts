@@ -182,7 +182,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.clusterNodes = new ClusterNodes({
       state: this.state, log: logger.child({ component: 'nodes' }), reload: this.clusterReload,
       ...(components.loadNodes ? { loadNodes: components.loadNodes } : {}),
-      applyNodes: (nodes) => this.nodesApplied(nodes),
+      applyNodes: (nodes) => this.nodesApplied(nodes), clock, joinWaitMs: init.deadAfterMs,
     });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
