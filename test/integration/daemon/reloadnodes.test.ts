@@ -161,6 +161,11 @@ describe('reloadnodes on a lab of real daemons', () => {
     expect(status.nodes.map((n) => [n.pnn, /DELETED/.test(n.flags)])).toEqual([[0, false], [1, false], [2, false], [3, true], [4, true]]);
     const ips = await json<IpStatus[]>(1, 'ip');
     expect(ips.every((ip) => [0, 1, 2].includes(ip.pnn))).toBe(true);
+    // The guardian's fence notice follows: it heard each node set over its pipe.
+    const guardianSets = (await fs.readFile(plan.nodes[0].logPath, 'utf8')).split('\n')
+      .filter((line) => line.includes('"component":"guardian"') && line.includes('node set changed'))
+      .map((line) => (JSON.parse(line) as { peers: number[] }).peers.join(','));
+    expect(guardianSets).toEqual(['1,2,3', '1,2,3,4', '1,2']);
   });
 
   test('throughout: no address on two nodes, and every gap the client saw was one move long', async () => {
@@ -178,6 +183,9 @@ describe('reloadnodes on a lab of real daemons', () => {
         if (e.node === null && i + 1 < mine.length) longest = Math.max(longest, mine[i + 1].t - e.t);
       });
     }
+    // The client reached addresses on the nodes that joined, through their own responders.
+    const answeredBy = new Set(events.map((e) => e.node));
+    for (const pnn of [0, 1, 2, 3, 4]) expect([pnn, answeredBy.has(pnn)]).toEqual([pnn, true]);
     measured['longest unanswered stretch of one address'] = Math.round(longest);
     expect(longest).toBeLessThan(MAX_GAP_MS);
   });
