@@ -302,6 +302,16 @@ local MESSAGES = {
           { "applied", { type = "list", count = 2, item = { type = "pnn" } } },
         } } },
         { "sync", { type = "struct", fields = {} } },
+        { "check-nodes", { type = "struct", fields = {
+          { "nodes", { type = "list", count = 2, item = { type = "struct", fields = {
+            { "address", { type = "optional", inner = { type = "ip" } } },
+          } } } },
+        } } },
+        { "apply-nodes", { type = "struct", fields = {
+          { "nodes", { type = "list", count = 2, item = { type = "struct", fields = {
+            { "address", { type = "optional", inner = { type = "ip" } } },
+          } } } },
+        } } },
       } } },
     } } },
   [0x43] = { kind = "reload-reply",

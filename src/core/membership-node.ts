@@ -59,7 +59,8 @@ export function canHostAddress(node: NodeState, addr: PublicAddress): boolean {
 }
 
 /** Why a node's flags changed. */
-export type FlagsCause = 'heartbeat' | 'stream-closed' | 'silence' | 'ban-expired' | 'admin' | 'health';
+/** `nodes`: the line was appended, uncommented or commented out (reloadnodes). */
+export type FlagsCause = 'heartbeat' | 'stream-closed' | 'silence' | 'ban-expired' | 'admin' | 'health' | 'nodes';
 
 export type MembershipChange =
   | { readonly kind: 'flags'; readonly pnn: Pnn; readonly before: NodeFlags; readonly after: NodeFlags; readonly cause: FlagsCause }

@@ -13,7 +13,7 @@
 
 import { NO_NODE, Pnn } from './flags';
 import { BadMembershipConfigError, BadObservationError, UnknownNodeError } from './membership-errors';
-import { MembershipChange, NodeState } from './membership-node';
+import { MembershipChange, nodeFlags, NodeState } from './membership-node';
 import { advanceClock, applyToNode } from './membership-node-updates';
 import { Observation } from './membership-observations';
 import { checkTransition } from './membership-transitions';
@@ -81,17 +81,54 @@ export function createView(config: MembershipConfig): MembershipView {
   }
   if (!Number.isFinite(now)) throw new BadMembershipConfigError('now', `must be a clock reading in milliseconds, not ${now}`);
   const nodes: NodeState[] = [];
-  for (let pnn = 0; pnn < nodeCount; pnn++) {
-    const local = pnn === localPnn;
-    nodes.push({
-      pnn, local, deleted: deleted.includes(pnn), connected: local,
-      lastHeardAt: undefined, lastSeq: undefined,
-      unhealthy: local, disabled: false, stopped: false, banned: false, bannedUntil: undefined,
-      epoch: 0, leader: NO_NODE, hosted: [], links: new Map(), reportedPartition: undefined,
-      heardUsAt: undefined,
-    });
-  }
+  for (let pnn = 0; pnn < nodeCount; pnn++) nodes.push(freshNode(pnn, pnn === localPnn, deleted.includes(pnn)));
   return { localPnn, deadAfterMs, now, nodes };
+}
+
+/** A node as the view first knows it: a peer DISCONNECTED until it speaks, the local node UNHEALTHY until its monitor passes. */
+function freshNode(pnn: Pnn, local: boolean, deleted: boolean): NodeState {
+  return {
+    pnn, local, deleted, connected: local,
+    lastHeardAt: undefined, lastSeq: undefined,
+    unhealthy: local, disabled: false, stopped: false, banned: false, bannedUntil: undefined,
+    epoch: 0, leader: NO_NODE, hosted: [], links: new Map(), reportedPartition: undefined,
+    heardUsAt: undefined,
+  };
+}
+
+/**
+ * The view over a new node set (reloadnodes, core/node-set.ts): `nodeCount` lines of which
+ * `deleted` are commented out. Nodes that keep their line keep everything known of them; a new
+ * line, or a `#` line uncommented, starts fresh (DISCONNECTED until it speaks); a node whose
+ * line is commented out becomes DELETED and counts nowhere. Lines never go away and the local
+ * node never leaves: the caller checked the change (compareNodeSets), this throws otherwise.
+ */
+export function withNodeSet(view: MembershipView, nodeCount: number, deleted: readonly Pnn[]): MembershipUpdate {
+  if (!Number.isInteger(nodeCount) || nodeCount < view.nodes.length) {
+    throw new BadMembershipConfigError('nodeCount', `${nodeCount} is fewer than the ${view.nodes.length} lines the view has: lines are never removed, only commented out`);
+  }
+  if (deleted.includes(view.localPnn)) {
+    throw new BadMembershipConfigError('deleted', `${view.localPnn} is this node: a node cannot delete itself; run reloadnodes on another node`);
+  }
+  const changes: MembershipChange[] = [];
+  const nodes: NodeState[] = [];
+  for (let pnn = 0; pnn < nodeCount; pnn++) {
+    const before = view.nodes[pnn] as NodeState | undefined;
+    const gone = deleted.includes(pnn);
+    let node: NodeState;
+    if (before === undefined || (before.deleted && !gone)) node = freshNode(pnn, false, gone);
+    else if (!before.deleted && gone) node = freshNode(pnn, false, true);
+    else node = before;
+    const flagsBefore = before === undefined ? nodeFlags(freshNode(pnn, false, true)) : nodeFlags(before);
+    const flagsAfter = nodeFlags(node);
+    if (flagsBefore !== flagsAfter) changes.push({ kind: 'flags', pnn, before: flagsBefore, after: flagsAfter, cause: 'nodes' });
+    if (before !== undefined && before.hosted.length > 0 && node.hosted.length === 0) {
+      changes.push({ kind: 'hosted', pnn, added: [], removed: before.hosted });
+    }
+    nodes.push(node);
+  }
+  const unchanged = nodes.length === view.nodes.length && nodes.every((node, i) => node === view.nodes[i]);
+  return { view: unchanged ? view : { ...view, nodes }, changes };
 }
 
 /**

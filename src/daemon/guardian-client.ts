@@ -10,7 +10,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode, TickAnswers } from './guardian';
-import { noticeArgs, NoticeSettings } from './guardian-notice';
+import { noticeArgs, NoticePeer, NoticeSettings } from './guardian-notice';
+import { peersLine } from './guardian-peers';
 
 export interface GuardianCommand {
   readonly execPath: string;
@@ -149,6 +150,12 @@ export class GuardianLink {
     this.saidBye = true;
     this.child.stdin?.end(Buffer.from([GUARDIAN_BYE]));
     return this.ended;
+  }
+
+  /** A new peer list for the guardian's fence notice (reloadnodes). */
+  setPeers(peers: readonly NoticePeer[]): void {
+    if (this.saidBye || !this.child.stdin?.writable) return;
+    this.child.stdin.write(peersLine(peers));
   }
 
   /** How many ticks the guardian has not answered yet, and since when (ms). */

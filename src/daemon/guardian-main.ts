@@ -11,6 +11,7 @@ import { FenceCause } from '../protocol/frame-messages';
 import { GuardianExitCode, GuardianVerdict, GuardianWatch, GUARDIAN_ACK, GUARDIAN_READY, parseGuardianArgs } from './guardian';
 import { TaggedAddressFence } from './guardian-fence';
 import { sendNotices } from './guardian-notice';
+import { PeersLineReader } from './guardian-peers';
 import { loadClusterKey } from '../adapters/peer/cluster-key';
 import { systemClock } from '../adapters/clock';
 import { createLogger } from './logging';
@@ -49,8 +50,10 @@ export function runGuardian(args: readonly string[]): void {
     (error: Error) => log.warn({}, `guardian cannot read the cluster key, so it will not tell the peers when it fenced: ${error.message}`),
   );
 
+  // Replaced by every peer list the daemon sends after a reloadnodes (guardian-peers.ts).
+  let notice = options.notice;
+  const peerLines = new PeersLineReader();
   const notify = async (cause: FenceCause, removed: number): Promise<void> => {
-    const notice = options.notice;
     if (notice === undefined || clusterKey === undefined || notice.peers.length === 0) return;
     const outcomes = await sendNotices(notice, clusterKey, { kind: 'fenced', pnn: notice.pnn, cause, removed }, NOTICE_DEADLINE_MS);
     const failed = outcomes.filter((o) => !o.ok);
@@ -88,7 +91,12 @@ export function runGuardian(args: readonly string[]): void {
   // A dead daemon's end of stdout is closed: EPIPE must not end the guardian before it fenced.
   process.stdout.on('error', () => undefined);
   process.stdin.on('data', (chunk: Buffer) => {
-    const ticks = watch.input(chunk);
+    const { rest, lists } = peerLines.input(chunk);
+    for (const peers of lists) {
+      if (notice !== undefined) notice = { ...notice, peers };
+      log.info({ peers: peers.map((p) => p.pnn) }, `the daemon's node set changed: a fence is told to ${peers.length} peer(s)`);
+    }
+    const ticks = watch.input(rest);
     // Acks only once ready: the daemon reads the ready line first, then counts single bytes.
     if (ticks > 0 && ready && watch.decided === undefined) process.stdout.write(Buffer.alloc(ticks, GUARDIAN_ACK));
   });

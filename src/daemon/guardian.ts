@@ -16,6 +16,7 @@
 import { Clock, OneTimer } from '../adapters/clock';
 import { FenceCause } from '../protocol/frame-messages';
 import { NoticePeer, NoticeSettings } from './guardian-notice';
+import { parsePeer } from './guardian-peers';
 
 /** Bytes on the pipe, daemon -> guardian. */
 export const GUARDIAN_TICK = 0x74; // 't'
@@ -184,9 +185,9 @@ export function parseGuardianArgs(args: readonly string[]): GuardianArgs {
       case 'notice-bind': notice.bindAddress = value; break;
       case 'notice-port': notice.port = wholeNumber(name, value, 1, 65535); break;
       case 'notice-peer': {
-        const peer = /^(\d+)@(.+)$/.exec(value);
+        const peer = parsePeer(value);
         if (!peer) throw usageError(`--notice-peer must be PNN@ADDRESS, not "${value}"`);
-        notice.peers.push({ pnn: wholeNumber(name, peer[1], 0, 0xfffffffe), address: peer[2] });
+        notice.peers.push(peer);
         break;
       }
       default: throw usageError(`unknown argument "${arg}"`);

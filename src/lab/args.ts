@@ -42,7 +42,8 @@ export type LabCommand =
   | { readonly verb: 'heal'; readonly target: LabTarget; readonly pnn: number | undefined }
   | { readonly verb: 'partition'; readonly target: LabTarget; readonly groups: readonly (readonly number[])[] }
   | { readonly verb: 'exec'; readonly target: LabTarget; readonly place: LabPlace; readonly command: readonly string[] }
-  | { readonly verb: 'demo'; readonly target: LabTarget; readonly demo: DemoRequest };
+  | { readonly verb: 'demo'; readonly target: LabTarget; readonly demo: DemoRequest }
+  | { readonly verb: 'add-node'; readonly target: LabTarget; readonly startTimeoutMs: number };
 
 /** `floatip lab demo`: the lab to build, the fault to show, and on which node (undefined: the one holding the most addresses). */
 export interface DemoRequest {
@@ -81,6 +82,7 @@ const VERB_OPTIONS: Readonly<Record<LabVerb, readonly OptionSpec[]>> = {
   heal: [],
   partition: [],
   exec: [],
+  'add-node': [{ name: '--start-timeout', value: 'SECONDS' }],
   demo: [
     { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ipv6' }, { name: '--profile', value: 'default|fast' },
     { name: '--mode', value: FAULT_MODES.join('|') }, { name: '--node', value: 'NODE' }, { name: '--floatipd', value: 'PATH' },
@@ -261,6 +263,12 @@ export function parseLabArgs(args: readonly string[], cwd: string): LabCommand {
       return { verb, target, pnn: reading.positionals.length === 1 ? nodeNumber(reading.positionals[0]) : undefined };
     case 'partition':
       return { verb, target, groups: parseGroups(reading.positionals) };
+    case 'add-node':
+      positionalCount(verb, reading, 0, 0, '');
+      return {
+        verb, target,
+        startTimeoutMs: 1000 * wholeNumber(reading.values.get('--start-timeout') ?? String(DEFAULT_START_TIMEOUT_SECONDS), '--start-timeout', 1, 600),
+      };
     case 'exec': {
       if (reading.positionals.length < 2) throw new UsageError('lab exec: usage: floatip lab exec NODE|client|switch -- COMMAND [ARGS...]');
       const [placeText, ...command] = reading.positionals;

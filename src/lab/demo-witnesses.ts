@@ -12,7 +12,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { AddressEvent, parseMonitorLine, ReachEvent } from './demo-timeline';
 import { LabError } from './errors';
-import { LabPlan } from './plan';
+import { LabNodePlan, LabPlan } from './plan';
 
 /** TCP port of the responders: apart from the mesh (4390) and anything a lab node runs. */
 export const DEMO_PORT = 7474;
@@ -139,6 +139,13 @@ export class DemoWitnesses {
       throw err;
     }
     return witnesses;
+  }
+
+  /** A node added to the lab (`add-node`): its kernel watched and a responder on it, before it can take an address. */
+  async addNode(node: LabNodePlan): Promise<void> {
+    this.watchKernel(node.namespace, node.pnn);
+    const child = this.keep(nodeIn(node.namespace, RESPONDER_MAIN, [String(DEMO_PORT), String(node.pnn)]));
+    await readLines(child, `the demo's responder in ${node.namespace}`, () => undefined);
   }
 
   private keep(child: ChildProcess): ChildProcess {

@@ -9,6 +9,8 @@ export { planLab, nodeOf } from './plan';
 export type { LabPlan, LabNodePlan, LabOptions } from './plan';
 export { labUp, labDown, labStatus, labFail, labHeal, labPartition, labOneWay, labExec, namespaceOf } from './lab';
 export { oneWayCuts } from './one-way';
+export { labAddNode } from './add-node';
+export type { AddNodeResult } from './add-node';
 export type { UpResult, HealResult } from './lab';
 export type { RemovalReport } from './leftovers';
 export type { LabStatus } from './status';

@@ -8,7 +8,7 @@
 // pulled or a switch splits: lost carrier, or silence.
 
 import { LinkSet } from './args';
-import { LabPlan } from './plan';
+import { LabNodePlan, LabPlan } from './plan';
 import { inParallel, ip, ipIn } from './shell';
 
 /** Parallel `ip` commands: enough to hide process start-up, few enough not to swamp a small machine. */
@@ -43,11 +43,7 @@ export async function createTopology(plan: LabPlan): Promise<void> {
   await inParallel([names.switchNamespace, names.clientNamespace, ...plan.nodes.map((n) => n.namespace)], PARALLEL, addNamespace);
   await addBridge(plan, names.privateBridge);
   await addBridge(plan, names.publicBridge);
-  await inParallel(plan.nodes, PARALLEL, async (node) => {
-    await addCable(plan, node.switchPrivatePort, names.privateBridge, node.namespace, names.privateInterface);
-    await addCable(plan, node.switchPublicPort, names.publicBridge, node.namespace, names.publicInterface);
-    await ipIn(node.namespace, 'addr', 'add', `${node.privateAddress.text}/${plan.privateBits}`, 'dev', names.privateInterface);
-  });
+  await inParallel(plan.nodes, PARALLEL, (node) => cableNode(plan, node));
   const client = names.clientNamespace;
   await addCable(plan, names.clientSwitchPort, names.publicBridge, client, names.publicInterface);
   for (const { address, bits } of plan.clientAddresses) {
@@ -55,6 +51,20 @@ export async function createTopology(plan: LabPlan): Promise<void> {
     const nodad = address.family === 6 ? ['nodad'] : [];
     await ipIn(client, 'addr', 'add', `${address.text}/${bits}`, 'dev', names.publicInterface, ...nodad);
   }
+}
+
+/** A node's two cables to the switch and its private address (in `up`, and for a node `add-node` adds). */
+async function cableNode(plan: LabPlan, node: LabNodePlan): Promise<void> {
+  const { names } = plan;
+  await addCable(plan, node.switchPrivatePort, names.privateBridge, node.namespace, names.privateInterface);
+  await addCable(plan, node.switchPublicPort, names.publicBridge, node.namespace, names.publicInterface);
+  await ipIn(node.namespace, 'addr', 'add', `${node.privateAddress.text}/${plan.privateBits}`, 'dev', names.privateInterface);
+}
+
+/** One more node in a running lab: its namespace and cables, on the whole private network. */
+export async function addNodeTopology(plan: LabPlan, node: LabNodePlan): Promise<void> {
+  await addNamespace(node.namespace);
+  await cableNode(plan, node);
 }
 
 function portsOf(plan: LabPlan, pnn: number, links: LinkSet): string[] {

@@ -216,6 +216,19 @@ export interface ReloadIpsResult {
   readonly run: { readonly status: 'ok' | 'refused' | 'failed'; readonly message: string };
 }
 
+/**
+ * Answer of `reloadnodes`: the nodes that joined and left, each asked node's answer (a node
+ * whose nodes file differs is `refused`, and then nothing changed anywhere), and the one run.
+ */
+export interface ReloadNodesResult {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly added: readonly Pnn[];
+  readonly removed: readonly Pnn[];
+  readonly nodes: readonly ReloadIpsNode[];
+  readonly run: { readonly status: 'ok' | 'refused' | 'failed'; readonly message: string } | null;
+}
+
 /** What the `ctdb` stand-in prints and exits with, as ctdb would for the same argv. */
 export interface CtdbToolResult {
   readonly exitCode: number;

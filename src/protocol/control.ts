@@ -61,6 +61,8 @@ export interface CommandArgs {
   delip: { readonly ip: IpAddress };
   /** `nodes`: which nodes re-read their public_addresses (CTDB's -n LIST); absent: every node. */
   reloadips: { readonly nodes?: readonly Pnn[] };
+  /** Every node re-reads `nodes`: appended lines join, commented-out lines leave (CTDB's reloadnodes). */
+  reloadnodes: Record<string, never>;
   /** `rebalance`: LCP2 may move addresses onto these nodes although they hold some (CTDB's takeover helper list). */
   ipreallocate: { readonly rebalance?: readonly Pnn[] };
   gratarp: { readonly ip: IpAddress; readonly iface: string };
@@ -120,6 +122,7 @@ export const COMMAND_ARGS: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C
   addip: { prefix: required(prefix), ifaces: required(listOf(iface, 1, 16, true)) },
   delip: { ip: required(address) },
   reloadips: { nodes: maybe(listOf(pnn, 1, 4096, true)) },
+  reloadnodes: none,
   ipreallocate: { rebalance: maybe(listOf(pnn, 1, 4096, true)) },
   gratarp: { ip: required(address), iface: required(iface) },
   gettickles: { ip: required(address) },

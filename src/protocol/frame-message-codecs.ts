@@ -83,12 +83,18 @@ const adminRequest = tagged<AdminRequest>('action', {
   rebalance: struct({ nodes: checked(ascendingPnns, (v) => (v.length === 0 ? 'is empty: name at least one node' : undefined)) }),
 });
 
+/** The lines of `nodes`: an address, or none for a `#` line. */
+const nodesFileLines = list(struct({ address: optional(ipAddress) }));
+
 const reloadStep = tagged<ReloadStep>('step', {
   hold: struct({ holdMs: checked(u32, (v) => (v === 0 ? 'is 0: a hold lasts at least 1 ms' : undefined)) }),
   apply: struct({}),
   release: struct({}),
   run: struct({ applied: ascendingPnns }),
   sync: struct({}),
+  // Tags are the order of this table: new steps go at its end, so the older ones keep their bytes.
+  'check-nodes': struct({ nodes: nodesFileLines }),
+  'apply-nodes': struct({ nodes: nodesFileLines }),
 });
 
 /** Payload codec of each message, fields in wire order. */

@@ -297,13 +297,26 @@ export interface AdminReplyMessage {
  *            reached you (a `sync` to each), then make the one run and answer with it.
  *   sync     leader -> applied node: answered at once; the answer travels the connection the
  *            node's new list travelled first, so once it arrives the list is in the view.
+ * A cluster-wide reloadnodes (CTDB's reloadnodes) holds, releases and runs the same way, with
+ * two steps of its own between hold and release:
+ *   check-nodes  to every held node: does your `nodes` file read exactly `nodes`? `refused`,
+ *                naming the first line that differs, when it does not.
+ *   apply-nodes  to every held node once all of them said yes: read it again and, if it still
+ *                is `nodes`, run with it (dial the new peers, drop the deleted ones).
  */
 export type ReloadStep =
   | { readonly step: 'hold'; readonly holdMs: number }
   | { readonly step: 'apply' }
+  | { readonly step: 'check-nodes'; readonly nodes: readonly NodesFileLine[] }
+  | { readonly step: 'apply-nodes'; readonly nodes: readonly NodesFileLine[] }
   | { readonly step: 'release' }
   | { readonly step: 'run'; readonly applied: readonly Pnn[] }
   | { readonly step: 'sync' };
+
+/** One line of `nodes` in a reloadnodes step: the node's private address, left out for a `#` (deleted) line. */
+export interface NodesFileLine {
+  readonly address?: IpAddress;
+}
 
 export interface ReloadRequestMessage {
   readonly kind: 'reload-request';

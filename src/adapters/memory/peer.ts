@@ -23,6 +23,7 @@ import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeBody, MIN_FRAME_BYTES } from
 import { FrameBuildError, PayloadFieldError } from '../../protocol/frame-errors';
 import { SessionMessage } from '../../protocol/frame-session';
 import { PeerMeshError } from '../peer/errors';
+import type { MeshNode } from '../peer/options';
 import { MeshEvent, MeshListener, PeerDownReason, PeerMesh } from '../peer/port';
 
 export type HealMode = 'reconnect' | 'resume';
@@ -171,6 +172,7 @@ export class MemoryNetwork {
     for (const a of running) {
       for (const b of running) {
         if (a >= b || this.links.has(pairKey(a, b))) continue;
+        if (!this.endpoints.get(a)?.admits(b) || !this.endpoints.get(b)?.admits(a)) continue;
         if (this.blocked.has(directionKey(a, b)) || this.blocked.has(directionKey(b, a))) continue;
         const link: Link = { id: this.nextLinkId++, a, b };
         this.links.set(pairKey(a, b), link);
@@ -186,6 +188,12 @@ export class MemoryNetwork {
     if (link === undefined) return;
     this.breakLink(link, 'reset', detail, undefined);
     this.connectAll();
+  }
+
+  /** Ends the connection of `pnn` and `peer`: one of them deleted the other's line of nodes. */
+  disconnectPair(pnn: Pnn, peer: Pnn): void {
+    const link = this.links.get(pairKey(pnn, peer));
+    if (link !== undefined) this.breakLink(link, 'closed', `node ${peer}'s line of nodes is deleted (reloadnodes)`, undefined);
   }
 
   /** Ends `pnn`'s connections because it stopped its mesh. */
@@ -255,6 +263,20 @@ export class MemoryPeerMesh implements PeerMesh {
   private counts = { framesIn: 0, framesOut: 0, listenerErrors: 0 };
 
   constructor(private readonly network: MemoryNetwork, readonly pnn: Pnn) {}
+
+  /** The live nodes of this endpoint's `nodes`, once setNodes was called; until then every endpoint of the network. */
+  private members: ReadonlySet<Pnn> | undefined;
+
+  /** True when this endpoint's `nodes` lists `peer` (a TCP mesh refuses a connection from an address not in it). */
+  admits(peer: Pnn): boolean {
+    return this.members === undefined || this.members.has(peer);
+  }
+
+  setNodes(nodes: readonly MeshNode[]): void {
+    this.members = new Set(nodes.filter((n) => n.address !== null).map((n) => n.pnn));
+    for (const peer of this.connected()) if (!this.admits(peer)) this.network.disconnectPair(this.pnn, peer);
+    if (this.running) this.network.connectAll();
+  }
 
   get running(): boolean {
     return this.state === 'running';

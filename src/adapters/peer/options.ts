@@ -125,13 +125,7 @@ export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
   }
   const port = init.port ?? 4390;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PeerMeshError('E_MESH_CONFIG', `port must be 1..65535, not ${port}`);
-  const peerAddress = new Map<Pnn, IpAddress>();
-  const pnnByAddress = new Map<string, Pnn>();
-  for (const node of init.nodes) {
-    if (node.address === null) continue;
-    pnnByAddress.set(node.address.text, node.pnn);
-    if (node.pnn !== init.localPnn) peerAddress.set(node.pnn, node.address);
-  }
+  const { peerAddress, pnnByAddress } = nodeTables(init.localPnn, init.nodes);
   return {
     localPnn: init.localPnn,
     port,
@@ -149,6 +143,18 @@ export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
     peerAddress,
     pnnByAddress,
   };
+}
+
+/** Who the peers are and where, from the lines of `nodes` (at start, and again after reloadnodes). */
+export function nodeTables(localPnn: Pnn, nodes: readonly MeshNode[]): Pick<ResolvedMeshOptions, 'peerAddress' | 'pnnByAddress'> {
+  const peerAddress = new Map<Pnn, IpAddress>();
+  const pnnByAddress = new Map<string, Pnn>();
+  for (const node of nodes) {
+    if (node.address === null) continue;
+    pnnByAddress.set(node.address.text, node.pnn);
+    if (node.pnn !== localPnn) peerAddress.set(node.pnn, node.address);
+  }
+  return { peerAddress, pnnByAddress };
 }
 
 /** The node number of a socket's remote address text ('::ffff:a.b.c.d' counts as a.b.c.d), if it is a node. */

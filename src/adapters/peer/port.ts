@@ -1,6 +1,7 @@
 // The cluster mesh port: authenticated messages to and from the other nodes, and who is connected.
 
 import { Pnn } from '../../core/flags';
+import type { MeshNode } from './options';
 import { FenceCause } from '../../protocol/frame-messages';
 import { SessionMessage } from '../../protocol/frame-session';
 
@@ -70,4 +71,10 @@ export interface PeerMesh {
   reset(to: Pnn, detail: string): void;
   /** Adds a listener; the returned function removes it. */
   subscribe(listener: MeshListener): () => void;
+  /**
+   * A new `nodes` (reloadnodes; lines are only appended or commented out): new peers are
+   * dialled or accepted, and the connections of nodes whose line is now deleted are closed
+   * (`peer-down`) and refused from then on.
+   */
+  setNodes(nodes: readonly MeshNode[]): void;
 }

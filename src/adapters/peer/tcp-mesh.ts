@@ -37,30 +37,14 @@ import { CloseCause, ConnectionCounters, PeerConnection } from './connection';
 import { Dialer } from './dialer';
 import { PeerMeshError } from './errors';
 import {
-  defaultMeshComponents, nodeOfRemote, resolveMeshOptions, ResolvedMeshOptions, TcpMeshComponents, TcpMeshInit,
+  defaultMeshComponents, MeshNode, nodeOfRemote, nodeTables, resolveMeshOptions, ResolvedMeshOptions, TcpMeshComponents, TcpMeshInit,
 } from './options';
 import { MeshEvent, MeshListener, PeerMesh } from './port';
 import { RefusalTally } from './refusal-tally';
-import { backgroundClock } from '../clock';
+import { TcpMeshStats } from './mesh-stats';
 
-/** Counters for metrics; every field is a plain number except the per-code rejection table. */
-export interface TcpMeshStats {
-  readonly connected: number;
-  readonly pendingHandshakes: number;
-  readonly accepted: number;
-  readonly dialAttempts: number;
-  readonly sessionsEstablished: number;
-  readonly sessionsReplaced: number;
-  readonly rejected: number;
-  readonly rejectedByCode: Readonly<Record<string, number>>;
-  readonly framesIn: number;
-  readonly framesOut: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly listenerErrors: number;
-  /** Dials that bound a reserved source port (0 when reserved ports are off or not allowed). */
-  readonly reservedPortDials: number;
-}
+export type { TcpMeshStats } from './mesh-stats';
+import { backgroundClock } from '../clock';
 
 type MeshState = 'new' | 'starting' | 'running' | 'stopped';
 
@@ -90,7 +74,12 @@ export class TcpMesh implements PeerMesh {
   /** False once binding a reserved port was not allowed (no CAP_NET_BIND_SERVICE): dial from any port then. */
   private reservedPortsAllowed = true;
 
-  constructor(private readonly options: ResolvedMeshOptions, private readonly components: TcpMeshComponents) {}
+  /** Who the peers are: from the options, then from every setNodes (reloadnodes). */
+  private tables: Pick<ResolvedMeshOptions, 'peerAddress' | 'pnnByAddress'>;
+
+  constructor(private readonly options: ResolvedMeshOptions, private readonly components: TcpMeshComponents) {
+    this.tables = { peerAddress: options.peerAddress, pnnByAddress: options.pnnByAddress };
+  }
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new PeerMeshError('E_MESH_STATE', `the mesh is ${this.state}: start() runs once; create a new mesh to restart`);
@@ -118,8 +107,27 @@ export class TcpMesh implements PeerMesh {
     // A server error after listening (EMFILE on accept) must not crash the daemon; accept goes on.
     server.on('error', () => this.countRejection('E_ACCEPT'));
     this.state = 'running';
-    for (const pnn of this.options.peerAddress.keys()) {
-      if (pnn <= this.options.localPnn) continue;
+    this.startDialers();
+  }
+
+  setNodes(nodes: readonly MeshNode[]): void {
+    this.tables = nodeTables(this.options.localPnn, nodes);
+    const gone = (pnn: Pnn | undefined): boolean => pnn !== undefined && !this.tables.peerAddress.has(pnn);
+    for (const [pnn, dialer] of this.dialers) {
+      if (!gone(pnn)) continue;
+      dialer.stop();
+      this.dialers.delete(pnn);
+    }
+    for (const connection of [...this.pending.keys(), ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()]) {
+      if (gone(connection.peerPnn)) connection.close({ reason: 'closed', detail: 'its line of nodes is deleted (reloadnodes)' });
+    }
+    if (this.state === 'running') this.startDialers();
+  }
+
+  /** A dialer for every higher-numbered peer that has none: at start, and for the peers a reloadnodes added. */
+  private startDialers(): void {
+    for (const pnn of this.tables.peerAddress.keys()) {
+      if (pnn <= this.options.localPnn || this.dialers.has(pnn)) continue;
       const dialer = new Dialer(new Backoff(this.options.backoff, this.components.random), { dial: (done) => this.dial(pnn, done) });
       this.dialers.set(pnn, dialer);
       dialer.start();
@@ -192,7 +200,7 @@ export class TcpMesh implements PeerMesh {
   private accept(socket: Socket): void {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.state !== 'running') return void socket.destroy();
-    const pnn = nodeOfRemote(this.options.pnnByAddress, socket.remoteAddress);
+    const pnn = nodeOfRemote(this.tables.pnnByAddress, socket.remoteAddress);
     const lane = laneOf(socket.remotePort);
     const source = `${pnn}/${lane}`;
     let pendingOpen = 0;
@@ -240,7 +248,7 @@ export class TcpMesh implements PeerMesh {
   }
 
   private dial(pnn: Pnn, done: () => void): void {
-    const address = this.options.peerAddress.get(pnn);
+    const address = this.tables.peerAddress.get(pnn);
     if (address === undefined || this.state !== 'running') return done();
     const localPort = this.sourcePort();
     const socket = netConnect({

@@ -27,6 +27,7 @@ import { moveipSpec } from './moveip';
 import { nodestatusSpec } from './nodestatus';
 import { pingSpec } from './ping';
 import { reloadipsSpec } from './reloadips';
+import { reloadnodesSpec } from './reloadnodes';
 import { statusSpec } from './status';
 import { uptimeSpec } from './uptime';
 import { waitOkCommand } from './wait-ok';
@@ -35,7 +36,7 @@ import { waitOkCommand } from './wait-ok';
 export function buildCommands(deps: CliDeps): readonly Command[] {
   const control = [
     statusSpec, ipSpec, ifacesSpec, disableSpec, enableSpec, stopSpec, continueSpec, banSpec, unbanSpec,
-    moveipSpec, addipSpec, delipSpec, reloadipsSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
+    moveipSpec, addipSpec, delipSpec, reloadipsSpec, reloadnodesSpec, ipreallocateSpec, gratarpSpec, gettickleSpec, eventSpec,
     leaderSpec, listnodesSpec, nodestatusSpec, pingSpec, uptimeSpec, historySpec,
   ].map((spec) => controlCommand(spec as Parameters<typeof controlCommand>[0], deps));
   return [...control, waitOkCommand(deps), cleanupCommand(deps), keygenCommand(), importCtdbCommand(), ipallocCommand, labCommand, configCommand(deps.env), versionCommand()];

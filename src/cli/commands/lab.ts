@@ -2,7 +2,7 @@
 
 import { Command, CliIo, EXIT_FAILED, EXIT_OK } from '../command';
 import {
-  formatLabStatus, labCommandLine, labDown, labExec, labFail, labHeal, labPartition, labStatus, labUp, parseLabArgs, preflight,
+  formatLabStatus, labAddNode, labCommandLine, labDown, labExec, labFail, labHeal, labPartition, labStatus, labUp, parseLabArgs, preflight,
   UpResult,
 } from '../../lab';
 import { DemoRequest, LabTarget } from '../../lab/args';
@@ -33,6 +33,10 @@ and one floatipd per node. Needs root.
         links up, monitor passing, SIGCONT, restart a dead floatipd.
   partition GROUP GROUP...
         split the private network, e.g. \`partition 0,1 2\`; every node once.
+  add-node [--start-timeout SECONDS]
+        one more node namespace: its line is appended to every node's nodes
+        file, its floatipd starts; then run \`floatip reloadnodes\` on a node
+        of the lab (the others learn of it only then, as in a real cluster).
   exec NODE|client|switch -- COMMAND [ARGS...]
         run a command inside a namespace of the lab.
   down
@@ -131,6 +135,14 @@ async function runLab(args: readonly string[], io: CliIo): Promise<number> {
     case 'partition':
       io.stdout(`${await labPartition(target, command.groups)}\n`);
       return EXIT_OK;
+    case 'add-node': {
+      const added = await labAddNode(target, command.startTimeoutMs);
+      io.stdout(`node ${added.node.pnn} added: namespace ${added.node.namespace}, private address ${added.node.privateAddress.text}, `
+        + `appended to the nodes file of every node\n`);
+      if (added.daemon !== undefined && !printStartReports([added.daemon], io)) return EXIT_FAILED;
+      io.stdout(`now run: floatip reloadnodes --socket ${added.reloadSocket}\n`);
+      return EXIT_OK;
+    }
     case 'exec':
       return labExec(target, command.place, command.command);
   }
@@ -138,7 +150,7 @@ async function runLab(args: readonly string[], io: CliIo): Promise<number> {
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'run a cluster of network namespaces on this machine (up, status, fail, heal, partition, exec, down, demo)',
+  summary: 'run a cluster of network namespaces on this machine (up, status, fail, heal, partition, add-node, exec, down, demo)',
   usage: USAGE,
   run: runLab,
 };

@@ -7,7 +7,7 @@
 import { Pnn } from '../../core/flags';
 import { IpAddress, IpPrefix } from '../../core/ip';
 import {
-  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, ReloadNodesResult, StatusResult,
   TakeoverRunRecord, TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { EventResult, EventScriptResult, EventStatusResult } from '../../protocol/event-results';
@@ -42,6 +42,8 @@ export interface DaemonApi {
    * re-read `public_addresses`, then one takeover run; only what changed moves.
    */
   reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult>;
+  /** Cluster-wide reloadnodes: every node must read the same `nodes`; appended lines join, commented-out lines leave, one run. */
+  reloadNodes(): Promise<ReloadNodesResult>;
   /** `rebalance`: LCP2 may move addresses onto these nodes although they hold some. */
   ipReallocate(rebalance?: readonly Pnn[]): Promise<DoneResult>;
   gratArp(address: IpAddress, iface: string): Promise<DoneResult>;

@@ -6,7 +6,7 @@ import { claimedHolders, nodeFlags } from '../../core/membership';
 import { EVENT_NAMES, EventArgumentError, isEventName } from '../../adapters/scripts/events';
 import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../protocol/event-results';
 import {
-  CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, FlapDampingStatus, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, ReloadNodesResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../protocol/control-results';
 import { PublicAddress } from '../../core/address';
@@ -17,6 +17,7 @@ import { CtdbToolKernel, runCtdbTool } from '../control/ctdb-tool';
 import { AdminOutcome, AdminRelay } from './admin';
 import { AddressListChange } from './address-list';
 import { Clock } from '../../adapters/clock';
+import { ClusterNodes } from './cluster-nodes';
 import { ClusterReload } from './cluster-reload';
 import { ClusterState } from './cluster-state';
 import { DuplicateWatch } from './duplicate-probe';
@@ -39,7 +40,7 @@ import { ConnectionTracker } from './tickles';
  */
 export interface ApiSources {
   readonly pnn: Pnn;
-  readonly init: Pick<RuntimeInit, 'nodes' | 'quorum'>;
+  readonly init: Pick<RuntimeInit, 'quorum'>;
   readonly components: {
     readonly clock: Pick<Clock, 'now'>;
     readonly events: EventRunner;
@@ -47,7 +48,7 @@ export interface ApiSources {
     readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
     readonly ctdbKernel?: CtdbToolKernel;
   };
-  readonly state: Pick<ClusterState, 'view' | 'quorum' | 'leader' | 'addressList' | 'addressLists'>;
+  readonly state: Pick<ClusterState, 'view' | 'nodes' | 'quorum' | 'leader' | 'addressList' | 'addressLists'>;
   readonly hosting: Pick<LocalAddresses, 'get' | 'list' | 'announce'>;
   readonly monitor: MonitorState;
   /** Wall-clock start of the runtime, epoch ms. */
@@ -60,6 +61,7 @@ export interface ApiSources {
   readonly reconciler: Pick<Reconciler, 'isMissing'>;
   readonly admin: Pick<AdminRelay, 'request'>;
   readonly clusterReload: Pick<ClusterReload, 'reload'>;
+  readonly clusterNodes: Pick<ClusterNodes, 'reloadNodes'>;
   readonly tracker: Pick<ConnectionTracker, 'entries' | 'scan'>;
   readonly leader: Pick<TakeoverLeader, 'lastRunEndedAt' | 'lastRunMs' | 'nextRun'>;
   readonly orders: Pick<OrderHandler, 'lastIpreallocatedAt'>;
@@ -78,7 +80,7 @@ function outcomeResult(outcome: AdminOutcome): DoneResult {
 }
 
 export function createDaemonApi(node: ApiSources): DaemonApi {
-  const { state, hosting, init } = node;
+  const { state, hosting } = node;
   const local = (): Pnn => node.pnn;
   const ownLine = (text: string) => state.addressList(local())?.find((l) => l.address.text === text);
 
@@ -123,7 +125,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
           const flags = nodeFlags(n);
           // As ctdb status: only a node with no flag is PARTIALLYONLINE (an UNHEALTHY one says so already).
           const partiallyOnline = flags === 0 && [...n.links.values()].some((link) => link === 'down');
-          const base = { pnn: n.pnn, address: init.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local, partiallyOnline };
+          const base = { pnn: n.pnn, address: state.nodes[n.pnn]?.address ?? null, flags: formatFlags(flags), flagBits: flags, isLocal: n.local, partiallyOnline };
           // A peer silent for dead_after keeps its stream, and with it the last PONG: that figure is stale.
           return n.local ? base : { ...base, rttMs: hasFlag(flags, 'DISCONNECTED') ? null : node.roundTrips.latestMs(n.pnn) };
         }),
@@ -131,7 +133,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         epoch: view.nodes[local()].epoch,
         quorate: quorum.quorate,
         partition: quorum.members,
-        quorumRule: init.quorum,
+        quorumRule: node.init.quorum,
         votes: {
           expected: quorum.expected, present: quorum.votes, rule: quorum.rule, reason: quorum.reason,
           left: [...quorum.left], dropped: [...quorum.dropped],
@@ -213,7 +215,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         throw new DaemonApiError('E_ADDRESS_EXISTS', `${prefix.address.text} is already a public address of node ${local()}: delip it first to change it`);
       }
       if (ifaces.length === 0) throw new DaemonApiError('E_BAD_ARGUMENT', 'addip needs at least one interface, e.g. `floatip addip 192.0.2.10/24 eth0`');
-      const owner = init.nodes.find((n) => !n.deleted && n.address === prefix.address.text);
+      const owner = state.nodes.find((n) => !n.deleted && n.address === prefix.address.text);
       if (owner) {
         throw new DaemonApiError('E_PRIVATE_ADDRESS', `addip ${prefix.address.text}/${prefix.bits}: ${prefix.address.text} is node ${owner.pnn}'s private address `
           + '(its line of nodes), which the mesh uses: pick another address');
@@ -232,10 +234,10 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
     },
 
     async reloadIps(nodes: readonly Pnn[] | undefined): Promise<ReloadIpsResult> {
-      const all = init.nodes.filter((n) => !n.deleted).map((n) => n.pnn);
+      const all = state.nodes.filter((n) => !n.deleted).map((n) => n.pnn);
       for (const pnn of nodes ?? []) {
-        const entry = init.nodes[pnn];
-        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${init.nodes.length - 1})`);
+        const entry = state.nodes[pnn];
+        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${state.nodes.length - 1})`);
         if (entry.deleted) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is deleted in the nodes file: leave it out of -n`);
       }
       if ((nodes ?? [local()]).includes(local()) && !node.components.loadPublicAddresses) {
@@ -245,11 +247,17 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
       return { ok: outcome.run.status === 'ok' && outcome.nodes.every((n) => n.status === 'ok'), nodes: outcome.nodes, run: outcome.run };
     },
 
+    async reloadNodes(): Promise<ReloadNodesResult> {
+      return node.clusterNodes.reloadNodes().catch((error: unknown) => {
+        throw new DaemonApiError('E_FAILED', error instanceof Error ? error.message : String(error));
+      });
+    },
+
     async ipReallocate(rebalance: readonly Pnn[] | undefined): Promise<DoneResult> {
       if (rebalance === undefined || rebalance.length === 0) return outcomeResult(await node.admin.request({ action: 'ipreallocate' }));
       for (const pnn of rebalance) {
-        const entry = init.nodes[pnn];
-        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${init.nodes.length - 1})`);
+        const entry = state.nodes[pnn];
+        if (!entry) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is not in the nodes file (nodes 0..${state.nodes.length - 1})`);
         if (entry.deleted) throw new DaemonApiError('E_BAD_ARGUMENT', `node ${pnn} is deleted in the nodes file: leave it out of --rebalance`);
       }
       return outcomeResult(await node.admin.request({ action: 'rebalance', nodes: [...rebalance].sort((a, b) => a - b) }));
@@ -307,7 +315,7 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
     },
 
     listNodes(): ListNodesEntry[] {
-      return init.nodes.map((n) => ({ pnn: n.pnn, address: n.address, deleted: n.deleted }));
+      return state.nodes.map((n) => ({ pnn: n.pnn, address: n.address, deleted: n.deleted }));
     },
 
     ping(): PingResult {

@@ -21,7 +21,7 @@ import { TakeoverLeader } from './leader';
 import { Logger } from './logger';
 import { PendingReplies } from './pending-replies';
 import { SessionMessageOf } from './messages';
-import type { ReloadReplyMessage, ReloadRequestMessage, ReloadStep } from '../../protocol/frame-messages';
+import type { NodesFileLine, ReloadReplyMessage, ReloadRequestMessage, ReloadStep } from '../../protocol/frame-messages';
 
 export interface ClusterReloadComponents {
   readonly state: ClusterState;
@@ -34,6 +34,11 @@ export interface ClusterReloadComponents {
   readonly reloadLocal: () => Promise<AddressListChange>;
   /** How long one step may take on one node (a hold waits for a run under way). */
   readonly stepTimeoutMs: number;
+  /** This node's side of reloadnodes' check-nodes and apply-nodes steps (cluster-nodes.ts); without it they fail. */
+  readonly nodeSet?: {
+    check(nodes: readonly NodesFileLine[]): Promise<ReloadAnswer>;
+    apply(nodes: readonly NodesFileLine[]): Promise<ReloadAnswer>;
+  };
 }
 
 export type ReloadStatus = ReloadReplyMessage['status'];
@@ -75,16 +80,7 @@ export class ClusterReload {
 
   /** The coordinator: reload `targets` (node numbers, checked by the caller) cluster-wide. */
   async reload(targets: readonly Pnn[]): Promise<ClusterReloadOutcome> {
-    const { state, log } = this.components;
-    const reloadId = this.nextReloadId++;
-    const reachable = state.view.nodes.filter((n) => !n.deleted && (n.local || n.connected)).map((n) => n.pnn);
-
-    // 1. hold
-    const holds = await this.askEach(reachable, reloadId, () => ({ step: 'hold', holdMs: this.holdMs }));
-    const held = reachable.filter((pnn) => holds.get(pnn)?.status === 'ok');
-    for (const pnn of reachable.filter((p) => !held.includes(p))) {
-      log.warn({ pnn, reloadId }, `reloadips: node ${pnn} did not hold its takeover runs: ${holds.get(pnn)?.message ?? ''}`);
-    }
+    const { reloadId, reachable, holds, held } = await this.holdAll('reloadips');
 
     // 2. apply
     const ready = targets.filter((pnn) => held.includes(pnn));
@@ -97,13 +93,29 @@ export class ClusterReload {
     const applied = nodes.filter((n) => n.status === 'ok').map((n) => n.pnn).sort((a, b) => a - b);
 
     // 3. release, and the one run
-    const leader = state.leader();
+    return { nodes, run: await this.releaseAndRun(reloadId, holds, held, applied) };
+  }
+
+  /** Step 1 of a cluster reload: every reachable node holds its takeover runs. */
+  async holdAll(what: string): Promise<{ reloadId: number; reachable: Pnn[]; holds: Map<Pnn, ReloadAnswer>; held: Pnn[] }> {
+    const { state, log } = this.components;
+    const reloadId = this.nextReloadId++;
+    const reachable = state.view.nodes.filter((n) => !n.deleted && (n.local || n.connected)).map((n) => n.pnn);
+    const holds = await this.askEach(reachable, reloadId, () => ({ step: 'hold', holdMs: this.holdMs }));
+    const held = reachable.filter((pnn) => holds.get(pnn)?.status === 'ok');
+    for (const pnn of reachable.filter((p) => !held.includes(p))) {
+      log.warn({ pnn, reloadId }, `${what}: node ${pnn} did not hold its takeover runs: ${holds.get(pnn)?.message ?? ''}`);
+    }
+    return { reloadId, reachable, holds, held };
+  }
+
+  /** The last step: every held node ends its hold, the leader with the one run (whose list of `applied` it syncs first). */
+  async releaseAndRun(reloadId: number, holds: ReadonlyMap<Pnn, ReloadAnswer>, held: readonly Pnn[], applied: readonly Pnn[]): Promise<ReloadAnswer> {
+    const leader = this.components.state.leader();
     const released = await this.askEach(held, reloadId, (pnn) => (pnn === leader ? { step: 'run', applied } : { step: 'release' }));
-    let run: ReloadAnswer;
-    if (leader === NO_NODE) run = { status: 'refused', message: 'this node has no leader (no quorum): the addresses move once quorum is back' };
-    else if (!held.includes(leader)) run = { status: 'failed', message: `the leader, node ${leader}, did not hold its runs: ${holds.get(leader)?.message ?? 'not connected'}` };
-    else run = released.get(leader) ?? { status: 'failed', message: 'no answer' };
-    return { nodes, run };
+    if (leader === NO_NODE) return { status: 'refused', message: 'this node has no leader (no quorum): the addresses move once quorum is back' };
+    if (!held.includes(leader)) return { status: 'failed', message: `the leader, node ${leader}, did not hold its runs: ${holds.get(leader)?.message ?? 'not connected'}` };
+    return released.get(leader) ?? { status: 'failed', message: 'no answer' };
   }
 
   /** A step from a coordinator (or, for sync, from the leader). */
@@ -143,6 +155,12 @@ export class ClusterReload {
         return { status: 'ok', message: 'takeover runs no longer held' };
       case 'sync':
         return { status: 'ok', message: 'in sync' };
+      case 'check-nodes':
+      case 'apply-nodes': {
+        const nodeSet = this.components.nodeSet;
+        if (nodeSet === undefined) return { status: 'failed', message: `node ${state.localPnn} cannot re-read its nodes file: restart it instead` };
+        return step.step === 'check-nodes' ? nodeSet.check(step.nodes) : nodeSet.apply(step.nodes);
+      }
       case 'run': {
         if (!leader.isLeader()) {
           leader.endReloadHold(hold);
@@ -165,7 +183,7 @@ export class ClusterReload {
   }
 
   /** Sends one step to each node and waits for every answer; a node that cannot be reached or is silent gets a failed one. */
-  private async askEach(nodes: readonly Pnn[], reloadId: number, step: (pnn: Pnn) => ReloadStep): Promise<Map<Pnn, ReloadAnswer>> {
+  async askEach(nodes: readonly Pnn[], reloadId: number, step: (pnn: Pnn) => ReloadStep): Promise<Map<Pnn, ReloadAnswer>> {
     const answers = await Promise.all(nodes.map(async (pnn) => [pnn, await this.ask(pnn, reloadId, step(pnn))] as const));
     return new Map(answers);
   }

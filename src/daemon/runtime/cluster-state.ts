@@ -9,7 +9,7 @@
 import { PublicAddress } from '../../core/address';
 import { NO_NODE, Pnn } from '../../core/flags';
 import { compareIp } from '../../core/ip';
-import { createView, MembershipChange, MembershipView, NodeObservation, update } from '../../core/membership';
+import { createView, MembershipChange, MembershipView, NodeObservation, update, withNodeSet } from '../../core/membership';
 import { MembershipError } from '../../core/membership-errors';
 import { Ballot, evaluateQuorum, fence, FenceDecision, partitionMembers, QuorumRule, QuorumState } from '../../core/quorum';
 import {
@@ -17,7 +17,7 @@ import {
 } from '../../core/votes';
 import { Clock } from '../../adapters/clock';
 import { Logger } from './logger';
-import { RuntimeInit } from './settings';
+import { RuntimeInit, RuntimeNode } from './settings';
 
 /** `observation` without its clock reading: the state stamps it. */
 export type Unstamped<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -26,6 +26,8 @@ export type ViewListener = (changes: readonly MembershipChange[]) => void;
 
 export class ClusterState {
   private current: MembershipView;
+  /** Every line of `nodes` as this node runs with it: the one node set the view, the mesh and the guardian follow (reloadnodes). */
+  private nodeLines: readonly RuntimeNode[];
   private readonly lists = new Map<Pnn, readonly PublicAddress[]>();
   private readonly listeners = new Set<ViewListener>();
   /** Who holds the cluster lock as far as this node knows (quorum = "lock" only). */
@@ -49,9 +51,26 @@ export class ClusterState {
       deadAfterMs: init.deadAfterMs,
       now: clock.now(),
     });
+    this.nodeLines = init.nodes;
     this.lists.set(init.localPnn, sortedLines(init.publicAddresses));
     this.voteSettings = init.votes ?? DEFAULT_VOTE_SETTINGS;
     this.votes = startingVotes(this.voteSettings);
+  }
+
+  /** Every line of `nodes`, indexed by node number, deleted ones included. */
+  get nodes(): readonly RuntimeNode[] {
+    return this.nodeLines;
+  }
+
+  /**
+   * A new node set (reloadnodes; the caller checked it with compareNodeSets): new lines join
+   * DISCONNECTED, commented-out ones become DELETED and their address lists are forgotten.
+   */
+  setNodes(next: readonly RuntimeNode[]): readonly MembershipChange[] {
+    const result = withNodeSet(this.current, next.length, next.filter((n) => n.deleted).map((n) => n.pnn));
+    this.nodeLines = next;
+    for (const node of next) if (node.deleted) this.lists.delete(node.pnn);
+    return this.apply(result.view, result.changes);
   }
 
   get view(): MembershipView {
@@ -149,6 +168,12 @@ export class ClusterState {
 
   quorum(): QuorumState {
     return evaluateQuorum(this.current, this.rule(), {}, this.ballot());
+  }
+
+  /** Quorum of our partition as it would be with the node set `nodes` (reloadnodes asks before it changes anything). */
+  quorumWith(nodes: readonly RuntimeNode[]): QuorumState {
+    const { view } = withNodeSet(this.current, nodes.length, nodes.filter((n) => n.deleted).map((n) => n.pnn));
+    return evaluateQuorum(view, this.rule());
   }
 
   /** The leader of our partition (NO_NODE without quorum). */

@@ -14,6 +14,7 @@ import { Clock } from '../../adapters/clock';
 import { HealthSource } from './health-source';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
+import type { RuntimeNode } from './settings';
 
 export interface RuntimeComponents {
   readonly mesh: PeerMesh;
@@ -34,6 +35,10 @@ export interface RuntimeComponents {
   readonly loopDelay?: LoopDelayProbe;
   /** Re-reads public_addresses for reloadips / SIGHUP. */
   readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
+  /** Re-reads `nodes` for reloadnodes; throws, naming the file and line, when it cannot. Without it reloadnodes is refused. */
+  readonly loadNodes?: () => Promise<readonly RuntimeNode[]>;
+  /** Hears every node set this node runs with after a reloadnodes (the guardian's peer list, the daemon's config). */
+  readonly nodesApplied?: (nodes: readonly RuntimeNode[]) => void;
   /** Duplicate detection's probes; without it (or with init.duplicateProbeIntervalMs 0) nothing is probed. */
   readonly prober?: AddressProber;
   /**

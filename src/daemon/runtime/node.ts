@@ -10,12 +10,14 @@
 
 import { PublicAddress } from '../../core/address';
 import { Pnn } from '../../core/flags';
+import { ip } from '../../core/ip';
 import { MembershipChange } from '../../core/membership';
 import { boundedList, logChange } from './change-log';
 import { eventFailed } from '../../adapters/scripts/status';
 import { MonitorState, PublicAddressesMessage } from '../../protocol/frame-messages';
 import { DaemonApi } from '../control/api';
 import { AdminRelay } from './admin';
+import { ClusterNodes } from './cluster-nodes';
 import { ClusterReload } from './cluster-reload';
 import { Allocator, inlineAllocator, rememberingAllocator } from './allocator';
 import { RuntimeComponents } from './components';
@@ -45,7 +47,7 @@ import { PING_EVERY_HEARTBEATS, RoundTripListener, RoundTrips } from './rtt';
 import { MessageRouter, nodeRoutes } from './router';
 import { RuntimeStats, runtimeStats } from './runtime-stats';
 import { FailoverListener } from './failover-timer';
-import { checkedInit, RuntimeInit } from './settings';
+import { checkedInit, RuntimeInit, RuntimeNode } from './settings';
 import { ConnectionTracker } from './tickles';
 import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
 
@@ -106,6 +108,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
   readonly readiness: ReadinessWatch;
   readonly admin: AdminRelay;
   readonly clusterReload: ClusterReload;
+  readonly clusterNodes: ClusterNodes;
   private readonly fence: FenceGuard;
   readonly reannouncer: Reannouncer;
   readonly guard: GuardState;
@@ -184,6 +187,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.clusterReload = new ClusterReload({
       state: this.state, clock, log: logger.child({ component: 'reload' }), leader: this.leader,
       send: (to, m) => this.sendTo(to, m), reloadLocal: () => this.reload(), stepTimeoutMs: 2 * init.takeoverDeadlineMs,
+      nodeSet: { check: (lines) => this.clusterNodes.check(lines), apply: (lines) => this.clusterNodes.apply(lines) },
+    });
+    this.clusterNodes = new ClusterNodes({
+      state: this.state, log: logger.child({ component: 'nodes' }), reload: this.clusterReload,
+      ...(components.loadNodes ? { loadNodes: components.loadNodes } : {}),
+      applyNodes: (nodes) => this.nodesApplied(nodes), clock, joinWaitMs: init.deadAfterMs,
     });
     this.reannouncer = new Reannouncer({ self: this.pnn, state: this.state, hosting: this.hosting, log: logger.child({ component: 'reannounce' }) });
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
@@ -250,7 +259,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       this.timers.push(every(clock, this.init.heartbeatIntervalMs, () => lock.poll()));
       lock.poll();
     }
-    this.log.info({ nodes: this.init.nodes.length, addresses: this.init.publicAddresses.length }, 'joined the cluster');
+    this.log.info({ nodes: this.state.nodes.length, addresses: this.init.publicAddresses.length }, 'joined the cluster');
     await health.start((healthy) => this.health.monitorReported(healthy));
   }
 
@@ -340,6 +349,12 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
 
   receive(from: Pnn, message: SessionMessage): void {
     this.router.route(from, message);
+  }
+
+  /** A new node set (reloadnodes): the mesh dials and drops, and whoever else follows `nodes` hears it. */
+  private nodesApplied(nodes: readonly RuntimeNode[]): void {
+    this.components.mesh.setNodes(nodes.map((n) => ({ pnn: n.pnn, address: n.address === null ? null : ip(n.address) })));
+    this.components.nodesApplied?.(nodes);
   }
 
   private addressMessage(): PublicAddressesMessage {

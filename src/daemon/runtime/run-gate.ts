@@ -95,7 +95,7 @@ export class RunGate {
 
   holdForReload(name: string, ms: number): void {
     this.facts.holdForReload(name, this.components.clock.now() + ms);
-    this.components.log.info({ hold: name, ms }, `takeover runs held for a cluster-wide reloadips (${name}) for at most ${ms} ms`);
+    this.components.log.info({ hold: name, ms }, `takeover runs held for a cluster-wide reloadips or reloadnodes (${name}) for at most ${ms} ms`);
   }
 
   /** Ends a reload hold; true when that lets runs go on (no other reload hold remains). */

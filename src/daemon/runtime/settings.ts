@@ -93,7 +93,7 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
   }
   return checkedInit({
     localPnn,
-    nodes: config.nodes.map((n) => ({ pnn: n.pnn, address: n.address?.text ?? null, deleted: n.deleted })),
+    nodes: runtimeNodesOf(config.nodes),
     publicAddresses: config.public_addresses,
     heartbeatIntervalMs: config.timing.heartbeat_interval,
     deadAfterMs: config.timing.dead_after,
@@ -123,6 +123,11 @@ export function runtimeInitFromConfig(config: FloatipConfig): RuntimeInit {
       holdDownMs: config.events.monitor_flap_hold_down,
     },
   });
+}
+
+/** The runtime's lines of `nodes`: the private address as text. */
+export function runtimeNodesOf(nodes: FloatipConfig['nodes']): RuntimeNode[] {
+  return nodes.map((n) => ({ pnn: n.pnn, address: n.address?.text ?? null, deleted: n.deleted }));
 }
 
 function oneOf<V extends string>(key: string, value: string, allowed: readonly V[]): V {

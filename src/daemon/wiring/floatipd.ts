@@ -24,7 +24,7 @@ import { healthMonitorSource } from '../runtime/health-source';
 import { Logger } from '../runtime/logger';
 import { boundedList } from '../runtime/change-log';
 import { createNodeRuntime, NodeRuntime } from '../runtime/node';
-import { runtimeInitFromConfig } from '../runtime/settings';
+import { runtimeInitFromConfig, runtimeNodesOf } from '../runtime/settings';
 import { systemClock } from '../../adapters/clock';
 import { workerAllocator } from '../runtime/worker-allocator';
 import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapters, NodeAdapters, openKernelAdapters } from './adapters';
@@ -39,6 +39,7 @@ import { LocalNodeError, withLocalNode } from './local-node';
 import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
 import { logLevelOf, reloadConfig } from './reload';
+import { configWithNodes, guardianPeersOf, readNodesForReload } from './nodes-reload';
 import { installSignalHandlers, SignalSource } from './signals';
 import { siblingScript } from '../../sibling';
 import { EventRunner } from '../../adapters/scripts/port';
@@ -127,6 +128,8 @@ class Floatipd {
   /** Set just before runtime.start(): from then on this process may have added addresses. */
   private mayHoldAddresses = false;
   private starting: Promise<void> | undefined;
+  /** The `nodes` lines reloadnodes read last (configWithNodes). */
+  private nodesRead: FloatipConfig['nodes'] | undefined;
 
   constructor(private config: FloatipConfig, private readonly configPath: string, private readonly kernel: KernelAdapters,
     private readonly logger: RootLogger, private readonly io: DaemonIo) {
@@ -183,6 +186,14 @@ class Floatipd {
       logger,
       allocator: workerAllocator({ script: siblingScript(join(__dirname, '..', 'runtime'), 'alloc-worker') }),
       loadPublicAddresses: () => this.readPublicAddresses(),
+      loadNodes: async () => {
+        this.nodesRead = await readNodesForReload(this.config.cluster.nodes_file, this.io.readFile);
+        return runtimeNodesOf(this.nodesRead);
+      },
+      nodesApplied: (nodes) => {
+        this.config = configWithNodes(this.config, nodes, this.nodesRead);
+        this.guardian?.setPeers(guardianPeersOf(this.config));
+      },
       publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
       ctdbKernel: { tickle: (c) => adapters.tickler.tickle(c), destroyConnections: (a) => this.kernel.sockdiag.destroyConnections(a), checkTcpPort },
     });

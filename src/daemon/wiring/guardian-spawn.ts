@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FloatipConfig } from '../../config';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
-import { NoticeSettings } from '../guardian-notice';
+import { NoticePeer, NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
 import { nodeCommand, siblingScript } from '../../sibling';
@@ -44,7 +44,7 @@ export interface GuardianKeeperInit {
 }
 
 /** The parts of a GuardianLink the keeper uses. */
-export type KeptGuardian = Pick<GuardianLink, 'bye' | 'pid' | 'kill'>;
+export type KeptGuardian = Pick<GuardianLink, 'bye' | 'pid' | 'kill' | 'setPeers'>;
 
 /** Why the node lost its guardian: `silent` (it stopped answering ticks, so it was killed) or `ended` (killed, failed). */
 export type UnguardedCause = 'silent' | 'ended';
@@ -58,8 +58,12 @@ export function noticeSettingsOf(config: FloatipConfig): NoticeSettings | undefi
   const pnn = config.node.pnn;
   const bind = config.node.bind_address ?? config.nodes.find((n) => n.pnn === pnn)?.address;
   if (pnn === undefined || !bind) return undefined;
-  const peers = config.nodes.flatMap((n) => (n.pnn === pnn || n.deleted || n.address === null ? [] : [{ pnn: n.pnn, address: n.address.text }]));
-  return { pnn, keyFile: config.cluster.key_file, bindAddress: bind.text, port: config.node.port, peers };
+  return { pnn, keyFile: config.cluster.key_file, bindAddress: bind.text, port: config.node.port, peers: noticePeersOf(pnn, config.nodes) };
+}
+
+/** The peers a fence notice goes to: every live line of `nodes` but this node's. */
+export function noticePeersOf(pnn: number, nodes: FloatipConfig['nodes']): NoticePeer[] {
+  return nodes.flatMap((n) => (n.pnn === pnn || n.deleted || n.address === null ? [] : [{ pnn: n.pnn, address: n.address.text }]));
 }
 
 /** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader), placed. */
@@ -89,6 +93,8 @@ export class GuardianKeeper {
   /** When the stall watch last ran (performance.now()); undefined before the keeper started. */
   private lastWatch: number | undefined;
   private stalled = false;
+  /** Whom a guardian tells after a fence: from init, then from every setPeers (a respawned guardian starts with it). */
+  private notice: NoticeSettings | undefined;
 
   private constructor(
     private readonly init: GuardianKeeperInit,
@@ -96,6 +102,14 @@ export class GuardianKeeper {
     private readonly onFenced: (why: string) => void,
   ) {
     this.placement = init.placement ?? { kind: 'beside' };
+    this.notice = init.notice;
+  }
+
+  /** A new node set (reloadnodes): the running guardian hears the new peer list, a respawned one starts with it. */
+  setPeers(peers: readonly NoticePeer[]): void {
+    if (this.notice === undefined) return;
+    this.notice = { ...this.notice, peers };
+    this.link?.setPeers(peers);
   }
 
   /** Resolves once a guardian can fence. `onFenced` hears that this process must stop (see the header). */
@@ -160,7 +174,7 @@ export class GuardianKeeper {
   private async spawnOne(): Promise<void> {
     const spawn = this.init.spawn ?? ((options, events) => GuardianLink.start(options, events));
     const start = async (placement: GuardianPlacement): Promise<KeptGuardian> => {
-      const options = guardianLinkOptions(this.init.fenceAfterMs, this.init.notice, placement, ++this.serial);
+      const options = guardianLinkOptions(this.init.fenceAfterMs, this.notice, placement, ++this.serial);
       // The events fire only after the guardian said ready, so `started` is set by then.
       const started: KeptGuardian = await spawn(options, {
         ended: (end) => { if (started === this.link) this.ended(end); },

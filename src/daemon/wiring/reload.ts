@@ -2,8 +2,9 @@
 //
 // Applied live: this node's public_addresses (reloadips semantics: only what
 // changed moves) and log.level. Every other setting that changed is named in a log
-// line saying it takes effect at the next start: timings, the mesh and the node
-// list are woven through the running membership and may not shift under it.
+// line saying it takes effect at the next start: timings and the mesh are woven
+// through the running membership and may not shift under it. The node list changes
+// cluster-wide with `floatip reloadnodes` (runtime/cluster-nodes.ts), never one node alone.
 // The cluster key file is checked at once as a start would read it (a new path, or
 // the same path with a new file): a broken key is reported now, not at the next restart.
 
@@ -105,7 +106,11 @@ export async function reloadConfig(current: FloatipConfig, configPath: string, r
   const restartNeeded = changed.filter((key) => !LIVE.has(key));
   if (next.log.level !== current.log.level) target.setLogLevel(logLevelOf(next));
   const change = await target.reloadAddresses(next.public_addresses);
-  const others = restartNeeded.filter((key) => key !== KEY_FILE);
+  const others = restartNeeded.filter((key) => key !== KEY_FILE && key !== 'nodes');
+  if (restartNeeded.includes('nodes')) {
+    log.warn({ settings: ['nodes'] }, 'reload: nodes changed; SIGHUP does not apply it: once the file is the same on every node, '
+      + 'run `floatip reloadnodes` on one of them (appended lines join, commented-out lines leave)');
+  }
   if (others.length > 0) {
     log.warn({ settings: others }, `reload: ${others.join(', ')} changed; they take effect when floatipd is restarted`);
   }

@@ -30,6 +30,7 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
     broadcast: (message) => (stalled() ? [] : mesh.broadcast(message)),
     connected: () => mesh.connected(),
     reset: (to, detail) => mesh.reset(to, detail),
+    setNodes: (nodes) => mesh.setNodes(nodes),
     subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
   };
 }

@@ -53,7 +53,7 @@ describe('floatip against a real control socket', () => {
     await startDaemon();
     const verbs = [
       ['ip', '-v'], ['ifaces'], ['disable'], ['enable'], ['stop'], ['continue'], ['ban', '10'], ['unban'],
-      ['moveip', '203.0.113.10', '1'], ['addip', '203.0.113.20/24', 'veth0'], ['delip', '203.0.113.20'], ['reloadips'],
+      ['moveip', '203.0.113.10', '1'], ['addip', '203.0.113.20/24', 'veth0'], ['delip', '203.0.113.20'], ['reloadips'], ['reloadnodes'],
       ['ipreallocate'], ['gratarp', '203.0.113.10', 'veth0'], ['gettickles', '203.0.113.10'], ['event', 'status'],
       ['event', 'run', 'monitor', '--timeout', '2'], ['event', 'script', 'list'], ['event', 'script', 'enable', '50.samba'],
       ['leader'], ['listnodes'], ['ping'], ['uptime'], ['history'],
@@ -64,7 +64,7 @@ describe('floatip against a real control socket', () => {
       expect(run.stdout.length).toBeGreaterThan(0);
     }
     expect(api.calls.map((c) => c.method)).toEqual([
-      'ips', 'ifaces', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'moveIp', 'addIp', 'delIp', 'reloadIps',
+      'ips', 'ifaces', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'moveIp', 'addIp', 'delIp', 'reloadIps', 'reloadNodes',
       'ipReallocate', 'gratArp', 'getTickles', 'eventStatus', 'eventRun', 'eventScript', 'eventScript', 'leader',
       'listNodes', 'ping', 'uptime', 'history',
     ]);

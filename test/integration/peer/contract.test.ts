@@ -12,5 +12,6 @@ meshContract('TCP mesh on loopback', async () => {
     // In-process, a crash is the sockets closing without a word: stop() with nobody listening.
     kill: (_pnn, mesh) => mesh.stop(),
     close: async () => undefined,
+    lines: (count, deleted = []) => cluster.nodes.slice(0, count).map((n) => (deleted.includes(n.pnn) ? { pnn: n.pnn, address: null } : n)),
   };
 });

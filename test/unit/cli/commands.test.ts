@@ -5,6 +5,7 @@ import { ip } from '../../../src/core/ip';
 import { DaemonApiError } from '../../../src/daemon/control/api';
 import { EventResult, EventStatusResult } from '../../../src/protocol/event-results';
 import { HISTORY, IPS, STATUS } from '../daemon/control/fake-api';
+import { formatReloadNodes } from '../../../src/cli/commands/reloadnodes';
 import { CliHarness } from './harness';
 
 let h: CliHarness;
@@ -47,6 +48,7 @@ const HUMAN: ReadonlyArray<[string[], string, unknown, string]> = [
   [['delip', '203.0.113.11'], 'delip', { ip: '203.0.113.11' }, '203.0.113.11 removed'],
   [['reloadips'], 'reloadips', {}, ['node 0: public addresses reloaded: 1 added, 0 removed, 0 changed', 'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
   [['reloadips', '-n', '1'], 'reloadips', { nodes: [1] }, ['node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
+  [['reloadnodes'], 'reloadnodes', {}, ['node 0: node 3 joined', 'node 1: node 3 joined', 'takeover run 14 done in 5 ms, 2 address(es) moved', 'node 3 joined'].join('\n')],
   [['reloadips', '-n', 'all'], 'reloadips', {}, ['node 0: public addresses reloaded: 1 added, 0 removed, 0 changed', 'node 1: public addresses reloaded: 1 added, 0 removed, 0 changed', 'takeover run 13 done in 4 ms, 1 address(es) moved'].join('\n')],
   [['ipreallocate'], 'ipreallocate', {}, 'takeover run 13 done'],
   [['ipreallocate', '--rebalance', '1,0,2'], 'ipreallocate', { rebalance: [1, 0, 2] }, 'takeover run 13 done'],
@@ -125,6 +127,18 @@ describe('floatip control commands', () => {
     const json = await h.run('reloadips', '-n', '2', '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, nodes: [{ pnn: 2, status: 'failed' }] });
+  });
+
+  it('reloadnodes names a node whose nodes file differs and exits 1', async () => {
+    expect(formatReloadNodes({
+      ok: false, added: [3], removed: [], run: null,
+      message: 'refused on every node, nothing changed: every node must have the same nodes file (node 2: its nodes file differs (line 4: no line here, 192.0.2.4 on the coordinator))',
+      nodes: [{ pnn: 0, status: 'ok', message: 'same nodes file' }, { pnn: 2, status: 'refused', message: 'its nodes file differs (line 4: no line here, 192.0.2.4 on the coordinator)' }],
+    })).toEqual({
+      exitCode: 1,
+      text: ['node 0: same nodes file', 'node 2: REFUSED: its nodes file differs (line 4: no line here, 192.0.2.4 on the coordinator)',
+        'reloadnodes: refused on every node, nothing changed: every node must have the same nodes file (node 2: its nodes file differs (line 4: no line here, 192.0.2.4 on the coordinator))'].join('\n') + '\n',
+    });
   });
 
   it.each([['-n', '1,x'], ['-n', '1,1'], ['-n', '']])('reloadips %s %j is a usage error', async (...argv) => {

@@ -36,7 +36,7 @@ describe('parseLabArgs', () => {
     expect(parse('down', '--prefix', 'flt').target).toEqual({ prefix: 'flt', dir: '/run/floatip-lab/flt' });
   });
 
-  it('reads fail, heal, partition, status and down', () => {
+  it('reads fail, heal, partition, status, down, demo and add-node', () => {
     expect(parse('fail', '2', '--mode', 'kill')).toEqual({ verb: 'fail', target: defaultTarget, pnn: 2, mode: 'kill', links: 'all' });
     expect(parse('fail', '--mode=link', '1', '--links', 'public')).toMatchObject({ pnn: 1, mode: 'link', links: 'public' });
     expect(parse('heal')).toEqual({ verb: 'heal', target: defaultTarget, pnn: undefined });
@@ -45,6 +45,8 @@ describe('parseLabArgs', () => {
     expect(parse('status', '--json')).toEqual({ verb: 'status', target: defaultTarget, json: true });
     expect(parse('down')).toEqual({ verb: 'down', target: defaultTarget });
     expect(parse('demo')).toMatchObject({ verb: 'demo', target: defaultTarget });
+    expect(parse('add-node')).toEqual({ verb: 'add-node', target: defaultTarget, startTimeoutMs: 15_000 });
+    expect(parse('add-node', '--start-timeout', '30')).toMatchObject({ startTimeoutMs: 30_000 });
   });
 
   it('passes everything after the place to exec, options included, with or without --', () => {
@@ -58,7 +60,7 @@ describe('parseLabArgs', () => {
   });
 
   it.each([
-    [[], 'lab: give a verb: up, down, status, fail, heal, partition, exec, demo'],
+    [[], 'lab: give a verb: up, down, status, fail, heal, partition, exec, add-node, demo'],
     [['start'], "lab: unknown verb 'start'"],
     [['up', '--node', '3'], "lab up: unknown option '--node' (it takes --prefix PREFIX, --dir DIR, --nodes N"],
     [['up', '--nodes'], 'lab up: --nodes needs a value: N'],

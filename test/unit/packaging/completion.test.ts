@@ -23,7 +23,7 @@ describe('bash completion', () => {
   });
 
   test('bash completes a verb from its start, and the subverbs of event and lab', () => {
-    expect(complete(['floatip', 're'])).toEqual(['reloadips']);
+    expect(complete(['floatip', 're'])).toEqual(['reloadips', 'reloadnodes']);
     expect(complete(['floatip', ''])).toEqual(expect.arrayContaining(verbs));
     expect(complete(['floatip', 'event', 's'])).toEqual(['status', 'script']);
     expect(complete(['floatip', 'lab', 'd'])).toEqual(['down', 'demo']);

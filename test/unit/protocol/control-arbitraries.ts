@@ -31,6 +31,7 @@ const ARGS: { readonly [C in CommandName]: fc.Arbitrary<CommandArgs[C]> } = {
   addip: fc.record({ prefix: prefixArb, ifaces: fc.uniqueArray(ifaceArb, { minLength: 1, maxLength: 16 }) }),
   delip: fc.record({ ip: ipArb }),
   reloadips: noArgs,
+  reloadnodes: noArgs,
   ipreallocate: fc.record({ rebalance: fc.uniqueArray(pnnArb, { minLength: 1, maxLength: 8 }) }, { requiredKeys: [] }),
   gratarp: fc.record({ ip: ipArb, iface: ifaceArb }),
   gettickles: fc.record({ ip: ipArb }),

@@ -29,6 +29,7 @@ const EXAMPLES: { readonly [C in CommandName]: Extract<ControlRequest, { command
   addip: { prefix: prefix('2001:db8::10/64'), ifaces: ['eth1', 'eth2'] },
   delip: { ip: ip('203.0.113.5') },
   reloadips: {},
+  reloadnodes: {},
   ipreallocate: {},
   gratarp: { ip: ip('192.0.2.44'), iface: 'eth0' },
   gettickles: { ip: ip('192.0.2.44') },

@@ -8,6 +8,7 @@ import * as addresses from './addresses';
 import * as cluster from './cluster';
 import * as ctdb from './ctdb';
 import * as events from './events';
+import * as nodes from './nodes';
 import { HandlerTable } from './handler';
 
 export type { Handler, HandlerTable } from './handler';
@@ -26,6 +27,7 @@ export const HANDLERS: HandlerTable = {
   addip: addresses.addip,
   delip: addresses.delip,
   reloadips: addresses.reloadips,
+  reloadnodes: nodes.reloadnodes,
   ipreallocate: addresses.ipreallocate,
   gratarp: addresses.gratarp,
   gettickles: addresses.gettickles,

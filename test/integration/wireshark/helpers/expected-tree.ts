@@ -66,7 +66,8 @@ function addShape(tree: JsonTree, shape: WireShape, abbrev: string, path: string
     case 'struct': {
       const children: JsonTree = {};
       addStructFields(children, shape.fields, abbrev, path, value as Record<string, unknown>);
-      put(tree, abbrev, children);
+      // A subtree left without children (a `#` line of nodes: its one optional field absent) is, to tshark, an empty value.
+      put(tree, abbrev, Object.keys(children).length === 0 ? '' : children);
       return;
     }
     case 'tagged': {

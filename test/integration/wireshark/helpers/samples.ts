@@ -70,4 +70,6 @@ export const EXTRA_SAMPLES: readonly PeerMessage[] = [
   { kind: 'reload-request', requestId: 23, reloadId: 4, step: { step: 'apply' } },
   { kind: 'reload-request', requestId: 24, reloadId: 4, step: { step: 'release' } },
   { kind: 'reload-request', requestId: 25, reloadId: 4, step: { step: 'sync' } },
+  { kind: 'reload-request', requestId: 26, reloadId: 5, step: { step: 'check-nodes', nodes: [{ address: v4 }, {}, { address: v6 }] } },
+  { kind: 'reload-request', requestId: 27, reloadId: 5, step: { step: 'apply-nodes', nodes: [{ address: v4 }, {}, { address: v6 }] } },
 ];

@@ -4,6 +4,7 @@ import { Pnn } from '../../../../src/core/flags';
 import { ip } from '../../../../src/core/ip';
 import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
 import { MeshEvent, PeerMesh } from '../../../../src/adapters/peer/port';
+import type { MeshNode } from '../../../../src/adapters/peer/options';
 
 /** What the suite needs: meshes for nodes 0..n-1 of one cluster, and a way to kill a node's process. */
 export interface MeshWorld {
@@ -13,6 +14,8 @@ export interface MeshWorld {
   kill(pnn: Pnn, mesh: PeerMesh): Promise<void>;
   /** Stops whatever is left. */
   close(): Promise<void>;
+  /** The lines of `nodes` of a cluster of `count`, those in `deleted` commented out (for setNodes). */
+  lines(count: number, deleted?: readonly Pnn[]): MeshNode[];
 }
 
 /** A heartbeat is the message the mesh carries most; `beat` numbers them for order checks. */
@@ -197,6 +200,33 @@ export function meshContract(name: string, makeWorld: () => Promise<MeshWorld>):
         await waitFor('messages to the restarted node', () => again.beatsFrom(others[0].pnn).includes(78));
         expect(others.every((n) => n.ups().filter((p) => p === restarted).length === 2)).toBe(true);
       }
+    });
+
+    it('setNodes: a deleted line closes its connection and keeps it closed; the line back connects again', async () => {
+      const [a, b, c] = await startCluster(3);
+      a.mesh.setNodes(world.lines(3, [2]));
+      await waitFor('node 0 and node 2 apart', () => !a.mesh.connected().includes(2) && !c.mesh.connected().includes(0));
+      expect(a.downs().map((d) => d.pnn)).toEqual([2]);
+      expect(b.mesh.connected()).toEqual([0, 2]);
+      // Nothing brings it back by itself (node 0 would dial node 2, and node 2 dials nobody lower).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(a.mesh.connected()).toEqual([1]);
+      expect(a.mesh.send(2, beat(0, 1))).toBe(false);
+      a.mesh.setNodes(world.lines(3));
+      await waitFor('node 0 and node 2 together again', () => a.mesh.connected().includes(2) && c.mesh.connected().includes(0));
+    });
+
+    it('setNodes: a line appended is dialled by the nodes that have it', async () => {
+      const [a, b] = [await startNode(0), await startNode(1)];
+      for (const node of [a, b]) node.mesh.setNodes(world.lines(2));
+      await waitFor('nodes 0 and 1 connected', () => a.mesh.connected().length === 1);
+      const c = await startNode(2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(c.mesh.connected()).toEqual([]);
+      for (const node of [a, b]) node.mesh.setNodes(world.lines(3));
+      await waitFor('node 2 connected to both', () => c.mesh.connected().length === 2);
+      expect(a.mesh.connected()).toEqual([1, 2]);
+      expect(nodes.flatMap((n) => n.events.filter((e) => e.kind === 'rejected'))).toEqual([]);
     });
 
     it('a removed listener hears nothing more; start() runs once', async () => {

@@ -1,6 +1,7 @@
 // Runs the PeerMesh contract against the in-memory network, which the daemon's multi-node tests rely on.
 
 import { MemoryNetwork } from '../../../../src/adapters/memory/peer';
+import { ip } from '../../../../src/core/ip';
 import { meshContract } from './contract';
 
 meshContract('memory network', async () => {
@@ -9,5 +10,6 @@ meshContract('memory network', async () => {
     create: (pnn) => network.join(pnn),
     kill: async (pnn) => network.kill(pnn),
     close: async () => undefined,
+    lines: (count, deleted = []) => Array.from({ length: count }, (_, pnn) => ({ pnn, address: deleted.includes(pnn) ? null : ip(`198.51.100.${pnn + 1}`) })),
   };
 });

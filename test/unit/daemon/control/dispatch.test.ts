@@ -40,6 +40,7 @@ const ROUTES: ReadonlyArray<[string, Record<string, unknown>, string, unknown[]]
   ['addip', { prefix: '2001:db8::20/64', ifaces: ['veth0', 'veth1'] }, 'addIp', ['2001:db8::20/64', ['veth0', 'veth1']]],
   ['delip', { ip: '203.0.113.11' }, 'delIp', ['203.0.113.11']],
   ['reloadips', {}, 'reloadIps', []],
+  ['reloadnodes', {}, 'reloadNodes', []],
   ['ipreallocate', {}, 'ipReallocate', []],
   ['ipreallocate', { rebalance: [2, 0] }, 'ipReallocate', [[2, 0]]],
   ['gratarp', { ip: '203.0.113.10', iface: 'veth0' }, 'gratArp', ['203.0.113.10', 'veth0']],

@@ -6,7 +6,7 @@ import { IpAddress, IpPrefix } from '../../../../src/core/ip';
 import { EVENT_NAMES, isEventName } from '../../../../src/core/events';
 import { EventResult, EventScriptResult, EventStatusResult, LastEventResults } from '../../../../src/protocol/event-results';
 import {
-  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, StatusResult, TakeoverRunRecord,
+  CtdbToolResult, DoneResult, IfaceStatus, IpStatus, LeaderResult, ListNodesEntry, PingResult, ReloadIpsResult, ReloadNodesResult, StatusResult, TakeoverRunRecord,
   TicklesResult, UptimeResult,
 } from '../../../../src/protocol/control-results';
 
@@ -140,6 +140,14 @@ export class FakeDaemonApi implements DaemonApi {
       ? { pnn, status: 'failed' as const, message: 'node 2 is not connected: check `floatip status`, then reload it when it is back' }
       : { pnn, status: 'ok' as const, message: 'public addresses reloaded: 1 added, 0 removed, 0 changed' }));
     return { ok: results.every((r) => r.status === 'ok'), nodes: results, run: { status: 'ok', message: 'takeover run 13 done in 4 ms, 1 address(es) moved' } };
+  }
+  async reloadNodes(): Promise<ReloadNodesResult> {
+    await this.recordAsync('reloadNodes', []);
+    return {
+      ok: true, message: 'node 3 joined', added: [3], removed: [],
+      nodes: [0, 1].map((pnn) => ({ pnn, status: 'ok' as const, message: 'node 3 joined' })),
+      run: { status: 'ok', message: 'takeover run 14 done in 5 ms, 2 address(es) moved' },
+    };
   }
   async ipReallocate(rebalance?: readonly Pnn[]): Promise<DoneResult> {
     await this.recordAsync('ipReallocate', rebalance === undefined ? [] : [[...rebalance]]);

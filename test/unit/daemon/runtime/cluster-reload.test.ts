@@ -3,7 +3,7 @@
 import { PublicAddress } from '../../../../src/core/address';
 import { Pnn } from '../../../../src/core/flags';
 import { ReloadIpsResult } from '../../../../src/protocol/control-results';
-import { addressRange, lines, TestCluster } from './harness/cluster';
+import { addressRange, finish, lines, TestCluster } from './harness/cluster';
 
 const BEFORE = addressRange(6); // 192.0.2.1..6
 const AFTER = [...addressRange(4), '192.0.2.6/24', '192.0.2.9/24']; // .5 replaced by .9
@@ -18,16 +18,6 @@ function files(cluster: () => TestCluster, delays: Readonly<Record<number, numbe
     return content.get(pnn) ?? lines(BEFORE);
   };
   return { content, loader };
-}
-
-async function finish<T>(cluster: TestCluster, call: Promise<T>, limitMs = 60_000): Promise<T> {
-  let result: { value: T } | undefined;
-  let failure: unknown;
-  call.then((value) => { result = { value }; }, (error: unknown) => { failure = error ?? new Error('rejected'); });
-  for (let waited = 0; result === undefined && failure === undefined && waited < limitMs; waited += 10) await cluster.clock.advance(10);
-  if (failure !== undefined) throw failure;
-  if (result === undefined) throw new Error(`the call did not finish within ${limitMs} ms`);
-  return result.value;
 }
 
 async function startWithFiles(delays: Readonly<Record<number, number>>, fail: Readonly<Record<number, string>> = {}, init = {}) {

@@ -16,7 +16,7 @@ function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false
     ends.push(events.ended);
     silents.push((ms) => events.silent?.(ms));
     const pid = 1000 + ends.length;
-    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); } };
+    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); }, setPeers: () => undefined };
   };
   return { spawn, ends, silents, options, kills, byes: () => byes };
 }

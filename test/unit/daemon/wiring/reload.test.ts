@@ -119,6 +119,20 @@ describe('reloadConfig', () => {
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toContainEqual(expect.stringMatching(/cannot list this node's interfaces .*ENOBUFS/));
   });
 
+  test('a changed nodes file is not applied by SIGHUP: the log says to run reloadnodes', async () => {
+    const current = await load('[node]\npnn = 0\n', '');
+    const { target } = recordingTarget();
+    const log = recordingLogger();
+    const files = filesystem({ [TOML]: '[node]\npnn = 0\n', '/etc/floatip/nodes': `${NODES}198.51.100.9\n`, [PUBLIC]: '' });
+    const outcome = await reloadConfig(current, TOML, files, target, log);
+    expect(outcome).toMatchObject({ kind: 'applied' });
+    expect(outcome.kind === 'applied' && outcome.restartNeeded).toContain('nodes');
+    const warnings = log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+    expect(warnings).toContainEqual(expect.stringMatching(/nodes changed; SIGHUP does not apply it: .*run `floatip reloadnodes`/));
+    // Not among the settings that wait for a restart.
+    expect(warnings.filter((w) => /take effect when floatipd is restarted/.test(w))).not.toContainEqual(expect.stringMatching(/\bnodes\b/));
+  });
+
   test('a node found by its local address keeps that identity across a reload', async () => {
     const current = { ...(await load('', '')), node: { ...(await load('[node]\npnn = 2\n', '')).node } };
     const { target } = recordingTarget();

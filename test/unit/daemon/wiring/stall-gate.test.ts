@@ -14,6 +14,7 @@ function recordingMesh(): { mesh: PeerMesh; sent: string[]; emit: (event: MeshEv
     connected: () => [1, 2],
     reset: (to) => { sent.push(`${to}:reset`); },
     subscribe: (listener) => { listeners.push(listener); return () => undefined; },
+    setNodes: () => undefined,
   };
   return { mesh, sent, emit: (event) => listeners.forEach((l) => l(event)) };
 }

@@ -85,6 +85,10 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'run', applied: [0, 2] } })))
       .toBe('00 00 00 09 00 00 00 02 03 00 02 00 00 00 00 00 00 00 02');
     expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'sync' } }))).toBe('00 00 00 09 00 00 00 02 04');
+    // reloadnodes' steps: a u16 count of lines, each a presence byte (0 = a `#` line) then the address.
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'check-nodes', nodes: [{ address: ip('192.0.2.1') }, {}] } })))
+      .toBe('00 00 00 09 00 00 00 02 05 00 02 01 04 c0 00 02 01 00');
+    expect(hex(encodeBody({ kind: 'reload-request', requestId: 9, reloadId: 2, step: { step: 'apply-nodes', nodes: [] } }))).toBe('00 00 00 09 00 00 00 02 06 00 00');
     expect(hex(encodeBody({ kind: 'reload-reply', requestId: 9, status: 'failed', message: 'ab' }))).toBe('00 00 00 09 02 00 02 61 62');
     expect(encodeFrame({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'apply' } }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x42);
     expect(encodeFrame({ kind: 'reload-reply', requestId: 1, status: 'ok', message: '' }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x43);
@@ -183,7 +187,7 @@ describe('payload checks name the field at fault', () => {
     run.set([0, 0, 0, 3], 11);
     expect(rejects('reload-request', run).message).toMatch(/\[3,2\] is not strictly ascending/);
     const step = encodeBody({ kind: 'reload-request', requestId: 1, reloadId: 1, step: { step: 'sync' } });
-    step[8] = 5;
+    step[8] = 7;
     expect(rejects('reload-request', step).field).toBe('reload-request.step.step');
   });
 

@@ -16,7 +16,7 @@ import { MemoryEventRunner } from '../../../../../src/adapters/memory/scripts';
 import { ClusterLock } from '../../../../../src/adapters/lock/port';
 import { createTakeover } from '../../../../../src/adapters/takeover/takeover';
 import { createNodeRuntime, InspectableNodeRuntime } from '../../../../../src/daemon/runtime/node';
-import { RuntimeInit } from '../../../../../src/daemon/runtime/settings';
+import { RuntimeInit, RuntimeNode } from '../../../../../src/daemon/runtime/settings';
 import { DEFAULT_TUNABLES } from '../../../../../src/core/ipalloc';
 import { Allocator } from '../../../../../src/daemon/runtime/allocator';
 import { ManualClock } from '../../../../../src/adapters/memory/clock';
@@ -69,6 +69,17 @@ export function addressRange(count: number, base = '192.0.2'): string[] {
   return Array.from({ length: count }, (_, i) => `${base}.${i + 1}/24`);
 }
 
+/** Steps the manual clock 10 ms at a time until `call` settles (at most `limitMs`); its value, or its error thrown. */
+export async function finish<T>(cluster: TestCluster, call: Promise<T>, limitMs = 60_000): Promise<T> {
+  let result: { value: T } | undefined;
+  let failure: unknown;
+  call.then((value) => { result = { value }; }, (error: unknown) => { failure = error ?? new Error('rejected'); });
+  for (let waited = 0; result === undefined && failure === undefined && waited < limitMs; waited += 10) await cluster.clock.advance(10);
+  if (failure !== undefined) throw failure;
+  if (result === undefined) throw new Error(`the call did not finish within ${limitMs} ms`);
+  return result.value;
+}
+
 export class TestCluster {
   readonly clock = new ManualClock();
   readonly network: MemoryNetwork;
@@ -76,6 +87,9 @@ export class TestCluster {
   readonly log: LogLine[] = [];
   /** Every moment an address was on two kernels: `t=1200 192.0.2.1 on 0,2`. */
   readonly violations: string[] = [];
+  /** The `nodes` file every node reads (reloadnodes) and a node added later starts with; `nodesFileOf` overrides it for one node. */
+  nodesFile: RuntimeNode[];
+  readonly nodesFileOf = new Map<Pnn, RuntimeNode[]>();
   /** Layout after every step where it changed. */
   readonly timeline: Array<{ readonly t: number; readonly held: ReadonlyMap<string, readonly Pnn[]>; readonly text: string }> = [];
 
@@ -84,6 +98,7 @@ export class TestCluster {
     const wire = this.clock.forOwner('network');
     this.network = new MemoryNetwork(delayMs > 0 ? { schedule: (task) => { wire.schedule(delayMs, task); } } : {});
     this.clock.onStep = () => this.check();
+    this.nodesFile = Array.from({ length: options.nodes }, (_, i) => ({ pnn: i, address: `198.51.100.${i + 1}`, deleted: false }));
     for (let pnn = 0; pnn < options.nodes; pnn++) this.nodes.push(this.makeNode(pnn));
   }
 
@@ -103,7 +118,7 @@ export class TestCluster {
     const own = options.lists?.[pnn] ?? options.addresses ?? addressRange(6);
     return {
       localPnn: pnn,
-      nodes: Array.from({ length: options.nodes }, (_, i) => ({ pnn: i, address: `198.51.100.${i + 1}`, deleted: false })),
+      nodes: this.nodesFileOf.get(pnn) ?? this.nodesFile,
       publicAddresses: lines(own),
       ...TIMING,
       takeoverDeadlineMs: 3000,
@@ -141,6 +156,7 @@ export class TestCluster {
       ...(allocator ? { allocator } : {}),
       ...(loadPublicAddresses ? { loadPublicAddresses } : {}),
       ...(lock ? { lock } : {}),
+      loadNodes: async () => this.nodesFileOf.get(pnn) ?? this.nodesFile,
     });
     return { pnn, runtime, netlink, events, health, sockets, tickler, announcer, lock, alive: true };
   }
@@ -235,6 +251,14 @@ export class TestCluster {
       await this.clock.advance(stepMs);
     }
     return this.clock.now() - start;
+  }
+
+  /** A new node, numbered after the others, started with the current nodes file (which must list it). */
+  async addNode(): Promise<TestNode> {
+    const node = this.makeNode(this.nodes.length);
+    this.nodes.push(node);
+    await node.runtime.start();
+    return node;
   }
 
   /** Starts the node again (same kernel, new process); `prepare` sets up its fakes before it starts. */

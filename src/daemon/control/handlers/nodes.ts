@@ -1,0 +1,5 @@
+// Handler of the command that changes the node set: reloadnodes.
+
+import { Handler } from './handler';
+
+export const reloadnodes: Handler<'reloadnodes'> = (api) => api.reloadNodes();
