@@ -20,16 +20,16 @@ import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
 import { labDown } from '../src/lab';
 import { MAX_IPV4_ADDRESSES } from '../src/lab/plan';
 import { BenchError, BenchLab } from './failover-lab';
-import { AddressSet, checkGoals, ComboResult, summarize } from './failover-stats';
-import { FAULT_MODES, FaultMode, runTrial, TrialResult, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
+import { runCases } from './failover-cases';
+import { AddressSet, checkGoals, ComboResult } from './failover-stats';
+import { FAULT_MODES, FaultMode, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
+import { ProbedLab } from './probed-lab';
 
 const PREFIX = 'fbf';
 const LOG_DIR = join(tmpdir(), 'floatip-bench-logs', PREFIX);
 const MANY = 1000;
-/** A lab that fails this many times in one address set is given up (the JSON says so). */
-const MAX_LAB_RESTARTS = 3;
 /** The lab up now, for taking it down on Ctrl-C. */
-let activeLab: BenchLab | undefined;
+let activeLab: ProbedLab | undefined;
 /** Labs started so far: each keeps its daemons' logs in a directory of its own. */
 let labsStarted = 0;
 
@@ -43,14 +43,14 @@ interface Options {
   readonly floatipd: string | undefined;
 }
 
-function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
+export function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
   const values = text.split(',').filter((v) => v !== '');
   const bad = values.filter((v) => !(allowed as readonly string[]).includes(v));
   if (values.length === 0 || bad.length > 0) throw new BenchError('E_BENCH_ARGS', `${name} takes a comma-separated list of ${allowed.join(', ')}; not '${text}'`);
   return values as T[];
 }
 
-function countOption(text: string | undefined, name: string, min: number): number {
+export function countOption(text: string | undefined, name: string, min: number): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < min) throw new BenchError('E_BENCH_ARGS', `${name} takes a whole number >= ${min}, not '${text}'`);
   return value;
@@ -86,53 +86,19 @@ function log(text: string): void {
 }
 
 /** The settings a trial runs with in an address set; the ARP prober slows down with many addresses (about 2000 frames/s). */
-function settingsFor(set: AddressSet): TrialSettings {
+export function settingsFor(set: AddressSet): TrialSettings {
   return { moveTimeoutMs: 15_000, tailMs: 300, arpIntervalMs: Math.max(10, Math.round(set.ipv4 / 2)), settleTimeoutMs: 90_000, quietMs: 1000 };
 }
 
-async function runSet(profile: TimingProfileName, set: AddressSet, trials: number, options: Options): Promise<ComboResult[]> {
-  const cases = options.modes.flatMap((mode) => options.victims.map((victim) => ({ mode, victim })));
-  const results = new Map(cases.map((c) => [`${c.mode}/${c.victim}`, [] as TrialResult[]]));
-  const errors = new Map(cases.map((c) => [`${c.mode}/${c.victim}`, [] as string[]]));
-  const settings = settingsFor(set);
-  let lab: BenchLab | undefined;
-  let restarts = 0;
-  try {
-    for (let trial = 0; trial < trials; trial++) {
-      for (const { mode, victim } of cases) {
-        const key = `${mode}/${victim}`;
-        try {
-          if (lab === undefined) {
-            log(`${profile}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
-            labsStarted++;
-            lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`), floatipd: options.floatipd });
-            activeLab = lab;
-            const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
-            log(`${profile}/${set.name}: settled after ${Math.round(settled)} ms`);
-          }
-          const result = await runTrial(lab, mode, victim, settings);
-          (results.get(key) as TrialResult[]).push(result);
-          log(`${profile}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
-            + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
-            + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
-            + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));
-        } catch (error) {
-          const message = `trial ${trial + 1}: ${(error as Error).message}`;
-          (errors.get(key) as string[]).push(message);
-          log(`${profile}/${set.name} ${key} failed: ${message}; restarting the lab`);
-          await lab?.down();
-          lab = undefined;
-          if (++restarts > MAX_LAB_RESTARTS) {
-            for (const list of errors.values()) list.push(`gave up on this lab after ${MAX_LAB_RESTARTS} restarts`);
-            return cases.map((c) => summarize(c.mode, profile, c.victim, set, results.get(`${c.mode}/${c.victim}`) ?? [], errors.get(`${c.mode}/${c.victim}`) ?? []));
-          }
-        }
-      }
-    }
-  } finally {
-    await lab?.down();
-  }
-  return cases.map((c) => summarize(c.mode, profile, c.victim, set, results.get(`${c.mode}/${c.victim}`) ?? [], errors.get(`${c.mode}/${c.victim}`) ?? []));
+function runSet(profile: TimingProfileName, set: AddressSet, trials: number, options: Options): Promise<ComboResult[]> {
+  return runCases({
+    name: profile, set, trials, modes: options.modes, victims: options.victims, settings: settingsFor(set), log,
+    onLab: (lab) => { activeLab = lab; },
+    up: () => {
+      labsStarted++;
+      return BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`), floatipd: options.floatipd });
+    },
+  });
 }
 
 async function main(): Promise<void> {
