@@ -9,12 +9,13 @@
 // moment of the machine spreads over every case instead of spoiling one.
 //
 // Options: --trials N (10), --many-trials N (as --trials; 0 skips the 1000-address lab),
-// --profiles default,fast  --modes kill,link,freeze  --victims leader,follower.
+// --profiles default,fast  --modes kill,link,freeze  --victims leader,follower, --svg PATH
+// (failover-reach.svg: every case's reach times, bench/reach-svg.ts).
 // Progress goes to stderr; every lab's daemon logs stay in /tmp/floatip-bench-logs/fbf/PROFILE-SET-N/.
 
 import { cpus, loadavg, release } from 'node:os';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
 import { labDown } from '../src/lab';
@@ -24,6 +25,7 @@ import { runCases } from './failover-cases';
 import { AddressSet, checkGoals, ComboResult } from './failover-stats';
 import { FAULT_MODES, FaultMode, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
 import { ProbedLab } from './probed-lab';
+import { reachChartSvg } from './reach-svg';
 
 const PREFIX = 'fbf';
 const LOG_DIR = join(tmpdir(), 'floatip-bench-logs', PREFIX);
@@ -41,6 +43,8 @@ interface Options {
   readonly victims: readonly VictimRole[];
   /** `--floatipd PATH`: run this floatipd (e.g. a wrapper that profiles it) instead of the built one. */
   readonly floatipd: string | undefined;
+  /** `--svg PATH`: where the picture of every case's reach times goes. */
+  readonly svg: string;
 }
 
 export function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
@@ -63,6 +67,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let modes: FaultMode[] = [...FAULT_MODES];
   let victims: VictimRole[] = [...VICTIM_ROLES];
   let floatipd: string | undefined;
+  let svg = 'failover-reach.svg';
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -74,11 +79,14 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--floatipd':
         if (!value) throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd executable');
         floatipd = value; i++; break;
+      case '--svg':
+        if (!value) throw new BenchError('E_BENCH_ARGS', '--svg takes the path of the picture to write');
+        svg = value; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower, --floatipd PATH`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower, --floatipd PATH, --svg PATH`);
     }
   }
-  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims, floatipd };
+  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims, floatipd, svg };
 }
 
 function log(text: string): void {
@@ -121,13 +129,20 @@ async function main(): Promise<void> {
       results.push(...await runSet(profile, set, set.name === 'many' ? options.manyTrials : options.trials, options));
     }
   }
+  const command = `npm run bench:failover -- ${process.argv.slice(2).join(' ')}`.trim();
+  writeFileSync(resolve(options.svg), reachChartSvg({
+    title: 'floatip: fault to client reach (3 nodes)',
+    subtitle: `${command}; ${started.toISOString().slice(0, 16)} UTC, load ${loadBefore[0].toFixed(1)} at the start`,
+    rows: results.map((r) => ({ group: `${r.mode} / ${r.victim}, ${r.addresses} addresses`, series: r.profile, values: r.reach_trials })),
+  }));
   const cpu = cpus();
   process.stdout.write(`${JSON.stringify({
     bench: 'failover',
     date: started.toISOString(),
     duration_s: Math.round((Date.now() - started.getTime()) / 1000),
     machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadavg_before: loadBefore, loadavg_after: loadavg() },
-    command: `npm run bench:failover -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command,
+    svg: resolve(options.svg),
     nodes: 3,
     notes: [
       'times in ms from the fault: kill/freeze = the signal, link = the victim seeing its carrier go',
