@@ -117,6 +117,9 @@ export class PeerLab extends ProbedLab {
     } finally {
       closeSync(log);
     }
+    // Until `ip netns exec` has entered the namespace the pid counts as not (yet) this node's daemon.
+    const deadline = monotonicMs() + 10_000;
+    while (!(await this.running(node.pnn, this.mains[node.pnn])) && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** A process of this node's namespace that has not exited (a recycled pid elsewhere does not count). */
@@ -151,6 +154,13 @@ export class PeerLab extends ProbedLab {
     const deadline = monotonicMs() + 5000;
     const anyLeft = async (): Promise<boolean> => (await Promise.all(killed.map((pid) => this.running(pnn, pid)))).some((up) => up);
     while (await anyLeft() && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The killed daemon's pid files stay behind, and its children's pids may linger as zombies where
+    // nothing reaps orphans: keepalived then refuses to start ("daemon is already running"). A
+    // service manager clears its runtime directory on a restart the same way.
+    for (const sub of ['.', 'run']) {
+      const files = await fs.readdir(join(this.dirs[pnn], sub)).catch(() => [] as string[]);
+      for (const file of files.filter((f) => f.endsWith('.pid'))) await fs.rm(join(this.dirs[pnn], sub, file), { force: true });
+    }
     await this.start(node);
   }
 
