@@ -2,9 +2,9 @@
 //
 // The lab is made without daemons (`floatip lab up --no-daemons`); a PeerSoftware writes
 // each node's configuration into the node's lab directory and starts one daemon per node
-// namespace. A kill -9 signals the daemon's whole process tree (keepalived's VRRP child,
-// ctdbd's recovery daemon and event daemon are where the failover work happens; killing
-// the parent alone is not a crash of the service). The heal puts the links up and starts a
+// namespace. A kill -9 signals the daemon's whole process tree, children first (keepalived's
+// VRRP child, ctdbd's recovery daemon and event daemon are where the failover work happens;
+// killing the parent alone is not a crash of the service). The heal puts the links up and starts a
 // killed daemon again, as a service manager would.
 
 import { spawn } from 'node:child_process';
@@ -134,7 +134,9 @@ export class PeerLab extends ProbedLab {
   async pids(pnn: number): Promise<number[]> {
     const main = this.mains[pnn];
     if (!(await this.running(pnn, main))) return [];
-    return [main as number, ...await descendants(main as number)];
+    // Deepest first: a child that saw its parent die first would exit gracefully (keepalived's VRRP
+    // child does, on its parent-death signal), which is not a crash.
+    return [...(await descendants(main as number)).reverse(), main as number];
   }
 
   /** Links up; a killed daemon's leftovers are killed too and the daemon is started again. */
