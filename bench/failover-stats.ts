@@ -30,6 +30,8 @@ export interface ComboResult {
   readonly present: Spread | null;
   readonly garp: Spread | null;
   readonly reach: Spread | null;
+  /** Each trial's reach in order (null: never reached), for the pictures. */
+  readonly reach_trials: readonly (number | null)[];
   /** reach as the client probe's callbacks saw it: later than reach by the probe's own lag. */
   readonly reach_app: Spread | null;
   /** Last address gone from the victim's kernel. */
@@ -69,6 +71,7 @@ export function summarize(mode: FaultMode, profile: string, victim: VictimRole, 
     present: spread(trials.map((t) => t.presentMs)),
     garp: spread(trials.map((t) => t.garpMs)),
     reach: spread(trials.map((t) => t.reachMs)),
+    reach_trials: trials.map((t) => t.reachMs),
     reach_app: spread(trials.map((t) => t.reachAppMs)),
     gone: spread(trials.map((t) => t.goneMs)),
     duplicates: trials.reduce((n, t) => n + t.duplicates.length, 0),

@@ -11,7 +11,7 @@
 // reachable). Duplicates are counted from arming the client to the end of the trial, and
 // separately during the heal and failback.
 
-import { BenchLab } from './failover-lab';
+import { ProbedLab } from './probed-lab';
 import { ClientProbeLine, monotonicMs } from './failover-messages';
 
 export const FAULT_MODES = ['kill', 'link', 'freeze'] as const;
@@ -73,13 +73,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function describeOverlaps(lab: BenchLab, from: number, to: number, t0: number): string[] {
+function describeOverlaps(lab: ProbedLab, from: number, to: number, t0: number): string[] {
   return lab.overlaps(from, to).map((o) => `${o.address} on nodes ${o.nodes.join('+')} at +${round(o.from - t0)} ms for ${o.to === Infinity ? 'ever' : `${round(o.to - o.from)} ms`}`);
 }
 
-export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole, settings: TrialSettings): Promise<TrialResult> {
-  const leader = (await lab.statuses())[0]?.leader ?? 0;
-  const victim = role === 'leader' ? leader : Math.max(...[0, 1, 2].filter((pnn) => pnn !== leader));
+export async function runTrial(lab: ProbedLab, mode: FaultMode, role: VictimRole, settings: TrialSettings): Promise<TrialResult> {
+  const leader = await lab.leader();
+  const victim = role === 'leader' ? leader : Math.max(...lab.plan.nodes.map((n) => n.pnn).filter((pnn) => pnn !== leader));
   const addresses = lab.holdings()[victim];
   const watched = new Set(addresses);
 
@@ -128,10 +128,10 @@ export async function runTrial(lab: BenchLab, mode: FaultMode, role: VictimRole,
     for (let waited = 0; carrierLost === undefined && waited < 500; waited += 5) await sleep(5);
     t0 = carrierLost ?? called;
   } else {
-    const pid = await lab.pid(victim);
-    if (pid === undefined) throw new Error(`node ${victim} has no running floatipd to ${mode}`);
+    const pids = await lab.pids(victim);
+    if (pids.length === 0) throw new Error(`node ${victim} has no running daemon to ${mode}`);
     t0 = monotonicMs();
-    process.kill(pid, mode === 'kill' ? 'SIGKILL' : 'SIGSTOP');
+    for (const pid of pids) process.kill(pid, mode === 'kill' ? 'SIGKILL' : 'SIGSTOP');
   }
 
   const timedOut = await Promise.race([done.then(() => false), sleep(settings.moveTimeoutMs).then(() => true)]);

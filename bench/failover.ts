@@ -9,27 +9,29 @@
 // moment of the machine spreads over every case instead of spoiling one.
 //
 // Options: --trials N (10), --many-trials N (as --trials; 0 skips the 1000-address lab),
-// --profiles default,fast  --modes kill,link,freeze  --victims leader,follower.
+// --profiles default,fast  --modes kill,link,freeze  --victims leader,follower, --svg PATH
+// (failover-reach.svg: every case's reach times, bench/reach-svg.ts).
 // Progress goes to stderr; every lab's daemon logs stay in /tmp/floatip-bench-logs/fbf/PROFILE-SET-N/.
 
 import { loadavg } from 'node:os';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
 import { labDown } from '../src/lab';
 import { MAX_IPV4_ADDRESSES } from '../src/lab/plan';
 import { BenchError, BenchLab } from './failover-lab';
-import { AddressSet, benchHeader, checkGoals, ComboResult, summarize } from './failover-stats';
-import { FAULT_MODES, FaultMode, runTrial, TrialResult, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
+import { runCases } from './failover-cases';
+import { AddressSet, benchHeader, checkGoals, ComboResult } from './failover-stats';
+import { FAULT_MODES, FaultMode, TrialSettings, VICTIM_ROLES, VictimRole } from './failover-trial';
+import { ProbedLab } from './probed-lab';
+import { reachChartSvg } from './reach-svg';
 
 const PREFIX = 'fbf';
 const LOG_DIR = join(tmpdir(), 'floatip-bench-logs', PREFIX);
 const MANY = 1000;
-/** A lab that fails this many times in one address set is given up (the JSON says so). */
-const MAX_LAB_RESTARTS = 3;
 /** The lab up now, for taking it down on Ctrl-C. */
-let activeLab: BenchLab | undefined;
+let activeLab: ProbedLab | undefined;
 /** Labs started so far: each keeps its daemons' logs in a directory of its own. */
 let labsStarted = 0;
 
@@ -41,16 +43,18 @@ interface Options {
   readonly victims: readonly VictimRole[];
   /** `--floatipd PATH`: run this floatipd (e.g. a wrapper that profiles it) instead of the built one. */
   readonly floatipd: string | undefined;
+  /** `--svg PATH`: where the picture of every case's reach times goes. */
+  readonly svg: string;
 }
 
-function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
+export function listOption<T extends string>(text: string, allowed: readonly T[], name: string): T[] {
   const values = text.split(',').filter((v) => v !== '');
   const bad = values.filter((v) => !(allowed as readonly string[]).includes(v));
   if (values.length === 0 || bad.length > 0) throw new BenchError('E_BENCH_ARGS', `${name} takes a comma-separated list of ${allowed.join(', ')}; not '${text}'`);
   return values as T[];
 }
 
-function countOption(text: string | undefined, name: string, min: number): number {
+export function countOption(text: string | undefined, name: string, min: number): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < min) throw new BenchError('E_BENCH_ARGS', `${name} takes a whole number >= ${min}, not '${text}'`);
   return value;
@@ -63,6 +67,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let modes: FaultMode[] = [...FAULT_MODES];
   let victims: VictimRole[] = [...VICTIM_ROLES];
   let floatipd: string | undefined;
+  let svg = 'failover-reach.svg';
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -74,11 +79,14 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--floatipd':
         if (!value) throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd executable');
         floatipd = value; i++; break;
+      case '--svg':
+        if (!value) throw new BenchError('E_BENCH_ARGS', '--svg takes the path of the picture to write');
+        svg = value; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower, --floatipd PATH`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --many-trials N, --profiles default,fast, --modes kill,link,freeze, --victims leader,follower, --floatipd PATH, --svg PATH`);
     }
   }
-  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims, floatipd };
+  return { trials, manyTrials: manyTrials ?? trials, profiles, modes, victims, floatipd, svg };
 }
 
 function log(text: string): void {
@@ -86,53 +94,19 @@ function log(text: string): void {
 }
 
 /** The settings a trial runs with in an address set; the ARP prober slows down with many addresses (about 2000 frames/s). */
-function settingsFor(set: AddressSet): TrialSettings {
+export function settingsFor(set: AddressSet): TrialSettings {
   return { moveTimeoutMs: 15_000, tailMs: 300, arpIntervalMs: Math.max(10, Math.round(set.ipv4 / 2)), settleTimeoutMs: 90_000, quietMs: 1000 };
 }
 
-async function runSet(profile: TimingProfileName, set: AddressSet, trials: number, options: Options): Promise<ComboResult[]> {
-  const cases = options.modes.flatMap((mode) => options.victims.map((victim) => ({ mode, victim })));
-  const results = new Map(cases.map((c) => [`${c.mode}/${c.victim}`, [] as TrialResult[]]));
-  const errors = new Map(cases.map((c) => [`${c.mode}/${c.victim}`, [] as string[]]));
-  const settings = settingsFor(set);
-  let lab: BenchLab | undefined;
-  let restarts = 0;
-  try {
-    for (let trial = 0; trial < trials; trial++) {
-      for (const { mode, victim } of cases) {
-        const key = `${mode}/${victim}`;
-        try {
-          if (lab === undefined) {
-            log(`${profile}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
-            labsStarted++;
-            lab = await BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`), floatipd: options.floatipd });
-            activeLab = lab;
-            const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
-            log(`${profile}/${set.name}: settled after ${Math.round(settled)} ms`);
-          }
-          const result = await runTrial(lab, mode, victim, settings);
-          (results.get(key) as TrialResult[]).push(result);
-          log(`${profile}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
-            + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
-            + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
-            + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));
-        } catch (error) {
-          const message = `trial ${trial + 1}: ${(error as Error).message}`;
-          (errors.get(key) as string[]).push(message);
-          log(`${profile}/${set.name} ${key} failed: ${message}; restarting the lab`);
-          await lab?.down();
-          lab = undefined;
-          if (++restarts > MAX_LAB_RESTARTS) {
-            for (const list of errors.values()) list.push(`gave up on this lab after ${MAX_LAB_RESTARTS} restarts`);
-            return cases.map((c) => summarize(c.mode, profile, c.victim, set, results.get(`${c.mode}/${c.victim}`) ?? [], errors.get(`${c.mode}/${c.victim}`) ?? []));
-          }
-        }
-      }
-    }
-  } finally {
-    await lab?.down();
-  }
-  return cases.map((c) => summarize(c.mode, profile, c.victim, set, results.get(`${c.mode}/${c.victim}`) ?? [], errors.get(`${c.mode}/${c.victim}`) ?? []));
+function runSet(profile: TimingProfileName, set: AddressSet, trials: number, options: Options): Promise<ComboResult[]> {
+  return runCases({
+    name: profile, set, trials, modes: options.modes, victims: options.victims, settings: settingsFor(set), log,
+    onLab: (lab) => { activeLab = lab; },
+    up: () => {
+      labsStarted++;
+      return BenchLab.up({ prefix: PREFIX, profile, ipv4: set.ipv4, ipv6: set.ipv6, logDir: join(LOG_DIR, `${profile}-${set.name}-${labsStarted}`), floatipd: options.floatipd });
+    },
+  });
 }
 
 async function main(): Promise<void> {
@@ -155,8 +129,15 @@ async function main(): Promise<void> {
       results.push(...await runSet(profile, set, set.name === 'many' ? options.manyTrials : options.trials, options));
     }
   }
+  const command = `npm run bench:failover -- ${process.argv.slice(2).join(' ')}`.trim();
+  writeFileSync(resolve(options.svg), reachChartSvg({
+    title: 'floatip: fault to client reach (3 nodes)',
+    subtitle: `${command}; ${started.toISOString().slice(0, 16)} UTC, load ${loadBefore[0].toFixed(1)} at the start`,
+    rows: results.map((r) => ({ group: `${r.mode} / ${r.victim}, ${r.addresses} addresses`, series: r.profile, values: r.reach_trials })),
+  }));
   process.stdout.write(`${JSON.stringify({
     ...benchHeader('failover', started, loadBefore, 'bench:failover'),
+    svg: resolve(options.svg),
     nodes: 3,
     notes: [
       'times in ms from the fault: kill/freeze = the signal, link = the victim seeing its carrier go',
