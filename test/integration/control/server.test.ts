@@ -161,6 +161,7 @@ describe('ControlServer', () => {
 
   it('closes every one of 1000 concurrent clients, served or refused: the fd count returns to its start', async () => {
     const { server, logger } = await startServer();
+    const started = Date.now();
     const before = openFds();
     // All 1000 connected at once; then each sends a ping, reads its one reply (an answer or E_CONTROL_BUSY) and closes its side.
     const all = await Promise.all(Array.from({ length: 1000 }, () => openPatiently()));
@@ -181,8 +182,13 @@ describe('ControlServer', () => {
     await waitUntil('the server to close every connection', () => server.clientCount === 0 && openFds() <= before, 10_000);
     // The refusals are logged as the first one and then one line with the count, not one line each.
     await server.stop();
+    // One summary line per 10 s interval the refusals spanned (two on a loaded machine, seen in CI).
     const refusalLines = logger.lines.filter((l) => l.message.startsWith('control client'));
-    expect(refusalLines.map((l) => [l.level, l.fields.refused])).toEqual(refused > 1 ? [['warn', undefined], ['warn', refused - 1]] : [['warn', undefined]]);
+    const [first, ...summaries] = refusalLines.map((l) => [l.level, l.fields.refused] as const);
+    expect(first).toEqual(['warn', undefined]);
+    expect(summaries.every(([level, count]) => level === 'warn' && typeof count === 'number' && count > 0)).toBe(true);
+    expect(summaries.reduce((sum, [, count]) => sum + (count as number), 0)).toBe(refused - 1);
+    expect(summaries.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 10_000) + 1);
   }, 60_000);
 
   it('stops at once while 200 refused and 32 idle clients hold their connections open', async () => {

@@ -150,6 +150,9 @@ describe('the floatip dissector on a real lab\'s mesh traffic', () => {
     const layout = await waitFor('every address placed', () => holders(lab, addresses), 30_000);
     // An administrator's command on a node that does not lead (node 0 does): ADMIN-REQUEST, a takeover run, ADMIN-REPLY.
     const address = addresses.find((a) => layout.get(a) !== 2) as string;
+    // Placed is not ready: node 2 hosts nothing until its guardian is (it starts beside the join).
+    const ready = await runCliCaptured(['wait-ok', '--timeout', '30', '--socket', plan.nodes[2].controlSocket]);
+    expect([ready.code, ready.stderr]).toEqual([0, '']);
     const run = await runCliCaptured(['moveip', address, '2', '--socket', plan.nodes[1].controlSocket]);
     expect([run.code, run.stderr]).toEqual([0, '']);
     await waitFor(`${address} on node 2`, () => (holders(lab, [address])?.get(address) === 2 ? true : undefined), 10_000);
