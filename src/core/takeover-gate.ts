@@ -143,14 +143,14 @@ function guardianRow(cause: GuardianHold['cause'], because: string, says: (hold:
 export const GATE_RULES: readonly GateRule[] = [
   {
     name: 'reload',
-    because: 'A cluster-wide reloadips: a run on a partial view would give an address to the first node that '
+    because: 'A cluster-wide reloadips or reloadnodes: a run on a partial view would give an address to the first node that '
       + 'listed it, and LCP2 does not move it later. The hold ends when every list is in, or by itself at its '
       + 'bound, so a coordinator that died or lost contact cannot hold runs for ever.',
     check: (inputs) => {
       const holds = [...inputs.reloadHolds].filter(([, until]) => until > inputs.now).sort((a, b) => b[1] - a[1]);
       if (holds.length === 0) return undefined;
       const [name, until] = holds[0];
-      return waitFor('reload', `for every node's new list (cluster-wide reloadips ${name})`, until, inputs.now);
+      return waitFor('reload', `for every node's new list (cluster-wide reloadips or reloadnodes: ${name})`, until, inputs.now);
     },
   },
   guardianRow('crash',

@@ -131,7 +131,7 @@ describe('the reasons', () => {
     ['L h400 gone400', `${Q}; crash 2 at 450 held 3`, 500, 'for node 2\'s guardian to delete its 3 addresses (its stream broke)'],
     ['L h400 gone400', `${Q}; crash 2 at 450 held 1`, 500, 'for node 2\'s guardian to delete its 1 address (its stream broke)'],
     ['L h1000 h100', `${Q}; silence 2 held 400`, 1100, 'for node 2 to fence itself and delete its 400 addresses (silent since dead_after)'],
-    ['L h400 h400', `${Q}; reload r7 until 2000`, 500, 'for every node\'s new list (cluster-wide reloadips r7)'],
+    ['L h400 h400', `${Q}; reload r7 until 2000`, 500, 'for every node\'s new list (cluster-wide reloadips or reloadnodes: r7)'],
     ['L h400 dc dc', 'quorate 300; confirmed 300', 500, 'until nodes 2,3 are heard since quorum came back'],
     ['L h400:0,1 h400:-', Q, 500, 'until the partition agrees: this node sees 0,1,2, node 1 reports 0,1, node 2 reports nothing yet'],
   ])('%s | %s | now %d: held %s', (row, facts, now, reason) => {
