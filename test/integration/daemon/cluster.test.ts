@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StatusResult, IpStatus } from '../../../src/protocol/control-results';
 import { AddressSampler } from './helpers/address-sampler';
-import { DaemonLab, holders, pings, startDaemonLab, waitFor } from './helpers/daemon-lab';
+import { DaemonLab, holders, pings, startDaemonLab, waitFor, waitReady } from './helpers/daemon-lab';
 
 jest.setTimeout(120_000);
 
@@ -133,6 +133,7 @@ describe('the CLI against the running daemons', () => {
   test('moveip puts one address on the named node', async () => {
     const layout = await waitFor('a stable layout', () => holders(lab, ALL), 5000);
     const address = IPV4.find((a) => layout.get(a) !== 2) as string;
+    await waitReady(lab, 2);
     const run = await lab.cli(0, 'moveip', address, '2');
     expect(run.code).toBe(0);
     await waitFor(`${address} on node 2`, () => (holders(lab, [address])?.get(address) === 2 ? true : undefined), 5000);

@@ -14,7 +14,7 @@ import { IpStatus, StatusResult } from '../../../src/protocol/control-results';
 import { addHandDuplicate, HandDuplicate, removeHandDuplicate } from '../../../src/lab';
 import { requireLab } from '../../../src/lab/state';
 import { LabPlan } from '../../../src/lab/plan';
-import { DaemonLab, holders, pings, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { DaemonLab, holders, pings, startDaemonLab, waitFor, waitReady } from '../daemon/helpers/daemon-lab';
 import { captureNeighbourFrames, CapturedFrame, LiveCapture } from './capture';
 
 jest.setTimeout(180_000);
@@ -71,6 +71,7 @@ test('a healthy cluster counts no duplicate: own probes and GARPs, client ARP an
   for (const address of ALL) expect(pings(lab.client, address)).toBe(true);
   const moved = IPV4[0];
   const to = ((layout.get(moved) as number) + 1) % 3;
+  await waitReady(lab, to); // seen in CI: the moveip to a node still starting its guardian failed
   expect((await lab.cli(0, 'moveip', moved, String(to))).code).toBe(0);
   await waitFor(`${moved} on node ${to}`, () => (holders(lab, ALL)?.get(moved) === to ? true : undefined), 15_000);
   const since = Date.now() / 1000;

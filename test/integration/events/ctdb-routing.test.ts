@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { labFail, labHeal } from '../../../src/lab';
-import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { DaemonLab, holders, startDaemonLab, waitFor, waitReady } from '../daemon/helpers/daemon-lab';
 
 jest.setTimeout(180_000);
 
@@ -117,6 +117,7 @@ function perIpRouting(pnn: number, address: string): { rule: boolean; routes: st
     const address = ADDRESSES[0];
     const from = layout.get(address) as number;
     const to = 1 - from;
+    await waitReady(lab, to);
     expect(await lab.cli(to, 'moveip', address, String(to))).toMatchObject({ code: 0 });
     await waitFor(`${address} on node ${to} with its rule`, () => (holders(lab, ADDRESSES)?.get(address) === to && perIpRouting(to, address).rule ? true : undefined), 30_000, 200);
     await waitFor(`the rule of ${address} gone from node ${from}`, () => (perIpRouting(from, address).rule ? undefined : true), 30_000, 200);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { StatusResult } from '../../../src/protocol/control-results';
-import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { DaemonLab, holders, startDaemonLab, waitFor, waitReady } from '../daemon/helpers/daemon-lab';
 import { makeShare, sambaInstalled, Smbd, startSmbd, writeNodeSmbConf } from '../e2e/helpers/samba';
 
 jest.setTimeout(120_000);
@@ -98,6 +98,7 @@ const script = (run: EventJson, name: string): ScriptJson | undefined => run.scr
     await waitFor(`${address} on node 0`, () => (holders(lab, ADDRESSES)?.get(address) === 0 ? true : undefined), 20_000);
     const takeip = await lab.json<EventJson>(0, 'event', 'status', 'takeip');
     expect({ status: takeip.status, samba: script(takeip, '50.samba.script')?.status }).toEqual({ status: 'OK', samba: 'OK' });
+    await waitReady(lab, 1);
     expect(await lab.cli(0, 'moveip', address, '1')).toMatchObject({ code: 0 });
     await waitFor(`${address} on node 1`, () => (holders(lab, ADDRESSES)?.get(address) === 1 ? true : undefined), 20_000);
     const releaseip = await lab.json<EventJson>(0, 'event', 'status', 'releaseip');

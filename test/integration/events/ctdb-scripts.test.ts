@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { DaemonLab, holders, startDaemonLab, waitFor, waitReady } from '../daemon/helpers/daemon-lab';
 import { balanced } from '../e2e/helpers/cluster';
 
 jest.setTimeout(120_000);
@@ -94,6 +94,7 @@ interface EventJson { readonly event: string; readonly status: string; readonly 
     const before = await waitFor('every address on one node', () => holders(lab, ADDRESSES), 20_000);
     const address = ADDRESSES[0];
     const to = before.get(address) === 0 ? 1 : 0;
+    await waitReady(lab, to);
     const moved = await lab.cli(to, 'moveip', address, String(to));
     expect(moved).toMatchObject({ code: 0 });
     await waitFor(`${address} on node ${to}`, () => (holders(lab, ADDRESSES)?.get(address) === to ? true : undefined), 20_000);

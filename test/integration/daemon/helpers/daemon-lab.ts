@@ -118,6 +118,15 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
   return lab;
 }
 
+/**
+ * Waits until node `pnn` is ready (`floatip wait-ok`): placed is not ready, a node hosts nothing
+ * until its guardian is (it starts beside the join), and a moveip to it then fails.
+ */
+export async function waitReady(lab: Pick<DaemonLab, 'cli'>, pnn: number, timeoutS = 30): Promise<void> {
+  const ready = await lab.cli(pnn, 'wait-ok', '--timeout', String(timeoutS));
+  if (ready.code !== 0) throw new Error(`node ${pnn} is not ready: ${ready.stderr.trim()}`);
+}
+
 /** Every address of `expected` held by exactly one node: address -> pnn; undefined while not so. */
 export function holders(lab: Pick<DaemonLab, 'kernelAddresses'>, expected: readonly string[]): Map<string, number> | undefined {
   const byAddress = new Map<string, number[]>();
