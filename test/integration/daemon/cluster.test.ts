@@ -131,8 +131,10 @@ describe('the CLI against the running daemons', () => {
   });
 
   test('moveip puts one address on the named node', async () => {
-    const layout = await waitFor('a stable layout', () => holders(lab, ALL), 5000);
-    const address = IPV4.find((a) => layout.get(a) !== 2) as string;
+    const address = await waitFor('an IPv4 address placed on another node than 2', () => {
+      const layout = holders(lab, ALL);
+      return layout === undefined ? undefined : IPV4.find((a) => layout.get(a) !== 2);
+    }, 5000);
     await waitReady(lab, 2);
     const run = await lab.cli(0, 'moveip', address, '2');
     expect(run.code).toBe(0);

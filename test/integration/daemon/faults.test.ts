@@ -77,7 +77,7 @@ async function timesAfter(fault: number, failed: number, addresses: readonly str
   for (const address of strict ? addresses : []) {
     const left = sampler.lastSeen(failed, address, fault) ?? fault;
     const arrived = Math.min(...survivors.map((pnn) => sampler.firstSeen(pnn, address, fault) ?? Infinity));
-    expect([address, left < arrived]).toEqual([address, true]);
+    expect([address, left < arrived, sampler.story(address, fault)]).toEqual([address, true, sampler.story(address, fault)]);
   }
   return { goneMs: Math.round(gone - fault), takenMs: Math.round(taken - fault) };
 }

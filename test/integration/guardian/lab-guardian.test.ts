@@ -65,7 +65,7 @@ test('a frozen guardian: the node hands its addresses over, gets a new guardian 
     for (const address of victims) {
       const left = sampler.lastSeen(2, address, fault) ?? fault;
       const arrived = Math.min(...[0, 1].map((pnn) => sampler.firstSeen(pnn, address, fault) ?? Infinity));
-      expect([address, left < arrived]).toEqual([address, true]);
+      expect([address, left < arrived, sampler.story(address, fault)]).toEqual([address, true, sampler.story(address, fault)]);
     }
     measured.frozenGuardianHandedOverMs = Math.round(Math.max(...victims.map((a) => sampler.lastSeen(2, a, fault) ?? fault)) - fault);
     // Noticed within fence_after, then handed over by the leader or deleted by the node itself fence_after later at the latest.

@@ -53,9 +53,20 @@ export class AddressSampler {
       .map((p) => p.from).sort((x, y) => x - y)[0];
   }
 
-  /** The last time `node` was seen holding `address` in a presence that ended after `after`, or undefined (Infinity: still there). */
+  /**
+   * When `node` was last seen holding `address` in the stretch it held it at (or first after)
+   * `after`, or undefined (Infinity: still there). Only that first stretch: when the node later
+   * takes the address back (its share returned after a fault), that is a new stretch and must
+   * not be taken for the end of the one the fault ended.
+   */
   lastSeen(node: number, address: string, after: number): number | undefined {
     return this.presences().filter((p) => p.node === node && p.address === address && p.to >= after)
-      .map((p) => p.to).sort((x, y) => y - x)[0];
+      .map((p) => p.to).sort((x, y) => x - y)[0];
+  }
+
+  /** Every stretch of `address` on any node that ended after `after`, as readable text (for a failing check's message). */
+  story(address: string, after: number): string[] {
+    return this.presences().filter((p) => p.address === address && p.to >= after).sort((a, b) => a.from - b.from)
+      .map((p) => `node ${p.node} ${(p.from - after).toFixed(1)}..${(p.to - after).toFixed(1)} ms`);
   }
 }
