@@ -6,7 +6,8 @@
 // (probes, address timelines, settle) and its percentile figures.
 //
 // Options: --trials N (10), --scenarios link,restart,heal,stop-half, --profile default|fast,
-// --addresses N (IPv4 addresses, 8), --prefix P (lab and namespace prefix, h7). Progress goes
+// --addresses N (IPv4 addresses, 8), --prefix P (lab and namespace prefix, h7), --floatipd PATH
+// (another build's floatipd, to compare two builds under the same load). Progress goes
 // to stderr; the daemons' logs stay in /tmp/floatip-bench-logs/PREFIX/LAB-N/.
 
 import { loadavg, tmpdir } from 'node:os';
@@ -34,6 +35,8 @@ interface Options {
   readonly addresses: number;
   /** Lab and namespace prefix, so two runs (or a run beside other labs) do not collide. */
   readonly prefix: string;
+  /** Another floatipd to run (a path), else the built one. */
+  readonly floatipd: string | undefined;
 }
 
 function log(text: string): void {
@@ -46,6 +49,7 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
   let profile: TimingProfileName = 'default';
   let addresses = 8;
   let prefix = DEFAULT_PREFIX;
+  let floatipd: string | undefined;
   const count = (text: string | undefined, name: string): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < 1) throw new BenchError('E_BENCH_ARGS', `${name} takes a whole number >= 1, not '${text}'`);
@@ -59,6 +63,9 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
       case '--prefix':
         if (prefixProblem(value) !== undefined) throw new BenchError('E_BENCH_ARGS', `--prefix: ${prefixProblem(value)}`);
         prefix = value; i++; break;
+      case '--floatipd':
+        if (value === '') throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd');
+        floatipd = value; i++; break;
       case '--scenarios': {
         const list = value.split(',').filter((v) => v !== '');
         const bad = list.filter((v) => !(SCENARIOS as readonly string[]).includes(v));
@@ -69,10 +76,10 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
         if (!(TIMING_PROFILES as readonly string[]).includes(value)) throw new BenchError('E_BENCH_ARGS', `--profile takes ${TIMING_PROFILES.join(' or ')}, not '${value}'`);
         profile = value as TimingProfileName; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --scenarios ${SCENARIOS.join(',')}, --profile default|fast, --addresses N, --prefix P`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --scenarios ${SCENARIOS.join(',')}, --profile default|fast, --addresses N, --prefix P, --floatipd PATH`);
     }
   }
-  return { trials, scenarios, profile, addresses, prefix };
+  return { trials, scenarios, profile, addresses, prefix, floatipd };
 }
 
 function summarizeScenario(scenario: Scenario, results: readonly RejoinResult[], errors: readonly string[]): Record<string, unknown> {
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
         try {
           if (lab === undefined) {
             labs++;
-            lab = await BenchLab.up({ prefix: options.prefix, profile: options.profile, ipv4: options.addresses, ipv6: 0, nodes: NODES, logDir: join(logDir, `lab-${labs}`) });
+            lab = await BenchLab.up({ prefix: options.prefix, profile: options.profile, ipv4: options.addresses, ipv6: 0, nodes: NODES, logDir: join(logDir, `lab-${labs}`), floatipd: options.floatipd });
             activeLab = lab;
             log(`lab up, settled after ${Math.round(await lab.settle(SETTINGS.settleTimeoutMs, SETTINGS.quietMs))} ms`);
           }
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify({
     ...benchHeader('rejoin', started, loadBefore, 'bench:rejoin'),
-    nodes: NODES, profile: options.profile, addresses: options.addresses,
+    nodes: NODES, profile: options.profile, addresses: options.addresses, floatipd: options.floatipd ?? 'built',
     notes: [
       'times in ms from the undo of the fault (link up, daemon started, partition ended); stop-half: from the SIGTERM of two daemons',
       'ready: polled every 50 ms: every node OK in every view, one leader, monitor healthy, every address held once, balanced (stop-half: the other half holds every address)',
