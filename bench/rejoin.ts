@@ -6,21 +6,22 @@
 // (probes, address timelines, settle) and its percentile figures.
 //
 // Options: --trials N (10), --scenarios link,restart,heal,stop-half, --profile default|fast,
-// --addresses N (IPv4 addresses, 8). Progress goes to stderr; the daemons' logs stay in
-// /tmp/floatip-bench-logs/h7/LAB-N/.
+// --addresses N (IPv4 addresses, 8), --prefix P (lab and namespace prefix, h7), --floatipd PATH
+// (another build's floatipd, to compare two builds under the same load). Progress goes
+// to stderr; the daemons' logs stay in /tmp/floatip-bench-logs/PREFIX/LAB-N/.
 
 import { loadavg, tmpdir } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TIMING_PROFILES, TimingProfileName } from '../src/config/option-kinds';
 import { labDown } from '../src/lab';
+import { prefixProblem } from '../src/lab/names';
 import { BenchError, BenchLab } from './failover-lab';
 import { benchHeader, spread } from './failover-stats';
 import { RejoinResult, RejoinSettings, runRejoinTrial, Scenario, SCENARIOS } from './rejoin-trial';
 
-const PREFIX = 'h7';
+const DEFAULT_PREFIX = 'h7';
 const NODES = 4;
-const LOG_DIR = join(tmpdir(), 'floatip-bench-logs', PREFIX);
 const MAX_LAB_RESTARTS = 3;
 const GOAL_MS = 2000;
 const SETTINGS: RejoinSettings = { readyTimeoutMs: 20_000, apartTimeoutMs: 20_000, settleTimeoutMs: 60_000, quietMs: 1000 };
@@ -32,6 +33,10 @@ interface Options {
   readonly scenarios: readonly Scenario[];
   readonly profile: TimingProfileName;
   readonly addresses: number;
+  /** Lab and namespace prefix, so two runs (or a run beside other labs) do not collide. */
+  readonly prefix: string;
+  /** Another floatipd to run (a path), else the built one. */
+  readonly floatipd: string | undefined;
 }
 
 function log(text: string): void {
@@ -43,6 +48,8 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
   let scenarios: Scenario[] = [...SCENARIOS];
   let profile: TimingProfileName = 'default';
   let addresses = 8;
+  let prefix = DEFAULT_PREFIX;
+  let floatipd: string | undefined;
   const count = (text: string | undefined, name: string): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < 1) throw new BenchError('E_BENCH_ARGS', `${name} takes a whole number >= 1, not '${text}'`);
@@ -53,6 +60,12 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
     switch (argv[i]) {
       case '--trials': trials = count(value, '--trials'); i++; break;
       case '--addresses': addresses = count(value, '--addresses'); i++; break;
+      case '--prefix':
+        if (prefixProblem(value) !== undefined) throw new BenchError('E_BENCH_ARGS', `--prefix: ${prefixProblem(value)}`);
+        prefix = value; i++; break;
+      case '--floatipd':
+        if (value === '') throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd');
+        floatipd = value; i++; break;
       case '--scenarios': {
         const list = value.split(',').filter((v) => v !== '');
         const bad = list.filter((v) => !(SCENARIOS as readonly string[]).includes(v));
@@ -63,10 +76,10 @@ export function parseRejoinOptions(argv: readonly string[]): Options {
         if (!(TIMING_PROFILES as readonly string[]).includes(value)) throw new BenchError('E_BENCH_ARGS', `--profile takes ${TIMING_PROFILES.join(' or ')}, not '${value}'`);
         profile = value as TimingProfileName; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --scenarios ${SCENARIOS.join(',')}, --profile default|fast, --addresses N`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --trials N, --scenarios ${SCENARIOS.join(',')}, --profile default|fast, --addresses N, --prefix P, --floatipd PATH`);
     }
   }
-  return { trials, scenarios, profile, addresses };
+  return { trials, scenarios, profile, addresses, prefix, floatipd };
 }
 
 function summarizeScenario(scenario: Scenario, results: readonly RejoinResult[], errors: readonly string[]): Record<string, unknown> {
@@ -87,12 +100,13 @@ function summarizeScenario(scenario: Scenario, results: readonly RejoinResult[],
 
 async function main(): Promise<void> {
   const options = parseRejoinOptions(process.argv.slice(2));
+  const logDir = join(tmpdir(), 'floatip-bench-logs', options.prefix);
   if (process.getuid?.() !== 0) throw new BenchError('E_BENCH_ARGS', 'the rejoin bench makes network namespaces: run it as root');
   process.once('SIGINT', () => {
-    const down = activeLab ? activeLab.down() : labDown({ prefix: PREFIX, dir: join(tmpdir(), `${PREFIX}-interrupted`) }).then(() => undefined);
+    const down = activeLab ? activeLab.down() : labDown({ prefix: options.prefix, dir: join(tmpdir(), `${options.prefix}-interrupted`) }).then(() => undefined);
     void down.finally(() => process.exit(130));
   });
-  rmSync(LOG_DIR, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
   const started = new Date();
   const loadBefore = loadavg();
   const results = new Map(options.scenarios.map((s) => [s, [] as RejoinResult[]]));
@@ -106,7 +120,7 @@ async function main(): Promise<void> {
         try {
           if (lab === undefined) {
             labs++;
-            lab = await BenchLab.up({ prefix: PREFIX, profile: options.profile, ipv4: options.addresses, ipv6: 0, nodes: NODES, logDir: join(LOG_DIR, `lab-${labs}`) });
+            lab = await BenchLab.up({ prefix: options.prefix, profile: options.profile, ipv4: options.addresses, ipv6: 0, nodes: NODES, logDir: join(logDir, `lab-${labs}`), floatipd: options.floatipd });
             activeLab = lab;
             log(`lab up, settled after ${Math.round(await lab.settle(SETTINGS.settleTimeoutMs, SETTINGS.quietMs))} ms`);
           }
@@ -130,7 +144,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify({
     ...benchHeader('rejoin', started, loadBefore, 'bench:rejoin'),
-    nodes: NODES, profile: options.profile, addresses: options.addresses,
+    nodes: NODES, profile: options.profile, addresses: options.addresses, floatipd: options.floatipd ?? 'built',
     notes: [
       'times in ms from the undo of the fault (link up, daemon started, partition ended); stop-half: from the SIGTERM of two daemons',
       'ready: polled every 50 ms: every node OK in every view, one leader, monitor healthy, every address held once, balanced (stop-half: the other half holds every address)',
@@ -138,7 +152,7 @@ async function main(): Promise<void> {
       'unserved (stop-half): the longest stretch one address was on no node, from the SIGTERM until ready',
     ],
     results: options.scenarios.map((s) => summarizeScenario(s, results.get(s) ?? [], errors.get(s) ?? [])),
-    logs: LOG_DIR,
+    logs: logDir,
   }, null, 2)}\n`);
 }
 

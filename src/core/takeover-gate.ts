@@ -61,7 +61,18 @@ export interface GateInputs {
   readonly leaderSince?: number;
   /** The confirmBasis for which every peer confirmed a run's epoch, so their lists are current since. */
   readonly confirmedSince: number | undefined;
+  readonly votes: GateVotes;
 }
+
+/** The expected-votes side (core/votes.ts), for the rejoin row. */
+export interface GateVotes {
+  /** Peers this node no longer expects to vote: they left on purpose, or last man standing dropped them. */
+  readonly away: readonly Pnn[];
+  /** The voters each peer last reported on its current stream (empty: it is not quorate, or still waits for all). */
+  readonly peerVoters: ReadonlyMap<Pnn, readonly Pnn[]>;
+}
+
+export const NO_VOTES_AWAY: GateVotes = { away: [], peerVoters: new Map() };
 
 export type GateRuleName = 'reload' | 'crash' | 'silence' | 'rejoin' | 'agreement' | 'confirm';
 
@@ -110,6 +121,21 @@ export function unheardPeers(inputs: GateInputs): Pnn[] {
   return inputs.view.nodes
     .filter((n) => !n.local && !n.deleted && !(n.lastHeardAt !== undefined && n.lastHeardAt >= since))
     .map((n) => n.pnn);
+}
+
+/**
+ * Unheard peers that hold nothing for sure: this node does not expect them to vote (they left
+ * after releasing everything, or a quorate partition dropped them after last man standing's
+ * window, long after it took their addresses) and every other member of the partition reports
+ * its voters without them. The reports matter: this node's memory may be from before it was cut
+ * off, and a node that came back meanwhile votes again in the quorate partition it rejoined, of
+ * which a member of ours is (two quorate partitions share a voter); that member reports it.
+ */
+export function awayForGood(inputs: Pick<GateInputs, 'view' | 'votes'>): Pnn[] {
+  const { view, votes } = inputs;
+  const reports = partitionMembers(view).filter((pnn) => pnn !== view.localPnn).map((pnn) => votes.peerVoters.get(pnn) ?? []);
+  if (reports.some((voters) => voters.length === 0)) return [];
+  return votes.away.filter((pnn) => !reports.some((voters) => voters.includes(pnn)));
 }
 
 /**
@@ -165,11 +191,14 @@ export const GATE_RULES: readonly GateRule[] = [
       + 'peers it has not heard since is from before. One of them may have taken addresses in the quorate '
       + 'partition this node was cut from, and counting it as released (it is DISCONNECTED here) would put '
       + 'those addresses on two nodes. A live, reachable peer is heard within a heartbeat interval; one still '
-      + 'silent after dead_after counts as gone, as everywhere else.',
+      + 'silent after dead_after counts as gone, as everywhere else. A peer away for good (awayForGood: it left '
+      + 'on purpose or was dropped, and no member counts it again) holds nothing: waiting for it only kept a '
+      + 'restarted node from hosting for dead_after after planned stops.',
     check: (inputs) => {
       if (inputs.quorateSince === undefined) return undefined;
       const until = inputs.quorateSince + inputs.timings.deadAfterMs;
-      const unheard = unheardPeers(inputs);
+      const away = awayForGood(inputs);
+      const unheard = unheardPeers(inputs).filter((pnn) => !away.includes(pnn));
       if (until <= inputs.now || unheard.length === 0) return undefined;
       return waitFor('rejoin', `until node${unheard.length === 1 ? '' : 's'} ${unheard.join(',')} ${unheard.length === 1 ? 'is' : 'are'} heard since quorum came back`,
         until, inputs.now);

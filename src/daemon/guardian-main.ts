@@ -14,15 +14,21 @@ import { sendNotices } from './guardian-notice';
 import { PeersLineReader } from './guardian-peers';
 import { loadClusterKey } from '../adapters/peer/cluster-key';
 import { systemClock } from '../adapters/clock';
-import { createLogger } from './logging';
-import { Logger } from './runtime/logger';
+import type * as Logging from './logging';
+import { DeferredLogger } from './deferred-logger';
 
 const GUARDIAN_NICE = -10;
 /** The notices to the peers end by then (a peer cut off would otherwise hold the guardian's exit). */
 const NOTICE_DEADLINE_MS = 1000;
 
 // The daemon's log schema (logging.ts), on stderr: stdout carries the ready line and the acks.
-let log: Logger = createLogger({ fd: 2, base: { component: 'guardian' } });
+// Made once the guardian is ready (or at its first line before that): pino is a third of its
+// module loading, and the node it guards hosts nothing until the ready line (deferred-logger.ts).
+let log = new DeferredLogger(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed, not at start (above)
+  const { createLogger } = require('./logging') as typeof Logging;
+  return createLogger({ fd: 2, base: { component: 'guardian' } });
+});
 
 export function runGuardian(args: readonly string[]): void {
   let fence: TaggedAddressFence;
@@ -108,6 +114,8 @@ export function runGuardian(args: readonly string[]): void {
     () => {
       ready = true;
       process.stdout.write(GUARDIAN_READY);
+      // Off the node's start, but before a fence is likely: its lines then do not wait for pino.
+      setImmediate(() => log.load());
     },
     (error: Error) => {
       log.error({}, `guardian cannot read the addresses: ${error.message}`);

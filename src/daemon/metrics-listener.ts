@@ -4,7 +4,8 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import { ListenAddress } from '../config';
 import { Logger } from './runtime/logger';
-import { Metrics, PrometheusMetrics, noMetrics } from './metrics';
+import type { Metrics, PrometheusMetrics } from './metrics';
+import { noMetrics } from './metrics-off';
 
 export class MetricsListenError extends Error {
   readonly code = 'E_METRICS_LISTEN';
@@ -87,7 +88,9 @@ export interface MetricsSetup {
 /** `[metrics]` of floatip.toml to what the runtime uses: the no-op when disabled, else a registry served over HTTP. */
 export async function startMetrics(settings: { readonly enabled: boolean; readonly listen: ListenAddress }, logger: Logger): Promise<MetricsSetup> {
   if (!settings.enabled) return { metrics: noMetrics, stop: async () => undefined };
-  const metrics = new PrometheusMetrics();
+  // Loaded only now: see metrics-off.ts.
+  const { PrometheusMetrics: Registry } = await import('./metrics');
+  const metrics = new Registry();
   const listener = new MetricsListener(metrics, logger.child({ component: 'metrics' }));
   await listener.start(settings.listen);
   return { metrics, stop: () => listener.stop() };

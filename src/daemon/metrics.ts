@@ -1,4 +1,4 @@
-// floatipd's Prometheus metrics: the `Metrics` the runtime updates, its prom-client registry, and a no-op when disabled.
+// floatipd's Prometheus metrics: the `Metrics` the runtime updates and its prom-client registry (the no-op when disabled: metrics-off.ts).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FLAG_NAMES, NodeFlag, NodeFlags, Pnn } from '../core/flags';
@@ -40,26 +40,6 @@ export interface Metrics {
   /** Whether a live guardian stands behind this node (runtime/guard.ts); each loss also says why (silent: frozen or hung, ended). */
   setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void;
 }
-
-/** For a daemon with metrics off: the runtime calls the same methods, and nothing is kept. */
-export const noMetrics: Metrics = {
-  setNodeFlags: () => undefined,
-  setQuorate: () => undefined,
-  setVotes: () => undefined,
-  setLeader: () => undefined,
-  setHostedAddresses: () => undefined,
-  observeTakeoverRun: () => undefined,
-  observeAddressFailover: () => undefined,
-  setUnhostedAddresses: () => undefined,
-  observeHeartbeatRoundTrip: () => undefined,
-  observeEvent: () => undefined,
-  countAuthenticationFailure: () => undefined,
-  countMeshRefusals: () => undefined,
-  countTicklesSent: () => undefined,
-  setDuplicateAddresses: () => undefined,
-  setFlapDamping: () => undefined,
-  setGuarded: () => undefined,
-};
 
 export interface PrometheusMetricsInit {
   /** Also export Node's process metrics (CPU, memory, event-loop lag). @default true */

@@ -13,8 +13,9 @@ import { createView, MembershipChange, MembershipView, NodeObservation, update, 
 import { MembershipError } from '../../core/membership-errors';
 import { Ballot, evaluateQuorum, fence, FenceDecision, partitionMembers, QuorumRule, QuorumState } from '../../core/quorum';
 import {
-  advanceVotes, DEFAULT_VOTE_SETTINGS, expectedVoters, lastManStandingDue, recordLeave, startingVotes, VoteMemory, VoteSettings,
+  advanceVotes, configuredNodes, DEFAULT_VOTE_SETTINGS, expectedVoters, lastManStandingDue, recordLeave, startingVotes, VoteMemory, VoteSettings,
 } from '../../core/votes';
+import { GateVotes } from '../../core/takeover-gate';
 import { Clock } from '../../adapters/clock';
 import { Logger } from './logger';
 import { RuntimeInit, RuntimeNode } from './settings';
@@ -119,6 +120,12 @@ export class ClusterState {
   reportedVoters(): Pnn[] {
     if (!this.votes.joined || !this.quorum().quorate) return [];
     return expectedVoters(this.current.nodes, this.votes);
+  }
+
+  /** Who this node no longer expects to vote, and what each peer reported (the takeover gate's rejoin row). */
+  votesAway(): GateVotes {
+    const voters = expectedVoters(this.current.nodes, this.votes);
+    return { away: configuredNodes(this.current.nodes).filter((pnn) => !voters.includes(pnn)), peerVoters: this.peerVoters };
   }
 
   /** Lets time pass: silent peers become DISCONNECTED, bans end, fence deadlines arrive. */

@@ -5,7 +5,9 @@
 
 import { Pnn } from '../../core/flags';
 import { MembershipChange, MembershipView, NodeState } from '../../core/membership';
-import { confirmBasis, GateInputs, GateTimings, GuardianHold, guardianHoldUntil, liveGuardianHolds } from '../../core/takeover-gate';
+import {
+  confirmBasis, GateInputs, GateTimings, GateVotes, GuardianHold, guardianHoldUntil, liveGuardianHolds, NO_VOTES_AWAY,
+} from '../../core/takeover-gate';
 import { Logger } from './logger';
 
 export class GateFacts {
@@ -75,10 +77,10 @@ export class GateFacts {
     this.confirmedSince = since;
   }
 
-  inputs(view: MembershipView, now: number): GateInputs {
+  inputs(view: MembershipView, now: number, votes: GateVotes = NO_VOTES_AWAY): GateInputs {
     return {
       now, view, timings: this.timings, reloadHolds: this.reloadHolds, guardianHolds: this.guardianHolds,
-      fencedAt: this.fencedAt, quorateSince: this.quorateSince, leaderSince: this.leaderSince, confirmedSince: this.confirmedSince,
+      fencedAt: this.fencedAt, quorateSince: this.quorateSince, leaderSince: this.leaderSince, confirmedSince: this.confirmedSince, votes,
     };
   }
 

@@ -44,7 +44,8 @@ export class RunGate {
   }
 
   decide(): GateDecision {
-    return decideRun(this.facts.inputs(this.components.state.view, this.components.clock.now()));
+    const { state } = this.components;
+    return decideRun(this.facts.inputs(state.view, this.components.clock.now(), state.votesAway()));
   }
 
   /**

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { ip } from '../../../src/core/ip';
 import { PrometheusMetrics } from '../../../src/daemon/metrics';
 import { MetricsListener, startMetrics } from '../../../src/daemon/metrics-listener';
-import { noMetrics } from '../../../src/daemon/metrics';
+import { noMetrics } from '../../../src/daemon/metrics-off';
 import { RecordingLogger } from '../../unit/daemon/control/recording-logger';
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {

@@ -41,7 +41,8 @@ function viewOf(row: string, now: number): MembershipView {
 /**
  * `;`-separated facts: `crash P at T held N` (its stream broke at T), `silence P held N` (silent
  * since its last heartbeat), `fenced P at T` (its guardian's FENCED notice), `reload NAME until T`,
- * `quorate T`, `leader T` (this node leads since T), `confirmed T`, `grace MS` (crash_grace, 200 unless given).
+ * `quorate T`, `leader T` (this node leads since T), `confirmed T`, `grace MS` (crash_grace, 200 unless given),
+ * `away P,Q` (this node no longer expects them to vote), `voters P A,B` (peer P reported voters A,B; `-` none).
  */
 function inputsOf(row: string, facts: string, now: number): GateInputs {
   const view = viewOf(row, now);
@@ -52,6 +53,8 @@ function inputsOf(row: string, facts: string, now: number): GateInputs {
   let leaderSince: number | undefined;
   let confirmedSince: number | undefined;
   let timings = TIMINGS;
+  let away: Pnn[] = [];
+  const peerVoters = new Map<Pnn, Pnn[]>();
   for (const fact of facts.split(';').map((f) => f.trim()).filter((f) => f !== '')) {
     const words = fact.split(/\s+/);
     const n = (i: number): number => Number(words[i]);
@@ -64,9 +67,11 @@ function inputsOf(row: string, facts: string, now: number): GateInputs {
     else if (words[0] === 'confirmed') confirmedSince = n(1);
     else if (words[0] === 'leader') leaderSince = n(1);
     else if (words[0] === 'grace') timings = { ...timings, crashGraceMs: n(1) };
+    else if (words[0] === 'away') away = words[1].split(',').map(Number);
+    else if (words[0] === 'voters') peerVoters.set(n(1), words[2] === '-' ? [] : words[2].split(',').map(Number));
     else throw new Error(`unknown fact '${fact}'`);
   }
-  return { now, view, timings, reloadHolds, guardianHolds, fencedAt, quorateSince, leaderSince, confirmedSince };
+  return { now, view, timings, reloadHolds, guardianHolds, fencedAt, quorateSince, leaderSince, confirmedSince, votes: { away, peerVoters } };
 }
 
 /** `start`, `start confirm`, `wait RULE MS` or `held RULE`. */
@@ -115,6 +120,14 @@ describe('decideRun', () => {
     ['a peer heard since and lost again is not unheard', 'L h400 gone400', 'quorate 300; confirmed 300', 500, 'start'],
     ['dead_after passed: the unheard peer counts as gone', 'L h1250 dc', 'quorate 300; confirmed 300', 1300, 'start'],
     ['a deleted node is never waited for', 'L h400 del', 'quorate 300; confirmed 300', 500, 'start'],
+    // ... but not for peers away for good: they left on purpose (or were dropped) and no member counts them again.
+    ['a peer that left, no member counts it', 'L h400 dc', 'quorate 300; confirmed 300; away 2; voters 1 0,1', 500, 'start'],
+    ['alone in the partition, the others left', 'L dc dc', 'quorate 300; confirmed 300; away 1,2', 500, 'start'],
+    ['a peer that left, but a member counts it again (it came back while this node was cut off)', 'L h400 dc',
+      'quorate 300; confirmed 300; away 2; voters 1 0,1,2', 500, 'wait rejoin 800'],
+    ['a peer that left, a member has not reported its voters', 'L h400 dc', 'quorate 300; confirmed 300; away 2', 500, 'wait rejoin 800'],
+    ['a peer that left, a member reports no voters (it is not quorate)', 'L h400 dc', 'quorate 300; confirmed 300; away 2; voters 1 -', 500, 'wait rejoin 800'],
+    ['one peer left, another is only unheard', 'L h400 dc dc', 'quorate 300; confirmed 300; away 2; voters 1 0,1,3', 500, 'wait rejoin 800'],
     ['rejoin comes before agreement', 'L h400:0,1 h400 dc', 'quorate 300; confirmed 300', 500, 'wait rejoin 800'],
     // agreement: every member reports the members this node sees.
     ['a member reports another partition', 'L h400:0,1 h400', Q, 500, 'held agreement'],
@@ -133,6 +146,7 @@ describe('the reasons', () => {
     ['L h1000 h100', `${Q}; silence 2 held 400`, 1100, 'for node 2 to fence itself and delete its 400 addresses (silent since dead_after)'],
     ['L h400 h400', `${Q}; reload r7 until 2000`, 500, 'for every node\'s new list (cluster-wide reloadips or reloadnodes: r7)'],
     ['L h400 dc dc', 'quorate 300; confirmed 300', 500, 'until nodes 2,3 are heard since quorum came back'],
+    ['L h400 dc dc', 'quorate 300; confirmed 300; away 2; voters 1 0,1,3', 500, 'until node 3 is heard since quorum came back'],
     ['L h400:0,1 h400:-', Q, 500, 'until the partition agrees: this node sees 0,1,2, node 1 reports 0,1, node 2 reports nothing yet'],
   ])('%s | %s | now %d: held %s', (row, facts, now, reason) => {
     expect(decideRun(inputsOf(row, facts, now)).reason).toBe(reason);

@@ -1,7 +1,8 @@
 // The metrics registry: what each update function changes in the Prometheus text, and the no-op.
 
 import { NodeFlag } from '../../../src/core/flags';
-import { Metrics, PrometheusMetrics, noMetrics } from '../../../src/daemon/metrics';
+import { Metrics, PrometheusMetrics } from '../../../src/daemon/metrics';
+import { noMetrics } from '../../../src/daemon/metrics-off';
 
 /** `name{labels} value` lines of the exposition text, without comments. */
 async function samples(metrics: PrometheusMetrics): Promise<Map<string, number>> {

@@ -2,7 +2,8 @@
 
 import { MemoryEventRunner } from '../../../../src/adapters/memory/scripts';
 import { MemoryTickler } from '../../../../src/adapters/memory/tickle';
-import { Metrics, noMetrics } from '../../../../src/daemon/metrics';
+import { Metrics } from '../../../../src/daemon/metrics';
+import { noMetrics } from '../../../../src/daemon/metrics-off';
 import { countingTickler, observedEventRunner } from '../../../../src/daemon/wiring/observed';
 import { ip } from '../../../../src/core/ip';
 
