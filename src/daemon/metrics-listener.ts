@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { ListenAddress } from '../config';
 import { Logger } from './runtime/logger';
 import { Metrics, PrometheusMetrics, noMetrics } from './metrics';
+import { inBackground } from './runtime/background';
 
 export class MetricsListenError extends Error {
   readonly code = 'E_METRICS_LISTEN';
@@ -25,7 +26,7 @@ export class MetricsListener {
   }
 
   async start(listen: ListenAddress): Promise<void> {
-    const server = createServer((request, response) => void this.answer(request, response));
+    const server = createServer((request, response) => inBackground(this.answer(request, response), this.logger, 'E_METRICS_ANSWER', 'answering a metrics request'));
     const where = listen.address.family === 6 ? `[${listen.address.text}]:${listen.port}` : `${listen.address.text}:${listen.port}`;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new MetricsListenError(

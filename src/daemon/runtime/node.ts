@@ -50,6 +50,7 @@ import { FailoverListener } from './failover-timer';
 import { checkedInit, RuntimeInit, RuntimeNode } from './settings';
 import { ConnectionTracker } from './tickles';
 import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
+import { inBackground } from './background';
 
 export interface NodeRuntime {
   readonly pnn: Pnn;
@@ -251,7 +252,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     await mesh.start();
     this.heartbeats.start();
     this.roundTrips.start();
-    this.timers.push(every(clock, this.init.reconcileIntervalMs, () => { void this.reconciler.check(); }));
+    this.timers.push(every(clock, this.init.reconcileIntervalMs, () => inBackground(this.reconciler.check(), this.log, 'E_RECONCILE', 'the periodic reconcile check')));
     this.timers.push(every(clock, this.init.tickleScanIntervalMs, () => this.scanTickles()));
     this.duplicates?.start();
     if (this.lockQuorum) {
