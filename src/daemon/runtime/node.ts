@@ -177,7 +177,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     });
     this.orders = new OrderHandler({
       state: this.state, hosting: this.hosting, events: components.events, log: logger.child({ component: 'orders' }), clock,
-      reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(),
+      reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(), keepEarlyReleaseMs: init.deadAfterMs,
     });
     this.readiness = new ReadinessWatch({ state: this.state, clock, lastRun: () => this.orders.lastRun, settleMs: 2 * init.heartbeatIntervalMs });
     this.admin = new AdminRelay({
@@ -390,6 +390,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.readiness.viewChanged();
     this.reannouncer.viewChanged();
     this.leader.onViewChange(changes);
+    this.orders.viewChanged();
     if (changes.some((c) => c.kind === 'flags' && c.pnn === this.pnn)) this.heartbeats.sendNow();
   }
 
