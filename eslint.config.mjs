@@ -32,6 +32,17 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits must have its rejection handled: an unhandled rejection
+    // ends floatipd (Node's default), and a swallowed one loses the error. `void p` does
+    // not count as handling (ignoreVoid: false): write `p.catch(...)` with a reason.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['src/protocol/**/*.ts'],
     rules: { ...pureImports },
   },

@@ -79,5 +79,9 @@ if (require.main === module) {
   };
   runCli(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
+  }, (error: unknown) => {
+    // runCli answers every failure with a status; a throw past it is a bug, said once without a stack trace dump.
+    process.stderr.write(`floatip: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
   });
 }

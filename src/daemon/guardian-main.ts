@@ -93,7 +93,13 @@ export function runGuardian(args: readonly string[]): void {
   };
 
   let ready = false;
-  const watch = new GuardianWatch(options.fenceAfterMs, systemClock(), (verdict) => { void act(verdict); });
+  // act() catches the fence's failures itself; anything past that must still end the guardian with `failed`, never hang it.
+  const watch = new GuardianWatch(options.fenceAfterMs, systemClock(), (verdict) => {
+    act(verdict).catch((error: unknown) => {
+      log.error({ code: 'E_GUARDIAN_ACT', verdict: verdict.kind }, `guardian failed while fencing: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(GuardianExitCode.failed);
+    });
+  });
   // A dead daemon's end of stdout is closed: EPIPE must not end the guardian before it fenced.
   process.stdout.on('error', () => undefined);
   process.stdin.on('data', (chunk: Buffer) => {

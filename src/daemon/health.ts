@@ -246,7 +246,8 @@ export class HealthMonitor {
     }
     this.recheckTimer = setTimeout(() => {
       this.recheckTimer = undefined;
-      void this.tick();
+      // The cron's own ticks go through node-cron, which catches; this one has nobody else to.
+      this.tick().catch((error: unknown) => this.components.log?.(`E_MONITOR_STEP: a monitor recheck failed: ${error instanceof Error ? error.message : String(error)}`));
     }, this.recheckDelayMs);
   }
 

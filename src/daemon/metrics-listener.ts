@@ -6,6 +6,7 @@ import { ListenAddress } from '../config';
 import { Logger } from './runtime/logger';
 import type { Metrics, PrometheusMetrics } from './metrics';
 import { noMetrics } from './metrics-off';
+import { inBackground } from './runtime/background';
 
 export class MetricsListenError extends Error {
   readonly code = 'E_METRICS_LISTEN';
@@ -26,7 +27,7 @@ export class MetricsListener {
   }
 
   async start(listen: ListenAddress): Promise<void> {
-    const server = createServer((request, response) => void this.answer(request, response));
+    const server = createServer((request, response) => inBackground(this.answer(request, response), this.logger, 'E_METRICS_ANSWER', 'answering a metrics request'));
     const where = listen.address.family === 6 ? `[${listen.address.text}]:${listen.port}` : `${listen.address.text}:${listen.port}`;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new MetricsListenError(

@@ -3,16 +3,24 @@
 import { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnHelperIn, stopHelper } from './children';
-import { presencesOf, Presence, SampleChange } from './timeline';
+import { anchorSkewMs, MonotonicSample, onSharedClock, presencesOf, Presence, SampleChange } from './timeline';
 
 /** The lab's private network and link-local and loopback addresses are not public addresses. */
 export const NOT_PUBLIC = ['192.0.2.', 'fe80:', '127.', '::1'];
+
+/** A child whose own wall anchor is further than this from ours is reported: its per-process stamps would have misjudged. */
+const ANCHOR_SKEW_REPORTED_MS = 5;
+
+/** This process's wall time minus CLOCK_MONOTONIC (ms): the one offset every child's samples get. */
+const wallMinusMonotonic = (): number => performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
 
 export class AddressSampler {
   private readonly children: ChildProcess[] = [];
   readonly changes: SampleChange[][];
   /** Helper failures (a sampler that died), for the report. */
   readonly problems: string[] = [];
+  /** Wall minus monotonic, read once: the soak's clock (performance.timeOrigin + performance.now()) for every child's samples. */
+  private readonly offset = wallMinusMonotonic();
 
   private constructor(count: number) {
     this.changes = Array.from({ length: count }, () => []);
@@ -34,12 +42,25 @@ export class AddressSampler {
         else reject(new Error(problem));
       });
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        sampler.changes[node].push(JSON.parse(line) as SampleChange);
+        const parsed = JSON.parse(line) as MonotonicSample | { wallMinusMonotonic: number };
+        if ('wallMinusMonotonic' in parsed) {
+          sampler.noteAnchor(ns, parsed.wallMinusMonotonic);
+          return;
+        }
+        sampler.changes[node].push(onSharedClock(parsed, sampler.offset));
         started = true;
         resolve();
       });
     })));
     return sampler;
+  }
+
+  /** A child's own anchor far from ours is worth a line in the report: the artefact its stamps would have made. */
+  private noteAnchor(ns: string, childOffset: number): void {
+    const skew = anchorSkewMs([childOffset], this.offset);
+    if (skew > ANCHOR_SKEW_REPORTED_MS) {
+      this.problems.push(`address sampler in ${ns}: its own wall-clock anchor is ${skew.toFixed(1)} ms off the soak's; samples are judged on the shared monotonic clock`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -50,7 +50,9 @@ export class ExitWatch {
   }
 
   start(): void {
-    this.timer = setInterval(() => { void this.poll(); }, POLL_MS);
+    this.timer = setInterval(() => {
+      this.poll().catch((error: unknown) => process.stderr.write(`exit watch: a poll failed: ${error instanceof Error ? error.message : String(error)}\n`));
+    }, POLL_MS);
   }
 
   stop(): void {

@@ -18,6 +18,23 @@ export interface SampleChange {
   readonly addresses: readonly string[];
 }
 
+/** A sampler child's line: `t` and `before` in CLOCK_MONOTONIC ms (src/soak/sampler-child.ts). */
+export type MonotonicSample = SampleChange;
+
+/**
+ * A child's sample on the wall clock, by ONE offset (wall - monotonic) that the parent
+ * reads once and applies to every child: the nodes' timelines are then comparable to
+ * the sampling precision, whatever each child's own wall-clock anchor says.
+ */
+export function onSharedClock(sample: MonotonicSample, wallMinusMonotonic: number): SampleChange {
+  return { t: sample.t + wallMinusMonotonic, before: sample.before + wallMinusMonotonic, addresses: sample.addresses };
+}
+
+/** The largest distance (ms) between the children's own wall anchors and the parent's: what stamping on them would have shifted a timeline by. */
+export function anchorSkewMs(childAnchors: readonly number[], parentAnchor: number): number {
+  return childAnchors.reduce((worst, anchor) => Math.max(worst, Math.abs(anchor - parentAnchor)), 0);
+}
+
 /** A stretch an address was on no node. */
 export interface Gap {
   readonly address: string;

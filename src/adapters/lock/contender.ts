@@ -46,7 +46,7 @@ export class LockContender {
       this.onEvent({ kind: 'lost', loss });
       this.scheduleTry();
     });
-    void this.tryOnce();
+    this.tryInBackground();
   }
 
   /** Stops trying and releases the lock if it is held. */
@@ -72,6 +72,16 @@ export class LockContender {
   private scheduleTry(): void {
     if (!this.running) return;
     this.cancelRetry();
-    this.cancelRetry = this.clock.schedule(this.retryIntervalMs, () => void this.tryOnce());
+    this.cancelRetry = this.clock.schedule(this.retryIntervalMs, () => this.tryInBackground());
+  }
+
+  /** acquire() never rejects by contract; a release that throws (or a broken backend) is a failed try, and the next one comes. */
+  private tryInBackground(): void {
+    this.tryOnce().catch((error: unknown) => {
+      if (!this.running) return;
+      this.onEvent({ kind: 'tried', result: { outcome: 'error', error: new ClusterLockError('E_LOCK_INTERNAL',
+        `cluster lock ${this.lock.description}: a try failed unexpectedly (${String(error)}); please report this as a bug`, error) } });
+      this.scheduleTry();
+    });
   }
 }

@@ -121,7 +121,10 @@ export class EtcdLock extends BaseClusterLock {
   }
 
   private scheduleTick(held: HeldLease, delayMs: number): void {
-    held.cancelTick = this.clock.schedule(delayMs, () => void this.tick(held));
+    // tick() catches every request's failure (the watchdog judges); only a bug gets past it: remembered for the watchdog's message.
+    held.cancelTick = this.clock.schedule(delayMs, () => {
+      this.tick(held).catch((error: unknown) => { if (this.held === held) held.lastError = reasonOf(error); });
+    });
   }
 
   private async tick(held: HeldLease): Promise<void> {

@@ -88,7 +88,11 @@ export class FcntlLock extends BaseClusterLock {
   }
 
   private scheduleCheck(held: HeldFile): void {
-    held.cancelCheck = this.clock.schedule(this.recheckIntervalMs, () => void this.check(held));
+    // check() turns every failure of the file into a loss (inspect catches); only a loss listener's throw gets past it.
+    held.cancelCheck = this.clock.schedule(this.recheckIntervalMs, () => {
+      this.check(held).catch((error: unknown) => process.stderr.write(
+        `floatip lock E_LOCK_INTERNAL: cluster lock ${this.path}: after a check: ${String(error)}; please report this as a bug\n`));
+    });
   }
 
   private async check(held: HeldFile): Promise<void> {
@@ -128,9 +132,12 @@ export class FcntlLock extends BaseClusterLock {
     return new Promise((resolve) => {
       const cancel = this.clock.schedule(this.checkTimeoutMs, () => resolve(new ClusterLockError('E_LOCK_LOST_FILE_CHECK',
         `checking the lock file ${this.path} took over ${this.checkTimeoutMs} ms: the cluster file system is hung or very slow; the lock counts as lost`)));
-      void check.then((loss) => {
+      check.then((loss) => {
         cancel();
         resolve(loss);
+      }, (error: unknown) => {
+        cancel();
+        resolve(new ClusterLockError('E_LOCK_LOST_FILE_CHECK', `cannot check the lock file ${this.path}: ${String(error)}; the lock counts as lost`, error));
       });
     });
   }

@@ -77,7 +77,7 @@ export class MemoryNetwork {
   readonly maxFrameBytes: number;
 
   constructor(options: MemoryNetworkOptions = {}) {
-    this.schedule = options.schedule ?? ((task) => { void Promise.resolve().then(task); });
+    this.schedule = options.schedule ?? ((task) => { queueMicrotask(task); });
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 

@@ -7,7 +7,9 @@ export type NetlinkErrorCode =
   | 'E_NETLINK_TIMEOUT'
   | 'E_NETLINK_CLOSED'
   | 'E_NETLINK_BAD_REPLY'
-  | 'E_NETLINK_LISTENER';
+  | 'E_NETLINK_LISTENER'
+  /** Re-reading the kernel after lost notifications failed every attempt: the view may be stale. */
+  | 'E_NETLINK_RESYNC';
 
 export class NetlinkError extends Error {
   constructor(

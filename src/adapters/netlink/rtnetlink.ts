@@ -71,6 +71,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
   private readonly view: KernelView;
   private readonly gate: ResyncGate;
   private resyncs = 0;
+  private readonly reportFailure: ListenerFailureReport;
 
   constructor(private readonly init: RtnetlinkInit = {}) {
     this.proto = init.addressProtocol ?? 0xf1;
@@ -78,7 +79,8 @@ export class RtnetlinkAdapter implements NetlinkPort {
       throw new RangeError(`addressProtocol must be 4..255 (0-3 belong to the kernel), not ${this.proto}`);
     }
     this.clock = init.clock ?? backgroundClock;
-    this.listeners = new NetlinkListeners(init.onListenerError ?? writeToStderr);
+    this.reportFailure = init.onListenerError ?? writeToStderr;
+    this.listeners = new NetlinkListeners(this.reportFailure);
     this.view = new KernelView(this.proto, this.expected, (event) => this.listeners.emit(event));
     this.gate = new ResyncGate({
       reload: () => this.loadView(true),
@@ -98,7 +100,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
       receiveBufferBytes: this.init.receiveBufferBytes,
       clock: this.init.clock,
       onMessages: (messages) => this.onNotifications(messages),
-      onReady: (restarted) => { if (restarted) void this.gate.resync('notifications were lost (watcher restarted)'); },
+      onReady: (restarted) => { if (restarted) this.resyncInBackground('notifications were lost (watcher restarted)'); },
       // Changes go on while the watcher restarts: the resync after it reads them back from the kernel.
       onLost: () => undefined,
     });
@@ -109,6 +111,19 @@ export class RtnetlinkAdapter implements NetlinkPort {
       await this.stop();
       throw error;
     }
+  }
+
+  /** A resync nobody waits for: when every attempt fails the view may be stale, and the daemon hears of it. */
+  private resyncInBackground(reason: string): void {
+    this.gate.resync(reason).catch((error: unknown) => {
+      if (this.channel === undefined) return; // closed meanwhile: nothing is stale any more
+      try {
+        this.reportFailure(new NetlinkError('E_NETLINK_RESYNC', `re-reading the kernel's addresses after ${reason} failed: ` +
+          `${error instanceof Error ? error.message : String(error)}; changes made meanwhile may be missing from the view until the next resync`));
+      } catch {
+        // A report that throws has nowhere left to go (as in NetlinkListeners).
+      }
+    });
   }
 
   async stop(): Promise<void> {
@@ -230,7 +245,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
         this.view.apply(message);
       } catch {
         // An undecodable notification: the kernel's state is re-read rather than guessed.
-        void this.gate.resync('a notification could not be decoded');
+        this.resyncInBackground('a notification could not be decoded');
         return;
       }
     }

@@ -46,7 +46,7 @@ export class ScriptEventRunner implements EventRunner {
         abort: new AbortController(),
         resolve,
       });
-      void this.pump();
+      this.pumpOn();
     });
   }
 
@@ -78,7 +78,15 @@ export class ScriptEventRunner implements EventRunner {
     this.current = undefined;
     if (result.status !== 'CANCELLED') this.statuses.set(job.event, result);
     job.resolve(result);
-    void this.pump();
+    this.pumpOn();
+  }
+
+  /** pump() answers every job, also when a script cannot run; a throw past that is a bug, said on stderr (the daemon's log). */
+  private pumpOn(): void {
+    this.pump().catch((error: unknown) => {
+      this.current = undefined;
+      process.stderr.write(`floatip events E_EVENT_RUNNER: the event queue failed: ${error instanceof Error ? error.message : String(error)}; please report this as a bug\n`);
+    });
   }
 
   private skipped(args: readonly string[], reason: string): EventResult {

@@ -16,6 +16,7 @@ import { Logger } from './logger';
 import { PendingReplies } from './pending-replies';
 import { AdminReplyMessage, AdminRequest, AdminRequestMessage, SessionMessageOf } from './messages';
 import { TakeoverRunRecord } from '../../protocol/control-results';
+import { inBackground, reasonOf } from './background';
 
 export type AdminStatus = AdminReplyMessage['status'];
 
@@ -135,9 +136,9 @@ export class AdminRelay {
       this.apply(request);
       return;
     }
-    void this.sendAndWait(pnn, request).then((outcome) => {
+    inBackground(this.sendAndWait(pnn, request).then((outcome) => {
       if (outcome.status !== 'ok') this.components.log.warn({ pnn, status: outcome.status }, `banning node ${pnn} failed: ${outcome.message}`);
-    });
+    }), this.components.log, 'E_ADMIN_BAN', `banning node ${pnn}`);
   }
 
   onRequest(from: Pnn, message: AdminRequestMessage): void {
@@ -153,7 +154,11 @@ export class AdminRelay {
     }
     const leader = state.leader();
     if (leader === state.localPnn) {
-      void this.asLeader(request).then(reply);
+      // The asking node waits for an answer: a failure is one too.
+      this.asLeader(request).then(reply, (error: unknown) => {
+        this.components.log.error({ code: 'E_ADMIN_FAILED', from, action: request.action, err: reasonOf(error) }, `admin request ${request.action} from node ${from} failed: ${reasonOf(error)}`);
+        reply({ status: 'failed', message: `node ${state.localPnn} could not carry out ${request.action}: ${reasonOf(error)}` });
+      });
       return;
     }
     if (isFlagRequest(request) && request.pnn === state.localPnn && from === leader) {

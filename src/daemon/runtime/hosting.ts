@@ -27,6 +27,7 @@ import { TakeReport, Takeover, TakeoverAddress, TakeoverError } from '../../adap
 import { TcpConnection } from '../../protocol/packets';
 import { TakeResult, TakeTimings } from '../../protocol/frame-messages';
 import { Logger } from './logger';
+import { inBackground } from './background';
 
 export interface HeldAddress {
   readonly address: IpAddress;
@@ -217,9 +218,9 @@ export class LocalAddresses {
     const dropped = new Set(batch.reports.map((r) => r.address.text));
     const scripts = held.filter((x) => dropped.has(x.address.text));
     if (scripts.length > 0) {
-      void this.enqueue(async () => {
+      inBackground(this.enqueue(async () => {
         for (const h of scripts) await this.runEvent('releaseip', [h.iface, h.address.text, String(h.bits)]);
-      });
+      }), this.components.log, 'E_RELEASEIP_AFTER_FENCE', 'releaseip after the fence');
     }
     return {
       released: batch.reports.map((r) => r.address),

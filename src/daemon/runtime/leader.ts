@@ -26,6 +26,7 @@ import { runTrigger, unsettledAfter } from './run-triggers';
 import { RunWaiters } from './run-waiters';
 import { RuntimeInit } from './settings';
 import { allocateAhead, RunOutcome, RunPorts, TakeoverRun } from './takeover-run';
+import { inBackground } from './background';
 
 export type { LeaderComponents } from './run-ports';
 export class TakeoverLeader {
@@ -223,8 +224,16 @@ export class TakeoverLeader {
     this.failovers.forget(this.components.state.view.nodes.filter((n) => n.connected).flatMap((n) => n.hosted));
     this.runCounter++;
     const confirmSince = decision.confirmFirst ? this.gate.facts.confirmBasis : undefined;
-    this.run = new TakeoverRun(this.runPorts, { reason, epoch: this.nextEpoch(), confirmSince });
-    void this.run.execute().then((outcome) => this.finished(outcome));
+    const run = new TakeoverRun(this.runPorts, { reason, epoch: this.nextEpoch(), confirmSince });
+    this.run = run;
+    // execute() turns every fault of a run into a failed record; a throw past that (or in finished) is a bug: logged,
+    // and the leader is free for the next run (a stuck `run` would hold every later one).
+    inBackground(run.execute().then((outcome) => this.finished(outcome)), this.components.log, 'E_RUN_CRASHED', `takeover run ${this.lastEpoch}`, () => {
+      if (this.run !== run) return;
+      this.run = undefined;
+      this.waiters.idleNow();
+      if (!this.stopped) this.retry.set(this.init.heartbeatIntervalMs, () => this.requestRun(`retry after takeover run ${this.lastEpoch} crashed`));
+    });
   }
 
   private nextEpoch(): number {

@@ -13,6 +13,7 @@ import { nodeFlags } from '../../core/membership';
 import { ClusterLock } from '../../adapters/lock/port';
 import { ClusterState } from './cluster-state';
 import { Logger } from './logger';
+import { inBackground } from './background';
 
 export class LockQuorum {
   private readonly unsubscribe: Array<() => void> = [];
@@ -59,25 +60,25 @@ export class LockQuorum {
     const local = state.view.nodes[state.localPnn];
     if (lock.holder && !isActive(nodeFlags(local))) {
       this.log.info({ lock: lock.description }, 'cluster lock released: this node is stopped or banned and cannot lead');
-      void lock.release().then(() => {
+      inBackground(lock.release().then(() => {
         this.stopClaiming();
         this.refreshHolder();
-      });
+      }), this.log, 'E_LOCK_RELEASE', 'releasing the cluster lock');
       return;
     }
     if (lock.state === 'lost') {
       // We fenced when the loss was reported; forgetting it lets the next poll try again.
-      void lock.release();
+      inBackground(lock.release(), this.log, 'E_LOCK_RELEASE', 'forgetting the lost cluster lock');
       return;
     }
     this.refreshHolder();
     const rule = state.rule();
     if (lock.holder || (rule.mode === 'lock' && rule.holder !== NO_NODE)) return;
     if (state.quorum().candidate !== state.localPnn || lock.state !== 'free') return;
-    void lock.acquire().then((result) => {
+    inBackground(lock.acquire().then((result) => {
       if (result.outcome === 'held') {
         if (this.closed) {
-          void lock.release();
+          inBackground(lock.release(), this.log, 'E_LOCK_RELEASE', 'releasing the cluster lock taken while closing');
           return;
         }
         this.log.info({ lock: lock.description }, 'cluster lock taken');
@@ -85,7 +86,7 @@ export class LockQuorum {
       } else if (result.outcome === 'error') {
         this.log.warn({ code: result.error.code }, `cluster lock: ${result.error.message}`);
       }
-    });
+    }), this.log, 'E_LOCK_ACQUIRE', 'taking the cluster lock');
   }
 
   async close(): Promise<void> {

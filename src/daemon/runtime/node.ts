@@ -50,6 +50,7 @@ import { FailoverListener } from './failover-timer';
 import { checkedInit, RuntimeInit, RuntimeNode } from './settings';
 import { ConnectionTracker } from './tickles';
 import { addressListMessage, AddressListChange, applyAddressList } from './address-list';
+import { inBackground } from './background';
 
 export interface NodeRuntime {
   readonly pnn: Pnn;
@@ -176,7 +177,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     });
     this.orders = new OrderHandler({
       state: this.state, hosting: this.hosting, events: components.events, log: logger.child({ component: 'orders' }), clock,
-      reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(),
+      reply: (to, m) => { this.sendTo(to, m); }, announce, refusal: () => this.guard.refusal(), keepEarlyReleaseMs: init.deadAfterMs,
     });
     this.readiness = new ReadinessWatch({ state: this.state, clock, lastRun: () => this.orders.lastRun, settleMs: 2 * init.heartbeatIntervalMs });
     this.admin = new AdminRelay({
@@ -251,7 +252,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     await mesh.start();
     this.heartbeats.start();
     this.roundTrips.start();
-    this.timers.push(every(clock, this.init.reconcileIntervalMs, () => { void this.reconciler.check(); }));
+    this.timers.push(every(clock, this.init.reconcileIntervalMs, () => inBackground(this.reconciler.check(), this.log, 'E_RECONCILE', 'the periodic reconcile check')));
     this.timers.push(every(clock, this.init.tickleScanIntervalMs, () => this.scanTickles()));
     this.duplicates?.start();
     if (this.lockQuorum) {
@@ -389,6 +390,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.readiness.viewChanged();
     this.reannouncer.viewChanged();
     this.leader.onViewChange(changes);
+    this.orders.viewChanged();
     if (changes.some((c) => c.kind === 'flags' && c.pnn === this.pnn)) this.heartbeats.sendNow();
   }
 

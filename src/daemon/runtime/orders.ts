@@ -7,6 +7,14 @@
 // node's heartbeat goes out before the ack (so the leader's view already shows
 // what we hold when it reads the ack), and the epoch is checked again when the
 // order's turn comes, because a newer leader may have spoken meanwhile.
+//
+// One exception to "ignored": a RELEASE from a node that is not our leader YET is kept
+// (the latest per sender) and obeyed if that node becomes our leader within dead_after.
+// A new leader's first order (its confirmation, an empty RELEASE) can overtake, on its own
+// TCP stream, the heartbeat of the old leader that makes it ours; ignored, it was never
+// answered, and the run waited for its 5 s deadline while a dead node's addresses stayed
+// unserved (the 5-node soak, seed 2026: 2.4-3.6 s). Only RELEASE: letting go is always
+// safe; a late TAKE could follow an assignment the leader has already replaced.
 
 import { Pnn } from '../../core/flags';
 import { FinishedRun } from '../../core/readiness';
@@ -29,6 +37,8 @@ export interface OrderComponents {
   readonly announce: () => void;
   /** Why this node must take nothing now besides the fence (no live guardian: guard.ts), or undefined. */
   readonly refusal?: () => string | undefined;
+  /** How long a RELEASE from a node not yet our leader is kept (dead_after). @default 0: not kept */
+  readonly keepEarlyReleaseMs?: number;
 }
 
 export interface OrderStats {
@@ -46,11 +56,18 @@ export class OrderHandler {
   /** The last run whose IPREALLOCATED finished here, with the takes of its TAKE order that failed (`floatip wait-ok`). */
   lastRun: FinishedRun | undefined;
   private failedTakes = { epoch: -1, count: 0 };
+  /** RELEASEs from nodes that were not our leader when they came, by sender, with when they came. */
+  private readonly early = new Map<Pnn, { readonly order: ReleaseOrder; readonly at: number }>();
 
   constructor(private readonly components: OrderComponents) {}
 
   handle(from: Pnn, order: Order): void {
-    if (!this.accept(from, order)) return;
+    if (!this.accept(from, order)) {
+      if (order.kind === 'release' && order.leader === from && this.components.state.leader() !== from) {
+        this.early.set(from, { order, at: this.components.clock.now() });
+      }
+      return;
+    }
     const { hosting } = this.components;
     void hosting.enqueue(async () => {
       if (!this.stillCurrent(order)) return;
@@ -62,6 +79,19 @@ export class OrderHandler {
     }).catch((error: unknown) => {
       this.components.log.error({ from, kind: order.kind, epoch: order.epoch }, `order failed: ${error instanceof Error ? error.message : String(error)}`);
     });
+  }
+
+  /** The view changed: a kept RELEASE whose sender is our leader now is obeyed (see the header). */
+  viewChanged(): void {
+    const { state, clock } = this.components;
+    for (const [from, { order, at }] of [...this.early]) {
+      if (clock.now() - at > (this.components.keepEarlyReleaseMs ?? 0)) this.early.delete(from);
+      else if (state.leader() === from) {
+        this.early.delete(from);
+        this.components.log.info({ from, epoch: order.epoch }, `node ${from} leads now: obeying its release of epoch ${order.epoch} that came before we knew`);
+        this.handle(from, order);
+      }
+    }
   }
 
   private accept(from: Pnn, order: Order): boolean {

@@ -10,6 +10,7 @@ import { QuorumState } from '../../core/quorum';
 import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
+import { inBackground } from './background';
 
 /** What the rules compare: this node's partition before and after a view change, and the nodes it has had as peers. */
 export interface PartitionMoment {
@@ -78,7 +79,7 @@ export class Reannouncer {
     for (const pnn of now.members) if (pnn !== this.parts.self) this.known.add(pnn);
     if (reason === undefined || this.pending || this.parts.hosting.list().length === 0) return;
     this.pending = true;
-    void this.announceAll(reason).finally(() => { this.pending = false; });
+    inBackground(this.announceAll(reason).finally(() => { this.pending = false; }), this.parts.log, 'E_REANNOUNCE', `announcing again (${reason})`);
   }
 
   /** One address after the other; one that is released meanwhile is left alone (announce() answers undefined). */

@@ -12,6 +12,7 @@ import { Takeover } from '../../adapters/takeover/port';
 import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
+import { inBackground } from './background';
 
 export interface ReconcileComponents {
   readonly netlink: AddressPort & LinkPort & NetlinkWatchPort;
@@ -86,7 +87,7 @@ export class Reconciler {
         const held = this.components.hosting.get(event.address.address.text);
         if (event.address.owned && !event.byUs && held && held.iface === event.address.interface) {
           this.components.log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} was deleted behind our back: putting it back`);
-          void this.check();
+          inBackground(this.check(), this.components.log, 'E_RECONCILE', 'putting a deleted address back');
         }
         return;
       }
@@ -101,7 +102,7 @@ export class Reconciler {
         }
         return;
       case 'resync':
-        void this.check();
+        inBackground(this.check(), this.components.log, 'E_RECONCILE', 'the reconcile check after a resync');
         return;
       case 'address-added':
         return;
@@ -111,7 +112,7 @@ export class Reconciler {
   private linkChanged(iface: string, state: LinkState): void {
     this.observeLink(iface, state);
     this.components.announce();
-    if (state === 'down') void this.components.hosting.enqueue(() => this.moveOff(iface));
+    if (state === 'down') inBackground(this.components.hosting.enqueue(() => this.moveOff(iface)), this.components.log, 'E_LINK_MOVE', `moving addresses off ${iface}`);
   }
 
   private observeLink(iface: string, linkState: LinkState): void {

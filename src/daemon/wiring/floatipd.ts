@@ -139,7 +139,8 @@ class Floatipd {
 
   async run(): Promise<number> {
     this.uninstallSignals = installSignalHandlers(this.io.signals, {
-      stop: () => { void this.stop(EXIT.ok); },
+      // Every step of the stop catches its own failure; a throw past them would leave SIGTERM unfinished: exit instead.
+      stop: () => { this.stop(EXIT.ok).catch((error: unknown) => this.fatal(`E_STOP_FAILED: stopping failed: ${messageOf(error)}`)); },
       reload: () => this.reload(),
       fatal: (error, origin) => this.fatal(`${origin}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
     }, this.log);

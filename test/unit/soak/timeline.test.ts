@@ -1,6 +1,6 @@
 // Judging sampled timelines: presences, two nodes at once, no node at all, percentiles.
 
-import { gapsOf, overlapsOf, percentile, presencesOf, SampleChange } from '../../../src/soak/timeline';
+import { anchorSkewMs, gapsOf, onSharedClock, overlapsOf, percentile, presencesOf, SampleChange } from '../../../src/soak/timeline';
 
 const change = (t: number, before: number, ...addresses: string[]): SampleChange => ({ t, before, addresses });
 
@@ -29,6 +29,36 @@ describe('overlapsOf', () => {
   test('one node re-adding its own address is no overlap', () => {
     const presences = presencesOf([[change(0, -10, 'A'), change(100, 90), change(120, 110, 'A')]]);
     expect(overlapsOf(presences)).toEqual([]);
+  });
+});
+
+describe('onSharedClock: every child on one clock', () => {
+  // The fs3 soak's artefact: node 4's child stamped its samples with its own wall anchor,
+  // ~45 ms ahead of node 3's. A clean move 4 -> 3 (node 4's last dump that saw A started at
+  // monotonic 990, node 3's first that saw it returned at 1000) then read as an overlap.
+  const MONO = {
+    node3: [change(900, 890), change(1000, 995, 'A')],
+    node4: [change(900, 890, 'A'), change(1001, 990)],
+  };
+  const PARENT = 1_700_000_000_000; // the soak's wall minus monotonic
+  const OWN = { node3: PARENT, node4: PARENT + 45 }; // each child's own anchor
+
+  test('stamped with each child\'s own anchor, a clean move looks like an overlap (how the soak misjudged)', () => {
+    const own = (list: SampleChange[], anchor: number): SampleChange[] => list.map((c) => onSharedClock(c, anchor));
+    const presences = presencesOf([[], [], [], own(MONO.node3, OWN.node3), own(MONO.node4, OWN.node4)]);
+    expect(overlapsOf(presences)).toEqual([{ address: 'A', nodes: [3, 4], from: PARENT + 1000, to: PARENT + 1035 }]);
+  });
+
+  test('on the parent\'s one offset, the same samples are a clean move with its true 0 ms overlap', () => {
+    const shared = (list: SampleChange[]): SampleChange[] => list.map((c) => onSharedClock(c, PARENT));
+    const presences = presencesOf([[], [], [], shared(MONO.node3), shared(MONO.node4)]);
+    expect(overlapsOf(presences)).toEqual([]);
+    expect(gapsOf(presences, ['A'], PARENT + 900, PARENT + 1100)).toEqual([{ address: 'A', from: PARENT + 990, to: PARENT + 1000 }]);
+  });
+
+  test('a child whose own anchor is off is measured (the sampler reports it)', () => {
+    expect(anchorSkewMs([OWN.node3, OWN.node4], PARENT)).toBe(45);
+    expect(anchorSkewMs([PARENT - 3, PARENT + 1], PARENT)).toBe(3);
   });
 });
 

@@ -165,6 +165,15 @@ describe('moveip', () => {
     expect(moved).toEqual(['192.0.2.1']);
   });
 
+  it('a request the leader fails to carry out (a throw) is answered as failed, not left waiting: the asker hears why', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const leader = cluster.node(0).runtime;
+    expect(leader.api.leader().leader).toBe(0);
+    leader.leader.pin = () => { throw new Error('pin broke'); };
+    await play(cluster, ['on 2: moveip 192.0.2.1 1', 'expect result E_FAILED']);
+    expect(cluster.log.filter((l) => l.fields.code === 'E_ADMIN_FAILED').map((l) => l.fields.pnn)).toEqual([0]);
+  });
+
   it('refuses a node that does not list the address', async () => {
     const cluster = await TestCluster.start({ nodes: 3, lists: { 0: addressRange(6), 1: addressRange(6), 2: addressRange(3) } });
     await play(cluster, ['on 0: moveip 192.0.2.6 2', 'expect result E_REFUSED']);

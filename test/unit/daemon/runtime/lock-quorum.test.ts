@@ -14,7 +14,8 @@ import { ClusterState } from '../../../../src/daemon/runtime/cluster-state';
 import { LockQuorum } from '../../../../src/daemon/runtime/lock-quorum';
 import { ClusterOptions, TestCluster, TIMING } from './harness/cluster';
 import { ManualClock } from '../../../../src/adapters/memory/clock';
-import { recordingLogger } from './harness/recording-logger';
+import { LogLine, recordingLogger } from './harness/recording-logger';
+import { ClusterLock } from '../../../../src/adapters/lock/port';
 
 const ADDRESSES = ['203.0.113.1/24', '203.0.113.2/24', '203.0.113.3/24', '203.0.113.4/24'];
 
@@ -179,12 +180,14 @@ describe('lock quorum: three nodes', () => {
 });
 
 describe('LockQuorum.poll on one node', () => {
-  function single(localPnn: Pnn): { state: ClusterState; service: MemoryLockService; quorum: LockQuorum; clock: ManualClock } {
+  function single(localPnn: Pnn): { state: ClusterState; service: MemoryLockService; quorum: LockQuorum; clock: ManualClock; lock: ClusterLock; log: LogLine[] } {
     const clock = new ManualClock();
     const state = new ClusterState(new TestCluster(lockOptions(new MemoryLockService())).initFor(localPnn), clock.forOwner('n'), recordingLogger());
     const service = new MemoryLockService();
-    const quorum = new LockQuorum(service.lock(`node${localPnn}`), state, recordingLogger());
-    return { state, service, quorum, clock };
+    const lock = service.lock(`node${localPnn}`);
+    const log = recordingLogger();
+    const quorum = new LockQuorum(lock, state, log);
+    return { state, service, quorum, clock, lock, log: log.lines };
   }
 
   const heartbeatFrom = (pnn: Pnn, leader: Pnn) => ({
@@ -213,6 +216,16 @@ describe('LockQuorum.poll on one node', () => {
     await b.clock.settle();
     expect(b.service.log).toEqual([]);
     expect(b.state.rule()).toEqual({ mode: 'lock', holder: NO_NODE });
+  });
+
+  it('a lock backend that breaks its contract (acquire rejects) is logged with its code (before: an unhandled rejection, fatal to floatipd)', async () => {
+    const a = single(0);
+    a.lock.acquire = () => Promise.reject(new Error('backend bug'));
+    a.quorum.poll();
+    await a.clock.settle();
+    expect(a.log.filter((l) => l.level === 'error').map((l) => l.fields.code)).toEqual(['E_LOCK_ACQUIRE']);
+    // Nothing was taken.
+    expect(a.state.rule()).toEqual({ mode: 'lock', holder: NO_NODE });
   });
 
   it('close releases a held lock', async () => {

@@ -89,3 +89,19 @@ describe('a lost order', () => {
     expect(runs[0].status).toBe('ok');
   });
 });
+
+describe('an order that overtakes the news of its leader', () => {
+  it('a new leader\'s confirmation reaching a node before it knows the old leader stopped is obeyed once it knows, not left to the run deadline', async () => {
+    const cluster = await started();
+    await play(cluster, ['expect leader 0']);
+    // Node 2 hears nothing from node 0 for a while: it learns that node 0 stopped only after
+    // node 1 (which did learn it) has become leader and sent its first run's confirmation.
+    const stopDropping = cluster.network.drop((from, to) => from === 0 && to === 2);
+    await play(cluster, ['on 0: stop 0', 'advance 100']);
+    expect(cluster.log.some((l) => l.fields.pnn === 2 && /ignored release from node 1: it is not our leader/.test(l.message))).toBe(true);
+    stopDropping();
+    await play(cluster, ['advance 1500', 'expect leader 1', 'expect counts 0 3 3', 'expect exclusive']);
+    const firstRun = cluster.node(1).runtime.api.history(undefined).find((r) => r.reason === 'became leader');
+    expect(firstRun?.status).toBe('ok');
+  });
+});
