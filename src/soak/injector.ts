@@ -115,7 +115,8 @@ export class FaultInjector {
       : step.kind === 'partition' || step.kind === 'one-way' ? 'network' : step.kind === 'moveip' ? 'admin' : `node${step.nodes[0]}`;
     const membership = MEMBERSHIP_KINDS.has(step.kind);
     this.enqueue(queue, async () => {
-      const waited = phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0;
+      const held = phase === 'inject' && !isOperationDetail(step.detail) ? await this.operations.quiet() : 0;
+      const waited = (phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0) + held;
       const t = now();
       let outside = phase === 'inject' && step.outsideSafetyModel;
       if (phase === 'inject' && membership) {

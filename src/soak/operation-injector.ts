@@ -127,6 +127,8 @@ interface LiveOperation {
 export class OperationInjector {
   readonly records: OperationRecord[] = [];
   private readonly live = new Map<number, LiveOperation>();
+  /** Resolves when the operation under way (from its inject to the end of its heal) is over; undefined when none is. */
+  private underWay: { readonly done: Promise<void>; readonly end: () => void } | undefined;
 
   constructor(
     private readonly target: LabTarget,
@@ -139,7 +141,21 @@ export class OperationInjector {
     return this.plan.nodes.map((n) => n.pnn);
   }
 
+  /**
+   * Waits until no operation is under way; returns the time waited. The schedule keeps random
+   * faults out of an operation's window, but a heal on a loaded machine can outlast it: a
+   * random fault made meanwhile would be judged as the operation's doing.
+   */
+  async quiet(): Promise<number> {
+    const started = now();
+    while (this.underWay !== undefined) await this.underWay.done;
+    return now() - started;
+  }
+
   async inject(step: { readonly index: number }, d: OperationDetail): Promise<string> {
+    let end = (): void => undefined;
+    const done = new Promise<void>((resolve) => { end = resolve; });
+    this.underWay = { done, end };
     const late = await waitQuorate(this.plan, this.all);
     const before = late.length > 0 ? `node(s) ${late.join(',')} not quorate after ${QUORATE_TIMEOUT_MS} ms, started anyway; ` : '';
     const live: LiveOperation = { from: now(), poller: new QuorumPoller(this.plan), waitOk: [] };
@@ -197,6 +213,8 @@ export class OperationInjector {
       if (late.length > 0) this.say(`step #${step.index} ${d.kind}: node(s) ${late.join(',')} not back in a quorate cluster ${QUORATE_TIMEOUT_MS} ms after the heal`);
       const rounds = await live.poller.stop();
       this.records.push({ step: step.index, kind: d.kind, detail: d, from: live.from, to: now(), rounds, waitOk: live.waitOk });
+      this.underWay?.end();
+      this.underWay = undefined;
     }
     return note;
   }

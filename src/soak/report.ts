@@ -173,7 +173,8 @@ export function buildReport(inputs: SoakInputs): SoakReport {
   const crashes = inputs.exits.filter((e) => e.kind === 'crash');
   const at = (t: number): number => round((t - start) / 1000);
   const verdicts = [...(inputs.operations ?? [])].sort((a, b) => a.step - b.step).map((record) => ({
-    ...judgeOperation(record, inputs.gaps, inputs.overlaps, inputs.addresses),
+    // Duplicates another step makes outside the model (a hand-added address) are not the operation's.
+    ...judgeOperation(record, inputs.gaps, inputs.overlaps.filter((o) => !outsideModelAt(inputs.actions.filter((a) => a.step !== record.step), o.from)), inputs.addresses),
     at_s: at(record.from),
     what: inputs.describe(schedule[record.step]),
   }));
