@@ -3,7 +3,8 @@
 import { UsageError } from '../client/usage-error';
 import { TIMING_PROFILES, TimingProfileName } from '../config/option-kinds';
 import { prefixProblem } from '../lab/names';
-import { FAULT_KINDS, FaultKind } from './schedule';
+import { OPERATION_KINDS } from './operation-schedule';
+import { ALL_KINDS, FAULT_KINDS, FaultKind } from './schedule';
 
 export interface SoakArgs {
   readonly help: boolean;
@@ -28,14 +29,17 @@ export const SOAK_USAGE = `usage: npm run soak -- [--nodes N] [--minutes M] [--s
 Runs real floatipds in a namespace lab (root), makes seeded random faults, samples every
 node's addresses every 10 ms and asks for them from a client every 100 ms, then prints one
 JSON report. The same seed gives the same schedule. Exit status 1 when an address was on
-two nodes (inside the safety model) or a daemon crashed.
+two nodes (inside the safety model), a daemon crashed, or a cluster operation (stop of
+half, rolling restart, even split, one-way cut at a tie) broke its promise.
   --nodes N        nodes (default 5)
   --minutes M      length of the fault schedule (default 2; fractions allowed)
   --seed S         schedule seed, 0..4294967295 (default: a random one, printed)
   --ips N, --ips6 N  public IPv4 / IPv6 addresses (default 2 per node / 1 per node)
   --max-faulty K   nodes cut off at once (default: the largest minority); above a minority
                    the schedule leaves the safety model, and the report says when
-  --kinds LIST     fault kinds to use (default all): ${FAULT_KINDS.join(',')}
+  --kinds LIST     fault kinds to use (default all; the splits need an even --nodes): ${ALL_KINDS.join(',')};
+                   'faults' names the random faults (the schedule of a seed before the cluster
+                   operations came), 'operations' the operations (${OPERATION_KINDS.join(',')})
   --prefix P       lab prefix (default fsk); --dir DIR its files (default /run/floatip-soak/P)
   --floatipd PATH  another floatipd than the built one
   --keep           leave the lab up at the end (floatip lab down --prefix P removes it)
@@ -78,9 +82,11 @@ export function parseSoakArgs(argv: readonly string[], randomSeed: () => number)
   const problem = prefixProblem(prefix);
   if (problem !== undefined) throw new UsageError(`--prefix: ${problem}`);
   const kindsText = values.get('--kinds');
-  const kinds = kindsText?.split(',').map((k) => {
-    if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds: unknown kind '${k}': use ${FAULT_KINDS.join(', ')}`);
-    return k as FaultKind;
+  const kinds = kindsText?.split(',').flatMap((k): FaultKind[] => {
+    if (k === 'faults') return [...FAULT_KINDS];
+    if (k === 'operations') return [...OPERATION_KINDS];
+    if (!(ALL_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds: unknown kind '${k}': use faults, operations or ${ALL_KINDS.join(', ')}`);
+    return [k as FaultKind];
   });
   const maxFaultyText = values.get('--max-faulty');
   return {

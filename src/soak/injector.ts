@@ -11,7 +11,6 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { UnixControlClient } from '../client/control-client';
 import { ip } from '../core/ip';
-import { StatusResult } from '../protocol/control-results';
 import { labFail, labHeal, labPartition, LabTarget } from '../lab';
 import { daemonState, readPid, signalDaemon } from '../lab/daemons';
 import { LabNodePlan, LabPlan } from '../lab/plan';
@@ -23,7 +22,9 @@ import { addHandDuplicate, HandDuplicate, removeHandDuplicate } from '../lab/han
 import { installHungEvents, removeHungEvents, triggerHungEvent } from '../lab/hung-event';
 import { IpStatus } from '../protocol/control-results';
 import { ExitWatch } from './exit-watch';
-import { FaultStep, HungEvent, MEMBERSHIP_KINDS } from './schedule';
+import { OperationInjector, restartDaemon, stopAndWaitGone, waitQuorate } from './operation-injector';
+import { isOperationDetail } from './operation-schedule';
+import { FaultStep, HungEvent, isOperation, MEMBERSHIP_KINDS } from './schedule';
 
 export type ActionPhase = 'inject' | 'heal';
 
@@ -49,8 +50,6 @@ const CONTROL_TIMEOUT_MS = 3000;
 const RUN_WAIT_TIMEOUT_MS = 20_000;
 /** How long a thawed daemon gets to notice that its guardian fenced it and exit. */
 const THAW_EXIT_WAIT_MS = 1500;
-/** How long a SIGTERMed daemon gets to release its addresses and exit. */
-const STOP_WAIT_MS = 10_000;
 const RESTART_TIMEOUT_MS = 20_000;
 /** How long a healed node gets to be part of a quorate cluster again before the soak goes on regardless. */
 const REJOIN_TIMEOUT_MS = 20_000;
@@ -97,6 +96,8 @@ export class FaultInjector {
   private readonly cutOff = new Set<number>();
   /** Step index -> what its heal needs (a frozen guardian's pid, a flood, a hand-added address). */
   private readonly live = new Map<number, LiveFault>();
+  /** The cluster operations (stop of half, rolling restart, even splits), on a queue of their own. */
+  readonly operations: OperationInjector;
 
   constructor(
     private readonly target: LabTarget,
@@ -104,14 +105,18 @@ export class FaultInjector {
     private readonly watch: ExitWatch,
     private readonly limits: CutOffLimits,
     private readonly say: (line: string) => void,
-  ) {}
+  ) {
+    this.operations = new OperationInjector(target, plan, watch, say);
+  }
 
   /** Queues the fault (`inject`) or its undoing (`heal`) of `step`. */
   dispatch(step: FaultStep, phase: ActionPhase): void {
-    const queue = step.kind === 'partition' || step.kind === 'one-way' ? 'network' : step.kind === 'moveip' ? 'admin' : `node${step.nodes[0]}`;
+    const queue = isOperation(step.kind) ? 'operation'
+      : step.kind === 'partition' || step.kind === 'one-way' ? 'network' : step.kind === 'moveip' ? 'admin' : `node${step.nodes[0]}`;
     const membership = MEMBERSHIP_KINDS.has(step.kind);
     this.enqueue(queue, async () => {
-      const waited = phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0;
+      const held = phase === 'inject' && !isOperationDetail(step.detail) ? await this.operations.quiet() : 0;
+      const waited = (phase === 'inject' && membership ? await this.roomFor(step.nodes) : 0) + held;
       const t = now();
       let outside = phase === 'inject' && step.outsideSafetyModel;
       if (phase === 'inject' && membership) {
@@ -161,17 +166,8 @@ export class FaultInjector {
 
   /** Waits until each node says it is in a quorate cluster with a leader again. */
   private async rejoined(nodes: readonly number[]): Promise<void> {
-    const started = now();
-    const pending = new Set(nodes);
-    while (pending.size > 0 && now() - started < REJOIN_TIMEOUT_MS) {
-      for (const pnn of [...pending]) {
-        const status = await new UnixControlClient(this.node(pnn).controlSocket).call('status', {}, CONTROL_TIMEOUT_MS)
-          .catch(() => undefined) as StatusResult | undefined;
-        if (status !== undefined && status.quorate && status.leader >= 0) pending.delete(pnn);
-      }
-      if (pending.size > 0) await sleep(100);
-    }
-    if (pending.size > 0) this.say(`node(s) ${[...pending].join(',')} not back in a quorate cluster ${REJOIN_TIMEOUT_MS} ms after the heal`);
+    const pending = await waitQuorate(this.plan, nodes, REJOIN_TIMEOUT_MS);
+    if (pending.length > 0) this.say(`node(s) ${pending.join(',')} not back in a quorate cluster ${REJOIN_TIMEOUT_MS} ms after the heal`);
   }
 
   /** Resolves when every queued action has run. */
@@ -198,23 +194,15 @@ export class FaultInjector {
   }
 
   private async inject(step: FaultStep): Promise<string | undefined> {
+    if (isOperationDetail(step.detail)) return this.operations.inject(step, step.detail);
     const d = step.detail;
     const pnn = step.nodes[0];
     switch (d.kind) {
       case 'kill':
         this.watch.expect(pnn, 'exit');
         return labFail(this.target, pnn, 'kill');
-      case 'restart': {
-        this.watch.expect(pnn, 'exit');
-        const line = await labFail(this.target, pnn, 'stop');
-        const pid = await readPid(this.node(pnn));
-        const deadline = now() + STOP_WAIT_MS;
-        while ((await daemonState(this.node(pnn), pid)) !== 'gone') {
-          if (now() > deadline) return `${line}; still running after ${STOP_WAIT_MS} ms`;
-          await sleep(20);
-        }
-        return line;
-      }
+      case 'restart':
+        return stopAndWaitGone(this.target, this.plan, this.watch, pnn);
       case 'freeze':
         this.watch.expect(pnn, 'fence');
         return labFail(this.target, pnn, 'freeze');
@@ -303,6 +291,7 @@ export class FaultInjector {
   }
 
   private async heal(step: FaultStep): Promise<string | undefined> {
+    if (isOperationDetail(step.detail)) return this.operations.heal(step, step.detail);
     const d = step.detail;
     const pnn = step.nodes[0];
     switch (d.kind) {
@@ -368,12 +357,8 @@ export class FaultInjector {
     }
   }
 
-  private async restart(pnn: number): Promise<string> {
-    const healed = await labHeal(this.target, pnn, RESTART_TIMEOUT_MS);
-    this.watch.started(pnn);
-    const report = healed.daemons.find((r) => r.pnn === pnn);
-    if (report !== undefined && !report.up) throw new Error(`node ${pnn}: floatipd did not come back: ${report.problem ?? ''}`);
-    return report === undefined ? `node ${pnn}: daemon was running` : `node ${pnn}: floatipd started again`;
+  private restart(pnn: number): Promise<string> {
+    return restartDaemon(this.target, this.watch, pnn);
   }
 
   private addressesPath(pnn: number): string {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of `npm run soak`: parses the options, runs the soak, prints its JSON report; exit 1 on a duplicate or a crash.
+// Entry point of `npm run soak`: parses the options, runs the soak, prints its JSON report; exit 1 on a duplicate, a crash or a broken operation promise.
 
 import { randomInt } from 'node:crypto';
 import { UsageError } from '../client/usage-error';
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     say: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  return report.duplicates === 0 && report.crashes === 0 && report.duplicate_macs === 0 ? 0 : 1;
+  return report.duplicates === 0 && report.crashes === 0 && report.duplicate_macs === 0 && report.operation_failures.length === 0 ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

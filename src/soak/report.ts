@@ -10,6 +10,7 @@ import { Gap, Overlap, percentile } from './timeline';
 import type { ActionRecord } from './injector';
 import type { DaemonExit } from './exit-watch';
 import type { DuplicateAnswer, ProbeTotals } from './arp-watch';
+import { judgeOperation, OperationRecord, OperationVerdict } from './operation-judge';
 
 /** A gap that began longer than this after the last action is blamed on no fault ('none'). */
 export const ATTRIBUTION_WINDOW_MS = 10_000;
@@ -40,6 +41,8 @@ export interface SoakInputs {
   readonly settledMs: number | null;
   readonly problems: readonly string[];
   readonly logs: string;
+  /** What the injector saw of each cluster operation (none in a soak without them). */
+  readonly operations?: readonly OperationRecord[];
 }
 
 export interface UnservedFigures {
@@ -102,6 +105,10 @@ export interface SoakReport {
   readonly probe: ProbeTotals | null;
   readonly problems: readonly string[];
   readonly logs: string;
+  /** Each cluster operation judged by its own promise (operation-judge.ts), in schedule order. */
+  readonly operations: readonly (OperationVerdict & { readonly at_s: number; readonly what: string })[];
+  /** Every promise an operation broke: must be empty. */
+  readonly operation_failures: readonly string[];
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
@@ -165,6 +172,12 @@ export function buildReport(inputs: SoakInputs): SoakReport {
 
   const crashes = inputs.exits.filter((e) => e.kind === 'crash');
   const at = (t: number): number => round((t - start) / 1000);
+  const verdicts = [...(inputs.operations ?? [])].sort((a, b) => a.step - b.step).map((record) => ({
+    // Duplicates another step makes outside the model (a hand-added address) are not the operation's.
+    ...judgeOperation(record, inputs.gaps, inputs.overlaps.filter((o) => !outsideModelAt(inputs.actions.filter((a) => a.step !== record.step), o.from)), inputs.addresses),
+    at_s: at(record.from),
+    what: inputs.describe(schedule[record.step]),
+  }));
   return {
     seed: inputs.seed,
     command: inputs.command,
@@ -221,6 +234,8 @@ export function buildReport(inputs: SoakInputs): SoakReport {
     probe: inputs.probeTotals ?? null,
     problems: inputs.problems,
     logs: inputs.logs,
+    operations: verdicts,
+    operation_failures: verdicts.flatMap((v) => v.failures.map((f) => `#${v.step} ${v.kind}: ${f}`)),
   };
 }
 

@@ -159,7 +159,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       describe: (step: FaultStep) => describeStep(step), start, end,
       actions: faults.actions, overlaps: overlapsOf(presences), gaps: gapsOf(presences, addresses, start, end),
       exits: watch.exits, duplicateAnswers: arp.duplicates, probeTotals: arp.totals, settledMs,
-      problems: [...sampler.problems, ...arp.problems], logs,
+      problems: [...sampler.problems, ...arp.problems], logs, operations: faults.operations.records,
     });
   } finally {
     watch?.stop();

@@ -7,14 +7,23 @@
 // domain of the safety model (docs/reliability.md). A step that takes the count above a
 // minority is marked `outsideSafetyModel`, so duplicates it causes are told apart; so is
 // every one-way cut, which breaks the model's assumption that reachability is symmetric.
+// The cluster operations (operation-schedule.ts) come on top, each in a window of its own.
 
 import { mulberry32, SeededRandom } from './prng';
+import { describeOperation, OPERATION_KINDS, OPERATION_RECOVERY_MS, OperationDetail, OperationKind, operationKindsFor, operationNodes, planOperations } from './operation-schedule';
 
+/** The random fault kinds; their list (and so a seed's draws) is the same as before the operations came. */
 export const FAULT_KINDS = [
   'kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'monitor', 'reload', 'disable', 'ban', 'moveip',
   'guardian-freeze', 'guardian-kill', 'hung-script', 'control-flood', 'slowloris', 'duplicate',
 ] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/** Every kind --kinds takes: the random faults and the cluster operations. */
+export const ALL_KINDS = [...FAULT_KINDS, ...OPERATION_KINDS] as const;
+export type FaultKind = (typeof ALL_KINDS)[number];
+
+export function isOperation(kind: FaultKind): kind is OperationKind {
+  return (OPERATION_KINDS as readonly string[]).includes(kind);
+}
 
 /** Kinds that cut a node off from the cluster's membership: these count against `maxFaulty`. */
 export const MEMBERSHIP_KINDS: ReadonlySet<FaultKind> = new Set(['kill', 'restart', 'freeze', 'link', 'partition', 'one-way', 'guardian-kill']);
@@ -35,6 +44,7 @@ export type GuardianPlace = 'apart' | 'together';
 export function outsideModelByDetail(detail: FaultDetail): boolean {
   switch (detail.kind) {
     case 'one-way':
+    case 'one-way-tie':
     case 'duplicate':
       return true;
     case 'guardian-kill':
@@ -64,7 +74,8 @@ export type FaultDetail =
   /** `address` (an index into the public addresses) leaves the node's public_addresses until the step ends. */
   | { readonly kind: 'reload'; readonly address: number }
   | { readonly kind: 'ban'; readonly seconds: number }
-  | { readonly kind: 'moveip'; readonly address: number; readonly to: number };
+  | { readonly kind: 'moveip'; readonly address: number; readonly to: number }
+  | OperationDetail;
 
 export interface FaultStep {
   readonly index: number;
@@ -88,7 +99,7 @@ export interface ScheduleOptions {
   readonly durationMs: number;
   /** Most nodes cut off at once. @default the largest minority, floor((nodes - 1) / 2) */
   readonly maxFaulty?: number;
-  /** Kinds to draw from. @default every kind */
+  /** Kinds to draw from. @default every kind (the split operations only with an even node count) */
   readonly kinds?: readonly FaultKind[];
   /** Pause between the starts of two steps, ms. @default [300, 2500] */
   readonly gapMs?: readonly [number, number];
@@ -118,12 +129,16 @@ const DURATION_MS: Readonly<Record<FaultKind, readonly [number, number]>> = {
   'control-flood': [500, 3000],
   'slowloris': [2000, 8000],
   duplicate: [1000, 4000],
+  // Operations: operation-schedule.ts decides their lengths.
+  'stop-half': [0, 0], 'rolling-restart': [0, 0], 'even-split': [0, 0], 'one-way-tie': [0, 0],
 };
 
 /** Relative weights of the kinds. */
 const WEIGHT: Readonly<Record<FaultKind, number>> = {
   kill: 3, restart: 2, freeze: 3, link: 3, partition: 2, 'one-way': 2, monitor: 2, reload: 2, disable: 1, ban: 1, moveip: 2,
   'guardian-freeze': 1, 'guardian-kill': 1, 'hung-script': 1, 'control-flood': 1, slowloris: 1, duplicate: 1,
+  // Never drawn at random: operation-schedule.ts places them.
+  'stop-half': 0, 'rolling-restart': 0, 'even-split': 0, 'one-way-tie': 0,
 };
 
 /**
@@ -136,6 +151,7 @@ const RECOVERY_MS: Readonly<Record<FaultKind, number>> = {
   kill: 4000, restart: 4000, freeze: 4000, link: 1500, partition: 1500, 'one-way': 1500, monitor: 2500, reload: 500,
   disable: 500, ban: 500, moveip: 0,
   'guardian-freeze': 1500, 'guardian-kill': 4000, 'hung-script': 1500, 'control-flood': 500, slowloris: 1500, duplicate: 500,
+  'stop-half': OPERATION_RECOVERY_MS, 'rolling-restart': OPERATION_RECOVERY_MS, 'even-split': OPERATION_RECOVERY_MS, 'one-way-tie': OPERATION_RECOVERY_MS,
 };
 
 /** Time left at the end with no fault running, so the cluster settles before the final check. */
@@ -167,12 +183,35 @@ function weightedKind(random: SeededRandom, kinds: readonly FaultKind[]): FaultK
   return kinds[kinds.length - 1];
 }
 
-/** The schedule for these options: the same options always give the same steps. */
+/** Seed of the operations' own draws, apart from the random faults' so their schedule stays what it was. */
+const OPERATION_SEED_SALT = 0x13131313;
+
+/**
+ * The schedule for these options: the same options always give the same steps. The random
+ * faults are drawn as they always were; the operations' windows come on top, and a random
+ * step that would overlap a window (running or recovering) is left out.
+ */
 export function planSchedule(options: ScheduleOptions): SoakSchedule {
+  const faults = planFaults(options);
+  const asked: readonly string[] = options.kinds ?? ALL_KINDS;
+  const windows = planOperations(mulberry32((options.seed ^ OPERATION_SEED_SALT) >>> 0), options.nodes,
+    operationKindsFor(options.nodes, asked), options.durationMs, QUIET_TAIL_MS);
+  if (windows.length === 0) return faults;
+  const operations = windows.map((w): FaultStep => ({
+    index: 0, at: w.at, durationMs: w.durationMs, kind: w.kind, nodes: operationNodes(w.detail), detail: w.detail,
+    outsideSafetyModel: outsideModelByDetail(w.detail),
+  }));
+  const clear = (step: FaultStep): boolean => operations.every((op) => occupiedUntil(step) <= op.at || step.at >= occupiedUntil(op));
+  return [...faults.filter(clear), ...operations].sort((a, b) => a.at - b.at).map((step, index) => ({ ...step, index }));
+}
+
+/** The random faults of these options (no operations). */
+function planFaults(options: ScheduleOptions): FaultStep[] {
   const random = mulberry32(options.seed);
   const minority = largestMinority(options.nodes);
   const maxFaulty = options.maxFaulty ?? minority;
-  const kinds = options.kinds ?? FAULT_KINDS;
+  const kinds = (options.kinds ?? FAULT_KINDS).filter((kind) => !isOperation(kind));
+  if (kinds.length === 0) return [];
   const [gapMin, gapMax] = options.gapMs ?? [300, 2500];
   const allNodes = Array.from({ length: options.nodes }, (_, pnn) => pnn);
   const steps: FaultStep[] = [];
@@ -246,6 +285,9 @@ export function planSchedule(options: ScheduleOptions): SoakSchedule {
       case 'moveip':
         detail = { kind, address: random.int(0, options.addresses - 1), to: random.pick(allNodes) };
         break;
+      default:
+        // Operations are never drawn here (their weight is 0, and they are filtered out above).
+        continue;
     }
     const membership = MEMBERSHIP_KINDS.has(kind);
     const step: FaultStep = {
@@ -278,6 +320,11 @@ function stepText(step: FaultStep): string {
     case 'duplicate': return `address #${d.address} added by hand on node ${node}`;
     case 'guardian-kill': return `cgroup kill of node ${node}, guardian ${d.guardian}`;
     case 'slowloris': return `${d.style} connections from node ${d.from} to node ${node}'s mesh port`;
+    case 'stop-half':
+    case 'rolling-restart':
+    case 'even-split':
+    case 'one-way-tie':
+      return describeOperation(d);
     default: return `${d.kind} node ${node}`;
   }
 }

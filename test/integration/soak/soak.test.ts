@@ -39,7 +39,7 @@ test(`soak: seed ${SEED}, 3 nodes, ${MINUTES} min of faults: no address on two n
   try {
     report = await runSoak({
       seed: SEED, nodes: 3, minutes: MINUTES, ipv4: 4, ipv6: 2, profile: 'default', prefix: PREFIX, dir: join(root, 'lab'),
-      floatipd: daemon.command, nodeArgs: ['--require', daemon.hook], say: (line) => lines.push(line),
+      floatipd: daemon.command, nodeArgs: ['--require', daemon.hook], say: (line) => lines.push(line), kinds: FAULT_KINDS,
     });
   } finally {
     process.stdout.write(`${lines.join('\n')}\nsoak report: ${JSON.stringify(report, null, 2)}\n`);

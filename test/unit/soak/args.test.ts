@@ -2,6 +2,8 @@
 
 import { UsageError } from '../../../src/client/usage-error';
 import { parseSoakArgs } from '../../../src/soak/args';
+import { OPERATION_KINDS } from '../../../src/soak/operation-schedule';
+import { FAULT_KINDS } from '../../../src/soak/schedule';
 
 const seed = (): number => 4242;
 
@@ -36,4 +38,10 @@ test.each([
 ])('%j is refused: %s', (argv, message) => {
   expect(() => parseSoakArgs(argv, seed)).toThrow(UsageError);
   expect(() => parseSoakArgs(argv, seed)).toThrow(message);
+});
+
+test('--kinds takes the cluster operations by name, and the groups faults and operations', () => {
+  expect(parseSoakArgs(['--kinds', 'stop-half,one-way-tie'], seed).kinds).toEqual(['stop-half', 'one-way-tie']);
+  expect(parseSoakArgs(['--kinds', 'faults'], seed).kinds).toEqual([...FAULT_KINDS]);
+  expect(parseSoakArgs(['--kinds', 'operations,kill'], seed).kinds).toEqual([...OPERATION_KINDS, 'kill']);
 });

@@ -110,3 +110,18 @@ test('unserved stretches inside the model: those that touch no outside step, jud
   ]);
   expect(buildReport(inputs({})).unserved_inside_model).toBeNull();
 });
+
+test('operations: judged in the report; a duplicate another step makes outside the model is not the operation\'s, its own is', () => {
+  const stop: FaultStep = { index: 2, at: 10_000, durationMs: 5000, kind: 'stop-half', nodes: [0], detail: { kind: 'stop-half', stopped: [0] }, outsideSafetyModel: false };
+  const hand: FaultStep = { index: 3, at: 16_000, durationMs: 2000, kind: 'duplicate', nodes: [1], detail: { kind: 'duplicate', address: 0 }, outsideSafetyModel: true };
+  const actions = [action(stop, 'inject', 10_000), action(stop, 'heal', 15_000), action(hand, 'inject', 16_000, { outsideSafetyModel: true }), action(hand, 'heal', 18_000)];
+  const record = { step: 2, kind: 'stop-half' as const, detail: stop.detail as { kind: 'stop-half'; stopped: number[] }, from: start + 10_000, to: start + 19_000, rounds: [], waitOk: [] };
+  const handMade = { address: 'A', nodes: [1, 2] as [number, number], from: start + 16_100, to: start + 17_000 };
+  const own = { address: 'B', nodes: [0, 2] as [number, number], from: start + 11_000, to: start + 11_050 };
+  const quiet = buildReport(inputs({ schedule: [kill, freeze, stop, hand], actions, overlaps: [handMade], operations: [record] }));
+  expect(quiet.operations.map((o) => [o.step, o.duplicates, o.failures])).toEqual([[2, 0, []]]);
+  expect(quiet.operation_failures).toEqual([]);
+  const bad = buildReport(inputs({ schedule: [kill, freeze, stop, hand], actions, overlaps: [handMade, own], operations: [record] }));
+  expect(bad.operation_failures).toEqual(['#2 stop-half: 1 address(es) on two nodes']);
+  expect(bad.operations[0].what).toMatch(/planned stop of nodes 0/);
+});

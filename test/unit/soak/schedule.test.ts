@@ -43,9 +43,10 @@ describe('planSchedule', () => {
     expect(one.map(describeStep)).toEqual(planSchedule({ ...base, seed: 1234 }).map(describeStep));
   });
 
+  // The random faults' limits; the cluster operations run alone in windows of their own (operation-schedule.test.ts).
   test.each([3, 5, 7])('%i nodes: every kind appears over 10 minutes; never more than a minority cut off; no node twice; one node always free', (nodes) => {
     for (const seed of [1, 2, 3, 99, 4096]) {
-      const steps = planSchedule({ ...base, nodes, seed });
+      const steps = planSchedule({ ...base, nodes, seed, kinds: FAULT_KINDS });
       const kinds = new Set(steps.map((s) => s.kind));
       expect([...FAULT_KINDS].filter((k) => !kinds.has(k))).toEqual([]);
       for (const step of steps) {
@@ -82,7 +83,7 @@ describe('planSchedule', () => {
   });
 
   test('--max-faulty above a minority lets the plan cut off more, and marks those steps outside the safety model', () => {
-    const steps = planSchedule({ ...base, seed: 5, maxFaulty: 4, gapMs: [100, 600] });
+    const steps = planSchedule({ ...base, seed: 5, maxFaulty: 4, gapMs: [100, 600], kinds: FAULT_KINDS });
     const outside = steps.filter((s) => s.outsideSafetyModel && !outsideModelByDetail(s.detail));
     expect(outside.length).toBeGreaterThan(0);
     for (const step of outside) {
