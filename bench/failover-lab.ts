@@ -16,7 +16,7 @@ import { StatusResult } from '../src/protocol/control-results';
 import { monotonicMs } from './failover-messages';
 import { BenchError, NodeLoopDelay, ProbedLab } from './probed-lab';
 import { daemonCommand } from '../src/lab/package-files';
-import { LoopDelayWindow, mergeWindows, parseLoopDelayFile, windowsWithin } from './loop-delay-windows';
+import { LOOP_DELAY_PAUSE_FILE, LoopDelayWindow, mergeWindows, parseLoopDelayFile, windowsWithin } from './loop-delay-windows';
 
 export { BenchError } from './probed-lab';
 
@@ -69,7 +69,7 @@ export class BenchLab extends ProbedLab {
   override loopDelays(from: number, to: number): NodeLoopDelay[] {
     const dir = loopDelayDir(this.root);
     const byNode = new Map<number, LoopDelayWindow[]>();
-    for (const name of readdirSync(dir)) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl'))) {
       const file = parseLoopDelayFile(readFileSync(join(dir, name), 'utf8'));
       const node = file && file.header.role === 'floatipd' ? this.plan.nodes.find((n) => n.configPath === file.header.config) : undefined;
       if (!file || !node) continue;
@@ -79,6 +79,13 @@ export class BenchLab extends ProbedLab {
       const figure = mergeWindows(byNode.get(node.pnn) ?? []);
       return { node: node.pnn, p99_ms: figure?.p99_ms ?? null, max_ms: figure?.max_ms ?? null };
     });
+  }
+
+  /** Stops (true) or restarts the daemons' loop-delay sampling, within one window (LOOP_DELAY_WINDOW_MS). */
+  pauseLoopDelay(paused: boolean): void {
+    const file = join(loopDelayDir(this.root), LOOP_DELAY_PAUSE_FILE);
+    if (paused) writeFileSync(file, '');
+    else rmSync(file, { force: true });
   }
 
   async leader(): Promise<number> {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { guardianPidOf } from '../src/lab/guardian-faults';
 import { BenchLab } from './failover-lab';
 import { ComboResult } from './failover-stats';
+import { LOOP_DELAY_WINDOW_MS } from './loop-delay-windows';
 import { ReachRow } from './reach-svg';
 
 /** One node at rest. */
@@ -52,8 +53,19 @@ async function rssKb(pid: number): Promise<number | undefined> {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Every node's RSS now and CPU over `windowMs` of rest. */
+/** Every node's RSS now and CPU over `windowMs` of rest, the loop-delay sampling paused meanwhile (it would count). */
 export async function measureAtRest(lab: BenchLab, windowMs: number): Promise<NodeFootprint[]> {
+  lab.pauseLoopDelay(true);
+  try {
+    // One window for the preload to see the pause.
+    await new Promise((resolve) => setTimeout(resolve, 2 * LOOP_DELAY_WINDOW_MS));
+    return await footprintAtRest(lab, windowMs);
+  } finally {
+    lab.pauseLoopDelay(false);
+  }
+}
+
+async function footprintAtRest(lab: BenchLab, windowMs: number): Promise<NodeFootprint[]> {
   const pids = await Promise.all(lab.plan.nodes.map(async (node) => {
     const daemon = await lab.pid(node.pnn);
     return { node: node.pnn, daemon, guardian: daemon === undefined ? undefined : await guardianPidOf(daemon) };

@@ -2,6 +2,8 @@
 
 /** Each window covers this long; its stamp `t` is its end. */
 export const LOOP_DELAY_WINDOW_MS = 250;
+/** While this file exists in the windows' directory, the preload does not sample (its timer would count in idle CPU). */
+export const LOOP_DELAY_PAUSE_FILE = 'paused';
 
 /** First line of a process's file. */
 export interface LoopDelayHeader {
