@@ -4,7 +4,8 @@ import { GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } f
 import { GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
 import { recordingLogger } from '../runtime/harness/recording-logger';
 
-function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false) {
+/** `tickSilence.ms`: what every fake guardian's link says was the longest time without a tick (long: it may have fenced). */
+function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false, tickSilence = { ms: 10_000 }) {
   const ends: Array<(end: GuardianEnd) => void> = [];
   const silents: Array<(ms: number) => void> = [];
   const options: GuardianLinkOptions[] = [];
@@ -16,7 +17,10 @@ function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false
     ends.push(events.ended);
     silents.push((ms) => events.silent?.(ms));
     const pid = 1000 + ends.length;
-    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); }, setPeers: () => undefined };
+    return {
+      pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); }, setPeers: () => undefined,
+      tickSilenceMs: () => tickSilence.ms,
+    };
   };
   return { spawn, ends, silents, options, kills, byes: () => byes };
 }
@@ -66,8 +70,8 @@ describe('GuardianKeeper', () => {
     beforeEach(() => { clock = jest.spyOn(performance, 'now').mockImplementation(() => now); });
     afterEach(() => clock.mockRestore());
 
-    async function idleKeeper(holds: { value: boolean }) {
-      const fake = fakeGuardians();
+    async function idleKeeper(holds: { value: boolean }, tickSilence = { ms: 10_000 }) {
+      const fake = fakeGuardians(undefined, tickSilence);
       const fenced: string[] = [];
       const changes: GuardChange[] = [];
       const log = recordingLogger();
@@ -93,6 +97,19 @@ describe('GuardianKeeper', () => {
       await settle();
       expect(keeper.pid).toBe(1002);
       expect(changes.map((c) => c.guarded)).toEqual([false, true]);
+      expect(fenced).toEqual([]);
+      await keeper.bye();
+    });
+
+    test('a stall too short for the guardian to have fenced (a tick within 9/10 fence_after) keeps the guardian, and the node guarded', async () => {
+      const { fake, fenced, changes, log, keeper } = await idleKeeper({ value: false }, { ms: 600 });
+      now += 560;
+      expect(keeper.checkStall()).toBe(false);
+      expect(keeper.idleStalls).toBe(1);
+      expect(fake.kills).toEqual([]);
+      expect(changes).toEqual([]);
+      expect(keeper.guarded).toBe(true);
+      expect(log.lines.some((l) => /got a tick within 9\/10 of fence_after, so it keeps it/.test(l.message))).toBe(true);
       expect(fenced).toEqual([]);
       await keeper.bye();
     });
