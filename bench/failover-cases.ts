@@ -6,7 +6,18 @@
 
 import { AddressSet, ComboResult, summarize } from './failover-stats';
 import { FaultMode, runTrial, TrialResult, TrialSettings, VictimRole } from './failover-trial';
-import { ProbedLab } from './probed-lab';
+import { monotonicMs } from './failover-messages';
+import { NodeLoopDelay, ProbedLab } from './probed-lab';
+
+/** A lab's start: from `up` until the cluster settled, and each daemon's event-loop delay meanwhile. */
+export interface LabStart {
+  readonly case: string;
+  readonly addresses: number;
+  readonly up_to_settled_ms: number;
+  /** Until the last public address appeared. */
+  readonly up_to_served_ms: number | null;
+  readonly loop_delay: readonly NodeLoopDelay[] | null;
+}
 
 /** A lab that fails this many times in one address set is given up (the JSON says so). */
 export const MAX_LAB_RESTARTS = 3;
@@ -24,6 +35,14 @@ export interface CaseRun {
   /** Told of each lab up and of its end (undefined), so Ctrl-C can take the lab down. */
   readonly onLab: (lab: ProbedLab | undefined) => void;
   readonly log: (text: string) => void;
+  /** Told of each lab start that settled, before its first trial (it may measure the lab at rest). @default nobody */
+  readonly onStart?: (start: LabStart, lab: ProbedLab) => Promise<void> | void;
+}
+
+/** `node 0 p99 3.1 / max 12 ms, ...` for the progress lines. */
+export function describeLoopDelays(delays: readonly NodeLoopDelay[] | undefined): string {
+  if (delays === undefined) return 'not measured';
+  return delays.map((d) => `node ${d.node} p99 ${d.p99_ms ?? '-'} / max ${d.max_ms ?? '-'} ms`).join(', ');
 }
 
 export async function runCases(run: CaseRun): Promise<ComboResult[]> {
@@ -41,16 +60,23 @@ export async function runCases(run: CaseRun): Promise<ComboResult[]> {
         try {
           if (lab === undefined) {
             log(`${name}/${set.name}: lab up (${set.ipv4} IPv4 + ${set.ipv6} IPv6 addresses)`);
+            const upFrom = monotonicMs();
             lab = await run.up();
             run.onLab(lab);
             const settled = await lab.settle(settings.settleTimeoutMs * 2, settings.quietMs);
-            log(`${name}/${set.name}: settled after ${Math.round(settled)} ms`);
+            const startDelays = lab.loopDelays(upFrom, monotonicMs());
+            log(`${name}/${set.name}: settled after ${Math.round(settled)} ms (${Math.round(monotonicMs() - upFrom)} ms from lab up); loop delay: ${describeLoopDelays(startDelays)}`);
+            const served = lab.lastAddressChange > upFrom ? Math.round(lab.lastAddressChange - upFrom) : null;
+            await run.onStart?.({ case: name, addresses: set.ipv4 + set.ipv6, up_to_settled_ms: Math.round(monotonicMs() - upFrom), up_to_served_ms: served, loop_delay: startDelays ?? null }, lab);
           }
-          const result = await runTrial(lab, mode, victim, settings);
+          const trialFrom = monotonicMs();
+          const measured = await runTrial(lab, mode, victim, settings);
+          const result = { ...measured, loopDelay: lab.loopDelays(trialFrom, monotonicMs()) };
           (results.get(key) as TrialResult[]).push(result);
           log(`${name}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
             + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
             + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
+            + `; loop delay: ${describeLoopDelays(result.loopDelay)}`
             + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));
         } catch (error) {
           const message = `trial ${trial + 1}: ${(error as Error).message}`;

@@ -2,9 +2,10 @@
 //
 // Faults and heals go through the lab's own verbs, as a user's would, except that kill and
 // freeze signal the pid directly so the fault's time is the signal's, not that of the lab's
-// bookkeeping.
+// bookkeeping. floatipd runs under a wrapper that loads bench/loop-delay-preload.js, so
+// every daemon's event-loop delay can be read for any stretch of time (loopDelays).
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labHeal, labUp, LabPlan, LabTarget } from '../src/lab';
@@ -13,7 +14,9 @@ import { daemonStatus } from '../src/lab/control-query';
 import { TimingProfileName } from '../src/config/option-kinds';
 import { StatusResult } from '../src/protocol/control-results';
 import { monotonicMs } from './failover-messages';
-import { BenchError, ProbedLab } from './probed-lab';
+import { BenchError, NodeLoopDelay, ProbedLab } from './probed-lab';
+import { daemonCommand } from '../src/lab/package-files';
+import { LOOP_DELAY_PAUSE_FILE, LoopDelayWindow, mergeWindows, parseLoopDelayFile, windowsWithin } from './loop-delay-windows';
 
 export { BenchError } from './probed-lab';
 
@@ -45,7 +48,7 @@ export class BenchLab extends ProbedLab {
     await labDown(target);
     const up = await labUp(target, {
       nodes: options.nodes ?? DEFAULT_NODES, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: options.profile,
-      daemons: true, floatipd: options.floatipd, startTimeoutMs: 60_000,
+      daemons: true, floatipd: loopDelayWrapper(root, options.floatipd), startTimeoutMs: 60_000,
     });
     const lab = new BenchLab(options, target, up.plan, root);
     const failed = up.daemons.filter((d) => !d.up);
@@ -60,6 +63,29 @@ export class BenchLab extends ProbedLab {
       throw error;
     }
     return lab;
+  }
+
+  /** Each node's floatipd (all its processes: a restarted one too) between two monotonic stamps. */
+  override loopDelays(from: number, to: number): NodeLoopDelay[] {
+    const dir = loopDelayDir(this.root);
+    const byNode = new Map<number, LoopDelayWindow[]>();
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl'))) {
+      const file = parseLoopDelayFile(readFileSync(join(dir, name), 'utf8'));
+      const node = file && file.header.role === 'floatipd' ? this.plan.nodes.find((n) => n.configPath === file.header.config) : undefined;
+      if (!file || !node) continue;
+      byNode.set(node.pnn, [...(byNode.get(node.pnn) ?? []), ...windowsWithin(file.windows, from, to)]);
+    }
+    return this.plan.nodes.map((node) => {
+      const figure = mergeWindows(byNode.get(node.pnn) ?? []);
+      return { node: node.pnn, p99_ms: figure?.p99_ms ?? null, max_ms: figure?.max_ms ?? null };
+    });
+  }
+
+  /** Stops (true) or restarts the daemons' loop-delay sampling, within one window (LOOP_DELAY_WINDOW_MS). */
+  pauseLoopDelay(paused: boolean): void {
+    const file = join(loopDelayDir(this.root), LOOP_DELAY_PAUSE_FILE);
+    if (paused) writeFileSync(file, '');
+    else rmSync(file, { force: true });
   }
 
   async leader(): Promise<number> {
@@ -147,7 +173,29 @@ export class BenchLab extends ProbedLab {
         // A node that never started has no log to keep.
       }
     }
+    cpSync(loopDelayDir(this.root), join(this.options.logDir, 'loop-delay'), { recursive: true });
     await labDown(this.target);
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+function loopDelayDir(root: string): string {
+  return join(root, 'loop-delay');
+}
+
+/** A floatipd that runs `floatipd` (default: the built one) with bench/loop-delay-preload.js loaded, writing to root/loop-delay. */
+function loopDelayWrapper(root: string, floatipd: string | undefined): string {
+  const dir = loopDelayDir(root);
+  mkdirSync(dir, { recursive: true });
+  const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+  const wrapper = join(root, 'floatipd-loop-delay');
+  writeFileSync(wrapper, [
+    '#!/bin/sh',
+    `export FLOATIP_LOOP_DELAY_DIR=${quote(dir)}`,
+    `export NODE_OPTIONS="\${NODE_OPTIONS:-} --require ${join(__dirname, 'loop-delay-preload.js')}"`,
+    `exec ${daemonCommand(floatipd).map(quote).join(' ')} "$@"`,
+    '',
+  ].join('\n'));
+  chmodSync(wrapper, 0o755);
+  return wrapper;
 }

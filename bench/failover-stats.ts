@@ -40,8 +40,31 @@ export interface ComboResult {
   readonly duplicates_during_heal: number;
   /** Frames the client's capture dropped over all trials; non-zero means garp/reach may be late or missing. */
   readonly capture_drops: number;
+  /**
+   * Event-loop delay of every node's floatipd from the fault until settled after the heal
+   * (bench/loop-delay-windows.ts): the worst daemon's p99 and max, over all trials and per trial.
+   * Null where not measured.
+   */
+  readonly loop_delay: {
+    readonly p99_ms_worst: number | null;
+    readonly max_ms_worst: number | null;
+    readonly trials: ReadonlyArray<{ readonly p99_ms: number | null; readonly max_ms: number | null; readonly worst_node: number | null }>;
+  };
   readonly problems: readonly string[];
 }
+
+/** The worst daemon of one trial: highest p99 and highest max (maybe two nodes; the p99's is named). */
+function worstLoopDelay(trial: TrialResult): { p99_ms: number | null; max_ms: number | null; worst_node: number | null } {
+  const known = (trial.loopDelay ?? []).filter((d) => d.p99_ms !== null);
+  if (known.length === 0) return { p99_ms: null, max_ms: null, worst_node: null };
+  const worst = known.reduce((a, b) => ((b.p99_ms as number) > (a.p99_ms as number) ? b : a));
+  return { p99_ms: worst.p99_ms, max_ms: Math.max(...known.map((d) => d.max_ms ?? 0)), worst_node: worst.node };
+}
+
+const maxOrNull = (values: readonly (number | null)[]): number | null => {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : Math.max(...known);
+};
 
 /** Linear interpolation between closest ranks (the usual "type 7" percentile). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -77,6 +100,10 @@ export function summarize(mode: FaultMode, profile: string, victim: VictimRole, 
     duplicates: trials.reduce((n, t) => n + t.duplicates.length, 0),
     duplicates_during_heal: trials.reduce((n, t) => n + t.healDuplicates.length, 0),
     capture_drops: trials.reduce((n, t) => n + t.captureDrops, 0),
+    loop_delay: (() => {
+      const perTrial = trials.map(worstLoopDelay);
+      return { p99_ms_worst: maxOrNull(perTrial.map((t) => t.p99_ms)), max_ms_worst: maxOrNull(perTrial.map((t) => t.max_ms)), trials: perTrial };
+    })(),
     problems: [
       ...errors,
       ...trials.flatMap((t, k) => [
@@ -140,6 +167,14 @@ export function checkGoals(results: readonly ComboResult[]): GoalCheck[] {
         met: r.reach.p50 <= single.reach.p50 + 300 && clean(r),
       }
       : { goal: `${r.addresses} addresses, ${r.mode} (${r.victim}), ${r.profile} profile`, measured: 'not measured', met: null });
+  }
+  for (const r of results.filter((x) => x.addresses > 3 && x.loop_delay.p99_ms_worst !== null)) {
+    const { p99_ms_worst: p99, max_ms_worst: max } = r.loop_delay;
+    checks.push({
+      goal: `${r.addresses} addresses, ${r.mode} (${r.victim}), ${r.profile} profile: every daemon's event-loop delay p99 <= 20 ms and max <= 50 ms`,
+      measured: `worst daemon p99 ${p99} ms, max ${max} ms`,
+      met: (p99 ?? Infinity) <= 20 && (max ?? Infinity) <= 50,
+    });
   }
   return checks;
 }

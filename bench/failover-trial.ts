@@ -11,7 +11,7 @@
 // reachable). Duplicates are counted from arming the client to the end of the trial, and
 // separately during the heal and failback.
 
-import { ProbedLab } from './probed-lab';
+import { NodeLoopDelay, ProbedLab } from './probed-lab';
 import { ClientProbeLine, monotonicMs } from './failover-messages';
 
 export const FAULT_MODES = ['kill', 'link', 'freeze'] as const;
@@ -50,6 +50,8 @@ export interface TrialResult {
   /** From the heal's start until every daemon answered again. */
   readonly healMs: number;
   readonly settleMs: number;
+  /** Each node daemon's event-loop delay from the fault until settled after the heal (runCases adds it). */
+  readonly loopDelay?: readonly NodeLoopDelay[];
 }
 
 type Report = Extract<ClientProbeLine, { e: 'report' }>;

@@ -20,6 +20,13 @@ export interface Presence {
   to: number;
 }
 
+/** One node's daemon event-loop delay over a stretch of time (bench/loop-delay-windows.ts); null figures: no window. */
+export interface NodeLoopDelay {
+  readonly node: number;
+  readonly p99_ms: number | null;
+  readonly max_ms: number | null;
+}
+
 export type NodeEvent = Extract<NodeProbeLine, { e: 'add' | 'del' | 'link' }> & { readonly node: number };
 
 export class BenchError extends Error {
@@ -68,6 +75,12 @@ export abstract class ProbedLab {
   protected abstract daemonsBroken(): Promise<string | undefined>;
   /** Stops what runs on the nodes, keeps its logs and removes the lab (also calls stopProbes). */
   abstract down(): Promise<void>;
+
+  /** Each node daemon's event-loop delay between two monotonic stamps; undefined where the lab does not measure it (the peers). */
+  loopDelays(from: number, to: number): NodeLoopDelay[] | undefined {
+    void from; void to;
+    return undefined;
+  }
 
   protected async startProbes(): Promise<void> {
     const { names } = this.plan;

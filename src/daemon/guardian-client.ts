@@ -75,6 +75,9 @@ export class GuardianLink {
   private saidBye = false;
   private readonly answers = new TickAnswers();
   private reportedSilent = false;
+  /** When the last tick was written, and the longest gap between two ticks since tickSilenceMs last read it. */
+  private lastTickAt: number | undefined;
+  private longestTickGap = 0;
 
   private constructor(private readonly child: ChildProcess, tickEveryMs: number, private readonly answerWithinMs: number,
     private readonly events: GuardianLinkEvents) {
@@ -163,6 +166,17 @@ export class GuardianLink {
     return { ticks: this.answers.unanswered, oldestMs: this.answers.oldestUnansweredMs(performance.now()) };
   }
 
+  /**
+   * The longest the guardian can have gone without a tick from this process since the last
+   * call (the longest gap between two ticks written, or since the last one): below
+   * fence_after it cannot have fenced for silence. Resets the record.
+   */
+  tickSilenceMs(now = performance.now()): number {
+    const silence = Math.max(this.longestTickGap, this.lastTickAt === undefined ? 0 : now - this.lastTickAt);
+    this.longestTickGap = 0;
+    return silence;
+  }
+
   /** Ends a guardian that stopped answering (SIGKILL ends a stopped process too); 'exit' then reports 'killed'. */
   kill(): void {
     this.child.kill('SIGKILL');
@@ -171,7 +185,10 @@ export class GuardianLink {
   private tick(): void {
     if (this.saidBye || !this.child.stdin?.writable) return;
     this.child.stdin.write(Buffer.from([GUARDIAN_TICK]));
-    this.answers.sent(performance.now());
+    const now = performance.now();
+    if (this.lastTickAt !== undefined) this.longestTickGap = Math.max(this.longestTickGap, now - this.lastTickAt);
+    this.lastTickAt = now;
+    this.answers.sent(now);
     if (this.answers.oldestUnansweredMs(performance.now()) < this.answerWithinMs || this.reportedSilent) return;
     // Timers run before the poll phase: after a stall of this daemon's own loop, acks may wait
     // unread in the pipe. setImmediate runs after the poll has read them; look again then.

@@ -38,7 +38,7 @@ export interface Metrics {
   /** This node's flap damping: held out now, verdict changes in the window, hold-downs since start. */
   setFlapDamping(heldOut: boolean, flips: number, holds: number): void;
   /** Whether a live guardian stands behind this node (runtime/guard.ts); each loss also says why (silent: frozen or hung, ended). */
-  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void;
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended' | 'stalled'): void;
 }
 
 export interface PrometheusMetricsInit {
@@ -126,7 +126,7 @@ export class PrometheusMetrics implements Metrics {
     this.flapHolds = new Gauge({ name: 'floatip_flap_holds', help: 'Flap-damping hold-downs of this node since the daemon started', registers });
     this.guarded = new Gauge({ name: 'floatip_guarded', help: '1 while a live guardian stands behind this node (0: it hosts nothing)', registers });
     this.guardianLosses = new Counter({
-      name: 'floatip_guardian_losses_total', help: 'Guardians lost while floatipd ran: silent (stopped answering, killed) or ended', labelNames: ['cause'], registers,
+      name: 'floatip_guardian_losses_total', help: 'Guardians lost while floatipd ran: silent (stopped answering, killed), ended, or stalled (replaced after a loop stall of a node that held nothing)', labelNames: ['cause'], registers,
     });
     this.leader.set(-1);
     this.guarded.set(1);
@@ -205,7 +205,7 @@ export class PrometheusMetrics implements Metrics {
     this.flapHolds.set(holds);
   }
 
-  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended'): void {
+  setGuarded(guarded: boolean, lossCause?: 'silent' | 'ended' | 'stalled'): void {
     this.guarded.set(guarded ? 1 : 0);
     if (!guarded && lossCause !== undefined) this.guardianLosses.inc({ cause: lossCause });
   }

@@ -34,7 +34,7 @@ import { startGuardedRuntime } from './guarded-start';
 import { takeInstanceLock } from './instance-lock';
 import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { promoteSecondaries } from './promote-secondaries';
-import { gateMesh, gateTakeover } from './stall-gate';
+import { countTakes, gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
 import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
@@ -172,11 +172,12 @@ class Floatipd {
     this.adapters = adapters;
     // The guardian keeper starts below, beside runtime.start(): until it runs, no address can have been taken.
     const stalled = (): boolean => this.guardian?.checkStall() ?? false;
+    const adds = countTakes(adapters.takeover);
     // node-cron warns once a second while a monitor hangs: one line per interval says it goes on.
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
       mesh: gateMesh(adapters.mesh, stalled),
-      takeover: gateTakeover(adapters.takeover, stalled),
+      takeover: gateTakeover(adds.takeover, stalled),
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,
@@ -219,6 +220,7 @@ class Floatipd {
     this.mayHoldAddresses = true;
     this.guardian = await startGuardedRuntime(runtime, () => GuardianKeeper.start({
       fenceAfterMs: config.timing.fence_after, placement, ...(notice ? { notice } : {}),
+      holdsAddresses: () => runtime.hosting.size > 0 || adds.underway() > 0,
       onGuard: (change) => {
         metrics.setGuarded(change.guarded, change.guarded ? undefined : change.cause);
         runtime.setUnguarded(change.guarded ? undefined : change.detail);

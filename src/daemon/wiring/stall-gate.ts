@@ -8,6 +8,8 @@
 // holds. So every outward step and every peer event passes this gate, which checks the
 // gap since the stall watch last ran, synchronously, and ends the process when it is too
 // long (GuardianKeeper.checkStall calls the daemon's fatal exit).
+// A node holding nothing lives on after a stall (guardian-spawn.ts), so the keeper must
+// know an address being added is held already: `countTakes` says how many adds are under way.
 
 import { PeerMesh } from '../../adapters/peer/port';
 import { Takeover } from '../../adapters/takeover/port';
@@ -44,5 +46,30 @@ export function gateTakeover(takeover: Takeover, stalled: StallCheck): Takeover 
     // Releasing is always safe, and a stopping daemon must still be able to do it.
     release: (address) => takeover.release(address),
     releaseMany: (addresses) => takeover.releaseMany(addresses),
+  };
+}
+
+/** `takeover` whose adds (take, move, takeMany) are counted while under way: the kernel may hold the address before the record does. */
+export function countTakes(takeover: Takeover): { readonly takeover: Takeover; readonly underway: () => number } {
+  let underway = 0;
+  const counted = <T>(work: () => Promise<T>): Promise<T> => {
+    underway++;
+    let finished: Promise<T>;
+    try {
+      finished = work();
+    } catch (error) {
+      finished = Promise.reject(error);
+    }
+    return finished.finally(() => { underway--; });
+  };
+  return {
+    takeover: {
+      take: (address, iface, options) => counted(() => takeover.take(address, iface, options)),
+      move: (address, from, to) => counted(() => takeover.move(address, from, to)),
+      takeMany: (requests) => counted(() => takeover.takeMany(requests)),
+      release: (address) => takeover.release(address),
+      releaseMany: (addresses) => takeover.releaseMany(addresses),
+    },
+    underway: () => underway,
   };
 }

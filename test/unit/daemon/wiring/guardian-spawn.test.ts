@@ -4,7 +4,8 @@ import { GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } f
 import { GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
 import { recordingLogger } from '../runtime/harness/recording-logger';
 
-function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false) {
+/** `tickSilence.ms`: what every fake guardian's link says was the longest time without a tick (long: it may have fenced). */
+function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false, tickSilence = { ms: 10_000 }) {
   const ends: Array<(end: GuardianEnd) => void> = [];
   const silents: Array<(ms: number) => void> = [];
   const options: GuardianLinkOptions[] = [];
@@ -16,7 +17,10 @@ function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false
     ends.push(events.ended);
     silents.push((ms) => events.silent?.(ms));
     const pid = 1000 + ends.length;
-    return { pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); }, setPeers: () => undefined };
+    return {
+      pid, bye: async (): Promise<GuardianEnd> => { byes++; return 'bye'; }, kill: () => { kills.push(pid); }, setPeers: () => undefined,
+      tickSilenceMs: () => tickSilence.ms,
+    };
   };
   return { spawn, ends, silents, options, kills, byes: () => byes };
 }
@@ -58,6 +62,109 @@ describe('GuardianKeeper', () => {
     } finally {
       clock.mockRestore();
     }
+  });
+
+  describe('a stall of a node that holds no address', () => {
+    let now = 1_000;
+    let clock: jest.SpyInstance;
+    beforeEach(() => { clock = jest.spyOn(performance, 'now').mockImplementation(() => now); });
+    afterEach(() => clock.mockRestore());
+
+    async function idleKeeper(holds: { value: boolean }, tickSilence = { ms: 10_000 }) {
+      const fake = fakeGuardians(undefined, tickSilence);
+      const fenced: string[] = [];
+      const changes: GuardChange[] = [];
+      const log = recordingLogger();
+      const keeper = await GuardianKeeper.start({
+        fenceAfterMs: 700, spawn: fake.spawn, maxRespawns: 1, holdsAddresses: () => holds.value, onGuard: (c) => changes.push(c),
+      }, log, (why) => fenced.push(why));
+      return { fake, fenced, changes, log, keeper };
+    }
+
+    test('is logged and counted, the daemon lives on; its guardian is replaced and takes wait for the new one', async () => {
+      const { fake, fenced, changes, log, keeper } = await idleKeeper({ value: false });
+      now += 560; // the 32-node lab's stalls: 527-573 ms at fence_after 700
+      expect(keeper.checkStall()).toBe(false);
+      expect(fenced).toEqual([]);
+      expect(keeper.idleStalls).toBe(1);
+      expect(log.lines.some((l) => /stood still for 560 ms while this node held no address/.test(l.message))).toBe(true);
+      // Its deadline may have passed: not trusted any more, unguarded at once (TAKEs refused) and killed.
+      expect(changes).toEqual([{ guarded: false, cause: 'stalled', detail: expect.stringMatching(/stood still for 560 ms/) }]);
+      expect(fake.kills).toEqual([1001]);
+      expect(keeper.checkStall()).toBe(false);
+      expect(fake.kills).toEqual([1001]);
+      fake.ends[0]('killed');
+      await settle();
+      expect(keeper.pid).toBe(1002);
+      expect(changes.map((c) => c.guarded)).toEqual([false, true]);
+      expect(fenced).toEqual([]);
+      await keeper.bye();
+    });
+
+    test('a stall too short for the guardian to have fenced (a tick within 9/10 fence_after) keeps the guardian, and the node guarded', async () => {
+      const { fake, fenced, changes, log, keeper } = await idleKeeper({ value: false }, { ms: 600 });
+      now += 560;
+      expect(keeper.checkStall()).toBe(false);
+      expect(keeper.idleStalls).toBe(1);
+      expect(fake.kills).toEqual([]);
+      expect(changes).toEqual([]);
+      expect(keeper.guarded).toBe(true);
+      expect(log.lines.some((l) => /got a tick within 9\/10 of fence_after, so it keeps it/.test(l.message))).toBe(true);
+      expect(fenced).toEqual([]);
+      await keeper.bye();
+    });
+
+    test('its guardian fenced (SIGSTOP past fence_after) before any check: a successor, no exit', async () => {
+      const { fake, fenced, changes, keeper } = await idleKeeper({ value: false });
+      now += 1_500;
+      fake.ends[0]('fenced-no-ticks');
+      expect(changes).toEqual([{ guarded: false, cause: 'stalled', detail: expect.stringMatching(/fenced-no-ticks/) }]);
+      await settle();
+      expect(keeper.pid).toBe(1002);
+      expect(keeper.checkStall()).toBe(false); // the same stall: the new guardian is kept
+      expect(fake.kills).toEqual([]);
+      expect(keeper.idleStalls).toBe(1);
+      expect(keeper.guarded).toBe(true);
+      expect(fenced).toEqual([]);
+      await keeper.bye();
+    });
+
+    test('its guardian fenced before the kill after the check: a successor, and never counted against maxRespawns', async () => {
+      const { fake, fenced, keeper } = await idleKeeper({ value: false });
+      for (let k = 0; k < 3; k++) {
+        now += 1_500;
+        expect(keeper.checkStall()).toBe(false);
+        expect(fake.kills).toEqual(fake.ends.map((_, i) => 1001 + i));
+        fake.ends[k]('fenced-no-ticks');
+        await settle();
+        expect(keeper.pid).toBe(1002 + k);
+        expect(keeper.guarded).toBe(true);
+      }
+      expect(keeper.idleStalls).toBe(3);
+      expect(fenced).toEqual([]);
+      await keeper.bye();
+    });
+
+    test('the fence applies again the moment the node holds anything', async () => {
+      const holds = { value: false };
+      const { fake, fenced, keeper } = await idleKeeper(holds);
+      now += 600;
+      expect(keeper.checkStall()).toBe(false);
+      fake.ends[0]('killed');
+      await settle();
+      holds.value = true;
+      now += 600;
+      expect(keeper.checkStall()).toBe(true);
+      expect(fenced).toEqual([expect.stringMatching(/event loop stalled for 600 ms/)]);
+      await keeper.bye();
+    });
+
+    test('a guardian that fenced while the node held addresses still ends the daemon', async () => {
+      const { fake, fenced, keeper } = await idleKeeper({ value: true });
+      fake.ends[0]('fenced-no-ticks');
+      expect(fenced).toEqual(['guardian fenced (fenced-no-ticks)']);
+      await keeper.bye();
+    });
   });
 
   test('a killed guardian is replaced; the fourth end within the window ends the daemon', async () => {

@@ -1,7 +1,7 @@
 import { MeshEvent, MeshListener, PeerMesh } from '../../../../src/adapters/peer/port';
 import { Takeover } from '../../../../src/adapters/takeover/port';
 import { ip } from '../../../../src/core/ip';
-import { gateMesh, gateTakeover } from '../../../../src/daemon/wiring/stall-gate';
+import { countTakes, gateMesh, gateTakeover } from '../../../../src/daemon/wiring/stall-gate';
 
 function recordingMesh(): { mesh: PeerMesh; sent: string[]; emit: (event: MeshEvent) => void } {
   const sent: string[] = [];
@@ -72,5 +72,30 @@ describe('gateTakeover', () => {
     await gated.move(address, 'eth0', 'eth1');
     await gated.takeMany([]);
     expect(calls).toEqual(['take', 'move', 'takeMany']);
+  });
+});
+
+describe('countTakes', () => {
+  const address = { address: ip('198.51.100.7'), bits: 24 };
+
+  it('counts adds while under way (the kernel may hold the address before the record), not releases', async () => {
+    const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const wait = () => new Promise<never>((resolve, reject) => { pending.push({ resolve: () => resolve(undefined as never), reject }); });
+    const takeover = { take: wait, move: wait, takeMany: wait, release: wait, releaseMany: wait } as unknown as Takeover;
+    const { takeover: counted, underway } = countTakes(takeover);
+    expect(underway()).toBe(0);
+    const took = counted.take(address, 'eth0');
+    const many = counted.takeMany([]);
+    const moved = counted.move(address, 'eth0', 'eth1');
+    void counted.release(address);
+    expect(underway()).toBe(3);
+    pending[0].resolve();
+    await took;
+    expect(underway()).toBe(2);
+    pending[1].reject(new Error('EEXIST'));
+    await expect(many).rejects.toThrow('EEXIST');
+    pending[2].resolve();
+    await moved;
+    expect(underway()).toBe(0);
   });
 });
