@@ -199,7 +199,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.fence = new FenceGuard(this.state, this.hosting, logger.child({ component: 'fence' }));
     this.reconciler = new Reconciler({
       netlink: components.netlink, takeover: components.takeover, state: this.state, hosting: this.hosting,
-      log: logger.child({ component: 'reconcile' }), announce,
+      log: logger.child({ component: 'reconcile' }), announce, refusal: () => this.guard.refusal(),
     });
     this.duplicates = components.prober
       ? new DuplicateWatch({ probeIntervalMs: init.duplicateProbeIntervalMs ?? 0 }, {

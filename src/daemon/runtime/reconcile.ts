@@ -1,8 +1,10 @@
 // Drift repair: the kernel is the truth, compared every reconcile_interval with what this node must hold.
 //
 // An address we hold that someone deleted is put back and announced again (at once
-// when netlink reports the deletion); an address carrying floatip's tag that we must
-// not hold is removed. A held address whose interface loses link moves to another of
+// when netlink reports the deletion), but never while the node may take nothing (no
+// live guardian): the one who deleted it may be our own guardian fencing a stall, and
+// its FENCED notice lets the peers take it. An address carrying floatip's tag that we
+// must not hold is removed. A held address whose interface loses link moves to another of
 // its interfaces with link (CTDB's updateip); with none, the leader re-plans it,
 // since our links travel in every heartbeat.
 
@@ -22,11 +24,15 @@ export interface ReconcileComponents {
   readonly log: Logger;
   /** Our heartbeat, at once (links changed). */
   readonly announce: () => void;
+  /** Why this node may take no address now (no live guardian), or undefined: then nothing is put back. */
+  readonly refusal: () => string | undefined;
 }
 
 export interface ReconcileStats {
   checks: number;
   restored: number;
+  /** Missing addresses left missing because the node may take nothing (unguarded): the leader moves them. */
+  notRestored: number;
   removed: number;
   moved: number;
   /** Checks that could not read the kernel (retried at the next tick). */
@@ -34,7 +40,7 @@ export interface ReconcileStats {
 }
 
 export class Reconciler {
-  readonly stats: ReconcileStats = { checks: 0, restored: 0, removed: 0, moved: 0, failedChecks: 0 };
+  readonly stats: ReconcileStats = { checks: 0, restored: 0, notRestored: 0, removed: 0, moved: 0, failedChecks: 0 };
   private checking: Promise<void> | undefined;
   /**
    * Public interfaces the kernel does not have: at the last full read, or deleted since.
@@ -86,7 +92,11 @@ export class Reconciler {
       case 'address-removed': {
         const held = this.components.hosting.get(event.address.address.text);
         if (event.address.owned && !event.byUs && held && held.iface === event.address.interface) {
-          this.components.log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} was deleted behind our back: putting it back`);
+          const refused = this.components.refusal();
+          this.components.log.warn({ address: held.address.text, iface: held.iface }, refused === undefined
+            ? `${held.address.text} was deleted behind our back: putting it back`
+            : `${held.address.text} was deleted behind our back: left deleted, since ${refused}; the leader moves it`);
+          if (refused !== undefined) return;
           inBackground(this.check(), this.components.log, 'E_RECONCILE', 'putting a deleted address back');
         }
         return;
@@ -146,8 +156,14 @@ export class Reconciler {
     this.stats.checks++;
     const owned = (await netlink.listAddresses()).filter((a) => a.owned);
     const inKernel = new Set(owned.map((a) => `${a.address.text}%${a.interface}`));
+    const refused = this.components.refusal();
     for (const held of hosting.list()) {
       if (inKernel.has(`${held.address.text}%${held.iface}`)) continue;
+      if (refused !== undefined) {
+        this.stats.notRestored++;
+        log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} is missing from ${held.iface}: not re-added (${refused}); the leader moves it`);
+        continue;
+      }
       try {
         await hosting.restore(held.address.text);
         this.stats.restored++;

@@ -66,6 +66,25 @@ describe('unguarded node', () => {
     expect(node.runtime.guard.stats.selfReleases).toBe(1);
   });
 
+  it('does not put back an address deleted while it is unguarded (its own guardian may have fenced it): the leader moves it', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const node = cluster.node(1);
+    const held = (await node.netlink.listAddresses()).filter((a) => a.owned);
+    expect(held.length).toBe(2);
+    const added: string[] = [];
+    node.netlink.subscribe((event) => { if (event.kind === 'address-added') added.push(event.address.address.text); });
+    // As on a loaded node (6-node soak, issue 13): the guardian fenced a stall and went silent, and
+    // the daemon learns of both; what the guardian deleted must stay deleted, the peers take it.
+    node.runtime.setUnguarded('the guardian stopped answering (test)');
+    for (const a of held) node.netlink.externalDelete(a.interface, a.address, a.bits);
+    await node.runtime.reconciler.check();
+    await play(cluster, ['advance 50', 'expect flags 1 UNHEALTHY', 'expect counts 3 0 3', 'expect exclusive']);
+    expect(added).toEqual([]);
+    expect(node.runtime.reconciler.stats).toMatchObject({ restored: 0, notRestored: 2 });
+    // Guarded again, the node hosts its share as before.
+    await play(cluster, ['guardian 1 ready', 'advance 50', 'expect counts 2 2 2', 'expect exclusive']);
+  });
+
   it('a monitor that passes while unguarded does not make the node healthy', async () => {
     const cluster = await TestCluster.start(SIX);
     await play(cluster, ['guardian 1 lost', 'monitor 1 pass', 'advance 50', 'expect flags 1 UNHEALTHY', 'expect counts 3 0 3']);
