@@ -77,4 +77,10 @@ export interface PeerMesh {
    * (`peer-down`) and refused from then on.
    */
   setNodes(nodes: readonly MeshNode[]): void;
+  /**
+   * Delivers now every event already received but not yet handed to the listeners: a mesh run
+   * on another thread (daemon/fastpath) queues them while this loop is busy. The runtime calls
+   * it before it judges silence. Absent: events are always delivered at once.
+   */
+  flush?(): void;
 }

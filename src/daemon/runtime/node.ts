@@ -147,6 +147,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       state: this.state, hosting: this.hosting, clock,
       monitor: () => this.health.monitor,
       broadcast: (m) => { if (this.started) components.mesh.broadcast(m); },
+      flush: () => components.mesh.flush?.(),
     });
     this.roundTrips = new RoundTrips(init.heartbeatIntervalMs * PING_EVERY_HEARTBEATS, {
       clock,

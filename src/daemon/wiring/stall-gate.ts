@@ -32,6 +32,7 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
     reset: (to, detail) => mesh.reset(to, detail),
     setNodes: (nodes) => mesh.setNodes(nodes),
     subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
+    ...(mesh.flush ? { flush: () => mesh.flush?.() } : {}),
   };
 }
 
