@@ -46,6 +46,8 @@ export class Liveness {
   private rule: QuorumRule = { mode: 'majority' };
   private ballot: Ballot = PLAIN_MAJORITY;
   private guarded = false;
+  /** We sent LEAVING: no heartbeat is sent again from here on (the main thread stops its own). */
+  private left = false;
   /** When this side's fence rule first said "no quorum" with addresses held, until it says otherwise. */
   private noQuorumSince: number | undefined;
   /** Heartbeats this side sent because the main loop had none ready in time. */
@@ -172,7 +174,12 @@ export class Liveness {
 
   /** Our heartbeat with this side's beat number and hearing; remembered as the one to send again. */
   private stamped(message: SessionMessage): SessionMessage {
-    if (message.kind !== 'heartbeat') return message;
+    if (message.kind === 'leaving') {
+      // We said goodbye: a heartbeat sent again after it would tell the peers we are back, with the addresses we just released.
+      this.template = undefined;
+      this.left = true;
+    }
+    if (message.kind !== 'heartbeat' || this.left) return message;
     if (message !== this.template) {
       this.template = message;
       this.observe({ kind: 'hosting', pnn: this.view.localPnn, addresses: message.hosted, at: this.parts.now() });

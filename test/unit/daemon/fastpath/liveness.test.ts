@@ -172,3 +172,12 @@ test('the main thread\'s quorum: under the lock rule, with no holder known, the 
   await run(r, r.at + 200, false, true);
   expect(r.liveness.decided).toBe(VERDICT.noQuorum);
 });
+
+test('after LEAVING the worker sends no heartbeat again: the peers would count the node back with the addresses it released', async () => {
+  const r = holding();
+  r.liveness.broadcast({ kind: 'leaving', pnn: 0, reason: 'shutdown' });
+  const before = r.sent.length;
+  await run(r, r.at + 300, false, true);
+  expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat')).toEqual([]);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+});
