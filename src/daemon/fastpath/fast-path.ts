@@ -187,7 +187,7 @@ export class FastPath implements PeerMesh {
   private handle(message: FromWorker): void {
     for (const waiter of this.waiters) if (waiter.answers(message)) return;
     switch (message.op) {
-      case 'event': this.deliver(message.event); return;
+      case 'event': this.deliver(message.event, Math.max(0, monotonicNow() - message.at)); return;
       case 'guardian-ended': this.guardianEvents?.ended(message.end); return;
       case 'guardian-silent': this.guardianEvents?.silent?.(message.unansweredMs); return;
       case 'verdict':
@@ -198,10 +198,10 @@ export class FastPath implements PeerMesh {
     }
   }
 
-  private deliver(event: MeshEvent): void {
+  private deliver(event: MeshEvent, ageMs: number): void {
     if (event.kind === 'peer-up') this.peers.add(event.pnn);
     if (event.kind === 'peer-down') this.peers.delete(event.pnn);
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) listener(event, ageMs);
   }
 
   private post(message: ToWorker): void {

@@ -74,7 +74,7 @@ export class Liveness {
     } else if (event.kind === 'peer-down') {
       this.observe({ kind: 'stream-closed', pnn: event.pnn, at });
     }
-    this.parts.post({ op: 'event', event });
+    this.parts.post({ op: 'event', event, at });
   }
 
   /** reloadnodes: the same node set as the main thread's view (core withNodeSet). */

@@ -76,7 +76,8 @@ export type FromWorker =
   | { readonly op: 'started' }
   | { readonly op: 'start-failed'; readonly code: string; readonly message: string }
   | { readonly op: 'stopped' }
-  | { readonly op: 'event'; readonly event: MeshEvent }
+  /** `at`: when the worker received it (monotonicNow): the main thread hands it on with its age. */
+  | { readonly op: 'event'; readonly event: MeshEvent; readonly at: number }
   | { readonly op: 'guardian-ready'; readonly pid: number | undefined }
   | { readonly op: 'guardian-failed'; readonly message: string }
   | { readonly op: 'guardian-ended'; readonly end: GuardianEnd }
