@@ -54,6 +54,12 @@ export interface GuardianKeeperInit {
    * @default always true: a keeper that cannot tell fences every stall
    */
   readonly holdsAddresses?: () => boolean;
+  /**
+   * Why this process must stop because it stood still, judged by whoever ticks the guardian
+   * (the fast-path worker: daemon/fastpath), or undefined. @default this loop's own gap
+   * since the stall watch ran, against 3/4 fence_after (the guardian is ticked from this loop)
+   */
+  readonly stall?: () => string | undefined;
 }
 
 /** The parts of a GuardianLink the keeper uses. */
@@ -165,6 +171,7 @@ export class GuardianKeeper {
    */
   private watchStalls(): void {
     this.lastWatch = performance.now();
+    if (this.init.stall) return;
     this.stallWatch = setInterval(() => {
       if (!this.checkStall()) this.lastWatch = performance.now();
     }, this.init.fenceAfterMs / 4);
@@ -180,6 +187,15 @@ export class GuardianKeeper {
   checkStall(): boolean {
     if (this.closing || this.lastWatch === undefined) return false;
     if (this.stalled) return true;
+    if (this.init.stall) {
+      const why = this.init.stall();
+      if (why === undefined) return false;
+      this.stalled = true;
+      this.log.error({}, `${why}: the guardian has removed, or is removing, this node's addresses and the cluster counts this node as dead, `
+        + 'so floatipd exits and must be started again');
+      this.onFenced(why);
+      return true;
+    }
     const gap = performance.now() - this.lastWatch;
     if (gap < (this.init.fenceAfterMs * 3) / 4) return false;
     if (!this.holdsAddresses()) {

@@ -33,7 +33,8 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
     connected: () => mesh.connected(),
     reset: (to, detail) => mesh.reset(to, detail),
     setNodes: (nodes) => mesh.setNodes(nodes),
-    subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
+    subscribe: (listener) => mesh.subscribe((event, ageMs) => { if (!stalled()) listener(event, ageMs); }),
+    ...(mesh.flush ? { flush: () => mesh.flush?.() } : {}),
   };
 }
 
