@@ -85,6 +85,7 @@ export interface InspectableNodeRuntime extends NodeRuntime {
   readonly history: RunHistory;
   readonly heartbeats: Heartbeats;
   readonly reannouncer: Reannouncer;
+  readonly reconciler: Reconciler;
   /** Handles a peer message as if it had come off the mesh (the router's entry). */
   receive(from: Pnn, message: SessionMessage): void;
 }
