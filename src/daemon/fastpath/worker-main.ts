@@ -59,7 +59,8 @@ function main({ settings, port }: WorkerData): void {
     },
     // The watch goes on after the mesh stops: the guardian is still ticked until the goodbye, and the main thread still judges by the pulse.
     stop: () => {
-      void mesh.stop().catch(() => undefined).then(() => post({ op: 'stopped' }));
+      // A mesh that fails to stop is stopped as far as it goes: the main thread waits for 'stopped' either way.
+      mesh.stop().then(() => post({ op: 'stopped' }), () => post({ op: 'stopped' }));
     },
     send: (message) => liveness.send(message.to, message.message),
     broadcast: (message) => liveness.broadcast(message.message),
@@ -90,7 +91,7 @@ function main({ settings, port }: WorkerData): void {
       guardian = undefined;
       liveness.setGuarded(false);
       // The link's own 'exit' does not report a goodbye ending; say it here.
-      void (link?.bye() ?? Promise.resolve('bye' as const)).then((end) => post({ op: 'guardian-ended', end }));
+      (link?.bye() ?? Promise.resolve('bye' as const)).then((end) => post({ op: 'guardian-ended', end }), () => post({ op: 'guardian-ended', end: 'failed' }));
     },
     'guardian-kill': () => guardian?.kill(),
   };
