@@ -133,12 +133,42 @@ export class PeerConnection {
    */
   close(cause: CloseCause, options: { reset?: boolean } = {}): void {
     if (this.closing) return;
-    this.closing = true;
-    clearTimeout(this.handshakeTimer);
-    clearInterval(this.stallTimer);
+    this.stopUsing();
     if (options.reset) this.socket.resetAndDestroy();
     else this.socket.destroy();
     this.handlers.closed(this, cause);
+  }
+
+  /**
+   * Ends the connection in order (idempotent): the handlers hear `closed` at once, the
+   * socket sends what is queued and then a FIN, and goes on reading (dropping every byte)
+   * until the peer closes its side or `lingerMs` passes. Destroying it at once would close
+   * it with the peer's latest frames unread, and the kernel answers that with an RST: the
+   * peer's kernel then drops whatever the peer had not read yet, our last frames (LEAVING)
+   * with it, as soon as the peer writes to us. Resolves when the socket is gone.
+   */
+  finish(cause: CloseCause, lingerMs: number): Promise<void> {
+    if (this.closing) return this.socket.destroyed ? Promise.resolve() : new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.stopUsing();
+    const socket = this.socket;
+    const gone = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => socket.destroy(), lingerMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.uncork();
+    socket.end();
+    this.handlers.closed(this, cause);
+    return gone;
+  }
+
+  /** From now on nothing is sent, received bytes are dropped, and no timer of ours fires. */
+  private stopUsing(): void {
+    this.closing = true;
+    clearTimeout(this.handshakeTimer);
+    clearInterval(this.stallTimer);
   }
 
   private write(frame: Uint8Array): boolean {

@@ -48,6 +48,12 @@ export interface TcpMeshInit {
   readonly writeStallMs?: number;
   /** TCP keepalive idle time, for peers that vanish without a FIN. @default 1000 */
   readonly keepAliveMs?: number;
+  /**
+   * stop() ends each connection with a FIN and waits up to this long for the peer's, reading
+   * (and dropping) what still comes, so the peer reads our last frames (LEAVING) before the
+   * connection goes (see PeerConnection.finish). @default 1000
+   */
+  readonly stopLingerMs?: number;
 }
 
 export interface PortRange {
@@ -90,6 +96,7 @@ export interface ResolvedMeshOptions {
   readonly maxQueuedBytes: number;
   readonly writeStallMs: number;
   readonly keepAliveMs: number;
+  readonly stopLingerMs: number;
   /** Address of each live peer (not us, not deleted). */
   readonly peerAddress: ReadonlyMap<Pnn, IpAddress>;
   /** Canonical address text -> node number, for every live node including us. */
@@ -140,6 +147,7 @@ export function resolveMeshOptions(init: TcpMeshInit): ResolvedMeshOptions {
     maxQueuedBytes: positive('maxQueuedBytes', init.maxQueuedBytes ?? 8 * 1024 * 1024),
     writeStallMs: positive('writeStallMs', init.writeStallMs ?? 2000),
     keepAliveMs: positive('keepAliveMs', init.keepAliveMs ?? 1000),
+    stopLingerMs: positive('stopLingerMs', init.stopLingerMs ?? 1000),
     peerAddress,
     pnnByAddress,
   };

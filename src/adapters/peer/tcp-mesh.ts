@@ -138,12 +138,13 @@ export class TcpMesh implements PeerMesh {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const dialer of this.dialers.values()) dialer.stop();
-    for (const connection of [...this.pending.keys(), ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()]) {
-      connection.close({ reason: 'stopped', detail: 'this node stopped its mesh' });
-    }
+    // In order, never an RST: the peers read our last frames (LEAVING) before they see us go.
+    const connections = [...this.pending.keys(), ...this.outgoing, ...this.sessions.values(), ...this.notices.keys()];
+    const finished = connections.map((c) => c.finish({ reason: 'stopped', detail: 'this node stopped its mesh' }, this.options.stopLingerMs));
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(finished);
     this.refusals.flush();
   }
 

@@ -30,17 +30,23 @@ export class GateFacts {
     this.guardianHolds.push({ pnn: node.pnn, cause: 'crash', from: now, held, heardAt: node.lastHeardAt });
   }
 
-  /** Silent peers (the gate's `silence` row) and quorum, from a view change. */
-  viewChanged(changes: readonly MembershipChange[], view: MembershipView, quorate: boolean, now: number): void {
-    for (const change of changes) if (change.kind === 'flags' && change.cause === 'silence') this.silent(view.nodes[change.pnn]);
+  /**
+   * Silent peers (the gate's `silence` row) and quorum, from a view change. `held`: how many
+   * addresses a peer may hold (its heartbeats' and its unconfirmed TAKEs'). @default its heartbeats'
+   */
+  viewChanged(
+    changes: readonly MembershipChange[], view: MembershipView, quorate: boolean, now: number,
+    held: (pnn: Pnn) => number = (pnn) => view.nodes[pnn]?.hosted.length ?? 0,
+  ): void {
+    for (const change of changes) if (change.kind === 'flags' && change.cause === 'silence') this.silent(view.nodes[change.pnn], held);
     if (!quorate) this.quorateSince = undefined;
     else this.quorateSince ??= now;
   }
 
   /** A peer fell silent for dead_after (one never heard cannot have been silent). */
-  private silent(node: NodeState | undefined): void {
+  private silent(node: NodeState | undefined, held: (pnn: Pnn) => number): void {
     if (node?.lastHeardAt === undefined) return;
-    this.guardianHolds.push({ pnn: node.pnn, cause: 'silence', from: node.lastHeardAt, held: node.hosted.length, heardAt: node.lastHeardAt });
+    this.guardianHolds.push({ pnn: node.pnn, cause: 'silence', from: node.lastHeardAt, held: held(node.pnn), heardAt: node.lastHeardAt });
   }
 
   /** `pnn`'s guardian reported its addresses deleted at `now`. Returns how long its holds had left (0 when none held). */

@@ -27,6 +27,7 @@ import { RunWaiters } from './run-waiters';
 import { RuntimeInit } from './settings';
 import { allocateAhead, RunOutcome, RunPorts, TakeoverRun } from './takeover-run';
 import { inBackground } from './background';
+import { UnconfirmedTakes } from './unconfirmed-takes';
 
 export type { LeaderComponents } from './run-ports';
 export class TakeoverLeader {
@@ -42,6 +43,8 @@ export class TakeoverLeader {
   private runCounter = 0;
   private readonly placement = new LastPlacement();
   private readonly failedTakes: FailedTakes;
+  /** TAKEs sent and not yet confirmed: what a node killed in the middle of one may hold (crash and silence holds). */
+  private readonly unconfirmed = new UnconfirmedTakes();
   /** moveip: address text -> node it must go to in the next run. */
   private readonly pins = new Map<string, Pnn>();
   /** ipreallocate --rebalance: nodes LCP2 may move addresses onto; kept until a run that used them ends ok, as CTDB does. */
@@ -64,7 +67,11 @@ export class TakeoverLeader {
     this.followUp = new OneTimer(clock);
     this.retry = new OneTimer(clock);
     this.failedTakes = new FailedTakes(init.ban.gracePeriodMs);
-    this.runPorts = clusterRunPorts(init, components, this.failedTakes, {
+    const send: LeaderComponents['send'] = (to, message) => {
+      if (message.kind === 'take') this.unconfirmed.ordered(to, message.epoch, message.takes.map((t) => t.address.text));
+      return components.send(to, message);
+    };
+    this.runPorts = clusterRunPorts(init, { ...components, send }, this.failedTakes, {
       standing: () => (this.stopped ? 'stopped' : this.isLeader() ? 'leading' : 'replaced'),
       newerRequest: () => this.pendingReason,
       confirmed: (since) => {
@@ -101,12 +108,23 @@ export class TakeoverLeader {
     return promise;
   }
 
-  /** A peer that held `held` addresses broke its stream without LEAVING (the gate's `crash` row). */
-  holdForCrash(pnn: Pnn, held: number): void {
-    const now = this.components.clock.now();
+  /**
+   * A peer's stream broke. Without LEAVING (`crashed`), what it may hold, heartbeats and
+   * unconfirmed TAKEs together, holds the next run for its guardian (the gate's `crash` row).
+   */
+  peerGone(pnn: Pnn, crashed: boolean): void {
     const node = this.components.state.view.nodes[pnn];
-    this.failovers.ownerFailed(node?.hosted ?? [], now);
-    if (node) this.gate.facts.crashed(node, held, now);
+    const held = this.mayHold(pnn);
+    this.unconfirmed.forget(pnn);
+    if (!crashed || node === undefined || held.length === 0) return;
+    const now = this.components.clock.now();
+    this.failovers.ownerFailed(held, now);
+    this.gate.facts.crashed(node, held.length, now);
+  }
+
+  /** The addresses `pnn` may hold: what its heartbeats report, and what it was told to take and did not confirm yet. */
+  private mayHold(pnn: Pnn): string[] {
+    return [...new Set([...(this.components.state.view.nodes[pnn]?.hosted ?? []), ...this.unconfirmed.of(pnn)])];
   }
 
   /** `pnn`'s guardian reports its addresses deleted: a run held for them may start now. Returns how long the hold had left. */
@@ -151,7 +169,7 @@ export class TakeoverLeader {
   /** Decides whether a view change calls for a run. */
   onViewChange(changes: readonly MembershipChange[]): void {
     const { state, clock } = this.components;
-    this.gate.facts.viewChanged(changes, state.view, state.quorum().quorate, clock.now());
+    this.gate.facts.viewChanged(changes, state.view, state.quorum().quorate, clock.now(), (pnn) => this.mayHold(pnn).length);
     for (const change of changes) if (change.kind === 'flags') this.failovers.flagsChanged(change, state.view.nodes[change.pnn], clock.now());
     if (!this.isLeader()) {
       if (this.wasLeader) this.gate.facts.leading(undefined);
@@ -186,6 +204,7 @@ export class TakeoverLeader {
 
   /** An ack from a node; acks of other epochs or phases are ignored. */
   onAck(from: Pnn, message: PhaseAck): void {
+    this.unconfirmed.acked(from, message.kind, message.epoch);
     if (!this.run?.deadline.offer(from, message)) {
       this.components.log.debug({ from, kind: message.kind, epoch: message.epoch }, 'ack for no waiting phase ignored');
       return;

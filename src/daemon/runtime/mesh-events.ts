@@ -14,7 +14,7 @@ import { ConnectionTracker } from './tickles';
 export interface MeshEventParts {
   readonly mesh: Pick<PeerMesh, 'send'>;
   readonly state: Pick<ClusterState, 'view' | 'observe'>;
-  readonly leader: Pick<TakeoverLeader, 'holdForCrash' | 'guardianFenced'>;
+  readonly leader: Pick<TakeoverLeader, 'peerGone' | 'guardianFenced'>;
   readonly heartbeats: Pick<Heartbeats, 'message'>;
   readonly tracker: Pick<ConnectionTracker, 'fullLists'>;
   readonly roundTrips: Pick<RoundTrips, 'ping' | 'peerDown'>;
@@ -51,9 +51,7 @@ export class MeshEvents {
         log.info({ peer: event.pnn, reason: event.reason }, `connection to node ${event.pnn} down (${event.reason}): ${event.detail}`);
         // A peer that said LEAVING, a connection our own stop closed, or one we reset because the
         // peer was silent (the silence hold covers it) is no crash: no crash hold.
-        if (!NOT_A_CRASH.has(event.reason) && state.view.nodes[event.pnn].hosted.length > 0) {
-          leader.holdForCrash(event.pnn, state.view.nodes[event.pnn].hosted.length);
-        }
+        leader.peerGone(event.pnn, !NOT_A_CRASH.has(event.reason));
         state.observe({ kind: 'stream-closed', pnn: event.pnn });
         roundTrips.peerDown(event.pnn);
       },

@@ -62,6 +62,11 @@ test('a frozen guardian: the node hands its addresses over, gets a new guardian 
       const now2 = holders(lab, ALL);
       return now2 && ![...now2.values()].includes(2) ? true : undefined;
     }, 10_000);
+    // The sampler's children report asynchronously: wait until they too saw every victim leave
+    // node 2 and arrive on another (a CI run read them before they had, 2026-12-06).
+    await waitFor('the sampler to see node 2\'s addresses leave it and arrive elsewhere', () => (victims.every((a) =>
+      (sampler.lastSeen(2, a, fault) ?? fault) !== Infinity
+      && [0, 1].some((pnn) => sampler.firstSeen(pnn, a, fault) !== undefined)) ? true : undefined), 10_000);
     for (const address of victims) {
       const left = sampler.lastSeen(2, address, fault) ?? fault;
       const arrived = Math.min(...[0, 1].map((pnn) => sampler.firstSeen(pnn, address, fault) ?? Infinity));

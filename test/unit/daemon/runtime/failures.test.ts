@@ -67,6 +67,35 @@ describe('node death', () => {
     expect(calls[0]).toBe(before + 1); // the run reused it
   });
 
+  it('holds for a node killed in the middle of a TAKE: it may hold what it was told to take, though no heartbeat said so yet', async () => {
+    // CI, lab-guardian (2026-12-06): node 2, back from a frozen guardian and holding nothing,
+    // was given its share and killed in the middle of that TAKE, with the addresses in its
+    // kernel before its heartbeat or TAKE ack said so. The leader's view showed node 2 holding
+    // nothing, so no crash hold: the next run put the addresses on node 0 before node 2's
+    // guardian had removed them (0.2 ms on two nodes, seen by the sampler).
+    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
+    await play(cluster, ['guardian 2 lost', 'advance 1000', 'expect counts 3 3 0']);
+    const node2 = cluster.node(2);
+    // From now on node 2's gratuitous ARP (sent once the kernel has the address) never ends: its takes stay unfinished.
+    const hung: string[] = [];
+    node2.announcer.announce = (target) => {
+      hung.push(target.text);
+      return new Promise<void>(() => undefined);
+    };
+    await play(cluster, ['guardian 2 ready']);
+    await cluster.until('node 2 to have its share in its kernel', () => hung.length === 2, 1000, 1);
+    expect(cluster.node(0).runtime.state.view.nodes[2].hosted).toEqual([]); // no heartbeat said so
+    await play(cluster, [
+      'kill 2',
+      'advance 100',
+      ...hung.map((address) => `expect ${address} on -1`), // held: node 2's guardian may not have removed them yet
+      'fenced 2 2',
+      'advance 50',
+      'expect counts 3 3 0',
+      'expect exclusive',
+    ]);
+  });
+
   it('needs no grace when the guardian\'s notice overtook the closed stream', async () => {
     const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 } });
     cluster.network.notifyFenced(1, 'pipe-closed', 2); // queued before the peer-down of the kill
