@@ -36,6 +36,11 @@ const VERDICT_TEXT: Readonly<Record<number, string>> = {
   [VERDICT.noQuorum]: 'no quorum while the main loop stood still: the guardian fenced',
 };
 
+/** What `stalled()` reports: a stall that ends the process, or one of a node that held nothing (the keeper's idle path). */
+export type StallReport =
+  | { readonly kind: 'fatal'; readonly why: string }
+  | { readonly kind: 'idle'; readonly stalledMs: number };
+
 interface Waiter {
   readonly answers: (message: FromWorker) => boolean;
   readonly fail: (error: Error) => void;
@@ -53,12 +58,19 @@ export class FastPath implements PeerMesh {
   private closing = false;
   /** The last quorum rule and ballot sent to the worker, as JSON. */
   private quorumSent: string | undefined;
+  /** Addresses held or being added (trackHolding); written to SLOT.holding on every pulse. */
+  private holdingCount: (() => number) | undefined;
+  /** The worker pulse before the last idle stall reported (SLOT.idleStallFrom): each is reported once. */
+  private idleStallReported = Number.NaN;
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
     private readonly onVerdict: (why: string) => void) {
     this.slots = new Float64Array(settings.shared);
     port.on('message', (message: FromWorker) => this.handle(message));
-    this.pulse = setInterval(() => { this.slots[SLOT.mainPulseAt] = monotonicNow(); }, settings.pulseMs);
+    this.pulse = setInterval(() => {
+      this.slots[SLOT.mainPulseAt] = monotonicNow();
+      if (this.holdingCount) this.slots[SLOT.holding] = this.holdingCount();
+    }, settings.pulseMs);
     this.pulse.unref();
     worker.on('error', (error) => this.lost(`the fast-path worker failed: ${error.message}`));
     worker.on('exit', (code) => this.lost(`the fast-path worker exited (status ${code})`));
@@ -70,6 +82,8 @@ export class FastPath implements PeerMesh {
     const slots = new Float64Array(shared);
     slots[SLOT.mainPulseAt] = monotonicNow();
     slots[SLOT.workerPulseAt] = monotonicNow();
+    slots[SLOT.holding] = 1;
+    slots[SLOT.idleStallFrom] = Number.NaN;
     const { script, ...rest } = init;
     const pulseMs = init.pulseMs ?? 10;
     const settings: FastPathSettings = {
@@ -81,22 +95,54 @@ export class FastPath implements PeerMesh {
   }
 
   /**
+   * How many addresses this node holds or is adding, read on every pulse into the slot the
+   * worker judges a stall by (liveness.ts): with none, a stall does not end the process.
+   */
+  trackHolding(count: () => number): void {
+    this.holdingCount = count;
+    this.slots[SLOT.holding] = count();
+  }
+
+  /**
+   * An add starts (stall-gate.ts countTakes): the slot is raised at once, not at the next pulse,
+   * so the worker never sees 0 while the kernel may hold the address. Only the pulse lowers it,
+   * after the add's outcome is in the records.
+   */
+  adding(): void {
+    this.slots[SLOT.holding] = Math.max(1, this.holdingCount?.() ?? 1);
+  }
+
+  /**
    * Why this process must do nothing more, or undefined while the worker vouches for it:
    * its verdict, or its pulse too old (the whole process stood still and the worker has not
-   * run since: it would say `frozen` on its next turn).
+   * run since: it would say `frozen` on its next turn). A stall of a node that held nothing is
+   * no verdict: it is reported once as `idle`, from the old pulse or from the worker's record
+   * of it, whichever this thread sees first.
    */
-  stalled(): string | undefined {
-    if (this.verdictText !== undefined || this.workerGone !== undefined) return this.verdictText ?? this.workerGone;
+  stalled(): StallReport | undefined {
+    const fatal = (why: string): StallReport => ({ kind: 'fatal', why });
+    if (this.verdictText !== undefined || this.workerGone !== undefined) return fatal(this.verdictText ?? this.workerGone ?? '');
     const code = this.slots[SLOT.verdict];
     if (code !== VERDICT.none) {
       const words = new TextDecoder().decode(new Uint8Array(this.settings.detail)).replace(/\0+$/, '');
-      return `${VERDICT_TEXT[code] ?? `fast-path verdict ${code}`}${words === '' ? '' : ` (${words})`}`;
+      return fatal(`${VERDICT_TEXT[code] ?? `fast-path verdict ${code}`}${words === '' ? '' : ` (${words})`}`);
     }
     // Without a guardian (before it is ready, or after it ended) nothing can have fenced this node.
     if (this.guardianEvents === undefined) return undefined;
-    const silent = monotonicNow() - this.slots[SLOT.workerPulseAt];
-    if (silent >= this.settings.frozenAfterMs) return `the process stood still for ${Math.round(silent)} ms (frozen): the guardian fences`;
-    return undefined;
+    const lastPulse = this.slots[SLOT.workerPulseAt];
+    const silent = monotonicNow() - lastPulse;
+    if (silent >= this.settings.frozenAfterMs) {
+      if (this.slots[SLOT.holding] > 0) return fatal(`the process stood still for ${Math.round(silent)} ms (frozen): the guardian fences`);
+      return this.idleStall(lastPulse, silent);
+    }
+    const from = this.slots[SLOT.idleStallFrom];
+    return Number.isNaN(from) ? undefined : this.idleStall(from, this.slots[SLOT.idleStallMs]);
+  }
+
+  private idleStall(from: number, stalledMs: number): StallReport | undefined {
+    if (from === this.idleStallReported) return undefined;
+    this.idleStallReported = from;
+    return { kind: 'idle', stalledMs };
   }
 
   // --- PeerMesh, run by the worker ---

@@ -36,8 +36,18 @@ export const SLOT = {
   workerPulseAt: 1,
   /** 0 while the worker vouches for this process; else a VERDICT: the process must exit and do nothing more. */
   verdict: 2,
+  /**
+   * Addresses this node holds or is adding, as the main thread last wrote it (FastPath.trackHolding):
+   * raised at once when an add starts, lowered only by its pulse. Never too low, so the worker may
+   * treat 0 as "nothing to fence" (liveness.ts). Until the main thread says, 1: a stall is fenced.
+   */
+  holding: 3,
+  /** The worker's last pulse before a freeze it judged idle (holding 0): the stall both threads report once. */
+  idleStallFrom: 4,
+  /** That freeze's length, ms. */
+  idleStallMs: 5,
 } as const;
-export const SLOT_COUNT = 3;
+export const SLOT_COUNT = 6;
 export const DETAIL_BYTES = 2048;
 
 export const VERDICT = { none: 0, frozen: 1, mainStalled: 2, noQuorum: 3 } as const;

@@ -181,8 +181,8 @@ class Floatipd {
     this.adapters = adapters;
     // The guardian keeper starts below, beside runtime.start(): until it runs, no address can have been taken.
     const stalled = (): boolean => this.guardian?.checkStall() ?? false;
-    const adds = countTakes(adapters.takeover);
     const fastPath = this.fastPath;
+    const adds = countTakes(adapters.takeover, () => fastPath?.adding());
     // node-cron warns once a second while a monitor hangs: one line per interval says it goes on.
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
@@ -214,6 +214,8 @@ class Floatipd {
       const feedQuorum = (): void => fastPath.setQuorum(runtime.state.rule(), runtime.state.ballot());
       feedQuorum();
       runtime.state.onChange(feedQuorum);
+      // The worker fences a stall only while this node holds (or is adding) an address, as the keeper does (guardian-spawn.ts).
+      fastPath.trackHolding(() => runtime.hosting.size + adds.underway());
     }
     await this.reportScripts(adapters.events);
     this.runtime = runtime;
