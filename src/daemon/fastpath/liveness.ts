@@ -5,11 +5,17 @@
 // it, and sends the latest again whenever the main loop let a heartbeat_interval pass
 // without one. So a busy main loop no longer looks like a dead node to the peers, and the
 // guardian, ticked from this loop, fences only when the whole process stands still.
-// Vouching has limits, each a verdict that ends the process (the main thread exits on it):
+// Vouching has limits (WATCH_RULES, then the quorum fence in judge()), each a verdict that ends
+// the process (the main thread exits on it), but only while the node holds an address or is
+// adding one (SLOT.holding): a node that holds nothing has nothing to fence, and takes the main
+// thread's path for an idle node instead (wiring/guardian-spawn.ts: it lives on, and a guardian
+// that may have fenced is replaced). Issue 17: 32 lab daemons on 2 cores exited on stalls while
+// joining, holding nothing.
 //   - frozen: this loop itself stood still for fence_after less one tick (frozenAfter(): a
 //     SIGSTOP of the process, or no CPU for it): the guardian may have fenced;
-//   - main-stalled: the main loop stood still for mainStallLimitMs: the guardian fences now
-//     (pipe closed) and the peers see the streams close;
+//   - main-stalled: the main loop stood still for mainStallLimitMs, or, under quorum = "lock",
+//     for fence_after (the lock may have moved meanwhile, unseen: docs/architecture.md): the
+//     guardian fences now (pipe closed) and the peers see the streams close;
 //   - no-quorum: by the core's fence rule, on this side's own hearing, the node must let go,
 //     and the main loop, which releases with events and sockets as usual, has not turned for
 //     half of dead_after - fence_after: the guardian fences now, before the majority takes over.
@@ -33,6 +39,37 @@ export interface LivenessParts {
   readonly abandonGuardian: () => void;
 }
 
+/** What a watch judges by. */
+interface WatchFacts {
+  /** A guardian is ticked from this thread. */
+  readonly guarded: boolean;
+  /** Since this loop's previous watch. */
+  readonly gapMs: number;
+  /** SLOT.holding > 0: the node holds an address or is adding one. */
+  readonly holds: boolean;
+  readonly mainSilentMs: number;
+  readonly lockRule: boolean;
+  readonly settings: FastPathSettings;
+}
+
+type WatchOutcome = 'carry-on' | 'idle-stall' | 'frozen' | 'main-stalled';
+
+/** One row per rule, the first that applies wins; `carry-on` and `idle-stall` go on to the quorum fence (judge). */
+export const WATCH_RULES: readonly { readonly when: (f: WatchFacts) => boolean; readonly then: WatchOutcome; readonly why: string }[] = [
+  { when: (f) => !f.guarded, then: 'carry-on',
+    why: 'nothing fences this node, and the guarded start holds no address until a guardian is ready: a stall costs only time' },
+  { when: (f) => f.gapMs >= f.settings.frozenAfterMs && f.holds, then: 'frozen',
+    why: 'the whole process stood still long enough for the guardian to fence: the addresses are gone, the records are not' },
+  { when: (f) => f.gapMs >= f.settings.frozenAfterMs, then: 'idle-stall',
+    why: 'the same freeze with nothing held: nothing to fence; the main thread replaces the guardian if it may have fenced (guardian-spawn.ts)' },
+  { when: (f) => f.holds && f.mainSilentMs >= f.settings.mainStallLimitMs, then: 'main-stalled',
+    why: 'a main loop that cannot act must not hold addresses for ever on the worker\'s word' },
+  { when: (f) => f.holds && f.lockRule && f.mainSilentMs >= f.settings.fenceAfterMs, then: 'main-stalled',
+    why: 'under quorum = "lock" only the main loop sees the lock move (its renewals, its holder); after fence_after the lock may '
+      + 'have moved to a side that takes our addresses, as the guardian ticked from the main loop assumed before the worker' },
+  { when: () => true, then: 'carry-on', why: 'the worker vouches: it sends heartbeats and judges quorum' },
+];
+
 export class Liveness {
   private readonly slots: Float64Array;
   private view: MembershipView;
@@ -52,6 +89,8 @@ export class Liveness {
   private noQuorumSince: number | undefined;
   /** Heartbeats this side sent because the main loop had none ready in time. */
   refills = 0;
+  /** Freezes of this loop while the node held nothing (no verdict: WATCH_RULES). */
+  idleStalls = 0;
 
   constructor(private readonly settings: FastPathSettings, private readonly parts: LivenessParts) {
     this.slots = new Float64Array(settings.shared);
@@ -103,32 +142,44 @@ export class Liveness {
   }
 
   /**
-   * Every settings.pulseMs: the verdicts, then a heartbeat if the main loop left one out.
+   * Every settings.pulseMs: the verdicts (WATCH_RULES), then a heartbeat if the main loop left one out.
    * Quorum is judged on the next turn's check phase, after this loop has read what arrived:
    * a timer that fires late (this thread waited for a core) runs before the sockets are read,
    * and peers would look silent only because their frames wait in our receive queue.
+   * The pulse slot is written last: a main thread that sees it fresh also sees the verdict or idle stall it follows.
    */
   watch(): void {
     const now = this.parts.now();
-    const gap = now - this.lastWatchAt;
+    const gapMs = now - this.lastWatchAt;
+    const lastPulse = this.lastWatchAt;
     this.lastWatchAt = now;
+    if (this.verdict === VERDICT.none) this.applyWatchRule(now, gapMs, lastPulse);
     this.slots[SLOT.workerPulseAt] = now;
-    if (this.verdict !== VERDICT.none) return;
+  }
+
+  private applyWatchRule(now: number, gapMs: number, lastPulse: number): void {
     const { settings } = this;
-    // Without a guardian nothing fences this node, and the guarded start holds no address until one is ready:
-    // a stall then costs nothing but time (the first second of a start under load can stand still that long).
-    if (!this.guarded) {
-      setImmediate(() => this.judge());
-      return;
-    }
-    if (gap >= settings.frozenAfterMs) {
-      this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gap)} ms (frozen): the guardian fences`);
-      return;
-    }
-    const mainSilentMs = now - this.slots[SLOT.mainPulseAt];
-    if (mainSilentMs >= settings.mainStallLimitMs) {
-      this.decide(VERDICT.mainStalled, `the main loop stood still for ${Math.round(mainSilentMs)} ms (limit ${settings.mainStallLimitMs} ms)`);
-      return;
+    const facts: WatchFacts = {
+      guarded: this.guarded, gapMs, holds: this.slots[SLOT.holding] > 0, mainSilentMs: now - this.slots[SLOT.mainPulseAt],
+      lockRule: this.rule.mode === 'lock', settings,
+    };
+    const row = WATCH_RULES.find((r) => r.when(facts));
+    switch (row?.then) {
+      case 'frozen':
+        this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gapMs)} ms (frozen): the guardian fences`);
+        return;
+      case 'main-stalled':
+        this.decide(VERDICT.mainStalled, `the main loop stood still for ${Math.round(facts.mainSilentMs)} ms `
+          + `(limit ${facts.lockRule ? `fence_after ${settings.fenceAfterMs} ms under quorum = "lock"` : `${settings.mainStallLimitMs} ms`})`);
+        return;
+      case 'idle-stall':
+        // Before the pulse (watch): the main thread reports this stall once, from whichever slot it sees first (FastPath.stalled).
+        this.slots[SLOT.idleStallMs] = gapMs;
+        this.slots[SLOT.idleStallFrom] = lastPulse;
+        this.idleStalls++;
+        break;
+      default:
+        break;
     }
     setImmediate(() => this.judge());
   }
@@ -150,7 +201,8 @@ export class Liveness {
         + `while the main loop stood still for ${Math.round(mainSilentMs)} ms`);
       return;
     }
-    if (now - this.lastBeatAt >= settings.heartbeatIntervalMs) {
+    // An idle node whose main loop stood still past the limit is no longer vouched for: the peers count it dead, as before the worker.
+    if (now - this.lastBeatAt >= settings.heartbeatIntervalMs && mainSilentMs < settings.mainStallLimitMs) {
       this.refills++;
       this.parts.mesh.broadcast(this.stamped(this.template));
     }

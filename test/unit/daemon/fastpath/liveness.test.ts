@@ -85,14 +85,27 @@ function rig(): Rig {
   return r;
 }
 
-/** Node 0 holds two addresses, a guardian is ticked, both peers are heard and hear us. */
-function holding(): Rig {
+/** Node 0 holds `hosted` (the main thread's holding slot and its heartbeat say so), a guardian is ticked, both peers are heard and hear us. */
+function guarded(hosted: string[]): Rig {
   const r = rig();
+  r.slots[SLOT.holding] = hosted.length;
   r.liveness.setGuarded(true);
   r.hear(1);
   r.hear(2);
-  r.liveness.broadcast(heartbeat(0, 1, ['198.51.100.1', '198.51.100.2'], []));
+  r.liveness.broadcast(heartbeat(0, 1, hosted, []));
   return r;
+}
+
+const holding = (): Rig => guarded(['198.51.100.1', '198.51.100.2']);
+const idle = (): Rig => guarded([]);
+
+const LOCK_HELD_BY_US = [{ mode: 'lock', holder: 0 }, { memory: { left: [], dropped: [], joined: true }, tieBreaker: 'none' }] as const;
+
+/** The whole process stands still `ms` (SIGSTOP, SIGCONT): one watch after it, the main loop turned just before. */
+async function freeze(r: Rig, ms: number): Promise<void> {
+  r.at += ms;
+  r.mainTurns();
+  await r.watch();
 }
 
 /** Advances the clock in pulses of 10 ms to `until` or a verdict, the main loop turning only if `mainRuns`, peers heard only if `peersHeard`. */
@@ -152,9 +165,7 @@ test('a frozen process is a verdict only while a guardian is ticked: before, the
   expect(unguarded.liveness.decided).toBe(VERDICT.none);
 
   const r = holding();
-  r.at += 170;
-  r.mainTurns();
-  await r.watch();
+  await freeze(r, 170);
   expect(r.liveness.decided).toBe(VERDICT.frozen);
   expect(r.abandoned()).toBe(1);
 });
@@ -180,4 +191,90 @@ test('after LEAVING the worker sends no heartbeat again: the peers would count t
   await run(r, r.at + 300, false, true);
   expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat')).toEqual([]);
   expect(r.liveness.decided).toBe(VERDICT.none);
+});
+
+describe('a node that holds nothing (issue 17: 32 lab daemons exited on stalls while joining, holding nothing)', () => {
+  test('a freeze of the whole process is no verdict: it is recorded for the main thread\'s idle path, and the worker vouches on', async () => {
+    const r = idle();
+    const from = r.at;
+    await freeze(r, 400); // past fence_after: the guardian may have fenced, but there is nothing to fence
+    expect(r.liveness.decided).toBe(VERDICT.none);
+    expect(r.abandoned()).toBe(0);
+    expect(r.slots[SLOT.verdict]).toBe(VERDICT.none);
+    expect(r.liveness.idleStalls).toBe(1);
+    // The main thread reports it once (FastPath.stalled) and replaces the guardian if it may have fenced (GuardianKeeper.idleStall).
+    expect(r.slots[SLOT.idleStallFrom]).toBe(from);
+    expect(r.slots[SLOT.idleStallMs]).toBe(400);
+    expect(r.slots[SLOT.workerPulseAt]).toBe(r.at);
+    const before = r.sent.length;
+    await run(r, r.at + 200, true, true);
+    expect(r.sent.slice(before).some((m) => m.kind === 'heartbeat')).toBe(true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('the same freeze once the main thread raised the slot (an add under way) ends it', async () => {
+    const r = idle();
+    r.slots[SLOT.holding] = 1;
+    await freeze(r, 400);
+    expect(r.liveness.decided).toBe(VERDICT.frozen);
+    expect(r.abandoned()).toBe(1);
+  });
+
+  test('a main loop that stands still past its limit is no verdict: the worker stops sending its heartbeats, so the peers count it dead as before the worker', async () => {
+    const r = idle();
+    await run(r, r.at + 4 * DEAD_AFTER_MS + 200, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+    expect(r.abandoned()).toBe(0);
+    const before = r.sent.length;
+    await run(r, r.at + 300, false, true);
+    expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat')).toEqual([]);
+    // The main loop turns again: its heartbeats go out, and the worker sends them again as before.
+    r.mainTurns();
+    r.liveness.broadcast(heartbeat(0, 2, [], []));
+    await run(r, r.at + 200, true, true);
+    expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat').length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('holding addresses, the same main-loop stall past its limit still ends it', async () => {
+    const r = holding();
+    await run(r, r.at + 4 * DEAD_AFTER_MS + 200, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.mainStalled);
+  });
+});
+
+describe('quorum = "lock": only the main loop sees the lock move (its renewals, its holder)', () => {
+  test('holding, the worker vouches for a main loop that stands still less than fence_after, every peer heard', async () => {
+    const r = holding();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    r.mainTurns();
+    await run(r, r.at + FENCE_AFTER_MS - 20, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('holding, a main loop that stood still fence_after ends it: the lock may have gone to a side that takes the addresses', async () => {
+    const r = holding();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    r.mainTurns();
+    const lastTurn = r.at;
+    await run(r, r.at + 1000, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.mainStalled);
+    expect(r.abandoned()).toBe(1);
+    expect(r.detail()).toMatch(/under quorum = "lock"/);
+    // As soon as the guardian ticked from the main loop would have fenced (before the worker), within one pulse.
+    expect(r.at - lastTurn).toBeGreaterThanOrEqual(FENCE_AFTER_MS);
+    expect(r.at - lastTurn).toBeLessThanOrEqual(FENCE_AFTER_MS + 10);
+  });
+
+  test('holding nothing, the same stall is no verdict', async () => {
+    const r = idle();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    await run(r, r.at + 1000, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('under the majority rule the same stall is vouched for (the 150 ms stalls of issue 17)', async () => {
+    const r = holding();
+    await run(r, r.at + 2 * DEAD_AFTER_MS, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
 });
