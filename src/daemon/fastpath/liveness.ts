@@ -169,8 +169,8 @@ export class Liveness {
         this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gapMs)} ms (frozen): the guardian fences`);
         return;
       case 'main-stalled':
-        this.decide(VERDICT.mainStalled, `the main loop stood still for ${Math.round(facts.mainSilentMs)} ms `
-          + `(limit ${facts.lockRule ? `fence_after ${settings.fenceAfterMs} ms under quorum = "lock"` : `${settings.mainStallLimitMs} ms`})`);
+        this.decide(VERDICT.mainStalled, `the main loop stood still for ${Math.round(facts.mainSilentMs)} ms (limit `
+          + `${facts.mainSilentMs < settings.mainStallLimitMs ? `fence_after ${settings.fenceAfterMs} ms under quorum = "lock"` : `${settings.mainStallLimitMs} ms`})`);
         return;
       case 'idle-stall':
         // Before the pulse (watch): the main thread reports this stall once, from whichever slot it sees first (FastPath.stalled).
