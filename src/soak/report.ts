@@ -97,6 +97,9 @@ export interface SoakReport {
   readonly crash_details: readonly object[];
   readonly injected_exits: number;
   readonly fenced_exits_after_freeze: number;
+  /** Daemons that ended themselves because their event loop stood still while they held addresses (the designed fence; restarted like a crash). */
+  readonly stall_exits: number;
+  readonly stall_exit_details: readonly object[];
   readonly actions: { readonly done: number; readonly refused: number; readonly failed: number };
   readonly failed_actions: readonly object[];
   /** Every action as it was made: seconds after the start, step, kind, phase, outcome, note. */
@@ -171,6 +174,7 @@ export function buildReport(inputs: SoakInputs): SoakReport {
   }
 
   const crashes = inputs.exits.filter((e) => e.kind === 'crash');
+  const stallExits = inputs.exits.filter((e) => e.kind === 'stall-exit');
   const at = (t: number): number => round((t - start) / 1000);
   const verdicts = [...(inputs.operations ?? [])].sort((a, b) => a.step - b.step).map((record) => ({
     // Duplicates another step makes outside the model (a hand-added address) are not the operation's.
@@ -219,6 +223,8 @@ export function buildReport(inputs: SoakInputs): SoakReport {
     crash_details: crashes.map((c) => ({ node: c.node, pid: c.pid, at_s: at(c.t), log_tail: c.logTail })),
     injected_exits: inputs.exits.filter((e) => e.kind === 'injected').length,
     fenced_exits_after_freeze: inputs.exits.filter((e) => e.kind === 'fenced-after-freeze').length,
+    stall_exits: stallExits.length,
+    stall_exit_details: stallExits.map((e) => ({ node: e.node, pid: e.pid, at_s: at(e.t), log_line: e.logTail?.split('\n').find((l) => l.includes('stood still')) ?? '' })),
     actions: {
       done: inputs.actions.filter((a) => a.outcome === 'done').length,
       refused: inputs.actions.filter((a) => a.outcome === 'refused').length,

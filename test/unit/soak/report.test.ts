@@ -72,12 +72,13 @@ test('duplicates inside the safety model count; those while more than a minority
   expect(report.duplicate_details[0]).toEqual({ address: 'A', nodes: [0, 1], at_s: 2, ms: 30, steps: [0], blamed_on: 'kill', outside_safety_model: false });
 });
 
-test('crashes, injected and fenced exits, and failed actions are counted apart', () => {
+test('crashes, injected, fenced and stall exits, and failed actions are counted apart', () => {
   const report = buildReport(inputs({
     exits: [
       { node: 1, t: start + 1001, pid: 10, kind: 'injected' },
       { node: 2, t: start + 7001, pid: 11, kind: 'fenced-after-freeze' },
       { node: 0, t: start + 9000, pid: 12, kind: 'crash', logTail: 'boom' },
+      { node: 2, t: start + 9500, pid: 13, kind: 'stall-exit', logTail: 'a\nfloatipd\'s event loop stood still for 212 ms (frozen or blocked)\nb' },
     ],
     actions: [...inputs({}).actions, { step: 1, kind: 'freeze', phase: 'heal', t: start + 7100, outcome: 'failed', note: 'no daemon' }],
   }));
@@ -85,6 +86,7 @@ test('crashes, injected and fenced exits, and failed actions are counted apart',
   expect(report.crash_details).toEqual([{ node: 0, pid: 12, at_s: 9, log_tail: 'boom' }]);
   expect(report.injected_exits).toBe(1);
   expect(report.fenced_exits_after_freeze).toBe(1);
+  expect([report.stall_exits, report.stall_exit_details]).toEqual([1, [{ node: 2, pid: 13, at_s: 9.5, log_line: 'floatipd\'s event loop stood still for 212 ms (frozen or blocked)' }]]);
   expect(report.actions).toEqual({ done: 4, refused: 0, failed: 1 });
   expect(report.failed_actions).toEqual([{ step: 1, kind: 'freeze', phase: 'heal', at_s: 7.1, note: 'no daemon' }]);
   expect(report.action_log[0]).toBe('1.0 s #0 kill inject done');
