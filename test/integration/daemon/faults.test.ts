@@ -70,8 +70,12 @@ async function timesAfter(fault: number, failed: number, addresses: readonly str
     const layout = holders(lab, addresses);
     return layout && [...layout.values()].every((pnn) => pnn !== failed) ? true : undefined;
   }, 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 30));
   const survivors = [0, 1, 2].filter((pnn) => pnn !== failed);
+  // The sampler's children report on their own: wait until they too saw every address leave the
+  // failed node and arrive on a survivor (a fixed pause here was a guess at how late they are).
+  await waitFor('the sampler to see the addresses leave the failed node and arrive elsewhere', () => (addresses.every((a) =>
+    sampler.lastSeen(failed, a, fault) !== Infinity
+    && survivors.some((pnn) => sampler.firstSeen(pnn, a, fault) !== undefined)) ? true : undefined), 10_000);
   const gone = Math.max(...addresses.map((a) => sampler.lastSeen(failed, a, fault) ?? fault));
   const taken = Math.max(...addresses.map((a) => Math.min(...survivors.map((pnn) => sampler.firstSeen(pnn, a, fault) ?? Infinity))));
   for (const address of strict ? addresses : []) {
