@@ -4,7 +4,7 @@
 // link loss and a partition the addresses must leave the failed node (guardian, fence)
 // before the rest of the cluster takes them, and no address may ever be seen on two
 // nodes at once. A kill -9 is a race by nature: the peers see the closed stream at the
-// same instant the guardian sees its closed pipe. timing.crash_grace (default 40 ms) makes
+// same instant the guardian sees its closed pipe. timing.crash_grace (default 250 ms) makes
 // the new owner wait for the guardian, or for the guardian's FENCED notice if that comes
 // first, and this file checks that no address is ever on two nodes.
 
