@@ -1,7 +1,7 @@
 // The soak report: unserved time blamed on the right fault, duplicates split by the safety model, counts and the final check.
 
 import type { ActionRecord } from '../../../src/soak/injector';
-import { blame, buildReport, outsideModelAt, outsideModelDuring, SoakInputs } from '../../../src/soak/report';
+import { answerOutsideModel, blame, buildReport, outsideModelAt, outsideModelDuring, SoakInputs } from '../../../src/soak/report';
 import { describeStep, FaultStep } from '../../../src/soak/schedule';
 
 const start = 1_000_000;
@@ -70,6 +70,23 @@ test('duplicates inside the safety model count; those while more than a minority
   expect(report.duplicate_macs_outside_safety_model).toBe(1);
   expect(report.outside_safety_model).toEqual([describeStep(freeze)]);
   expect(report.duplicate_details[0]).toEqual({ address: 'A', nodes: [0, 1], at_s: 2, ms: 30, steps: [0], blamed_on: 'kill', outside_safety_model: false });
+});
+
+test('a client round that saw a duplicate begun outside the model is outside, though it came after the step\'s tail', () => {
+  // Soak-4 (2026-12-06): a kill of daemon and guardian together (outside by construction) left
+  // its addresses on the dead node ~4.6 s, past the heal's 3 s tail: 20 late rounds counted inside.
+  const outsideInject = action(freeze, 'inject', 5000, { outsideSafetyModel: true });
+  const actions = [action(kill, 'inject', 1000), action(kill, 'heal', 4000), outsideInject, action(freeze, 'heal', 7000)];
+  const macs = ['02:00:00:00:00:01', '02:00:00:00:00:02'];
+  const lingering = { address: 'B', nodes: [0, 2] as [number, number], from: start + 6000, to: start + 11_600 };
+  const late = { t: start + 11_500, address: 'B', macs };
+  expect(outsideModelAt(actions, late.t)).toBe(false);
+  expect(answerOutsideModel(late, actions, [lingering], 100)).toBe(true);
+  // Another address, or a round well after that duplicate ended, is judged by its own time.
+  expect(answerOutsideModel({ ...late, address: 'A' }, actions, [lingering], 100)).toBe(false);
+  expect(answerOutsideModel({ ...late, t: start + 11_800 }, actions, [lingering], 100)).toBe(false);
+  const report = buildReport(inputs({ actions, overlaps: [lingering], duplicateAnswers: [late] }));
+  expect([report.duplicate_macs, report.duplicate_macs_outside_safety_model]).toEqual([0, 1]);
 });
 
 test('crashes, injected, fenced and stall exits, and failed actions are counted apart', () => {
