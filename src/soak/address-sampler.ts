@@ -3,6 +3,7 @@
 import { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnHelperIn, stopHelper } from './children';
+import { wallMinusMonotonic } from './shared-clock';
 import { anchorSkewMs, MonotonicSample, onSharedClock, presencesOf, Presence, SampleChange } from './timeline';
 
 /** The lab's private network and link-local and loopback addresses are not public addresses. */
@@ -11,8 +12,6 @@ export const NOT_PUBLIC = ['192.0.2.', 'fe80:', '127.', '::1'];
 /** A child whose own wall anchor is further than this from ours is reported: its per-process stamps would have misjudged. */
 const ANCHOR_SKEW_REPORTED_MS = 5;
 
-/** This process's wall time minus CLOCK_MONOTONIC (ms): the one offset every child's samples get. */
-const wallMinusMonotonic = (): number => performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
 
 export class AddressSampler {
   private readonly children: ChildProcess[] = [];

@@ -4,14 +4,16 @@
 // request (IPv4) or a neighbour solicitation (IPv6) for every address; the answers that
 // arrive before the next round belong to it. Two different MACs answering one round
 // for one address is what a client sees of a duplicate: one JSON line
-// {"type":"duplicate", t, address, macs}. On end of stdin: {"type":"totals", ...}.
+// {"type":"duplicate", t, address, macs}, `t` in CLOCK_MONOTONIC ms (shared-clock.ts: the
+// parent puts it on the soak's clock, as it does the address samplers'). On end of stdin:
+// {"type":"totals", ...}.
 
 import { ip, IpAddress } from '../core/ip';
 import { buildArpRequest, buildNeighborSolicit, decodeAnnouncement } from '../protocol/packets';
 import { openPacketSocket } from '../adapters/packet/packet-socket';
+import { monotonicMs as now } from './shared-clock';
 
 const ETH_P_ALL = 0x0003;
-const now = (): number => performance.timeOrigin + performance.now();
 
 function main(): void {
   const [iface, v4Text, v6Text, roundText, ...addressTexts] = process.argv.slice(2);

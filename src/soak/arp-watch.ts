@@ -3,6 +3,7 @@
 import { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnHelperIn, stopHelper } from './children';
+import { wallMinusMonotonic } from './shared-clock';
 
 /** One round in which two MACs answered the client's question for one address. */
 export interface DuplicateAnswer {
@@ -41,6 +42,8 @@ export class ArpWatch {
     const child = spawnHelperIn(options.namespace, 'arp-probe-child',
       [options.iface, options.clientIpv4, options.clientIpv6 ?? '-', String(options.roundMs), ...options.addresses], options.nodeArgs);
     const watch = new ArpWatch(child);
+    // The child stamps on CLOCK_MONOTONIC; one offset puts its rounds on the soak's clock, beside the samplers'.
+    const offset = wallMinusMonotonic();
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     return new Promise((resolve, reject) => {
@@ -57,7 +60,7 @@ export class ArpWatch {
           ready = true;
           resolve(watch);
         } else if (message.type === 'duplicate') {
-          watch.duplicates.push({ t: message.t, address: message.address, macs: message.macs });
+          watch.duplicates.push({ t: message.t + offset, address: message.address, macs: message.macs });
         } else if (message.type === 'totals') {
           const { rounds, questions, answers, unanswered, duplicates } = message;
           watch.totals = { rounds, questions, answers, unanswered, duplicates };

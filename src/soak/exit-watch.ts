@@ -1,9 +1,11 @@
-// Watches every node's floatipd and tells injected exits (kill, stop, a fenced thaw) from crashes.
+// Watches every node's floatipd and tells injected exits (kill, stop, a fenced thaw) and stall exits from crashes.
 //
 // The lab starts daemons detached, so their exit status is not ours to read: the
 // watch polls each node's pid file and /proc every 100 ms. The injector says before a
 // fault what exit to expect; a daemon that is gone without such a word is a crash, and
-// the end of its log goes into the report.
+// the end of its log goes into the report, unless its log says it ended itself because
+// its event loop stood still while it held addresses (the soak's background load can do
+// that): the designed fence, counted apart as a stall exit (issue 17 is about making them rare).
 
 import { promises as fs } from 'node:fs';
 import { daemonState, readPid } from '../lab/daemons';
@@ -15,6 +17,8 @@ const POLL_MS = 100;
  * removed the addresses, or its own loop saw the stall (src/daemon/wiring/guardian-spawn.ts).
  */
 const FENCED_MESSAGE = /the guardian removed this node|event loop stood still/;
+/** What floatipd logs when it ends itself after its own loop stood still while it held addresses (guardian-spawn.ts). */
+const STALL_MESSAGE = /event loop stood still for \d+ ms \(frozen or blocked\)/;
 
 /** `exit`: the soak kills or stops it; `fence`: it is frozen and may exit once thawed if its guardian fenced it. */
 export type ExpectedExit = 'none' | 'exit' | 'fence';
@@ -23,8 +27,8 @@ export interface DaemonExit {
   readonly node: number;
   readonly t: number;
   readonly pid: number;
-  readonly kind: 'injected' | 'fenced-after-freeze' | 'crash';
-  /** For a crash: the end of the node's log. */
+  readonly kind: 'injected' | 'fenced-after-freeze' | 'stall-exit' | 'crash';
+  /** For a crash or a stall exit: the end of the node's log. */
   readonly logTail?: string;
 }
 
@@ -122,14 +126,26 @@ export class ExitWatch {
   private classify(pnn: number, pid: number, segment: string): void {
     if (this.reported.has(pid)) return;
     this.reported.add(pid);
-    if (this.expected[pnn] === 'fence' && FENCED_MESSAGE.test(segment)) {
-      this.exits.push({ node: pnn, t: now(), pid, kind: 'fenced-after-freeze' });
+    const kind = exitKind(this.expected[pnn], segment);
+    if (kind === 'fenced-after-freeze') {
+      this.exits.push({ node: pnn, t: now(), pid, kind });
       return;
     }
-    const exit: DaemonExit = { node: pnn, t: now(), pid, kind: 'crash', logTail: segment.trimEnd().split('\n').slice(-15).join('\n') };
+    const exit: DaemonExit = { node: pnn, t: now(), pid, kind, logTail: segment.trimEnd().split('\n').slice(-15).join('\n') };
     this.exits.push(exit);
     this.onCrash(exit);
   }
+}
+
+/**
+ * What an exit nobody caused outright was, from what the soak expected of the node and the
+ * dead daemon's log: a frozen node that found itself fenced once thawed, a daemon that ended
+ * itself on a stall of its own loop, or a crash (anything else).
+ */
+export function exitKind(expected: ExpectedExit, segment: string): 'fenced-after-freeze' | 'stall-exit' | 'crash' {
+  if (expected === 'fence' && FENCED_MESSAGE.test(segment)) return 'fenced-after-freeze';
+  if (STALL_MESSAGE.test(segment)) return 'stall-exit';
+  return 'crash';
 }
 
 /** The lab writes this line before each start of a node's daemon. */

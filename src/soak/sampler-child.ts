@@ -19,9 +19,7 @@
 
 import { NetlinkChannel } from '../adapters/netlink/channel';
 import * as codec from '../adapters/netlink/rtnl-codec';
-
-/** CLOCK_MONOTONIC in ms: the same reading in every process of this machine, whatever namespace. */
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+import { monotonicMs as now } from './shared-clock';
 
 async function main(): Promise<void> {
   const [intervalText, ...ignored] = process.argv.slice(2);

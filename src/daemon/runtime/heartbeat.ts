@@ -36,6 +36,8 @@ export class Heartbeats {
   /** The partition our last broadcast heartbeat reported. */
   private sentPartition: readonly Pnn[] = [];
   private readonly tickTimer: OneTimer;
+  /** stop() was called: the node is leaving, and says nothing more (see node.ts stop). */
+  private ended = false;
   sent = 0;
 
   constructor(private readonly intervalMs: number, private readonly components: HeartbeatComponents) {
@@ -50,7 +52,13 @@ export class Heartbeats {
     this.armTick();
   }
 
+  /** True once stop() was called: no heartbeat goes out any more. */
+  get stopped(): boolean {
+    return this.ended;
+  }
+
   stop(): void {
+    this.ended = true;
     this.cancelPace?.();
     this.cancelPace = undefined;
     this.stopWatching?.();
@@ -83,6 +91,7 @@ export class Heartbeats {
   }
 
   sendNow(): void {
+    if (this.ended) return;
     this.sent++;
     const message = this.message();
     this.sentPartition = message.partition;

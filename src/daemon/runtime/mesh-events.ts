@@ -15,7 +15,7 @@ export interface MeshEventParts {
   readonly mesh: Pick<PeerMesh, 'send'>;
   readonly state: Pick<ClusterState, 'view' | 'observe'>;
   readonly leader: Pick<TakeoverLeader, 'peerGone' | 'guardianFenced'>;
-  readonly heartbeats: Pick<Heartbeats, 'message'>;
+  readonly heartbeats: Pick<Heartbeats, 'message' | 'stopped'>;
   readonly tracker: Pick<ConnectionTracker, 'fullLists'>;
   readonly roundTrips: Pick<RoundTrips, 'ping' | 'peerDown'>;
   /** This node's public address list as a message. */
@@ -41,6 +41,8 @@ export class MeshEvents {
     this.table = {
       // A new session learns all we would have told it: our heartbeat, list, tickle lists and the runs we keep, and a first round trip.
       'peer-up': (event) => {
+        // A node that said LEAVING says nothing more: a heartbeat would count it back in.
+        if (heartbeats.stopped) return;
         mesh.send(event.pnn, heartbeats.message());
         mesh.send(event.pnn, parts.addressMessage());
         for (const full of tracker.fullLists()) mesh.send(event.pnn, full);

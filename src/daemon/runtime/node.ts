@@ -275,6 +275,11 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     this.heartbeats.sendNow();
     await this.fence.settled();
     await this.hosting.enqueue(async () => { if (this.hosting.size > 0) await this.hosting.releaseAll(); });
+    // Our last heartbeat went out with the release; LEAVING is the last word. A heartbeat after
+    // it (the pace timer while the shutdown event runs) counted us back in the peers' partition,
+    // and then our closing stream as a failure, not a leave.
+    this.heartbeats.sendNow();
+    this.heartbeats.stop();
     mesh.broadcast({ kind: 'leaving', pnn: this.pnn, reason: 'shutdown' });
     const shutdown = await events.run('shutdown').catch((error: unknown) => {
       this.log.error({}, `shutdown event could not run: ${error instanceof Error ? error.message : String(error)}`);

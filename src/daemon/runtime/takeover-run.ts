@@ -127,11 +127,20 @@ async function orderAll<M extends PhaseAck>(
   return outcomes;
 }
 
-/** 1b. Every connected peer acks an empty RELEASE of this epoch, having sent a fresh heartbeat first. */
+/**
+ * 1b. Every connected peer acks an empty RELEASE of this epoch, having sent a fresh heartbeat
+ * first. A peer that does not by the deadline fails the run, named: planning on a list it
+ * never confirmed is what this phase is there to prevent, and "passed its deadline" alone did
+ * not say whom the run waited for. Nobody is charged: a slow peer is not a failed take.
+ */
 export async function confirmPhase(ctx: PhaseContext, peers: readonly Pnn[]): Promise<void> {
   const leader = ctx.ports.init.localPnn;
-  await orderAll<ReleaseAck>(ctx, 'release-ack', peers, () => ({ kind: 'release', epoch: ctx.epoch, leader, addresses: [] }));
+  const outcomes = await orderAll<ReleaseAck>(ctx, 'release-ack', peers, () => ({ kind: 'release', epoch: ctx.epoch, leader, addresses: [] }));
   if (ctx.ports.standing() !== 'leading') throw new RunAborted('superseded', 'this node is no longer the leader');
+  const silent = [...outcomes].filter(([, outcome]) => outcome.kind === 'timeout').map(([pnn]) => pnn).sort((a, b) => a - b);
+  if (silent.length > 0) {
+    throw new RunAborted('failed', `node(s) ${silent.join(',')} did not confirm their address lists (an empty RELEASE) within the run's deadline of ${ctx.deadline.ms} ms`);
+  }
 }
 
 /** The allocator's and the plan's inputs from a snapshot (also what the leader allocates ahead with). */

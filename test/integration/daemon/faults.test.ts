@@ -4,7 +4,7 @@
 // link loss and a partition the addresses must leave the failed node (guardian, fence)
 // before the rest of the cluster takes them, and no address may ever be seen on two
 // nodes at once. A kill -9 is a race by nature: the peers see the closed stream at the
-// same instant the guardian sees its closed pipe. timing.crash_grace (default 40 ms) makes
+// same instant the guardian sees its closed pipe. timing.crash_grace (default 250 ms) makes
 // the new owner wait for the guardian, or for the guardian's FENCED notice if that comes
 // first, and this file checks that no address is ever on two nodes.
 
@@ -70,8 +70,12 @@ async function timesAfter(fault: number, failed: number, addresses: readonly str
     const layout = holders(lab, addresses);
     return layout && [...layout.values()].every((pnn) => pnn !== failed) ? true : undefined;
   }, 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 30));
   const survivors = [0, 1, 2].filter((pnn) => pnn !== failed);
+  // The sampler's children report on their own: wait until they too saw every address leave the
+  // failed node and arrive on a survivor (a fixed pause here was a guess at how late they are).
+  await waitFor('the sampler to see the addresses leave the failed node and arrive elsewhere', () => (addresses.every((a) =>
+    sampler.lastSeen(failed, a, fault) !== Infinity
+    && survivors.some((pnn) => sampler.firstSeen(pnn, a, fault) !== undefined)) ? true : undefined), 10_000);
   const gone = Math.max(...addresses.map((a) => sampler.lastSeen(failed, a, fault) ?? fault));
   const taken = Math.max(...addresses.map((a) => Math.min(...survivors.map((pnn) => sampler.firstSeen(pnn, a, fault) ?? Infinity))));
   for (const address of strict ? addresses : []) {

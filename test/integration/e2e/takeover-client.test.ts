@@ -118,7 +118,7 @@ describe('kill -9 of the owner', () => {
   afterAll(async () => {
     await labHeal(lab.target, 1);
   });
-  // The survivor holds the address ~70 ms after a crash (crash_grace 40 ms); the tickle follows the take.
+  // The survivor holds the address soon after a crash (after the guardian's FENCED notice, or crash_grace); the tickle follows the take.
   describeClientView('kill', () => evidence, DEAD_AFTER_MS / 2 + SLACK_MS);
 });
 

@@ -91,16 +91,17 @@ function perIpRouting(pnn: number, address: string): { rule: boolean; routes: st
   });
 
   test('each holder has a rule and a table per address (takeip), named in its private rt_tables; 11.routing added its static route', async () => {
-    const layout = await waitFor('both addresses held, with their per-IP routing', () => {
+    const routes = `198.51.100.0/24 dev ${lab.publicInterface} scope link \n203.0.113.128/25 via 198.51.100.254 dev ${lab.publicInterface}`;
+    // The script adds the rule before the table's routes (and ipreallocated rebuilds them): wait
+    // for the whole state, then judge that reading (CI read the table between the two: empty).
+    const seen = await waitFor('both addresses held, with their per-IP rule and routes', () => {
       const held = holders(lab, ADDRESSES);
-      return held && ADDRESSES.every((a) => perIpRouting(held.get(a) as number, a).rule) ? held : undefined;
+      if (!held) return undefined;
+      const routing = ADDRESSES.map((address) => ({ address, pnn: held.get(address) as number, ...perIpRouting(held.get(address) as number, address) }));
+      return routing.every((r) => r.rule && r.routes === routes) ? routing : undefined;
     }, 60_000, 200);
-    for (const address of ADDRESSES) {
-      const pnn = layout.get(address) as number;
-      expect({ address, pnn, ...perIpRouting(pnn, address) }).toEqual({
-        address, pnn, rule: true,
-        routes: `198.51.100.0/24 dev ${lab.publicInterface} scope link \n203.0.113.128/25 via 198.51.100.254 dev ${lab.publicInterface}`,
-      });
+    for (const { address, pnn, ...routing } of seen) {
+      expect({ address, pnn, ...routing }).toEqual({ address, pnn, rule: true, routes });
       expect(readFileSync(join(netnsEtc(pnn), 'iproute2', 'rt_tables'), 'utf8')).toMatch(new RegExp(`^\\d+\\tctdb\\.${address.replace(/\./g, '\\.')}$`, 'm'));
     }
     for (const pnn of [0, 1]) {

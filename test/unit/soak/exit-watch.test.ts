@@ -1,6 +1,6 @@
-// deadDaemonSegment: which part of a node's log belongs to the daemon that just died.
+// deadDaemonSegment: which part of a node's log belongs to the daemon that just died; exitKind: what its exit was.
 
-import { deadDaemonSegment } from '../../../src/soak/exit-watch';
+import { deadDaemonSegment, exitKind } from '../../../src/soak/exit-watch';
 
 const start = (at: string): string => `# floatip lab: starting floatipd for node 1 at ${at}\n`;
 const first = `${start('10:40:24')}{"msg":"floatipd running"}\n{"msg":"floatipd exits at once: event loop stalled for 1991 ms"}\n`;
@@ -28,4 +28,21 @@ test('a daemon that logged before dying keeps its own segment', () => {
 test('a log without start lines is read whole; a single start line is returned as is', () => {
   expect(deadDaemonSegment('plain\n', false)).toBe('plain\n');
   expect(deadDaemonSegment(start('10:40:24'), false)).toBe(start('10:40:24'));
+});
+
+describe('exitKind', () => {
+  const stall = `${start('10:40:24')}{"msg":"floatipd's event loop stood still for 212 ms (frozen or blocked): the guardian has removed, or is removing, this node's addresses"}\n`;
+  const fencedThaw = `${start('10:40:24')}{"msg":"the guardian removed this node's public addresses (this daemon was frozen or its pipe broke)"}\n`;
+  const segfault = `${start('10:40:24')}{"msg":"floatipd running"}\nSegmentation fault\n`;
+
+  test.each([
+    ['a frozen node that found itself fenced once thawed', 'fence', fencedThaw, 'fenced-after-freeze'],
+    ['a frozen node whose own loop saw the stall', 'fence', stall, 'fenced-after-freeze'],
+    ['a stall exit nobody injected (the soak\'s load): the designed fence, not a crash', 'none', stall, 'stall-exit'],
+    ['the guardian fenced a node nobody froze: a crash', 'none', fencedThaw, 'crash'],
+    ['anything else', 'none', segfault, 'crash'],
+    ['anything else, even while a freeze was expected', 'fence', segfault, 'crash'],
+  ] as const)('%s', (_name, expected, segment, kind) => {
+    expect(exitKind(expected, segment)).toBe(kind);
+  });
 });

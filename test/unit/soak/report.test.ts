@@ -1,7 +1,7 @@
 // The soak report: unserved time blamed on the right fault, duplicates split by the safety model, counts and the final check.
 
 import type { ActionRecord } from '../../../src/soak/injector';
-import { blame, buildReport, outsideModelAt, outsideModelDuring, SoakInputs } from '../../../src/soak/report';
+import { answerOutsideModel, blame, buildReport, outsideModelAt, outsideModelDuring, SoakInputs } from '../../../src/soak/report';
 import { describeStep, FaultStep } from '../../../src/soak/schedule';
 
 const start = 1_000_000;
@@ -72,12 +72,30 @@ test('duplicates inside the safety model count; those while more than a minority
   expect(report.duplicate_details[0]).toEqual({ address: 'A', nodes: [0, 1], at_s: 2, ms: 30, steps: [0], blamed_on: 'kill', outside_safety_model: false });
 });
 
-test('crashes, injected and fenced exits, and failed actions are counted apart', () => {
+test('a client round that saw a duplicate begun outside the model is outside, though it came after the step\'s tail', () => {
+  // Soak-4 (2026-12-06): a kill of daemon and guardian together (outside by construction) left
+  // its addresses on the dead node ~4.6 s, past the heal's 3 s tail: 20 late rounds counted inside.
+  const outsideInject = action(freeze, 'inject', 5000, { outsideSafetyModel: true });
+  const actions = [action(kill, 'inject', 1000), action(kill, 'heal', 4000), outsideInject, action(freeze, 'heal', 7000)];
+  const macs = ['02:00:00:00:00:01', '02:00:00:00:00:02'];
+  const lingering = { address: 'B', nodes: [0, 2] as [number, number], from: start + 6000, to: start + 11_600 };
+  const late = { t: start + 11_500, address: 'B', macs };
+  expect(outsideModelAt(actions, late.t)).toBe(false);
+  expect(answerOutsideModel(late, actions, [lingering], 100)).toBe(true);
+  // Another address, or a round well after that duplicate ended, is judged by its own time.
+  expect(answerOutsideModel({ ...late, address: 'A' }, actions, [lingering], 100)).toBe(false);
+  expect(answerOutsideModel({ ...late, t: start + 11_800 }, actions, [lingering], 100)).toBe(false);
+  const report = buildReport(inputs({ actions, overlaps: [lingering], duplicateAnswers: [late] }));
+  expect([report.duplicate_macs, report.duplicate_macs_outside_safety_model]).toEqual([0, 1]);
+});
+
+test('crashes, injected, fenced and stall exits, and failed actions are counted apart', () => {
   const report = buildReport(inputs({
     exits: [
       { node: 1, t: start + 1001, pid: 10, kind: 'injected' },
       { node: 2, t: start + 7001, pid: 11, kind: 'fenced-after-freeze' },
       { node: 0, t: start + 9000, pid: 12, kind: 'crash', logTail: 'boom' },
+      { node: 2, t: start + 9500, pid: 13, kind: 'stall-exit', logTail: 'a\nfloatipd\'s event loop stood still for 212 ms (frozen or blocked)\nb' },
     ],
     actions: [...inputs({}).actions, { step: 1, kind: 'freeze', phase: 'heal', t: start + 7100, outcome: 'failed', note: 'no daemon' }],
   }));
@@ -85,6 +103,7 @@ test('crashes, injected and fenced exits, and failed actions are counted apart',
   expect(report.crash_details).toEqual([{ node: 0, pid: 12, at_s: 9, log_tail: 'boom' }]);
   expect(report.injected_exits).toBe(1);
   expect(report.fenced_exits_after_freeze).toBe(1);
+  expect([report.stall_exits, report.stall_exit_details]).toEqual([1, [{ node: 2, pid: 13, at_s: 9.5, log_line: 'floatipd\'s event loop stood still for 212 ms (frozen or blocked)' }]]);
   expect(report.actions).toEqual({ done: 4, refused: 0, failed: 1 });
   expect(report.failed_actions).toEqual([{ step: 1, kind: 'freeze', phase: 'heal', at_s: 7.1, note: 'no daemon' }]);
   expect(report.action_log[0]).toBe('1.0 s #0 kill inject done');

@@ -219,4 +219,16 @@ describe('a whole run', () => {
     expect(sent.map((s) => s.order.kind)).toEqual(orders);
     expect([...outcome.target!.values()].sort()).toEqual([0, 1]);
   });
+
+  it('a peer that does not confirm by the deadline fails the run, named, before anything is planned; nobody is charged', async () => {
+    let reads = 0;
+    const { clock, sent, charged, wholeRun } = phaseOver({ 0: obeying, 1: silent }, { snapshot: () => { reads++; return snapshotOfTwo(); } });
+    const done = wholeRun(100).execute();
+    await clock.advance(DEADLINE_MS + 10);
+    const outcome = await done;
+    expect(outcome.record.status).toBe('failed');
+    expect(outcome.record.error).toBe(`node(s) 1 did not confirm their address lists (an empty RELEASE) within the run's deadline of ${DEADLINE_MS} ms`);
+    expect([reads, sent.map((s) => s.order.kind), charged]).toEqual([1, ['release'], []]);
+    expect(outcome.placed).toBeUndefined();
+  });
 });
