@@ -1,11 +1,11 @@
 // The guardian's decision: from the daemon's ticks and its pipe, when to fence (remove floatip's addresses) and when to just leave.
 //
 // The guardian is a separate, tiny process the daemon spawns with a pipe on the
-// guardian's stdin. The daemon writes one byte per tick from its own event loop,
-// every fence_after/4. Outside that loop, the guardian fences when
+// guardian's stdin. The daemon writes one byte per tick from its fast-path worker's
+// loop (daemon/fastpath), every 10 ms. Outside that process, the guardian fences when
 //   - the pipe closes without a goodbye: the daemon died (SIGKILL included: the
 //     kernel closes its end of the pipe), so its addresses must stop answering now;
-//   - no tick came for fence_after: the daemon is stopped (SIGSTOP) or its loop is
+//   - no tick came for fence_after: the daemon is stopped (SIGSTOP) or its worker's loop is
 //     blocked, and the majority will take its addresses after dead_after > fence_after.
 // A goodbye means the daemon released its addresses itself: the guardian leaves
 // without touching anything. After a fence it tells the peers (guardian-notice.ts).

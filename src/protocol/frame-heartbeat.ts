@@ -1,6 +1,6 @@
-// Turns a received HEARTBEAT into the membership view's observation (wire values -> core values).
+// A HEARTBEAT and the membership view: the observation a received one becomes, and the `heard` list one sent carries.
 
-import { HeartbeatObservation } from '../core/membership';
+import { HeardReport, HeartbeatObservation, MembershipView } from '../core/membership';
 import { LinkState } from '../core/address';
 import { HeartbeatMessage } from './frame-messages';
 
@@ -26,4 +26,13 @@ export function heartbeatObservation(beat: HeartbeatMessage, at: number): Heartb
     partition: beat.partition,
     heard: beat.heard,
   };
+}
+
+/**
+ * A heartbeat's `heard` list: each connected peer we heard, how long ago, ascending by pnn.
+ * Peers fence on it (core/quorum.ts fence). The runtime and the fast-path worker both send it.
+ */
+export function heardReports(view: MembershipView, now: number): HeardReport[] {
+  return view.nodes.flatMap((node) => (node.local || node.deleted || !node.connected || node.lastHeardAt === undefined ? []
+    : [{ pnn: node.pnn, agoMs: Math.min(0xffffffff, Math.max(0, Math.round(now - node.lastHeardAt))) }]));
 }

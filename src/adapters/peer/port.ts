@@ -40,7 +40,12 @@ export type MeshEvent =
    */
   | { readonly kind: 'refused'; readonly counts: Readonly<Record<string, number>>; readonly sources: Readonly<Record<string, number>>; readonly intervalMs: number };
 
-export type MeshListener = (event: MeshEvent) => void;
+/**
+ * `ageMs`: how long ago the event happened, when it is handed over late (a mesh run on another
+ * thread queues events while this loop is busy); absent: it happened now. The runtime stamps
+ * observations with it, so a heartbeat that waited in the queue is not heard later than it was.
+ */
+export type MeshListener = (event: MeshEvent, ageMs?: number) => void;
 
 /**
  * One TCP connection per pair of nodes over the private addresses from `nodes`. The real
@@ -77,4 +82,10 @@ export interface PeerMesh {
    * (`peer-down`) and refused from then on.
    */
   setNodes(nodes: readonly MeshNode[]): void;
+  /**
+   * Delivers now every event already received but not yet handed to the listeners: a mesh run
+   * on another thread (daemon/fastpath) queues them while this loop is busy. The runtime calls
+   * it before it judges silence. Absent: events are always delivered at once.
+   */
+  flush?(): void;
 }

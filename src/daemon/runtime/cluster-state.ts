@@ -39,6 +39,8 @@ export class ClusterState {
   private votes: VoteMemory;
   /** The voters each peer's latest heartbeat on its current stream reported (empty: it is not quorate). */
   private readonly peerVoters = new Map<Pnn, readonly Pnn[]>();
+  /** How long ago the mesh event being handled happened (heardAgo); 0 outside one. */
+  private ageMs = 0;
 
   constructor(
     private readonly init: RuntimeInit,
@@ -82,11 +84,27 @@ export class ClusterState {
     return this.init.localPnn;
   }
 
-  /** Applies an observation stamped now; a refused one is logged and counted, never applied. */
+  /**
+   * Runs `handle` with observations stamped `ageMs` before now: the mesh event it handles
+   * happened then (it waited in the fast path's queue while this loop stood still). Handled
+   * in arrival order, queued heartbeats then move the view's clock as they arrived, and the
+   * first one handled after a stall does not make the peers behind it look silent.
+   */
+  heardAgo<T>(ageMs: number, handle: () => T): T {
+    const outer = this.ageMs;
+    this.ageMs = Math.max(0, ageMs);
+    try {
+      return handle();
+    } finally {
+      this.ageMs = outer;
+    }
+  }
+
+  /** Applies an observation stamped now (or when its mesh event happened: heardAgo); a refused one is logged and counted, never applied. */
   observe(observation: Unstamped<NodeObservation>): readonly MembershipChange[] {
     let result;
     try {
-      result = update(this.current, { ...observation, at: this.clock.now() } as NodeObservation);
+      result = update(this.current, { ...observation, at: this.clock.now() - this.ageMs } as NodeObservation);
     } catch (error) {
       if (!(error instanceof MembershipError)) throw error;
       this.refusedObservations++;

@@ -9,7 +9,8 @@
 
 import { NodeFlag, Pnn, SELF_REPORTED_FLAGS } from '../../core/flags';
 import { sameInOrder } from '../../core/lists';
-import { HeardReport, MembershipView, nodeFlags } from '../../core/membership';
+import { nodeFlags } from '../../core/membership';
+import { heardReports } from '../../protocol/frame-heartbeat';
 import { partitionMembers } from '../../core/quorum';
 import { MonitorState } from '../../protocol/frame-messages';
 import { CancelTimer, Clock, every, OneTimer } from '../../adapters/clock';
@@ -17,18 +18,14 @@ import { ClusterState } from './cluster-state';
 import { HeartbeatMessage } from './messages';
 import { LocalAddresses } from './hosting';
 
-/** For each connected peer we heard, how long ago, ascending by pnn: peers fence on it (core/quorum.ts fence). */
-function heardPeers(view: MembershipView, now: number): HeardReport[] {
-  return view.nodes.flatMap((node) => (node.local || node.deleted || !node.connected || node.lastHeardAt === undefined ? []
-    : [{ pnn: node.pnn, agoMs: Math.min(0xffffffff, Math.max(0, Math.round(now - node.lastHeardAt))) }]));
-}
-
 export interface HeartbeatComponents {
   readonly state: ClusterState;
   readonly hosting: LocalAddresses;
   readonly clock: Clock;
   readonly monitor: () => MonitorState;
   readonly broadcast: (message: HeartbeatMessage) => void;
+  /** Hands over what the mesh received but has not delivered yet (PeerMesh.flush), before time alone changes the view. */
+  readonly flush?: () => void;
 }
 
 export class Heartbeats {
@@ -88,7 +85,7 @@ export class Heartbeats {
       links: [...local.links].map(([iface, linkState]) => ({ iface, state: linkState })),
       hosted: hosting.list().map((h) => h.address),
       partition: partitionMembers(state.view),
-      heard: heardPeers(state.view, clock.now()),
+      heard: heardReports(state.view, clock.now()),
       voters: state.reportedVoters(),
     };
   }
@@ -110,6 +107,8 @@ export class Heartbeats {
     }
     if (this.tickTimer.due === next) return;
     this.tickTimer.set(Math.max(0, next - this.components.clock.now()), () => {
+      // After a stall of this loop, heartbeats that arrived meanwhile wait behind this timer: hear them before judging silence.
+      this.components.flush?.();
       this.components.state.tick();
       this.armTick();
     });

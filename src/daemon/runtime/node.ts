@@ -149,6 +149,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       state: this.state, hosting: this.hosting, clock,
       monitor: () => this.health.monitor,
       broadcast: (m) => { if (this.started) components.mesh.broadcast(m); },
+      flush: () => components.mesh.flush?.(),
     });
     this.roundTrips = new RoundTrips(init.heartbeatIntervalMs * PING_EVERY_HEARTBEATS, {
       clock,
@@ -247,7 +248,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     await this.requiredEvent('setup');
 
     this.cleanups.push(this.state.onChange((changes) => this.viewChanged(changes)));
-    this.cleanups.push(mesh.subscribe((event) => this.meshEvents.handle(event)));
+    this.cleanups.push(mesh.subscribe((event, ageMs) => this.state.heardAgo(ageMs ?? 0, () => this.meshEvents.handle(event))));
     this.cleanups.push(netlink.subscribe((event) => this.reconciler.onNetlinkEvent(event)));
     this.started = true;
     await mesh.start();

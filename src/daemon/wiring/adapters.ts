@@ -17,7 +17,7 @@ import { ScriptEventRunner } from '../../adapters/scripts/runner';
 import { eventScriptOptions } from '../../adapters/scripts/options';
 import { ctdbEnvironment, ctdbLayoutPaths, CtdbLayout, DEBIAN_CTDB, defaultCtdbRoot, prepareCtdbLayout } from '../../adapters/scripts/ctdb-env';
 import { EventRunner } from '../../adapters/scripts/port';
-import { createTcpMesh, loadClusterKey, PeerMesh } from '../../adapters/peer';
+import { createTcpMesh, loadClusterKey, PeerMesh, TcpMeshInit } from '../../adapters/peer';
 import { reconnectBackoff } from './reconnect';
 import { ClusterLock, createClusterLock } from '../../adapters/lock';
 import { backgroundClock } from '../../adapters/clock';
@@ -137,17 +137,18 @@ export function createLock(config: FloatipConfig): ClusterLock | undefined {
 }
 
 /**
- * Everything else the runtime needs, on top of the opened kernel adapters.
+ * Everything else the runtime needs, on top of the opened kernel adapters. `openMesh` makes
+ * the mesh from its settings (floatipd runs it in the fast-path worker).
  * `config.node.pnn` must be known (withLocalNode). The cluster key is read here,
  * so a bad key file stops the start before any address is touched.
  */
 export async function createNodeAdapters(config: FloatipConfig, configPath: string, kernel: KernelAdapters,
-  logger: Logger, metrics: Metrics): Promise<NodeAdapters> {
+  logger: Logger, metrics: Metrics, openMesh: (init: TcpMeshInit) => PeerMesh = createTcpMesh): Promise<NodeAdapters> {
   const pnn = config.node.pnn;
   if (pnn === undefined) throw new Error('createNodeAdapters needs config.node.pnn (call withLocalNode first)');
   const log = logger.child({ component: 'adapters' });
   const clusterKey = await loadClusterKey(config.cluster.key_file);
-  const mesh = createTcpMesh({
+  const mesh = openMesh({
     localPnn: pnn,
     nodes: config.nodes,
     port: config.node.port,

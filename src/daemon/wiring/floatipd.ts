@@ -31,6 +31,7 @@ import { appliedAddressesPathOf, createNodeAdapters, healthOptions, KernelAdapte
 import { writeAppliedAddresses } from './applied-addresses';
 import { GuardianKeeper, hostPlacement, noticeSettingsOf } from './guardian-spawn';
 import { startGuardedRuntime } from './guarded-start';
+import { FastPath } from '../fastpath/fast-path';
 import { takeInstanceLock } from './instance-lock';
 import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { promoteSecondaries } from './promote-secondaries';
@@ -121,6 +122,8 @@ class Floatipd {
   private control: ControlServer | undefined;
   private feed: MetricsFeed | undefined;
   private guardian: GuardianKeeper | undefined;
+  /** The worker thread of the mesh and the guardian's ticks (daemon/fastpath). */
+  private fastPath: FastPath | undefined;
   private uninstallSignals: (() => void) | undefined;
   private finish: (code: number) => void = () => undefined;
   private readonly finished: Promise<number>;
@@ -168,11 +171,18 @@ class Floatipd {
     this.log.info({ config: this.configPath, nodes: config.nodes.length, addresses: config.public_addresses.length }, 'floatipd starting');
     this.metrics = await startMetrics(config.metrics, logger);
     const metrics = this.metrics.metrics;
-    const adapters = await createNodeAdapters(config, this.configPath, this.kernel, logger, metrics);
+    const adapters = await createNodeAdapters(config, this.configPath, this.kernel, logger, metrics, (mesh) => {
+      this.fastPath = FastPath.start({
+        mesh, heartbeatIntervalMs: config.timing.heartbeat_interval, fenceAfterMs: config.timing.fence_after, deadAfterMs: config.timing.dead_after,
+        script: siblingScript(join(__dirname, '..', 'fastpath'), 'worker-main'),
+      }, (why) => this.fatal(why));
+      return this.fastPath;
+    });
     this.adapters = adapters;
     // The guardian keeper starts below, beside runtime.start(): until it runs, no address can have been taken.
     const stalled = (): boolean => this.guardian?.checkStall() ?? false;
-    const adds = countTakes(adapters.takeover);
+    const fastPath = this.fastPath;
+    const adds = countTakes(adapters.takeover, () => fastPath?.adding());
     // node-cron warns once a second while a monitor hangs: one line per interval says it goes on.
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
@@ -199,6 +209,14 @@ class Floatipd {
       publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
       ctdbKernel: { tickle: (c) => adapters.tickler.tickle(c), destroyConnections: (a) => this.kernel.sockdiag.destroyConnections(a), checkTcpPort },
     });
+    if (fastPath) {
+      // The worker's fence judges by our quorum rule and vote memory (leaves, last man standing, lock holder).
+      const feedQuorum = (): void => fastPath.setQuorum(runtime.state.rule(), runtime.state.ballot());
+      feedQuorum();
+      runtime.state.onChange(feedQuorum);
+      // The worker fences a stall only while this node holds (or is adding) an address, as the keeper does (guardian-spawn.ts).
+      fastPath.trackHolding(() => runtime.hosting.size + adds.underway());
+    }
     await this.reportScripts(adapters.events);
     this.runtime = runtime;
     this.control = new ControlServer({ socketPath: config.control.socket }, { api: runtime.api, logger });
@@ -221,6 +239,7 @@ class Floatipd {
     this.guardian = await startGuardedRuntime(runtime, () => GuardianKeeper.start({
       fenceAfterMs: config.timing.fence_after, placement, ...(notice ? { notice } : {}),
       holdsAddresses: () => runtime.hosting.size > 0 || adds.underway() > 0,
+      ...(fastPath ? { spawn: (options, events) => fastPath.spawnGuardian(options, events), stall: () => fastPath.stalled() } : {}),
       onGuard: (change) => {
         metrics.setGuarded(change.guarded, change.guarded ? undefined : change.cause);
         runtime.setUnguarded(change.guarded ? undefined : change.detail);
@@ -277,6 +296,7 @@ class Floatipd {
       if (left.length > 0) this.log.warn({ count: left.length, addresses: boundedList(left.map((a) => a.address.text)) }, `removed ${left.length} address(es) the stop left behind`);
     });
     await step('dismissing the guardian', () => this.guardian?.bye());
+    await step('ending the fast path', () => this.fastPath?.close());
     this.feed?.stop();
     await step('closing the control socket', () => this.control?.stop());
     await step('closing the metrics listener', () => this.metrics?.stop());

@@ -31,6 +31,7 @@ import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianL
 import { NoticePeer, NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
+import { StallReport } from '../fastpath/fast-path';
 import { nodeCommand, siblingScript } from '../../sibling';
 
 export interface GuardianKeeperInit {
@@ -54,6 +55,13 @@ export interface GuardianKeeperInit {
    * @default always true: a keeper that cannot tell fences every stall
    */
   readonly holdsAddresses?: () => boolean;
+  /**
+   * A stall judged by whoever ticks the guardian (the fast-path worker: daemon/fastpath): one
+   * that ends this process, or one of a node that held nothing (`idle`, with how long the
+   * guardian went without a tick: the idle path below), or undefined. @default this loop's own
+   * gap since the stall watch ran, against 3/4 fence_after (the guardian is ticked from this loop)
+   */
+  readonly stall?: () => StallReport | undefined;
 }
 
 /** The parts of a GuardianLink the keeper uses. */
@@ -165,6 +173,7 @@ export class GuardianKeeper {
    */
   private watchStalls(): void {
     this.lastWatch = performance.now();
+    if (this.init.stall) return;
     this.stallWatch = setInterval(() => {
       if (!this.checkStall()) this.lastWatch = performance.now();
     }, this.init.fenceAfterMs / 4);
@@ -180,6 +189,21 @@ export class GuardianKeeper {
   checkStall(): boolean {
     if (this.closing || this.lastWatch === undefined) return false;
     if (this.stalled) return true;
+    if (this.init.stall) {
+      const report = this.init.stall();
+      if (report === undefined) return false;
+      // The worker judged by the holding slot; the records are asked again, and holding wins.
+      if (report.kind === 'idle' && !this.holdsAddresses()) {
+        this.idleStall(report.stalledMs, report.stalledMs);
+        return false;
+      }
+      const why = report.kind === 'fatal' ? report.why : `the process stood still for ${Math.round(report.stalledMs)} ms (frozen): the guardian fences`;
+      this.stalled = true;
+      this.log.error({}, `${why}: the guardian has removed, or is removing, this node's addresses and the cluster counts this node as dead, `
+        + 'so floatipd exits and must be started again');
+      this.onFenced(why);
+      return true;
+    }
     const gap = performance.now() - this.lastWatch;
     if (gap < (this.init.fenceAfterMs * 3) / 4) return false;
     if (!this.holdsAddresses()) {
@@ -200,15 +224,16 @@ export class GuardianKeeper {
   }
 
   /**
-   * The loop stood still, but the node holds nothing: no exit. If the guardian went long
+   * The loop stood still (this one, or the fast-path worker's: `tickSilenceMs` then says how
+   * long the guardian went without a tick), but the node holds nothing: no exit. If the guardian went long
    * enough without a tick to have fenced (it then ends), it is no longer trusted: unguarded
    * at once (a TAKE of the backlog is refused), killed, and replaced by `ended`.
    */
-  private idleStall(gapMs: number): void {
+  private idleStall(gapMs: number, tickSilenceMs?: number): void {
     this.idleStalls++;
     this.lastWatch = performance.now();
     const link = this.link;
-    const silenceMs = link?.tickSilenceMs() ?? Infinity;
+    const silenceMs = tickSilenceMs ?? link?.tickSilenceMs() ?? Infinity;
     const mayHaveFenced = silenceMs >= (this.init.fenceAfterMs * 9) / 10;
     const detail = `floatipd's event loop stood still for ${Math.round(gapMs)} ms while this node held no address`;
     this.log.warn({ stalledMs: Math.round(gapMs), fenceAfterMs: this.init.fenceAfterMs, idleStalls: this.idleStalls, guardianPid: link?.pid,

@@ -33,7 +33,8 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
     connected: () => mesh.connected(),
     reset: (to, detail) => mesh.reset(to, detail),
     setNodes: (nodes) => mesh.setNodes(nodes),
-    subscribe: (listener) => mesh.subscribe((event) => { if (!stalled()) listener(event); }),
+    subscribe: (listener) => mesh.subscribe((event, ageMs) => { if (!stalled()) listener(event, ageMs); }),
+    ...(mesh.flush ? { flush: () => mesh.flush?.() } : {}),
   };
 }
 
@@ -49,11 +50,15 @@ export function gateTakeover(takeover: Takeover, stalled: StallCheck): Takeover 
   };
 }
 
-/** `takeover` whose adds (take, move, takeMany) are counted while under way: the kernel may hold the address before the record does. */
-export function countTakes(takeover: Takeover): { readonly takeover: Takeover; readonly underway: () => number } {
+/**
+ * `takeover` whose adds (take, move, takeMany) are counted while under way: the kernel may hold the address before the record does.
+ * `onAdd` hears each add as it starts, before the kernel is asked (the fast path raises its holding slot: FastPath.adding).
+ */
+export function countTakes(takeover: Takeover, onAdd?: () => void): { readonly takeover: Takeover; readonly underway: () => number } {
   let underway = 0;
   const counted = <T>(work: () => Promise<T>): Promise<T> => {
     underway++;
+    onAdd?.();
     let finished: Promise<T>;
     try {
       finished = work();

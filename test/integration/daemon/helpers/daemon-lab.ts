@@ -35,6 +35,8 @@ export interface DaemonLabOptions {
   readonly nodes: number;
   readonly ipv4: number;
   readonly ipv6: number;
+  /** The timing profile. @default 'default' */
+  readonly profile?: 'default' | 'fast';
 }
 
 export function runCliCaptured(args: readonly string[]): Promise<CliRun> {
@@ -72,7 +74,7 @@ export async function startDaemonLab(options: DaemonLabOptions): Promise<DaemonL
   const daemon = prepareTsDaemon(root);
   // A lab that could not be made (e.g. its prefix is in use) leaves no temporary directory behind.
   const up = await labUp(target, {
-    nodes: options.nodes, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: 'default',
+    nodes: options.nodes, ipv4Addresses: options.ipv4, ipv6Addresses: options.ipv6, profile: options.profile ?? 'default',
     daemons: true, floatipd: daemon.command, startTimeoutMs: 30_000,
   }).catch((error: unknown) => {
     rmSync(root, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 
 import { GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } from '../../../../src/daemon/guardian-client';
 import { GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
+import { StallReport } from '../../../../src/daemon/fastpath/fast-path';
 import { recordingLogger } from '../runtime/harness/recording-logger';
 
 /** `tickSilence.ms`: what every fake guardian's link says was the longest time without a tick (long: it may have fenced). */
@@ -157,6 +158,59 @@ describe('GuardianKeeper', () => {
       expect(keeper.checkStall()).toBe(true);
       expect(fenced).toEqual([expect.stringMatching(/event loop stalled for 600 ms/)]);
       await keeper.bye();
+    });
+
+    describe('judged by the fast-path worker (init.stall): its idle report takes the same path', () => {
+      async function workerKeeper(holds: { value: boolean }, report: { value: StallReport | undefined }) {
+        const fake = fakeGuardians(undefined, { ms: 0 }); // the worker ticks it: the link's own silence says nothing of a freeze
+        const fenced: string[] = [];
+        const changes: GuardChange[] = [];
+        const keeper = await GuardianKeeper.start({
+          fenceAfterMs: 700, spawn: fake.spawn, holdsAddresses: () => holds.value, onGuard: (c) => changes.push(c),
+          stall: () => { const r = report.value; report.value = undefined; return r; },
+        }, recordingLogger(), (why) => fenced.push(why));
+        return { fake, fenced, changes, keeper };
+      }
+
+      test('a freeze long enough for the guardian to have fenced: no exit, unguarded, the guardian replaced', async () => {
+        const report = { value: { kind: 'idle', stalledMs: 660 } as StallReport | undefined };
+        const { fake, fenced, changes, keeper } = await workerKeeper({ value: false }, report);
+        expect(keeper.checkStall()).toBe(false);
+        expect(fenced).toEqual([]);
+        expect(keeper.idleStalls).toBe(1);
+        expect(changes).toEqual([{ guarded: false, cause: 'stalled', detail: expect.stringMatching(/stood still for 660 ms/) }]);
+        expect(fake.kills).toEqual([1001]);
+        fake.ends[0]('fenced-no-ticks');
+        await settle();
+        expect(keeper.pid).toBe(1002);
+        expect(keeper.guarded).toBe(true);
+        expect(fenced).toEqual([]);
+        await keeper.bye();
+      });
+
+      test('a shorter freeze keeps the guardian', async () => {
+        const { fake, changes, keeper } = await workerKeeper({ value: false }, { value: { kind: 'idle', stalledMs: 600 } });
+        expect(keeper.checkStall()).toBe(false);
+        expect(keeper.idleStalls).toBe(1);
+        expect(fake.kills).toEqual([]);
+        expect(changes).toEqual([]);
+        await keeper.bye();
+      });
+
+      test('an idle report while the records say the node holds (an add began since): the daemon ends', async () => {
+        const { fenced, keeper } = await workerKeeper({ value: true }, { value: { kind: 'idle', stalledMs: 660 } });
+        expect(keeper.checkStall()).toBe(true);
+        expect(fenced).toEqual([expect.stringMatching(/stood still for 660 ms \(frozen\)/)]);
+        await keeper.bye();
+      });
+
+      test('a fatal report ends the daemon with its words', async () => {
+        const { fenced, keeper } = await workerKeeper({ value: false }, { value: { kind: 'fatal', why: 'the main loop stood still past its limit' } });
+        expect(keeper.checkStall()).toBe(true);
+        expect(keeper.checkStall()).toBe(true);
+        expect(fenced).toEqual(['the main loop stood still past its limit']);
+        await keeper.bye();
+      });
     });
 
     test('a guardian that fenced while the node held addresses still ends the daemon', async () => {

@@ -98,4 +98,20 @@ describe('countTakes', () => {
     await moved;
     expect(underway()).toBe(0);
   });
+
+  it('tells onAdd of each add before the kernel is asked (the fast path raises its holding slot), not of releases', async () => {
+    const seen: number[] = [];
+    let counter: () => number = () => -1;
+    const asked: number[] = [];
+    const takeover = {
+      take: async () => { asked.push(seen.length); }, move: async () => undefined, takeMany: async () => ({ reports: [], failures: [] }),
+      release: async () => undefined, releaseMany: async () => undefined,
+    } as unknown as Takeover;
+    const { takeover: counted, underway } = countTakes(takeover, () => seen.push(counter()));
+    counter = underway;
+    await counted.take(address, 'eth0');
+    await counted.release(address);
+    expect(seen).toEqual([1]);
+    expect(asked).toEqual([1]);
+  });
 });

@@ -1,0 +1,260 @@
+// The fast path's work on the worker's own loop: heartbeats out and in, peer silence, the quorum fence, and the guardian's ticks.
+//
+// The main loop builds every heartbeat (flags, hosted, partition: its state) and hands it
+// here; this side stamps the beat number and the `heard` list from its own hearing, sends
+// it, and sends the latest again whenever the main loop let a heartbeat_interval pass
+// without one. So a busy main loop no longer looks like a dead node to the peers, and the
+// guardian, ticked from this loop, fences only when the whole process stands still.
+// Vouching has limits (WATCH_RULES, then the quorum fence in judge()), each a verdict that ends
+// the process (the main thread exits on it), but only while the node holds an address or is
+// adding one (SLOT.holding): a node that holds nothing has nothing to fence, and takes the main
+// thread's path for an idle node instead (wiring/guardian-spawn.ts: it lives on, and a guardian
+// that may have fenced is replaced). Issue 17: 32 lab daemons on 2 cores exited on stalls while
+// joining, holding nothing.
+//   - frozen: this loop itself stood still for fence_after less one tick (frozenAfter(): a
+//     SIGSTOP of the process, or no CPU for it): the guardian may have fenced;
+//   - main-stalled: the main loop stood still for mainStallLimitMs, or, under quorum = "lock",
+//     for fence_after (the lock may have moved meanwhile, unseen: docs/architecture.md): the
+//     guardian fences now (pipe closed) and the peers see the streams close;
+//   - no-quorum: by the core's fence rule, on this side's own hearing, the node must let go,
+//     and the main loop, which releases with events and sockets as usual, has not turned for
+//     half of dead_after - fence_after: the guardian fences now, before the majority takes over.
+
+import { Pnn } from '../../core/flags';
+import { createView, MembershipView, Observation, update, withNodeSet } from '../../core/membership';
+import { Ballot, fence, PLAIN_MAJORITY, QuorumRule } from '../../core/quorum';
+import { MeshNode } from '../../adapters/peer/options';
+import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
+import { heardReports, heartbeatObservation } from '../../protocol/frame-heartbeat';
+import { HeartbeatMessage } from '../../protocol/frame-messages';
+import { SessionMessage } from '../../protocol/frame-session';
+import { FastPathSettings, FromWorker, SLOT, VERDICT, VerdictCode } from './messages';
+
+/** What the liveness side drives: the mesh, the guardian, the clock shared with the main thread, and the way to it. */
+export interface LivenessParts {
+  readonly mesh: PeerMesh;
+  readonly now: () => number;
+  readonly post: (message: FromWorker) => void;
+  /** The guardian that fences this node: closes its pipe without a goodbye (it fences now). */
+  readonly abandonGuardian: () => void;
+}
+
+/** What a watch judges by. */
+interface WatchFacts {
+  /** A guardian is ticked from this thread. */
+  readonly guarded: boolean;
+  /** Since this loop's previous watch. */
+  readonly gapMs: number;
+  /** SLOT.holding > 0: the node holds an address or is adding one. */
+  readonly holds: boolean;
+  readonly mainSilentMs: number;
+  readonly lockRule: boolean;
+  readonly settings: FastPathSettings;
+}
+
+type WatchOutcome = 'carry-on' | 'idle-stall' | 'frozen' | 'main-stalled';
+
+/** One row per rule, the first that applies wins; `carry-on` and `idle-stall` go on to the quorum fence (judge). */
+export const WATCH_RULES: readonly { readonly when: (f: WatchFacts) => boolean; readonly then: WatchOutcome; readonly why: string }[] = [
+  { when: (f) => !f.guarded, then: 'carry-on',
+    why: 'nothing fences this node, and the guarded start holds no address until a guardian is ready: a stall costs only time' },
+  { when: (f) => f.gapMs >= f.settings.frozenAfterMs && f.holds, then: 'frozen',
+    why: 'the whole process stood still long enough for the guardian to fence: the addresses are gone, the records are not' },
+  { when: (f) => f.gapMs >= f.settings.frozenAfterMs, then: 'idle-stall',
+    why: 'the same freeze with nothing held: nothing to fence; the main thread replaces the guardian if it may have fenced (guardian-spawn.ts)' },
+  { when: (f) => f.holds && f.mainSilentMs >= f.settings.mainStallLimitMs, then: 'main-stalled',
+    why: 'a main loop that cannot act must not hold addresses for ever on the worker\'s word' },
+  { when: (f) => f.holds && f.lockRule && f.mainSilentMs >= f.settings.fenceAfterMs, then: 'main-stalled',
+    why: 'under quorum = "lock" only the main loop sees the lock move (its renewals, its holder); after fence_after the lock may '
+      + 'have moved to a side that takes our addresses, as the guardian ticked from the main loop assumed before the worker' },
+  { when: () => true, then: 'carry-on', why: 'the worker vouches: it sends heartbeats and judges quorum' },
+];
+
+export class Liveness {
+  private readonly slots: Float64Array;
+  private view: MembershipView;
+  private template: HeartbeatMessage | undefined;
+  private beat = 0;
+  private lastBeatAt = 0;
+  private lastWatchAt: number;
+  private verdict: VerdictCode = VERDICT.none;
+  private readonly mainGraceMs: number;
+  /** The main thread's quorum rule and vote memory (setQuorum); until it says, a plain majority of the configured nodes. */
+  private rule: QuorumRule = { mode: 'majority' };
+  private ballot: Ballot = PLAIN_MAJORITY;
+  private guarded = false;
+  /** We sent LEAVING: no heartbeat is sent again from here on (the main thread stops its own). */
+  private left = false;
+  /** When this side's fence rule first said "no quorum" with addresses held, until it says otherwise. */
+  private noQuorumSince: number | undefined;
+  /** Heartbeats this side sent because the main loop had none ready in time. */
+  refills = 0;
+  /** Freezes of this loop while the node held nothing (no verdict: WATCH_RULES). */
+  idleStalls = 0;
+
+  constructor(private readonly settings: FastPathSettings, private readonly parts: LivenessParts) {
+    this.slots = new Float64Array(settings.shared);
+    const { mesh } = settings;
+    const now = parts.now();
+    this.view = createView({
+      localPnn: mesh.localPnn, nodeCount: mesh.nodes.length, deleted: mesh.nodes.filter((n) => n.address === null).map((n) => n.pnn),
+      deadAfterMs: settings.deadAfterMs, now,
+    });
+    this.lastWatchAt = now;
+    this.mainGraceMs = Math.max(settings.pulseMs * 2, (settings.deadAfterMs - settings.fenceAfterMs) / 2);
+  }
+
+  /** A mesh event: kept for the fence's view, then handed to the main thread. */
+  meshEvent(event: MeshEvent): void {
+    if (this.verdict !== VERDICT.none) return;
+    const at = this.parts.now();
+    if (event.kind === 'message' && event.message.kind === 'heartbeat' && event.message.pnn === event.from) {
+      this.observe(heartbeatObservation(event.message, at));
+    } else if (event.kind === 'peer-down') {
+      this.observe({ kind: 'stream-closed', pnn: event.pnn, at });
+    }
+    this.parts.post({ op: 'event', event, at });
+  }
+
+  /** reloadnodes: the same node set as the main thread's view (core withNodeSet). */
+  setNodes(nodes: readonly MeshNode[]): void {
+    try {
+      this.view = withNodeSet(this.view, nodes.length, nodes.filter((n) => n.address === null).map((n) => n.pnn)).view;
+    } catch {
+      // The main thread checked the set before it sent it (compareNodeSets); a set the view refuses changes nothing here.
+    }
+  }
+
+  setQuorum(rule: QuorumRule, ballot: Ballot): void {
+    this.rule = rule;
+    this.ballot = ballot;
+  }
+
+  send(to: Pnn, message: SessionMessage): void {
+    if (this.verdict !== VERDICT.none) return;
+    this.parts.mesh.send(to, this.stamped(message));
+  }
+
+  broadcast(message: SessionMessage): void {
+    if (this.verdict !== VERDICT.none) return;
+    const stamped = this.stamped(message);
+    this.parts.mesh.broadcast(stamped);
+  }
+
+  /**
+   * Every settings.pulseMs: the verdicts (WATCH_RULES), then a heartbeat if the main loop left one out.
+   * Quorum is judged on the next turn's check phase, after this loop has read what arrived:
+   * a timer that fires late (this thread waited for a core) runs before the sockets are read,
+   * and peers would look silent only because their frames wait in our receive queue.
+   * The pulse slot is written last: a main thread that sees it fresh also sees the verdict or idle stall it follows.
+   */
+  watch(): void {
+    const now = this.parts.now();
+    const gapMs = now - this.lastWatchAt;
+    const lastPulse = this.lastWatchAt;
+    this.lastWatchAt = now;
+    if (this.verdict === VERDICT.none) this.applyWatchRule(now, gapMs, lastPulse);
+    this.slots[SLOT.workerPulseAt] = now;
+  }
+
+  private applyWatchRule(now: number, gapMs: number, lastPulse: number): void {
+    const { settings } = this;
+    const facts: WatchFacts = {
+      guarded: this.guarded, gapMs, holds: this.slots[SLOT.holding] > 0, mainSilentMs: now - this.slots[SLOT.mainPulseAt],
+      lockRule: this.rule.mode === 'lock', settings,
+    };
+    const row = WATCH_RULES.find((r) => r.when(facts));
+    switch (row?.then) {
+      case 'frozen':
+        this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gapMs)} ms (frozen): the guardian fences`);
+        return;
+      case 'main-stalled':
+        this.decide(VERDICT.mainStalled, `the main loop stood still for ${Math.round(facts.mainSilentMs)} ms (limit `
+          + `${facts.mainSilentMs < settings.mainStallLimitMs ? `fence_after ${settings.fenceAfterMs} ms under quorum = "lock"` : `${settings.mainStallLimitMs} ms`})`);
+        return;
+      case 'idle-stall':
+        // Before the pulse (watch): the main thread reports this stall once, from whichever slot it sees first (FastPath.stalled).
+        this.slots[SLOT.idleStallMs] = gapMs;
+        this.slots[SLOT.idleStallFrom] = lastPulse;
+        this.idleStalls++;
+        break;
+      default:
+        break;
+    }
+    setImmediate(() => this.judge());
+  }
+
+  /** The quorum fence on this side's hearing, and the heartbeat the main loop left out. */
+  private judge(): void {
+    if (this.verdict !== VERDICT.none || this.template === undefined) return;
+    const { settings } = this;
+    const now = this.parts.now();
+    const mainSilentMs = now - this.slots[SLOT.mainPulseAt];
+    this.observe({ kind: 'tick', at: now });
+    const decision = fence(this.view, this.rule, settings.fenceAfterMs, this.ballot);
+    const noQuorum = !decision.mayHold && decision.reason === 'no-quorum' && decision.release.length > 0;
+    const since = noQuorum ? (this.noQuorumSince ?? now) : undefined;
+    this.noQuorumSince = since;
+    // The main loop fences by itself on the same rule; it is given mainGraceMs to begin, and the guardian acts only when it stood still all that time.
+    if (since !== undefined && now - since >= this.mainGraceMs && mainSilentMs >= this.mainGraceMs) {
+      this.decide(VERDICT.noQuorum, `no quorum (${this.hearing(now)}) and ${decision.release.length} address(es) held `
+        + `while the main loop stood still for ${Math.round(mainSilentMs)} ms`);
+      return;
+    }
+    // An idle node whose main loop stood still past the limit is no longer vouched for: the peers count it dead, as before the worker.
+    if (now - this.lastBeatAt >= settings.heartbeatIntervalMs && mainSilentMs < settings.mainStallLimitMs) {
+      this.refills++;
+      this.parts.mesh.broadcast(this.stamped(this.template));
+    }
+  }
+
+  /** Whom this side heard how long ago, and when each said it heard us: the words of a no-quorum verdict. */
+  private hearing(now: number): string {
+    const ago = (at: number | undefined): string => (at === undefined ? 'never' : `${Math.round(now - at)} ms`);
+    return this.view.nodes.filter((n) => !n.local && !n.deleted)
+      .map((n) => `node ${n.pnn}: ${n.connected ? 'connected' : 'not connected'}, heard ${ago(n.lastHeardAt)} ago, heard us ${ago(n.heardUsAt)} ago`).join('; ');
+  }
+
+  /** A guardian is ticked from this thread (set by worker-main when it is ready, cleared when it ends). */
+  setGuarded(guarded: boolean): void {
+    this.guarded = guarded;
+  }
+
+  get decided(): VerdictCode {
+    return this.verdict;
+  }
+
+  /** Our heartbeat with this side's beat number and hearing; remembered as the one to send again. */
+  private stamped(message: SessionMessage): SessionMessage {
+    if (message.kind === 'leaving') {
+      // We said goodbye: a heartbeat sent again after it would tell the peers we are back, with the addresses we just released.
+      this.template = undefined;
+      this.left = true;
+    }
+    if (message.kind !== 'heartbeat' || this.left) return message;
+    if (message !== this.template) {
+      this.template = message;
+      this.observe({ kind: 'hosting', pnn: this.view.localPnn, addresses: message.hosted, at: this.parts.now() });
+    }
+    const now = this.parts.now();
+    this.lastBeatAt = now;
+    return { ...message, beat: ++this.beat, heard: heardReports(this.view, now) };
+  }
+
+  private observe(observation: Observation): void {
+    try {
+      this.view = update(this.view, observation).view;
+    } catch {
+      // An observation the view refuses (a heartbeat out of order) is the main thread's to log; this view just skips it.
+    }
+  }
+
+  private decide(code: VerdictCode, detail: string): void {
+    new TextEncoder().encodeInto(detail, new Uint8Array(this.settings.detail));
+    this.verdict = code;
+    this.slots[SLOT.verdict] = code;
+    this.parts.abandonGuardian();
+    this.parts.post({ op: 'verdict', code, detail });
+    void this.parts.mesh.stop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,95 @@
+// What the main thread and the fast-path worker say to each other, and the shared slots both read without a message.
+
+import { Pnn } from '../../core/flags';
+import { MeshEvent } from '../../adapters/peer/port';
+import { MeshNode, TcpMeshInit } from '../../adapters/peer/options';
+import { Ballot, QuorumRule } from '../../core/quorum';
+import { NoticePeer } from '../guardian-notice';
+import { SessionMessage } from '../../protocol/frame-session';
+import { GuardianEnd, GuardianLinkOptions } from '../guardian-client';
+
+export interface FastPathSettings {
+  readonly mesh: TcpMeshInit;
+  readonly heartbeatIntervalMs: number;
+  readonly fenceAfterMs: number;
+  readonly deadAfterMs: number;
+  /** The main loop may stand still this long while the worker vouches for it (see fast-path.ts). */
+  readonly mainStallLimitMs: number;
+  /** How often each thread marks its slot, and how often the worker ticks the guardian; both judge a gap against it. */
+  readonly pulseMs: number;
+  /**
+   * A gap of the worker's own loop this long means the whole process stood still long enough
+   * that the guardian may have fenced: fence_after less one tick and a margin (frozenAfter()).
+   */
+  readonly frozenAfterMs: number;
+  /** Slots (SLOT) both threads read. */
+  readonly shared: SharedArrayBuffer;
+  /** The verdict's words (UTF-8, zero-padded), written before the verdict slot: the main thread logs them before it exits. */
+  readonly detail: SharedArrayBuffer;
+}
+
+/** Float64 slots of `shared`: times in `monotonicNow()` ms, and the worker's verdict. */
+export const SLOT = {
+  /** The main thread's last pulse. */
+  mainPulseAt: 0,
+  /** The worker's last watch. */
+  workerPulseAt: 1,
+  /** 0 while the worker vouches for this process; else a VERDICT: the process must exit and do nothing more. */
+  verdict: 2,
+  /**
+   * Addresses this node holds or is adding, as the main thread last wrote it (FastPath.trackHolding):
+   * raised at once when an add starts, lowered only by its pulse. Never too low, so the worker may
+   * treat 0 as "nothing to fence" (liveness.ts). Until the main thread says, 1: a stall is fenced.
+   */
+  holding: 3,
+  /** The worker's last pulse before a freeze it judged idle (holding 0): the stall both threads report once. */
+  idleStallFrom: 4,
+  /** That freeze's length, ms. */
+  idleStallMs: 5,
+} as const;
+export const SLOT_COUNT = 6;
+export const DETAIL_BYTES = 2048;
+
+export const VERDICT = { none: 0, frozen: 1, mainStalled: 2, noQuorum: 3 } as const;
+export type VerdictCode = (typeof VERDICT)[keyof typeof VERDICT];
+
+/**
+ * The guardian fences fence_after after the last tick it read, and the worker ticks it every
+ * pulseMs: a worker gap shorter than fence_after - pulseMs (less 5 ms for the pipe and the
+ * guardian's own timer) cannot have let it fence. Not less than half of fence_after.
+ */
+export function frozenAfter(fenceAfterMs: number, pulseMs: number): number {
+  return Math.max(fenceAfterMs / 2, fenceAfterMs - pulseMs - 5);
+}
+
+/** The same clock in both threads (performance.now() has a per-thread origin). */
+export function monotonicNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export type ToWorker =
+  | { readonly op: 'start' }
+  | { readonly op: 'stop' }
+  | { readonly op: 'send'; readonly to: Pnn; readonly message: SessionMessage }
+  | { readonly op: 'broadcast'; readonly message: SessionMessage }
+  | { readonly op: 'reset'; readonly to: Pnn; readonly detail: string }
+  /** reloadnodes: the mesh dials or drops, and the worker's view takes the new node set. */
+  | { readonly op: 'set-nodes'; readonly nodes: readonly MeshNode[] }
+  /** The main thread's quorum rule and vote memory, whenever they change: the worker's fence judges as the main thread does. */
+  | { readonly op: 'set-quorum'; readonly rule: QuorumRule; readonly ballot: Ballot }
+  | { readonly op: 'guardian-peers'; readonly peers: readonly NoticePeer[] }
+  | { readonly op: 'guardian-start'; readonly options: GuardianLinkOptions }
+  | { readonly op: 'guardian-bye' }
+  | { readonly op: 'guardian-kill' };
+
+export type FromWorker =
+  | { readonly op: 'started' }
+  | { readonly op: 'start-failed'; readonly code: string; readonly message: string }
+  | { readonly op: 'stopped' }
+  /** `at`: when the worker received it (monotonicNow): the main thread hands it on with its age. */
+  | { readonly op: 'event'; readonly event: MeshEvent; readonly at: number }
+  | { readonly op: 'guardian-ready'; readonly pid: number | undefined }
+  | { readonly op: 'guardian-failed'; readonly message: string }
+  | { readonly op: 'guardian-ended'; readonly end: GuardianEnd }
+  | { readonly op: 'guardian-silent'; readonly unansweredMs: number }
+  | { readonly op: 'verdict'; readonly code: VerdictCode; readonly detail: string };

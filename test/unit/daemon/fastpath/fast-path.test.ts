@@ -1,0 +1,46 @@
+// The main thread's reading of the fast path's slots (fast-path.ts stalled()): a freeze ends the process only while the node holds an address.
+
+import { join } from 'node:path';
+import { TcpMeshInit } from '../../../../src/adapters/peer/options';
+import { FastPath } from '../../../../src/daemon/fastpath/fast-path';
+
+/** Never marks the worker's pulse: every check after frozenAfter sees the process as frozen. */
+const SILENT_WORKER = join(__dirname, 'fixtures', 'silent-worker.mjs');
+const FENCE_AFTER_MS = 175;
+
+let now = 1_000;
+let clock: jest.SpyInstance;
+let fastPath: FastPath | undefined;
+
+beforeEach(() => { clock = jest.spyOn(performance, 'now').mockImplementation(() => now); });
+afterEach(async () => {
+  await fastPath?.close();
+  fastPath = undefined;
+  clock.mockRestore();
+});
+
+async function guardedFastPath(holding: { count: number }): Promise<FastPath> {
+  const started = FastPath.start({
+    mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: 250, script: SILENT_WORKER,
+  }, () => undefined);
+  fastPath = started;
+  await started.spawnGuardian({ fenceAfterMs: FENCE_AFTER_MS }, { ended: () => undefined });
+  started.trackHolding(() => holding.count);
+  return started;
+}
+
+test('a freeze of a node that holds nothing is reported once as idle, with its length, and is no verdict', async () => {
+  const fp = await guardedFastPath({ count: 0 });
+  expect(fp.stalled()).toBeUndefined();
+  now += 400; // SIGSTOP of the whole process, SIGCONT: the main thread runs before the worker marked a pulse
+  expect(fp.stalled()).toEqual({ kind: 'idle', stalledMs: 400 });
+  expect(fp.stalled()).toBeUndefined();
+});
+
+test('the same freeze while the node holds an address, or once an add began, ends the process', async () => {
+  const holding = { count: 0 };
+  const fp = await guardedFastPath(holding);
+  fp.adding(); // countTakes: an add starts; the slot is raised at once, before any pulse
+  now += 400;
+  expect(fp.stalled()).toEqual({ kind: 'fatal', why: expect.stringMatching(/stood still for 400 ms \(frozen\)/) });
+});

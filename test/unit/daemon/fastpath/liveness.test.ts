@@ -1,0 +1,280 @@
+// The fast-path worker's rules (daemon/fastpath/liveness.ts) on a hand-driven clock: when it sends again, when it stops vouching, and that it follows reloadnodes and the main thread's quorum.
+
+import { NO_NODE } from '../../../../src/core/flags';
+import { ip } from '../../../../src/core/ip';
+import { MeshEvent, PeerMesh } from '../../../../src/adapters/peer/port';
+import { TcpMeshInit } from '../../../../src/adapters/peer/options';
+import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
+import { SessionMessage } from '../../../../src/protocol/frame-session';
+import { Liveness } from '../../../../src/daemon/fastpath/liveness';
+import { DETAIL_BYTES, FastPathSettings, FromWorker, SLOT, SLOT_COUNT, VERDICT } from '../../../../src/daemon/fastpath/messages';
+
+const HEARTBEAT_MS = 50;
+const FENCE_AFTER_MS = 175;
+const DEAD_AFTER_MS = 250;
+/** (dead_after - fence_after) / 2: how long the main loop may stand still once the worker sees no quorum. */
+const GRACE_MS = 37.5;
+
+interface Rig {
+  readonly liveness: Liveness;
+  readonly slots: Float64Array;
+  readonly sent: SessionMessage[];
+  readonly posted: FromWorker[];
+  readonly abandoned: () => number;
+  readonly detail: () => string;
+  at: number;
+  /** One watch at `at`, then the check phase it schedules. */
+  watch(): Promise<void>;
+  /** The main loop turns (its pulse) now. */
+  mainTurns(): void;
+  /** A heartbeat from `pnn` that says it heard us `agoMs` ago. */
+  hear(pnn: number, agoMs?: number): void;
+}
+
+function heartbeat(pnn: number, beat: number, hosted: string[], heard: { pnn: number; agoMs: number }[]): HeartbeatMessage {
+  return {
+    kind: 'heartbeat', pnn, beat, flags: 0, monitor: 'healthy', epoch: 1, leader: 0, links: [],
+    hosted: hosted.map((a) => ip(a)), partition: [0, 1, 2], heard, voters: [],
+  };
+}
+
+function rig(): Rig {
+  const shared = new SharedArrayBuffer(SLOT_COUNT * Float64Array.BYTES_PER_ELEMENT);
+  const detail = new SharedArrayBuffer(DETAIL_BYTES);
+  const settings: FastPathSettings = {
+    mesh: { localPnn: 0, nodes: [0, 1, 2].map((pnn) => ({ pnn, address: ip(`192.0.2.${pnn + 1}`) })) } as unknown as TcpMeshInit,
+    heartbeatIntervalMs: HEARTBEAT_MS, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: DEAD_AFTER_MS,
+    mainStallLimitMs: 4 * DEAD_AFTER_MS, pulseMs: 10, frozenAfterMs: 160, shared, detail,
+  };
+  const sent: SessionMessage[] = [];
+  const posted: FromWorker[] = [];
+  let abandoned = 0;
+  const mesh: PeerMesh = {
+    start: () => Promise.resolve(), stop: () => Promise.resolve(),
+    send: (_to, message) => { sent.push(message); return true; },
+    broadcast: (message) => { sent.push(message); return [1, 2]; },
+    connected: () => [1, 2], reset: () => undefined, setNodes: () => undefined, subscribe: () => () => undefined,
+  };
+  const beats = new Map<number, number>();
+  const r: Rig = {
+    at: 1000,
+    liveness: undefined as unknown as Liveness,
+    slots: new Float64Array(shared),
+    sent,
+    posted,
+    abandoned: () => abandoned,
+    detail: () => new TextDecoder().decode(new Uint8Array(detail)).replace(/\0+$/, ''),
+    async watch() {
+      r.liveness.watch();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    mainTurns() {
+      r.slots[SLOT.mainPulseAt] = r.at;
+    },
+    hear(pnn, agoMs = 5) {
+      const beat = (beats.get(pnn) ?? 0) + 1;
+      beats.set(pnn, beat);
+      const event: MeshEvent = { kind: 'message', from: pnn, message: heartbeat(pnn, beat, [], [{ pnn: 0, agoMs }]) };
+      r.liveness.meshEvent(event);
+    },
+  };
+  r.slots[SLOT.mainPulseAt] = r.at;
+  (r as { liveness: Liveness }).liveness = new Liveness(settings, {
+    mesh, now: () => r.at, post: (message) => posted.push(message), abandonGuardian: () => { abandoned++; },
+  });
+  return r;
+}
+
+/** Node 0 holds `hosted` (the main thread's holding slot and its heartbeat say so), a guardian is ticked, both peers are heard and hear us. */
+function guarded(hosted: string[]): Rig {
+  const r = rig();
+  r.slots[SLOT.holding] = hosted.length;
+  r.liveness.setGuarded(true);
+  r.hear(1);
+  r.hear(2);
+  r.liveness.broadcast(heartbeat(0, 1, hosted, []));
+  return r;
+}
+
+const holding = (): Rig => guarded(['198.51.100.1', '198.51.100.2']);
+const idle = (): Rig => guarded([]);
+
+const LOCK_HELD_BY_US = [{ mode: 'lock', holder: 0 }, { memory: { left: [], dropped: [], joined: true }, tieBreaker: 'none' }] as const;
+
+/** The whole process stands still `ms` (SIGSTOP, SIGCONT): one watch after it, the main loop turned just before. */
+async function freeze(r: Rig, ms: number): Promise<void> {
+  r.at += ms;
+  r.mainTurns();
+  await r.watch();
+}
+
+/** Advances the clock in pulses of 10 ms to `until` or a verdict, the main loop turning only if `mainRuns`, peers heard only if `peersHeard`. */
+async function run(r: Rig, until: number, mainRuns: boolean, peersHeard: boolean): Promise<void> {
+  while (r.at < until && r.liveness.decided === VERDICT.none) {
+    r.at += 10;
+    if (mainRuns) r.mainTurns();
+    if (peersHeard && r.at % HEARTBEAT_MS === 0) {
+      r.hear(1);
+      r.hear(2);
+    }
+    await r.watch();
+  }
+}
+
+test('a main loop that stands still, peers heard: the worker sends our latest heartbeat again every interval and vouches on', async () => {
+  const r = holding();
+  const before = r.sent.length;
+  await run(r, r.at + 500, false, true);
+  const again = r.sent.slice(before).filter((m): m is HeartbeatMessage => m.kind === 'heartbeat');
+  expect(again.length).toBeGreaterThanOrEqual(9);
+  expect(again.every((m) => m.hosted.length === 2)).toBe(true);
+  // Each carries this side's hearing of the peers, and a beat number that grows.
+  expect(again.every((m) => m.heard.map((h) => h.pnn).join() === '1,2')).toBe(true);
+  expect(new Set(again.map((m) => m.beat)).size).toBe(again.length);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  expect(r.abandoned()).toBe(0);
+});
+
+test('no quorum while the main loop runs: the main loop fences by itself, the worker does not', async () => {
+  const r = holding();
+  await run(r, r.at + 400, true, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  expect(r.abandoned()).toBe(0);
+});
+
+test('no quorum while the main loop stands still: the guardian fences (pipe abandoned) once the grace has passed, before dead_after', async () => {
+  const r = holding();
+  const lastHeard = r.at;
+  await run(r, r.at + FENCE_AFTER_MS - 10, true, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  await run(r, lastHeard + DEAD_AFTER_MS, false, false);
+  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
+  expect(r.abandoned()).toBe(1);
+  expect(r.slots[SLOT.verdict]).toBe(VERDICT.noQuorum);
+  expect(r.detail()).toMatch(/^no quorum \(node 1: connected, heard \d+ ms ago/);
+  expect(r.posted.some((m) => m.op === 'verdict' && m.code === VERDICT.noQuorum)).toBe(true);
+  // Decided in time: no later than fence_after + grace + one pulse after the peers went silent, short of dead_after.
+  const verdictAt = r.at;
+  expect(verdictAt - lastHeard).toBeLessThanOrEqual(FENCE_AFTER_MS + GRACE_MS + 10);
+});
+
+test('a frozen process is a verdict only while a guardian is ticked: before, the guarded start holds nothing', async () => {
+  const unguarded = rig();
+  unguarded.at += 400;
+  await unguarded.watch();
+  expect(unguarded.liveness.decided).toBe(VERDICT.none);
+
+  const r = holding();
+  await freeze(r, 170);
+  expect(r.liveness.decided).toBe(VERDICT.frozen);
+  expect(r.abandoned()).toBe(1);
+});
+
+test('reloadnodes: with the silent peers commented out, this node is the whole cluster and keeps its addresses', async () => {
+  const r = holding();
+  r.liveness.setNodes([{ pnn: 0, address: ip('192.0.2.1') }, { pnn: 1, address: null }, { pnn: 2, address: null }]);
+  await run(r, r.at + 400, false, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+});
+
+test('the main thread\'s quorum: under the lock rule, with no holder known, the node fences even with every peer heard', async () => {
+  const r = holding();
+  r.liveness.setQuorum({ mode: 'lock', holder: NO_NODE }, { memory: { left: [], dropped: [], joined: true }, tieBreaker: 'none' });
+  await run(r, r.at + 200, false, true);
+  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
+});
+
+test('after LEAVING the worker sends no heartbeat again: the peers would count the node back with the addresses it released', async () => {
+  const r = holding();
+  r.liveness.broadcast({ kind: 'leaving', pnn: 0, reason: 'shutdown' });
+  const before = r.sent.length;
+  await run(r, r.at + 300, false, true);
+  expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat')).toEqual([]);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+});
+
+describe('a node that holds nothing (issue 17: 32 lab daemons exited on stalls while joining, holding nothing)', () => {
+  test('a freeze of the whole process is no verdict: it is recorded for the main thread\'s idle path, and the worker vouches on', async () => {
+    const r = idle();
+    const from = r.at;
+    await freeze(r, 400); // past fence_after: the guardian may have fenced, but there is nothing to fence
+    expect(r.liveness.decided).toBe(VERDICT.none);
+    expect(r.abandoned()).toBe(0);
+    expect(r.slots[SLOT.verdict]).toBe(VERDICT.none);
+    expect(r.liveness.idleStalls).toBe(1);
+    // The main thread reports it once (FastPath.stalled) and replaces the guardian if it may have fenced (GuardianKeeper.idleStall).
+    expect(r.slots[SLOT.idleStallFrom]).toBe(from);
+    expect(r.slots[SLOT.idleStallMs]).toBe(400);
+    expect(r.slots[SLOT.workerPulseAt]).toBe(r.at);
+    const before = r.sent.length;
+    await run(r, r.at + 200, true, true);
+    expect(r.sent.slice(before).some((m) => m.kind === 'heartbeat')).toBe(true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('the same freeze once the main thread raised the slot (an add under way) ends it', async () => {
+    const r = idle();
+    r.slots[SLOT.holding] = 1;
+    await freeze(r, 400);
+    expect(r.liveness.decided).toBe(VERDICT.frozen);
+    expect(r.abandoned()).toBe(1);
+  });
+
+  test('a main loop that stands still past its limit is no verdict: the worker stops sending its heartbeats, so the peers count it dead as before the worker', async () => {
+    const r = idle();
+    await run(r, r.at + 4 * DEAD_AFTER_MS + 200, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+    expect(r.abandoned()).toBe(0);
+    const before = r.sent.length;
+    await run(r, r.at + 300, false, true);
+    expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat')).toEqual([]);
+    // The main loop turns again: its heartbeats go out, and the worker sends them again as before.
+    r.mainTurns();
+    r.liveness.broadcast(heartbeat(0, 2, [], []));
+    await run(r, r.at + 200, true, true);
+    expect(r.sent.slice(before).filter((m) => m.kind === 'heartbeat').length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('holding addresses, the same main-loop stall past its limit still ends it', async () => {
+    const r = holding();
+    await run(r, r.at + 4 * DEAD_AFTER_MS + 200, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.mainStalled);
+  });
+});
+
+describe('quorum = "lock": only the main loop sees the lock move (its renewals, its holder)', () => {
+  test('holding, the worker vouches for a main loop that stands still less than fence_after, every peer heard', async () => {
+    const r = holding();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    r.mainTurns();
+    await run(r, r.at + FENCE_AFTER_MS - 20, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('holding, a main loop that stood still fence_after ends it: the lock may have gone to a side that takes the addresses', async () => {
+    const r = holding();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    r.mainTurns();
+    const lastTurn = r.at;
+    await run(r, r.at + 1000, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.mainStalled);
+    expect(r.abandoned()).toBe(1);
+    expect(r.detail()).toMatch(/under quorum = "lock"/);
+    // As soon as the guardian ticked from the main loop would have fenced (before the worker), within one pulse.
+    expect(r.at - lastTurn).toBeGreaterThanOrEqual(FENCE_AFTER_MS);
+    expect(r.at - lastTurn).toBeLessThanOrEqual(FENCE_AFTER_MS + 10);
+  });
+
+  test('holding nothing, the same stall is no verdict', async () => {
+    const r = idle();
+    r.liveness.setQuorum(...LOCK_HELD_BY_US);
+    await run(r, r.at + 1000, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+
+  test('under the majority rule the same stall is vouched for (the 150 ms stalls of issue 17)', async () => {
+    const r = holding();
+    await run(r, r.at + 2 * DEAD_AFTER_MS, false, true);
+    expect(r.liveness.decided).toBe(VERDICT.none);
+  });
+});
