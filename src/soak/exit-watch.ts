@@ -13,12 +13,13 @@ import { LabNodePlan } from '../lab/plan';
 
 const POLL_MS = 100;
 /**
- * What floatipd logs when it finds, after a freeze, that it was fenced: its guardian
- * removed the addresses, or its own loop saw the stall (src/daemon/wiring/guardian-spawn.ts).
+ * The line floatipd exits with after a stall while it held addresses: its main loop's own
+ * ("event loop stalled for N ms", src/daemon/wiring/guardian-spawn.ts) or the fast-path
+ * worker's verdict ("... stood still ...", src/daemon/fastpath).
  */
-const FENCED_MESSAGE = /the guardian removed this node|event loop stood still/;
-/** What floatipd logs when it ends itself after its own loop stood still while it held addresses (guardian-spawn.ts). */
-const STALL_MESSAGE = /event loop stood still for \d+ ms \(frozen or blocked\)/;
+const STALL_MESSAGE = /floatipd exits at once: (event loop stalled|[^"]*stood still)/;
+/** What floatipd logs when it finds, after a freeze, that it was fenced: its guardian removed the addresses, or it saw the stall itself. */
+const FENCED_MESSAGE = new RegExp(`the guardian removed this node|${STALL_MESSAGE.source}`);
 
 /** `exit`: the soak kills or stops it; `fence`: it is frozen and may exit once thawed if its guardian fenced it. */
 export type ExpectedExit = 'none' | 'exit' | 'fence';

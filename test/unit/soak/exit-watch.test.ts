@@ -31,7 +31,11 @@ test('a log without start lines is read whole; a single start line is returned a
 });
 
 describe('exitKind', () => {
-  const stall = `${start('10:40:24')}{"msg":"floatipd's event loop stood still for 212 ms (frozen or blocked): the guardian has removed, or is removing, this node's addresses"}\n`;
+  const stall = `${start('10:40:24')}{"msg":"floatipd's event loop stood still for 212 ms (frozen or blocked): the guardian has removed, or is removing, this node's addresses"}\n`
+    + '{"msg":"floatipd exits at once: event loop stalled for 212 ms"}\n';
+  // With the fast path, the worker's verdict (src/daemon/fastpath): seen in CI as a "crash" of a frozen node.
+  const fastPathStall = `${start('10:40:24')}{"msg":"floatipd exits at once: the process stood still for 1928 ms (frozen): the guardian fences"}\n`;
+  const idleThenSegfault = `${start('10:40:24')}{"msg":"floatipd's event loop stood still for 300 ms while this node held no address"}\nSegmentation fault\n`;
   const fencedThaw = `${start('10:40:24')}{"msg":"the guardian removed this node's public addresses (this daemon was frozen or its pipe broke)"}\n`;
   const segfault = `${start('10:40:24')}{"msg":"floatipd running"}\nSegmentation fault\n`;
 
@@ -39,9 +43,13 @@ describe('exitKind', () => {
     ['a frozen node that found itself fenced once thawed', 'fence', fencedThaw, 'fenced-after-freeze'],
     ['a frozen node whose own loop saw the stall', 'fence', stall, 'fenced-after-freeze'],
     ['a stall exit nobody injected (the soak\'s load): the designed fence, not a crash', 'none', stall, 'stall-exit'],
+    ['a frozen node ended by the fast path\'s verdict once thawed', 'fence', fastPathStall, 'fenced-after-freeze'],
+    ['the fast path\'s stall exit nobody injected', 'none', fastPathStall, 'stall-exit'],
+    ['an idle stall it lived through, then a real crash: a crash', 'none', idleThenSegfault, 'crash'],
     ['the guardian fenced a node nobody froze: a crash', 'none', fencedThaw, 'crash'],
     ['anything else', 'none', segfault, 'crash'],
     ['anything else, even while a freeze was expected', 'fence', segfault, 'crash'],
+    ['an idle stall it lived through, then a crash, while a freeze was expected: a crash', 'fence', idleThenSegfault, 'crash'],
   ] as const)('%s', (_name, expected, segment, kind) => {
     expect(exitKind(expected, segment)).toBe(kind);
   });
