@@ -46,8 +46,12 @@ export async function installHungEvents(target: LabTarget, pnn: number, events: 
   const { plan } = await requireLab(target.dir, target.prefix);
   const node = nodeOf(plan, pnn);
   const script = join(node.eventsDir, HUNG_EVENT_SCRIPT);
-  await fs.writeFile(script, scriptText(plan.names.prefix, node), { mode: 0o755 });
-  await fs.chmod(script, 0o755);
+  // Written beside the directory and renamed in: the daemon lists events.d for every event, and
+  // a script it finds half-written is busy (ETXTBSY) or runs with half its text.
+  const staged = join(node.eventsDir, '..', `.${HUNG_EVENT_SCRIPT}.new`);
+  await fs.writeFile(staged, scriptText(plan.names.prefix, node), { mode: 0o755 });
+  await fs.chmod(staged, 0o755);
+  await fs.rename(staged, script);
   for (const event of events) await fs.writeFile(flagPath(node, event), `made by installHungEvents (${event})\n`);
   return `node ${pnn}: ${events.join(' and ')} hang from their next run (${script})`;
 }

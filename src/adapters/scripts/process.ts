@@ -1,6 +1,7 @@
 // Runs one script as its own process group with a deadline, a cancel signal and capped output.
 
-import { spawn } from 'node:child_process';
+import { ChildProcessByStdio, spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 
 export interface ScriptRunRequest {
@@ -18,7 +19,7 @@ export type ScriptOutcome =
   | { readonly kind: 'exited'; readonly exitCode: number }
   | { readonly kind: 'timedout' }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'failed-to-start'; readonly reason: string };
+  | { readonly kind: 'failed-to-start'; readonly reason: string; readonly code?: string };
 
 export interface ScriptRun {
   readonly outcome: ScriptOutcome;
@@ -33,6 +34,27 @@ export interface ScriptRun {
  * service it started in the background may hold them open forever; we must not.
  */
 const PIPE_DRAIN_GRACE_MS = 100;
+
+/**
+ * A script being written while we start it (an admin's `cp`, a package upgrade, a lab fault
+ * installing its script) cannot be executed: ETXTBSY, "text file busy". It is a moment, not a
+ * fault of the script: start it again a few times, ETXTBSY_RETRY_MS apart, before giving up.
+ * CI saw a whole ipreallocated event fail on it, and with it a takeover run.
+ */
+const ETXTBSY_ATTEMPTS = 5;
+const ETXTBSY_RETRY_MS = 20;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the script like runScriptOnce, starting it again while its file is busy being written (ETXTBSY). */
+export async function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> {
+  for (let attempt = 1; ; attempt++) {
+    const run = await runScriptOnce(request);
+    const busy = run.outcome.kind === 'failed-to-start' && run.outcome.code === 'ETXTBSY';
+    if (!busy || attempt >= ETXTBSY_ATTEMPTS || request.signal?.aborted) return run;
+    await sleep(ETXTBSY_RETRY_MS);
+  }
+}
 
 function killGroup(pid: number): void {
   try {
@@ -75,7 +97,7 @@ class CappedOutput {
  * script and everything it forks share one process group that a timeout or a
  * cancel kills with SIGKILL (a child ignoring SIGTERM still dies).
  */
-export function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> {
+function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
   const startedAtMs = Date.now();
   const started = performance.now();
   const output = new CappedOutput(request.outputLimitBytes);
@@ -92,11 +114,15 @@ export function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> 
       resolve(finish({ kind: 'cancelled' }));
       return;
     }
-    const child = spawn(request.path, [...request.args], {
-      env: request.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(request.path, [...request.args], { env: request.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      // Some start failures are thrown rather than emitted (ETXTBSY among them): the same answer.
+      const err = error as NodeJS.ErrnoException;
+      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}`, ...(err.code ? { code: err.code } : {}) }));
+      return;
+    }
     let stopReason: 'timedout' | 'cancelled' | undefined;
     let settled = false;
     const stop = (why: 'timedout' | 'cancelled'): void => {
@@ -122,7 +148,7 @@ export function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> 
       const hint = err.code === 'ENOENT' || err.code === 'ENOEXEC' || err.code === 'EACCES'
         ? ': check its #! line names an installed interpreter'
         : '';
-      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}${hint}` }));
+      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}${hint}`, ...(err.code ? { code: err.code } : {}) }));
     });
 
     child.on('exit', (code, signal) => {
