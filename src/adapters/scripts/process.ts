@@ -56,6 +56,12 @@ export async function runScriptProcess(request: ScriptRunRequest): Promise<Scrip
   }
 }
 
+/** A script that could not be started, with the errno code (ETXTBSY is tried again) and a hint where one helps. */
+function failedToStart(path: string, err: NodeJS.ErrnoException): ScriptOutcome {
+  const hint = err.code === 'ENOENT' || err.code === 'ENOEXEC' || err.code === 'EACCES' ? ': check its #! line names an installed interpreter' : '';
+  return { kind: 'failed-to-start', reason: `cannot execute ${path}: ${err.message}${hint}`, ...(err.code ? { code: err.code } : {}) };
+}
+
 function killGroup(pid: number): void {
   try {
     process.kill(-pid, 'SIGKILL');
@@ -119,8 +125,7 @@ function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
       child = spawn(request.path, [...request.args], { env: request.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     } catch (error) {
       // Some start failures are thrown rather than emitted (ETXTBSY among them): the same answer.
-      const err = error as NodeJS.ErrnoException;
-      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}`, ...(err.code ? { code: err.code } : {}) }));
+      resolve(finish(failedToStart(request.path, error as NodeJS.ErrnoException)));
       return;
     }
     let stopReason: 'timedout' | 'cancelled' | undefined;
@@ -145,10 +150,7 @@ function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
       if (settled) return;
       settled = true;
       cleanUp();
-      const hint = err.code === 'ENOENT' || err.code === 'ENOEXEC' || err.code === 'EACCES'
-        ? ': check its #! line names an installed interpreter'
-        : '';
-      resolve(finish({ kind: 'failed-to-start', reason: `cannot execute ${request.path}: ${err.message}${hint}`, ...(err.code ? { code: err.code } : {}) }));
+      resolve(finish(failedToStart(request.path, err)));
     });
 
     child.on('exit', (code, signal) => {

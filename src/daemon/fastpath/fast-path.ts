@@ -36,6 +36,11 @@ const VERDICT_TEXT: Readonly<Record<number, string>> = {
   [VERDICT.noQuorum]: 'no quorum while the main loop stood still: the guardian fenced',
 };
 
+/** Why a freeze of `ms` ends a process that holds addresses (the main thread's words; the soak's exit watch knows them). */
+export function frozenWhy(ms: number): string {
+  return `the process stood still for ${Math.round(ms)} ms (frozen): the guardian fences`;
+}
+
 /** What `stalled()` reports: a stall that ends the process, or one of a node that held nothing (the keeper's idle path). */
 export type StallReport =
   | { readonly kind: 'fatal'; readonly why: string }
@@ -132,7 +137,7 @@ export class FastPath implements PeerMesh {
     const lastPulse = this.slots[SLOT.workerPulseAt];
     const silent = monotonicNow() - lastPulse;
     if (silent >= this.settings.frozenAfterMs) {
-      if (this.slots[SLOT.holding] > 0) return fatal(`the process stood still for ${Math.round(silent)} ms (frozen): the guardian fences`);
+      if (this.slots[SLOT.holding] > 0) return fatal(frozenWhy(silent));
       return this.idleStall(lastPulse, silent);
     }
     const from = this.slots[SLOT.idleStallFrom];

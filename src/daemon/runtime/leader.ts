@@ -114,9 +114,9 @@ export class TakeoverLeader {
    */
   peerGone(pnn: Pnn, crashed: boolean): void {
     const node = this.components.state.view.nodes[pnn];
-    const held = this.mayHold(pnn);
+    const held = crashed ? this.mayHold(pnn) : [];
     this.unconfirmed.forget(pnn);
-    if (!crashed || node === undefined || held.length === 0) return;
+    if (node === undefined || held.length === 0) return;
     const now = this.components.clock.now();
     this.failovers.ownerFailed(held, now);
     this.gate.facts.crashed(node, held.length, now);

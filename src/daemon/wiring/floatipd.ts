@@ -209,13 +209,15 @@ class Floatipd {
       publishAddresses: (list) => writeAppliedAddresses(appliedAddressesPathOf(config), list),
       ctdbKernel: { tickle: (c) => adapters.tickler.tickle(c), destroyConnections: (a) => this.kernel.sockdiag.destroyConnections(a), checkTcpPort },
     });
+    // Addresses this node holds or is adding: a stall ends the process only while there are any.
+    const holding = (): number => runtime.hosting.size + adds.underway();
     if (fastPath) {
       // The worker's fence judges by our quorum rule and vote memory (leaves, last man standing, lock holder).
       const feedQuorum = (): void => fastPath.setQuorum(runtime.state.rule(), runtime.state.ballot());
       feedQuorum();
       runtime.state.onChange(feedQuorum);
       // The worker fences a stall only while this node holds (or is adding) an address, as the keeper does (guardian-spawn.ts).
-      fastPath.trackHolding(() => runtime.hosting.size + adds.underway());
+      fastPath.trackHolding(holding);
     }
     await this.reportScripts(adapters.events);
     this.runtime = runtime;
@@ -238,7 +240,7 @@ class Floatipd {
     this.mayHoldAddresses = true;
     this.guardian = await startGuardedRuntime(runtime, () => GuardianKeeper.start({
       fenceAfterMs: config.timing.fence_after, placement, ...(notice ? { notice } : {}),
-      holdsAddresses: () => runtime.hosting.size > 0 || adds.underway() > 0,
+      holdsAddresses: () => holding() > 0,
       ...(fastPath ? { spawn: (options, events) => fastPath.spawnGuardian(options, events), stall: () => fastPath.stalled() } : {}),
       onGuard: (change) => {
         metrics.setGuarded(change.guarded, change.guarded ? undefined : change.cause);

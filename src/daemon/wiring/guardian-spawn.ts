@@ -31,7 +31,7 @@ import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianL
 import { NoticePeer, NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
-import { StallReport } from '../fastpath/fast-path';
+import { frozenWhy, StallReport } from '../fastpath/fast-path';
 import { nodeCommand, siblingScript } from '../../sibling';
 
 export interface GuardianKeeperInit {
@@ -197,7 +197,7 @@ export class GuardianKeeper {
         this.idleStall(report.stalledMs, report.stalledMs);
         return false;
       }
-      const why = report.kind === 'fatal' ? report.why : `the process stood still for ${Math.round(report.stalledMs)} ms (frozen): the guardian fences`;
+      const why = report.kind === 'fatal' ? report.why : frozenWhy(report.stalledMs);
       this.stalled = true;
       this.log.error({}, `${why}: the guardian has removed, or is removing, this node's addresses and the cluster counts this node as dead, `
         + 'so floatipd exits and must be started again');
