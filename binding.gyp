@@ -1,4 +1,4 @@
-# Builds the floatip native addon (native/: AF_PACKET and raw IP sockets) into
+# Builds the floatip native addon (native/: AF_PACKET and raw IP sockets, OFD locks, SCHED_RR) into
 # build/Release/floatip_native.node. npm runs node-gyp on it during `npm ci`.
 {
   'targets': [
@@ -10,6 +10,7 @@
         'native/fcntl_lock.cc',
         'native/packet_socket.cc',
         'native/raw_ip_socket.cc',
+        'native/realtime.cc',
         'native/socket_options.cc',
       ],
       'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

@@ -1,9 +1,10 @@
-// Entry point of the floatip native addon: exports the packet and raw IP socket classes and the cluster lock calls.
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the cluster lock calls and real-time scheduling.
 #include <napi.h>
 
 #include "fcntl_lock.h"
 #include "packet_socket.h"
 #include "raw_ip_socket.h"
+#include "realtime.h"
 
 namespace {
 
@@ -12,6 +13,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RawIpSocket", floatip::RawIpSocket::Define(env));
   exports.Set("fcntlTryLock", Napi::Function::New(env, floatip::FcntlTryLock, "fcntlTryLock"));
   exports.Set("fcntlUnlock", Napi::Function::New(env, floatip::FcntlUnlock, "fcntlUnlock"));
+  exports.Set("setRealtime", Napi::Function::New(env, floatip::SetRealtime, "setRealtime"));
+  exports.Set("realtimePriority", Napi::Function::New(env, floatip::RealtimePriority, "realtimePriority"));
   return exports;
 }
 

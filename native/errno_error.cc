@@ -10,6 +10,7 @@ const char* ErrnoName(int err) {
   switch (err) {
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
     case EBADF: return "EBADF";

@@ -18,6 +18,7 @@ import { SessionMessage } from '../../protocol/frame-session';
 import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
+import { PriorityOutcome } from '../../adapters/sched/priority';
 import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
@@ -27,6 +28,8 @@ export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs
   readonly mainStallLimitMs?: number;
   /** The compiled worker-main script (siblingScript). */
   readonly script: string;
+  /** Hears the scheduling class the worker got for itself and for the guardian (a line in the log). */
+  readonly onPriority?: (of: 'fast path' | 'guardian', outcome: PriorityOutcome) => void;
 };
 
 /** What the worker's verdict (liveness.ts) means, for a main thread that reads the slot before the worker's message. */
@@ -69,7 +72,7 @@ export class FastPath implements PeerMesh {
   private idleStallReported = Number.NaN;
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
-    private readonly onVerdict: (why: string) => void) {
+    private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority']) {
     this.slots = new Float64Array(settings.shared);
     port.on('message', (message: FromWorker) => this.handle(message));
     this.pulse = setInterval(() => {
@@ -89,14 +92,14 @@ export class FastPath implements PeerMesh {
     slots[SLOT.workerPulseAt] = monotonicNow();
     slots[SLOT.holding] = 1;
     slots[SLOT.idleStallFrom] = Number.NaN;
-    const { script, ...rest } = init;
+    const { script, onPriority, ...rest } = init;
     const pulseMs = init.pulseMs ?? 10;
     const settings: FastPathSettings = {
       ...rest, shared, detail: new SharedArrayBuffer(DETAIL_BYTES), pulseMs, mainStallLimitMs: init.mainStallLimitMs ?? 4 * init.deadAfterMs, frozenAfterMs: frozenAfter(init.fenceAfterMs, pulseMs),
     };
     const channel = new MessageChannel();
     const worker = new Worker(script, { workerData: { settings, port: channel.port2 }, transferList: [channel.port2] });
-    return new FastPath(settings, worker, channel.port1, onVerdict);
+    return new FastPath(settings, worker, channel.port1, onVerdict, onPriority);
   }
 
   /**
@@ -244,6 +247,7 @@ export class FastPath implements PeerMesh {
       case 'event': this.deliver(message.event, Math.max(0, monotonicNow() - message.at)); return;
       case 'guardian-ended': this.guardianEvents?.ended(message.end); return;
       case 'guardian-silent': this.guardianEvents?.silent?.(message.unansweredMs); return;
+      case 'priority': this.onPriority?.(message.of, message.outcome); return;
       case 'verdict':
         this.verdictText ??= message.detail;
         this.onVerdict(message.detail);

@@ -7,6 +7,7 @@ import { Ballot, QuorumRule } from '../../core/quorum';
 import { NoticePeer } from '../guardian-notice';
 import { SessionMessage } from '../../protocol/frame-session';
 import { GuardianEnd, GuardianLinkOptions } from '../guardian-client';
+import { PriorityOutcome } from '../../adapters/sched/priority';
 
 export interface FastPathSettings {
   readonly mesh: TcpMeshInit;
@@ -92,4 +93,5 @@ export type FromWorker =
   | { readonly op: 'guardian-failed'; readonly message: string }
   | { readonly op: 'guardian-ended'; readonly end: GuardianEnd }
   | { readonly op: 'guardian-silent'; readonly unansweredMs: number }
+  | { readonly op: 'priority'; readonly of: 'fast path' | 'guardian'; readonly outcome: PriorityOutcome }
   | { readonly op: 'verdict'; readonly code: VerdictCode; readonly detail: string };

@@ -1,9 +1,8 @@
 // The fast-path worker thread's entry: the TCP mesh and the guardian's pipe on a loop of their own (liveness.ts says why).
 
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { MessagePort, workerData } from 'node:worker_threads';
 import { createTcpMesh } from '../../adapters/peer/tcp-mesh';
+import { raiseLivenessPriority, threadId } from '../../adapters/sched/priority';
 import { GuardianLink } from '../guardian-client';
 import { Liveness } from './liveness';
 import { FastPathSettings, FromWorker, monotonicNow, ToWorker } from './messages';
@@ -13,37 +12,10 @@ interface WorkerData {
   readonly port: MessagePort;
 }
 
-/** Nice value of the worker thread and the guardian: the cluster's liveness waits for them, not for the main loop's heavy work. */
-const FAST_PATH_NICE = -10;
-
-/**
- * Lowers the nice value of one thread or process (Linux setpriority on a thread id affects that
- * thread only). Under load a thread at nice 0 can wait 150 ms for a core (measured: 138-176 ms at
- * load 15-18 on 2 cores), longer than the fast profile's fence_after allows. Needs CAP_SYS_NICE
- * (floatipd runs as root); without it the fast path runs at the ordinary priority.
- */
-function raisePriority(id: number): void {
-  try {
-    if (getPriority(id) > FAST_PATH_NICE) setPriority(id, FAST_PATH_NICE);
-  } catch {
-    // Not permitted, or the guardian already gone: it runs at its ordinary priority.
-  }
-}
-
-/** This thread's kernel id (`/proc/thread-self` links to PID/task/TID), or undefined off Linux. */
-function threadId(): number | undefined {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    return Number.isSafeInteger(tid) && tid > 0 ? tid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function main({ settings, port }: WorkerData): void {
-  const tid = threadId();
-  if (tid !== undefined) raisePriority(tid);
   const post = (message: FromWorker): void => port.postMessage(message);
+  const tid = threadId();
+  if (tid !== undefined) post({ op: 'priority', of: 'fast path', outcome: raiseLivenessPriority(tid) });
   const mesh = createTcpMesh(settings.mesh);
   let guardian: GuardianLink | undefined;
   const liveness = new Liveness(settings, { mesh, now: monotonicNow, post, abandonGuardian: () => guardian?.abandon() });
@@ -82,7 +54,7 @@ function main({ settings, port }: WorkerData): void {
       }).then((link) => {
         guardian = link;
         liveness.setGuarded(true);
-        if (link.pid !== undefined) raisePriority(link.pid);
+        if (link.pid !== undefined) post({ op: 'priority', of: 'guardian', outcome: raiseLivenessPriority(link.pid) });
         post({ op: 'guardian-ready', pid: link.pid });
       }, (error: unknown) => post({ op: 'guardian-failed', message: error instanceof Error ? error.message : String(error) }));
     },

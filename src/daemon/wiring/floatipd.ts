@@ -175,6 +175,10 @@ class Floatipd {
       this.fastPath = FastPath.start({
         mesh, heartbeatIntervalMs: config.timing.heartbeat_interval, fenceAfterMs: config.timing.fence_after, deadAfterMs: config.timing.dead_after,
         script: siblingScript(join(__dirname, '..', 'fastpath'), 'worker-main'),
+        onPriority: (of, outcome) => (outcome.kind === 'realtime'
+          ? this.log.info({ thread: of, priority: outcome.priority }, `${of} runs in SCHED_RR (priority ${outcome.priority}), ahead of ordinary threads`)
+          : this.log.warn({ thread: of, why: outcome.why }, `${of} runs ${outcome.kind === 'nice' ? `at nice ${outcome.nice}` : 'at ordinary priority'}, `
+            + `so under load it may wait for a core longer than fence_after: ${outcome.why}`)),
       }, (why) => this.fatal(why));
       return this.fastPath;
     });

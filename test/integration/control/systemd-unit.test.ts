@@ -43,13 +43,16 @@ describe('packaging/floatipd.service', () => {
     }
   });
 
-  it('removes floatip addresses after any stop, restarts on failure, keeps only network capabilities', () => {
+  it('removes floatip addresses after any stop, restarts on failure, keeps the network capabilities and real-time scheduling only', () => {
     const service = section('Service');
     // The cleanup first, then any guardian scope left over (its guardian lives outside this cgroup).
     expect(service.get('ExecStopPost')).toEqual(['/usr/bin/floatip cleanup', `-/usr/bin/systemctl kill --signal=SIGKILL ${GUARDIAN_SCOPE_PREFIX}-*.scope`]);
     expect(service.get('Restart')).toEqual(['on-failure']);
     expect(service.get('KillMode')).toEqual(['mixed']);
-    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE']);
+    expect(service.get('CapabilityBoundingSet')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_SYS_NICE']);
+    expect(service.get('AmbientCapabilities')).toEqual(['CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_SYS_NICE']);
+    // SCHED_RR for the fast path and the guardian (src/adapters/sched/priority.ts): RestrictRealtime would refuse it.
+    expect(service.has('RestrictRealtime')).toBe(false);
     expect(service.get('RuntimeDirectoryMode')).toEqual(['0700']);
     expect(section('Install').get('WantedBy')).toEqual(['multi-user.target']);
   });

@@ -1,0 +1,68 @@
+// Scheduling class of the threads the cluster's liveness waits on (the fast-path thread, the guardian): SCHED_RR where permitted, else nice -10.
+//
+// native/realtime.cc says why nice alone is not enough: with autogroup scheduling a nice value
+// counts only within the thread's own session, so a busy main thread starved its own fast-path
+// thread (whole-process gaps of 100-140 ms in CPU profiles of the fast profile with 1000
+// addresses). SCHED_RR runs ahead of every ordinary thread, as corosync and keepalived do.
+
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { nativeAddon } from '../packet/native';
+
+/** SCHED_RR priority: low in the real-time range (kernel threads that must preempt us use 50-99). */
+export const LIVENESS_RT_PRIORITY = 10;
+/** The fallback without SCHED_RR: ahead of the main loop's heavy work at least within the process. */
+export const LIVENESS_NICE = -10;
+
+export interface RealtimeCalls {
+  setRealtime(tid: number, priority: number): void;
+}
+
+/** How a thread now runs: in SCHED_RR, at the fallback nice value, or as it was (with why). */
+export type PriorityOutcome =
+  | { readonly kind: 'realtime'; readonly priority: number }
+  | { readonly kind: 'nice'; readonly nice: number; readonly why: string }
+  | { readonly kind: 'ordinary'; readonly why: string };
+
+interface NiceCalls {
+  getPriority(id: number): number;
+  setPriority(id: number, nice: number): void;
+}
+
+function realtimeCalls(): RealtimeCalls {
+  const addon = nativeAddon() as unknown as Partial<RealtimeCalls>;
+  if (typeof addon.setRealtime !== 'function') throw new Error('the native addon has no setRealtime: it is older than this floatip; rebuild it with `npm ci`');
+  return addon as RealtimeCalls;
+}
+
+/**
+ * Puts thread (or process) `id` in SCHED_RR; where that is refused (no CAP_SYS_NICE, a
+ * container without real-time budget, an addon too old) it lowers the nice value instead.
+ * Never throws: a thread that keeps its class still works, only later under load.
+ */
+export function raiseLivenessPriority(id: number, calls: { realtime?: () => RealtimeCalls; nice?: NiceCalls } = {}): PriorityOutcome {
+  let why: string;
+  try {
+    (calls.realtime ?? realtimeCalls)().setRealtime(id, LIVENESS_RT_PRIORITY);
+    return { kind: 'realtime', priority: LIVENESS_RT_PRIORITY };
+  } catch (error) {
+    why = `SCHED_RR refused: ${(error as Error).message}`;
+  }
+  const nice = calls.nice ?? { getPriority, setPriority };
+  try {
+    if (nice.getPriority(id) > LIVENESS_NICE) nice.setPriority(id, LIVENESS_NICE);
+    return { kind: 'nice', nice: LIVENESS_NICE, why };
+  } catch (error) {
+    return { kind: 'ordinary', why: `${why}; nice ${LIVENESS_NICE} refused: ${(error as Error).message}` };
+  }
+}
+
+/** The calling thread's kernel id (`/proc/thread-self` links to PID/task/TID), or undefined off Linux. */
+export function threadId(): number | undefined {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isSafeInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
