@@ -1,6 +1,7 @@
 // The failover bench's figures: trials summed up per mode/profile/victim, and each goal checked against them.
 
 import { cpus, loadavg, release } from 'node:os';
+import { TimingProfileName } from '../src/config/option-kinds';
 import { FaultMode, TrialResult, VictimRole } from './failover-trial';
 
 export interface Spread {
@@ -128,6 +129,14 @@ function clean(r: ComboResult): boolean {
   return r.duplicates === 0 && r.complete === r.trials && r.trials > 0;
 }
 
+/** Link loss and freeze to client reach, per timing profile: the issues' goals (4 and 17). */
+const REACH_LIMITS: ReadonlyArray<{ readonly profile: TimingProfileName; readonly p50: number; readonly p99?: number; readonly many?: boolean }> = [
+  { profile: 'default', p50: 1200 },
+  { profile: 'fast', p50: 300 },
+  // Issue 17's ultra profile: BFD-like, and ahead of keepalived tuned to advert_int 0.1 s (0.34 s here); with 1000 addresses too.
+  { profile: 'ultra', p50: 100, p99: 150, many: true },
+];
+
 /** The issue's goals, each with the figure it is judged on (null: not measured in this run). */
 export function checkGoals(results: readonly ComboResult[]): GoalCheck[] {
   const checks: GoalCheck[] = [];
@@ -138,12 +147,18 @@ export function checkGoals(results: readonly ComboResult[]): GoalCheck[] {
       : { goal: `kill -9 (${victim}), default profile: reach p50 <= 100 ms`, measured: 'not measured', met: null });
   }
   for (const mode of ['link', 'freeze'] as const) {
-    for (const [profile, limit] of [['default', 1200], ['fast', 300]] as const) {
-      for (const victim of ['leader', 'follower'] as const) {
-        const r = find(results, mode, profile, victim, false);
+    for (const { profile, p50: limit, p99: tail, many: alsoMany } of REACH_LIMITS) {
+      for (const [victim, many] of [['leader', false], ['follower', false], ...(alsoMany ? [['leader', true], ['follower', true]] as const : [])] as const) {
+        const r = find(results, mode, profile, victim, many);
+        const goal = `${mode} (${victim}), ${profile} profile${many ? `, ${r?.addresses ?? 'many'} addresses` : ''}: `
+          + `reach p50 <= ${limit} ms${tail === undefined ? '' : `, p99 <= ${tail} ms`}`;
         checks.push(r?.reach
-          ? { goal: `${mode} (${victim}), ${profile} profile: reach p50 <= ${limit} ms, zero duplicates`, measured: `p50 ${r.reach.p50} ms, ${r.duplicates} duplicates, ${r.complete}/${r.trials} complete`, met: r.reach.p50 <= limit && clean(r) }
-          : { goal: `${mode} (${victim}), ${profile} profile: reach p50 <= ${limit} ms`, measured: 'not measured', met: null });
+          ? {
+            goal: `${goal}, zero duplicates`,
+            measured: `p50 ${r.reach.p50} ms, p99 ${r.reach.p99} ms, ${r.duplicates} duplicates, ${r.complete}/${r.trials} complete`,
+            met: r.reach.p50 <= limit && (tail === undefined || r.reach.p99 <= tail) && clean(r),
+          }
+          : { goal, measured: 'not measured', met: null });
       }
       const leader = find(results, mode, profile, 'leader', false);
       const follower = find(results, mode, profile, 'follower', false);

@@ -3,7 +3,7 @@
 import { IpAddress, parseIp } from '../core/ip';
 import { formatDuration, Milliseconds, parseDuration } from './duration';
 
-export const TIMING_PROFILES = ['default', 'fast'] as const;
+export const TIMING_PROFILES = ['default', 'fast', 'ultra'] as const;
 export type TimingProfileName = (typeof TIMING_PROFILES)[number];
 
 export type ValueProblem = 'E_CONFIG_TYPE' | 'E_CONFIG_RANGE' | 'E_CONFIG_VALUE';

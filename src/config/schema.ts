@@ -128,20 +128,22 @@ export const schema = {
     profile: option(choice(TIMING_PROFILES), {
       default: 'default',
       doc: 'Named defaults for the three failure-detection times below: `default` (200 ms / 1000 ms / 700 ms) '
-        + 'for ordinary LANs, `fast` (50 ms / 250 ms / 175 ms) for quiet dedicated networks. Each can still be set by hand.',
+        + 'for ordinary LANs, `fast` (50 ms / 250 ms / 175 ms) for quiet dedicated networks, `ultra` (15 ms / 80 ms / 45 ms) '
+        + 'for a handful of addresses per node on quiet dedicated networks and nodes that are never overloaded (a whole-process '
+        + 'stall of 30 ms fences the node; docs/benchmarks.md has its figures). Each can still be set by hand.',
     }),
     heartbeat_interval: option(duration(10, 10 * SECOND), {
-      default: { byProfile: { default: 200, fast: 50 } },
+      default: { byProfile: { default: 200, fast: 50, ultra: 15 } },
       doc: 'How often each node sends a heartbeat to every peer. Must be shorter than `fence_after`.',
     }),
     dead_after: option(duration(20, MINUTE), {
-      default: { byProfile: { default: 1000, fast: 250 } },
+      default: { byProfile: { default: 1000, fast: 250, ultra: 80 } },
       doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once. '
         + 'Its addresses move no earlier than `fence_after` + 1 ms per address it held (the time it needs to delete them), '
         + 'unless its guardian reports them deleted first; the configuration check warns when that is later than `dead_after`.',
     }),
     fence_after: option(duration(15, MINUTE), {
-      default: { byProfile: { default: 700, fast: 175 } },
+      default: { byProfile: { default: 700, fast: 175, ultra: 45 } },
       doc: 'A node that lost quorum releases all its public addresses within this time. Must be shorter than `dead_after`, '
         + 'so the majority never takes an address the minority still holds.',
     }),

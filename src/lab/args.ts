@@ -73,7 +73,7 @@ const TARGET_OPTIONS: readonly OptionSpec[] = [{ name: '--prefix', value: 'PREFI
 const VERB_OPTIONS: Readonly<Record<LabVerb, readonly OptionSpec[]>> = {
   up: [
     { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ips6', value: 'K' }, { name: '--ipv6' },
-    { name: '--profile', value: 'default|fast' }, { name: '--no-daemons' }, { name: '--floatipd', value: 'PATH' },
+    { name: '--profile', value: TIMING_PROFILES.join('|') }, { name: '--no-daemons' }, { name: '--floatipd', value: 'PATH' },
     { name: '--start-timeout', value: 'SECONDS' }, { name: '--cluster-lock', value: 'SPEC' },
   ],
   down: [],
@@ -84,7 +84,7 @@ const VERB_OPTIONS: Readonly<Record<LabVerb, readonly OptionSpec[]>> = {
   exec: [],
   'add-node': [{ name: '--start-timeout', value: 'SECONDS' }],
   demo: [
-    { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ipv6' }, { name: '--profile', value: 'default|fast' },
+    { name: '--nodes', value: 'N' }, { name: '--ips', value: 'M' }, { name: '--ipv6' }, { name: '--profile', value: TIMING_PROFILES.join('|') },
     { name: '--mode', value: FAULT_MODES.join('|') }, { name: '--node', value: 'NODE' }, { name: '--floatipd', value: 'PATH' },
     { name: '--start-timeout', value: 'SECONDS' },
   ],

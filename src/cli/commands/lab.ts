@@ -16,7 +16,7 @@ A cluster of network namespaces on this machine: a switch with a private
 (mesh) and a public (client) bridge, N nodes with one veth to each, a client,
 and one floatipd per node. Needs root.
 
-  up [--nodes N] [--ips M] [--ipv6] [--ips6 K] [--profile default|fast]
+  up [--nodes N] [--ips M] [--ipv6] [--ips6 K] [--profile default|fast|ultra]
      [--no-daemons] [--floatipd PATH] [--start-timeout SECONDS] [--cluster-lock SPEC]
         build the lab (3 nodes, 3 IPv4 addresses by default) and start the daemons.
         --ipv6 adds as many IPv6 addresses as IPv4 ones (--ips6 K: exactly K);
@@ -42,7 +42,7 @@ and one floatipd per node. Needs root.
   down
         remove every namespace, link, process and file of the lab (found by
         prefix, so it also cleans up after a crash); fine to run twice.
-  demo [--nodes N] [--ips M] [--ipv6] [--profile default|fast]
+  demo [--nodes N] [--ips M] [--ipv6] [--profile default|fast|ultra]
        [--mode kill|link|freeze|stop|monitor] [--node NODE] [--floatipd PATH]
         build a lab (3 nodes, 6 addresses), show the balanced assignment,
         fail the node holding the most addresses (kill -9 unless --mode),

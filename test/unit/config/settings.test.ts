@@ -33,6 +33,13 @@ describe('readSettings: defaults and values', () => {
     expect(reading.settings.timing).toMatchObject({ profile: 'fast', heartbeat_interval: 50, dead_after: 250, fence_after: 175 });
   });
 
+  it('takes the failure-detection defaults from the ultra profile, and they pass the rules between them', () => {
+    const reading = read('[timing]\nprofile = "ultra"\n');
+    expect(reading.issues).toEqual([]);
+    expect(reading.settings.timing).toMatchObject({ profile: 'ultra', heartbeat_interval: 15, dead_after: 80, fence_after: 45 });
+    expect(checkRules(reading, 'floatip.toml')).toEqual([]);
+  });
+
   it('lets each value of a profile be overridden', () => {
     const reading = read('[timing]\nprofile = "fast"\ndead_after = "400ms"\n');
     expect(reading.settings.timing).toMatchObject({ heartbeat_interval: 50, dead_after: 400, fence_after: 175 });

@@ -68,7 +68,7 @@ describe('parseLabArgs', () => {
     [['up', '--nodes', '33'], "--nodes must be a whole number 1..32, not '33'"],
     [['up', '--ips', '479'], "--ips must be a whole number 0..478, not '479'"],
     [['up', '--ips', '0'], 'a lab needs at least one public address'],
-    [['up', '--profile', 'quick'], "--profile must be one of default, fast, not 'quick'"],
+    [['up', '--profile', 'quick'], "--profile must be one of default, fast, ultra, not 'quick'"],
     [['up', '--ipv6=yes'], 'lab up: --ipv6 takes no value'],
     [['up', '--no-daemons', '--floatipd', '/usr/sbin/floatipd'], '--floatipd and --no-daemons contradict each other'],
     [['up', 'now'], "lab up: unexpected 'now'"],
