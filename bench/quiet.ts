@@ -21,6 +21,7 @@ import { MAX_IPV4_ADDRESSES } from '../src/lab/plan';
 import { prefixProblem } from '../src/lab/names';
 import { BenchError, BenchLab } from './failover-lab';
 import { countOption, listOption } from './failover';
+import { monotonicMs } from './failover-messages';
 import { benchHeader } from './failover-stats';
 
 interface Options {
@@ -29,6 +30,8 @@ interface Options {
   readonly addresses: number;
   readonly prefix: string;
   readonly besideSoak: boolean;
+  /** `--floatipd PATH`: run this floatipd (e.g. a wrapper that profiles it) instead of the built one. */
+  readonly floatipd: string | undefined;
 }
 
 /** What the daemons' logs say happened after the lab settled; every count should be 0 on a quiet cluster. */
@@ -58,6 +61,7 @@ export function parseQuietOptions(argv: readonly string[]): Options {
   let addresses = 3;
   let prefix = 'fq';
   let besideSoak = false;
+  let floatipd: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -68,11 +72,14 @@ export function parseQuietOptions(argv: readonly string[]): Options {
         if (value === undefined || prefixProblem(value) !== undefined || value.length > 5) throw new BenchError('E_BENCH_ARGS', `--prefix: ${value === undefined ? 'needs a value' : prefixProblem(value) ?? 'at most 5 characters (the soak beside it adds one)'}`);
         prefix = value; i++; break;
       case '--beside-soak': besideSoak = true; break;
+      case '--floatipd':
+        if (!value) throw new BenchError('E_BENCH_ARGS', '--floatipd takes the path of a floatipd executable');
+        floatipd = value; i++; break;
       default:
-        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --profile ${TIMING_PROFILES.join('|')}, --minutes M, --addresses N, --prefix P, --beside-soak`);
+        throw new BenchError('E_BENCH_ARGS', `unknown argument '${argv[i]}': use --profile ${TIMING_PROFILES.join('|')}, --minutes M, --addresses N, --prefix P, --beside-soak, --floatipd PATH`);
     }
   }
-  return { profile, minutes, addresses, prefix, besideSoak };
+  return { profile, minutes, addresses, prefix, besideSoak, floatipd };
 }
 
 /** Counts the spurious events in one daemon log's lines stamped at or after `since` (ISO time, as the logs write it). */
@@ -94,10 +101,13 @@ export function countLogEvents(text: string, since: string): LogEvents {
     if (entry.time === undefined || entry.time < since) continue;
     const msg = entry.msg ?? '';
     const flags = entry.change === 'flags' ? /: (\S+) -> (\S+)/.exec(msg) : null;
-    if (flags && flags[2].split('|').includes('DISCONNECTED') && !flags[1].split('|').includes('DISCONNECTED')) { disconnected++; note(line); }
-    if (entry.component === 'fence') { fences++; note(line); }
-    if (/stood still/.test(msg)) { stalls++; note(line); }
-    if (entry.fatal === true) { fatalExits++; note(line); }
+    const counts = [
+      flags !== null && flags[2].split('|').includes('DISCONNECTED') && !flags[1].split('|').includes('DISCONNECTED') && ++disconnected,
+      entry.component === 'fence' && ++fences,
+      /stood still/.test(msg) && ++stalls,
+      entry.fatal === true && ++fatalExits,
+    ];
+    if (counts.some(Boolean)) note(line);
   }
   return { disconnected, fences, stalls, fatalExits, examples };
 }
@@ -136,19 +146,19 @@ async function main(): Promise<void> {
   const ipv4 = Math.min(options.addresses, MAX_IPV4_ADDRESSES);
   let summary: Record<string, unknown>;
   try {
-    lab = await BenchLab.up({ prefix: options.prefix, profile: options.profile, ipv4, ipv6: options.addresses - ipv4, logDir });
+    lab = await BenchLab.up({ prefix: options.prefix, profile: options.profile, ipv4, ipv6: options.addresses - ipv4, logDir, floatipd: options.floatipd });
     const settleMs = await lab.settle(SETTLE_TIMEOUT_MS, QUIET_MS);
-    const t0 = performance.now();
+    const t0 = monotonicMs(); // the probes' clock
     const since = new Date().toISOString();
     log(`${options.profile}, ${options.addresses} addresses: settled after ${Math.round(settleMs)} ms; watching for ${options.minutes} min${options.besideSoak ? ' beside a soak' : ''}`);
     if (options.besideSoak) soak = startSoak(options);
     const until = t0 + options.minutes * 60_000;
     let died: string | undefined;
-    while (performance.now() < until && died === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(CHECK_EVERY_MS, until - performance.now())));
+    while (monotonicMs() < until && died === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(CHECK_EVERY_MS, until - monotonicMs())));
       for (let pnn = 0; pnn < lab.nodes; pnn++) if ((await lab.pids(pnn)).length === 0) died ??= `node ${pnn}'s floatipd is gone`;
     }
-    const t1 = performance.now();
+    const t1 = monotonicMs();
     const moves = lab.presences().filter((p) => p.from > t0 || (Number.isFinite(p.to) && p.to <= t1));
     const duplicates = lab.overlaps(t0, t1);
     const nodes = lab.nodes;
