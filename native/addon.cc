@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fcntlTryLock", Napi::Function::New(env, floatip::FcntlTryLock, "fcntlTryLock"));
   exports.Set("fcntlUnlock", Napi::Function::New(env, floatip::FcntlUnlock, "fcntlUnlock"));
   exports.Set("setRealtime", Napi::Function::New(env, floatip::SetRealtime, "setRealtime"));
+  exports.Set("setOrdinary", Napi::Function::New(env, floatip::SetOrdinary, "setOrdinary"));
   exports.Set("realtimePriority", Napi::Function::New(env, floatip::RealtimePriority, "realtimePriority"));
   return exports;
 }

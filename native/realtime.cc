@@ -51,6 +51,16 @@ Napi::Value SetRealtime(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value SetOrdinary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t tid = ThreadId(info, "expected (tid: number)");
+  struct sched_param param = {};
+  if (sched_setscheduler(tid, SCHED_OTHER, &param) != 0) {
+    throw ErrnoError(env, errno, "sched_setscheduler", "thread " + std::to_string(tid));
+  }
+  return env.Undefined();
+}
+
 Napi::Value RealtimePriority(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pid_t tid = ThreadId(info, "expected (tid: number)");

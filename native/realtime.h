@@ -11,6 +11,9 @@ namespace floatip {
 // (EPERM without CAP_SYS_NICE, ESRCH for no such thread) and changes nothing then.
 Napi::Value SetRealtime(const Napi::CallbackInfo& info);
 
+// setOrdinary(tid) -> void: back to SCHED_OTHER (the nice value is kept). Throws an errno Error.
+Napi::Value SetOrdinary(const Napi::CallbackInfo& info);
+
 // realtimePriority(tid) -> number: the thread's SCHED_RR/SCHED_FIFO priority,
 // 0 when it runs in an ordinary (fair) class. Throws an errno Error.
 Napi::Value RealtimePriority(const Napi::CallbackInfo& info);

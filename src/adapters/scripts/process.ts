@@ -3,6 +3,7 @@
 import { ChildProcessByStdio, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
+import { aheadWhileForking } from '../sched/priority';
 
 export interface ScriptRunRequest {
   readonly path: string;
@@ -122,7 +123,7 @@ function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
     }
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(request.path, [...request.args], { env: request.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = aheadWhileForking(() => spawn(request.path, [...request.args], { env: request.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     } catch (error) {
       // Some start failures are thrown rather than emitted (ETXTBSY among them): the same answer.
       resolve(finish(failedToStart(request.path, error as NodeJS.ErrnoException)));

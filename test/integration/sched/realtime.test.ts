@@ -1,10 +1,13 @@
 // The native SCHED_RR call on the real kernel: a worker thread raises itself, the rest of the process and its children stay ordinary.
 
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { nativeAddon } from '../../../src/adapters/packet/native';
 import { LIVENESS_RT_PRIORITY } from '../../../src/adapters/sched/priority';
+import { runScriptProcess } from '../../../src/adapters/scripts/process';
 
 interface SchedCalls {
   realtimePriority(tid: number): number;
@@ -45,4 +48,18 @@ test('a thread raised by raiseLivenessPriority runs in SCHED_RR; the main thread
 test('a thread that does not exist: ESRCH, named', () => {
   expect(() => sched.setRealtime(0x3ffffffe, LIVENESS_RT_PRIORITY)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'sched_setscheduler' }));
   expect(execFileSync('chrt', ['-p', String(process.pid)]).toString()).toMatch(/SCHED_OTHER/);
+});
+
+test('an event script is forked ahead of ordinary threads, then the thread and the script run in the ordinary class', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsched-'));
+  try {
+    const script = join(dir, 'report');
+    writeFileSync(script, '#!/bin/sh\nchrt -p $$\n', { mode: 0o755 });
+    const run = await runScriptProcess({ path: script, args: [], env: {}, timeoutMs: 5000, outputLimitBytes: 4096 });
+    expect(run.outcome).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(run.output).toMatch(/SCHED_OTHER/);
+    expect(sched.realtimePriority(0)).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
