@@ -44,7 +44,7 @@ async function setUp() {
   const takeover = createTakeover({ socketKill: 'destroy' }, {
     addresses: netlink, announcer: new MemoryAnnouncer(), tickler: new MemoryTickler(), connections: new MemorySockDiag(),
     openReplyCapture: () => ({ awaitReply: async () => undefined, close: () => undefined }),
-    clock: { now: () => Date.now() },
+    clock: { now: () => Date.now(), nextTurn: (callback) => setImmediate(callback) },
   });
   const hosting = new LocalAddresses({ takeover, events, log, ticklesFor: () => [], onChange: () => undefined });
   const inKernel = async (): Promise<string[]> => (await netlink.listAddresses()).filter((a) => a.owned).map((a) => `${a.address.text}@${a.interface}`).sort();
