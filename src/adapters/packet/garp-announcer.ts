@@ -37,6 +37,13 @@ interface QueuedFrame {
  */
 const ROUND_GRID_MS = 5;
 
+/**
+ * Frames one event-loop turn sends (one sendmmsg); more wait for the next turn. The burst
+ * allows 2000 by default, and the ~500 frames of a 333-address round sent in one call
+ * are kernel work on the main loop's thread, beside building them.
+ */
+export const FRAMES_PER_TURN = 256;
+
 /** Addresses due for a round at one moment share one timer, and so one sendmmsg. */
 interface RoundGroup {
   readonly cancel: () => void;
@@ -112,7 +119,8 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
   function drain(channel: Channel): void {
     if (channels.get(channel.iface) !== channel) return;
     const now = clock.now();
-    const count = Math.min(channel.queue.length, channel.bucket.available(now));
+    const tokens = channel.bucket.available(now);
+    const count = Math.min(channel.queue.length, tokens, FRAMES_PER_TURN);
     if (count > 0) {
       const batch = channel.queue.splice(0, count);
       for (const queued of batch) unqueued(channel, queued.key);
@@ -128,7 +136,16 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
         return;
       }
     }
-    if (channel.queue.length > 0) {
+    if (channel.queue.length > 0 && tokens > count) {
+      // Stopped by the turn's share, not by the rate limit: go on at the next turn.
+      let cancelled = false;
+      channel.cancelDrainTimer = () => { cancelled = true; };
+      clock.nextTurn(() => {
+        if (cancelled) return;
+        channel.cancelDrainTimer = undefined;
+        drain(channel);
+      });
+    } else if (channel.queue.length > 0) {
       const wait = Math.max(1, channel.bucket.waitFor(1, clock.now()));
       channel.cancelDrainTimer = clock.schedule(wait, () => {
         channel.cancelDrainTimer = undefined;
