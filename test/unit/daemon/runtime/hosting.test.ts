@@ -134,3 +134,20 @@ describe('LocalAddresses.evacuate', () => {
     expect(hosting.barred).toBe('unguarded');
   });
 });
+
+describe('LocalAddresses.list', () => {
+  it('answers ascending, and anew after every take, move and release (its sorted answer is kept between changes)', async () => {
+    const { hosting } = await setUp();
+    const listed = (): string[] => hosting.list().map((h) => `${h.address.text}@${h.iface}`);
+    await hosting.enqueue(() => hosting.take([item('192.0.2.9'), item('192.0.2.3')]));
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth0']);
+    hosting.list().pop(); // a caller's copy: changing it changes nothing here
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth0']);
+    await hosting.enqueue(() => hosting.move('192.0.2.9', 'eth1'));
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth1']);
+    await hosting.enqueue(() => hosting.release([{ address: ip('192.0.2.3'), bits: 24 }]));
+    expect(listed()).toEqual(['192.0.2.9@eth1']);
+    await hosting.evacuate();
+    expect(listed()).toEqual([]);
+  });
+});
