@@ -141,7 +141,7 @@ async function inside(): Promise<void> {
   const tickler = createSystemTickler(tickleSettings({ count: 1 }), (e) => failures.push(e.message));
   const takeover = createTakeover({ socketKill: 'destroy' }, {
     addresses: netlink, announcer, tickler, connections: sockdiag, openReplyCapture: (iface) => openReplyCapture(iface),
-    clock: { now: () => performance.now() },
+    clock: { now: () => performance.now(), nextTurn: (callback) => setImmediate(callback) },
   });
   const results: Result[] = [];
   try {

@@ -37,6 +37,13 @@ interface QueuedFrame {
  */
 const ROUND_GRID_MS = 5;
 
+/**
+ * Frames one event-loop turn sends (one sendmmsg); more wait for the next turn. The burst
+ * allows 2000 by default, and the ~500 frames of a 333-address round sent in one call
+ * are kernel work on the main loop's thread, beside building them.
+ */
+export const FRAMES_PER_TURN = 256;
+
 /** Addresses due for a round at one moment share one timer, and so one sendmmsg. */
 interface RoundGroup {
   readonly cancel: () => void;
@@ -48,6 +55,12 @@ interface Channel {
   readonly link: FrameLink;
   readonly bucket: TokenBucket;
   readonly queue: QueuedFrame[];
+  /**
+   * Frames in `queue` per address: a withdraw scans the queue only for an address that has
+   * some there. Scanning it for each of a thousand released addresses, while the rate limit
+   * kept their later rounds waiting, held the main loop ~75 ms.
+   */
+  readonly queuedOf: Map<string, number>;
   readonly rounds: Map<number, RoundGroup>;
   drainQueued: boolean;
   cancelDrainTimer?: () => void;
@@ -87,7 +100,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
       throw new AnnounceError('E_ANNOUNCE_NOT_ETHERNET', `${iface} is not an Ethernet interface (link type ${link.hardwareType}); public addresses need an Ethernet interface to be announced`);
     }
     const channel: Channel = {
-      iface, link, queue: [], rounds: new Map(), drainQueued: false,
+      iface, link, queue: [], queuedOf: new Map(), rounds: new Map(), drainQueued: false,
       bucket: new TokenBucket(settings.maxFramesPerSecond, settings.burstFrames, clock.now()),
     };
     channels.set(iface, channel);
@@ -106,9 +119,11 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
   function drain(channel: Channel): void {
     if (channels.get(channel.iface) !== channel) return;
     const now = clock.now();
-    const count = Math.min(channel.queue.length, channel.bucket.available(now));
+    const tokens = channel.bucket.available(now);
+    const count = Math.min(channel.queue.length, tokens, FRAMES_PER_TURN);
     if (count > 0) {
       const batch = channel.queue.splice(0, count);
+      for (const queued of batch) unqueued(channel, queued.key);
       channel.bucket.take(count, now);
       try {
         channel.link.sendBatch(batch.map((q) => q.frame));
@@ -121,7 +136,16 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
         return;
       }
     }
-    if (channel.queue.length > 0) {
+    if (channel.queue.length > 0 && tokens > count) {
+      // Stopped by the turn's share, not by the rate limit: go on at the next turn.
+      let cancelled = false;
+      channel.cancelDrainTimer = () => { cancelled = true; };
+      clock.nextTurn(() => {
+        if (cancelled) return;
+        channel.cancelDrainTimer = undefined;
+        drain(channel);
+      });
+    } else if (channel.queue.length > 0) {
       const wait = Math.max(1, channel.bucket.waitFor(1, clock.now()));
       channel.cancelDrainTimer = clock.schedule(wait, () => {
         channel.cancelDrainTimer = undefined;
@@ -134,6 +158,7 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
   function failChannel(channel: Channel, lost: QueuedFrame[], failure: AnnounceError): void {
     channels.delete(channel.iface);
     channel.queue.length = 0;
+    channel.queuedOf.clear();
     channel.cancelDrainTimer?.();
     for (const group of channel.rounds.values()) group.cancel();
     channel.rounds.clear();
@@ -150,7 +175,14 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
 
   function enqueueRound(channel: Channel, key: string, frames: Buffer[], settle?: QueuedFrame['settle']): void {
     frames.forEach((frame, i) => channel.queue.push({ frame, key, ...(settle && i === frames.length - 1 ? { settle } : {}) }));
+    channel.queuedOf.set(key, (channel.queuedOf.get(key) ?? 0) + frames.length);
     requestDrain(channel);
+  }
+
+  function unqueued(channel: Channel, key: string): void {
+    const left = (channel.queuedOf.get(key) ?? 0) - 1;
+    if (left > 0) channel.queuedOf.set(key, left);
+    else channel.queuedOf.delete(key);
   }
 
   function addToRound(channel: Channel, at: number, key: string, generation: number, refresh: boolean): void {
@@ -183,7 +215,8 @@ export function createGarpAnnouncer(settings: AnnounceSettings, components: Garp
     if (!entry) return;
     held.delete(key);
     const channel = channels.get(entry.iface);
-    if (!channel) return;
+    if (!channel || !channel.queuedOf.has(key)) return;
+    channel.queuedOf.delete(key);
     const failure = new AnnounceError('E_ANNOUNCE_CLOSED', `announcement of ${key} was withdrawn before it was sent`);
     for (let i = channel.queue.length - 1; i >= 0; i--) {
       if (channel.queue[i].key === key) channel.queue.splice(i, 1)[0].settle?.reject(failure);

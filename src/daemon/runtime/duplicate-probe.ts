@@ -29,6 +29,13 @@ import { Logger } from './logger';
 /** One slice of periodic probes per second. */
 export const PROBE_SLICE_MS = 1000;
 
+/**
+ * Probes built and sent in one event-loop turn; the rest of a longer list goes on the next
+ * turns. The 333 addresses of a takeover probed in one turn (after the GARP's first round)
+ * held the main loop 70-85 ms (--cpu-prof, issue 17's budget is 50 ms).
+ */
+export const PROBES_PER_TURN = 64;
+
 export interface DuplicateWatchSettings {
   /** Each held address is probed about once per this many ms; 0 turns probing off (take time included). */
   readonly probeIntervalMs: number;
@@ -158,8 +165,17 @@ export class DuplicateWatch {
 
   private probe(list: readonly HeldAddress[]): void {
     if (!this.running || list.length === 0) return;
+    if (list.length > PROBES_PER_TURN) {
+      const later = list.slice(PROBES_PER_TURN);
+      this.components.clock.nextTurn(() => this.probe(later));
+      list = list.slice(0, PROBES_PER_TURN);
+    }
     const byIface = new Map<string, IpAddress[]>();
-    for (const h of list) byIface.set(h.iface, [...(byIface.get(h.iface) ?? []), h.address]);
+    for (const h of list) {
+      const addresses = byIface.get(h.iface);
+      if (addresses) addresses.push(h.address);
+      else byIface.set(h.iface, [h.address]);
+    }
     for (const [iface, addresses] of byIface) {
       this.stats.probed += addresses.length;
       this.components.prober.probe(iface, addresses).then(

@@ -60,6 +60,11 @@ const NO_TIMINGS: TakeTimings = { addressUs: 0, announceUs: 0, tickleUs: 0, even
 
 export class LocalAddresses {
   private readonly held = new Map<string, HeldAddress>();
+  /**
+   * `list()`'s answer until the held set changes: the duplicate probe asks every second, and
+   * sorting 1000 addresses each time showed in the main loop's long turns.
+   */
+  private sorted: readonly HeldAddress[] | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   /** Addresses whose release has begun: `announce` leaves them alone. */
   private readonly releasing = new Set<string>();
@@ -72,7 +77,17 @@ export class LocalAddresses {
 
   /** Held addresses, ascending. */
   list(): HeldAddress[] {
-    return [...this.held.values()].sort((a, b) => compareIp(a.address, b.address));
+    this.sorted ??= [...this.held.values()].sort((a, b) => compareIp(a.address, b.address));
+    return [...this.sorted];
+  }
+
+  private hold(text: string, address: HeldAddress): void {
+    this.held.set(text, address);
+    this.sorted = undefined;
+  }
+
+  private unhold(text: string): void {
+    if (this.held.delete(text)) this.sorted = undefined;
   }
 
   get(text: string): HeldAddress | undefined {
@@ -125,7 +140,7 @@ export class LocalAddresses {
       return [...results, ...batch.reports.map((r) => barredResult(r.address))];
     }
     for (const report of batch.reports) {
-      this.held.set(report.address.text, { address: report.address, bits: report.bits, iface: report.iface });
+      this.hold(report.address.text, { address: report.address, bits: report.bits, iface: report.iface });
       for (const problem of report.problems) this.components.log.warn({ code: problem.code, address: report.address.text }, problem.message);
     }
     if (batch.reports.length > 0) this.components.onChange();
@@ -174,7 +189,7 @@ export class LocalAddresses {
         if (event?.status === 'TIMEDOUT') timedOut = held.address.text;
       }
       const batch = await this.components.takeover.releaseMany(addresses);
-      for (const report of batch.reports) this.held.delete(report.address.text);
+      for (const report of batch.reports) this.unhold(report.address.text);
       if (batch.reports.length > 0) this.components.onChange();
       return {
         released: batch.reports.map((r) => r.address),
@@ -213,7 +228,7 @@ export class LocalAddresses {
     const held = this.list();
     const targets = held.map((h) => ({ address: h.address, bits: h.bits }));
     const batch = await this.whileReleasing(targets, () => this.components.takeover.releaseMany(targets));
-    for (const report of batch.reports) this.held.delete(report.address.text);
+    for (const report of batch.reports) this.unhold(report.address.text);
     if (batch.reports.length > 0) this.components.onChange();
     const dropped = new Set(batch.reports.map((r) => r.address.text));
     const scripts = held.filter((x) => dropped.has(x.address.text));
@@ -250,7 +265,7 @@ export class LocalAddresses {
       await this.dropUnlessHeld([target]); // evacuated while it moved
       return;
     }
-    this.held.set(text, { ...held, iface: toIface });
+    this.hold(text, { ...held, iface: toIface });
     this.components.onChange();
     await this.runEvent('updateip', [held.iface, toIface, held.address.text, String(held.bits)]);
   }
@@ -297,7 +312,7 @@ export class LocalAddresses {
     try {
       const target = { address: report.address, bits: report.bits };
       await this.whileReleasing([target], () => this.components.takeover.release(target));
-      this.held.delete(report.address.text);
+      this.unhold(report.address.text);
       this.components.onChange();
     } catch (releaseError) {
       const reason = releaseError instanceof TakeoverError ? releaseError.message : String(releaseError);

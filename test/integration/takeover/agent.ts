@@ -31,7 +31,7 @@ async function nodeMethods(init: { socketKill: SocketKillMethod }): Promise<Reco
   const tickler = createSystemTickler(tickleSettings({ count: 1 }), (e) => errors.push(e.message));
   const takeover: Takeover = createTakeover({ socketKill: init.socketKill }, {
     addresses: netlink, announcer, tickler, connections: sockdiag, openReplyCapture: (iface) => openReplyCapture(iface),
-    clock: { now: () => performance.now() },
+    clock: { now: () => performance.now(), nextTurn: (callback) => setImmediate(callback) },
   });
   const serverSockets: { local: string; closed: boolean; error?: string }[] = [];
   return {

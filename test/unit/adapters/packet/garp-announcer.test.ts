@@ -1,7 +1,7 @@
 import { ip, IpAddress } from '../../../../src/core/ip';
 import { AnnounceError } from '../../../../src/adapters/packet/announcer';
 import { announceSettings, AnnounceSettings } from '../../../../src/adapters/packet/announce-settings';
-import { createGarpAnnouncer } from '../../../../src/adapters/packet/garp-announcer';
+import { createGarpAnnouncer, FRAMES_PER_TURN } from '../../../../src/adapters/packet/garp-announcer';
 import { decodeAnnouncement } from '../../../../src/protocol/packets';
 import { FakeLink } from './fake-link';
 import { ManualClock } from '../../../../src/adapters/memory/clock';
@@ -66,12 +66,14 @@ describe('GARP announcer', () => {
     expect(describeFrames(link('eth1').frames)).toEqual(['na 2001:db8::a', 'na 2001:db8::a']);
   });
 
-  it('sends the first round of many addresses announced in one tick as one batch', async () => {
-    const { announcer, link } = setup();
+  it('sends the first round of many addresses announced in one tick in batches of FRAMES_PER_TURN, one a turn', async () => {
+    const { announcer, link, clock } = setup();
     const all = addresses(500);
-    await Promise.all(all.map((a) => announcer.announce(a, 'eth1')));
-    expect(link('eth1').batches).toHaveLength(1);
-    expect(link('eth1').batches[0].frames).toHaveLength(1000);
+    const firstRounds = Promise.all(all.map((a) => announcer.announce(a, 'eth1')));
+    await clock.advance(0);
+    await firstRounds;
+    expect(link('eth1').batches.map((b) => b.frames.length)).toEqual([FRAMES_PER_TURN, FRAMES_PER_TURN, FRAMES_PER_TURN, 1000 - 3 * FRAMES_PER_TURN]);
+    expect(new Set(link('eth1').batches.map((b) => b.at))).toEqual(new Set([clock.now()]));
   });
 
   it('keeps to the per-interface rate and gives every address its first round before any second', async () => {
@@ -172,6 +174,19 @@ describe('GARP announcer', () => {
     expect(link('eth1').closed).toBe(true);
     expect(clock.waiting).toBe(0);
     await expect(announcer.announce(ip('192.0.2.12'), 'eth1')).rejects.toMatchObject({ code: 'E_ANNOUNCE_CLOSED' });
+  });
+
+  it('sends at most FRAMES_PER_TURN frames a turn, the rest on the next turns, in order', async () => {
+    const { announcer, clock, link } = setup();
+    const addresses = Array.from({ length: 200 }, (_, i) => ip(`198.51.100.${i + 1}`));
+    const firstRounds = Promise.all(addresses.map((a) => announcer.announce(a, 'eth1')));
+    await clock.settle();
+    expect(link('eth1').batches.map((b) => b.frames.length)).toEqual([FRAMES_PER_TURN]);
+    await clock.advance(0);
+    await firstRounds;
+    expect(link('eth1').batches.map((b) => b.frames.length)).toEqual([FRAMES_PER_TURN, 400 - FRAMES_PER_TURN]);
+    expect(describeFrames(link('eth1').frames).filter((_, i) => i % 2 === 0).map((f) => f.split(' ').pop()))
+      .toEqual(addresses.map((a) => a.text));
   });
 
   it('rejects an announcement withdrawn while it waited for the rate limit', async () => {

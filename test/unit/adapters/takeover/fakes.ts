@@ -19,6 +19,11 @@ export class SteppingClock {
     this.time += this.stepMs;
     return now;
   }
+
+  /** A real next turn: a batch's chunks then wait for each other as in the daemon. */
+  nextTurn(callback: () => void): void {
+    setImmediate(callback);
+  }
 }
 
 /** Captures that answer from a table: client port -> the client's numbers (missing = never answers). */

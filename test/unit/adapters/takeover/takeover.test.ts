@@ -289,6 +289,73 @@ describe('takeMany', () => {
   });
 });
 
+describe('takeMany and releaseMany in chunks', () => {
+  /** 130 addresses: three chunks of TAKEOVER_CHUNK (64). */
+  const many = Array.from({ length: 130 }, (_, i) => ({ address: ip(`198.51.100.${i + 1}`), bits: 24 }));
+
+  /** A clock whose next turn comes only when the test calls `turn()`. */
+  function heldTurns(): { clock: { now: () => number; nextTurn: (callback: () => void) => void }; turn: () => void; asked: () => number } {
+    const waiting: (() => void)[] = [];
+    return {
+      clock: { now: () => 0, nextTurn: (callback) => { waiting.push(callback); } },
+      turn: () => (waiting.shift() as () => void)(),
+      asked: () => waiting.length,
+    };
+  }
+
+  /** Waits until the batch asks for a turn, or ends without asking (then the counts show it). */
+  async function untilAsked(turns: ReturnType<typeof heldTurns>, batch: Promise<unknown>): Promise<void> {
+    let ended = false;
+    void batch.then(() => { ended = true; }, () => { ended = true; });
+    while (turns.asked() === 0 && !ended) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  it('starts 64 adds, then 64 announcements, per turn, and takes every address in order', async () => {
+    const turns = heldTurns();
+    const world = await memoryWorld({ clock: turns.clock });
+    const log = logged(world);
+    const done = takeoverOver(world).takeMany(many.map((address) => ({ address, iface: 'eth0' })));
+    const counts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await untilAsked(turns, done);
+      if (turns.asked() === 0) break;
+      counts.push(`${log.filter((l) => l === 'add').length}/${log.filter((l) => l === 'announce').length}`);
+      turns.turn();
+    }
+    const report = await done;
+    expect(counts).toEqual(['64/0', '128/0', '130/64', '130/128']);
+    expect(report.reports.map((r) => r.address.text)).toEqual(many.map((a) => a.address.text));
+    expect(report.failures).toEqual([]);
+  });
+
+  it('starts 64 deletes per turn, and reports a failed one as that address\'s failure', async () => {
+    const world = await memoryWorld({ clock: { now: () => 0, nextTurn: (callback) => setImmediate(callback) } });
+    const takeover = takeoverOver(world);
+    await takeover.takeMany(many.map((address) => ({ address, iface: 'eth0' })));
+    const turns = heldTurns();
+    const deleteAddress = world.netlink.deleteAddress.bind(world.netlink);
+    world.netlink.deleteAddress = async (request) => {
+      if (request.address.text === '198.51.100.100') throw new Error('EBUSY');
+      return deleteAddress(request);
+    };
+    const released = takeoverOver({ ...world, components: { ...world.components, clock: turns.clock } });
+    const log = logged(world);
+    const done = released.releaseMany(many);
+    const counts: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await untilAsked(turns, done);
+      if (turns.asked() === 0) break;
+      counts.push(log.filter((l) => l === 'delete').length);
+      turns.turn();
+    }
+    const report = await done;
+    expect(counts).toEqual([64, 128]);
+    expect(log.filter((l) => l === 'delete')).toHaveLength(130);
+    expect(report.failures.map((f) => [f.address.text, f.error.code])).toEqual([['198.51.100.100', 'E_TAKEOVER_DELETE']]);
+    expect(report.reports).toHaveLength(129);
+  });
+});
+
 describe('releaseMany', () => {
   it('reads the kernel once, and reports a failed delete as that address\'s failure', async () => {
     const world = await memoryWorld();

@@ -3,7 +3,7 @@
 import { ip } from '../../../../src/core/ip';
 import { MEMORY_PROBER_MAC, MemoryProber } from '../../../../src/adapters/memory/packet';
 import { AddressClaim } from '../../../../src/adapters/packet/prober';
-import { DuplicateWatch, judgeClaim, PROBE_SLICE_MS } from '../../../../src/daemon/runtime/duplicate-probe';
+import { DuplicateWatch, judgeClaim, PROBE_SLICE_MS, PROBES_PER_TURN } from '../../../../src/daemon/runtime/duplicate-probe';
 import { HeldAddress } from '../../../../src/daemon/runtime/hosting';
 import { Logger, LogFields } from '../../../../src/daemon/runtime/logger';
 import { mac } from '../../../../src/protocol/packets';
@@ -75,6 +75,11 @@ describe('DuplicateWatch', () => {
     const { clock, prober, watch } = setup(texts, 10_000);
     watch.start();
     await clock.settle();
+    // The take-time probes of all 1000 go out PROBES_PER_TURN a turn: the first turn's now, the rest on the next turns.
+    expect(prober.probedAddresses()).toHaveLength(PROBES_PER_TURN);
+    await clock.advance(0);
+    expect(prober.probedAddresses()).toHaveLength(1000);
+    expect(new Set(prober.probedAddresses()).size).toBe(1000);
     prober.probes.length = 0;
     const perSlice: number[] = [];
     for (let s = 0; s < 10; s++) {

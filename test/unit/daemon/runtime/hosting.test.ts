@@ -44,7 +44,7 @@ async function setUp() {
   const takeover = createTakeover({ socketKill: 'destroy' }, {
     addresses: netlink, announcer: new MemoryAnnouncer(), tickler: new MemoryTickler(), connections: new MemorySockDiag(),
     openReplyCapture: () => ({ awaitReply: async () => undefined, close: () => undefined }),
-    clock: { now: () => Date.now() },
+    clock: { now: () => Date.now(), nextTurn: (callback) => setImmediate(callback) },
   });
   const hosting = new LocalAddresses({ takeover, events, log, ticklesFor: () => [], onChange: () => undefined });
   const inKernel = async (): Promise<string[]> => (await netlink.listAddresses()).filter((a) => a.owned).map((a) => `${a.address.text}@${a.interface}`).sort();
@@ -132,5 +132,22 @@ describe('LocalAddresses.evacuate', () => {
     expect(hosting.barred).toBe('fence, unguarded');
     hosting.lift('fence');
     expect(hosting.barred).toBe('unguarded');
+  });
+});
+
+describe('LocalAddresses.list', () => {
+  it('answers ascending, and anew after every take, move and release (its sorted answer is kept between changes)', async () => {
+    const { hosting } = await setUp();
+    const listed = (): string[] => hosting.list().map((h) => `${h.address.text}@${h.iface}`);
+    await hosting.enqueue(() => hosting.take([item('192.0.2.9'), item('192.0.2.3')]));
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth0']);
+    hosting.list().pop(); // a caller's copy: changing it changes nothing here
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth0']);
+    await hosting.enqueue(() => hosting.move('192.0.2.9', 'eth1'));
+    expect(listed()).toEqual(['192.0.2.3@eth0', '192.0.2.9@eth1']);
+    await hosting.enqueue(() => hosting.release([{ address: ip('192.0.2.3'), bits: 24 }]));
+    expect(listed()).toEqual(['192.0.2.9@eth1']);
+    await hosting.evacuate();
+    expect(listed()).toEqual([]);
   });
 });
