@@ -100,8 +100,17 @@ export class GuardianWatch {
     return this.verdict;
   }
 
+  /**
+   * The deadline passed. It is judged on the next turn, after the loop has read the pipe: a
+   * timer runs before I/O in a loop turn, so a guardian that itself stood still (no core for
+   * it, a page fault behind a lock) would otherwise fence although ticks waited in its pipe;
+   * the ultra profile's quiet run lost a healthy daemon that way (fence_after 45 ms).
+   */
   private silence(): void {
-    this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs: this.clock.now() - this.lastTick });
+    this.clock.nextTurn(() => {
+      const silentMs = this.clock.now() - this.lastTick;
+      if (silentMs >= this.fenceAfterMs) this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs });
+    });
   }
 
   private conclude(verdict: GuardianVerdict): void {

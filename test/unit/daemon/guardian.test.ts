@@ -38,6 +38,25 @@ describe('GuardianWatch', () => {
     expect(clock.now()).toBe(875);
   });
 
+  it('judges a late deadline after reading the pipe: ticks that waited there while the guardian stood still are no silence', async () => {
+    const clock = new ManualClock();
+    const turns: Array<() => void> = [];
+    // The loop turn split in two: the deadline's timer runs first, what nextTurn defers runs after the pipe was read.
+    const loop = { now: () => clock.now(), wallNow: () => clock.wallNow(), schedule: (ms: number, fn: () => void) => clock.schedule(ms, fn), nextTurn: (fn: () => void) => { turns.push(fn); } };
+    const verdicts: GuardianVerdict[] = [];
+    const w = new GuardianWatch(45, loop, (v) => verdicts.push(v));
+    w.start();
+    await clock.advance(60); // the guardian got no core for 60 ms; the daemon ticked meanwhile
+    expect(turns).toHaveLength(1);
+    w.input(Uint8Array.from([GUARDIAN_TICK, GUARDIAN_TICK, GUARDIAN_TICK])); // read in the same turn, before the deferred judgement
+    turns.shift()?.();
+    expect(verdicts).toEqual([]);
+    // The ticks stop for real: the next deadline fences.
+    await clock.advance(45);
+    turns.shift()?.();
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 45 }]);
+  });
+
   it('fences a daemon that never ticks at all', async () => {
     const { clock, verdicts } = watch(300);
     await clock.advance(300);
