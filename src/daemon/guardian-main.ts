@@ -30,6 +30,17 @@ let log = new DeferredLogger(() => {
   return createLogger({ fd: 2, base: { component: 'guardian' } });
 });
 
+/**
+ * Starts the watch once the guardian can fence, not before: the daemon ticks only after it read
+ * the ready line, and a start slower than fence_after (45 ms in the ultra profile, under load)
+ * fenced itself before it was ready, so floatipd could not start. Until ready the node is
+ * unguarded and holds nothing (runtime/guard.ts): nothing to watch yet.
+ */
+export async function whenReady(watch: { start(): void }, preparing: Promise<unknown>): Promise<void> {
+  await preparing;
+  watch.start();
+}
+
 export function runGuardian(args: readonly string[]): void {
   let fence: TaggedAddressFence;
   let options;
@@ -115,8 +126,7 @@ export function runGuardian(args: readonly string[]): void {
   process.stdin.on('end', () => watch.closed());
   process.stdin.on('error', () => watch.closed());
   process.stdin.on('close', () => watch.closed());
-  watch.start();
-  Promise.all([fence.warmUp(), keyRead]).then(
+  whenReady(watch, Promise.all([fence.warmUp(), keyRead])).then(
     () => {
       ready = true;
       process.stdout.write(GUARDIAN_READY);

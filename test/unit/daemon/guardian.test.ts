@@ -3,6 +3,7 @@
 import {
   GUARDIAN_BYE, GUARDIAN_TICK, GuardianVerdict, GuardianWatch, parseGuardianArgs, TickAnswers,
 } from '../../../src/daemon/guardian';
+import { whenReady } from '../../../src/daemon/guardian-main';
 import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
 import { ManualClock } from '../../../src/adapters/memory/clock';
 
@@ -171,5 +172,25 @@ describe('TickAnswers', () => {
     }
     expect(answers.unanswered).toBe(1);
     expect((answers as unknown as { sentAt: number[] }).sentAt.length).toBeLessThan(200);
+  });
+});
+
+describe('whenReady', () => {
+  it('starts the watch only once the guardian can fence: a slow start is no silence', async () => {
+    const started: string[] = [];
+    let finish: () => void = () => undefined;
+    const preparing = new Promise<void>((resolve) => { finish = resolve; });
+    const done = whenReady({ start: () => started.push('watch') }, preparing);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([]);
+    finish();
+    await done;
+    expect(started).toEqual(['watch']);
+  });
+
+  it('a start that fails starts no watch', async () => {
+    const started: string[] = [];
+    await expect(whenReady({ start: () => started.push('watch') }, Promise.reject(new Error('no netlink')))).rejects.toThrow('no netlink');
+    expect(started).toEqual([]);
   });
 });
