@@ -92,13 +92,15 @@ export function noticePeersOf(pnn: number, nodes: FloatipConfig['nodes']): Notic
 
 /**
  * V8 flags of the guardian's node: a small process that reads a byte every pulse and, once,
- * deletes addresses. `--lite-mode` leaves out the optimizing compiler and its memory: 7 MB
- * less RSS per node (56 -> 49 MB measured), the same idle CPU, and the fence of 1000
- * addresses as fast (docs/benchmarks.md, "Many nodes"). Lite mode has no WebAssembly, which
- * the guardian never uses; `--no-expose-wasm` says so, or V8 prints a warning into the log at
- * every start. Heap limits gain nothing: the young generation's pages are not resident at rest.
+ * deletes addresses. `--max-opt=1` keeps V8's baseline compiler (Sparkplug) and leaves out the
+ * optimizing ones (Maglev, TurboFan) with their memory: 5.3 MB less RSS per node (53.1 ->
+ * 47.8 MB measured), the fence of 319 addresses no slower (median 68 against 98 ms). The
+ * price is CPU at the 10 ms tick: 1.3 against 0.8 % of a core in a 3-node lab (medians of 9
+ * readings; docs/benchmarks.md, "Many nodes"). `--lite-mode` saved 1.3 MB more, cost as much
+ * CPU and prints a WebAssembly warning into the log at every start. Heap limits gain
+ * nothing: the young generation's pages are not resident at rest.
  */
-export const GUARDIAN_NODE_FLAGS: readonly string[] = ['--lite-mode', '--no-expose-wasm'];
+export const GUARDIAN_NODE_FLAGS: readonly string[] = ['--max-opt=1'];
 
 /** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader) with GUARDIAN_NODE_FLAGS, placed. */
 export function guardianLinkOptions(fenceAfterMs: number, notice?: NoticeSettings, placement: GuardianPlacement = { kind: 'beside' }, serial = 1): GuardianLinkOptions {
