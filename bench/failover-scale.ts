@@ -19,7 +19,7 @@ export interface NodeFootprint {
   readonly rss_mb: number | null;
   /**
    * The part of rss_mb no other process shares (smaps_rollup's Private_Clean + Private_Dirty):
-   * VmRSS also counts the node binary's pages (~34 MB per Node.js process), which every
+   * VmRSS also counts the node binary's pages (~33 MB per Node.js process), which every
    * Node.js process of the host shares.
    */
   readonly private_mb: number | null;

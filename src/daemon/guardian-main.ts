@@ -24,7 +24,7 @@ const NOTICE_DEADLINE_MS = 1000;
 // The daemon's log schema (logging.ts), on stderr: stdout carries the ready line and the acks.
 // Made at the guardian's first line, which a normal run never writes: pino is a third of its
 // module loading (the node it guards hosts nothing until the ready line, deferred-logger.ts)
-// and 2.3 MB of its RSS on every node (46.6 against 48.9 MB). A fence writes its first line after the
+// and 2.2 MiB of its RSS on every node (45.5 against 47.7 MiB). A fence writes its first line after the
 // deletes and the peers' notices, so only the line and the exit wait for pino (30-160 ms
 // measured on a loaded machine), never the fence.
 let log = new DeferredLogger(() => {

@@ -93,10 +93,10 @@ export function noticePeersOf(pnn: number, nodes: FloatipConfig['nodes']): Notic
 /**
  * V8 flags of the guardian's node: a small process that reads a byte every pulse and, once,
  * deletes addresses. `--max-opt=1` keeps V8's baseline compiler (Sparkplug) and leaves out the
- * optimizing ones (Maglev, TurboFan) with their memory: 5.3 MB less RSS per node (53.1 ->
- * 47.8 MB measured), the fence of 319 addresses no slower (median 68 against 98 ms). The
+ * optimizing ones (Maglev, TurboFan) with their memory: 5.2 MiB less RSS per node (51.9 ->
+ * 46.7 MiB measured), the fence of 319 addresses no slower (median 68 against 98 ms). The
  * price is CPU at the 10 ms tick: 1.3 against 0.8 % of a core in a 3-node lab (medians of 9
- * readings; docs/benchmarks.md, "Many nodes"). `--lite-mode` saved 1.3 MB more, cost as much
+ * readings; docs/benchmarks.md, "Many nodes"). `--lite-mode` saved 1.3 MiB more, cost as much
  * CPU and prints a WebAssembly warning into the log at every start. Heap limits gain
  * nothing: the young generation's pages are not resident at rest.
  */

@@ -37,7 +37,7 @@ describe('GuardianKeeper', () => {
     expect(options.command?.args[options.command.args.length - 1]).toMatch(/src\/daemon\/guardian-main\.ts$/);
   });
 
-  test('the guardian\'s node runs without V8\'s optimizing compilers (5 MB less per node), its flags before the loader and the script', () => {
+  test('the guardian\'s node runs without V8\'s optimizing compilers (5 MiB less per node), its flags before the loader and the script', () => {
     const args = guardianLinkOptions(700).command?.args ?? [];
     expect(GUARDIAN_NODE_FLAGS).toContain('--max-opt=1');
     expect(args.slice(0, GUARDIAN_NODE_FLAGS.length)).toEqual(GUARDIAN_NODE_FLAGS);
