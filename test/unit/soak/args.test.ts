@@ -29,7 +29,7 @@ test.each([
   [['--minutes', '0'], /--minutes must be a number of minutes above 0/],
   [['--minutes', 'ten'], /--minutes must be a number of minutes above 0 \(e.g. 2 or 0.5\), not 'ten'/],
   [['--seed', '-3'], /--seed must be a whole number 0..4294967295/],
-  [['--profile', 'slow'], /--profile must be one of default, fast, not 'slow'/],
+  [['--profile', 'slow'], /--profile must be one of default, fast, ultra, not 'slow'/],
   [['--kinds', 'kill,nuke'], /--kinds: unknown kind 'nuke'/],
   [['--max-faulty', '5'], /--max-faulty must be a whole number 0..4/],
   [['--prefix', 'Bad'], /--prefix: prefix 'Bad' must be/],
