@@ -107,9 +107,12 @@ export class GuardianWatch {
    * the ultra profile's quiet run lost a healthy daemon that way (fence_after 45 ms).
    */
   private silence(): void {
+    // Whether a tick came in between, not the clock: a timer may fire a little before
+    // fence_after by performance.now() (libuv counts from the loop's cached time), and a
+    // deadline judged by the clock then would neither fence nor be set again.
+    const ticksAtDeadline = this.ticks;
     this.clock.nextTurn(() => {
-      const silentMs = this.clock.now() - this.lastTick;
-      if (silentMs >= this.fenceAfterMs) this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs });
+      if (this.ticks === ticksAtDeadline) this.conclude({ kind: 'fence', cause: 'no-ticks', silentMs: this.clock.now() - this.lastTick });
     });
   }
 

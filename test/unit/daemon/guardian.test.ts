@@ -58,6 +58,18 @@ describe('GuardianWatch', () => {
     expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 45 }]);
   });
 
+  it('fences when the deadline timer fires a little early by the clock (libuv counts from its cached loop time)', async () => {
+    const clock = new ManualClock();
+    const early = { now: () => clock.now(), wallNow: () => clock.wallNow(), schedule: (ms: number, fn: () => void) => clock.schedule(ms - 1, fn), nextTurn: (fn: () => void) => clock.nextTurn(fn) };
+    const verdicts: GuardianVerdict[] = [];
+    const w = new GuardianWatch(700, early, (v) => verdicts.push(v));
+    w.start();
+    await clock.advance(100);
+    w.input(tick);
+    await clock.advance(699); // the timer fires at 699 ms after the tick
+    expect(verdicts).toEqual([{ kind: 'fence', cause: 'no-ticks', silentMs: 699 }]);
+  });
+
   it('fences a daemon that never ticks at all', async () => {
     const { clock, verdicts } = watch(300);
     await clock.advance(300);
