@@ -6,7 +6,7 @@
 // probe and the link fault do not depend on what moves the addresses, so floatip and its
 // peers are measured by the very same code (bench/failover-trial.ts takes a ProbedLab).
 
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { labFail, LabPlan, LabTarget, LinkSet } from '../src/lab';
@@ -36,24 +36,10 @@ export class BenchError extends Error {
   }
 }
 
-/** SCHED_FIFO priority of the probes: above floatip's fast path and guardian (SCHED_RR 10). */
-const PROBE_RT_PRIORITY = 20;
-let probePrefix: string[] | undefined;
-
-/**
- * `chrt -f 20` where this process may start real-time children. The probes stamp each address
- * change when they read its netlink notification; in the ordinary class they read late while
- * floatip's real-time threads ran (a guardian deleting, a fast path judging), and an address
- * deleted before the new holder added it showed as on two nodes for 5-9 ms.
- */
-function probeCommand(): string[] {
-  probePrefix ??= spawnSync('chrt', ['-f', String(PROBE_RT_PRIORITY), 'true'], { stdio: 'ignore' }).status === 0 ? ['chrt', '-f', String(PROBE_RT_PRIORITY)] : [];
-  return probePrefix;
-}
-
 function spawnProbe(namespace: string, script: string, args: readonly string[]): ChildProcess {
-  const [command, ...rest] = [...probeCommand(), 'ip', 'netns', 'exec', namespace, process.execPath, join(__dirname, script), ...args];
-  return spawn(command, rest, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return spawn('ip', ['netns', 'exec', namespace, process.execPath, join(__dirname, script), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
 }
 
 export abstract class ProbedLab {
