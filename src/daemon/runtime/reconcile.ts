@@ -15,6 +15,7 @@ import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
 import { inBackground } from './background';
+import { boundedList } from './change-log';
 
 export interface ReconcileComponents {
   readonly netlink: AddressPort & LinkPort & NetlinkWatchPort;
@@ -133,12 +134,13 @@ export class Reconciler {
   private async moveOff(iface: string): Promise<void> {
     const { state, hosting, log } = this.components;
     const links = state.view.nodes[state.localPnn].links;
-    const list = state.addressList(state.localPnn) ?? [];
+    const lines = new Map((state.addressList(state.localPnn) ?? []).map((l) => [l.address.text, l]));
+    // One line for all that stay (a node may hold hundreds on one interface), the full list at debug.
+    const stranded: string[] = [];
     for (const held of hosting.list().filter((h) => h.iface === iface)) {
-      const line = list.find((l) => l.address.text === held.address.text);
-      const to = line?.interfaces.find((name) => name !== iface && links.get(name) === 'up');
+      const to = lines.get(held.address.text)?.interfaces.find((name) => name !== iface && links.get(name) === 'up');
       if (to === undefined) {
-        log.warn({ address: held.address.text, iface }, `${held.address.text}: ${iface} lost link and no other interface of it has link; the leader moves it`);
+        stranded.push(held.address.text);
         continue;
       }
       try {
@@ -148,6 +150,11 @@ export class Reconciler {
       } catch (error) {
         log.error({ address: held.address.text, from: iface, to }, `moving ${held.address.text} to ${to} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
+    }
+    if (stranded.length > 0) {
+      log.warn({ iface, count: stranded.length, addresses: boundedList(stranded) },
+        `${iface} lost link and no other interface of ${stranded.length === 1 ? stranded[0] : `its ${stranded.length} addresses`} has link; the leader moves ${stranded.length === 1 ? 'it' : 'them'}`);
+      log.debug({ iface, addresses: stranded }, `addresses left on ${iface} for the leader to move`);
     }
   }
 

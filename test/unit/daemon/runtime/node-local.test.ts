@@ -52,6 +52,15 @@ describe('link loss', () => {
       'expect exclusive',
     ]);
   });
+
+  it('says once per interface which held addresses no other interface can take, not once per address', async () => {
+    const cluster = await TestCluster.start(SIX);
+    await play(cluster, ['link 1 eth1 down', 'advance 50', 'link 1 eth0 down', 'advance 50']);
+    const said = cluster.log.filter((l) => l.level === 'warn' && l.message.includes('lost link and no other interface'));
+    expect(said).toHaveLength(1);
+    expect(said[0].message).toBe('eth0 lost link and no other interface of its 2 addresses has link; the leader moves them');
+    expect(said[0].fields).toMatchObject({ pnn: 1, iface: 'eth0', count: 2 });
+  });
 });
 
 describe('reconcile', () => {
