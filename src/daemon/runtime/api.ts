@@ -48,7 +48,7 @@ export interface ApiSources {
     readonly loadPublicAddresses?: () => Promise<readonly PublicAddress[]>;
     readonly ctdbKernel?: CtdbToolKernel;
   };
-  readonly state: Pick<ClusterState, 'view' | 'nodes' | 'quorum' | 'leader' | 'addressList' | 'addressLists'>;
+  readonly state: Pick<ClusterState, 'view' | 'nodes' | 'quorum' | 'leader' | 'addressList' | 'addressLine' | 'addressLists'>;
   readonly hosting: Pick<LocalAddresses, 'get' | 'list' | 'announce'>;
   readonly monitor: MonitorState;
   /** Wall-clock start of the runtime, epoch ms. */
@@ -72,21 +72,6 @@ export interface ApiSources {
 
 function done(message: string): DoneResult {
   return { done: true, message };
-}
-
-/** A node's public-address line by address text, each node's list indexed on first use. */
-function lineIndex(listOf: (pnn: Pnn) => readonly PublicAddress[] | undefined): (pnn: Pnn, text: string) => PublicAddress | undefined {
-  const byNode = new Map<Pnn, Map<string, PublicAddress>>();
-  return (pnn, text) => {
-    let lines = byNode.get(pnn);
-    if (lines === undefined) {
-      lines = new Map();
-      // The first line of an address wins, as find() gave.
-      for (const line of listOf(pnn) ?? []) if (!lines.has(line.address.text)) lines.set(line.address.text, line);
-      byNode.set(pnn, lines);
-    }
-    return lines.get(text);
-  };
 }
 
 function outcomeResult(outcome: AdminOutcome): DoneResult {
@@ -173,9 +158,8 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         const parsed = parseIp(text);
         if (!lines.has(text) && parsed.ok) lines.set(text, { address: parsed.value, bits: parsed.value.family === 4 ? 32 : 128 });
       }
-      // Each node's lines by address, built once: a find() per address was quadratic, and the
-      // metrics feed calls this every second (1000 addresses: 90-280 ms of the main loop).
-      const lineOf = lineIndex((pnn) => state.addressList(pnn));
+      // By the state's index (addressLine): the metrics feed calls this every second, and a find() per address was quadratic.
+      const lineOf = (pnn: Pnn, text: string) => state.addressLine(pnn, text);
       return [...lines.values()].sort((a, b) => compareIp(a.address, b.address)).map((line) => {
         const holder = holders.get(line.address.text)?.[0] ?? NO_NODE;
         // Whose interfaces -v shows: the listed node's, or with `all` the holder's (none when nobody holds it), as `ctdb ip -v`.

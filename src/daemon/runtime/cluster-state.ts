@@ -30,6 +30,8 @@ export class ClusterState {
   /** Every line of `nodes` as this node runs with it: the one node set the view, the mesh and the guardian follow (reloadnodes). */
   private nodeLines: readonly RuntimeNode[];
   private readonly lists = new Map<Pnn, readonly PublicAddress[]>();
+  /** Each node's lines by address text, built on first use and dropped when its list changes (addressLine). */
+  private readonly lineIndex = new Map<Pnn, ReadonlyMap<string, PublicAddress>>();
   private readonly listeners = new Set<ViewListener>();
   /** Who holds the cluster lock as far as this node knows (quorum = "lock" only). */
   private lockHolder: Pnn = NO_NODE;
@@ -72,7 +74,11 @@ export class ClusterState {
   setNodes(next: readonly RuntimeNode[]): readonly MembershipChange[] {
     const result = withNodeSet(this.current, next.length, next.filter((n) => n.deleted).map((n) => n.pnn));
     this.nodeLines = next;
-    for (const node of next) if (node.deleted) this.lists.delete(node.pnn);
+    for (const node of next) {
+      if (!node.deleted) continue;
+      this.lists.delete(node.pnn);
+      this.lineIndex.delete(node.pnn);
+    }
     return this.apply(result.view, result.changes);
   }
 
@@ -162,6 +168,24 @@ export class ClusterState {
     return this.lists.get(pnn);
   }
 
+  /**
+   * A node's line for one address, if it has told us its list. Indexed once per list: a find()
+   * per address was quadratic where a caller walks hundreds (the metrics feed's `ips` every
+   * second, a link loss moving every address off an interface).
+   */
+  addressLine(pnn: Pnn, text: string): PublicAddress | undefined {
+    let index = this.lineIndex.get(pnn);
+    if (index === undefined) {
+      const list = this.lists.get(pnn);
+      if (list === undefined) return undefined;
+      const lines = new Map<string, PublicAddress>();
+      for (const line of list) if (!lines.has(line.address.text)) lines.set(line.address.text, line);
+      this.lineIndex.set(pnn, lines);
+      index = lines;
+    }
+    return index.get(text);
+  }
+
   addressLists(): ReadonlyMap<Pnn, readonly PublicAddress[]> {
     return this.lists;
   }
@@ -172,6 +196,7 @@ export class ClusterState {
     const before = this.lists.get(pnn);
     if (before && sameLines(before, sorted)) return false;
     this.lists.set(pnn, sorted);
+    this.lineIndex.delete(pnn);
     this.notify([]);
     return true;
   }

@@ -130,7 +130,7 @@ export class OrderHandler {
     const { hosting, state } = this.components;
     const targets = order.addresses.map((address) => {
       const bits = hosting.get(address.text)?.bits
-        ?? state.addressList(state.localPnn)?.find((l) => l.address.text === address.text)?.bits
+        ?? state.addressLine(state.localPnn, address.text)?.bits
         ?? (address.family === 4 ? 32 : 128);
       return { address, bits };
     });

@@ -134,11 +134,10 @@ export class Reconciler {
   private async moveOff(iface: string): Promise<void> {
     const { state, hosting, log } = this.components;
     const links = state.view.nodes[state.localPnn].links;
-    const lines = new Map((state.addressList(state.localPnn) ?? []).map((l) => [l.address.text, l]));
     // One line for all that stay (a node may hold hundreds on one interface), the full list at debug.
     const stranded: string[] = [];
     for (const held of hosting.list().filter((h) => h.iface === iface)) {
-      const to = lines.get(held.address.text)?.interfaces.find((name) => name !== iface && links.get(name) === 'up');
+      const to = state.addressLine(state.localPnn, held.address.text)?.interfaces.find((name) => name !== iface && links.get(name) === 'up');
       if (to === undefined) {
         stranded.push(held.address.text);
         continue;
