@@ -23,6 +23,9 @@ export interface FenceChannel {
   close(): void;
 }
 
+/** `ADDR/BITS`, how the fence names an address in its report. */
+const prefixText = (a: DecodedAddress): string => `${a.address.text}/${a.bits}`;
+
 export interface FencedAddress {
   readonly index: number;
   readonly address: string;
@@ -56,19 +59,20 @@ export class TaggedAddressFence {
     const removed = new Set<string>();
     for (let round = 1; ; round++) {
       const { tagged, interrupted } = await this.listTagged();
-      const left = tagged.filter((a) => !refused.has(`${a.address.text}/${a.bits}`));
+      const left = tagged.filter((a) => !refused.has(prefixText(a)));
       if (left.length === 0 && !interrupted) break;
       if (round > FENCE_ROUNDS) {
-        for (const a of left) refused.set(`${a.address.text}/${a.bits}`, `still present after ${FENCE_ROUNDS} rounds of deletes`);
+        for (const a of left) refused.set(prefixText(a), `still present after ${FENCE_ROUNDS} rounds of deletes`);
         break;
       }
       await Promise.all(left.map(async (a) => {
-        const text = `${a.address.text}/${a.bits}`;
+        const text = prefixText(a);
         try {
           await this.channel.request(RTM_DELADDR, encodeAddress({ index: a.index, address: a.address, bits: a.bits }), { what: `deleting ${text}` });
           // An address deleted once and seen again (re-added meanwhile) is reported once.
-          if (!removed.has(`${a.index} ${text}`)) report.removed.push({ index: a.index, address: a.address.text, bits: a.bits });
-          removed.add(`${a.index} ${text}`);
+          const key = `${a.index} ${text}`;
+          if (!removed.has(key)) report.removed.push({ index: a.index, address: a.address.text, bits: a.bits });
+          removed.add(key);
         } catch (error) {
           // Gone already (someone else deleted it, or the interface vanished): that is what we wanted.
           if (error instanceof NetlinkError && (error.errno === 'EADDRNOTAVAIL' || error.errno === 'ENODEV')) return;
