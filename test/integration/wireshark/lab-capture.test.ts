@@ -5,11 +5,10 @@
 // MACs under the keys derived from both HELLOs (sessionKeys). The dissector must show the
 // same frames, field for field, with a good MAC and no expert info.
 
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labDown, labFail, labStatus, labUp, LabPlan, LabTarget } from '../../../src/lab';
+import { labDown, labFail, labStatus, labUp, LabTarget } from '../../../src/lab';
 import { startDaemon, waitForDaemons } from '../../../src/lab/daemons';
 import { daemonCommand } from '../../../src/lab/package-files';
 import { decodeBody, HEADER_BYTES, MAC_BYTES } from '../../../src/protocol/frame';
@@ -18,6 +17,7 @@ import { HelloMessage, PeerMessage } from '../../../src/protocol/frame-messages'
 import { HELLO_MAC_KEY, sessionKeys } from '../../../src/protocol/frame-session';
 import { holders, publicAddressesIn, runCliCaptured, waitFor } from '../daemon/helpers/daemon-lab';
 import { prepareTsDaemon } from '../daemon/helpers/ts-daemon';
+import { Capture, endCapture, startCapture, stopCapture } from './helpers/capture';
 import { hmac } from './helpers/conversation';
 import { expectedFloatipTree, JsonTree } from './helpers/expected-tree';
 import { followStreams, StreamBytes } from './helpers/follow';
@@ -75,52 +75,6 @@ function decodeConnection(stream: StreamBytes, clusterKey: Uint8Array): { fromCl
   return { fromClient, fromServer };
 }
 
-/** tcpdump in the switch namespace on the private bridge; resolves once it listens. */
-async function startCapture(plan: LabPlan, file: string): Promise<Capture> {
-  // Immediate mode: without it tcpdump reads the kernel's ring a block at a time and loses the last block at exit.
-  const process = spawn('ip', ['netns', 'exec', plan.names.switchNamespace, 'tcpdump', '-i', plan.names.privateBridge,
-    '--immediate-mode', '-U', '-s', '0', '-w', file, 'tcp port 4390'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const capture: Capture = { process, stderr: '' };
-  await new Promise<void>((resolve, reject) => {
-    process.stderr?.on('data', (chunk: Buffer) => {
-      capture.stderr += chunk.toString();
-      if (capture.stderr.includes('listening on')) resolve();
-    });
-    process.once('exit', (code) => reject(new Error(`tcpdump exited ${code} before listening: ${capture.stderr}`)));
-  });
-  return capture;
-}
-
-interface Capture {
-  readonly process: ChildProcess;
-  stderr: string;
-}
-
-/** tcpdump's counters (SIGUSR1 makes it print them and go on). */
-async function captureCounts(capture: Capture): Promise<{ captured: number; received: number } | undefined> {
-  const before = capture.stderr.length;
-  capture.process.kill('SIGUSR1');
-  return waitFor('tcpdump\'s counters', () => {
-    const text = capture.stderr.slice(before);
-    const captured = /(\d+) packets? captured/.exec(text);
-    const received = /(\d+) packets? received by filter/.exec(text);
-    return captured && received ? { captured: Number(captured[1]), received: Number(received[1]) } : undefined;
-  }, 5000);
-}
-
-/** Stops tcpdump once it has written every packet the kernel gave it (the mesh must be quiet by then). */
-async function stopCapture(capture: Capture): Promise<void> {
-  const { process } = capture;
-  if (process.exitCode !== null || process.signalCode !== null) return;
-  await waitFor('tcpdump to write every packet it received', async () => {
-    const counts = await captureCounts(capture);
-    return counts && counts.captured === counts.received ? true : undefined;
-  }, 10_000, 100);
-  const exited = new Promise((resolve) => process.once('exit', resolve));
-  process.kill('SIGINT');
-  await exited;
-}
-
 describe('the floatip dissector on a real lab\'s mesh traffic', () => {
   let root: string;
   let target: LabTarget;
@@ -139,7 +93,7 @@ describe('the floatip dissector on a real lab\'s mesh traffic', () => {
     });
     const capture = join(root, 'mesh.pcap');
     // Listening before any daemon starts: every connection is captured from its HELLO, so every MAC can be checked.
-    tcpdump = await startCapture(plan, capture);
+    tcpdump = await startCapture({ namespace: plan.names.switchNamespace, iface: plan.names.privateBridge, file: capture, filter: 'tcp port 4390' });
     const command = daemonCommand(daemon.command);
     const started = [];
     for (const node of plan.nodes) started.push({ node, pid: await startDaemon(node, command) });
@@ -171,9 +125,16 @@ describe('the floatip dissector on a real lab\'s mesh traffic', () => {
   });
 
   afterAll(async () => {
-    if (tcpdump !== undefined) await stopCapture(tcpdump);
-    await labDown(target);
-    rmSync(root, { recursive: true, force: true });
+    // Each step whatever the one before did: a failed beforeAll must not leave tcpdump or the lab behind.
+    try {
+      if (tcpdump !== undefined) await endCapture(tcpdump);
+    } finally {
+      try {
+        await labDown(target);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }
   });
 
   it('captured the mesh: three connections, the handshake, heartbeats, pings, takeover runs, an admin command and the nodes leaving', () => {
