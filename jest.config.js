@@ -17,6 +17,8 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/integration'],
       testMatch: ['**/*.test.ts'],
+      // Kills and names what a failed test left running, so jest exits instead of waiting on it.
+      globalTeardown: '<rootDir>/test/integration/integration-teardown.ts',
       transform,
     },
   ],
