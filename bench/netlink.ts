@@ -8,7 +8,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { RtnetlinkAdapter } from '../src/adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../src/adapters/sockdiag/sockdiag';
-import { AddressRequest } from '../src/adapters/netlink/port';
+import { AddressRequest, InterfaceAddress } from '../src/adapters/netlink/port';
+import { secondariesFirst } from '../src/adapters/netlink/delete-order';
+import { TaggedAddressFence } from '../src/daemon/guardian-fence';
 import { ip } from '../src/core/ip';
 import { runInNamespace, sh } from './namespace-launcher';
 
@@ -49,6 +51,62 @@ function ipv6Batch(): AddressRequest[] {
   const out: AddressRequest[] = [];
   for (let n = 1; n <= 1000; n++) out.push({ interface: IFACE, address: ip(`2001:db8:b::${n.toString(16)}`), bits: 128 });
   return out;
+}
+
+/** A node's share of public addresses as the lab gives them: one /24 (its first address is the subnet's primary) and IPv6 /64s. */
+function subnetBatch(v4: number, v6: number): AddressRequest[] {
+  const out: AddressRequest[] = [];
+  for (let host = 1; host <= v4; host++) out.push({ interface: IFACE, address: ip(`198.51.100.${host}`), bits: 24 });
+  for (let n = 1; n <= v6; n++) out.push({ interface: IFACE, address: ip(`2001:db8:c::${n.toString(16)}`), bits: 64 });
+  return out;
+}
+
+/** The adapter's view once the kernel's notifications of the adds arrived (they come through the watcher, after the acks). */
+async function viewWhen(adapter: RtnetlinkAdapter, done: (listed: InterfaceAddress[]) => boolean): Promise<InterfaceAddress[]> {
+  for (;;) {
+    const listed = await adapter.listAddresses(IFACE);
+    if (done(listed)) return listed;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Deleting a node's share: in the order added (the primary first, so the kernel promotes a
+ * secondary and moves the others' routes on every delete) against secondaries first (what
+ * releaseMany and the guardian's fence do), then the guardian's fence itself.
+ */
+async function deleteOrders(adapter: RtnetlinkAdapter, results: Result[]): Promise<void> {
+  const share = subnetBatch(200, 134);
+  const addAll = (): Promise<unknown> => Promise.all(share.map((r) => adapter.addAddress(r)));
+  const primaryFirst: number[] = [];
+  const ordered: number[] = [];
+  const fenced: number[] = [];
+  const withSecondaries = (listed: InterfaceAddress[]): boolean => listed.filter((a) => a.secondary).length === 199;
+  const fence = new TaggedAddressFence(0xf1);
+  try {
+    await fence.warmUp();
+    for (let round = 0; round < 10; round++) {
+      await addAll();
+      await viewWhen(adapter, withSecondaries);
+      primaryFirst.push(await timed(() => Promise.all(share.map((r) => adapter.deleteAddress(r)))));
+      await addAll();
+      const order = secondariesFirst((await viewWhen(adapter, withSecondaries)).filter((a) => a.owned));
+      ordered.push(await timed(() => Promise.all(order.map((r) => adapter.deleteAddress(r)))));
+      await addAll();
+      fenced.push(await timed(async () => {
+        const report = await fence.removeTagged();
+        if (report.removed.length !== share.length) throw new Error(`the fence removed ${report.removed.length} of ${share.length}`);
+      }));
+      await viewWhen(adapter, (listed) => listed.every((a) => !a.owned));
+    }
+  } finally {
+    fence.close();
+  }
+  results.push(
+    summarise('delete-share-primary-first', share.length, primaryFirst),
+    summarise('delete-share-secondaries-first', share.length, ordered),
+    summarise('fence-share', share.length, fenced),
+  );
 }
 
 /** Node code for the two ends of the loopback connections (each end in its own process, for the fd limit). */
@@ -93,6 +151,7 @@ async function inner(): Promise<void> {
       await Promise.all(v6.map((r) => adapter.deleteAddress(r)));
     }
     results.push(summarise('add-ipv6', v6.length, adds6));
+    await deleteOrders(adapter, results);
   } finally {
     await adapter.removeOwnedAddresses();
     await adapter.stop();
@@ -124,6 +183,8 @@ function createNamespaces(): void {
   sh('ip', '-n', NS, 'link', 'set', 'lo', 'up');
   sh('ip', '-n', NS, 'link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'fnl0bnp', 'netns', PEER_NS);
   sh('ip', '-n', NS, 'link', 'set', IFACE, 'up');
+  // As floatipd sets it (src/daemon/wiring/promote-secondaries.ts): a deleted primary promotes a secondary.
+  sh('ip', 'netns', 'exec', NS, 'sysctl', '-qw', `net.ipv4.conf.${IFACE}.promote_secondaries=1`);
   sh('ip', '-n', PEER_NS, 'link', 'set', 'fnl0bnp', 'up');
   sh('ip', '-n', NS, 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
   sh('ip', '-n', NS, 'addr', 'add', `${CLIENT}/32`, 'dev', 'lo');

@@ -10,6 +10,7 @@
 // The socket is opened when the guardian starts, not when it fences.
 
 import { NetlinkChannel, NetlinkReply } from '../adapters/netlink/channel';
+import { secondariesFirst } from '../adapters/netlink/delete-order';
 import { NetlinkError } from '../adapters/netlink/errors';
 import { DecodedAddress, decodeAddress, encodeAddress, encodeAddressDump, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR } from '../adapters/netlink/rtnl-codec';
 
@@ -65,7 +66,7 @@ export class TaggedAddressFence {
         for (const a of left) refused.set(prefixText(a), `still present after ${FENCE_ROUNDS} rounds of deletes`);
         break;
       }
-      await Promise.all(left.map(async (a) => {
+      await Promise.all(secondariesFirst(left).map(async (a) => {
         const text = prefixText(a);
         try {
           await this.channel.request(RTM_DELADDR, encodeAddress({ index: a.index, address: a.address, bits: a.bits }), { what: `deleting ${text}` });

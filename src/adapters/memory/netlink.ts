@@ -28,6 +28,8 @@ export class MemoryNetlink implements NetlinkPort {
   private readonly listeners = new NetlinkListeners((failure) => this.listenerFailures.push(failure));
   /** Every change the port was asked to make, in order, for assertions. */
   readonly operations: string[] = [];
+  /** Deletes counted as promotions: a primary deleted while a secondary of its subnet was left (what secondariesFirst avoids). */
+  promotions = 0;
 
   constructor(links: Record<string, MemoryLinkInit> = {}) {
     this.links.set('lo', { name: 'lo', index: 1, mac: '00:00:00:00:00:00', operState: 'unknown', state: 'up' });
@@ -86,6 +88,7 @@ export class MemoryNetlink implements NetlinkPort {
     if (!existing || key === undefined) return 'absent';
     if (!existing.owned) throw notOurs(`${request.address.text}/${request.bits} on ${request.interface}`);
     this.addresses.delete(key);
+    this.promoteAfter(existing);
     this.emit({ kind: 'address-removed', address: existing, byUs: true });
     return 'deleted';
   }
@@ -143,12 +146,32 @@ export class MemoryNetlink implements NetlinkPort {
     const existing = this.addresses.get(key);
     if (!existing) throw new Error(`${address.text}/${bits} is not on ${name}`);
     this.addresses.delete(key);
+    this.promoteAfter(existing);
     this.emit({ kind: 'address-removed', address: existing, byUs: false });
   }
 
+  /** IPv4 addresses on the link that share `address`'s subnet (its prefix length and masked bits), in the order added. */
+  private sameSubnet(index: number, address: IpAddress, bits: number): InterfaceAddress[] {
+    if (address.family !== 4) return [];
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    const net = (a: IpAddress): number => (a.words[3] & mask) >>> 0;
+    return [...this.addresses.values()].filter((a) => a.index === index && a.address.family === 4 && a.bits === bits && net(a.address) === net(address));
+  }
+
+  /** As the kernel with promote_secondaries: a deleted primary's first secondary becomes the primary. */
+  private promoteAfter(deleted: InterfaceAddress): void {
+    if (deleted.secondary) return;
+    const next = this.sameSubnet(deleted.index, deleted.address, deleted.bits).find((a) => a.secondary);
+    if (next === undefined) return;
+    this.promotions++;
+    this.addresses.set(addressKey(next.index, next.address, next.bits), { ...next, secondary: false });
+  }
+
   private put(link: LinkInfo, address: IpAddress, bits: number, owned: boolean): InterfaceAddress {
+    // As the kernel: an IPv4 address whose subnet already has an address on the link stands behind it.
+    const secondary = this.sameSubnet(link.index, address, bits).length > 0;
     const entry: InterfaceAddress = {
-      interface: link.name, index: link.index, address, bits, owned, tentative: false, dadFailed: false,
+      interface: link.name, index: link.index, address, bits, owned, tentative: false, dadFailed: false, secondary,
     };
     this.addresses.set(addressKey(link.index, address, bits), entry);
     return entry;

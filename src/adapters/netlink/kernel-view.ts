@@ -135,6 +135,7 @@ function toInterfaceAddress(decoded: DecodedAddress, links: Map<number, LinkInfo
     owned: decoded.proto === proto,
     tentative: decoded.tentative,
     dadFailed: decoded.dadFailed,
+    secondary: decoded.secondary,
   };
 }
 

@@ -15,6 +15,11 @@ export interface InterfaceAddress {
   readonly tentative: boolean;
   /** IPv6 duplicate address detection failed: the address will never answer. */
   readonly dadFailed: boolean;
+  /**
+   * IPv4 only: the kernel keeps it behind another address of its subnet (DecodedAddress.secondary).
+   * An address floatip just added says false until the kernel's notification of it arrives.
+   */
+  readonly secondary: boolean;
 }
 
 /** What to add or delete: an address with its prefix length on a named interface. */

@@ -183,7 +183,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
         throw error;
       }
       const added: InterfaceAddress = {
-        interface: request.interface, index, address: request.address, bits: request.bits, owned: true, tentative: false, dadFailed: false,
+        interface: request.interface, index, address: request.address, bits: request.bits, owned: true, tentative: false, dadFailed: false, secondary: false,
       };
       this.view.addresses.set(key, added);
       this.listeners.emit({ kind: 'address-added', address: added, byUs: true });

@@ -24,6 +24,7 @@ const IFA_LABEL = 3;
 const IFA_FLAGS = 8;
 const IFA_PROTO = 11;
 
+const IFA_F_SECONDARY = 0x01;
 const IFA_F_NODAD = 0x02;
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
@@ -80,6 +81,12 @@ export interface DecodedAddress {
   readonly label: string | undefined;
   readonly tentative: boolean;
   readonly dadFailed: boolean;
+  /**
+   * An IPv4 address the kernel keeps behind another of the same subnet on the interface (the
+   * primary). Deleting a primary first makes the kernel promote a secondary and rewrite the
+   * routes of every other one, so deletes go secondaries first. Always false for IPv6.
+   */
+  readonly secondary: boolean;
 }
 
 /** Decodes RTM_NEWADDR/RTM_DELADDR; undefined for families other than IPv4/IPv6. */
@@ -111,6 +118,7 @@ export function decodeAddress(message: NetlinkMessage): DecodedAddress | undefin
     index, address: ipFromBytes(own), bits, proto, label,
     tentative: (flags & IFA_F_TENTATIVE) !== 0 && (flags & IFA_F_DADFAILED) === 0,
     dadFailed: (flags & IFA_F_DADFAILED) !== 0,
+    secondary: family === AF_INET && (flags & IFA_F_SECONDARY) !== 0,
   };
 }
 

@@ -19,6 +19,7 @@
 import { compareIp, IpAddress } from '../../core/ip';
 import { Clock } from '../clock';
 import { AddOutcome, AddressPort, InterfaceAddress } from '../netlink/port';
+import { secondariesFirst } from '../netlink/delete-order';
 import { Announcer } from '../packet/announcer';
 import { Tickler } from '../rawsock/tickler';
 import { ConnectionPort, ReplyCapture } from '../sockdiag/port';
@@ -306,7 +307,10 @@ export function createTakeover(init: TakeoverInit, components: TakeoverComponent
       const copies = await ownedCopies(wanted);
       const lookup = watch.lap();
       for (const address of wanted) announcer.withdraw(address.address);
-      const present = wanted.filter((a) => (copies.get(a.address.text) ?? []).length > 0);
+      // Secondaries first (delete-order.ts): an address counts as one when every copy of it is.
+      const present = secondariesFirst(wanted
+        .filter((a) => (copies.get(a.address.text) ?? []).length > 0)
+        .map((a) => ({ ...a, secondary: (copies.get(a.address.text) as InterfaceAddress[]).every((c) => c.secondary) })));
 
       const busy = await addressesWithConnections(present);
       const idle: SocketKillResult = { report: { ...NO_SOCKETS, method: options.socketKill === 'killtcp' ? 'killtcp' : 'destroy' }, problems: [] };

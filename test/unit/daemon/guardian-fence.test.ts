@@ -12,6 +12,8 @@ const TAG = 0xf1;
 class FakeKernel implements FenceChannel {
   readonly present = new Set<string>();
   readonly deletes: string[] = [];
+  /** Addresses the dump flags as IPv4 secondaries (IFA_F_SECONDARY). */
+  readonly secondaries = new Set<string>();
   refuse: string | undefined;
   /** Given the addresses present, what dump number n returns (default: all of them, consistent). */
   shape: (n: number, present: string[]) => { shown: string[]; interrupted: boolean } = (_n, present) => ({ shown: present, interrupted: false });
@@ -20,10 +22,11 @@ class FakeKernel implements FenceChannel {
   async request(type: number, payload: Uint8Array[]): Promise<NetlinkReply> {
     if (type === RTM_GETADDR) {
       const { shown, interrupted } = this.shape(++this.dumps, [...this.present]);
-      const messages = shown.map((text) => ({
-        type: RTM_NEWADDR, flags: 0, seq: 0, port: 0,
-        data: Buffer.concat(encodeAddress({ index: 2, address: ip(text), bits: 24, proto: TAG }).map((b) => Buffer.from(b))),
-      }));
+      const messages = shown.map((text) => {
+        const data = Buffer.concat(encodeAddress({ index: 2, address: ip(text), bits: 24, proto: TAG }).map((b) => Buffer.from(b)));
+        if (this.secondaries.has(text)) data[2] |= 0x01; // ifa_flags: IFA_F_SECONDARY
+        return { type: RTM_NEWADDR, flags: 0, seq: 0, port: 0, data };
+      });
       return { messages: messages as unknown as NetlinkReply['messages'], interrupted };
     }
     expect(type).toBe(RTM_DELADDR);
@@ -85,4 +88,13 @@ test('a kernel whose dumps never settle: the fence stops after its rounds and na
   const report = await new TaggedAddressFence(TAG, kernel).removeTagged();
   expect(kernel.deletes.filter((a) => a === '198.51.100.9')).toHaveLength(FENCE_ROUNDS);
   expect(report.failed).toEqual([{ address: '198.51.100.9/24', error: `still present after ${FENCE_ROUNDS} rounds of deletes` }]);
+});
+
+test('deletes the secondaries of a subnet before its primary, so the kernel promotes none', async () => {
+  const kernel = kernelWith(4);
+  // The dump lists the primary first, as the kernel does.
+  for (const text of ['198.51.100.2', '198.51.100.3', '198.51.100.4']) kernel.secondaries.add(text);
+  const report = await new TaggedAddressFence(TAG, kernel).removeTagged();
+  expect(kernel.deletes).toEqual(['198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.1']);
+  expect(report.removed).toHaveLength(4);
 });

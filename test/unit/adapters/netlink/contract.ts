@@ -83,7 +83,7 @@ export function netlinkContract(name: string, makeWorld: () => Promise<ContractW
       const address = ip('2001:db8::10');
       expect(await port.addAddress({ interface: iface, address, bits: 64 })).toBe('added');
       const listed = (await port.listAddresses(iface)).filter((a) => a.address.text === '2001:db8::10');
-      expect(listed).toEqual([expect.objectContaining({ bits: 64, owned: true, tentative: false, dadFailed: false })]);
+      expect(listed).toEqual([expect.objectContaining({ bits: 64, owned: true, tentative: false, dadFailed: false, secondary: false })]);
     });
 
     it('deletes its own addresses; deleting an absent one is not an error', async () => {

@@ -39,7 +39,15 @@ describe('decodeAddress', () => {
       '0a00' + '0300' + '666e6c3000000000' + // IFA_LABEL "fnl0"
       '0500' + '0b00' + 'f1000000' +
       '0800' + '0800' + '40000000')); // IFA_FLAGS: tentative
-    expect(decoded).toEqual({ index: 3, address: ip('192.0.2.9'), bits: 24, proto: 0xf1, label: 'fnl0', tentative: true, dadFailed: false });
+    expect(decoded).toEqual({ index: 3, address: ip('192.0.2.9'), bits: 24, proto: 0xf1, label: 'fnl0', tentative: true, dadFailed: false, secondary: false });
+  });
+
+  it('reads the secondary flag of IPv4 only', () => {
+    const v4 = decodeAddress(message(RTM_NEWADDR, '02' + '18' + '81' + '00' + '03000000' + '0800' + '0200' + 'c0000209'));
+    expect(v4).toMatchObject({ address: ip('192.0.2.9'), secondary: true });
+    // 0x01 is IFA_F_TEMPORARY for IPv6, which has no primaries.
+    const v6 = decodeAddress(message(RTM_NEWADDR, '0a' + '40' + '01' + '00' + '05000000' + '1400' + '0100' + '20010db8000000000000000000000009'));
+    expect(v6).toMatchObject({ address: ip('2001:db8::9'), secondary: false });
   });
 
   it('reads dadfailed IPv6 and ignores other families', () => {

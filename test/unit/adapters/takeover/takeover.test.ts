@@ -215,6 +215,25 @@ describe('release: socket_kill', () => {
   });
 });
 
+describe('releaseMany, deleting', () => {
+  it('goes secondaries first, so the kernel promotes no address of the subnet while the rest go', async () => {
+    const world = await memoryWorld();
+    const takeover = takeoverOver(world);
+    const subnet = ['198.51.100.20', '198.51.100.21', '198.51.100.22'].map((text): TakeoverAddress => ({ address: ip(text), bits: 24 }));
+    // The first one added is its subnet's primary; the other two stand behind it.
+    await takeover.takeMany(subnet.map((address) => ({ address, iface: 'eth0' })));
+    expect((await world.netlink.listAddresses('eth0')).map((a) => [a.address.text, a.secondary]))
+      .toEqual([['198.51.100.20', false], ['198.51.100.21', true], ['198.51.100.22', true]]);
+    const batch = await takeover.releaseMany(subnet);
+    expect(world.netlink.operations.filter((o) => o.startsWith('delete'))).toEqual([
+      'delete 198.51.100.21/24 eth0', 'delete 198.51.100.22/24 eth0', 'delete 198.51.100.20/24 eth0',
+    ]);
+    expect(world.netlink.promotions).toBe(0);
+    // Reported in the order asked, whatever the order of the deletes.
+    expect(batch.reports.map((r) => [r.address.text, r.outcome])).toEqual(subnet.map((a) => [a.address.text, 'deleted']));
+  });
+});
+
 describe('move', () => {
   it('adds on the new interface, announces there, then deletes the old copy; connections stay', async () => {
     const world = await memoryWorld();
