@@ -22,7 +22,7 @@
 
 import { Pnn } from '../../core/flags';
 import { createView, MembershipView, Observation, update, withNodeSet } from '../../core/membership';
-import { Ballot, fence, PLAIN_MAJORITY, QuorumRule } from '../../core/quorum';
+import { Ballot, fence, FENCE_DELETE_MS_PER_ADDRESS, PLAIN_MAJORITY, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
 import { heardReports, heartbeatObservation } from '../../protocol/frame-heartbeat';
@@ -78,7 +78,6 @@ export class Liveness {
   private lastBeatAt = 0;
   private lastWatchAt: number;
   private verdict: VerdictCode = VERDICT.none;
-  private readonly mainGraceMs: number;
   /** The main thread's quorum rule and vote memory (setQuorum); until it says, a plain majority of the configured nodes. */
   private rule: QuorumRule = { mode: 'majority' };
   private ballot: Ballot = PLAIN_MAJORITY;
@@ -101,7 +100,20 @@ export class Liveness {
       deadAfterMs: settings.deadAfterMs, now,
     });
     this.lastWatchAt = now;
-    this.mainGraceMs = Math.max(settings.pulseMs * 2, (settings.deadAfterMs - settings.fenceAfterMs) / 2);
+  }
+
+  /**
+   * How long the main loop may stand still once this side sees no quorum with `held` addresses:
+   * half of what the peers wait beyond fence_after before they take them (dead_after, or
+   * FENCE_DELETE_MS_PER_ADDRESS per address when that is longer: core/takeover-gate.ts), the
+   * other half being the guardian's, to delete them. A fixed half of dead_after - fence_after
+   * (37.5 ms in the fast profile) killed daemons whose main loop was busy releasing 334
+   * addresses on a loaded machine, although the peers would wait 334 ms for them.
+   */
+  mainGraceMs(held: number): number {
+    const { settings } = this;
+    const peersWait = Math.max(settings.deadAfterMs - settings.fenceAfterMs, held * FENCE_DELETE_MS_PER_ADDRESS);
+    return Math.max(settings.pulseMs * 2, peersWait / 2);
   }
 
   /** A mesh event: kept for the fence's view, then handed to the main thread. */
@@ -196,7 +208,8 @@ export class Liveness {
     const since = noQuorum ? (this.noQuorumSince ?? now) : undefined;
     this.noQuorumSince = since;
     // The main loop fences by itself on the same rule; it is given mainGraceMs to begin, and the guardian acts only when it stood still all that time.
-    if (since !== undefined && now - since >= this.mainGraceMs && mainSilentMs >= this.mainGraceMs) {
+    const graceMs = this.mainGraceMs(decision.release.length);
+    if (since !== undefined && now - since >= graceMs && mainSilentMs >= graceMs) {
       this.decide(VERDICT.noQuorum, `no quorum (${this.hearing(now)}) and ${decision.release.length} address(es) held `
         + `while the main loop stood still for ${Math.round(mainSilentMs)} ms`);
       return;

@@ -12,7 +12,7 @@ import { DETAIL_BYTES, FastPathSettings, FromWorker, SLOT, SLOT_COUNT, VERDICT }
 const HEARTBEAT_MS = 50;
 const FENCE_AFTER_MS = 175;
 const DEAD_AFTER_MS = 250;
-/** (dead_after - fence_after) / 2: how long the main loop may stand still once the worker sees no quorum. */
+/** (dead_after - fence_after) / 2: how long the main loop may stand still once the worker sees no quorum with a few addresses. */
 const GRACE_MS = 37.5;
 
 interface Rig {
@@ -156,6 +156,21 @@ test('no quorum while the main loop stands still: the guardian fences (pipe aban
   // Decided in time: no later than fence_after + grace + one pulse after the peers went silent, short of dead_after.
   const verdictAt = r.at;
   expect(verdictAt - lastHeard).toBeLessThanOrEqual(FENCE_AFTER_MS + GRACE_MS + 10);
+});
+
+test('no quorum with 334 addresses: the main loop may stand still for half of the 334 ms the peers wait for them, and no longer', async () => {
+  const many = Array.from({ length: 334 }, (_, i) => (i < 250 ? `198.51.100.${i + 1}` : `203.0.113.${i - 249}`));
+  const r = guarded(many);
+  expect(r.liveness.mainGraceMs(334)).toBe(167);
+  const lastHeard = r.at;
+  await run(r, r.at + FENCE_AFTER_MS - 10, true, false);
+  // A main loop busy releasing them on a loaded machine: 100 ms without a turn is no verdict (it was at 37.5 ms).
+  await run(r, r.at + 100, false, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  await run(r, lastHeard + FENCE_AFTER_MS + 334, false, false);
+  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
+  // Still decided with half the peers' wait left for the guardian's deletes.
+  expect(r.at - lastHeard).toBeLessThanOrEqual(FENCE_AFTER_MS + 167 + 10);
 });
 
 test('a frozen process is a verdict only while a guardian is ticked: before, the guarded start holds nothing', async () => {
