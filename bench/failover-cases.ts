@@ -74,7 +74,7 @@ export async function runCases(run: CaseRun): Promise<ComboResult[]> {
           const result = { ...measured, loopDelay: lab.loopDelays(trialFrom, monotonicMs()) };
           (results.get(key) as TrialResult[]).push(result);
           log(`${name}/${set.name} ${key} #${trial + 1} (node ${result.victim}, ${result.moved} moved): present ${result.presentMs} garp ${result.garpMs} `
-            + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length}`
+            + `reach ${result.reachMs} (probe callback ${result.reachAppMs}) gone ${result.goneMs} ms; capture drops ${result.captureDrops}; duplicates ${result.duplicates.length}+${result.healDuplicates.length} (by probe stamps: ${result.stampOverlaps})`
             + `${result.incomplete ? `; INCOMPLETE ${result.incomplete}` : ''}; healed in ${result.healMs} ms, settled ${result.settleMs} ms later`
             + `; loop delay: ${describeLoopDelays(result.loopDelay)}`
             + [...result.duplicates, ...result.healDuplicates.map((d) => `during heal: ${d}`)].map((d) => `\n  duplicate: ${d}`).join(''));

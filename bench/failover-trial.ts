@@ -45,6 +45,8 @@ export interface TrialResult {
   /** Overlaps of one address on two nodes plus ARP rounds answered by two MACs, fault window. */
   readonly duplicates: readonly string[];
   readonly healDuplicates: readonly string[];
+  /** Overlaps by the node probes' stamps alone (fault and heal): only for comparison, never a duplicate by itself. */
+  readonly stampOverlaps: number;
   /** What was missing when the move timed out. */
   readonly incomplete: string | undefined;
   /** From the heal's start until every daemon answered again. */
@@ -157,6 +159,7 @@ export async function runTrial(lab: ProbedLab, mode: FaultMode, role: VictimRole
   const healMs = monotonicMs() - healFrom;
   const settleMs = await lab.settle(settings.settleTimeoutMs, settings.quietMs);
   const healDuplicates = describeOverlaps(lab, healFrom, monotonicMs(), t0).filter((line) => !duplicates.includes(line));
+  const stampOverlaps = lab.stampOverlaps(armedAt, monotonicMs()).length;
   lab.forgetBefore(monotonicMs());
 
   return {
@@ -169,6 +172,7 @@ export async function runTrial(lab: ProbedLab, mode: FaultMode, role: VictimRole
     captureDrops: report.captureDrops,
     duplicates,
     healDuplicates,
+    stampOverlaps,
     incomplete: timedOut ? `after ${settings.moveTimeoutMs} ms: ${missing.join(', ')}` : undefined,
     healMs: Math.round(healMs),
     settleMs: Math.round(settleMs),

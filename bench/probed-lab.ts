@@ -5,12 +5,15 @@
 // has settled and when an address was on two nodes at once. That picture, the client
 // probe and the link fault do not depend on what moves the addresses, so floatip and its
 // peers are measured by the very same code (bench/failover-trial.ts takes a ProbedLab).
+// Whether an address was on two nodes at once is judged by the order witness
+// (bench/order-witness.ts), in the kernel's order of changes rather than by the probes' stamps.
 
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { labFail, LabPlan, LabTarget, LinkSet } from '../src/lab';
 import { ClientCommand, ClientProbeLine, monotonicMs, NodeProbeLine } from './failover-messages';
+import { OrderWitness } from './order-witness';
 
 /** A stretch of time an address was on a node (`to` = Infinity: still there). */
 export interface Presence {
@@ -49,6 +52,7 @@ export abstract class ProbedLab {
   readonly publicAddresses: readonly string[];
   private readonly nodeProbes: ChildProcess[] = [];
   private clientProbe: ChildProcess | undefined;
+  private witness: OrderWitness | undefined;
   private readonly clientWaiters: Array<{ readonly e: ClientProbeLine['e']; readonly resolve: (line: ClientProbeLine) => void }> = [];
   private readonly open: Array<Map<string, number>>;
   private closed: Presence[] = [];
@@ -84,6 +88,9 @@ export abstract class ProbedLab {
 
   protected async startProbes(): Promise<void> {
     const { names } = this.plan;
+    const publicSet = new Set(this.publicAddresses);
+    this.witness = new OrderWitness((address) => publicSet.has(address));
+    await this.witness.start(names.switchNamespace, this.plan.nodes);
     await Promise.all(this.plan.nodes.map((node) => new Promise<void>((resolve, reject) => {
       const child = spawnProbe(node.namespace, 'failover-node-probe.js', [String(node.pnn), names.publicInterface, names.privateInterface]);
       this.nodeProbes.push(child);
@@ -93,6 +100,7 @@ export abstract class ProbedLab {
         if (line.e === 'ready') {
           this.macs[line.mac] = node.pnn;
           this.resetNode(node.pnn, line.addresses, line.t);
+          this.witness?.holdings.seed(node.pnn, line.addresses, line.t);
           resolve();
         } else if (line.e === 'error') {
           reject(new BenchError('E_BENCH_PROBE', `the probe in ${node.namespace} failed: ${line.message}`));
@@ -116,6 +124,7 @@ export abstract class ProbedLab {
   /** Ends the probes (they exit when their stdin closes). */
   protected stopProbes(): void {
     for (const child of [...this.nodeProbes, this.clientProbe]) child?.stdin?.end();
+    this.witness?.stop();
   }
 
   private resetNode(node: number, addresses: readonly string[], t: number): void {
@@ -147,6 +156,7 @@ export abstract class ProbedLab {
   /** Forgets stretches that ended before `t` (keeps memory flat over hundreds of trials). */
   forgetBefore(t: number): void {
     this.closed = this.closed.filter((p) => p.to >= t);
+    this.witness?.holdings.forgetBefore(t);
   }
 
   /** Every stretch of time an address (or `address` only) was on a node, ended or still open, since the last forgetBefore. */
@@ -156,8 +166,16 @@ export abstract class ProbedLab {
     return address === undefined ? all : all.filter((p) => p.address === address);
   }
 
-  /** Every stretch of time an address was on two nodes at once that overlaps `from`..`to`. */
+  /**
+   * Every stretch of time an address was on two nodes at once that overlaps `from`..`to`, in
+   * the kernel's order (the order witness; a loss of its notifications is one entry too).
+   */
   overlaps(from: number, to: number): Array<{ address: string; nodes: [number, number]; from: number; to: number }> {
+    return this.witness === undefined ? this.stampOverlaps(from, to) : this.witness.describe(from, to);
+  }
+
+  /** The same by the node probes' stamps: a probe that reads late makes overlaps that the kernel never had. */
+  stampOverlaps(from: number, to: number): Array<{ address: string; nodes: [number, number]; from: number; to: number }> {
     const byAddress = new Map<string, Presence[]>();
     for (const p of this.presences()) {
       if (p.to < from || p.from > to) continue;
