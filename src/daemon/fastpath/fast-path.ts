@@ -47,7 +47,8 @@ export function frozenWhy(ms: number): string {
 /** What `stalled()` reports: a stall that ends the process, or one of a node that held nothing (the keeper's idle path). */
 export type StallReport =
   | { readonly kind: 'fatal'; readonly why: string }
-  | { readonly kind: 'idle'; readonly stalledMs: number };
+  /** `from`: when the stall began (monotonicNow(), the last pulse before it). */
+  | { readonly kind: 'idle'; readonly stalledMs: number; readonly from: number };
 
 interface Waiter {
   readonly answers: (message: FromWorker) => boolean;
@@ -150,7 +151,7 @@ export class FastPath implements PeerMesh {
   private idleStall(from: number, stalledMs: number): StallReport | undefined {
     if (from === this.idleStallReported) return undefined;
     this.idleStallReported = from;
-    return { kind: 'idle', stalledMs };
+    return { kind: 'idle', stalledMs, from };
   }
 
   // --- PeerMesh, run by the worker ---

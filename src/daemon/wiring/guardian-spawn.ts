@@ -32,6 +32,7 @@ import { NoticePeer, NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
 import { frozenWhy, StallReport } from '../fastpath/fast-path';
+import { monotonicNow } from '../fastpath/messages';
 import { nodeCommand, siblingScript } from '../../sibling';
 
 export interface GuardianKeeperInit {
@@ -120,6 +121,8 @@ export function hostPlacement(): ReturnType<typeof choosePlacement> {
 
 export class GuardianKeeper {
   private link: KeptGuardian | undefined;
+  /** When the current guardian became ready (monotonicNow(), the clock of the worker's stall reports). */
+  private linkSince = Number.NEGATIVE_INFINITY;
   private readonly respawns: number[] = [];
   private placement: GuardianPlacement;
   private serial = 0;
@@ -205,6 +208,13 @@ export class GuardianKeeper {
     if (this.init.stall) {
       const report = this.init.stall();
       if (report === undefined) return false;
+      // A stall that began before this guardian was ready never held its ticks back: its predecessor's end
+      // (a fence, a kill) told of it already, and replacing the fresh one would only leave the node unguarded.
+      if (report.kind === 'idle' && report.from < this.linkSince && !this.holdsAddresses()) {
+        this.log.info({ stalledMs: Math.round(report.stalledMs), guardianPid: this.link?.pid },
+          'a stall from before this guardian started was reported late: the guardian is kept');
+        return false;
+      }
       // The worker judged by the holding slot; the records are asked again, and holding wins.
       if (report.kind === 'idle' && !this.holdsAddresses()) {
         this.idleStall(report.stalledMs, report.stalledMs);
@@ -285,6 +295,7 @@ export class GuardianKeeper {
       link = await start(this.placement);
     }
     this.link = link;
+    this.linkSince = monotonicNow();
     if (this.unguarded) {
       this.unguarded = false;
       this.init.onGuard?.({ guarded: true });

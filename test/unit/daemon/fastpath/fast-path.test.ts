@@ -32,8 +32,10 @@ async function guardedFastPath(holding: { count: number }): Promise<FastPath> {
 test('a freeze of a node that holds nothing is reported once as idle, with its length, and is no verdict', async () => {
   const fp = await guardedFastPath({ count: 0 });
   expect(fp.stalled()).toBeUndefined();
+  const lastPulse = performance.timeOrigin + now;
   now += 400; // SIGSTOP of the whole process, SIGCONT: the main thread runs before the worker marked a pulse
-  expect(fp.stalled()).toEqual({ kind: 'idle', stalledMs: 400 });
+  // From the worker's last pulse: the keeper tells a stall under its guardian from an older one by it.
+  expect(fp.stalled()).toEqual({ kind: 'idle', stalledMs: 400, from: lastPulse });
   expect(fp.stalled()).toBeUndefined();
 });
 

@@ -173,6 +173,9 @@ describe('GuardianKeeper', () => {
     });
 
     describe('judged by the fast-path worker (init.stall): its idle report takes the same path', () => {
+      /** The worker's report of an idle stall that began at `from` (by default now, under the running guardian). */
+      const idle = (stalledMs: number, from = performance.timeOrigin + now): StallReport => ({ kind: 'idle', stalledMs, from });
+
       async function workerKeeper(holds: { value: boolean }, report: { value: StallReport | undefined }) {
         const fake = fakeGuardians(undefined, { ms: 0 }); // the worker ticks it: the link's own silence says nothing of a freeze
         const fenced: string[] = [];
@@ -185,7 +188,7 @@ describe('GuardianKeeper', () => {
       }
 
       test('a freeze long enough for the guardian to have fenced: no exit, unguarded, the guardian replaced', async () => {
-        const report = { value: { kind: 'idle', stalledMs: 660 } as StallReport | undefined };
+        const report = { value: idle(660) as StallReport | undefined };
         const { fake, fenced, changes, keeper } = await workerKeeper({ value: false }, report);
         expect(keeper.checkStall()).toBe(false);
         expect(fenced).toEqual([]);
@@ -200,8 +203,28 @@ describe('GuardianKeeper', () => {
         await keeper.bye();
       });
 
+      test('a stall reported only after a new guardian started (the old one fenced and told of it) keeps the new one', async () => {
+        const report: { value: StallReport | undefined } = { value: undefined };
+        const { fake, fenced, changes, keeper } = await workerKeeper({ value: false }, report);
+        const stallFrom = performance.timeOrigin + now;
+        now += 1_500;
+        fake.ends[0]('fenced-no-ticks');
+        await settle();
+        expect(keeper.pid).toBe(1002);
+        expect(keeper.idleStalls).toBe(1);
+        // The main thread reads the worker's record of the same stall only now.
+        report.value = idle(1_500, stallFrom);
+        expect(keeper.checkStall()).toBe(false);
+        expect(fake.kills).toEqual([]);
+        expect(keeper.guarded).toBe(true);
+        expect(changes.map((c) => c.guarded)).toEqual([false, true]);
+        expect(keeper.idleStalls).toBe(1);
+        expect(fenced).toEqual([]);
+        await keeper.bye();
+      });
+
       test('a shorter freeze keeps the guardian', async () => {
-        const { fake, changes, keeper } = await workerKeeper({ value: false }, { value: { kind: 'idle', stalledMs: 600 } });
+        const { fake, changes, keeper } = await workerKeeper({ value: false }, { value: idle(600) });
         expect(keeper.checkStall()).toBe(false);
         expect(keeper.idleStalls).toBe(1);
         expect(fake.kills).toEqual([]);
@@ -210,7 +233,7 @@ describe('GuardianKeeper', () => {
       });
 
       test('an idle report while the records say the node holds (an add began since): the daemon ends', async () => {
-        const { fenced, keeper } = await workerKeeper({ value: true }, { value: { kind: 'idle', stalledMs: 660 } });
+        const { fenced, keeper } = await workerKeeper({ value: true }, { value: idle(660) });
         expect(keeper.checkStall()).toBe(true);
         expect(fenced).toEqual([expect.stringMatching(/stood still for 660 ms \(frozen\)/)]);
         await keeper.bye();
