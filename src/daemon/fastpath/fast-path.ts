@@ -19,9 +19,9 @@ import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
-import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
+import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
 
-export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
+export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
   /** @default 10 */
   readonly pulseMs?: number;
   /** @default 4 x dead_after */
@@ -42,6 +42,15 @@ const VERDICT_TEXT: Readonly<Record<number, string>> = {
 /** Why a freeze of `ms` ends a process that holds addresses (the main thread's words; the soak's exit watch knows them). */
 export function frozenWhy(ms: number): string {
   return `the process stood still for ${Math.round(ms)} ms (frozen): the guardian fences`;
+}
+
+/** The worker's settings: the timings FastPath.start derives from fence_after and dead_after. */
+export function fastPathSettings(init: Omit<FastPathInit, 'script' | 'onPriority' | 'pulseMs'>, pulseMs: number, shared: SharedArrayBuffer): FastPathSettings {
+  const tickEveryMs = tickInterval(init.fenceAfterMs, pulseMs);
+  return {
+    ...init, shared, detail: new SharedArrayBuffer(DETAIL_BYTES), pulseMs, tickEveryMs,
+    mainStallLimitMs: init.mainStallLimitMs ?? 4 * init.deadAfterMs, frozenAfterMs: frozenAfter(init.fenceAfterMs, tickEveryMs),
+  };
 }
 
 /** What `stalled()` reports: a stall that ends the process, or one of a node that held nothing (the keeper's idle path). */
@@ -94,10 +103,7 @@ export class FastPath implements PeerMesh {
     slots[SLOT.holding] = 1;
     slots[SLOT.idleStallFrom] = Number.NaN;
     const { script, onPriority, ...rest } = init;
-    const pulseMs = init.pulseMs ?? 10;
-    const settings: FastPathSettings = {
-      ...rest, shared, detail: new SharedArrayBuffer(DETAIL_BYTES), pulseMs, mainStallLimitMs: init.mainStallLimitMs ?? 4 * init.deadAfterMs, frozenAfterMs: frozenAfter(init.fenceAfterMs, pulseMs),
-    };
+    const settings = fastPathSettings(rest, init.pulseMs ?? 10, shared);
     const channel = new MessageChannel();
     const worker = new Worker(script, { workerData: { settings, port: channel.port2 }, transferList: [channel.port2] });
     return new FastPath(settings, worker, channel.port1, onVerdict, onPriority);

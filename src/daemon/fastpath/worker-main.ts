@@ -44,8 +44,8 @@ function main({ settings, port }: WorkerData): void {
     'set-quorum': (message) => liveness.setQuorum(message.rule, message.ballot),
     'guardian-peers': (message) => guardian?.setPeers(message.peers),
     'guardian-start': (message) => {
-      // Ticked on every pulse, so a worker gap up to frozenAfter() cannot have let it fence.
-      GuardianLink.start({ ...message.options, tickEveryMs: settings.pulseMs }, {
+      // Ticked every tickEveryMs, so a worker gap up to frozenAfter() cannot have let it fence.
+      GuardianLink.start({ ...message.options, tickEveryMs: settings.tickEveryMs }, {
         ended: (end) => {
           liveness.setGuarded(false);
           post({ op: 'guardian-ended', end });

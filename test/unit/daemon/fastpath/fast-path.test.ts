@@ -2,7 +2,7 @@
 
 import { join } from 'node:path';
 import { TcpMeshInit } from '../../../../src/adapters/peer/options';
-import { FastPath } from '../../../../src/daemon/fastpath/fast-path';
+import { FastPath, fastPathSettings } from '../../../../src/daemon/fastpath/fast-path';
 
 /** Never marks the worker's pulse: every check after frozenAfter sees the process as frozen. */
 const SILENT_WORKER = join(__dirname, 'fixtures', 'silent-worker.mjs');
@@ -45,4 +45,13 @@ test('the same freeze while the node holds an address, or once an add began, end
   fp.adding(); // countTakes: an add starts; the slot is raised at once, before any pulse
   now += 400;
   expect(fp.stalled()).toEqual({ kind: 'fatal', why: expect.stringMatching(/stood still for 400 ms \(frozen\)/) });
+});
+
+test('the guardian is ticked every tenth of fence_after (10-50 ms), and a freeze counts from fence_after less one tick', () => {
+  const timings = (fenceAfterMs: number, deadAfterMs: number) => {
+    const s = fastPathSettings({ mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs, deadAfterMs }, 10, new SharedArrayBuffer(8));
+    return [s.tickEveryMs, s.frozenAfterMs];
+  };
+  // default: 20 guardian wake-ups a second instead of 100; fast; ultra (never more often than the 10 ms pulse).
+  expect([timings(700, 1000), timings(175, 250), timings(45, 80)]).toEqual([[50, 645], [17.5, 152.5], [10, 30]]);
 });

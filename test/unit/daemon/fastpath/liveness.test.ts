@@ -44,7 +44,7 @@ function rig(): Rig {
   const settings: FastPathSettings = {
     mesh: { localPnn: 0, nodes: [0, 1, 2].map((pnn) => ({ pnn, address: ip(`192.0.2.${pnn + 1}`) })) } as unknown as TcpMeshInit,
     heartbeatIntervalMs: HEARTBEAT_MS, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: DEAD_AFTER_MS,
-    mainStallLimitMs: 4 * DEAD_AFTER_MS, pulseMs: 10, frozenAfterMs: 160, shared, detail,
+    mainStallLimitMs: 4 * DEAD_AFTER_MS, pulseMs: 10, tickEveryMs: 10, frozenAfterMs: 160, shared, detail,
   };
   const sent: SessionMessage[] = [];
   const posted: FromWorker[] = [];
