@@ -1,6 +1,6 @@
 // The allocator's input and output values, and how a node's view of the cluster becomes "who can host what".
 
-import { Assignment, InterfaceLinks, PublicAddress, usableInterfaces } from '../address';
+import { Assignment, InterfaceLinks, PublicAddress } from '../address';
 import { canHostWithFlags, NodeFlags, Pnn } from '../flags';
 
 /** The three placement algorithms of CTDB, by their long names. */
@@ -78,10 +78,15 @@ export interface ClusterAddress {
 
 /** True when `pnn` may host `addr` now: it lists it, has no flag, runs, and has link on one of its interfaces. */
 export function nodeCanHost(addr: ClusterAddress, pnn: Pnn, node: ClusterNode): boolean {
-  if (!addr.known.includes(pnn) || !node.running || !canHostWithFlags(node.flags)) return false;
-  if (node.links === undefined) return true;
+  return addr.known.includes(pnn) && node.running && canHostWithFlags(node.flags) && hasLinkFor(addr, pnn, node);
+}
+
+/** True when `node` has link on one of the interfaces it lists `addr` on (always, when its links are not tracked). */
+function hasLinkFor(addr: ClusterAddress, pnn: Pnn, node: ClusterNode): boolean {
+  const { links } = node;
+  if (links === undefined) return true;
   const interfaces = addr.interfacesOn?.get(pnn) ?? addr.address.interfaces;
-  return usableInterfaces({ ...addr.address, interfaces }, node.links).length > 0;
+  return interfaces.some((name) => links.get(name) === 'up');
 }
 
 /** Builds the allocator's input from node states (flags, runstate, links) and configured addresses. */
@@ -92,10 +97,14 @@ export function buildAllocState(
   addresses: readonly ClusterAddress[],
   options: { homeNodes?: ReadonlyMap<string, Pnn>; forceRebalance?: readonly Pnn[] } = {},
 ): AllocState {
+  // nodeCanHost for every address and node, with what depends on the node alone worked out
+  // once: the leader builds this on its event loop in every run (issue 17). `known` is what
+  // is filtered, so nodeCanHost's `known.includes` holds by construction.
+  const mayHost = nodes.map((node) => node.running && canHostWithFlags(node.flags));
   const allocAddresses = addresses.map((addr): AllocAddress => ({
     address: addr.address,
     known: addr.known,
-    available: addr.known.filter((pnn) => pnn >= 0 && pnn < nodes.length && nodeCanHost(addr, pnn, nodes[pnn])),
+    available: addr.known.filter((pnn) => pnn >= 0 && pnn < nodes.length && mayHost[pnn] && hasLinkFor(addr, pnn, nodes[pnn])),
     holder: addr.holder,
   }));
   return {

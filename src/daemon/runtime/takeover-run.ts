@@ -37,7 +37,7 @@ import { FailedTakes } from './failed-takes';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
 import { IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck } from './messages';
-import { buildRunInputs, RunInputs } from './run-inputs';
+import { buildRunInputs, ListIndexCache, RunInputs } from './run-inputs';
 import { RuntimeInit } from './settings';
 
 type Status = TakeoverRunRecord['status'];
@@ -77,6 +77,8 @@ export interface RunPorts {
   readonly takePins: () => ReadonlyMap<string, Pnn>;
   /** ipreallocate --rebalance: nodes LCP2 may move addresses onto. */
   readonly rebalanceTargets: () => readonly Pnn[];
+  /** The nodes' lists indexed, kept from run to run until a list changes (run-inputs.ts). */
+  readonly listIndex: ListIndexCache;
 }
 
 export interface RunRequest {
@@ -150,7 +152,7 @@ export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: r
     algorithm: init.algorithm, tunables: init.tunables, members: snapshot.members,
     avoid: (pnn, address, others) => failedTakes.avoid(pnn, address, others, clock.now()),
     forceRebalance: rebalance,
-  });
+  }, ports.listIndex.indexOf(snapshot.lists));
 }
 
 /**
@@ -178,14 +180,16 @@ export async function allocatePhase(ctx: PhaseContext, snapshot: RunSnapshot): P
 }
 
 /** 4. RELEASE everywhere at once. Returns the addresses still held (not to be taken in this run) and the failures. */
-export async function releasePhase(ctx: PhaseContext, releases: readonly ReleaseAction[]): Promise<{ notReleased: Set<string>; failures: string[] }> {
+export async function releasePhase(
+  ctx: PhaseContext, releases: readonly ReleaseAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+): Promise<{ notReleased: Set<string>; failures: string[] }> {
   const notReleased = new Set<string>();
   const failures: string[] = [];
   if (releases.length === 0) return { notReleased, failures };
   const { ports, epoch } = ctx;
   const byNode = groupByNode(releases);
   const outcomes = await orderAll<ReleaseAck>(ctx, 'release-ack', [...byNode.keys()], (pnn) => ({
-    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address)),
+    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address, parsed)),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!.map((a) => a.address);
@@ -208,7 +212,9 @@ export async function releasePhase(ctx: PhaseContext, releases: readonly Release
  * failed, timed out or went away) and the failures; a failed or unanswered take is remembered
  * so that the next runs place the address elsewhere.
  */
-export async function takePhase(ctx: PhaseContext, takes: readonly TakeAction[]): Promise<{ unplaced: Set<string>; failures: string[] }> {
+export async function takePhase(
+  ctx: PhaseContext, takes: readonly TakeAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+): Promise<{ unplaced: Set<string>; failures: string[] }> {
   const unplaced = new Set<string>();
   const failures: string[] = [];
   if (takes.length === 0) return { unplaced, failures };
@@ -217,7 +223,7 @@ export async function takePhase(ctx: PhaseContext, takes: readonly TakeAction[])
   const byNode = groupByNode(takes);
   const outcomes = await orderAll<TakeAck>(ctx, 'take-ack', [...byNode.keys()], (pnn) => ({
     kind: 'take', epoch, leader: ports.init.localPnn,
-    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address), bits: t.bits, iface: t.iface })),
+    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address, parsed), bits: t.bits, iface: t.iface })),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!;
@@ -292,7 +298,7 @@ export class TakeoverRun implements PhaseContext {
       phases.allocate = clock.now() - lap;
       this.boundary(true);
 
-      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes });
+      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
       for (const problem of plan.problems) ports.log.warn({ code: problem.code, pnn: problem.pnn, address: problem.address }, problem.message);
       const releases: ReleaseAction[] = [
         ...plan.release,
@@ -300,7 +306,7 @@ export class TakeoverRun implements PhaseContext {
       ];
 
       lap = clock.now();
-      const released = await releasePhase(this, releases);
+      const released = await releasePhase(this, releases, inputs.parsed);
       failures.push(...released.failures);
       phases.release = clock.now() - lap;
       this.boundary(true);
@@ -309,7 +315,7 @@ export class TakeoverRun implements PhaseContext {
       const takes = plan.take.filter((t): t is TakeAction => t.kind === 'take' && !released.notReleased.has(t.address));
       moves = takes.length;
       this.placed = new Map([...target].filter(([address]) => !released.notReleased.has(address)));
-      const taken = await takePhase(this, takes);
+      const taken = await takePhase(this, takes, inputs.parsed);
       failures.push(...taken.failures);
       this.target = new Map([...target].filter(([address, pnn]) => pnn !== NO_NODE && !taken.unplaced.has(address)));
       phases.take = clock.now() - lap;
@@ -359,7 +365,10 @@ function groupByNode<A extends { pnn: Pnn }>(actions: readonly A[]): Map<Pnn, A[
   return out;
 }
 
-function addressOf(text: string): IpAddress {
+/** A planned address as a value: the run's listed addresses are parsed already; another (a duplicate nobody lists) is parsed here. */
+function addressOf(text: string, known: ReadonlyMap<string, IpAddress>): IpAddress {
+  const listed = known.get(text);
+  if (listed) return listed;
   const parsed = parseIp(text);
   if (!parsed.ok) throw new Error(`internal: plan address ${text}: ${parsed.error}`);
   return parsed.value;

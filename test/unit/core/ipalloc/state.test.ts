@@ -3,7 +3,8 @@
 
 import { ip } from '../../../../src/core/ip';
 import { NodeFlag } from '../../../../src/core/flags';
-import { ClusterAddress, DEFAULT_TUNABLES, IpallocInputError, allocate, allocStateKey, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
+import fc from 'fast-check';
+import { ClusterAddress, ClusterNode, DEFAULT_TUNABLES, IpallocInputError, allocate, allocStateKey, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
 
 const addr: ClusterAddress = {
   address: { address: ip('192.0.2.1'), bits: 24, interfaces: ['eth0', 'eth1'] },
@@ -42,6 +43,40 @@ describe('buildAllocState', () => {
     ], [addr]);
     expect(state.addresses[0].available).toEqual([0, 4]);
     expect(state.nodes[1]).toEqual({ flags: NodeFlag.UNHEALTHY, running: true });
+  });
+});
+
+describe('buildAllocState over many nodes and addresses', () => {
+  // It works out per node what nodeCanHost checks per address; the lists must come out the same.
+  const nodeArb = fc.record({
+    flags: fc.constantFrom(0, NodeFlag.UNHEALTHY, NodeFlag.DISABLED),
+    running: fc.boolean(),
+    links: fc.option(fc.constantFrom('up-up', 'down-up', 'down-down', 'bond-up'), { nil: undefined }),
+  });
+  const linksOf = (text: string | undefined): ClusterNode['links'] => {
+    if (text === undefined) return undefined;
+    const [first, second] = text.split('-');
+    return first === 'bond' ? new Map([['bond0', 'up' as const]]) : new Map([['eth0', first as 'up' | 'down'], ['eth1', second as 'up' | 'down']]);
+  };
+  const addressArb = fc.record({
+    known: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { maxLength: 5 }),
+    ownOn: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+  });
+
+  it('lists as available exactly the known nodes nodeCanHost accepts', () => {
+    fc.assert(fc.property(fc.array(nodeArb, { minLength: 1, maxLength: 5 }), fc.array(addressArb, { maxLength: 6 }), (nodeSpecs, specs) => {
+      const nodes: ClusterNode[] = nodeSpecs.map((n) => ({ flags: n.flags, running: n.running, links: linksOf(n.links) }));
+      const addresses = specs.map((spec, i): ClusterAddress => ({
+        ...addr,
+        address: { ...addr.address, address: ip(`192.0.2.${i + 1}`) },
+        known: spec.known,
+        interfacesOn: spec.ownOn === undefined ? undefined : new Map([[spec.ownOn, ['bond0']]]),
+      }));
+      const state = buildAllocState('lcp2', DEFAULT_TUNABLES, nodes, addresses);
+      state.addresses.forEach((built, i) => {
+        expect(built.available).toEqual(addresses[i].known.filter((pnn) => pnn < nodes.length && nodeCanHost(addresses[i], pnn, nodes[pnn])));
+      });
+    }));
   });
 });
 

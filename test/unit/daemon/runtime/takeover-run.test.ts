@@ -8,6 +8,7 @@ import { PhaseAck, RunDeadline } from '../../../../src/daemon/runtime/acks';
 import { inlineAllocator } from '../../../../src/daemon/runtime/allocator';
 import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
 import { SessionMessageOf } from '../../../../src/daemon/runtime/messages';
+import { ListIndexCache } from '../../../../src/daemon/runtime/run-inputs';
 import {
   PhaseContext, releasePhase, RunAborted, RunPorts, RunSnapshot, takePhase, TakeoverRun,
 } from '../../../../src/daemon/runtime/takeover-run';
@@ -36,7 +37,7 @@ function phaseOver(answers: Record<Pnn, Answer>, options: { undeliverable?: Pnn[
     init: { localPnn: 0, takeoverDeadlineMs: DEADLINE_MS, algorithm: 'lcp2', tunables: DEFAULT_TUNABLES },
     clock: own, log: recordingLogger(), allocator: inlineAllocator(), loopDelay: { start: () => ({ stop: () => null }) }, failedTakes,
     snapshot: options.snapshot ?? notUsed, adoptEpoch: () => undefined, newerRequest: () => undefined, confirmed: () => undefined,
-    takePins: () => new Map(), rebalanceTargets: () => [],
+    takePins: () => new Map(), rebalanceTargets: () => [], listIndex: new ListIndexCache(),
     connected: (pnn) => answers[pnn] !== undefined,
     send: (to, order) => {
       if (options.undeliverable?.includes(to)) return false;
