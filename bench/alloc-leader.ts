@@ -69,6 +69,7 @@ export function leaderCases(nodes = 3, count = 1000): LeaderCase[] {
   const list = addressLines(count);
   const view = deadNodeView(nodes, list);
   const lists = new Map<Pnn, readonly PublicAddress[]>(Array.from({ length: nodes - 1 }, (_, pnn) => [pnn, list]));
+  // `avoid` as when some take failed lately: every address's candidates are asked about.
   const options = { algorithm: 'lcp2' as const, tunables: DEFAULT_TUNABLES, members: Array.from({ length: nodes - 1 }, (_, pnn) => pnn),
     avoid: () => false };
   // The leader keeps the lists' index from run to run (ListIndexCache): the first call builds it.

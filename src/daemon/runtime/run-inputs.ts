@@ -121,13 +121,14 @@ export function buildRunInputs(
   }
 
   const { known, interfacesOn } = index;
-  const mayHost = (pnn: Pnn): boolean => view.nodes[pnn] !== undefined && view.nodes[pnn].connected && canHostWithFlags(nodeFlags(view.nodes[pnn]));
+  // Per node once, not per address and node: a run asks for every address (issue 17).
+  const able = view.nodes.map((node) => node.connected && canHostWithFlags(nodeFlags(node)));
+  const { avoid } = options;
   const candidates = (text: string): readonly Pnn[] => {
     const listing = known.get(text) ?? [];
-    const { avoid } = options;
     if (!avoid) return listing;
-    const able = listing.filter(mayHost);
-    return listing.filter((pnn) => current.get(text) === pnn || !avoid(pnn, text, able));
+    const others = listing.filter((pnn) => able[pnn] === true);
+    return listing.filter((pnn) => current.get(text) === pnn || !avoid(pnn, text, others));
   };
   const addresses: ClusterAddress[] = [...index.lines.values()].map((line) => ({
     address: line,

@@ -150,7 +150,7 @@ export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: r
   const { init, clock, failedTakes } = ports;
   return buildRunInputs(snapshot.view, snapshot.lists, {
     algorithm: init.algorithm, tunables: init.tunables, members: snapshot.members,
-    avoid: (pnn, address, others) => failedTakes.avoid(pnn, address, others, clock.now()),
+    avoid: failedTakes.avoidAt(clock.now()),
     forceRebalance: rebalance,
   }, ports.listIndex.indexOf(snapshot.lists));
 }

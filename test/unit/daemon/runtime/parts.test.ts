@@ -1,6 +1,7 @@
 // The runtime's small pure parts: ban credits, run inputs, address-list changes, history, settings checks.
 
 import { BanCredits } from '../../../../src/daemon/runtime/bans';
+import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
 import { buildRunInputs, ListIndexCache } from '../../../../src/daemon/runtime/run-inputs';
 import { applyAddressList } from '../../../../src/daemon/runtime/address-list';
 import { RunHistory } from '../../../../src/daemon/runtime/history';
@@ -97,6 +98,22 @@ describe('ListIndexCache', () => {
     const lists = new Map([[0, lines(['198.51.100.7/24', '192.0.2.1/24'])], [1, lines(['192.0.2.1/24 eth1', '2001:db8::1/64'])]]);
     cache.indexOf(lists);
     expect(buildRunInputs(view, lists, options, cache.indexOf(new Map(lists)))).toEqual(buildRunInputs(view, lists, options));
+  });
+});
+
+describe('FailedTakes.avoidAt', () => {
+  it('leaves out a node that failed lately while another may host; asks nothing once every failure is forgotten', () => {
+    const failedTakes = new FailedTakes(1000);
+    expect(failedTakes.avoidAt(0)).toBeUndefined();
+    failedTakes.record(1, '192.0.2.1', 0);
+    failedTakes.record(2, '192.0.2.2', 0);
+    failedTakes.record(1, '192.0.2.2', 0);
+    const avoid = failedTakes.avoidAt(999);
+    expect(avoid?.(1, '192.0.2.1', [1, 2])).toBe(true);
+    expect(avoid?.(2, '192.0.2.1', [1, 2])).toBe(false);
+    expect(avoid?.(1, '192.0.2.1', [1])).toBe(false); // nobody else may host it
+    expect(avoid?.(1, '192.0.2.2', [1, 2])).toBe(false); // every candidate failed: none is left out
+    expect(failedTakes.avoidAt(1000)).toBeUndefined();
   });
 });
 
