@@ -9,7 +9,7 @@ import { serialize } from 'node:v8';
 import { PublicAddress } from '../src/core/address';
 import { IpAddress, ip, parseIp } from '../src/core/ip';
 import { Pnn } from '../src/core/flags';
-import { allocate, allocStateKey, DEFAULT_TUNABLES } from '../src/core/ipalloc';
+import { allocate, DEFAULT_TUNABLES, sameAllocState } from '../src/core/ipalloc';
 import { createView, MembershipView, Observation, updateAll } from '../src/core/membership';
 import { planTakeover } from '../src/core/plan';
 import { buildRunInputs, ListIndexCache } from '../src/daemon/runtime/run-inputs';
@@ -77,7 +77,9 @@ export function leaderCases(nodes = 3, count = 1000): LeaderCase[] {
   let inputs = buildRunInputs(view, lists, options, cache.indexOf(lists));
   const cases = [timed('run inputs (buildRunInputs)', nodes, count, () => { inputs = buildRunInputs(view, lists, options, cache.indexOf(lists)); })];
   const target = allocate(inputs.alloc).assignment;
-  cases.push(timed('state key (allocStateKey)', nodes, count, () => allocStateKey(inputs.alloc)));
+  // The remembering allocator compares each state with the last ones: an equal state is the whole walk.
+  const again = buildRunInputs(view, lists, options, cache.indexOf(lists)).alloc;
+  cases.push(timed('seen before? (sameAllocState)', nodes, count, () => sameAllocState(inputs.alloc, again)));
   cases.push(timed('post state to worker (v8 serialize)', nodes, count, () => serialize(inputs.alloc)));
   let plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
   cases.push(timed('plan (planTakeover)', nodes, count, () => { plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed }); }));

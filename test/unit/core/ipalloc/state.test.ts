@@ -4,7 +4,7 @@
 import { ip } from '../../../../src/core/ip';
 import { NodeFlag } from '../../../../src/core/flags';
 import fc from 'fast-check';
-import { ClusterAddress, ClusterNode, DEFAULT_TUNABLES, IpallocInputError, allocate, allocStateKey, buildAllocState, nodeCanHost } from '../../../../src/core/ipalloc';
+import { ClusterAddress, ClusterNode, DEFAULT_TUNABLES, IpallocInputError, allocate, buildAllocState, nodeCanHost, sameAllocState } from '../../../../src/core/ipalloc';
 
 const addr: ClusterAddress = {
   address: { address: ip('192.0.2.1'), bits: 24, interfaces: ['eth0', 'eth1'] },
@@ -94,7 +94,7 @@ describe('allocate refuses inconsistent states with IpallocInputError', () => {
   });
 });
 
-describe('allocStateKey', () => {
+describe('sameAllocState', () => {
   const nodes = [{ flags: 0, running: true }, { flags: 0, running: true }, { flags: 0, running: true }];
   const addresses = ['192.0.2.1', '192.0.2.2', '2001:db8::1'].map((text, i): ClusterAddress => ({
     address: { address: ip(text), bits: text.includes(':') ? 64 : 24, interfaces: ['eth0'] },
@@ -105,7 +105,7 @@ describe('allocStateKey', () => {
 
   it('is the same for states built alike, and the answers agree', () => {
     const again = buildAllocState('lcp2', DEFAULT_TUNABLES, nodes.map((n) => ({ ...n })), addresses.map((a) => ({ ...a })));
-    expect(allocStateKey(again)).toBe(allocStateKey(base));
+    expect(sameAllocState(again, base)).toBe(true);
     expect(allocate(again)).toEqual(allocate(base));
   });
 
@@ -124,7 +124,13 @@ describe('allocStateKey', () => {
       { ...base, homeNodes: new Map([['192.0.2.1', 2]]) },
       { ...base, forceRebalance: [1] },
     ];
-    const keys = new Set([allocStateKey(base), ...variants.map(allocStateKey)]);
-    expect(keys.size).toBe(variants.length + 1);
+    for (const variant of variants) {
+      expect(sameAllocState(variant, base)).toBe(false);
+      expect(sameAllocState(base, variant)).toBe(false);
+    }
+    // Interfaces count only through `available`; no home nodes is an empty map.
+    const relisted = { ...base, addresses: [{ ...base.addresses[0], address: { ...base.addresses[0].address, interfaces: ['bond0'] } }, ...base.addresses.slice(1)] };
+    expect(sameAllocState(relisted, base)).toBe(true);
+    expect(sameAllocState({ ...base, homeNodes: new Map(), forceRebalance: [] }, base)).toBe(true);
   });
 });
