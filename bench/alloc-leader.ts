@@ -5,13 +5,14 @@
 // piece, for a 3-node cluster whose third node just died (the issue 17 bench's kill trial).
 
 import { performance } from 'node:perf_hooks';
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { PublicAddress } from '../src/core/address';
 import { IpAddress, ip, parseIp } from '../src/core/ip';
 import { Pnn } from '../src/core/flags';
 import { allocate, DEFAULT_TUNABLES, sameAllocState } from '../src/core/ipalloc';
 import { createView, MembershipView, Observation, updateAll } from '../src/core/membership';
 import { planTakeover } from '../src/core/plan';
+import { AllocAnswer, decodeResult, encodeResult, encodeState, lineIndex, linesOf } from '../src/daemon/runtime/alloc-frame';
 import { buildRunInputs, ListIndexCache } from '../src/daemon/runtime/run-inputs';
 
 export interface LeaderCase {
@@ -80,7 +81,14 @@ export function leaderCases(nodes = 3, count = 1000): LeaderCase[] {
   // The remembering allocator compares each state with the last ones: an equal state is the whole walk.
   const again = buildRunInputs(view, lists, options, cache.indexOf(lists)).alloc;
   cases.push(timed('seen before? (sameAllocState)', nodes, count, () => sameAllocState(inputs.alloc, again)));
-  cases.push(timed('post state to worker (v8 serialize)', nodes, count, () => serialize(inputs.alloc)));
+  cases.push(timed('lines to worker, once per list change (v8 serialize)', nodes, count, () => serialize(linesOf(inputs.alloc))));
+  // What postMessage clones on this thread: the framed state (alloc-frame.ts; its arrays are transferred, serialize copies them).
+  cases.push(timed('post state to worker (frame + v8 serialize)', nodes, count, () => serialize(encodeState(inputs.alloc, 1, 1).message)));
+  const answer = deserialize(serialize(encodeResult(1, allocate(inputs.alloc), lineIndex(linesOf(inputs.alloc))).message)) as AllocAnswer;
+  cases.push(timed('answer from worker (v8 deserialize + unframe)', nodes, count, () => {
+    const received = deserialize(serialize(answer)) as AllocAnswer;
+    if (received.ok) decodeResult(received, linesOf(inputs.alloc));
+  }));
   let plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
   cases.push(timed('plan (planTakeover)', nodes, count, () => { plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed }); }));
   cases.push(timed('orders (release + take)', nodes, count, () => [...plan.release, ...plan.take].map((a) => inputs.parsed.get(a.address) ?? parseIp(a.address))));
