@@ -361,7 +361,11 @@ export class TakeoverRun implements PhaseContext {
 
 function groupByNode<A extends { pnn: Pnn }>(actions: readonly A[]): Map<Pnn, A[]> {
   const out = new Map<Pnn, A[]>();
-  for (const action of actions) out.set(action.pnn, [...(out.get(action.pnn) ?? []), action]);
+  for (const action of actions) {
+    const own = out.get(action.pnn);
+    if (own) own.push(action);
+    else out.set(action.pnn, [action]);
+  }
   return out;
 }
 
