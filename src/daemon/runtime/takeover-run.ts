@@ -7,7 +7,8 @@
 //                heartbeat (orders.ts); the view is read again once every ack is in.
 //   2. allocate  the target assignment from the run's snapshot of the view (flags, links,
 //                every node's list), through the Allocator port (a worker thread for big
-//                clusters); moveip pins go on top.
+//                clusters); moveip pins go on top. Its inputs are built a chunk of addresses
+//                per turn of the event loop (run-inputs.ts).
 //   3. plan      core/plan: current + target -> release / take / ipreallocated actions.
 //   4. release   RELEASE to every node that must give an address up, in parallel; wait
 //                for every ack. A node that goes DISCONNECTED (silent for dead_after, or
@@ -37,7 +38,7 @@ import { FailedTakes } from './failed-takes';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
 import { IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck } from './messages';
-import { buildRunInputs, ListIndexCache, RunInputs } from './run-inputs';
+import { ListIndexCache, RUN_INPUT_CHUNK, RunInputs, runInputSteps } from './run-inputs';
 import { RuntimeInit } from './settings';
 
 type Status = TakeoverRunRecord['status'];
@@ -145,14 +146,24 @@ export async function confirmPhase(ctx: PhaseContext, peers: readonly Pnn[]): Pr
   }
 }
 
-/** The allocator's and the plan's inputs from a snapshot (also what the leader allocates ahead with). */
-export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: readonly Pnn[]): RunInputs {
+/**
+ * The allocator's and the plan's inputs from a snapshot (also what the leader allocates ahead
+ * with), RUN_INPUT_CHUNK addresses per turn of the event loop; `then` gets them, in the same
+ * turn when they took one chunk (a small cluster's run goes on as before, without a turn).
+ */
+export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: readonly Pnn[], then: (inputs: RunInputs) => void): void {
   const { init, clock, failedTakes } = ports;
-  return buildRunInputs(snapshot.view, snapshot.lists, {
+  const steps = runInputSteps(snapshot.view, snapshot.lists, {
     algorithm: init.algorithm, tunables: init.tunables, members: snapshot.members,
     avoid: failedTakes.avoidAt(clock.now()),
     forceRebalance: rebalance,
-  }, ports.listIndex.indexOf(snapshot.lists));
+  }, ports.listIndex.indexOf(snapshot.lists), RUN_INPUT_CHUNK);
+  const step = (): void => {
+    const next = steps.next();
+    if (next.done) then(next.value);
+    else clock.nextTurn(step);
+  };
+  step();
 }
 
 /**
@@ -161,13 +172,15 @@ export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: r
  * same view and finds the answer ready (the allocator remembers it). A failure is the run's to report.
  */
 export function allocateAhead(ports: RunPorts): void {
-  ports.allocator.allocate(runInputsOf(ports, ports.snapshot(), ports.rebalanceTargets()).alloc).catch(() => undefined);
+  runInputsOf(ports, ports.snapshot(), ports.rebalanceTargets(), (inputs) => {
+    ports.allocator.allocate(inputs.alloc).catch(() => undefined);
+  });
 }
 
 /** 2. The target assignment, moveip pins applied where their node can host the address now. */
 export async function allocatePhase(ctx: PhaseContext, snapshot: RunSnapshot): Promise<{ inputs: RunInputs; target: Map<string, Pnn> }> {
   const { ports } = ctx;
-  const inputs = runInputsOf(ports, snapshot, ports.rebalanceTargets());
+  const inputs = await new Promise<RunInputs>((resolve) => runInputsOf(ports, snapshot, ports.rebalanceTargets(), resolve));
   const result = await ports.allocator.allocate(inputs.alloc);
   const target = new Map(result.assignment);
   for (const [address, pnn] of ports.takePins()) {

@@ -2,7 +2,7 @@
 
 import { BanCredits } from '../../../../src/daemon/runtime/bans';
 import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
-import { buildRunInputs, ListIndexCache } from '../../../../src/daemon/runtime/run-inputs';
+import { buildRunInputs, indexLists, ListIndexCache, runInputSteps } from '../../../../src/daemon/runtime/run-inputs';
 import { applyAddressList } from '../../../../src/daemon/runtime/address-list';
 import { RunHistory } from '../../../../src/daemon/runtime/history';
 import { checkedInit } from '../../../../src/daemon/runtime/settings';
@@ -90,6 +90,18 @@ describe('ListIndexCache', () => {
     // A node whose list is gone (it left the cluster) is dropped too.
     const gone = new Map([[0, list]]);
     expect(buildRunInputs(view, gone, options, cache.indexOf(gone)).alloc.addresses.map((a) => a.known)).toEqual([[0], [0]]);
+  });
+
+  it('gives the same inputs a chunk at a time, yielding between chunks', () => {
+    const view = twoNodes();
+    const lists = new Map([[0, lines(['198.51.100.7/24', '192.0.2.1/24', '192.0.2.3/24'])], [1, lines(['192.0.2.1/24 eth1', '2001:db8::1/64'])]]);
+    const withFailures = { ...options, avoid: (pnn: number, address: string) => pnn === 1 && address === '192.0.2.1', forceRebalance: [1] };
+    const steps = runInputSteps(view, lists, withFailures, indexLists(lists), 2);
+    let turns = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) turns++;
+    expect(turns).toBe(1); // 4 addresses, 2 per chunk
+    expect(step.value).toEqual(buildRunInputs(view, lists, withFailures));
   });
 
   it('gives the same inputs as indexing the lists afresh', () => {
