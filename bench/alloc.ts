@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { IpAddress, ip } from '../src/core/ip';
 import { NO_NODE, NodeFlag, Pnn } from '../src/core/flags';
 import { ALGORITHMS, AlgorithmName, AllocState, DEFAULT_TUNABLES, allocate, layoutImbalances } from '../src/core/ipalloc';
+import { leaderCases } from './alloc-leader';
 
 interface BenchCase {
   algorithm: AlgorithmName;
@@ -105,7 +106,9 @@ function main(): void {
       process.stderr.write(`${algorithm} ${nodes}x${count} done\n`);
     }
   }
-  process.stdout.write(`${JSON.stringify({ cases }, null, 2)}\n`);
+  const leader = leaderCases();
+  process.stderr.write('leader run 3x1000 done\n');
+  process.stdout.write(`${JSON.stringify({ cases, leader }, null, 2)}\n`);
 }
 
 main();

@@ -1,6 +1,6 @@
 // The allocator's input and output values, and how a node's view of the cluster becomes "who can host what".
 
-import { Assignment, InterfaceLinks, PublicAddress, usableInterfaces } from '../address';
+import { Assignment, InterfaceLinks, PublicAddress } from '../address';
 import { canHostWithFlags, NodeFlags, Pnn } from '../flags';
 
 /** The three placement algorithms of CTDB, by their long names. */
@@ -78,10 +78,15 @@ export interface ClusterAddress {
 
 /** True when `pnn` may host `addr` now: it lists it, has no flag, runs, and has link on one of its interfaces. */
 export function nodeCanHost(addr: ClusterAddress, pnn: Pnn, node: ClusterNode): boolean {
-  if (!addr.known.includes(pnn) || !node.running || !canHostWithFlags(node.flags)) return false;
-  if (node.links === undefined) return true;
+  return addr.known.includes(pnn) && node.running && canHostWithFlags(node.flags) && hasLinkFor(addr, pnn, node);
+}
+
+/** True when `node` has link on one of the interfaces it lists `addr` on (always, when its links are not tracked). */
+function hasLinkFor(addr: ClusterAddress, pnn: Pnn, node: ClusterNode): boolean {
+  const { links } = node;
+  if (links === undefined) return true;
   const interfaces = addr.interfacesOn?.get(pnn) ?? addr.address.interfaces;
-  return usableInterfaces({ ...addr.address, interfaces }, node.links).length > 0;
+  return interfaces.some((name) => links.get(name) === 'up');
 }
 
 /** Builds the allocator's input from node states (flags, runstate, links) and configured addresses. */
@@ -92,10 +97,14 @@ export function buildAllocState(
   addresses: readonly ClusterAddress[],
   options: { homeNodes?: ReadonlyMap<string, Pnn>; forceRebalance?: readonly Pnn[] } = {},
 ): AllocState {
+  // nodeCanHost for every address and node, with what depends on the node alone worked out
+  // once: the leader builds this on its event loop in every run (issue 17). `known` is what
+  // is filtered, so nodeCanHost's `known.includes` holds by construction.
+  const mayHost = nodes.map((node) => node.running && canHostWithFlags(node.flags));
   const allocAddresses = addresses.map((addr): AllocAddress => ({
     address: addr.address,
     known: addr.known,
-    available: addr.known.filter((pnn) => pnn >= 0 && pnn < nodes.length && nodeCanHost(addr, pnn, nodes[pnn])),
+    available: addr.known.filter((pnn) => pnn >= 0 && pnn < nodes.length && mayHost[pnn] && hasLinkFor(addr, pnn, nodes[pnn])),
     holder: addr.holder,
   }));
   return {
@@ -108,20 +117,32 @@ export function buildAllocState(
 }
 
 /**
- * Everything `allocate` reads from `state`, as one string: two states with the same key
- * get the same answer, since the allocator is a pure function of its state. Address
- * lines' interfaces are left out: they count only through `available`.
+ * True when `allocate` reads the same from both states, so they get the same answer: the
+ * allocator is a pure function of its state. Address lines' interfaces are left out: they
+ * count only through `available`. Compares in place and stops at the first difference: the
+ * leader asks on its event loop before every allocation, and building a key string of 1000
+ * addresses for it cost 5-30 ms there (issue 17).
  */
-export function allocStateKey(state: AllocState): string {
-  const parts: string[] = [
-    state.algorithm,
-    `${state.tunables.noIpFailback ? 1 : 0}${state.tunables.noIpTakeover ? 1 : 0}`,
-    state.nodes.map((n) => `${n.flags}${n.running ? '+' : '-'}`).join(','),
-    state.homeNodes ? [...state.homeNodes].map(([address, pnn]) => `${address}>${pnn}`).sort().join(',') : '',
-    state.forceRebalance ? state.forceRebalance.join(',') : '',
-  ];
-  for (const a of state.addresses) {
-    parts.push(`${a.address.address.text}/${a.address.bits}:${a.known.join(',')}:${a.available.join(',')}:${a.holder}`);
-  }
-  return parts.join('|');
+export function sameAllocState(a: AllocState, b: AllocState): boolean {
+  if (a === b) return true;
+  if (a.algorithm !== b.algorithm || a.tunables.noIpFailback !== b.tunables.noIpFailback
+    || a.tunables.noIpTakeover !== b.tunables.noIpTakeover) return false;
+  if (!sameItems(a.nodes, b.nodes, (x, y) => x.flags === y.flags && x.running === y.running)) return false;
+  if (!sameHomeNodes(a.homeNodes, b.homeNodes)) return false;
+  if (!sameItems(a.forceRebalance ?? [], b.forceRebalance ?? [], (x, y) => x === y)) return false;
+  return sameItems(a.addresses, b.addresses, (x, y) => x.holder === y.holder
+    && x.address.address.text === y.address.address.text && x.address.bits === y.address.bits
+    && sameItems(x.known, y.known, (p, q) => p === q) && sameItems(x.available, y.available, (p, q) => p === q));
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}
+
+function sameHomeNodes(a: ReadonlyMap<string, Pnn> | undefined, b: ReadonlyMap<string, Pnn> | undefined): boolean {
+  if (a === undefined || b === undefined) return (a?.size ?? 0) === 0 && (b?.size ?? 0) === 0;
+  return a.size === b.size && [...a].every(([address, pnn]) => b.get(address) === pnn);
 }

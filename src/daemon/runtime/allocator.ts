@@ -1,6 +1,6 @@
 // Where the IP allocator runs: inline for small clusters, in a worker thread when the work is big.
 
-import { allocate, AllocResult, AllocState, allocStateKey } from '../../core/ipalloc';
+import { allocate, AllocResult, AllocState, sameAllocState } from '../../core/ipalloc';
 
 /** Computes the target assignment; async so an implementation may run it off the event loop. */
 export interface Allocator {
@@ -18,31 +18,33 @@ export function inlineAllocator(): Allocator {
 
 /**
  * Answers a state it has seen lately from memory: the allocator is a pure function of
- * its state (allocStateKey), so the leader can allocate while a run is held (a crashed
+ * its state (sameAllocState), so the leader can allocate while a run is held (a crashed
  * peer's guardian is still deleting) and the run that follows, reading the same view,
  * finds the answer ready. An allocation in progress is shared; a failed one is forgotten.
  * Callers must not change the result (the leader copies the assignment).
  */
 export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator {
-  const answers = new Map<string, Promise<AllocResult>>();
+  /** Most recently used last, so the oldest is dropped first. */
+  const answers: { state: AllocState; answer: Promise<AllocResult> }[] = [];
   return {
     allocate(state) {
-      const key = allocStateKey(state);
-      const known = answers.get(key);
-      if (known) {
-        // Most recently used last, so the oldest is dropped first.
-        answers.delete(key);
-        answers.set(key, known);
-        return known;
+      const at = answers.findIndex((entry) => sameAllocState(entry.state, state));
+      if (at >= 0) {
+        const [known] = answers.splice(at, 1);
+        answers.push(known);
+        return known.answer;
       }
-      const answer = inner.allocate(state);
-      answers.set(key, answer);
-      answer.catch(() => { if (answers.get(key) === answer) answers.delete(key); });
-      while (answers.size > capacity) answers.delete(answers.keys().next().value as string);
-      return answer;
+      const entry = { state, answer: inner.allocate(state) };
+      answers.push(entry);
+      entry.answer.catch(() => {
+        const failed = answers.indexOf(entry);
+        if (failed >= 0) answers.splice(failed, 1);
+      });
+      while (answers.length > capacity) answers.shift();
+      return entry.answer;
     },
     close: () => {
-      answers.clear();
+      answers.length = 0;
       return inner.close();
     },
   };

@@ -28,13 +28,17 @@ export class FailedTakes {
   }
 
   /**
-   * Whether the allocator should leave `pnn` out for `address`: it failed to take it lately,
-   * and one of `others` (nodes that list it and may host now) has not. When every candidate
-   * failed, none is left out: an address served by a node that failed before beats one not served.
+   * For one run at `now`: whether the allocator should leave `pnn` out for `address`. It does
+   * when `pnn` failed to take it lately and one of `others` (nodes that list it and may host
+   * now) has not; when every candidate failed, none is left out: an address served by a node
+   * that failed before beats one not served. Old failures are forgotten once per run, not on
+   * every question (a run asks for every address and node: issue 17); undefined when no take
+   * failed lately, so a run without failures skips the question altogether.
    */
-  avoid(pnn: Pnn, address: string, others: readonly Pnn[], now: number): boolean {
+  avoidAt(now: number): ((pnn: Pnn, address: string, others: readonly Pnn[]) => boolean) | undefined {
     this.forget(now);
-    return this.failed(pnn, address, now) && others.some((other) => other !== pnn && !this.failed(other, address, now));
+    if (this.failures.size === 0) return undefined;
+    return (pnn, address, others) => this.failed(pnn, address, now) && others.some((other) => other !== pnn && !this.failed(other, address, now));
   }
 
   private forget(now: number): void {

@@ -14,6 +14,7 @@ import { RunHistory } from './history';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
 import { SessionMessageOf } from './messages';
+import { ListIndexCache } from './run-inputs';
 import { RuntimeInit } from './settings';
 import { RunPorts } from './takeover-run';
 
@@ -42,6 +43,7 @@ export function clusterRunPorts(init: RuntimeInit, components: LeaderComponents,
   return {
     ...control,
     init, clock, log, allocator: components.allocator, loopDelay: components.loopDelay, failedTakes,
+    listIndex: new ListIndexCache(),
     snapshot: () => ({ view: state.view, lists: new Map(state.addressLists()), members: state.quorum().members }),
     connected: (pnn) => state.view.nodes[pnn].connected,
     send: components.send,

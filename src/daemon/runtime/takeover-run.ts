@@ -7,7 +7,8 @@
 //                heartbeat (orders.ts); the view is read again once every ack is in.
 //   2. allocate  the target assignment from the run's snapshot of the view (flags, links,
 //                every node's list), through the Allocator port (a worker thread for big
-//                clusters); moveip pins go on top.
+//                clusters); moveip pins go on top. Its inputs are built a chunk of addresses
+//                per turn of the event loop (run-inputs.ts).
 //   3. plan      core/plan: current + target -> release / take / ipreallocated actions.
 //   4. release   RELEASE to every node that must give an address up, in parallel; wait
 //                for every ack. A node that goes DISCONNECTED (silent for dead_after, or
@@ -37,7 +38,7 @@ import { FailedTakes } from './failed-takes';
 import { Logger } from './logger';
 import { LoopDelayProbe } from './loop-delay';
 import { IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck } from './messages';
-import { buildRunInputs, RunInputs } from './run-inputs';
+import { ListIndexCache, RUN_INPUT_CHUNK, RunInputs, runInputSteps } from './run-inputs';
 import { RuntimeInit } from './settings';
 
 type Status = TakeoverRunRecord['status'];
@@ -77,6 +78,8 @@ export interface RunPorts {
   readonly takePins: () => ReadonlyMap<string, Pnn>;
   /** ipreallocate --rebalance: nodes LCP2 may move addresses onto. */
   readonly rebalanceTargets: () => readonly Pnn[];
+  /** The nodes' lists indexed, kept from run to run until a list changes (run-inputs.ts). */
+  readonly listIndex: ListIndexCache;
 }
 
 export interface RunRequest {
@@ -143,14 +146,24 @@ export async function confirmPhase(ctx: PhaseContext, peers: readonly Pnn[]): Pr
   }
 }
 
-/** The allocator's and the plan's inputs from a snapshot (also what the leader allocates ahead with). */
-export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: readonly Pnn[]): RunInputs {
+/**
+ * The allocator's and the plan's inputs from a snapshot (also what the leader allocates ahead
+ * with), RUN_INPUT_CHUNK addresses per turn of the event loop; `then` gets them, in the same
+ * turn when they took one chunk (a small cluster's run goes on as before, without a turn).
+ */
+export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: readonly Pnn[], then: (inputs: RunInputs) => void): void {
   const { init, clock, failedTakes } = ports;
-  return buildRunInputs(snapshot.view, snapshot.lists, {
+  const steps = runInputSteps(snapshot.view, snapshot.lists, {
     algorithm: init.algorithm, tunables: init.tunables, members: snapshot.members,
-    avoid: (pnn, address, others) => failedTakes.avoid(pnn, address, others, clock.now()),
+    avoid: failedTakes.avoidAt(clock.now()),
     forceRebalance: rebalance,
-  });
+  }, ports.listIndex.indexOf(snapshot.lists), RUN_INPUT_CHUNK);
+  const step = (): void => {
+    const next = steps.next();
+    if (next.done) then(next.value);
+    else clock.nextTurn(step);
+  };
+  step();
 }
 
 /**
@@ -159,13 +172,15 @@ export function runInputsOf(ports: RunPorts, snapshot: RunSnapshot, rebalance: r
  * same view and finds the answer ready (the allocator remembers it). A failure is the run's to report.
  */
 export function allocateAhead(ports: RunPorts): void {
-  ports.allocator.allocate(runInputsOf(ports, ports.snapshot(), ports.rebalanceTargets()).alloc).catch(() => undefined);
+  runInputsOf(ports, ports.snapshot(), ports.rebalanceTargets(), (inputs) => {
+    ports.allocator.allocate(inputs.alloc).catch(() => undefined);
+  });
 }
 
 /** 2. The target assignment, moveip pins applied where their node can host the address now. */
 export async function allocatePhase(ctx: PhaseContext, snapshot: RunSnapshot): Promise<{ inputs: RunInputs; target: Map<string, Pnn> }> {
   const { ports } = ctx;
-  const inputs = runInputsOf(ports, snapshot, ports.rebalanceTargets());
+  const inputs = await new Promise<RunInputs>((resolve) => runInputsOf(ports, snapshot, ports.rebalanceTargets(), resolve));
   const result = await ports.allocator.allocate(inputs.alloc);
   const target = new Map(result.assignment);
   for (const [address, pnn] of ports.takePins()) {
@@ -178,14 +193,16 @@ export async function allocatePhase(ctx: PhaseContext, snapshot: RunSnapshot): P
 }
 
 /** 4. RELEASE everywhere at once. Returns the addresses still held (not to be taken in this run) and the failures. */
-export async function releasePhase(ctx: PhaseContext, releases: readonly ReleaseAction[]): Promise<{ notReleased: Set<string>; failures: string[] }> {
+export async function releasePhase(
+  ctx: PhaseContext, releases: readonly ReleaseAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+): Promise<{ notReleased: Set<string>; failures: string[] }> {
   const notReleased = new Set<string>();
   const failures: string[] = [];
   if (releases.length === 0) return { notReleased, failures };
   const { ports, epoch } = ctx;
   const byNode = groupByNode(releases);
   const outcomes = await orderAll<ReleaseAck>(ctx, 'release-ack', [...byNode.keys()], (pnn) => ({
-    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address)),
+    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address, parsed)),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!.map((a) => a.address);
@@ -208,7 +225,9 @@ export async function releasePhase(ctx: PhaseContext, releases: readonly Release
  * failed, timed out or went away) and the failures; a failed or unanswered take is remembered
  * so that the next runs place the address elsewhere.
  */
-export async function takePhase(ctx: PhaseContext, takes: readonly TakeAction[]): Promise<{ unplaced: Set<string>; failures: string[] }> {
+export async function takePhase(
+  ctx: PhaseContext, takes: readonly TakeAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+): Promise<{ unplaced: Set<string>; failures: string[] }> {
   const unplaced = new Set<string>();
   const failures: string[] = [];
   if (takes.length === 0) return { unplaced, failures };
@@ -217,7 +236,7 @@ export async function takePhase(ctx: PhaseContext, takes: readonly TakeAction[])
   const byNode = groupByNode(takes);
   const outcomes = await orderAll<TakeAck>(ctx, 'take-ack', [...byNode.keys()], (pnn) => ({
     kind: 'take', epoch, leader: ports.init.localPnn,
-    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address), bits: t.bits, iface: t.iface })),
+    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address, parsed), bits: t.bits, iface: t.iface })),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!;
@@ -292,7 +311,7 @@ export class TakeoverRun implements PhaseContext {
       phases.allocate = clock.now() - lap;
       this.boundary(true);
 
-      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes });
+      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
       for (const problem of plan.problems) ports.log.warn({ code: problem.code, pnn: problem.pnn, address: problem.address }, problem.message);
       const releases: ReleaseAction[] = [
         ...plan.release,
@@ -300,7 +319,7 @@ export class TakeoverRun implements PhaseContext {
       ];
 
       lap = clock.now();
-      const released = await releasePhase(this, releases);
+      const released = await releasePhase(this, releases, inputs.parsed);
       failures.push(...released.failures);
       phases.release = clock.now() - lap;
       this.boundary(true);
@@ -309,7 +328,7 @@ export class TakeoverRun implements PhaseContext {
       const takes = plan.take.filter((t): t is TakeAction => t.kind === 'take' && !released.notReleased.has(t.address));
       moves = takes.length;
       this.placed = new Map([...target].filter(([address]) => !released.notReleased.has(address)));
-      const taken = await takePhase(this, takes);
+      const taken = await takePhase(this, takes, inputs.parsed);
       failures.push(...taken.failures);
       this.target = new Map([...target].filter(([address, pnn]) => pnn !== NO_NODE && !taken.unplaced.has(address)));
       phases.take = clock.now() - lap;
@@ -355,11 +374,18 @@ export class TakeoverRun implements PhaseContext {
 
 function groupByNode<A extends { pnn: Pnn }>(actions: readonly A[]): Map<Pnn, A[]> {
   const out = new Map<Pnn, A[]>();
-  for (const action of actions) out.set(action.pnn, [...(out.get(action.pnn) ?? []), action]);
+  for (const action of actions) {
+    const own = out.get(action.pnn);
+    if (own) own.push(action);
+    else out.set(action.pnn, [action]);
+  }
   return out;
 }
 
-function addressOf(text: string): IpAddress {
+/** A planned address as a value: the run's listed addresses are parsed already; another (a duplicate nobody lists) is parsed here. */
+function addressOf(text: string, known: ReadonlyMap<string, IpAddress>): IpAddress {
+  const listed = known.get(text);
+  if (listed) return listed;
   const parsed = parseIp(text);
   if (!parsed.ok) throw new Error(`internal: plan address ${text}: ${parsed.error}`);
   return parsed.value;

@@ -2,11 +2,14 @@
 //
 // Small states stay inline: posting a state to a worker and back costs more than
 // allocating a few hundred addresses. The worker is started on first use and kept.
+// Address lines go to it once per change, states and answers as typed arrays
+// (alloc-frame.ts): cloning whole states cost the event loop 10-100 ms (issue 17).
 
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
+import { PublicAddress } from '../../core/address';
 import { allocate, AllocResult, AllocState } from '../../core/ipalloc';
-import { AllocAnswer, AllocJob } from './alloc-worker';
+import { AllocAnswer, decodeResult, encodeState, LinesJob, linesOf } from './alloc-frame';
 import { Allocator } from './allocator';
 
 export interface WorkerAllocatorInit {
@@ -31,12 +34,16 @@ export function workerAllocator(init: WorkerAllocatorInit = {}): Allocator {
   const script = init.script ?? join(__dirname, 'alloc-worker.js');
   let worker: Worker | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (r: AllocResult) => void; reject: (e: Error) => void }>();
+  /** The lines the worker holds; a new worker has none. */
+  let sent: { version: number; lines: readonly PublicAddress[] } | undefined;
+  let nextVersion = 1;
+  const pending = new Map<number, { resolve: (answer: Extract<AllocAnswer, { ok: true }>) => void; reject: (e: Error) => void }>();
 
   const failAll = (error: Error): void => {
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
     worker = undefined;
+    sent = undefined;
   };
   const start = (): Worker => {
     const w = new Worker(script);
@@ -45,7 +52,7 @@ export function workerAllocator(init: WorkerAllocatorInit = {}): Allocator {
       const waiter = pending.get(answer.id);
       if (!waiter) return;
       pending.delete(answer.id);
-      if (answer.ok) waiter.resolve(answer.result);
+      if (answer.ok) waiter.resolve(answer);
       else waiter.reject(new AllocatorWorkerError(`allocation failed in the worker: ${answer.message}`));
     });
     w.on('error', (error) => failAll(new AllocatorWorkerError(`the allocator worker failed: ${error.message}`)));
@@ -56,18 +63,38 @@ export function workerAllocator(init: WorkerAllocatorInit = {}): Allocator {
   return {
     allocate(state: AllocState): Promise<AllocResult> {
       if (state.addresses.length < minAddresses) return Promise.resolve(allocate(state));
-      worker ??= start();
+      const w = worker ?? start();
+      worker = w;
+      const lines = linesOf(state);
+      if (!sent || !sameLines(sent.lines, lines)) {
+        sent = { version: nextVersion++, lines };
+        const job: LinesJob = { kind: 'lines', ...sent };
+        w.postMessage(job);
+      }
       const id = nextId++;
-      const job: AllocJob = { id, state };
+      const { message, transfer } = encodeState(state, id, sent.version);
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker?.postMessage(job);
+        const settle = (answer: Extract<AllocAnswer, { ok: true }>): void => {
+          try {
+            resolve(decodeResult(answer, lines));
+          } catch (error) {
+            reject(new AllocatorWorkerError(`the allocator worker's answer does not fit the state: ${error instanceof Error ? error.message : String(error)}`));
+          }
+        };
+        pending.set(id, { resolve: settle, reject });
+        w.postMessage(message, transfer);
       });
     },
     async close() {
       const w = worker;
       worker = undefined;
+      sent = undefined;
       if (w) await w.terminate();
     },
   };
+}
+
+/** The same line objects in the same order: the run inputs keep them while no list changes (run-inputs.ts). */
+function sameLines(a: readonly PublicAddress[], b: readonly PublicAddress[]): boolean {
+  return a.length === b.length && a.every((line, k) => line === b[k]);
 }

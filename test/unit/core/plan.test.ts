@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { Assignment, LinkState, PublicAddress } from '../../../src/core/address';
 import { NO_NODE, Pnn } from '../../../src/core/flags';
-import { parsePrefix } from '../../../src/core/ip';
+import { ip, parsePrefix } from '../../../src/core/ip';
 import {
   actionsFor, applyPlan, hostedOnly, PlanInputError, PlanNode, planSteps, planTakeover, TakeoverAction, TakeoverPlan,
 } from '../../../src/core/plan';
@@ -186,6 +186,16 @@ describe('plan properties', () => {
       const again = planTakeover({ current: reversed(toAssignment(current)), target: reversed(toAssignment(target)), nodes: [...nodes].reverse() });
       expect(again).toEqual(plan);
     }));
+  });
+
+  it('plans the same from addresses parsed ahead as from the keys, and still checks a key it was not given', () => {
+    const parsed = new Map(ADDRESSES.slice(0, 4).map((text) => [text, ip(text)]));
+    fc.assert(fc.property(layoutArb, layoutArb, linksArb, (current, target, links) => {
+      const input = { current: toAssignment(current), target: toAssignment(target), nodes: nodesFor(links) };
+      expect(planTakeover({ ...input, parsed })).toEqual(planTakeover(input));
+    }));
+    expect(() => planTakeover({ current: assignment('2001:DB8::7=0'), target: new Map(), nodes: [node(0, [])], parsed }))
+      .toThrow(PlanInputError);
   });
 
   it('changes nothing but ipreallocated when target equals current and links are up', () => {

@@ -1,7 +1,8 @@
 // The runtime's small pure parts: ban credits, run inputs, address-list changes, history, settings checks.
 
 import { BanCredits } from '../../../../src/daemon/runtime/bans';
-import { buildRunInputs } from '../../../../src/daemon/runtime/run-inputs';
+import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
+import { buildRunInputs, indexLists, ListIndexCache, runInputSteps } from '../../../../src/daemon/runtime/run-inputs';
 import { applyAddressList } from '../../../../src/daemon/runtime/address-list';
 import { RunHistory } from '../../../../src/daemon/runtime/history';
 import { checkedInit } from '../../../../src/daemon/runtime/settings';
@@ -56,6 +57,75 @@ describe('buildRunInputs', () => {
     expect(inputs.alloc.nodes.map((n) => n.running)).toEqual([true, true, false]);
     expect(inputs.alloc.addresses.map((a) => a.known)).toEqual([[0, 1], [0, 1]]);
     expect(inputs.planNodes.map((n) => n.addresses.size)).toEqual([2, 2, 0]);
+  });
+});
+
+describe('ListIndexCache', () => {
+  const options = { algorithm: 'lcp2' as const, tunables: DEFAULT_TUNABLES, members: [0, 1] };
+  const twoNodes = () => updateAll(createView({ localPnn: 0, nodeCount: 2, deleted: [], deadAfterMs: 1000, now: 0 }), [
+    { kind: 'health', pnn: 0, at: 1, healthy: true },
+    { kind: 'heartbeat', pnn: 1, at: 1, seq: 1, flags: 0, epoch: 1, leader: 0, hosted: [], links: { eth0: 'up' }, heard: [] },
+  ]).view;
+
+  it('keeps the index while every node\'s list is the same array, in a new map as each run\'s snapshot is', () => {
+    const cache = new ListIndexCache();
+    const list = lines(['192.0.2.1/24', '192.0.2.2/24']);
+    const first = cache.indexOf(new Map([[0, list], [1, list]]));
+    expect(cache.indexOf(new Map([[0, list], [1, list]]))).toBe(first);
+  });
+
+  it('drops it when a node\'s list changes live, and the run then plans from the new list', () => {
+    const cache = new ListIndexCache();
+    const list = lines(['192.0.2.1/24', '192.0.2.2/24']);
+    const view = twoNodes();
+    cache.indexOf(new Map([[0, list], [1, list]]));
+    // Node 1 drops 192.0.2.2 and adds 2001:db8::9 (reloadips): a new array, same length.
+    const reloaded = new Map([[0, list], [1, lines(['192.0.2.1/24', '2001:db8::9/64'])]]);
+    const inputs = buildRunInputs(view, reloaded, options, cache.indexOf(reloaded));
+    expect(inputs.alloc.addresses.map((a) => [a.address.address.text, a.known])).toEqual([
+      ['192.0.2.1', [0, 1]], ['192.0.2.2', [0]], ['2001:db8::9', [1]],
+    ]);
+    expect(inputs.parsed.get('2001:db8::9')).toEqual(ip('2001:db8::9'));
+    expect([...inputs.planNodes[1].addresses.keys()]).toEqual(['192.0.2.1', '2001:db8::9']);
+    // A node whose list is gone (it left the cluster) is dropped too.
+    const gone = new Map([[0, list]]);
+    expect(buildRunInputs(view, gone, options, cache.indexOf(gone)).alloc.addresses.map((a) => a.known)).toEqual([[0], [0]]);
+  });
+
+  it('gives the same inputs a chunk at a time, yielding between chunks', () => {
+    const view = twoNodes();
+    const lists = new Map([[0, lines(['198.51.100.7/24', '192.0.2.1/24', '192.0.2.3/24'])], [1, lines(['192.0.2.1/24 eth1', '2001:db8::1/64'])]]);
+    const withFailures = { ...options, avoid: (pnn: number, address: string) => pnn === 1 && address === '192.0.2.1', forceRebalance: [1] };
+    const steps = runInputSteps(view, lists, withFailures, indexLists(lists), 2);
+    let turns = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) turns++;
+    expect(turns).toBe(1); // 4 addresses, 2 per chunk
+    expect(step.value).toEqual(buildRunInputs(view, lists, withFailures));
+  });
+
+  it('gives the same inputs as indexing the lists afresh', () => {
+    const cache = new ListIndexCache();
+    const view = twoNodes();
+    const lists = new Map([[0, lines(['198.51.100.7/24', '192.0.2.1/24'])], [1, lines(['192.0.2.1/24 eth1', '2001:db8::1/64'])]]);
+    cache.indexOf(lists);
+    expect(buildRunInputs(view, lists, options, cache.indexOf(new Map(lists)))).toEqual(buildRunInputs(view, lists, options));
+  });
+});
+
+describe('FailedTakes.avoidAt', () => {
+  it('leaves out a node that failed lately while another may host; asks nothing once every failure is forgotten', () => {
+    const failedTakes = new FailedTakes(1000);
+    expect(failedTakes.avoidAt(0)).toBeUndefined();
+    failedTakes.record(1, '192.0.2.1', 0);
+    failedTakes.record(2, '192.0.2.2', 0);
+    failedTakes.record(1, '192.0.2.2', 0);
+    const avoid = failedTakes.avoidAt(999);
+    expect(avoid?.(1, '192.0.2.1', [1, 2])).toBe(true);
+    expect(avoid?.(2, '192.0.2.1', [1, 2])).toBe(false);
+    expect(avoid?.(1, '192.0.2.1', [1])).toBe(false); // nobody else may host it
+    expect(avoid?.(1, '192.0.2.2', [1, 2])).toBe(false); // every candidate failed: none is left out
+    expect(failedTakes.avoidAt(1000)).toBeUndefined();
   });
 });
 

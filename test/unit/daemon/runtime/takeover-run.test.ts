@@ -3,13 +3,14 @@
 import { NO_NODE, Pnn } from '../../../../src/core/flags';
 import { createView, updateAll } from '../../../../src/core/membership';
 import { ReleaseAction, TakeAction } from '../../../../src/core/plan';
-import { DEFAULT_TUNABLES } from '../../../../src/core/ipalloc';
+import { allocate, AllocState, DEFAULT_TUNABLES, sameAllocState } from '../../../../src/core/ipalloc';
 import { PhaseAck, RunDeadline } from '../../../../src/daemon/runtime/acks';
-import { inlineAllocator } from '../../../../src/daemon/runtime/allocator';
+import { Allocator, inlineAllocator } from '../../../../src/daemon/runtime/allocator';
 import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
 import { SessionMessageOf } from '../../../../src/daemon/runtime/messages';
+import { buildRunInputs, ListIndexCache } from '../../../../src/daemon/runtime/run-inputs';
 import {
-  PhaseContext, releasePhase, RunAborted, RunPorts, RunSnapshot, takePhase, TakeoverRun,
+  allocateAhead, PhaseContext, releasePhase, RunAborted, RunPorts, RunSnapshot, takePhase, TakeoverRun,
 } from '../../../../src/daemon/runtime/takeover-run';
 import { lines } from './harness/cluster';
 import { ManualClock } from '../../../../src/adapters/memory/clock';
@@ -36,7 +37,7 @@ function phaseOver(answers: Record<Pnn, Answer>, options: { undeliverable?: Pnn[
     init: { localPnn: 0, takeoverDeadlineMs: DEADLINE_MS, algorithm: 'lcp2', tunables: DEFAULT_TUNABLES },
     clock: own, log: recordingLogger(), allocator: inlineAllocator(), loopDelay: { start: () => ({ stop: () => null }) }, failedTakes,
     snapshot: options.snapshot ?? notUsed, adoptEpoch: () => undefined, newerRequest: () => undefined, confirmed: () => undefined,
-    takePins: () => new Map(), rebalanceTargets: () => [],
+    takePins: () => new Map(), rebalanceTargets: () => [], listIndex: new ListIndexCache(),
     connected: (pnn) => answers[pnn] !== undefined,
     send: (to, order) => {
       if (options.undeliverable?.includes(to)) return false;
@@ -218,6 +219,27 @@ describe('a whole run', () => {
     expect(reads).toBe(confirmSince === undefined ? 1 : 2);
     expect(sent.map((s) => s.order.kind)).toEqual(orders);
     expect([...outcome.target!.values()].sort()).toEqual([0, 1]);
+  });
+
+  it('builds the inputs of a big cluster a chunk per turn of the event loop, ahead as in the run, to the same state', async () => {
+    // 600 addresses: three chunks of RUN_INPUT_CHUNK, so two turns before the allocator is asked.
+    const many = lines(Array.from({ length: 600 }, (_, k) => `198.18.${Math.floor(k / 250)}.${(k % 250) + 1}/15`), ['eth0']);
+    const big = (): RunSnapshot => ({ ...snapshotOfTwo(), lists: new Map([[0, many], [1, many]]) });
+    const { clock, wholeRun, ctx } = phaseOver({ 0: obeying, 1: obeying }, { snapshot: big });
+    const asked: AllocState[] = [];
+    const counting: Allocator = { allocate: async (state) => { asked.push(state); return allocate(state); }, close: async () => undefined };
+    const ports = { ...ctx.ports, allocator: counting };
+    allocateAhead(ports);
+    expect(asked).toHaveLength(0);
+    await clock.advance(0);
+    expect(asked).toHaveLength(1);
+    expect(sameAllocState(asked[0], buildRunInputs(big().view, big().lists, { algorithm: 'lcp2', tunables: DEFAULT_TUNABLES, members: [0, 1] }).alloc)).toBe(true);
+    expect(asked[0].addresses).toHaveLength(600);
+    // The whole run (its own ports) gets there too and places every address.
+    const done = wholeRun().execute();
+    await clock.advance(10);
+    const outcome = await done;
+    expect(outcome.record).toMatchObject({ status: 'ok', moves: 600 });
   });
 
   it('a peer that does not confirm by the deadline fails the run, named, before anything is planned; nobody is charged', async () => {
