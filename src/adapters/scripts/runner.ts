@@ -6,6 +6,7 @@ import { listScripts, setScriptEnabled } from './manage';
 import { EventScriptOptions, eventTimeoutMs } from './options';
 import { EventRunner, RunEventOptions, ScriptInfo } from './port';
 import { runScriptProcess, ScriptRun } from './process';
+import { ScriptProcessRunner } from './process-host';
 import { EventResult, EventStatus, ScriptResult } from './status';
 
 interface Job {
@@ -22,7 +23,8 @@ export class ScriptEventRunner implements EventRunner {
   private readonly queue: Job[] = [];
   private current: Job | undefined;
 
-  constructor(private readonly options: EventScriptOptions) {
+  /** `runProcess`: how a script is started; the daemon passes a ScriptProcessHost's (process-host.ts), off its main loop. */
+  constructor(private readonly options: EventScriptOptions, private readonly runProcess: ScriptProcessRunner = runScriptProcess) {
     this.catalog = new ScriptCatalog(options.dir);
   }
 
@@ -121,7 +123,7 @@ export class ScriptEventRunner implements EventRunner {
         continue;
       }
       if (job.abort.signal.aborted) return result('CANCELLED', scripts);
-      const run = await runScriptProcess({
+      const run = await this.runProcess({
         path: entry.path,
         args: [job.event, ...job.args],
         env: this.environment(job.event),
