@@ -6,7 +6,6 @@ import { listScripts, setScriptEnabled } from './manage';
 import { EventScriptOptions, eventTimeoutMs } from './options';
 import { EventRunner, RunEventOptions, ScriptInfo } from './port';
 import { runScriptProcess, ScriptRun } from './process';
-import { ScriptProcessRunner } from './process-host';
 import { EventResult, EventStatus, ScriptResult } from './status';
 
 interface Job {
@@ -23,8 +22,7 @@ export class ScriptEventRunner implements EventRunner {
   private readonly queue: Job[] = [];
   private current: Job | undefined;
 
-  /** `runProcess`: how a script is started; the daemon passes a ScriptProcessHost's (process-host.ts), off its main loop. */
-  constructor(private readonly options: EventScriptOptions, private readonly runProcess: ScriptProcessRunner = runScriptProcess) {
+  constructor(private readonly options: EventScriptOptions) {
     this.catalog = new ScriptCatalog(options.dir);
   }
 
@@ -123,7 +121,7 @@ export class ScriptEventRunner implements EventRunner {
         continue;
       }
       if (job.abort.signal.aborted) return result('CANCELLED', scripts);
-      const run = await this.runProcess({
+      const run = await runScriptProcess({
         path: entry.path,
         args: [job.event, ...job.args],
         env: this.environment(job.event),

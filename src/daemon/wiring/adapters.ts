@@ -14,8 +14,6 @@ import { openReplyCapture } from '../../adapters/packet/reply-capture';
 import { createSystemTickler, tickleSettings, Tickler } from '../../adapters/rawsock';
 import { createTakeover, SOCKET_KILL_METHODS, SocketKillMethod, Takeover } from '../../adapters/takeover';
 import { ScriptEventRunner } from '../../adapters/scripts/runner';
-import { ScriptProcessHost } from '../../adapters/scripts/process-host';
-import { siblingScript } from '../../sibling';
 import { eventScriptOptions } from '../../adapters/scripts/options';
 import { ctdbEnvironment, ctdbLayoutPaths, CtdbLayout, DEBIAN_CTDB, defaultCtdbRoot, prepareCtdbLayout } from '../../adapters/scripts/ctdb-env';
 import { EventRunner } from '../../adapters/scripts/port';
@@ -110,7 +108,7 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
       ...ctdbEnvironment(ctdbLayoutPaths(defaultCtdbRoot(config.control.socket)), config.control.socket, process.env.PATH),
       FLOATIP_PUBLIC_ADDRESSES: appliedAddressesPathOf(config),
     },
-  }), new ScriptProcessHost(siblingScript(join(__dirname, '..', '..', 'adapters', 'scripts'), 'process-worker-main')).run);
+  }));
 }
 
 /** CTDB_BASE and the `ctdb` stand-in for CTDB's own event scripts (adapters/scripts/ctdb-env.ts), built at every start. */
