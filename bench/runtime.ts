@@ -36,7 +36,7 @@ function addresses(): PublicAddress[] {
   });
 }
 
-const healthy: HealthSource = { start: async (listener) => listener(true), stop: async () => undefined };
+const healthy: HealthSource = { prepare: () => undefined, start: async (listener) => listener(true), stop: async () => undefined };
 
 interface Node {
   runtime: NodeRuntime;

@@ -158,6 +158,8 @@ export class HealthMonitor {
   private readonly health: MonitorHealth;
   private readonly cronExpression: string;
   private task: ScheduledTask | undefined;
+  /** start() ran (and stop() has not). */
+  private running = false;
   private recheckTimer: NodeJS.Timeout | undefined;
   private recheckDelayMs = 0;
   private inFlight: Promise<void> | undefined;
@@ -177,25 +179,47 @@ export class HealthMonitor {
     return this.health.healthy;
   }
 
+  /**
+   * Creates the schedule and asks it once for its next run, before the node joins. node-cron
+   * builds its first `Intl.DateTimeFormat` (getPartsFormatter: ICU's time-zone and locale data)
+   * on that first question: 85-570 ms of one turn under load (--cpu-prof), which start()
+   * paid just after joining, where a stalled main loop delays heartbeats and runs. Before any
+   * socket opens nobody waits on this loop, so the cost is paid there. (Avoiding node-cron's
+   * time-zone path instead would mean a schedule of our own for seconds and another for cron
+   * text, and give up its overlap prevention: more code for the same one-off cost.)
+   */
+  prepare(): void {
+    this.schedule().getNextRuns(1);
+  }
+
   /** Runs startup and the first monitor, then starts the schedule. */
   async start(): Promise<void> {
-    if (this.task) return;
-    const log = (message: string): void => this.components.log?.(message);
-    this.task = createTask(this.cronExpression, () => this.tick(), {
-      name: 'floatip-monitor',
-      noOverlap: true,
-      logger: { info: log, warn: log, error: (m) => log(String(m)), debug: () => undefined },
-    });
+    if (this.running) return;
+    this.running = true;
+    const task = this.schedule();
     await this.tick();
-    await this.task.start();
+    await task.start();
   }
 
   async stop(): Promise<void> {
     this.clearRecheck();
     const task = this.task;
     this.task = undefined;
+    this.running = false;
     if (task) await task.destroy();
     await this.inFlight;
+  }
+
+  /** The cron task, created once (not started: start() does that). */
+  private schedule(): ScheduledTask {
+    if (this.task) return this.task;
+    const log = (message: string): void => this.components.log?.(message);
+    this.task = createTask(this.cronExpression, () => this.tick(), {
+      name: 'floatip-monitor',
+      noOverlap: true,
+      logger: { info: log, warn: log, error: (m) => log(String(m)), debug: () => undefined },
+    });
+    return this.task;
   }
 
   /** One scheduled step; a step while another runs is dropped (the next tick comes soon). */

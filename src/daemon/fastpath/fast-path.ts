@@ -20,6 +20,7 @@ import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
 import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
+import { Outbox } from './outbox';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
   /** @default 10 */
@@ -80,11 +81,14 @@ export class FastPath implements PeerMesh {
   private holdingCount: (() => number) | undefined;
   /** The worker pulse before the last idle stall reported (SLOT.idleStallFrom): each is reported once. */
   private idleStallReported = Number.NaN;
+  /** What this turn posts to the worker, sent as one array (outbox.ts says why). */
+  private readonly outbox: Outbox<ToWorker>;
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
     private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority']) {
     this.slots = new Float64Array(settings.shared);
-    port.on('message', (message: FromWorker) => this.handle(message));
+    this.outbox = new Outbox((batch) => { if (this.workerGone === undefined) port.postMessage(batch); });
+    port.on('message', (batch: readonly FromWorker[]) => this.handleBatch(batch));
     this.pulse = setInterval(() => {
       this.slots[SLOT.mainPulseAt] = monotonicNow();
       if (this.holdingCount) this.slots[SLOT.holding] = this.holdingCount();
@@ -175,6 +179,7 @@ export class FastPath implements PeerMesh {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.pulse);
+    this.outbox.flush();
     await this.worker.terminate();
   }
 
@@ -221,7 +226,7 @@ export class FastPath implements PeerMesh {
   /** Delivers now every event the worker has sent: the runtime calls it before it judges silence, so a resumed loop judges on what arrived. */
   flush(): void {
     for (let next = receiveMessageOnPort(this.port); next !== undefined; next = receiveMessageOnPort(this.port)) {
-      this.handle(next.message as FromWorker);
+      this.handleBatch(next.message as readonly FromWorker[]);
     }
   }
 
@@ -248,6 +253,10 @@ export class FastPath implements PeerMesh {
     };
   }
 
+  private handleBatch(batch: readonly FromWorker[]): void {
+    for (const message of batch) this.handle(message);
+  }
+
   private handle(message: FromWorker): void {
     for (const waiter of this.waiters) if (waiter.answers(message)) return;
     switch (message.op) {
@@ -270,7 +279,7 @@ export class FastPath implements PeerMesh {
   }
 
   private post(message: ToWorker): void {
-    if (this.workerGone === undefined) this.port.postMessage(message);
+    if (this.workerGone === undefined) this.outbox.add(message);
   }
 
   private ask(message: ToWorker, isAnswer: (m: FromWorker) => boolean): Promise<FromWorker> {
@@ -297,6 +306,7 @@ export class FastPath implements PeerMesh {
     if (this.workerGone !== undefined) return;
     this.workerGone = why;
     clearInterval(this.pulse);
+    this.outbox.clear();
     for (const waiter of [...this.waiters]) waiter.fail(new GuardianError(why));
     this.waiters.clear();
     if (!this.closing) this.onVerdict(why);

@@ -80,6 +80,7 @@ export function monotonicNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** The main thread posts arrays of these, one per turn (outbox.ts). */
 export type ToWorker =
   | { readonly op: 'start' }
   | { readonly op: 'stop' }
@@ -95,6 +96,7 @@ export type ToWorker =
   | { readonly op: 'guardian-bye' }
   | { readonly op: 'guardian-kill' };
 
+/** The worker posts arrays of these, one per turn (outbox.ts). */
 export type FromWorker =
   | { readonly op: 'started' }
   | { readonly op: 'start-failed'; readonly code: string; readonly message: string }

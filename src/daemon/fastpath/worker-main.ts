@@ -6,6 +6,7 @@ import { raiseLivenessPriority, threadId } from '../../adapters/sched/priority';
 import { GuardianLink } from '../guardian-client';
 import { Liveness } from './liveness';
 import { FastPathSettings, FromWorker, monotonicNow, ToWorker } from './messages';
+import { Outbox } from './outbox';
 
 interface WorkerData {
   readonly settings: FastPathSettings;
@@ -13,7 +14,9 @@ interface WorkerData {
 }
 
 function main({ settings, port }: WorkerData): void {
-  const post = (message: FromWorker): void => port.postMessage(message);
+  // A peer's burst (its tickle lists, 333 frames) reaches the main thread as one array, not 333 wake-ups.
+  const outbox = new Outbox<FromWorker>((batch) => port.postMessage(batch));
+  const post = (message: FromWorker): void => outbox.add(message);
   const tid = threadId();
   if (tid !== undefined) post({ op: 'priority', of: 'fast path', outcome: raiseLivenessPriority(tid) });
   const mesh = createTcpMesh(settings.mesh);
@@ -67,7 +70,9 @@ function main({ settings, port }: WorkerData): void {
     },
     'guardian-kill': () => guardian?.kill(),
   };
-  port.on('message', (message: ToWorker) => (handlers[message.op] as (m: ToWorker) => void)(message));
+  port.on('message', (batch: readonly ToWorker[]) => {
+    for (const message of batch) (handlers[message.op] as (m: ToWorker) => void)(message);
+  });
 }
 
 main(workerData as WorkerData);

@@ -8,6 +8,11 @@ export type HealthListener = (healthy: boolean) => void;
 
 /** Runs `startup` and the monitor schedule, and reports health. */
 export interface HealthSource {
+  /**
+   * Pays what the first start costs the loop (node-cron's first time-zone formatter), called
+   * before the node joins (node.ts start): no peer waits on the loop then.
+   */
+  prepare(): void;
   start(listener: HealthListener): Promise<void>;
   stop(): Promise<void>;
 }
@@ -18,24 +23,32 @@ export interface HealthSource {
  * change), so the runner is wrapped to hear every finished monitor.
  */
 export function healthMonitorSource(options: HealthOptions, runner: EventRunner, log?: (message: string) => void): HealthSource {
+  let listener: HealthListener | undefined;
   let monitor: HealthMonitor | undefined;
+  const watched: EventRunner = {
+    run: async (event, args, runOptions) => {
+      const result = await runner.run(event, args, runOptions);
+      if (event === 'monitor' && result.status !== 'CANCELLED' && result.status !== 'SKIPPED') {
+        // HealthMonitor records the result after this returns (in a later microtask): read its verdict after that.
+        setImmediate(() => { if (monitor) listener?.(monitor.healthy); });
+      }
+      return result;
+    },
+    lastStatus: (event) => runner.lastStatus(event),
+    listScripts: () => runner.listScripts(),
+    setScriptEnabled: (name, enabled) => runner.setScriptEnabled(name, enabled),
+  };
+  const created = (): HealthMonitor => {
+    monitor ??= new HealthMonitor(options, { runner: watched, onHealthChange: (healthy) => listener?.(healthy), ...(log ? { log } : {}) });
+    return monitor;
+  };
   return {
-    async start(listener) {
-      const watched: EventRunner = {
-        run: async (event, args, runOptions) => {
-          const result = await runner.run(event, args, runOptions);
-          if (event === 'monitor' && result.status !== 'CANCELLED' && result.status !== 'SKIPPED') {
-            // HealthMonitor records the result after this returns (in a later microtask): read its verdict after that.
-            setImmediate(() => { if (monitor) listener(monitor.healthy); });
-          }
-          return result;
-        },
-        lastStatus: (event) => runner.lastStatus(event),
-        listScripts: () => runner.listScripts(),
-        setScriptEnabled: (name, enabled) => runner.setScriptEnabled(name, enabled),
-      };
-      monitor = new HealthMonitor(options, { runner: watched, onHealthChange: (healthy) => listener(healthy), ...(log ? { log } : {}) });
-      await monitor.start();
+    prepare() {
+      created().prepare();
+    },
+    async start(heard) {
+      listener = heard;
+      await created().start();
     },
     async stop() {
       await monitor?.stop();

@@ -246,6 +246,8 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     await this.components.publishAddresses?.(this.init.publicAddresses);
     await this.requiredEvent('init');
     await this.requiredEvent('setup');
+    // Its one long turn (health-source.ts prepare) now, before the mesh opens: after joining it held heartbeats and runs.
+    health.prepare();
 
     this.cleanups.push(this.state.onChange((changes) => this.viewChanged(changes)));
     this.cleanups.push(mesh.subscribe((event, ageMs) => this.state.heardAgo(ageMs ?? 0, () => this.meshEvents.handle(event))));

@@ -71,6 +71,28 @@ describe('MonitorHealth', () => {
   });
 });
 
+describe('HealthMonitor.prepare', () => {
+  it('builds node-cron\'s time-zone formatters before start, so start builds none (their first build is one long turn)', async () => {
+    // A fresh node-cron: its formatter cache is module-wide, and other tests here fill it.
+    let Fresh: typeof HealthMonitor = HealthMonitor;
+    jest.isolateModules(() => { Fresh = (jest.requireActual('../../../src/daemon/health') as { HealthMonitor: typeof HealthMonitor }).HealthMonitor; });
+    const runner = new MemoryEventRunner();
+    const fresh = new Fresh(DEFAULT_HEALTH_OPTIONS, { runner, onHealthChange: () => undefined });
+    const built = jest.spyOn(Intl, 'DateTimeFormat');
+    try {
+      fresh.prepare();
+      const inPrepare = built.mock.calls.length;
+      await fresh.start();
+      expect(inPrepare).toBeGreaterThan(0);
+      expect(built.mock.calls.length).toBe(inPrepare);
+      expect(runner.calls.map((c) => c.event)).toEqual(['startup', 'monitor']);
+    } finally {
+      built.mockRestore();
+      await fresh.stop();
+    }
+  });
+});
+
 describe('HealthMonitor', () => {
   let runner: MemoryEventRunner;
   let changes: string[];

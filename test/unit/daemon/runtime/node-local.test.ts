@@ -176,6 +176,12 @@ describe('start and stop', () => {
     await play(cluster, ['expect counts 2 2 2']);
   });
 
+  it('prepares the monitor schedule (node-cron\'s first time-zone formatter, one long turn) before its mesh starts', async () => {
+    const cluster = new TestCluster(SIX);
+    await Promise.all(cluster.nodes.map((n) => n.runtime.start()));
+    expect(cluster.nodes.map((n) => n.health.meshRanAtPrepare)).toEqual([false, false, false]);
+  });
+
   it('refuses to start when init fails', async () => {
     const cluster = new TestCluster(SIX);
     cluster.node(0).events.answer('init', 'ERROR');

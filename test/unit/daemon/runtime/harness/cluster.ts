@@ -138,7 +138,8 @@ export class TestCluster {
     const events = new MemoryEventRunner(() => clock.wallNow());
     const sockets = new MemorySockDiag();
     const tickler = new MemoryTickler();
-    const health = new ManualHealth(events);
+    const mesh = this.network.join(pnn);
+    const health = new ManualHealth(events, () => mesh.running);
     const announcer = new MemoryAnnouncer();
     void netlink.start();
     const takeover = createTakeover({ socketKill: 'destroy' }, {
@@ -150,7 +151,7 @@ export class TestCluster {
     const loadPublicAddresses = this.options.loadPublicAddresses?.(pnn);
     const lock = this.options.lock?.(pnn);
     const runtime = createNodeRuntime(this.initFor(pnn), {
-      mesh: this.network.join(pnn), takeover, netlink, connections: sockets, events, health, clock,
+      mesh, takeover, netlink, connections: sockets, events, health, clock,
       logger: recordingLogger(this.log),
       loopDelay: { start: () => ({ stop: () => null }) },
       ...(allocator ? { allocator } : {}),

@@ -9,7 +9,15 @@ export class ManualHealth implements HealthSource {
   private listener: HealthListener | undefined;
   private readonly health = new MonitorHealth({ fall: 1, rise: 1, timeoutsToFail: 20 });
 
-  constructor(private readonly runner: EventRunner) {}
+  /** Whether the node's mesh ran when prepare() was called (undefined: not called). */
+  meshRanAtPrepare: boolean | undefined;
+
+  /** `meshRunning`: whether the node's mesh has started, read when prepare() is called. */
+  constructor(private readonly runner: EventRunner, private readonly meshRunning: () => boolean = () => false) {}
+
+  prepare(): void {
+    this.meshRanAtPrepare = this.meshRunning();
+  }
 
   async start(listener: HealthListener): Promise<void> {
     this.listener = listener;
