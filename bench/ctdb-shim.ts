@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const layout = await prepareCtdbLayout({
     root: join(dir, 'ctdb'), eventsDir: join(dir, 'events.d'), nodesFile: join(dir, 'nodes'),
     publicAddressesFile: join(dir, 'public_addresses'), scriptOptionsFile: join(dir, 'script.options'), controlSocket: socketPath,
+    node: { pnn: 0, address: '192.0.2.1' },
   });
   const env = { ...process.env, ...ctdbEnvironment(layout, socketPath, process.env.PATH) };
   const server = new ControlServer({ socketPath }, { api: new BenchApi(), logger: new RecordingLogger() });

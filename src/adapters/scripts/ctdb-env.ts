@@ -32,6 +32,8 @@ export interface CtdbLayoutOptions {
   readonly scriptOptionsFile: string;
   /** floatipd's control socket, which the stand-in asks. */
   readonly controlSocket: string;
+  /** This node: what CTDB's functions cache as my-pnn and my-ip-address (see seedCachedAnswers). */
+  readonly node: { readonly pnn: number; readonly address: string };
   readonly installation?: CtdbInstallation;
 }
 
@@ -68,8 +70,23 @@ const PROVIDED = new Set(['functions', 'nodes', 'public_addresses', 'script.opti
 const LINKED_HELPERS = ['ctdb-config', 'ctdb_natgw', 'ctdb_lvs'];
 
 /**
+ * CTDB's functions cache two answers in CTDB_SCRIPT_VARDIR the first time a script asks:
+ * `ctdb_get_pnn` runs `$CTDB pnn >my-pnn` and `ctdb_get_ip_address` writes my-ip-address the
+ * same way, and each only if the file does not exist. The shell creates the file before `ctdb`
+ * answers, so a script killed in between (a monitor event cancelled by a takeover run, or
+ * timed out) leaves it empty, and every later run reads the empty answer: in a CI run a probe
+ * of `ctdb-scripts.test.ts` saw `pnn=` and no addresses of its own. floatipd knows both
+ * answers before any script runs, so it writes them itself (as the helpers would: one line).
+ */
+async function seedCachedAnswers(scriptVarDir: string, node: CtdbLayoutOptions['node']): Promise<void> {
+  await fs.writeFile(path.join(scriptVarDir, 'my-pnn'), `${node.pnn}\n`, { mode: 0o644 });
+  await fs.writeFile(path.join(scriptVarDir, 'my-ip-address'), `${node.address}\n`, { mode: 0o644 });
+}
+
+/**
  * Builds the directory. Safe to call at every start: the old one is removed first, so a
- * cached `my-pnn` in CTDB_SCRIPT_VARDIR never outlives a renumbering.
+ * cached `my-pnn` in CTDB_SCRIPT_VARDIR never outlives a renumbering; the caches are then
+ * written with this node's answers (seedCachedAnswers).
  */
 export async function prepareCtdbLayout(options: CtdbLayoutOptions): Promise<CtdbLayout> {
   const installation = options.installation ?? DEBIAN_CTDB;
@@ -78,6 +95,7 @@ export async function prepareCtdbLayout(options: CtdbLayoutOptions): Promise<Ctd
   for (const dir of [options.root, paths.base, paths.bin, paths.helpers, paths.scriptVarDir, path.join(paths.base, 'events')]) {
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   }
+  await seedCachedAnswers(paths.scriptVarDir, options.node);
   await writeExecutable(path.join(paths.bin, 'ctdb'), CTDB_SHIM);
   await writeExecutable(path.join(paths.helpers, 'ctdb_killtcp'), KILLTCP_HELPER);
   for (const helper of LINKED_HELPERS) {

@@ -6,6 +6,7 @@
 
 import { dirname, join } from 'node:path';
 import { FloatipConfig } from '../../config';
+import { Pnn } from '../../core/flags';
 import { scriptOptionsPathOf } from '../../config/script-options-file';
 import { RtnetlinkAdapter } from '../../adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../../adapters/sockdiag/sockdiag';
@@ -112,7 +113,8 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
 }
 
 /** CTDB_BASE and the `ctdb` stand-in for CTDB's own event scripts (adapters/scripts/ctdb-env.ts), built at every start. */
-export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: string): Promise<CtdbLayout> {
+export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: string, pnn: Pnn): Promise<CtdbLayout> {
+  const address = config.nodes.find((n) => n.pnn === pnn)?.address?.text ?? '';
   return prepareCtdbLayout({
     root: defaultCtdbRoot(config.control.socket),
     eventsDir: config.events.dir,
@@ -121,6 +123,7 @@ export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: strin
     publicAddressesFile: appliedAddressesPathOf(config),
     scriptOptionsFile: scriptOptionsPathOf(configPath),
     controlSocket: config.control.socket,
+    node: { pnn, address },
     installation: { ...DEBIAN_CTDB, etcDir: config.events.ctdb_dir },
   });
 }
@@ -175,7 +178,7 @@ export async function createNodeAdapters(config: FloatipConfig, configPath: stri
     openReplyCapture: (iface) => openReplyCapture(iface),
     clock: backgroundClock,
   });
-  const ctdb = await prepareCtdbScriptLayout(config, configPath).catch((error: unknown) => {
+  const ctdb = await prepareCtdbScriptLayout(config, configPath, pnn).catch((error: unknown) => {
     log.warn({}, `CTDB's event scripts will not find CTDB_BASE: preparing it failed (${(error as Error).message})`);
     return undefined;
   });

@@ -32,9 +32,9 @@ let api: ShimApi;
 let layout: CtdbLayout;
 let env: NodeJS.ProcessEnv;
 
-function run(command: string, args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(command: string, args: string[], stdin = '', extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
@@ -59,6 +59,7 @@ beforeAll(async () => {
   layout = await prepareCtdbLayout({
     root: join(dir, 'ctdb'), eventsDir: join(dir, 'events.d'), nodesFile: join(dir, 'nodes'),
     publicAddressesFile: join(dir, 'public_addresses'), scriptOptionsFile: join(dir, 'script.options'), controlSocket: socketPath,
+    node: { pnn: 0, address: '192.0.2.1' },
   });
   env = { ...process.env, ...ctdbEnvironment(layout, socketPath, process.env.PATH) };
   api = new ShimApi();
@@ -127,5 +128,18 @@ describe('the ctdb stand-in', () => {
     expect(out.stderr).toBe('');
     expect(out.stdout).toBe('pnn=0\nip=192.0.2.1\n445 listening\nsamba not listening on TCP port 139\n139 not listening\ndbdir=/var/lib/ctdb/volatile\n');
     expect(readFileSync(join(layout.scriptVarDir, 'my-pnn'), 'utf8')).toBe('0\n');
+  });
+
+  withCtdb("CTDB's cached helpers answer from the start, so a script killed while asking cannot leave an empty cache behind", async () => {
+    // A layout of its own (node 1), whose caches no earlier test filled through the stand-in.
+    const fresh = await prepareCtdbLayout({
+      root: join(dir, 'ctdb-node1'), eventsDir: join(dir, 'events.d'), nodesFile: join(dir, 'nodes'),
+      publicAddressesFile: join(dir, 'public_addresses'), scriptOptionsFile: join(dir, 'script.options'), controlSocket: socketPath,
+      node: { pnn: 1, address: '192.0.2.2' },
+    });
+    // A ctdb that answers nothing, as in a script killed after the shell created the cache file and before ctdb wrote to it.
+    const script = '. "$CTDB_BASE/functions"; echo "pnn=$(ctdb_get_pnn)"; echo "ip=$(ctdb_get_ip_address)"';
+    const out = await run('sh', ['-c', script], '', { ...ctdbEnvironment(fresh, socketPath, process.env.PATH), CTDB: '/bin/false' });
+    expect(out).toEqual({ code: 0, stdout: 'pnn=1\nip=192.0.2.2\n', stderr: '' });
   });
 });
