@@ -44,7 +44,7 @@ export interface ComboResult {
   /**
    * Event-loop delay of every node's floatipd from the fault until settled after the heal
    * (bench/loop-delay-windows.ts): the worst daemon's p99 and max, over all trials and per trial.
-   * Null where not measured.
+   * A freeze trial's victim is left out: its "delay" is the SIGSTOP the fault is. Null where not measured.
    */
   readonly loop_delay: {
     readonly p99_ms_worst: number | null;
@@ -54,9 +54,13 @@ export interface ComboResult {
   readonly problems: readonly string[];
 }
 
-/** The worst daemon of one trial: highest p99 and highest max (maybe two nodes; the p99's is named). */
-function worstLoopDelay(trial: TrialResult): { p99_ms: number | null; max_ms: number | null; worst_node: number | null } {
-  const known = (trial.loopDelay ?? []).filter((d) => d.p99_ms !== null);
+/**
+ * The worst daemon of one trial: highest p99 and highest max (maybe two nodes; the p99's is
+ * named). In a freeze trial the victim's windows are its own SIGSTOP (1.5 s in the run of
+ * 05:12), not a delay of a loop that could have run, so only the other daemons count.
+ */
+export function worstLoopDelay(trial: Pick<TrialResult, 'mode' | 'victim' | 'loopDelay'>): { p99_ms: number | null; max_ms: number | null; worst_node: number | null } {
+  const known = (trial.loopDelay ?? []).filter((d) => d.p99_ms !== null && !(trial.mode === 'freeze' && d.node === trial.victim));
   if (known.length === 0) return { p99_ms: null, max_ms: null, worst_node: null };
   const worst = known.reduce((a, b) => ((b.p99_ms as number) > (a.p99_ms as number) ? b : a));
   return { p99_ms: worst.p99_ms, max_ms: Math.max(...known.map((d) => d.max_ms ?? 0)), worst_node: worst.node };

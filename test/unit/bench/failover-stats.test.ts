@@ -1,6 +1,6 @@
 // The failover bench's goal judgement: each profile's reach limits, the ultra profile's p99 and its 1000-address cases.
 
-import { checkGoals, ComboResult } from '../../../bench/failover-stats';
+import { checkGoals, ComboResult, worstLoopDelay } from '../../../bench/failover-stats';
 
 function combo(mode: ComboResult['mode'], profile: string, victim: ComboResult['victim'], addresses: number, p50: number, p99: number, duplicates = 0): ComboResult {
   const spread = { min: p50, p50, p99, max: p99 };
@@ -29,4 +29,14 @@ test('fast and default keep their p50-only limits; a duplicate fails any goal', 
   const results = [combo('link', 'fast', 'leader', 3, 290, 900), combo('link', 'default', 'leader', 3, 900, 1000, 1)];
   expect(verdict(results, 'link (leader), fast profile: reach p50 <= 300 ms, zero duplicates')).toBe(true);
   expect(verdict(results, 'link (leader), default profile: reach p50 <= 1200 ms, zero duplicates')).toBe(false);
+});
+
+test("a freeze trial's loop delay leaves out the frozen victim, whose window is the SIGSTOP itself; other faults count every daemon", () => {
+  const loopDelay = [
+    { node: 0, p99_ms: 900, max_ms: 1525 },
+    { node: 1, p99_ms: 12, max_ms: 48 },
+    { node: 2, p99_ms: 15, max_ms: 40 },
+  ];
+  expect(worstLoopDelay({ mode: 'freeze', victim: 0, loopDelay })).toEqual({ p99_ms: 15, max_ms: 48, worst_node: 2 });
+  expect(worstLoopDelay({ mode: 'kill', victim: 0, loopDelay })).toEqual({ p99_ms: 900, max_ms: 1525, worst_node: 0 });
 });
