@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { StatusResult, IpStatus } from '../../../src/protocol/control-results';
 import { AddressSampler } from './helpers/address-sampler';
 import { DaemonLab, holders, pings, startDaemonLab, waitFor, waitReady } from './helpers/daemon-lab';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(120_000);
 
@@ -27,8 +28,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`floatipd cluster measurements (ms): ${JSON.stringify(measured)}\n`);
 });
 

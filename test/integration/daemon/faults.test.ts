@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { labFail, labHeal, labPartition } from '../../../src/lab';
 import { AddressSampler } from './helpers/address-sampler';
 import { DaemonLab, holders, pings, startDaemonLab, waitFor } from './helpers/daemon-lab';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(120_000);
 
@@ -38,8 +39,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`floatipd fault measurements (ms after the fault): ${JSON.stringify(measured)}\n`);
 });
 

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { AddressSampler } from './helpers/address-sampler';
 import { blockMainLoop } from './helpers/main-loop-block';
 import { DaemonLab, holders, startDaemonLab, waitFor } from './helpers/daemon-lab';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(180_000);
 
@@ -28,8 +29,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
 });
 
 function logLines(pnn: number, pattern: RegExp): string[] {

@@ -14,6 +14,7 @@ import { DaemonLab, holders, pings, startDaemonLab, waitFor } from '../daemon/he
 import { arpReplies, garpRequests, startCapture, stopAllCaptures } from './helpers/capture';
 import { addressesOf, balanced, hostedWithout, now, sleep } from './helpers/cluster';
 import { arpLocktimeMs, macOf, neighbourOf, setArpLocktimeMs, setStaleNeighbour } from './helpers/links';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(120_000);
 
@@ -40,8 +41,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   stopAllCaptures();
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`floatip e2e admin measurements (ms): ${JSON.stringify(measured)}\n`);
 });
 

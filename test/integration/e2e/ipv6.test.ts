@@ -10,6 +10,7 @@ import { overrideAdvertisements, stopAllCaptures } from './helpers/capture';
 import { addressesOf, balanced } from './helpers/cluster';
 import { FaultEvidence, observeFault, segmentsToClient } from './helpers/fault-observer';
 import { startEchoServers, stopAllTcp } from './helpers/tcp';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(120_000);
 
@@ -46,8 +47,8 @@ beforeAll(async () => {
 afterAll(async () => {
   stopAllCaptures();
   stopAllTcp();
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`floatip e2e IPv6 measurements (ms after kill -9): ${JSON.stringify(measured)}\n`);
 });
 

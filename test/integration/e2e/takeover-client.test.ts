@@ -13,6 +13,7 @@ import { arpReplies, garpRequests, stopAllCaptures } from './helpers/capture';
 import { addressesOf, balanced } from './helpers/cluster';
 import { FaultEvidence, observeFault, segmentsToClient } from './helpers/fault-observer';
 import { startEchoServers, stopAllTcp } from './helpers/tcp';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(120_000);
 
@@ -37,8 +38,8 @@ beforeAll(async () => {
 afterAll(async () => {
   stopAllCaptures();
   stopAllTcp();
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`floatip e2e client measurements (ms after the fault): ${JSON.stringify(measured)}\n`);
 });
 

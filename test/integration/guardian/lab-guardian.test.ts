@@ -16,6 +16,7 @@ import { StatusResult } from '../../../src/protocol/control-results';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { balanced } from '../e2e/helpers/cluster';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(180_000);
 
@@ -36,8 +37,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`guardian lab measurements (ms after the fault): ${JSON.stringify(measured)}\n`);
 });
 

@@ -16,6 +16,7 @@ import { spawnTsInNamespace } from '../helpers/netns-child';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { DaemonLab, holders, startDaemonLab, waitFor } from '../daemon/helpers/daemon-lab';
 import { firstStreamFrom, readTcpSegments } from './tcp-stream';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(180_000);
 
@@ -43,8 +44,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   capture?.kill('SIGINT');
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
 });
 
 async function balanced(): Promise<Map<string, number>> {

@@ -14,6 +14,7 @@ import { gapsOf } from '../../../src/soak/timeline';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { DaemonLab, holders, startDaemonLab, waitFor, waitReady } from '../daemon/helpers/daemon-lab';
 import { balanced, now } from '../e2e/helpers/cluster';
+import { cleanUpAll } from '../helpers/cleanup';
 
 jest.setTimeout(240_000);
 
@@ -30,8 +31,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sampler?.stop();
-  await lab?.down();
+  // Each step whatever the one before did: a failed sampler must not leave the lab behind.
+  await cleanUpAll(() => sampler?.stop(), () => lab?.down());
   process.stdout.write(`planned-stop lab measurements (ms, a loaded 2-core machine): ${JSON.stringify(measured)}\n`);
 });
 

@@ -16,6 +16,7 @@ import { messageKindOf } from '../../../src/protocol/frame-message-codecs';
 import { HelloMessage, PeerMessage } from '../../../src/protocol/frame-messages';
 import { HELLO_MAC_KEY, sessionKeys } from '../../../src/protocol/frame-session';
 import { holders, publicAddressesIn, runCliCaptured, waitFor } from '../daemon/helpers/daemon-lab';
+import { cleanUpAll } from '../helpers/cleanup';
 import { prepareTsDaemon } from '../daemon/helpers/ts-daemon';
 import { Capture, endCapture, startCapture, stopCapture } from './helpers/capture';
 import { hmac } from './helpers/conversation';
@@ -126,15 +127,7 @@ describe('the floatip dissector on a real lab\'s mesh traffic', () => {
 
   afterAll(async () => {
     // Each step whatever the one before did: a failed beforeAll must not leave tcpdump or the lab behind.
-    try {
-      if (tcpdump !== undefined) await endCapture(tcpdump);
-    } finally {
-      try {
-        await labDown(target);
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
-    }
+    await cleanUpAll(() => tcpdump && endCapture(tcpdump), () => labDown(target), () => rmSync(root, { recursive: true, force: true }));
   });
 
   it('captured the mesh: three connections, the handshake, heartbeats, pings, takeover runs, an admin command and the nodes leaving', () => {
