@@ -89,8 +89,8 @@ export function leaderCases(nodes = 3, count = 1000): LeaderCase[] {
     const received = deserialize(serialize(answer)) as AllocAnswer;
     if (received.ok) decodeResult(received, linesOf(inputs.alloc));
   }));
-  let plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
-  cases.push(timed('plan (planTakeover)', nodes, count, () => { plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed }); }));
-  cases.push(timed('orders (release + take)', nodes, count, () => [...plan.release, ...plan.take].map((a) => inputs.parsed.get(a.address) ?? parseIp(a.address))));
+  let plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, listed: inputs.lines });
+  cases.push(timed('plan (planTakeover)', nodes, count, () => { plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, listed: inputs.lines }); }));
+  cases.push(timed('orders (release + take)', nodes, count, () => [...plan.release, ...plan.take].map((a) => inputs.lines.get(a.address)?.address ?? parseIp(a.address))));
   return cases;
 }

@@ -25,11 +25,11 @@ export interface PlanInput {
   /** The nodes taking part in the run: each gets `ipreallocated`. */
   readonly nodes: readonly PlanNode[];
   /**
-   * Addresses already parsed, by canonical text (the leader's run: every listed address,
-   * parsed once when its list arrived). A key not in it is parsed and checked here; parsing
+   * Lines whose address is parsed already, by canonical text (the leader's run: its configured
+   * lines, parsed when each list arrived). A key not in it is parsed and checked here; parsing
    * a thousand keys again on every run cost the leader's event loop 70-90 ms (issue 17).
    */
-  readonly parsed?: ReadonlyMap<string, IpAddress>;
+  readonly listed?: ReadonlyMap<string, { readonly address: IpAddress }>;
 }
 
 /** `releaseip IFACE IP BITS`. `iface` is undefined when nobody knows where the address sits. */
@@ -76,7 +76,7 @@ export function planTakeover(input: PlanInput): TakeoverPlan {
     if (nodes.has(node.pnn)) throw new PlanInputError(`node ${node.pnn} is listed twice in the plan input: list each node once`);
     nodes.set(node.pnn, node);
   }
-  const addresses = [...new Set([...input.current.keys(), ...input.target.keys()])].map((text) => input.parsed?.get(text) ?? parseAddressKey(text));
+  const addresses = [...new Set([...input.current.keys(), ...input.target.keys()])].map((text) => input.listed?.get(text)?.address ?? parseAddressKey(text));
   addresses.sort(compareIp);
 
   const release: ReleaseAction[] = [];

@@ -161,20 +161,19 @@ export function createDaemonApi(node: ApiSources): DaemonApi {
         const parsed = parseIp(text);
         if (parsed.ok) lines.set(text, { address: parsed.value, bits: parsed.value.family === 4 ? 32 : 128 });
       }
-      // By the state's index (addressLine): the metrics feed calls this every second, and a find() per address was quadratic.
-      const lineOf = (pnn: Pnn, text: string) => state.addressLine(pnn, text);
       return [...lines.values()].sort((a, b) => compareIp(a.address, b.address)).map((line) => {
         const holder = holders.get(line.address.text)?.[0] ?? NO_NODE;
         // Whose interfaces -v shows: the listed node's, or with `all` the holder's (none when nobody holds it), as `ctdb ip -v`.
         const seenFrom = listed ?? (holder === NO_NODE ? undefined : holder);
-        const own = seenFrom === undefined ? undefined : lineOf(seenFrom, line.address.text);
+        // By the state's index (addressLine): the metrics feed calls this every second, and a find() per address was quadratic.
+        const own = seenFrom === undefined ? undefined : state.addressLine(seenFrom, line.address.text);
         const configured = own?.interfaces ?? [];
         const links = seenFrom === undefined ? new Map<string, string>() : state.view.nodes[seenFrom]?.links ?? new Map<string, string>();
         const available = configured.filter((name) => links.get(name) === 'up');
         const duplicateMacs = verbose ? node.duplicates?.macsOf(line.address.text) : undefined;
         return {
           address: line.address.text,
-          bits: own?.bits ?? lineOf(local(), line.address.text)?.bits ?? line.bits,
+          bits: own?.bits ?? state.addressLine(local(), line.address.text)?.bits ?? line.bits,
           pnn: holder,
           // The active interface answers `ip --json` too; the lists are -v's, as in `ctdb ip -v`.
           activeInterface: holder === seenFrom ? activeInterface(line.address.text, holder, available) : '',

@@ -4,7 +4,7 @@
 
 import { PublicAddress } from '../../core/address';
 import { canHostWithFlags, NO_NODE, Pnn } from '../../core/flags';
-import { compareIp, IpAddress } from '../../core/ip';
+import { compareIp } from '../../core/ip';
 import { AlgorithmName, AllocAddress, AllocState, buildAllocState, ClusterAddress, ClusterNode, Tunables } from '../../core/ipalloc';
 import { claimedHolders, MembershipView, nodeFlags } from '../../core/membership';
 import { PlanNode } from '../../core/plan';
@@ -24,8 +24,6 @@ export interface RunInputs {
   readonly planNodes: readonly PlanNode[];
   /** Address text -> the configured line used for it (the lowest-numbered node's). */
   readonly lines: ReadonlyMap<string, PublicAddress>;
-  /** Address text -> the parsed address, for every listed address (ListIndex.parsed). */
-  readonly parsed: ReadonlyMap<string, IpAddress>;
 }
 
 export interface RunInputOptions {
@@ -60,8 +58,6 @@ export interface ListIndex {
   readonly interfacesOn: ReadonlyMap<string, ReadonlyMap<Pnn, readonly string[]>>;
   /** Each node's own lines by address text (the plan's PlanNode.addresses). */
   readonly byNode: ReadonlyMap<Pnn, ReadonlyMap<string, PublicAddress>>;
-  /** Address text -> the parsed address: the plan and the orders read it instead of parsing the text again. */
-  readonly parsed: ReadonlyMap<string, IpAddress>;
 }
 
 export function indexLists(lists: ReadonlyMap<Pnn, readonly PublicAddress[]>): ListIndex {
@@ -88,8 +84,7 @@ export function indexLists(lists: ReadonlyMap<Pnn, readonly PublicAddress[]>): L
   }
   const sorted = [...first.values()].sort((a, b) => compareIp(a.address, b.address));
   const lines = new Map(sorted.map((line) => [line.address.text, line]));
-  const parsed = new Map(sorted.map((line) => [line.address.text, line.address]));
-  return { lists: new Map(lists), lines, known, interfacesOn, byNode, parsed };
+  return { lists: new Map(lists), lines, known, interfacesOn, byNode };
 }
 
 /** The last ListIndex, rebuilt when any node's list is another array than the one it was built from. */
@@ -187,5 +182,5 @@ export function* runInputSteps(
     addresses: index.byNode.get(pnn) ?? NO_LINES,
     links: view.nodes[pnn].links,
   }));
-  return { current, duplicates, alloc, planNodes, lines: index.lines, parsed: index.parsed };
+  return { current, duplicates, alloc, planNodes, lines: index.lines };
 }

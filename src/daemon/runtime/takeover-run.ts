@@ -194,7 +194,7 @@ export async function allocatePhase(ctx: PhaseContext, snapshot: RunSnapshot): P
 
 /** 4. RELEASE everywhere at once. Returns the addresses still held (not to be taken in this run) and the failures. */
 export async function releasePhase(
-  ctx: PhaseContext, releases: readonly ReleaseAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+  ctx: PhaseContext, releases: readonly ReleaseAction[], listed: RunInputs['lines'] = new Map(),
 ): Promise<{ notReleased: Set<string>; failures: string[] }> {
   const notReleased = new Set<string>();
   const failures: string[] = [];
@@ -202,7 +202,7 @@ export async function releasePhase(
   const { ports, epoch } = ctx;
   const byNode = groupByNode(releases);
   const outcomes = await orderAll<ReleaseAck>(ctx, 'release-ack', [...byNode.keys()], (pnn) => ({
-    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address, parsed)),
+    kind: 'release', epoch, leader: ports.init.localPnn, addresses: byNode.get(pnn)!.map((a) => addressOf(a.address, listed)),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!.map((a) => a.address);
@@ -226,7 +226,7 @@ export async function releasePhase(
  * so that the next runs place the address elsewhere.
  */
 export async function takePhase(
-  ctx: PhaseContext, takes: readonly TakeAction[], parsed: ReadonlyMap<string, IpAddress> = new Map(),
+  ctx: PhaseContext, takes: readonly TakeAction[], listed: RunInputs['lines'] = new Map(),
 ): Promise<{ unplaced: Set<string>; failures: string[] }> {
   const unplaced = new Set<string>();
   const failures: string[] = [];
@@ -236,7 +236,7 @@ export async function takePhase(
   const byNode = groupByNode(takes);
   const outcomes = await orderAll<TakeAck>(ctx, 'take-ack', [...byNode.keys()], (pnn) => ({
     kind: 'take', epoch, leader: ports.init.localPnn,
-    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address, parsed), bits: t.bits, iface: t.iface })),
+    takes: byNode.get(pnn)!.map((t) => ({ address: addressOf(t.address, listed), bits: t.bits, iface: t.iface })),
   }));
   for (const [pnn, outcome] of outcomes) {
     const asked = byNode.get(pnn)!;
@@ -311,7 +311,7 @@ export class TakeoverRun implements PhaseContext {
       phases.allocate = clock.now() - lap;
       this.boundary(true);
 
-      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, parsed: inputs.parsed });
+      const plan = planTakeover({ current: inputs.current, target, nodes: inputs.planNodes, listed: inputs.lines });
       for (const problem of plan.problems) ports.log.warn({ code: problem.code, pnn: problem.pnn, address: problem.address }, problem.message);
       const releases: ReleaseAction[] = [
         ...plan.release,
@@ -319,7 +319,7 @@ export class TakeoverRun implements PhaseContext {
       ];
 
       lap = clock.now();
-      const released = await releasePhase(this, releases, inputs.parsed);
+      const released = await releasePhase(this, releases, inputs.lines);
       failures.push(...released.failures);
       phases.release = clock.now() - lap;
       this.boundary(true);
@@ -328,7 +328,7 @@ export class TakeoverRun implements PhaseContext {
       const takes = plan.take.filter((t): t is TakeAction => t.kind === 'take' && !released.notReleased.has(t.address));
       moves = takes.length;
       this.placed = new Map([...target].filter(([address]) => !released.notReleased.has(address)));
-      const taken = await takePhase(this, takes, inputs.parsed);
+      const taken = await takePhase(this, takes, inputs.lines);
       failures.push(...taken.failures);
       this.target = new Map([...target].filter(([address, pnn]) => pnn !== NO_NODE && !taken.unplaced.has(address)));
       phases.take = clock.now() - lap;
@@ -382,10 +382,10 @@ function groupByNode<A extends { pnn: Pnn }>(actions: readonly A[]): Map<Pnn, A[
   return out;
 }
 
-/** A planned address as a value: the run's listed addresses are parsed already; another (a duplicate nobody lists) is parsed here. */
-function addressOf(text: string, known: ReadonlyMap<string, IpAddress>): IpAddress {
-  const listed = known.get(text);
-  if (listed) return listed;
+/** A planned address as a value: the run's listed lines hold it parsed already; another (a duplicate nobody lists) is parsed here. */
+function addressOf(text: string, listed: RunInputs['lines']): IpAddress {
+  const line = listed.get(text);
+  if (line) return line.address;
   const parsed = parseIp(text);
   if (!parsed.ok) throw new Error(`internal: plan address ${text}: ${parsed.error}`);
   return parsed.value;

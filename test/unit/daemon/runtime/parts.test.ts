@@ -85,7 +85,7 @@ describe('ListIndexCache', () => {
     expect(inputs.alloc.addresses.map((a) => [a.address.address.text, a.known])).toEqual([
       ['192.0.2.1', [0, 1]], ['192.0.2.2', [0]], ['2001:db8::9', [1]],
     ]);
-    expect(inputs.parsed.get('2001:db8::9')).toEqual(ip('2001:db8::9'));
+    expect(inputs.lines.get('2001:db8::9')?.address).toEqual(ip('2001:db8::9'));
     expect([...inputs.planNodes[1].addresses.keys()]).toEqual(['192.0.2.1', '2001:db8::9']);
     // A node whose list is gone (it left the cluster) is dropped too.
     const gone = new Map([[0, list]]);
