@@ -33,7 +33,7 @@ export interface CtdbLayoutOptions {
   /** floatipd's control socket, which the stand-in asks. */
   readonly controlSocket: string;
   /** This node: what CTDB's functions cache as my-pnn and my-ip-address (see seedCachedAnswers). */
-  readonly node: { readonly pnn: number; readonly address: string };
+  readonly node: { readonly pnn: number; readonly address: string | undefined };
   readonly installation?: CtdbInstallation;
 }
 
@@ -80,7 +80,8 @@ const LINKED_HELPERS = ['ctdb-config', 'ctdb_natgw', 'ctdb_lvs'];
  */
 async function seedCachedAnswers(scriptVarDir: string, node: CtdbLayoutOptions['node']): Promise<void> {
   await fs.writeFile(path.join(scriptVarDir, 'my-pnn'), `${node.pnn}\n`, { mode: 0o644 });
-  await fs.writeFile(path.join(scriptVarDir, 'my-ip-address'), `${node.address}\n`, { mode: 0o644 });
+  // Without a known address the helper asks `ctdb` as under CTDB: an empty file would be the very fault.
+  if (node.address !== undefined) await fs.writeFile(path.join(scriptVarDir, 'my-ip-address'), `${node.address}\n`, { mode: 0o644 });
 }
 
 /**

@@ -114,7 +114,7 @@ export function createEventRunner(config: FloatipConfig, configPath: string, pnn
 
 /** CTDB_BASE and the `ctdb` stand-in for CTDB's own event scripts (adapters/scripts/ctdb-env.ts), built at every start. */
 export function prepareCtdbScriptLayout(config: FloatipConfig, configPath: string, pnn: Pnn): Promise<CtdbLayout> {
-  const address = config.nodes.find((n) => n.pnn === pnn)?.address?.text ?? '';
+  const address = config.nodes.find((n) => n.pnn === pnn)?.address?.text;
   return prepareCtdbLayout({
     root: defaultCtdbRoot(config.control.socket),
     eventsDir: config.events.dir,
