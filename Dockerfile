@@ -5,8 +5,9 @@
 #     -v /etc/floatip:/etc/floatip floatip
 FROM node:20-bookworm AS build
 WORKDIR /src
-# The full bookworm image has python3, make and g++ already; say so, so a change of base image fails here.
-RUN command -v python3 make g++
+# The full bookworm image has python3, make, g++ and OpenSSL's headers (the guardian's HMAC) already;
+# say so, so a change of base image fails here.
+RUN command -v python3 make g++ && test -e /usr/include/openssl/hmac.h
 # The official image keeps Node's headers under /usr/local: build against them, no download.
 ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json binding.gyp ./
@@ -18,8 +19,9 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-# iproute2: the shipped event scripts call `ip`; procps: `pgrep`/`pkill` in scripts.
-RUN apt-get update && apt-get install -y --no-install-recommends iproute2 procps \
+# iproute2: the shipped event scripts call `ip`; procps: `pgrep`/`pkill` in scripts; libssl3: the
+# guardian program's libcrypto.
+RUN apt-get update && apt-get install -y --no-install-recommends iproute2 procps libssl3 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/floatip
 # package.json and binding.gyp mark the package root, where the daemon looks for build/Release.

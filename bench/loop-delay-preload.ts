@@ -1,4 +1,4 @@
-// Loaded into every floatipd (and its guardian) of a bench lab with `node --require`: writes the process's event-loop delay, one line per window, for the bench to read.
+// Loaded into every floatipd of a bench lab with `node --require` (NODE_OPTIONS): writes the process's event-loop delay, one line per window, for the bench to read.
 //
 // The daemon has no test mode, so the bench measures from outside its code: the lab runs a
 // wrapper (bench/loop-delay.ts) that sets NODE_OPTIONS=--require this file and
@@ -66,5 +66,5 @@ function ms(ns: number): number {
 
 const dir = process.env.FLOATIP_LOOP_DELAY_DIR;
 const script = basename(process.argv[1] ?? '');
-const role = script === 'main.js' ? 'floatipd' : script === 'guardian-main.js' ? 'guardian' : undefined;
+const role = script === 'main.js' ? 'floatipd' : undefined;
 if (dir && isMainThread && role) start(dir, role);

@@ -7,9 +7,9 @@ export const LOOP_DELAY_PAUSE_FILE = 'paused';
 
 /** First line of a process's file. */
 export interface LoopDelayHeader {
-  readonly role: 'floatipd' | 'guardian';
+  readonly role: 'floatipd';
   readonly pid: number;
-  /** The `--config` path floatipd got (it names the lab node); '' for the guardian. */
+  /** The `--config` path floatipd got (it names the lab node). */
   readonly config: string;
   readonly t: number;
 }

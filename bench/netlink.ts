@@ -10,7 +10,7 @@ import { RtnetlinkAdapter } from '../src/adapters/netlink/rtnetlink';
 import { SockDiagAdapter } from '../src/adapters/sockdiag/sockdiag';
 import { AddressRequest, InterfaceAddress } from '../src/adapters/netlink/port';
 import { secondariesFirst } from '../src/adapters/netlink/delete-order';
-import { TaggedAddressFence } from '../src/daemon/guardian-fence';
+import { guardianCommand } from '../src/daemon/guardian-client';
 import { ip } from '../src/core/ip';
 import { runInNamespace, sh } from './namespace-launcher';
 
@@ -71,9 +71,35 @@ async function viewWhen(adapter: RtnetlinkAdapter, done: (listed: InterfaceAddre
 }
 
 /**
+ * The guardian program's fence of every tagged address, as after a kill -9 of its daemon:
+ * started, ready, its pipe closed; the figure is the fence's own time from its log line
+ * (`fenceMs`: deletes until none is left), without the program's start.
+ */
+async function guardianFence(expected: number): Promise<number> {
+  const { execPath, args } = guardianCommand();
+  const child = spawn(execPath, [...args, '--fence-after-ms=600000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  while (!out.startsWith('ready\n')) {
+    if (child.exitCode !== null) throw new Error(`the guardian exited before it was ready: ${err}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  child.stdin?.end();
+  const code = await closed;
+  const line = JSON.parse(err.trim().split('\n').pop() ?? '{}') as { removed?: number; fenceMs?: number };
+  if (code !== 10 || line.removed !== expected || typeof line.fenceMs !== 'number') {
+    throw new Error(`the guardian's fence did not remove ${expected} addresses (exit ${code}): ${err}`);
+  }
+  return line.fenceMs;
+}
+
+/**
  * Deleting a node's share: in the order added (the primary first, so the kernel promotes a
  * secondary and moves the others' routes on every delete) against secondaries first (what
- * releaseMany and the guardian's fence do), then the guardian's fence itself.
+ * releaseMany and the guardian's fence do), then the guardian program's fence itself.
  */
 async function deleteOrders(adapter: RtnetlinkAdapter, results: Result[]): Promise<void> {
   const share = subnetBatch(200, 134);
@@ -82,25 +108,16 @@ async function deleteOrders(adapter: RtnetlinkAdapter, results: Result[]): Promi
   const ordered: number[] = [];
   const fenced: number[] = [];
   const withSecondaries = (listed: InterfaceAddress[]): boolean => listed.filter((a) => a.secondary).length === 199;
-  const fence = new TaggedAddressFence(0xf1);
-  try {
-    await fence.warmUp();
-    for (let round = 0; round < 10; round++) {
-      await addAll();
-      await viewWhen(adapter, withSecondaries);
-      primaryFirst.push(await timed(() => Promise.all(share.map((r) => adapter.deleteAddress(r)))));
-      await addAll();
-      const order = secondariesFirst((await viewWhen(adapter, withSecondaries)).filter((a) => a.owned));
-      ordered.push(await timed(() => Promise.all(order.map((r) => adapter.deleteAddress(r)))));
-      await addAll();
-      fenced.push(await timed(async () => {
-        const report = await fence.removeTagged();
-        if (report.removed.length !== share.length) throw new Error(`the fence removed ${report.removed.length} of ${share.length}`);
-      }));
-      await viewWhen(adapter, (listed) => listed.every((a) => !a.owned));
-    }
-  } finally {
-    fence.close();
+  for (let round = 0; round < 10; round++) {
+    await addAll();
+    await viewWhen(adapter, withSecondaries);
+    primaryFirst.push(await timed(() => Promise.all(share.map((r) => adapter.deleteAddress(r)))));
+    await addAll();
+    const order = secondariesFirst((await viewWhen(adapter, withSecondaries)).filter((a) => a.owned));
+    ordered.push(await timed(() => Promise.all(order.map((r) => adapter.deleteAddress(r)))));
+    await addAll();
+    fenced.push(await guardianFence(share.length));
+    await viewWhen(adapter, (listed) => listed.every((a) => !a.owned));
   }
   results.push(
     summarise('delete-share-primary-first', share.length, primaryFirst),

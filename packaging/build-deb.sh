@@ -4,7 +4,7 @@
 # Everything is staged in a temporary directory: the repository's node_modules, dist/ and
 # build/ are only read. dpkg-deb --root-owner-group makes
 # every file root's without fakeroot. Layout:
-#   /usr/lib/floatip/            dist/src, build/Release/*.node, node_modules, package.json, binding.gyp
+#   /usr/lib/floatip/            dist/src, build/Release/*.node and floatip-guardian, node_modules, package.json, binding.gyp
 #   /usr/bin/floatip, /usr/sbin/floatipd   links to /usr/lib/floatip/bin/floatip-run
 #   /etc/floatip/                floatip.toml (example), nodes, public_addresses, events.d/ (conffiles)
 #   /lib/systemd/system/floatipd.service, man pages, bash completion, docs
@@ -13,7 +13,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$repo}")
 cd "$repo"
 
-for need in dist/src/daemon/main.js dist/src/cli/main.js build/Release/floatip_native.node node_modules/netlink; do
+for need in dist/src/daemon/main.js dist/src/cli/main.js build/Release/floatip_native.node build/Release/floatip-guardian node_modules/netlink; do
   [ -e "$need" ] || { echo "package:deb: $need is missing: run scripts/setup.sh (or npm ci && npm run build) first" >&2; exit 1; }
 done
 
@@ -41,6 +41,8 @@ find "$lib/dist" -name '*.map' -delete
 # Entry points keep their `#!/usr/bin/env node` line: make them executable to match.
 grep -rl --include='*.js' '^#!' "$lib/dist" | xargs -r chmod 755
 install -m 644 build/Release/floatip_native.node "$lib/build/Release/"
+# The guardian program floatipd starts beside itself (native/guardian/).
+install -m 755 build/Release/floatip-guardian "$lib/build/Release/"
 install -m 644 package.json binding.gyp "$lib/"
 install -m 755 packaging/deb/floatip-run "$lib/bin/floatip-run"
 ln -s ../lib/floatip/bin/floatip-run "$root/usr/bin/floatip"
@@ -66,6 +68,7 @@ find "$lib/node_modules" -type f \( -name '*.md' -o -name '*.markdown' -o -name 
 find "$lib/node_modules" -type f -exec chmod 644 {} +
 find "$lib/node_modules" -type f -exec awk 'FNR == 1 && /^#!/ { print FILENAME } { nextfile }' {} + | xargs -r chmod 755
 find "$lib" -name '*.node' -exec strip --strip-unneeded --remove-section=.comment {} +
+strip --remove-section=.comment --remove-section=.note "$lib/build/Release/floatip-guardian"
 
 # Configuration: an example floatip.toml, empty nodes and public_addresses, the shipped event
 # scripts with their modes (a disabled script stays disabled). All conffiles.
@@ -93,12 +96,12 @@ changelog_date=$(date -u -R -d "@$SOURCE_DATE_EPOCH")
 printf 'floatip (%s) unstable; urgency=medium\n\n  * Built from the floatip repository (commit %s).\n\n -- floatip maintainers <floatip@example.org>  %s\n' \
   "$version" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$changelog_date" | gzip -9n > "$root/usr/share/doc/floatip/changelog.gz"
 
-# Control files. The shared-library dependencies of the three addons come from dpkg-shlibdeps
+# Control files. The shared-library dependencies of the three addons and the guardian come from dpkg-shlibdeps
 # (it needs a debian/control to run in). raw-socket's addon uses V8's C++ API, not N-API, so it
 # loads only in the Node.js major it was built with: the package depends on that major.
 install -d "$stage/shlibs/debian"
 printf 'Source: floatip\n\nPackage: floatip\nArchitecture: any\n' > "$stage/shlibs/debian/control"
-shlibs=$(cd "$stage/shlibs" && find "$lib" -name '*.node' -exec dpkg-shlibdeps -O {} + 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$stage/shlibs" && find "$lib" \( -name '*.node' -o -name floatip-guardian \) -exec dpkg-shlibdeps -O {} + 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat > "$root/DEBIAN/control" <<CONTROL

@@ -8,7 +8,7 @@
 // guardian is frozen or hung and would not fence if this daemon died now: `onSilent`.
 
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { builtNativeFile, GUARDIAN_PROGRAM } from '../adapters/packet/native';
 import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode, TickAnswers } from './guardian';
 import { noticeArgs, NoticePeer, NoticeSettings } from './guardian-notice';
 import { peersLine } from './guardian-peers';
@@ -19,6 +19,11 @@ export interface GuardianCommand {
   readonly args: readonly string[];
 }
 
+/** How to run this installation's guardian program. */
+export function guardianCommand(): GuardianCommand {
+  return { execPath: builtNativeFile(GUARDIAN_PROGRAM), args: [] };
+}
+
 export interface GuardianLinkOptions {
   /** The guardian fences after this long without a tick (`timing.fence_after`). */
   readonly fenceAfterMs: number;
@@ -26,7 +31,7 @@ export interface GuardianLinkOptions {
   readonly addressProtocol?: number;
   /** @default fenceAfterMs / 4 */
   readonly tickEveryMs?: number;
-  /** How to run guardian-main. @default node on guardian-main.js beside this file */
+  /** How to run the guardian. @default guardianCommand(): the built floatip-guardian */
   readonly command?: GuardianCommand;
   /** Whom the guardian tells after a fence (guardian-notice.ts). @default nobody */
   readonly notice?: NoticeSettings;
@@ -102,7 +107,7 @@ export class GuardianLink {
    * addresses as gone.
    */
   static async start(options: GuardianLinkOptions, events: GuardianLinkEvents | ((end: GuardianEnd) => void)): Promise<GuardianLink> {
-    const command = options.command ?? { execPath: process.execPath, args: [join(__dirname, 'guardian-main.js')] };
+    const command = options.command ?? guardianCommand();
     const child = spawn(command.execPath, [
       ...command.args, `--fence-after-ms=${Math.round(options.fenceAfterMs)}`, `--address-protocol=${options.addressProtocol ?? 0xf1}`,
       ...(options.notice ? noticeArgs(options.notice) : []),
@@ -120,7 +125,8 @@ export class GuardianLink {
         reject(new GuardianError(`the guardian did not start (${why}): check the daemon's log for its error line`));
       };
       const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
-      child.once('error', (error) => fail(error.message));
+      child.once('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ENOENT'
+        ? `${command.execPath} does not exist: build it with \`npm ci\` (node-gyp) in the package directory` : error.message));
       child.once('exit', (code) => fail(`it exited with status ${code}`));
       child.stdout?.on('data', (chunk: Buffer) => {
         seen += chunk.toString();

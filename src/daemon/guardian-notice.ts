@@ -1,4 +1,4 @@
-// The guardian's notice to the peers: after it deleted the node's addresses, it says so, so they need not wait crash_grace.
+// Whom the guardian tells after a fence, and how floatipd passes that on its command line (the guardian sends it: native/guardian/notice.cc).
 //
 // The peers learn of a kill -9 from the closed stream at the same instant the guardian
 // learns of it from its pipe; they must not add the dead node's addresses before the
@@ -9,11 +9,7 @@
 // A peer that hears it ends its wait for that node at once; one that does not (the
 // notice was lost, the peer is unreachable) waits out the grace as before.
 
-import { connect } from 'node:net';
-import { defaultMeshComponents } from '../adapters/peer/options';
 import { Pnn } from '../core/flags';
-import { FencedMessage } from '../protocol/frame-messages';
-import { PeerSession } from '../protocol/frame-session';
 
 export interface NoticePeer {
   readonly pnn: Pnn;
@@ -29,62 +25,6 @@ export interface NoticeSettings {
   readonly bindAddress: string;
   readonly port: number;
   readonly peers: readonly NoticePeer[];
-}
-
-/** What became of the notice to one peer. */
-export type NoticeOutcome = { readonly pnn: Pnn; readonly ok: true; readonly ms: number } | { readonly pnn: Pnn; readonly ok: false; readonly error: string };
-
-/** The mesh's own HMAC-SHA256 and nonce source. */
-const crypto = defaultMeshComponents();
-
-/**
- * Sends `fenced` to every peer at once; each ends when the peer closed the connection
- * after reading it (ok) or at `deadlineMs` (not ok). Never throws.
- */
-export function sendNotices(settings: NoticeSettings, clusterKey: Uint8Array, fenced: FencedMessage, deadlineMs: number): Promise<NoticeOutcome[]> {
-  return Promise.all(settings.peers.map((peer) => notifyOne(settings, peer, clusterKey, fenced, deadlineMs)));
-}
-
-function notifyOne(settings: NoticeSettings, peer: NoticePeer, clusterKey: Uint8Array, fenced: FencedMessage, deadlineMs: number): Promise<NoticeOutcome> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let sent = false;
-    let failure: string | undefined;
-    let session: PeerSession;
-    try {
-      session = new PeerSession({
-        localPnn: settings.pnn, role: 'notifier', clusterKey, mac: crypto.mac, nonce: crypto.randomBytes(32),
-        checkPeer: (claimed) => (claimed === peer.pnn ? { ok: true } : { ok: false, reason: `we dialled ${peer.address}, which is node ${peer.pnn} in nodes` }),
-      });
-    } catch (error) {
-      resolve({ pnn: peer.pnn, ok: false, error: (error as Error).message });
-      return;
-    }
-    const socket = connect({ host: peer.address, port: settings.port, localAddress: settings.bindAddress, noDelay: true });
-    const timer = setTimeout(() => {
-      failure ??= `no answer within ${deadlineMs} ms`;
-      socket.destroy();
-    }, deadlineMs);
-    socket.on('connect', () => socket.write(session.start()));
-    socket.on('data', (chunk: Buffer) => {
-      const out = session.receive(chunk);
-      for (const frame of out.send) socket.write(frame);
-      const error = out.events.find((e) => e.kind === 'error');
-      if (error !== undefined) {
-        failure ??= `${error.error.code}: ${error.error.message}`;
-        socket.destroy();
-      } else if (!sent && session.state === 'established') {
-        sent = true;
-        socket.end(session.encode(fenced));
-      }
-    });
-    socket.on('error', (error) => { failure ??= error.message; });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(sent && failure === undefined ? { pnn: peer.pnn, ok: true, ms: +(performance.now() - started).toFixed(2) }
-        : { pnn: peer.pnn, ok: false, error: failure ?? 'the peer closed the connection during the handshake' });
-    });
-  });
 }
 
 /** `--notice-*` arguments that carry `settings` to the guardian (parsed back by parseGuardianArgs). */

@@ -17,11 +17,12 @@ import { join } from 'node:path';
 import { LabTarget } from './args';
 import { daemonState, readPid, signalDaemon, waitForExit } from './daemons';
 import { LabError } from './errors';
+import { GUARDIAN_PROGRAM } from '../adapters/packet/native';
 import { LabNodePlan, nodeOf } from './plan';
 import { requireLab } from './state';
 
-/** floatipd's guardian runs this script (dist/src/daemon/guardian-main.js, or the .ts under a loader). */
-const GUARDIAN_SCRIPT = /guardian-main\.(js|ts)\b/;
+/** floatipd's guardian runs this program (build/Release/floatip-guardian), beside it or under systemd-run. */
+const GUARDIAN_ARG = new RegExp(`(^|/)${GUARDIAN_PROGRAM}$`);
 /** cgroup v2: /sys/fs/cgroup/unified on a hybrid host (this lab machine), else /sys/fs/cgroup. */
 const CGROUP2_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
 /** A killed floatipd is gone at once; its guardian ends after its fence and notices (<= 1 s each). */
@@ -38,7 +39,7 @@ async function daemonPid(node: LabNodePlan): Promise<number> {
   return pid;
 }
 
-/** The guardian of floatipd `pid`: its child that runs guardian-main; undefined while there is none (between two guardians). */
+/** The guardian of floatipd `pid`: its child that runs the guardian program; undefined while there is none (between two guardians). */
 export async function guardianPidOf(pid: number): Promise<number | undefined> {
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -47,7 +48,7 @@ export async function guardianPidOf(pid: number): Promise<number | undefined> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[1]) !== pid || fields[0] === 'Z') continue;
       const cmdline = (await fs.readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      if (cmdline.some((arg) => GUARDIAN_SCRIPT.test(arg))) return Number(entry);
+      if (cmdline.some((arg) => GUARDIAN_ARG.test(arg))) return Number(entry);
     } catch {
       // The process ended while we looked.
     }

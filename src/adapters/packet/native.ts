@@ -1,4 +1,4 @@
-// Loads the native addon (native/, built by binding.gyp) and types what it exports.
+// Loads the native addon (native/, built by binding.gyp) and types what it exports; names the guardian program built beside it.
 
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -47,7 +47,10 @@ export class NativeAddonError extends Error {
   }
 }
 
-const ADDON_FILE = path.join('build', 'Release', 'floatip_native.node');
+const BUILD_DIR = path.join('build', 'Release');
+const ADDON_FILE = 'floatip_native.node';
+/** The guardian program (native/guardian/), built beside the addon: floatipd starts it, the lab finds it by this name. */
+export const GUARDIAN_PROGRAM = 'floatip-guardian';
 
 /** The package root: the nearest directory above us holding binding.gyp (src/ and dist/src/ differ in depth). */
 function packageRoot(): string | undefined {
@@ -57,19 +60,24 @@ function packageRoot(): string | undefined {
   return undefined;
 }
 
+/** A file binding.gyp builds (the addon, the guardian program), where this installation has it. */
+export function builtNativeFile(name: string): string {
+  const root = packageRoot();
+  return root ? path.join(root, BUILD_DIR, name) : path.join(BUILD_DIR, name);
+}
+
 let loaded: NativeAddon | undefined;
 
 /** The addon, loaded once per process. */
 export function nativeAddon(): NativeAddon {
   if (loaded) return loaded;
-  const root = packageRoot();
-  const file = root ? path.join(root, ADDON_FILE) : ADDON_FILE;
+  const file = builtNativeFile(ADDON_FILE);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(file) as NativeAddon;
   } catch (error) {
     throw new NativeAddonError(
-      `cannot load the native addon ${file}: ${(error as Error).message}; build it with \`npm ci\` or \`npx node-gyp rebuild\` in ${root ?? 'the package directory'}`,
+      `cannot load the native addon ${file}: ${(error as Error).message}; build it with \`npm ci\` or \`npx node-gyp rebuild\` in ${packageRoot() ?? 'the package directory'}`,
       error,
     );
   }

@@ -25,15 +25,13 @@
 // node holds (or is taking) anything.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { FloatipConfig } from '../../config';
-import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
+import { guardianCommand, GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { NoticePeer, NoticeSettings } from '../guardian-notice';
 import { choosePlacement, GuardianPlacement, placedCommand, SYSTEMD_RUN } from '../guardian-placement';
 import { Logger } from '../runtime/logger';
 import { frozenWhy, StallReport } from '../fastpath/fast-path';
 import { monotonicNow } from '../fastpath/messages';
-import { nodeCommand, siblingScript } from '../../sibling';
 
 export interface GuardianKeeperInit {
   /** `timing.fence_after`. */
@@ -46,7 +44,7 @@ export interface GuardianKeeperInit {
   readonly notice?: NoticeSettings;
   /** Where each guardian runs. @default a systemd scope under a systemd service, else beside (guardian-placement.ts) */
   readonly placement?: GuardianPlacement;
-  /** How to start one guardian. @default GuardianLink.start with the sibling guardian-main */
+  /** How to start one guardian. @default GuardianLink.start with the built guardian program */
   readonly spawn?: (options: GuardianLinkOptions, events: GuardianLinkEvents) => Promise<KeptGuardian>;
   /** Hears every change between guarded and unguarded, and why. @default nobody */
   readonly onGuard?: (change: GuardChange) => void;
@@ -91,22 +89,9 @@ export function noticePeersOf(pnn: number, nodes: FloatipConfig['nodes']): Notic
   return nodes.flatMap((n) => (n.pnn === pnn || n.deleted || n.address === null ? [] : [{ pnn: n.pnn, address: n.address.text }]));
 }
 
-/**
- * V8 flags of the guardian's node: a small process that reads a byte every pulse and, once,
- * deletes addresses. `--max-opt=1` keeps V8's baseline compiler (Sparkplug) and leaves out the
- * optimizing ones (Maglev, TurboFan) with their memory: 5.2 MiB less RSS per node (51.9 ->
- * 46.7 MiB measured), the fence of 319 addresses no slower (median 68 against 98 ms). The
- * price is CPU at the 10 ms tick: 1.3 against 0.8 % of a core in a 3-node lab (medians of 9
- * readings; docs/benchmarks.md, "Many nodes"). `--lite-mode` saved 1.3 MiB more, cost as much
- * CPU and prints a WebAssembly warning into the log at every start. Heap limits gain
- * nothing: the young generation's pages are not resident at rest.
- */
-export const GUARDIAN_NODE_FLAGS: readonly string[] = ['--max-opt=1'];
-
-/** guardian-main beside guardian-client, run like this process (dist .js, or .ts under the same loader) with GUARDIAN_NODE_FLAGS, placed. */
+/** The built guardian program (native/guardian/), placed. */
 export function guardianLinkOptions(fenceAfterMs: number, notice?: NoticeSettings, placement: GuardianPlacement = { kind: 'beside' }, serial = 1): GuardianLinkOptions {
-  const node = nodeCommand(siblingScript(join(__dirname, '..'), 'guardian-main'));
-  const command = placedCommand({ execPath: node.execPath, args: [...GUARDIAN_NODE_FLAGS, ...node.args] }, placement, process.pid, serial);
+  const command = placedCommand(guardianCommand(), placement, process.pid, serial);
   return { fenceAfterMs, command, ...(notice ? { notice } : {}) };
 }
 

@@ -10,13 +10,10 @@
 //   block -> blocks its own event loop for good (ticks stop, as in a hung daemon)
 // SIGKILL and SIGSTOP come from the test directly.
 
-import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ip } from '../../../src/core/ip';
 import { RtnetlinkAdapter } from '../../../src/adapters/netlink/rtnetlink';
-import { GuardianLink } from '../../../src/daemon/guardian-client';
 import { GuardianKeeper } from '../../../src/daemon/wiring/guardian-spawn';
-import { TS_REQUIRE_HOOK } from './namespace';
 
 const [iface, fenceAfter] = process.argv.slice(1);
 
@@ -32,12 +29,9 @@ const quietLogger = {
 };
 
 async function main(): Promise<void> {
-  const guardianMain = path.resolve(__dirname, '../../../src/daemon/guardian-main.ts');
-  const command = { execPath: process.execPath, args: ['-e', `${TS_REQUIRE_HOOK}; require(${JSON.stringify(guardianMain)}).runGuardian(process.argv.slice(1));`, '--'] };
+  // The keeper's own default: the built guardian program.
   const keeper: GuardianKeeper = await GuardianKeeper.start({
     fenceAfterMs: Number(fenceAfter),
-    // The keeper's own options, run from the TypeScript sources (the keeper's default runs the built sibling).
-    spawn: (options, events) => GuardianLink.start({ ...options, command, readyTimeoutMs: 20000 }, events),
     onGuard: (change) => say(change.guarded ? { guarded: true, guardianPid: keeper.pid } : { unguarded: change.cause, detail: change.detail }),
   }, quietLogger, (why) => say({ fenced: why }));
   const netlink = new RtnetlinkAdapter();

@@ -2,16 +2,16 @@
 //
 // Issue 11: with the guardian of node 2 frozen, a kill -9 of its floatipd left addresses on
 // two nodes (no guardian fenced them, the survivors took them after crash_grace). Now the
-// daemon notices the silent guardian within fence_after, reports itself UNHEALTHY so the
-// leader moves its addresses away in order, kills the frozen guardian and starts another,
-// and takes its share back; a kill -9 after that is fenced by the new guardian.
+// daemon notices the silent guardian within fence_after, reports itself UNHEALTHY (so the
+// leader moves its addresses away in order, if the node stays unguarded long enough), kills
+// the frozen guardian and starts another; a kill -9 after that is fenced by the new guardian.
 // A kill of every process in floatipd's cgroup (what systemctl kill or an OOM group kill
 // does) leaves a guardian placed apart (the shipped unit's systemd scope) to fence and tell
 // the peers. A 5 ms sampler checks that no address is ever on two nodes.
 
 import { readFileSync } from 'node:fs';
 import { labFail, labHeal } from '../../../src/lab';
-import { freezeGuardian, killDaemonCgroup, thawGuardian } from '../../../src/lab/guardian-faults';
+import { freezeGuardian, guardianPidOf, killDaemonCgroup, thawGuardian } from '../../../src/lab/guardian-faults';
 import { StatusResult } from '../../../src/protocol/control-results';
 import { AddressSampler } from '../daemon/helpers/address-sampler';
 import { balanced } from '../e2e/helpers/cluster';
@@ -52,34 +52,27 @@ async function notices(pnn: number, survivors: readonly number[], atLeast: numbe
   await waitFor(`the survivors to log node ${pnn}'s FENCED notice`, () => (survivors.every((s) => logLines(s, pattern).length >= atLeast) ? true : undefined), 10_000);
 }
 
-test('a frozen guardian: the node hands its addresses over, gets a new guardian and its share back; a later kill -9 is fenced', async () => {
+test('a frozen guardian: noticed within fence_after, killed and replaced, no address on two nodes; a later kill -9 is fenced', async () => {
   const layout = await balanced(lab, ALL, 30_000);
-  const victims = [...layout].filter(([, pnn]) => pnn === 2).map(([a]) => a);
   const fault = now();
   const { guardianPid } = await freezeGuardian(lab.target, 2);
   try {
-    // Handed over: every address once, none on node 2, each gone from node 2 before it arrived elsewhere.
-    await waitFor('node 2 to hold nothing', () => {
-      const now2 = holders(lab, ALL);
-      return now2 && ![...now2.values()].includes(2) ? true : undefined;
-    }, 10_000);
-    // The sampler's children report asynchronously: wait until they too saw every victim leave
-    // node 2 and arrive on another (a CI run read them before they had, 2026-12-06).
-    await waitFor('the sampler to see node 2\'s addresses leave it and arrive elsewhere', () => (victims.every((a) =>
-      (sampler.lastSeen(2, a, fault) ?? fault) !== Infinity
-      && [0, 1].some((pnn) => sampler.firstSeen(pnn, a, fault) !== undefined)) ? true : undefined), 10_000);
-    for (const address of victims) {
-      const left = sampler.lastSeen(2, address, fault) ?? fault;
-      const arrived = Math.min(...[0, 1].map((pnn) => sampler.firstSeen(pnn, address, fault) ?? Infinity));
-      expect([address, left < arrived, sampler.story(address, fault)]).toEqual([address, true, sampler.story(address, fault)]);
-    }
-    measured.frozenGuardianHandedOverMs = Math.round(Math.max(...victims.map((a) => sampler.lastSeen(2, a, fault) ?? fault)) - fault);
-    // Noticed within fence_after, then handed over by the leader or deleted by the node itself fence_after later at the latest.
-    expect(measured.frozenGuardianHandedOverMs).toBeLessThan(2 * FENCE_AFTER_MS + SLACK_MS);
-    expect(logLines(2, /answered no tick for/).length).toBeGreaterThan(0);
-    // A new guardian, then the share back.
-    await waitFor('node 2 guarded again', async () => ((await lab.json<StatusResult>(2, 'status')).guardian?.guarded ? true : undefined), 20_000, 50);
-    await balanced(lab, ALL, 30_000);
+    // The daemon hears no ack from the frozen guardian: unguarded (UNHEALTHY, its addresses to be
+    // handed over), it kills the guardian and starts another. The guardian program is ready within
+    // milliseconds, so the node is mostly guarded again before the leader moved anything; either
+    // way no address may be on two nodes (the sampler) and the share ends where it was.
+    await waitFor('the frozen guardian noticed', () => (logLines(2, /answered no tick for/).length > 0 ? true : undefined), 10_000);
+    measured.frozenGuardianNoticedMs = Math.round(now() - fault);
+    const daemonPid = await lab.pid(2);
+    await waitFor('node 2 guarded by a new guardian', async () => {
+      const successor = daemonPid === null ? undefined : await guardianPidOf(daemonPid);
+      const status = await lab.json<StatusResult>(2, 'status');
+      return successor !== undefined && successor !== guardianPid && status.guardian?.guarded ? true : undefined;
+    }, 20_000, 50);
+    measured.frozenGuardianReplacedMs = Math.round(now() - fault);
+    expect(measured.frozenGuardianNoticedMs).toBeLessThan(FENCE_AFTER_MS + SLACK_MS);
+    const after = await balanced(lab, ALL, 30_000);
+    expect([...after].filter(([, pnn]) => pnn === 2).length).toBe([...layout].filter(([, pnn]) => pnn === 2).length);
     measured.frozenGuardianBalancedAgainMs = Math.round(now() - fault);
   } finally {
     await thawGuardian(guardianPid);

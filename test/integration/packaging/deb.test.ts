@@ -56,7 +56,7 @@ test('the package is floatip_VERSION_ARCH.deb with the promised dependencies and
   expect(depends).toMatch(/^nodejs \(>= 20\), nodejs \(<< \d+\), iproute2, libc6 /);
   const files = filesUnder(unpacked);
   for (const path of ['usr/bin/floatip', 'usr/sbin/floatipd', 'usr/lib/floatip/build/Release/floatip_native.node',
-    'usr/lib/floatip/dist/src/daemon/main.js', 'usr/lib/floatip/dist/src/daemon/guardian-main.js',
+    'usr/lib/floatip/dist/src/daemon/main.js', 'usr/lib/floatip/build/Release/floatip-guardian',
     'lib/systemd/system/floatipd.service', 'usr/share/man/man1/floatip.1.gz', 'usr/share/man/man8/floatipd.8.gz',
     'usr/share/man/man5/floatip.toml.5.gz', 'usr/share/bash-completion/completions/floatip', 'usr/share/doc/floatip/copyright']) {
     expect(files).toContain(path);

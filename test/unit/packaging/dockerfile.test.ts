@@ -72,7 +72,9 @@ function buildStageOutputs(stage: Stage): string[] {
   const held: string[] = [];
   const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
   const tsconfig = JSON.parse(read('tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
-  const gypTargets = [...read('binding.gyp').matchAll(/'target_name':\s*'([^']+)'/g)].map((m) => m[1]);
+  // An executable target is built as build/Release/<target>, every other as <target>.node.
+  const gypTargets = read('binding.gyp').split(/(?='target_name')/).slice(1)
+    .map((block) => `${/'target_name':\s*'([^']+)'/.exec(block)?.[1]}${/'type':\s*'executable'/.test(block) ? '' : '.node'}`);
   const has = (path: string): boolean => held.some((h) => path === h || path.startsWith(`${h}/`));
   for (const instruction of stage.instructions) {
     if (instruction.keyword === 'WORKDIR') workdir = posix.resolve(workdir, instruction.args);
@@ -88,7 +90,7 @@ function buildStageOutputs(stage: Stage): string[] {
       held.push(posix.join(workdir, 'node_modules'));
       // The root package's install script runs in `npm ci`: node-gyp builds every binding.gyp target.
       if (/node-gyp rebuild/.test(packageJson.scripts.install ?? '') && has(posix.join(workdir, 'binding.gyp'))) {
-        for (const target of gypTargets) held.push(posix.join(workdir, 'build', 'Release', `${target}.node`));
+        for (const target of gypTargets) held.push(posix.join(workdir, 'build', 'Release', target));
       }
     }
     if (instruction.keyword === 'RUN' && /\bnpm run build\b/.test(instruction.args)) {
@@ -139,14 +141,17 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('puts the native addon where the daemon loads it: build/Release beside binding.gyp', () => {
+  it('puts the native addon and the guardian program where the daemon finds them: build/Release beside binding.gyp', () => {
     const runtime = stages[1].instructions;
     const workdir = runtime.find((i) => i.keyword === 'WORKDIR')?.args as string;
     const copied = runtime.filter((i) => i.keyword === 'COPY').map(copyOf)
       .flatMap((c) => c.sources.map((s) => posix.resolve(workdir, c.sources.length > 1 || c.destination.endsWith('/') ? posix.join(c.destination, posix.basename(s)) : c.destination)));
     expect(copied).toEqual(expect.arrayContaining([`${workdir}/binding.gyp`, `${workdir}/package.json`, `${workdir}/build/Release`, `${workdir}/node_modules`, `${workdir}/dist`]));
-    expect(read('src/adapters/packet/native.ts')).toContain("path.join('build', 'Release', 'floatip_native.node')");
+    expect(read('src/adapters/packet/native.ts')).toContain("const BUILD_DIR = path.join('build', 'Release');");
+    expect(read('src/adapters/packet/native.ts')).toContain("const ADDON_FILE = 'floatip_native.node';");
     expect(read('binding.gyp')).toContain("'target_name': 'floatip_native'");
+    expect(read('src/adapters/packet/native.ts')).toContain("export const GUARDIAN_PROGRAM = 'floatip-guardian';");
+    expect(read('binding.gyp')).toMatch(/'target_name': 'floatip-guardian',\s*'type': 'executable'/);
   });
 
   it('starts floatipd from the file `npm run build` makes, the package\'s floatipd bin', () => {

@@ -59,6 +59,6 @@ export function prepareTsDaemon(dir: string): TsDaemon {
   chmodSync(command, 0o755);
   execFileSync(command, ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   execFileSync(process.execPath, ['--require', hook, '-e',
-    `require(${JSON.stringify(join(REPO_ROOT, 'src', 'daemon', 'guardian-main.ts'))}); require(${JSON.stringify(join(REPO_ROOT, 'src', 'daemon', 'runtime', 'alloc-worker.ts'))})`]);
+    `require(${JSON.stringify(join(REPO_ROOT, 'src', 'daemon', 'runtime', 'alloc-worker.ts'))})`]);
   return { command, hook };
 }

@@ -1,8 +1,8 @@
 // The guardian keeper: a fence ends the daemon, a killed guardian is replaced (a few times), a goodbye ends quietly.
 
-import { GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } from '../../../../src/daemon/guardian-client';
-import { spawnSync } from 'node:child_process';
-import { GUARDIAN_NODE_FLAGS, GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
+import { guardianCommand, GuardianEnd, GuardianError, GuardianLinkEvents, GuardianLinkOptions } from '../../../../src/daemon/guardian-client';
+import { accessSync, constants } from 'node:fs';
+import { GuardChange, GuardianKeeper, guardianLinkOptions } from '../../../../src/daemon/wiring/guardian-spawn';
 import { StallReport } from '../../../../src/daemon/fastpath/fast-path';
 import { recordingLogger } from '../runtime/harness/recording-logger';
 
@@ -30,22 +30,13 @@ function fakeGuardians(refuse: (o: GuardianLinkOptions) => boolean = () => false
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GuardianKeeper', () => {
-  test('runs guardian-main beside guardian-client with the same loader, and fence_after', () => {
+  test('runs the guardian program binding.gyp builds, with fence_after and no other arguments of its own', () => {
     const options = guardianLinkOptions(700);
     expect(options.fenceAfterMs).toBe(700);
-    expect(options.command?.execPath).toBe(process.execPath);
-    expect(options.command?.args[options.command.args.length - 1]).toMatch(/src\/daemon\/guardian-main\.ts$/);
-  });
-
-  test('the guardian\'s node runs without V8\'s optimizing compilers (5 MiB less per node), its flags before the loader and the script', () => {
-    const args = guardianLinkOptions(700).command?.args ?? [];
-    expect(GUARDIAN_NODE_FLAGS).toContain('--max-opt=1');
-    expect(args.slice(0, GUARDIAN_NODE_FLAGS.length)).toEqual(GUARDIAN_NODE_FLAGS);
-  });
-
-  test('this node takes the guardian\'s flags without a word on stderr (it is the daemon\'s log)', () => {
-    const run = spawnSync(process.execPath, [...GUARDIAN_NODE_FLAGS, '-e', 'process.stdout.write("ran")'], { encoding: 'utf8' });
-    expect({ status: run.status, stderr: run.stderr, stdout: run.stdout }).toEqual({ status: 0, stderr: '', stdout: 'ran' });
+    expect(options.command?.execPath).toMatch(/\/build\/Release\/floatip-guardian$/);
+    expect(options.command?.args).toEqual([]);
+    // Built by `npm ci` like the addon: a missing program would leave every node unguarded.
+    expect(() => accessSync(options.command?.execPath as string, constants.X_OK)).not.toThrow();
   });
 
   test.each(['fenced-pipe-closed', 'fenced-no-ticks'] as const)('%s: the daemon is told to end', async (end) => {
@@ -330,7 +321,7 @@ describe('GuardianKeeper', () => {
     const keeper = await GuardianKeeper.start({
       fenceAfterMs: 700, spawn: fake.spawn, placement: { kind: 'systemd-scope', systemdRun: '/usr/bin/systemd-run', unitPrefix: 'floatip-guardian' },
     }, log, () => undefined);
-    expect(fake.options.map((o) => o.command?.execPath)).toEqual(['/usr/bin/systemd-run', process.execPath]);
+    expect(fake.options.map((o) => o.command?.execPath)).toEqual(['/usr/bin/systemd-run', guardianCommand().execPath]);
     expect(keeper.pid).toBe(1001);
     expect(log.lines.some((l) => /could not be started in a systemd scope/.test(l.message))).toBe(true);
     await keeper.bye();
