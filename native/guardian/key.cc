@@ -25,7 +25,8 @@ std::string HowToMake(const std::string& file) {
 
 std::optional<std::vector<unsigned char>> LoadClusterKey(const std::string& file, std::string* error) {
   error->clear();
-  int fd = open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO in its place must not hold the guardian's start until someone writes to it.
+  int fd = open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) *error = file + ": does not exist: " + HowToMake(file);

@@ -48,7 +48,7 @@ bool SocketAddress(const std::string& text, uint16_t port, sockaddr_storage* out
   return false;
 }
 
-enum class Step { kConnecting, kAwaitHello, kAwaitProof, kSent, kDone };
+enum class Step { kIdle, kConnecting, kAwaitHello, kAwaitProof, kSent, kDone };
 
 class Notifier {
  public:
@@ -210,7 +210,7 @@ class Notifier {
   const FencedNotice fenced_;
   const double started_;
   const Bytes hello_key_ = Ascii("floatip/1 hello");
-  Step step_ = Step::kDone;
+  Step step_ = Step::kIdle;
   int fd_ = -1;
   Hello own_;
   Bytes own_body_, peer_nonce_, to_peer_key_, from_peer_key_, buffer_;

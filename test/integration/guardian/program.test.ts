@@ -3,7 +3,7 @@
 // The other side of the pipe is src/daemon/guardian.ts and guardian-client.ts; these tests hold
 // the two together byte for byte. guardian.test.ts runs the program under a real GuardianKeeper.
 
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -138,6 +138,28 @@ describe('the guardian program', () => {
     expect(warning).toMatchObject({ level: 'warn', pnn: 4, msg: expect.stringMatching(/cannot read the cluster key.*has mode 0644.*chmod 600/) });
     expect(fence).toMatchObject({ level: 'warn', cause: 'pipe-closed' });
     expect(g.log()).toHaveLength(2);
+  });
+
+  it('gets ready when the key file is a FIFO (nobody writes to it), and says what is wrong with it', async () => {
+    const keyFile = path.join(dir, 'key');
+    execFileSync('mkfifo', ['-m', '600', keyFile]);
+    const g = start(['--fence-after-ms=5000', ...noticeArgs({ pnn: 4, keyFile, bindAddress: '192.0.2.99', port: 4390, peers: [] })]);
+    await ready(g);
+    write(g, Uint8Array.of(GUARDIAN_BYE));
+    expect(await g.exited).toBe(GuardianExitCode.bye);
+    expect(g.log()).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/cannot read the cluster key.*is not a regular file/) })]);
+  });
+
+  it('names why a notice could not even be sent (its bind address is not on this node)', async () => {
+    const keyFile = path.join(dir, 'key');
+    writeFileSync(keyFile, 'k'.repeat(32), { mode: 0o600 });
+    const g = start(['--fence-after-ms=5000', ...noticeArgs({ pnn: 4, keyFile, bindAddress: '203.0.113.77', port: 4390, peers: [{ pnn: 0, address: '192.0.2.10' }] })]);
+    await ready(g);
+    g.child.stdin?.end();
+    expect(await g.exited).toBe(GuardianExitCode.fencedPipeClosed);
+    const [notices] = g.log();
+    expect(notices).toMatchObject({ level: 'warn', msg: 'could not tell 1 of 1 peer(s) the addresses are gone: they wait out crash_grace' });
+    expect(notices.notices).toEqual([{ pnn: 0, ok: false, error: expect.stringMatching(/^bind 203\.0\.113\.77: Cannot assign requested address/) }]);
   });
 
   it('acks every tick with one byte, once ready', async () => {
