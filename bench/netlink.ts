@@ -71,29 +71,32 @@ async function viewWhen(adapter: RtnetlinkAdapter, done: (listed: InterfaceAddre
 }
 
 /**
- * The guardian program's fence of every tagged address, as after a kill -9 of its daemon:
- * started, ready, its pipe closed; the figure is the fence's own time from its log line
- * (`fenceMs`: deletes until none is left), without the program's start.
+ * The guardian program as after a kill -9 of its daemon: started, ready, its pipe closed.
+ * `startMs`: spawn to its ready line (it reads the addresses once before); `fenceMs`: the
+ * fence's own time from its log line (deletes until none is left).
  */
-async function guardianFence(expected: number): Promise<number> {
+async function guardianFence(expected: number): Promise<{ startMs: number; fenceMs: number }> {
   const { execPath, args } = guardianCommand();
+  const started = performance.now();
   const child = spawn(execPath, [...args, '--fence-after-ms=600000'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { err += chunk.toString(); });
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-  while (!out.startsWith('ready\n')) {
-    if (child.exitCode !== null) throw new Error(`the guardian exited before it was ready: ${err}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  const startMs = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.startsWith('ready\n')) resolve(performance.now() - started);
+    });
+    void closed.then((code) => reject(new Error(`the guardian exited (${code}) before it was ready: ${err}`)));
+  });
   child.stdin?.end();
   const code = await closed;
   const line = JSON.parse(err.trim().split('\n').pop() ?? '{}') as { removed?: number; fenceMs?: number };
   if (code !== 10 || line.removed !== expected || typeof line.fenceMs !== 'number') {
     throw new Error(`the guardian's fence did not remove ${expected} addresses (exit ${code}): ${err}`);
   }
-  return line.fenceMs;
+  return { startMs, fenceMs: line.fenceMs };
 }
 
 /**
@@ -107,6 +110,7 @@ async function deleteOrders(adapter: RtnetlinkAdapter, results: Result[]): Promi
   const primaryFirst: number[] = [];
   const ordered: number[] = [];
   const fenced: number[] = [];
+  const starts: number[] = [];
   const withSecondaries = (listed: InterfaceAddress[]): boolean => listed.filter((a) => a.secondary).length === 199;
   for (let round = 0; round < 10; round++) {
     await addAll();
@@ -116,12 +120,15 @@ async function deleteOrders(adapter: RtnetlinkAdapter, results: Result[]): Promi
     const order = secondariesFirst((await viewWhen(adapter, withSecondaries)).filter((a) => a.owned));
     ordered.push(await timed(() => Promise.all(order.map((r) => adapter.deleteAddress(r)))));
     await addAll();
-    fenced.push(await guardianFence(share.length));
+    const guardian = await guardianFence(share.length);
+    starts.push(guardian.startMs);
+    fenced.push(guardian.fenceMs);
     await viewWhen(adapter, (listed) => listed.every((a) => !a.owned));
   }
   results.push(
     summarise('delete-share-primary-first', share.length, primaryFirst),
     summarise('delete-share-secondaries-first', share.length, ordered),
+    summarise('guardian-start', share.length, starts),
     summarise('fence-share', share.length, fenced),
   );
 }
