@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { ip, IpAddress } from '../src/core/ip';
-import { announceSettings, createPacketAnnouncer } from '../src/adapters/packet';
+import { announceSettings, createPacketAnnouncer, openPacketSocket } from '../src/adapters/packet';
 import { createRawTickler } from '../src/adapters/rawsock/raw-tickler';
 import { openNativeIpSender } from '../src/adapters/rawsock/native-sender';
 import { openRawSocketSender } from '../src/adapters/rawsock/raw-socket-sender';
@@ -33,9 +33,13 @@ async function measure(op: string, count: number, runs: number, once: () => Prom
     await once();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
+  return summarise(op, count, times);
+}
+
+function summarise(op: string, count: number, times: number[]): Result {
+  const sorted = [...times].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  return { op, count, ms_p50: round(percentile(times, 50)), ms_p99: round(percentile(times, 99)), runs };
+  return { op, count, ms_p50: round(percentile(sorted, 50)), ms_p99: round(percentile(sorted, 99)), runs: times.length };
 }
 
 /**
@@ -73,8 +77,26 @@ async function tickleBench(op: string, family: 4 | 6, openSender: OpenIpPacketSe
   return result;
 }
 
+/**
+ * `close()` of a receiving packet socket, as the duplicate prober does after each probe slice:
+ * the caller's part only (the kernel's release waits for an RCU grace period; the addon runs
+ * it on a thread of its own).
+ */
+function closeBench(runs: number): Result {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const socket = openPacketSocket(IFACE, 0x0806);
+    socket.startReceive(() => undefined);
+    const start = performance.now();
+    socket.close();
+    if (i > 0) times.push(performance.now() - start); // the first is the warm-up
+  }
+  return summarise('packet-socket-close', 1, times);
+}
+
 async function inside(): Promise<void> {
   const results = [
+    closeBench(50),
     await announceBench(4),
     await announceBench(6),
     await tickleBench('tickle-ipv4-addon', 4, openNativeIpSender, 30),

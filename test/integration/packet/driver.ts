@@ -1,5 +1,6 @@
 // Jobs that the packet integration tests run inside namespaces (started by helpers/netns-packet.ts).
 
+import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -144,6 +145,33 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
       loopback,
       missing,
     };
+  },
+
+  /**
+   * Closing packet sockets, which the addon finishes on a thread of its own: every one is
+   * really closed (the process's descriptors come back to where they were), and none hands a
+   * frame to its callback after close() returned, although frames it would hear keep coming.
+   */
+  async closes(arg: { count: number }) {
+    const descriptors = (): number => readdirSync('/proc/self/fd').length;
+    const sender = openPacketSocket('lo');
+    const frame = Buffer.alloc(60);
+    frame.writeUInt16BE(0x88b5, 12);
+    const before = descriptors();
+    let heardAfterClose = 0;
+    for (let k = 0; k < arg.count; k++) {
+      const socket = openPacketSocket('lo', 0x88b5);
+      let closed = false;
+      socket.startReceive(() => { if (closed) heardAfterClose++; });
+      sender.sendBatch([frame]);
+      socket.close();
+      closed = true;
+      sender.sendBatch([frame]);
+    }
+    const deadline = Date.now() + 20_000;
+    while (descriptors() > before && Date.now() < deadline) await sleep(10);
+    sender.close();
+    return { leftOpen: descriptors() - before, heardAfterClose };
   },
 
   /**

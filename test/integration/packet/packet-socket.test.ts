@@ -39,3 +39,8 @@ it('stamps each frame with the kernel\'s receive time and counts frames dropped 
   expect(result.flooded.packets).toBeGreaterThanOrEqual(result.flooded.drops);
   expect(result.floodFramesRead).toBe(result.flooded.packets - result.flooded.drops);
 });
+
+it('closes every packet socket for real, off the caller\'s thread, and no frame reaches a closed socket\'s callback', async () => {
+  const result = await startJob<{ leftOpen: number; heardAfterClose: number }>(NODE_A.ns, 'closes', { count: 200 }).result;
+  expect(result).toEqual({ leftOpen: 0, heardAfterClose: 0 });
+});
