@@ -112,7 +112,7 @@ class Guardian {
       int ready = poll(&pipe, 1, left > 0 ? static_cast<int>(left) + 1 : 0);
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) {
-        if (left <= 0) return Fence(kNoTicks);
+        if (left <= 0) return FenceNow(kNoTicks);
         continue;
       }
       std::optional<int> ended = ReadPipe(left <= 0);
@@ -125,7 +125,7 @@ class Guardian {
     unsigned char chunk[4096];
     ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
     if (got < 0 && (errno == EINTR || errno == EAGAIN)) return std::nullopt;
-    if (got <= 0) return Fence(kPipeClosed);
+    if (got <= 0) return FenceNow(kPipeClosed);
     PipeInput input = pipe_.Input(chunk, static_cast<size_t>(got));
     for (const std::vector<NoticePeer>& peers : input.peer_lists) {
       if (args_.notice) args_.notice->peers = peers;
@@ -141,11 +141,11 @@ class Guardian {
     }
     if (input.bye) return kBye;
     // Only ticks count: anything else on the pipe proves nothing about the loop that ticks.
-    if (past_deadline && input.ticks == 0) return Fence(kNoTicks);
+    if (past_deadline && input.ticks == 0) return FenceNow(kNoTicks);
     return std::nullopt;
   }
 
-  int Fence(WireCause cause) {
+  int FenceNow(WireCause cause) {
     const double silent_ms = NowMs() - last_tick_;
     const std::string cause_text = cause == kPipeClosed ? "pipe-closed" : "no-ticks";
     const double started = NowMs();
@@ -193,7 +193,7 @@ class Guardian {
 
   Args args_;
   const Log& log_;
-  class Fence fence_;
+  Fence fence_;
   PipeReader pipe_;
   std::optional<Bytes> key_;
   double last_tick_ = 0;
