@@ -1,4 +1,4 @@
-// Starts an event script with posix_spawn (no copy of the daemon's page tables) and reports its exit to the JS loop.
+// Starts an event script with posix_spawn on a thread-pool thread (no copy of the daemon's page tables, no wait on the loop) and reports its start and exit to the JS loop.
 //
 // Why not Node's child_process.spawn: libuv 1.46 (Node 20) forks, and fork() copies the page
 // tables of the whole ~80 MB daemon while holding its mmap lock, then blocks the loop until the
@@ -6,6 +6,11 @@
 // shares our memory until its execve, so nothing is copied and the parent waits only for the
 // exec itself. Measured in a process of 78 MB RSS (docs/benchmarks.md "Script spawns without
 // fork"): fork+exec 1.4 ms p50, posix_spawn 0.04 ms.
+//
+// Why on a thread of libuv's pool: the thread that calls posix_spawn still waits until the
+// child has exec'd, and on a loaded machine the child first waits for a core: 5-75 ms measured
+// beside two busy loops, as long as the fork's. CLONE_VFORK suspends only the calling thread,
+// so the loop runs on meanwhile.
 //
 // The exit comes through a pidfd watched by the loop (uv_poll), not a SIGCHLD handler or a
 // thread: libuv reaps only the pids it started (waitpid per pid), so ours are ours to reap, and
@@ -175,66 +180,111 @@ void KillAndReap(pid_t pid) {
   }
 }
 
+// Starts one script on a thread of libuv's pool, then watches its exit from the loop.
+class SpawnWork : public Napi::AsyncWorker {
+ public:
+  SpawnWork(Napi::Env env, std::string path, std::vector<std::string> argv, std::vector<std::string> environment, Napi::Function onStarted, Napi::Function onExit)
+      : Napi::AsyncWorker(env, "floatip:script-start"),
+        path_(std::move(path)),
+        argv_(std::move(argv)),
+        environment_(std::move(environment)) {
+    onStarted_ = Napi::Persistent(onStarted);
+    onExit_ = Napi::Persistent(onExit);
+  }
+
+  // On the pool's thread: no JS here.
+  void Execute() override {
+    int pipeFds[2];
+    if (pipe2(pipeFds, O_CLOEXEC) != 0) {
+      err_ = errno;
+      syscall_ = "pipe2";
+      return;
+    }
+    err_ = Start(&pid_, path_, argv_, environment_, pipeFds[1]);
+    close(pipeFds[1]);
+    if (err_ != 0) {
+      close(pipeFds[0]);
+      return;
+    }
+    // From here the child runs: whatever fails, it must still be reaped.
+    pidfd_ = PidfdOpen(pid_);
+    if (pidfd_ < 0) {
+      err_ = errno;
+      syscall_ = "pidfd_open";
+      KillAndReap(pid_);
+      close(pipeFds[0]);
+      return;
+    }
+    output_ = pipeFds[0];
+  }
+
+  // Back on the loop: watch the child's exit, then tell JS it started (or why not).
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (err_ == 0) err_ = Watch();
+    if (err_ != 0) {
+      onStarted_.Call({ErrnoError(env, err_, syscall_, path_).Value()});
+      return;
+    }
+    onStarted_.Call({env.Null(), Napi::Number::New(env, pid_), Napi::Number::New(env, output_)});
+  }
+
+ private:
+  // A uv_poll on the pidfd; on failure the child is killed and reaped, an errno value returned.
+  int Watch() {
+    uv_loop_t* loop = nullptr;
+    Napi::Env env = Env();
+    auto* watch = new ChildWatch();
+    watch->pidfd = pidfd_;
+    watch->pid = pid_;
+    watch->env = env;
+    watch->poll.data = watch;
+    int failed = napi_get_uv_event_loop(env, &loop) == napi_ok && loop != nullptr ? uv_poll_init(loop, &watch->poll, pidfd_) : UV_EINVAL;
+    if (failed != 0) {
+      close(pidfd_);
+      delete watch;
+    } else {
+      failed = uv_poll_start(&watch->poll, UV_READABLE, OnChildReadable);
+      if (failed != 0) uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), CloseWatch);
+    }
+    if (failed != 0) {
+      KillAndReap(pid_);
+      close(output_);
+      syscall_ = "uv_poll_start";
+      return -failed;
+    }
+    watch->onExit = std::move(onExit_);
+    Napi::Object resource = Napi::Object::New(env);
+    watch->resource = Napi::Persistent(resource);
+    napi_async_init(env, resource, Napi::String::New(env, "floatip:script"), &watch->context);
+    return 0;
+  }
+
+  std::string path_;
+  std::vector<std::string> argv_;
+  std::vector<std::string> environment_;
+  Napi::FunctionReference onStarted_;
+  Napi::FunctionReference onExit_;
+  int err_ = 0;
+  const char* syscall_ = "posix_spawn";
+  pid_t pid_ = 0;
+  int pidfd_ = -1;
+  int output_ = -1;
+};
+
 }  // namespace
 
 Napi::Value SpawnScript(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* usage = "expected (path: string, argv: string[], env: string[], onExit: (code, signal) => void)";
-  if (info.Length() < 4 || !info[0].IsString() || !info[3].IsFunction()) throw Napi::TypeError::New(env, usage);
+  const char* usage = "expected (path: string, argv: string[], env: string[], onStarted: (error, pid, output) => void, onExit: (code, signal) => void)";
+  if (info.Length() < 5 || !info[0].IsString() || !info[3].IsFunction() || !info[4].IsFunction()) throw Napi::TypeError::New(env, usage);
   std::string path = info[0].As<Napi::String>().Utf8Value();
   std::vector<std::string> argv = Strings(info[1], "argv");
   std::vector<std::string> environment = Strings(info[2], "env");
-
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) throw Napi::Error::New(env, "spawnScript: no event loop");
-
-  int pipeFds[2];
-  if (pipe2(pipeFds, O_CLOEXEC) != 0) throw ErrnoError(env, errno, "pipe2", path);
-  pid_t pid = 0;
-  int err = Start(&pid, path, argv, environment, pipeFds[1]);
-  close(pipeFds[1]);
-  if (err != 0) {
-    close(pipeFds[0]);
-    throw ErrnoError(env, err, "posix_spawn", path);
-  }
-
-  // From here the child runs: whatever fails, it must still be reaped.
-  int pidfd = PidfdOpen(pid);
-  if (pidfd < 0) {
-    int openErr = errno;
-    KillAndReap(pid);
-    close(pipeFds[0]);
-    throw ErrnoError(env, openErr, "pidfd_open", path + " (started, then killed: its exit could not be watched)");
-  }
-  auto* watch = new ChildWatch();
-  watch->pidfd = pidfd;
-  watch->pid = pid;
-  watch->env = env;
-  watch->poll.data = watch;
-  int pollErr = uv_poll_init(loop, &watch->poll, pidfd);
-  if (pollErr != 0) {
-    KillAndReap(pid);
-    close(pidfd);
-    close(pipeFds[0]);
-    delete watch;
-    throw Napi::Error::New(env, "spawnScript: cannot watch " + path + ": " + uv_strerror(pollErr) + "; it was killed");
-  }
-  pollErr = uv_poll_start(&watch->poll, UV_READABLE, OnChildReadable);
-  if (pollErr != 0) {
-    KillAndReap(pid);
-    close(pipeFds[0]);
-    uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), CloseWatch);
-    throw Napi::Error::New(env, "spawnScript: cannot watch " + path + ": " + uv_strerror(pollErr) + "; it was killed");
-  }
-  watch->onExit = Napi::Persistent(info[3].As<Napi::Function>());
-  Napi::Object resource = Napi::Object::New(env);
-  watch->resource = Napi::Persistent(resource);
-  napi_async_init(env, resource, Napi::String::New(env, "floatip:script"), &watch->context);
-
-  Napi::Object started = Napi::Object::New(env);
-  started.Set("pid", Napi::Number::New(env, pid));
-  started.Set("output", Napi::Number::New(env, pipeFds[0]));
-  return started;
+  auto* work = new SpawnWork(env, std::move(path), std::move(argv), std::move(environment), info[3].As<Napi::Function>(), info[4].As<Napi::Function>());
+  work->Queue();  // deletes itself after OnOK
+  return env.Undefined();
 }
 
 }  // namespace floatip

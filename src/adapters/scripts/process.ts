@@ -1,6 +1,6 @@
 // Runs one script as its own process group with a deadline, a cancel signal and capped output.
 
-import { scriptStarter, ScriptStarter, StartedScript } from './script-start';
+import { ScriptEnd, scriptStarter, ScriptStarter, StartedScript } from './script-start';
 
 export interface ScriptRunRequest {
   readonly path: string;
@@ -63,14 +63,6 @@ function failedToStart(path: string, err: NodeJS.ErrnoException): ScriptOutcome 
   return { kind: 'failed-to-start', reason: `cannot execute ${path}: ${err.message}${hint}`, ...(err.code ? { code: err.code } : {}) };
 }
 
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
 /** Output of both streams in arrival order, up to a byte limit. */
 class CappedOutput {
   private readonly chunks: Buffer[] = [];
@@ -115,57 +107,35 @@ function runScriptOnce(request: ScriptRunRequest, start: ScriptStarter): Promise
       resolve(finish({ kind: 'cancelled' }));
       return;
     }
-    let child: StartedScript;
-    try {
-      child = start(request.path, request.args, request.env);
-    } catch (error) {
-      // Some start failures are thrown rather than reported at the end (ETXTBSY among them): the same answer.
-      resolve(finish(failedToStart(request.path, error as NodeJS.ErrnoException)));
-      return;
-    }
     let stopReason: 'timedout' | 'cancelled' | undefined;
     let settled = false;
+    let child: StartedScript | undefined;
     const stop = (why: 'timedout' | 'cancelled'): void => {
-      if (stopReason || child.pid === undefined) return;
+      if (stopReason) return;
       stopReason = why;
-      killGroup(child.pid);
+      child?.killGroup();
     };
     const timer = setTimeout(() => stop('timedout'), Math.max(0, request.timeoutMs));
     const onAbort = (): void => stop('cancelled');
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanUp = (): void => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-    };
-
-    for (const stream of child.outputs) stream.on('data', (chunk: Buffer) => output.add(chunk));
-
-    child.onEnd((end) => {
+    const onEnd = (end: ScriptEnd): void => {
       if (settled) return;
       settled = true;
-      cleanUp();
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
       if (end.kind === 'error') {
         resolve(finish(failedToStart(request.path, end.error)));
         return;
       }
       const outcome: ScriptOutcome = stopReason ? { kind: stopReason } : { kind: 'exited', exitCode: end.exitCode };
-      let open = child.outputs.length;
-      let drained = false;
-      const grace = setTimeout(done, PIPE_DRAIN_GRACE_MS);
-      function done(): void {
-        if (drained) return;
-        drained = true;
-        clearTimeout(grace);
-        for (const stream of child.outputs) stream.destroy();
-        resolve(finish(outcome));
-      }
-      const closed = (): void => {
-        open -= 1;
-        if (open === 0) done();
-      };
-      for (const stream of child.outputs) {
-        if (stream.closed) closed(); else stream.once('close', closed);
-      }
-    });
+      if (child) child.drainOutput(PIPE_DRAIN_GRACE_MS, () => resolve(finish(outcome)));
+      else resolve(finish(outcome)); // ended within start(): nothing was read
+    };
+    try {
+      child = start(request.path, request.args, request.env, { output: (chunk) => output.add(chunk), end: onEnd });
+    } catch (error) {
+      // Some start failures are thrown rather than reported at the end (ETXTBSY among them): the same answer.
+      onEnd({ kind: 'error', error: error as NodeJS.ErrnoException });
+    }
   });
 }

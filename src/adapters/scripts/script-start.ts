@@ -14,32 +14,77 @@ import { Readable } from 'node:stream';
 import { nativeAddon } from '../packet/native';
 import { aheadWhileForking } from '../sched/priority';
 
-/** How a started script ended: its exit code as a shell reports it, or a start error reported late. */
+/** How a started script ended: its exit code as a shell reports it, or why it could not start. */
 export type ScriptEnd =
   | { readonly kind: 'exited'; readonly exitCode: number }
   | { readonly kind: 'error'; readonly error: NodeJS.ErrnoException };
 
-/** A script that was started: stdin /dev/null, a new session, its output readable here. */
-export interface StartedScript {
-  /** Its pid, also the id of its process group; undefined when it did not start. */
-  readonly pid: number | undefined;
-  /** What it writes to stdout and stderr: one stream holding both, or one each. */
-  readonly outputs: readonly Readable[];
-  /** Calls `listener` once, after the script has exited and was reaped, or could not start. */
-  onEnd(listener: (end: ScriptEnd) => void): void;
+/** What a starter reports of its script, on the loop. */
+export interface ScriptEvents {
+  /** A piece of what it wrote to stdout or stderr. */
+  output(chunk: Buffer): void;
+  /** Called once: when the script has exited and was reaped, or could not start. */
+  end(end: ScriptEnd): void;
 }
 
-/** Starts `path args...` with exactly `env`; throws an errno error (ENOENT, EACCES, ETXTBSY, ...) when it cannot. */
-export type ScriptStarter = (path: string, args: readonly string[], env: NodeJS.ProcessEnv) => StartedScript;
+/** A script being started or running: stdin /dev/null, in a new session (its own process group). */
+export interface StartedScript {
+  /** Kills its whole process group with SIGKILL: now, or as soon as it has started; nothing once it was reaped. */
+  killGroup(): void;
+  /**
+   * After its end: calls `done` once its output pipes are closed, or after `graceMs` (a service
+   * it started in the background may hold them open for ever), and closes them for good.
+   */
+  drainOutput(graceMs: number, done: () => void): void;
+}
+
+/** Starts `path args...` with exactly `env`. May throw an errno error (ENOENT, EACCES, ETXTBSY, ...) instead of reporting it. */
+export type ScriptStarter = (path: string, args: readonly string[], env: NodeJS.ProcessEnv, events: ScriptEvents) => StartedScript;
 
 /** The addon's call (native/spawn.h). */
 export interface SpawnCalls {
-  spawnScript(path: string, args: string[], env: string[], onExit: (code: number | null, signal: number | null) => void): { pid: number; output: number };
+  spawnScript(
+    path: string,
+    args: string[],
+    env: string[],
+    onStarted: (error: Error | null, pid?: number, output?: number) => void,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): void;
 }
 
 /** Exit code as a shell would report it: 128 + signal number for a script killed by a signal. */
 export function exitCodeOf(code: number | null, signal: number | null): number {
   return code ?? 128 + (signal ?? 0);
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** Calls `done` once every stream closed, or after `graceMs`, then destroys them. */
+function drainStreams(streams: readonly Readable[], graceMs: number, done: () => void): void {
+  let open = streams.length;
+  let drained = false;
+  const finish = (): void => {
+    if (drained) return;
+    drained = true;
+    clearTimeout(grace);
+    for (const stream of streams) stream.destroy();
+    done();
+  };
+  const grace = setTimeout(finish, graceMs);
+  const closed = (): void => {
+    open -= 1;
+    if (open === 0) finish();
+  };
+  for (const stream of streams) {
+    if (stream.closed) closed(); else stream.once('close', closed);
+  }
+  if (streams.length === 0) finish();
 }
 
 /** `NAME=value` lines, as execve takes them; a name whose value is undefined is left out, as Node's spawn does. */
@@ -53,36 +98,46 @@ function environmentLines(env: NodeJS.ProcessEnv): string[] {
  * The addon's error, worded as Node's spawn words its own (`spawn ETXTBSY`): the same answer
  * whichever way the script was started, with errno, code and syscall kept.
  */
-function spawnError(error: unknown): NodeJS.ErrnoException {
+function spawnError(error: Error): NodeJS.ErrnoException {
   const native = error as NodeJS.ErrnoException;
-  if (typeof native?.code !== 'string') return native;
+  if (typeof native.code !== 'string') return native;
   return Object.assign(new Error(`spawn ${native.code}`), { errno: native.errno, code: native.code, syscall: 'spawn', cause: native });
 }
 
 /**
- * Starts scripts with posix_spawn. stdout and stderr share one pipe, as CTDB's run_proc gives
- * its event scripts: the output keeps the order it was written in.
+ * Starts scripts with posix_spawn, on a thread of libuv's pool (native/spawn.cc says why).
+ * stdout and stderr share one pipe, as CTDB's run_proc gives its event scripts: the output
+ * keeps the order it was written in.
  */
 export function startWithPosixSpawn(calls: SpawnCalls): ScriptStarter {
-  return (path, args, env) => {
-    let ended: ScriptEnd | undefined;
-    let listener: ((end: ScriptEnd) => void) | undefined;
-    let started: { pid: number; output: number };
-    try {
-      started = calls.spawnScript(path, [...args], environmentLines(env), (code, signal) => {
-        ended = { kind: 'exited', exitCode: exitCodeOf(code, signal) };
-        listener?.(ended);
-      });
-    } catch (error) {
-      throw spawnError(error);
-    }
-    const output = new Socket({ fd: started.output, readable: true, writable: false });
+  return (path, args, env, events) => {
+    let pid: number | undefined;
+    let killWanted = false;
+    let reaped = false;
+    let output: Socket | undefined;
+    const onStarted = (error: Error | null, startedPid?: number, fd?: number): void => {
+      if (error || startedPid === undefined || fd === undefined) {
+        events.end({ kind: 'error', error: spawnError(error ?? new Error('spawnScript reported neither a pid nor an error')) });
+        return;
+      }
+      pid = startedPid;
+      output = new Socket({ fd, readable: true, writable: false });
+      output.on('data', (chunk: Buffer) => events.output(chunk));
+      if (killWanted) killGroup(pid);
+    };
+    const onExit = (code: number | null, signal: number | null): void => {
+      reaped = true;
+      events.end({ kind: 'exited', exitCode: exitCodeOf(code, signal) });
+    };
+    calls.spawnScript(path, [...args], environmentLines(env), onStarted, onExit);
     return {
-      pid: started.pid,
-      outputs: [output],
-      onEnd(callback) {
-        listener = callback;
-        if (ended) callback(ended);
+      killGroup() {
+        if (reaped) return;
+        if (pid === undefined) killWanted = true;
+        else killGroup(pid);
+      },
+      drainOutput(graceMs, done) {
+        drainStreams(output ? [output] : [], graceMs, done);
       },
     };
   };
@@ -94,21 +149,25 @@ export function startWithPosixSpawn(calls: SpawnCalls): ScriptStarter {
  * tables, and a main thread preempted there stalled the real-time fast-path thread's page
  * faults with it (src/adapters/sched/priority.ts). posix_spawn copies nothing and needs no such help.
  */
-export const startWithNodeSpawn: ScriptStarter = (path, args, env) => {
+export const startWithNodeSpawn: ScriptStarter = (path, args, env, events) => {
   const child = aheadWhileForking(() => spawn(path, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+  let ended = false;
+  const end = (result: ScriptEnd): void => {
+    if (ended) return;
+    ended = true;
+    events.end(result);
+  };
+  child.stdout.on('data', (chunk: Buffer) => events.output(chunk));
+  child.stderr.on('data', (chunk: Buffer) => events.output(chunk));
+  // Some start failures (ENOENT, EACCES) come as an 'error' event rather than a throw.
+  child.on('error', (error: NodeJS.ErrnoException) => end({ kind: 'error', error }));
+  child.on('exit', (code, signal) => end({ kind: 'exited', exitCode: exitCodeOf(code, signal ? (osConstants.signals[signal] ?? 0) : null) }));
   return {
-    pid: child.pid,
-    outputs: [child.stdout, child.stderr],
-    onEnd(listener) {
-      let ended = false;
-      const once = (end: ScriptEnd): void => {
-        if (ended) return;
-        ended = true;
-        listener(end);
-      };
-      // Some start failures (ENOENT, EACCES) come as an 'error' event rather than a throw.
-      child.on('error', (error: NodeJS.ErrnoException) => once({ kind: 'error', error }));
-      child.on('exit', (code, signal) => once({ kind: 'exited', exitCode: exitCodeOf(code, signal ? (osConstants.signals[signal] ?? 0) : null) }));
+    killGroup() {
+      if (!ended && child.pid !== undefined) killGroup(child.pid);
+    },
+    drainOutput(graceMs, done) {
+      drainStreams([child.stdout, child.stderr], graceMs, done);
     },
   };
 };

@@ -126,6 +126,20 @@ describe.each([
     expect(zombieChildren()).toEqual([]);
   });
 
+  it('ends after a short grace when a child it left in the background holds its output, and does not kill that child', async () => {
+    const childFile = path.join(path.dirname(dir), 'background.pid');
+    const file = await writeScript(dir, '10.daemonize', `sleep 30 & echo $! > ${childFile}; echo started`);
+    // The time is up while the output is still open: the script had exited by then, so it is no timeout.
+    const result = await run(file, { timeoutMs: 50 });
+    const background = Number(await fs.readFile(childFile, 'utf8'));
+    try {
+      expect([result.outcome, result.output]).toEqual([{ kind: 'exited', exitCode: 0 }, 'started\n']);
+      expect(isAlive(background)).toBe(true);
+    } finally {
+      process.kill(background, 'SIGKILL');
+    }
+  });
+
   it('runs many at once beside children of Node\'s own, each reaped by its owner with its own status', async () => {
     const file = await writeScript(dir, '10.code', 'exit "$1"');
     const ours = Array.from({ length: 20 }, (_, i) => run(file, { args: [String(i)] }));
