@@ -142,6 +142,8 @@ int Start(pid_t* pid, const std::string& path, std::vector<std::string>& argv, s
   // A new session: the script and everything it forks are one process group (pgid = pid) that a
   // timeout kills at once. Dispositions back to default and nothing blocked: Node ignores
   // SIGPIPE and blocks signals of its own, and an ignored signal would stay ignored across exec.
+  // (glibc 2.36 still leaves its two internal signals, 32 and 33, ignored in every child it
+  // spawns; glibc installs its own handlers for them where a program needs them.)
   sigset_t all;
   sigset_t none;
   sigfillset(&all);
