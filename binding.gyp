@@ -12,6 +12,7 @@
         'native/raw_ip_socket.cc',
         'native/realtime.cc',
         'native/socket_options.cc',
+        'native/spawn.cc',
       ],
       'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       'cflags_cc': ['-std=c++17', '-Wall', '-Wextra'],

@@ -1,10 +1,11 @@
-// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the cluster lock calls and real-time scheduling.
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the cluster lock calls, real-time scheduling and the event scripts' posix_spawn.
 #include <napi.h>
 
 #include "fcntl_lock.h"
 #include "packet_socket.h"
 #include "raw_ip_socket.h"
 #include "realtime.h"
+#include "spawn.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRealtime", Napi::Function::New(env, floatip::SetRealtime, "setRealtime"));
   exports.Set("setOrdinary", Napi::Function::New(env, floatip::SetOrdinary, "setOrdinary"));
   exports.Set("realtimePriority", Napi::Function::New(env, floatip::RealtimePriority, "realtimePriority"));
+  exports.Set("spawnScript", Napi::Function::New(env, floatip::SpawnScript, "spawnScript"));
   return exports;
 }
 

@@ -75,7 +75,9 @@ let forkAhead: RealtimeCalls | null | undefined;
  * thread 82 ms inside spawn() for a monitor script and its fast-path thread idle without a
  * sample for 52 ms of it, and the daemon ended on its 'frozen' verdict. Forking ahead of
  * ordinary threads keeps the lock for the copy only (2-5 ms). Where SCHED_RR is refused it
- * just forks. The child starts in the ordinary class (SCHED_RESET_ON_FORK).
+ * just forks. The child starts in the ordinary class (SCHED_RESET_ON_FORK). Event scripts
+ * fork only where the addon lacks posix_spawn (scripts/script-start.ts): a vfork-style start
+ * copies no page table and runs on a pool thread, and needs none of this.
  */
 export function aheadWhileForking<T>(fork: () => T, calls: RealtimeCalls | null = defaultForkCalls()): T {
   let raised = false;

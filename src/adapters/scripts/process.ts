@@ -1,9 +1,6 @@
 // Runs one script as its own process group with a deadline, a cancel signal and capped output.
 
-import { ChildProcessByStdio, spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
-import { constants as osConstants } from 'node:os';
-import { aheadWhileForking } from '../sched/priority';
+import { ScriptEnd, scriptStarter, ScriptStarter, StartedScript } from './script-start';
 
 export interface ScriptRunRequest {
   readonly path: string;
@@ -47,10 +44,13 @@ const ETXTBSY_RETRY_MS = 20;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs the script like runScriptOnce, starting it again while its file is busy being written (ETXTBSY). */
-export async function runScriptProcess(request: ScriptRunRequest): Promise<ScriptRun> {
+/**
+ * Runs the script like runScriptOnce, starting it again while its file is busy being written
+ * (ETXTBSY). `start` is how (script-start.ts): posix_spawn where the addon has it.
+ */
+export async function runScriptProcess(request: ScriptRunRequest, start: ScriptStarter = scriptStarter()): Promise<ScriptRun> {
   for (let attempt = 1; ; attempt++) {
-    const run = await runScriptOnce(request);
+    const run = await runScriptOnce(request, start);
     const busy = run.outcome.kind === 'failed-to-start' && run.outcome.code === 'ETXTBSY';
     if (!busy || attempt >= ETXTBSY_ATTEMPTS || request.signal?.aborted) return run;
     await sleep(ETXTBSY_RETRY_MS);
@@ -61,20 +61,6 @@ export async function runScriptProcess(request: ScriptRunRequest): Promise<Scrip
 function failedToStart(path: string, err: NodeJS.ErrnoException): ScriptOutcome {
   const hint = err.code === 'ENOENT' || err.code === 'ENOEXEC' || err.code === 'EACCES' ? ': check its #! line names an installed interpreter' : '';
   return { kind: 'failed-to-start', reason: `cannot execute ${path}: ${err.message}${hint}`, ...(err.code ? { code: err.code } : {}) };
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/** Exit code as a shell would report it: 128 + signal number for a script killed by a signal. */
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
 }
 
 /** Output of both streams in arrival order, up to a byte limit. */
@@ -104,7 +90,7 @@ class CappedOutput {
  * script and everything it forks share one process group that a timeout or a
  * cancel kills with SIGKILL (a child ignoring SIGTERM still dies).
  */
-function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
+function runScriptOnce(request: ScriptRunRequest, start: ScriptStarter): Promise<ScriptRun> {
   const startedAtMs = Date.now();
   const started = performance.now();
   const output = new CappedOutput(request.outputLimitBytes);
@@ -121,61 +107,35 @@ function runScriptOnce(request: ScriptRunRequest): Promise<ScriptRun> {
       resolve(finish({ kind: 'cancelled' }));
       return;
     }
-    let child: ChildProcessByStdio<null, Readable, Readable>;
-    try {
-      child = aheadWhileForking(() => spawn(request.path, [...request.args], { env: request.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
-    } catch (error) {
-      // Some start failures are thrown rather than emitted (ETXTBSY among them): the same answer.
-      resolve(finish(failedToStart(request.path, error as NodeJS.ErrnoException)));
-      return;
-    }
     let stopReason: 'timedout' | 'cancelled' | undefined;
     let settled = false;
+    let child: StartedScript | undefined;
     const stop = (why: 'timedout' | 'cancelled'): void => {
-      if (stopReason || child.pid === undefined) return;
+      if (stopReason) return;
       stopReason = why;
-      killGroup(child.pid);
+      child?.killGroup();
     };
     const timer = setTimeout(() => stop('timedout'), Math.max(0, request.timeoutMs));
     const onAbort = (): void => stop('cancelled');
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanUp = (): void => {
+    const onEnd = (end: ScriptEnd): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
-    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
-
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      cleanUp();
-      resolve(finish(failedToStart(request.path, err)));
-    });
-
-    child.on('exit', (code, signal) => {
-      if (settled) return;
-      settled = true;
-      cleanUp();
-      const outcome: ScriptOutcome = stopReason ? { kind: stopReason } : { kind: 'exited', exitCode: exitCodeOf(code, signal) };
-      let open = 2;
-      let drained = false;
-      const grace = setTimeout(done, PIPE_DRAIN_GRACE_MS);
-      function done(): void {
-        if (drained) return;
-        drained = true;
-        clearTimeout(grace);
-        child.stdout.destroy();
-        child.stderr.destroy();
-        resolve(finish(outcome));
+      if (end.kind === 'error') {
+        resolve(finish(failedToStart(request.path, end.error)));
+        return;
       }
-      const closed = (): void => {
-        open -= 1;
-        if (open === 0) done();
-      };
-      if (child.stdout.closed) closed(); else child.stdout.once('close', closed);
-      if (child.stderr.closed) closed(); else child.stderr.once('close', closed);
-    });
+      const outcome: ScriptOutcome = stopReason ? { kind: stopReason } : { kind: 'exited', exitCode: end.exitCode };
+      if (child) child.drainOutput(PIPE_DRAIN_GRACE_MS, () => resolve(finish(outcome)));
+      else resolve(finish(outcome)); // ended within start(): nothing was read
+    };
+    try {
+      child = start(request.path, request.args, request.env, { output: (chunk) => output.add(chunk), end: onEnd });
+    } catch (error) {
+      // Some start failures are thrown rather than reported at the end (ETXTBSY among them): the same answer.
+      onEnd({ kind: 'error', error: error as NodeJS.ErrnoException });
+    }
   });
 }
