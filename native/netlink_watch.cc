@@ -10,6 +10,7 @@
 
 #include <linux/netlink.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,6 +142,7 @@ bool NetlinkWatch::Hand(Event* event) {
 }
 
 void NetlinkWatch::Read() {
+  pthread_setname_np(pthread_self(), "netlink-watch");  // so top -H and /proc/PID/task say what it is
   std::vector<uint8_t> buffer(kLargestDatagram);
   for (;;) {
     pollfd fds[2] = {{socket_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
