@@ -8,6 +8,7 @@
         'native/addon.cc',
         'native/errno_error.cc',
         'native/fcntl_lock.cc',
+        'native/netlink_watch.cc',
         'native/packet_socket.cc',
         'native/raw_ip_socket.cc',
         'native/realtime.cc',

@@ -2,7 +2,7 @@
 //
 // Run by the bench as `ip netns exec NODE-NS node failover-node-probe.js PNN IFACE...`.
 // Addresses and carrier changes come from the kernel's notifications (the project's
-// RtnetlinkAdapter, whose watcher child survives bursts of thousands), so a change is
+// RtnetlinkAdapter, whose notification reader survives bursts of thousands), so a change is
 // stamped when it happened rather than when a poll noticed it. The probe ends when its
 // stdin closes (the bench is done or died).
 

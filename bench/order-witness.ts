@@ -1,7 +1,7 @@
 // Which node held an address when, in the kernel's own order of changes: one `ip monitor` for every node namespace, read from the switch's namespace.
 //
 // The node probes stamp each change when their process reads it, through the netlink
-// adapter's watcher child: under load one probe ran 20 ms or more behind another, and the
+// adapter's notification reader: under load one probe ran 20 ms or more behind another, and the
 // bench counted an address as on two nodes at once when only the stamps overlapped. The
 // kernel serialises address changes (RTNL), and one socket listening to every namespace
 // (NETLINK_LISTEN_ALL_NSID, `ip monitor address all-nsid`) receives them in that order. So

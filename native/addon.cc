@@ -1,7 +1,8 @@
-// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the cluster lock calls, real-time scheduling and the event scripts' posix_spawn.
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the rtnetlink notification reader, the cluster lock calls, real-time scheduling and the event scripts' posix_spawn.
 #include <napi.h>
 
 #include "fcntl_lock.h"
+#include "netlink_watch.h"
 #include "packet_socket.h"
 #include "raw_ip_socket.h"
 #include "realtime.h"
@@ -11,6 +12,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", floatip::PacketSocket::Define(env));
+  exports.Set("NetlinkWatch", floatip::NetlinkWatch::Define(env));
   exports.Set("RawIpSocket", floatip::RawIpSocket::Define(env));
   exports.Set("fcntlTryLock", Napi::Function::New(env, floatip::FcntlTryLock, "fcntlTryLock"));
   exports.Set("fcntlUnlock", Napi::Function::New(env, floatip::FcntlUnlock, "fcntlUnlock"));

@@ -4,7 +4,8 @@
 // kernel. A change of ours in flight would race that read (its ACK and its notification
 // could fall on either side of the dump), so a resync waits for the changes under way,
 // and new changes wait for the resync. Notifications that arrive while the kernel is
-// being read are held and applied after it, in order.
+// being read are held and applied after it, in order. Notifications lost again during a
+// read call for another read (the in-process reader reports each overflow as it happens).
 
 import { NetlinkMessage } from 'netlink';
 
@@ -26,6 +27,7 @@ export class ResyncGate {
   private changesDrained: (() => void) | undefined;
   private resyncing: Promise<void> | undefined;
   private held: NetlinkMessage[] = [];
+  private lostDuringRead = false;
 
   constructor(private readonly steps: ResyncSteps) {}
 
@@ -38,19 +40,26 @@ export class ResyncGate {
 
   /** Re-reads the kernel after lost notifications, once no change of ours is half done. */
   resync(reason: string): Promise<void> {
-    if (this.resyncing) return this.resyncing;
+    if (this.resyncing) {
+      // Lost again while reading: the read may predate what was lost, so read once more.
+      this.lostDuringRead = true;
+      return this.resyncing;
+    }
     const run = (async () => {
       if (this.activeChanges > 0) await new Promise<void>((resolve) => { this.changesDrained = resolve; });
-      for (let attempt = 1; ; attempt++) {
-        // The read covers whatever was held so far; only what arrives during it is news.
-        this.held = [];
-        try {
-          await this.steps.reload();
-          break;
-        } catch (error) {
-          if (attempt >= RELOAD_ATTEMPTS || !this.steps.isOpen()) throw error;
+      do {
+        this.lostDuringRead = false;
+        for (let attempt = 1; ; attempt++) {
+          // The read covers whatever was held so far; only what arrives during it is news.
+          this.held = [];
+          try {
+            await this.steps.reload();
+            break;
+          } catch (error) {
+            if (attempt >= RELOAD_ATTEMPTS || !this.steps.isOpen()) throw error;
+          }
         }
-      }
+      } while (this.lostDuringRead && this.steps.isOpen());
       this.steps.resynced(reason);
     })();
     this.resyncing = run.finally(() => {

@@ -1,5 +1,6 @@
 // Runs the real netlink adapter inside a namespace and serves it to jest over the IPC channel.
 
+import * as fs from 'node:fs';
 import { RtnetlinkAdapter, RtnetlinkInit } from '../../../src/adapters/netlink/rtnetlink';
 
 type Call = { id: number; method: string; args: unknown[] };
@@ -16,9 +17,21 @@ const adapter = new RtnetlinkAdapter({
 if (withThrowingSubscriber) adapter.subscribe((event) => { throw new Error(`subscriber refuses ${event.kind}`); });
 adapter.subscribe((event) => send({ event, at: performance.timeOrigin + performance.now() }));
 
+/** Holds this event loop (as a long plan or GC pause would) from writing `file` until it is removed. */
+function stallUntilGone(file: string): void {
+  fs.writeFileSync(file, String(process.pid));
+  const giveUp = Date.now() + 30000;
+  while (fs.existsSync(file) && Date.now() < giveUp) { /* busy: the loop must not turn */ }
+}
+
 process.on('message', (message: Call) => {
   void (async () => {
     try {
+      if (message.method === 'stallUntilGone') {
+        stallUntilGone(message.args[0] as string);
+        send({ id: message.id, result: null });
+        return;
+      }
       const target = adapter as unknown as Record<string, (...args: unknown[]) => unknown>;
       if (typeof target[message.method] !== 'function') throw new Error(`no method ${message.method}`);
       const result = await target[message.method].apply(adapter, message.args);

@@ -52,6 +52,26 @@ describe('ResyncGate', () => {
     expect(log).toEqual(['reload', 'resynced: lost', 'change']);
     expect(delivered).toEqual([7]);
   });
+
+  it('reads the kernel again when more notifications are lost while it reads, and holds until the last read', async () => {
+    const reads: (() => void)[] = [];
+    const { g, log, delivered } = gate(() => new Promise<void>((resolve) => { reads.push(resolve); }));
+    const first = g.resync('lost');
+    await Promise.resolve();
+    // Lost again during the read: what it returns may be older than what was lost.
+    const second = g.resync('lost again');
+    expect(g.hold([message(3)])).toBe(true);
+    reads[0]();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(log).toEqual(['reload', 'reload']);
+    expect(g.hold([message(4)])).toBe(true);
+    reads[1]();
+    await Promise.all([first, second]);
+    expect(log).toEqual(['reload', 'reload', 'resynced: lost']);
+    // Held before the second read began, message 3 is covered by it; only 4 is news.
+    expect(delivered).toEqual([4]);
+  });
 });
 
 describe('ExpectedNotifications', () => {
