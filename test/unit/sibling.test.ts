@@ -4,7 +4,7 @@ import { loaderArgs, siblingScript } from '../../src/sibling';
 
 describe('sibling programs', () => {
   test('the sibling has the extension of the running code (.ts under jest)', () => {
-    expect(siblingScript('/opt/floatip/daemon', 'guardian-main')).toBe('/opt/floatip/daemon/guardian-main.ts');
+    expect(siblingScript('/opt/floatip/daemon/runtime', 'alloc-worker')).toBe('/opt/floatip/daemon/runtime/alloc-worker.ts');
   });
 
   test.each([

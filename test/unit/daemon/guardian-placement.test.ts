@@ -18,7 +18,7 @@ describe('choosePlacement', () => {
 });
 
 describe('placedCommand', () => {
-  const guardian = { execPath: '/usr/bin/node', args: ['/usr/lib/floatip/daemon/guardian-main.js'] };
+  const guardian = { execPath: '/usr/lib/floatip/build/Release/floatip-guardian', args: ['--fence-after-ms=700'] };
 
   test('beside: the command as it is', () => {
     expect(placedCommand(guardian, { kind: 'beside' }, 42, 1)).toBe(guardian);
@@ -29,7 +29,7 @@ describe('placedCommand', () => {
     expect(placed.execPath).toBe('/usr/bin/systemd-run');
     expect(placed.args).toEqual([
       '--scope', '--quiet', '--collect', '--unit=floatip-guardian-42-3', '--description=floatip guardian of floatipd (pid 42)',
-      '--property=TimeoutStopSec=65s', '--', '/usr/bin/node', '/usr/lib/floatip/daemon/guardian-main.js',
+      '--property=TimeoutStopSec=65s', '--', '/usr/lib/floatip/build/Release/floatip-guardian', '--fence-after-ms=700',
     ]);
   });
 });

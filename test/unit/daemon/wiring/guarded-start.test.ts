@@ -48,9 +48,9 @@ describe('startGuardedRuntime', () => {
 
   it('fails the start when the guardian cannot start, leaving the node unguarded', async () => {
     const runtime = new FakeRuntime();
-    const done = startGuardedRuntime(runtime, async () => { throw new Error('guardian-main not found'); });
+    const done = startGuardedRuntime(runtime, async () => { throw new Error('floatip-guardian not found'); });
     runtime.started.resolve();
-    await expect(done).rejects.toThrow('guardian-main not found');
+    await expect(done).rejects.toThrow('floatip-guardian not found');
     expect(runtime.calls).not.toContain('guarded');
   });
 
