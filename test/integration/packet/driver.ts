@@ -1,6 +1,6 @@
 // Jobs that the packet integration tests run inside namespaces (started by helpers/netns-packet.ts).
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -153,7 +153,21 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
    * frame to its callback after close() returned, although frames it would hear keep coming.
    */
   async closes(arg: { count: number }) {
-    const descriptors = (): number => readdirSync('/proc/self/fd').length;
+    // This process's packet sockets: its descriptors' socket inodes that /proc/net/packet lists
+    // (other descriptors of the process come and go on their own: a CI run saw one close).
+    const descriptors = (): number => {
+      const packetInodes = new Set(readFileSync('/proc/net/packet', 'utf8').trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/)[8]));
+      let count = 0;
+      for (const fd of readdirSync('/proc/self/fd')) {
+        try {
+          const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+          if (inode !== undefined && packetInodes.has(inode)) count++;
+        } catch {
+          // closed while we looked
+        }
+      }
+      return count;
+    };
     const sender = openPacketSocket('lo');
     const frame = Buffer.alloc(60);
     frame.writeUInt16BE(0x88b5, 12);
@@ -170,8 +184,10 @@ const jobs: Record<string, (arg: never) => Promise<unknown>> = {
     }
     const deadline = Date.now() + 20_000;
     while (descriptors() > before && Date.now() < deadline) await sleep(10);
+    // Counted before the sender's own close, which `before` includes.
+    const leftOpen = descriptors() - before;
     sender.close();
-    return { leftOpen: descriptors() - before, heardAfterClose };
+    return { leftOpen, heardAfterClose };
   },
 
   /**
