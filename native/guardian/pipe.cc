@@ -45,6 +45,8 @@ PipeInput PipeReader::Input(const unsigned char* bytes, size_t length) {
       in_line_ = true;
     } else if (byte == kTick) {
       input.ticks++;
+    } else if (byte == kFenceOrder) {
+      input.fences++;
     } else if (byte == kBye) {
       input.bye = true;
       return input;

@@ -9,7 +9,7 @@
 
 import { ChildProcess, spawn } from 'node:child_process';
 import { builtNativeFile, GUARDIAN_PROGRAM } from '../adapters/packet/native';
-import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode, TickAnswers } from './guardian';
+import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_FENCE, GUARDIAN_FENCE_DONE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode, TickAnswers } from './guardian';
 import { noticeArgs, NoticePeer, NoticeSettings } from './guardian-notice';
 import { peersLine } from './guardian-peers';
 
@@ -51,6 +51,8 @@ export interface GuardianLinkEvents {
   readonly ended: (end: GuardianEnd) => void;
   /** Once per guardian: it stopped answering ticks (frozen, hung). It still runs: kill() it. */
   readonly silent?: (unansweredMs: number) => void;
+  /** A fence ordered with fence() is done: the addresses are gone, the guardian guards on. */
+  readonly fenced?: () => void;
 }
 
 /** How the guardian ended, from its exit status. */
@@ -97,7 +99,10 @@ export class GuardianLink {
     });
     // EPIPE when the guardian is gone: 'exit' reports it.
     child.stdin?.on('error', () => undefined);
-    child.stdout?.on('data', (chunk: Buffer) => this.answers.answered(countByte(chunk, GUARDIAN_ACK)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.answers.answered(countByte(chunk, GUARDIAN_ACK));
+      for (let done = countByte(chunk, GUARDIAN_FENCE_DONE); done > 0; done--) events.fenced?.();
+    });
     this.ticker = setInterval(() => this.tick(), tickEveryMs);
   }
 
@@ -191,6 +196,17 @@ export class GuardianLink {
   abandon(): void {
     clearInterval(this.ticker);
     this.child.stdin?.end();
+  }
+
+  /**
+   * Orders the guardian to delete every address now and keep guarding (the fast path found no
+   * quorum: liveness.ts). `fenced` hears it done; a guardian that cannot delete them ends (failed).
+   * False when the pipe is closed: nothing was ordered.
+   */
+  fence(): boolean {
+    if (this.saidBye || !this.child.stdin?.writable) return false;
+    this.child.stdin.write(Buffer.from([GUARDIAN_FENCE]));
+    return true;
   }
 
   /** Ends a guardian that stopped answering (SIGKILL ends a stopped process too); 'exit' then reports 'killed'. */

@@ -9,6 +9,8 @@
 //     blocked, and the majority will take its addresses after dead_after > fence_after.
 // A goodbye means the daemon released its addresses itself: the guardian leaves
 // without touching anything. After a fence it tells the peers (native/guardian/notice.cc).
+// A fence order deletes the addresses at once and the guardian keeps watching: the daemon's
+// fast path found no quorum, and must not wait for its main loop to release (liveness.ts).
 // It answers every tick with one ack byte on its stdout: a frozen or hung guardian
 // stops answering, and the daemon (guardian-client.ts) then treats its addresses as
 // unguarded, kills this guardian and starts another. native/guardian/pipe.h is the other side:
@@ -17,8 +19,12 @@
 /** Bytes on the pipe, daemon -> guardian. */
 export const GUARDIAN_TICK = 0x74; // 't'
 export const GUARDIAN_BYE = 0x62; // 'b'
+/** Fence now and keep guarding: the fast path found no quorum while this node holds addresses (liveness.ts). */
+export const GUARDIAN_FENCE = 0x66; // 'f'
 /** One byte per tick, guardian -> daemon, after the ready line: the guardian's loop runs. */
 export const GUARDIAN_ACK = 0x61; // 'a'
+/** Guardian -> daemon: the fence ordered with GUARDIAN_FENCE is done, every tagged address is gone. */
+export const GUARDIAN_FENCE_DONE = 0x46; // 'F'
 /** Written once by the guardian on its stdout when it can fence. */
 export const GUARDIAN_READY = 'ready\n';
 

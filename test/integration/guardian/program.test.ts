@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { guardianCommand } from '../../../src/daemon/guardian-client';
-import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from '../../../src/daemon/guardian';
+import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_FENCE, GUARDIAN_FENCE_DONE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from '../../../src/daemon/guardian';
 import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
 import { peersLine } from '../../../src/daemon/guardian-peers';
 import { cleanup, ipIn, namespaceWithVeth, spawnTsInNamespace } from './namespace';
@@ -218,6 +218,36 @@ describe('the guardian program', () => {
     const [line] = g.log();
     expect(line).toMatchObject({ level: 'warn', cause: 'no-ticks', removed: 1, msg: expect.stringMatching(/^floatipd sent no tick for \d+ ms: removed its public addresses$/) });
     expect(line.silentMs as number).toBeGreaterThanOrEqual(300);
+  });
+
+  it('a fence order: removes every tagged address at once, answers "F", and guards on (ticks acked, a later closed pipe fences again)', async () => {
+    const tagged = [...Array.from({ length: 40 }, (_, k) => `198.51.100.${k + 1}/24`), '2001:db8:1::f/64'];
+    await addTagged(tagged);
+    const g = start(['--fence-after-ms=5000']);
+    await ready(g);
+    const fenceDone = (): number => [...g.stdout().slice(GUARDIAN_READY.length)].filter((c) => c.charCodeAt(0) === GUARDIAN_FENCE_DONE).length;
+    // A peer list whose address holds the order's byte ('f' in 2001:db8::f) orders nothing.
+    write(g, Buffer.concat([peersLine([{ pnn: 2, address: '2001:db8::f' }]), Uint8Array.of(GUARDIAN_TICK)]));
+    await until('the ack after the peer list', () => acks(g) === 1);
+    expect(fenceDone()).toBe(0);
+    expect(addresses()).toHaveLength(tagged.length + UNTAGGED.length);
+
+    write(g, Uint8Array.of(GUARDIAN_FENCE, GUARDIAN_TICK));
+    await until('the fence\'s answer', () => fenceDone() === 1);
+    expect(addresses()).toEqual([...UNTAGGED].sort());
+    const fenced = g.log().find((l) => l.cause === 'ordered');
+    expect(fenced).toMatchObject({ level: 'warn', removed: tagged.length, failed: [], msg: 'floatipd\'s fast path found no quorum: removed its public addresses, guarding on' });
+    expect(typeof fenced?.fenceMs).toBe('number');
+
+    // Still the guardian: the daemon may take addresses again later, and a crash then is fenced as ever.
+    await until('the ack after the order', () => acks(g) === 2);
+    await addTagged(['203.0.113.5/24']);
+    write(g, Uint8Array.of(GUARDIAN_TICK));
+    await until('a third ack', () => acks(g) === 3);
+    g.child.stdin?.end();
+    expect(await g.exited).toBe(GuardianExitCode.fencedPipeClosed);
+    expect(addresses()).toEqual([...UNTAGGED].sort());
+    expect(g.log().map((l) => l.cause ?? l.msg)).toEqual(['the daemon\'s node set changed: a fence is told to 1 peer(s)', 'ordered', 'pipe-closed']);
   });
 
   it('a guardian that stood still past its deadline reads the ticks that waited in its pipe before it judges: no fence', async () => {
