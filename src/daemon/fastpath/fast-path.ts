@@ -54,6 +54,11 @@ export function fastPathSettings(init: Omit<FastPathInit, 'script' | 'onPriority
   };
 }
 
+/** What the worker says of the fences it orders (liveness.ts orderFence), for the main thread's FenceGuard and log. */
+export type FenceNews =
+  | { readonly kind: 'ordered'; readonly held: number; readonly detail: string }
+  | { readonly kind: 'done'; readonly ms: number };
+
 /** What `stalled()` reports: a stall that ends the process, or one of a node that held nothing (the keeper's idle path). */
 export type StallReport =
   | { readonly kind: 'fatal'; readonly why: string }
@@ -83,6 +88,7 @@ export class FastPath implements PeerMesh {
   private idleStallReported = Number.NaN;
   /** What this turn posts to the worker, sent as one array (outbox.ts says why). */
   private readonly outbox: Outbox<ToWorker>;
+  private fenceListener: ((news: FenceNews) => void) | undefined;
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
     private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority']) {
@@ -129,6 +135,22 @@ export class FastPath implements PeerMesh {
    */
   adding(): void {
     this.slots[SLOT.holding] = Math.max(1, this.holdingCount?.() ?? 1);
+  }
+
+  /**
+   * Hears the fences the worker orders. The listener must bar this node's adds before it
+   * returns: only then does fencePending() say false again.
+   */
+  onFence(listener: (news: FenceNews) => void): void {
+    this.fenceListener = listener;
+  }
+
+  /**
+   * The worker ordered the guardian to fence and this thread has not taken it in yet: no address
+   * may be added (stall-gate.ts), or an add that raced the order would stand after the fence.
+   */
+  fencePending(): boolean {
+    return this.slots[SLOT.fenceOrderedAt] > this.slots[SLOT.fenceSeenAt];
   }
 
   /**
@@ -264,6 +286,11 @@ export class FastPath implements PeerMesh {
       case 'guardian-ended': this.guardianEvents?.ended(message.end); return;
       case 'guardian-silent': this.guardianEvents?.silent?.(message.unansweredMs); return;
       case 'priority': this.onPriority?.(message.of, message.outcome); return;
+      case 'fence-ordered':
+        this.fenceListener?.({ kind: 'ordered', held: message.held, detail: message.detail });
+        this.slots[SLOT.fenceSeenAt] = Math.max(this.slots[SLOT.fenceSeenAt], message.at);
+        return;
+      case 'fence-done': this.fenceListener?.({ kind: 'done', ms: message.ms }); return;
       case 'verdict':
         this.verdictText ??= message.detail;
         this.onVerdict(message.detail);

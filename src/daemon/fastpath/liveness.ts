@@ -16,13 +16,15 @@
 //   - main-stalled: the main loop stood still for mainStallLimitMs, or, under quorum = "lock",
 //     for fence_after (the lock may have moved meanwhile, unseen: docs/architecture.md): the
 //     guardian fences now (pipe closed) and the peers see the streams close;
-//   - no-quorum: by the core's fence rule, on this side's own hearing, the node must let go,
-//     and the main loop, which releases with events and sockets as usual, has not turned for
-//     half of dead_after - fence_after: the guardian fences now, before the majority takes over.
+//   - no-quorum, only with no guardian ticked from here: by the core's fence rule, on this
+//     side's own hearing, the node must let go, and the main loop has not turned for half of
+//     what the peers wait: the process ends.
+// With a guardian, no quorum is no verdict: the guardian is ordered to delete the addresses at
+// once and guards on (orderFence), and the main thread releases its records when it turns.
 
 import { Pnn } from '../../core/flags';
 import { createView, MembershipView, Observation, update, withNodeSet } from '../../core/membership';
-import { Ballot, fence, FENCE_DELETE_MS_PER_ADDRESS, PLAIN_MAJORITY, QuorumRule } from '../../core/quorum';
+import { Ballot, fence, fenceDeleteMs, PLAIN_MAJORITY, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
 import { heardReports, heartbeatObservation } from '../../protocol/frame-heartbeat';
@@ -37,6 +39,8 @@ export interface LivenessParts {
   readonly post: (message: FromWorker) => void;
   /** The guardian that fences this node: closes its pipe without a goodbye (it fences now). */
   readonly abandonGuardian: () => void;
+  /** Orders the guardian to delete every address now and guard on (GuardianLink.fence); false when there is none to order. */
+  readonly fenceGuardian: () => boolean;
 }
 
 /** What a watch judges by. */
@@ -86,6 +90,8 @@ export class Liveness {
   private left = false;
   /** When this side's fence rule first said "no quorum" with addresses held, until it says otherwise. */
   private noQuorumSince: number | undefined;
+  /** The guardian was ordered to fence in the current no-quorum spell (judge). */
+  private fenceOrdered = false;
   /** Heartbeats this side sent because the main loop had none ready in time. */
   refills = 0;
   /** Freezes of this loop while the node held nothing (no verdict: WATCH_RULES). */
@@ -103,16 +109,14 @@ export class Liveness {
   }
 
   /**
-   * How long the main loop may stand still once this side sees no quorum with `held` addresses:
-   * half of what the peers wait beyond fence_after before they take them (dead_after, or
-   * FENCE_DELETE_MS_PER_ADDRESS per address when that is longer: core/takeover-gate.ts), the
-   * other half being the guardian's, to delete them. A fixed half of dead_after - fence_after
-   * (37.5 ms in the fast profile) killed daemons whose main loop was busy releasing 334
-   * addresses on a loaded machine, although the peers would wait 334 ms for them.
+   * How long the main loop may stand still once this side sees no quorum with `held` addresses
+   * and no guardian took the order to fence (orderFence): half of what the peers wait beyond
+   * fence_after before they take them (dead_after, or fenceDeleteMs(held) when that is longer:
+   * core/takeover-gate.ts), the other half being the guardian's, to delete them.
    */
   mainGraceMs(held: number): number {
     const { settings } = this;
-    const peersWait = Math.max(settings.deadAfterMs - settings.fenceAfterMs, held * FENCE_DELETE_MS_PER_ADDRESS);
+    const peersWait = Math.max(settings.deadAfterMs - settings.fenceAfterMs, fenceDeleteMs(held));
     return Math.max(settings.pulseMs * 2, peersWait / 2);
   }
 
@@ -204,12 +208,17 @@ export class Liveness {
     const mainSilentMs = now - this.slots[SLOT.mainPulseAt];
     this.observe({ kind: 'tick', at: now });
     const decision = fence(this.view, this.rule, settings.fenceAfterMs, this.ballot);
-    const noQuorum = !decision.mayHold && decision.reason === 'no-quorum' && decision.release.length > 0;
+    // Held: what our last heartbeat listed, or an add under way (the slot is raised before the kernel is asked).
+    const held = Math.max(decision.release.length, this.slots[SLOT.holding]);
+    const noQuorum = !decision.mayHold && decision.reason === 'no-quorum' && held > 0;
     const since = noQuorum ? (this.noQuorumSince ?? now) : undefined;
+    if (since === undefined) this.fenceOrdered = false;
     this.noQuorumSince = since;
-    // The main loop fences by itself on the same rule; it is given mainGraceMs to begin, and the guardian acts only when it stood still all that time.
+    if (since !== undefined && !this.fenceOrdered && this.guarded) this.orderFence(now, held);
+    // Without a guardian to order (none ticked): the main loop fences by itself on the same rule; it is given
+    // mainGraceMs to begin, and the process ends only when it stood still all that time.
     const graceMs = this.mainGraceMs(decision.release.length);
-    if (since !== undefined && now - since >= graceMs && mainSilentMs >= graceMs) {
+    if (since !== undefined && !this.fenceOrdered && now - since >= graceMs && mainSilentMs >= graceMs) {
       this.decide(VERDICT.noQuorum, `no quorum (${this.hearing(now)}) and ${decision.release.length} address(es) held `
         + `while the main loop stood still for ${Math.round(mainSilentMs)} ms`);
       return;
@@ -219,6 +228,21 @@ export class Liveness {
       this.refills++;
       this.parts.mesh.broadcast(this.stamped(this.template));
     }
+  }
+
+  /**
+   * No quorum on this side's hearing with addresses held: the guardian deletes them now (a few
+   * ms for 333) and guards on, whatever the main loop is doing. The main thread then bars its adds
+   * and releases its records (FenceGuard.ordered); until it has (SLOT.fenceSeenAt), the stall
+   * gate refuses every add. Before, the main loop released them itself: 333 took 450 ms on a
+   * loaded machine, so the peers waited fence_after + 1 ms per address, and a main loop that
+   * stood still past its grace cost the whole process.
+   */
+  private orderFence(now: number, held: number): void {
+    if (!this.parts.fenceGuardian()) return;
+    this.fenceOrdered = true;
+    this.slots[SLOT.fenceOrderedAt] = now;
+    this.parts.post({ op: 'fence-ordered', at: now, held, detail: `no quorum (${this.hearing(now)}) with ${held} address(es) held` });
   }
 
   /** Whom this side heard how long ago, and when each said it heard us: the words of a no-quorum verdict. */

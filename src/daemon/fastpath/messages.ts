@@ -49,8 +49,15 @@ export const SLOT = {
   idleStallFrom: 4,
   /** That freeze's length, ms. */
   idleStallMs: 5,
+  /**
+   * When the worker last ordered the guardian to fence (liveness.ts, no quorum): until the main
+   * thread has barred its own adds (fenceSeenAt catches up), every add is refused (stall-gate.ts).
+   */
+  fenceOrderedAt: 6,
+  /** The fenceOrderedAt the main thread has taken in: its hosting is barred and releasing since. */
+  fenceSeenAt: 7,
 } as const;
-export const SLOT_COUNT = 6;
+export const SLOT_COUNT = 8;
 export const DETAIL_BYTES = 2048;
 
 export const VERDICT = { none: 0, frozen: 1, mainStalled: 2, noQuorum: 3 } as const;
@@ -108,4 +115,12 @@ export type FromWorker =
   | { readonly op: 'guardian-ended'; readonly end: GuardianEnd }
   | { readonly op: 'guardian-silent'; readonly unansweredMs: number }
   | { readonly op: 'priority'; readonly of: 'fast path' | 'guardian'; readonly outcome: PriorityOutcome }
-  | { readonly op: 'verdict'; readonly code: VerdictCode; readonly detail: string };
+  | { readonly op: 'verdict'; readonly code: VerdictCode; readonly detail: string }
+  /**
+   * The worker found no quorum with addresses held and ordered the guardian to delete them
+   * (liveness.ts): the main thread bars its adds and releases its records. `at`: the
+   * SLOT.fenceOrderedAt it set; `held`: what its view says the node held.
+   */
+  | { readonly op: 'fence-ordered'; readonly at: number; readonly held: number; readonly detail: string }
+  /** The guardian reports that fence done: every tagged address is gone. `ms` since the order. */
+  | { readonly op: 'fence-done'; readonly ms: number };

@@ -21,7 +21,13 @@ function main({ settings, port }: WorkerData): void {
   if (tid !== undefined) post({ op: 'priority', of: 'fast path', outcome: raiseLivenessPriority(tid) });
   const mesh = createTcpMesh(settings.mesh);
   let guardian: GuardianLink | undefined;
-  const liveness = new Liveness(settings, { mesh, now: monotonicNow, post, abandonGuardian: () => guardian?.abandon() });
+  /** When the guardian was last ordered to fence: its answer's delay goes in the main thread's log. */
+  let fenceOrderedAt = 0;
+  const fenceGuardian = (): boolean => {
+    fenceOrderedAt = monotonicNow();
+    return guardian?.fence() ?? false;
+  };
+  const liveness = new Liveness(settings, { mesh, now: monotonicNow, post, abandonGuardian: () => guardian?.abandon(), fenceGuardian });
   mesh.subscribe((event) => liveness.meshEvent(event));
   setInterval(() => liveness.watch(), settings.pulseMs);
 
@@ -54,6 +60,7 @@ function main({ settings, port }: WorkerData): void {
           post({ op: 'guardian-ended', end });
         },
         silent: (unansweredMs) => post({ op: 'guardian-silent', unansweredMs }),
+        fenced: () => post({ op: 'fence-done', ms: monotonicNow() - fenceOrderedAt }),
       }).then((link) => {
         guardian = link;
         liveness.setGuarded(true);

@@ -11,6 +11,10 @@ import { Logger } from './logger';
 export class FenceGuard {
   private fencedReason: string | undefined;
   private releasing: Promise<unknown> | undefined;
+  /** The fast path's order (ordered()), holding the bar until the release it started is done. */
+  private orderedBy: string | undefined;
+  /** The view's clock when the last order came; the bar holds until every partition peer is heard after it. */
+  private orderedAt: number | undefined;
   /** How many times this node fenced itself, for metrics. */
   fences = 0;
 
@@ -27,17 +31,56 @@ export class FenceGuard {
    */
   evaluate(): void {
     const decision = this.state.fenceDecision();
-    if (decision.mayHold) {
+    if (decision.mayHold && this.orderSettled()) {
       if (this.fencedReason !== undefined) this.log.info({ reason: this.fencedReason }, 'fence lifted: this node may hold addresses again');
       this.fencedReason = undefined;
+      this.orderedAt = undefined;
       this.hosting.lift('fence');
       return;
     }
-    if (this.fencedReason !== decision.reason) {
+    // A quorate view older than the fast path's order is no reason to lift its fence.
+    const reason = decision.mayHold ? (this.fencedReason ?? 'no-quorum') : decision.reason;
+    if (this.fencedReason !== reason) {
       this.fences++;
-      this.log.warn({ reason: decision.reason, holding: this.hosting.size }, `fenced (${decision.reason}): releasing every public address`);
+      this.log.warn({ reason, holding: this.hosting.size }, `fenced (${reason}): releasing every public address`);
     }
-    this.fencedReason = decision.reason;
+    this.fencedReason = reason;
+    this.release();
+  }
+
+  /**
+   * The fast path found no quorum on its own hearing and ordered the guardian to delete every
+   * address (fastpath/liveness.ts): this node bars its adds now and releases its records,
+   * whatever its own view says yet (it may lag the worker's by a turn or a stall). The release
+   * runs its `releaseip` scripts as any fence does; the deletes find the addresses gone. The bar
+   * stays until that release is done, every partition peer was heard since (orderSettled), and
+   * this node's own rule lets it hold again.
+   */
+  ordered(detail: string): void {
+    if (this.orderedBy === undefined && this.fencedReason === undefined) {
+      this.fences++;
+      this.log.warn({ reason: 'no-quorum', holding: this.hosting.size, detail }, 'fenced by the fast path (the guardian removes every public address): releasing the records');
+    }
+    this.orderedBy = detail;
+    this.orderedAt = this.state.view.now;
+    this.fencedReason ??= 'no-quorum';
+    this.release();
+    if (!this.releasing) this.orderedBy = undefined;
+  }
+
+  /**
+   * The order's release is done and every peer of this node's partition was heard after it came:
+   * a quorate view then rests on hearing the worker had not had, not on what it judged stale.
+   */
+  private orderSettled(): boolean {
+    if (this.orderedBy !== undefined) return false;
+    const since = this.orderedAt;
+    if (since === undefined) return true;
+    const { view } = this.state;
+    return this.state.quorum().members.every((pnn) => pnn === view.localPnn || (view.nodes[pnn]?.lastHeardAt ?? -Infinity) > since);
+  }
+
+  private release(): void {
     this.hosting.bar('fence');
     if (this.hosting.size > 0 && !this.releasing) {
       this.releasing = this.hosting.evacuate().then((outcome) => {
@@ -46,8 +89,9 @@ export class FenceGuard {
         this.log.error({}, `fence release failed: ${error instanceof Error ? error.message : String(error)}`);
       }).finally(() => {
         this.releasing = undefined;
-        // A delete failed, or something came in meanwhile: look again.
-        if (this.hosting.size > 0 && this.fenced) this.evaluate();
+        this.orderedBy = undefined;
+        // A delete failed, something came in meanwhile, or the order's bar may lift now: look again.
+        if (this.fenced) this.evaluate();
       });
     }
   }

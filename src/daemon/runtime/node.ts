@@ -69,6 +69,8 @@ export interface NodeRuntime {
    * is ready. A runtime starts guarded unless told guardianStarting() before start().
    */
   setUnguarded(why: string | undefined): void;
+  /** The fast path ordered the guardian to remove every address (no quorum on its hearing): bar adds now, release the records (FenceGuard.ordered). */
+  fenceOrdered(detail: string): void;
   /** Before start(): no guardian yet (`why`), one is starting; setUnguarded(undefined) once it is ready. */
   guardianStarting(why: string): void;
 }
@@ -342,6 +344,10 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
 
   setUnguarded(why: string | undefined): void {
     this.guard.set(why);
+  }
+
+  fenceOrdered(detail: string): void {
+    this.fence.ordered(detail);
   }
 
   guardianStarting(why: string): void {

@@ -191,7 +191,7 @@ class Floatipd {
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
       mesh: gateMesh(adapters.mesh, stalled),
-      takeover: gateTakeover(adds.takeover, stalled),
+      takeover: gateTakeover(adds.takeover, stalled, () => fastPath?.fencePending() ?? false),
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,
@@ -222,6 +222,11 @@ class Floatipd {
       runtime.state.onChange(feedQuorum);
       // The worker fences a stall only while this node holds (or is adding) an address, as the keeper does (guardian-spawn.ts).
       fastPath.trackHolding(holding);
+      const fenceLog = this.log.child({ component: 'fence' });
+      fastPath.onFence((news) => {
+        if (news.kind === 'ordered') runtime.fenceOrdered(news.detail);
+        else fenceLog.info({ ms: Math.round(news.ms * 10) / 10 }, `the guardian removed every public address ${Math.round(news.ms)} ms after the fast path's order`);
+      });
     }
     await this.reportScripts(adapters.events);
     this.runtime = runtime;

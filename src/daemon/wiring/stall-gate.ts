@@ -38,12 +38,29 @@ export function gateMesh(mesh: PeerMesh, stalled: StallCheck): PeerMesh {
   };
 }
 
-export function gateTakeover(takeover: Takeover, stalled: StallCheck): Takeover {
-  const refuse = (): Promise<never> => Promise.reject(new StalledError());
+/** An add refused because the fast path ordered the guardian to fence and the main loop has not taken it in yet. */
+export class FencePendingError extends Error {
+  readonly code = 'E_FENCE_PENDING';
+  constructor() {
+    super('no quorum: the guardian was just told to remove every public address, so this node adds none until it has released them');
+  }
+}
+
+/**
+ * `takeover` whose adds first ask whether the process stalled (it exits) and whether a fence the
+ * fast path ordered is still unseen here (FastPath.fencePending): an add that passed before the
+ * order but landed after the guardian's deletes would stand on a node without quorum.
+ */
+export function gateTakeover(takeover: Takeover, stalled: StallCheck, fencePending: () => boolean = () => false): Takeover {
+  const refused = (): Error | undefined => (stalled() ? new StalledError() : fencePending() ? new FencePendingError() : undefined);
+  const gate = <T>(add: () => Promise<T>): Promise<T> => {
+    const error = refused();
+    return error ? Promise.reject(error) : add();
+  };
   return {
-    take: (address, iface, options) => (stalled() ? refuse() : takeover.take(address, iface, options)),
-    move: (address, from, to) => (stalled() ? refuse() : takeover.move(address, from, to)),
-    takeMany: (requests) => (stalled() ? refuse() : takeover.takeMany(requests)),
+    take: (address, iface, options) => gate(() => takeover.take(address, iface, options)),
+    move: (address, from, to) => gate(() => takeover.move(address, from, to)),
+    takeMany: (requests) => gate(() => takeover.takeMany(requests)),
     // Releasing is always safe, and a stopping daemon must still be able to do it.
     release: (address) => takeover.release(address),
     releaseMany: (addresses) => takeover.releaseMany(addresses),

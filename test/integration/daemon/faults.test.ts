@@ -137,6 +137,9 @@ test('link down: the cut-off node fences, the others take its addresses after de
     expect(times.goneMs).toBeLessThanOrEqual(FENCE_AFTER_MS + SLACK_MS);
     expect(times.takenMs).toBeLessThan(DEAD_AFTER_MS + 1000);
     expect(victims.filter((a) => !pings(lab.client, a))).toEqual([]);
+    // Whichever deleted them first (its main loop's fence at fence_after, or the guardian its fast
+    // path ordered on the next pulse), the daemon lives on, without quorum, to rejoin when the link is back.
+    expect((await lab.json<{ quorate: boolean }>(2, 'status')).quorate).toBe(false);
   } finally {
     await labHeal(lab.target, 2);
   }

@@ -55,3 +55,32 @@ test('the guardian is ticked every tenth of fence_after (10-50 ms), and a freeze
   // default: 20 guardian wake-ups a second instead of 100; fast; ultra (never more often than the 10 ms pulse).
   expect([timings(700, 1000), timings(175, 250), timings(45, 80)]).toEqual([[50, 645], [17.5, 152.5], [10, 30]]);
 });
+
+test('a fence the worker ordered: adds are refused from the moment its slot is set until this thread has heard the order', async () => {
+  let slotSet: () => void = () => undefined;
+  const started = FastPath.start({
+    mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: 250,
+    script: join(__dirname, 'fixtures', 'fencing-worker.mjs'), onPriority: () => slotSet(),
+  }, () => undefined);
+  fastPath = started;
+  const guardian = await started.spawnGuardian({ fenceAfterMs: FENCE_AFTER_MS }, { ended: () => undefined });
+  const news: unknown[] = [];
+  let heard: () => void = () => undefined;
+  started.onFence((item) => {
+    // The listener runs before the slot is marked seen: it bars this node's adds first.
+    news.push({ ...item, pendingWhileHeard: started.fencePending() });
+    if (item.kind === 'done') heard();
+  });
+  expect(started.fencePending()).toBe(false);
+
+  await new Promise<void>((resolve) => { slotSet = resolve; guardian.setPeers([]); });
+  // The worker set the slot; its message has not come: the stall gate refuses every add now.
+  expect(started.fencePending()).toBe(true);
+
+  await new Promise<void>((resolve) => { heard = resolve; guardian.setPeers([{ pnn: 1, address: '192.0.2.2' } as never]); });
+  expect(news).toEqual([
+    { kind: 'ordered', held: 3, detail: 'no quorum (test)', pendingWhileHeard: true },
+    { kind: 'done', ms: 2.5, pendingWhileHeard: false },
+  ]);
+  expect(started.fencePending()).toBe(false);
+});

@@ -12,7 +12,7 @@ import { DETAIL_BYTES, FastPathSettings, FromWorker, SLOT, SLOT_COUNT, VERDICT }
 const HEARTBEAT_MS = 50;
 const FENCE_AFTER_MS = 175;
 const DEAD_AFTER_MS = 250;
-/** (dead_after - fence_after) / 2: how long the main loop may stand still once the worker sees no quorum with a few addresses. */
+/** (dead_after - fence_after) / 2: how long the main loop may stand still once the worker sees no quorum with a few addresses, with no guardian to order. */
 const GRACE_MS = 37.5;
 
 interface Rig {
@@ -21,6 +21,10 @@ interface Rig {
   readonly sent: SessionMessage[];
   readonly posted: FromWorker[];
   readonly abandoned: () => number;
+  /** Fences ordered from the guardian (GuardianLink.fence). */
+  readonly fencesOrdered: () => number;
+  /** What fenceGuardian answers: false = no guardian pipe to write the order to. */
+  guardianTakesOrders: boolean;
   readonly detail: () => string;
   at: number;
   /** One watch at `at`, then the check phase it schedules. */
@@ -49,6 +53,7 @@ function rig(): Rig {
   const sent: SessionMessage[] = [];
   const posted: FromWorker[] = [];
   let abandoned = 0;
+  let fencesOrdered = 0;
   const mesh: PeerMesh = {
     start: () => Promise.resolve(), stop: () => Promise.resolve(),
     send: (_to, message) => { sent.push(message); return true; },
@@ -63,6 +68,8 @@ function rig(): Rig {
     sent,
     posted,
     abandoned: () => abandoned,
+    fencesOrdered: () => fencesOrdered,
+    guardianTakesOrders: true,
     detail: () => new TextDecoder().decode(new Uint8Array(detail)).replace(/\0+$/, ''),
     async watch() {
       r.liveness.watch();
@@ -81,6 +88,11 @@ function rig(): Rig {
   r.slots[SLOT.mainPulseAt] = r.at;
   (r as { liveness: Liveness }).liveness = new Liveness(settings, {
     mesh, now: () => r.at, post: (message) => posted.push(message), abandonGuardian: () => { abandoned++; },
+    fenceGuardian: () => {
+      if (!r.guardianTakesOrders) return false;
+      fencesOrdered++;
+      return true;
+    },
   });
   return r;
 }
@@ -135,42 +147,86 @@ test('a main loop that stands still, peers heard: the worker sends our latest he
   expect(r.abandoned()).toBe(0);
 });
 
-test('no quorum while the main loop runs: the main loop fences by itself, the worker does not', async () => {
+test('no quorum with addresses held: the guardian is ordered to fence at fence_after, once, and the process lives on', async () => {
   const r = holding();
-  await run(r, r.at + 400, true, false);
+  const lastHeard = r.at;
+  // The peers' last heartbeats said they heard us 5 ms before: fence_after counts from then.
+  await run(r, lastHeard + FENCE_AFTER_MS - 20, true, false);
+  expect(r.fencesOrdered()).toBe(0);
+  await run(r, lastHeard + FENCE_AFTER_MS + 10, true, false);
+  expect(r.fencesOrdered()).toBe(1);
+  const order = r.posted.find((m) => m.op === 'fence-ordered');
+  expect(order?.op === 'fence-ordered' && order.at - lastHeard).toBeGreaterThanOrEqual(FENCE_AFTER_MS - 10);
+  expect(order).toMatchObject({ op: 'fence-ordered', held: 2 });
+  expect(order?.op === 'fence-ordered' && order.detail).toMatch(/^no quorum \(node 1: connected, heard \d+ ms ago.*with 2 address\(es\) held$/);
+  // The main thread reads the order's time before any add (FastPath.fencePending).
+  expect(r.slots[SLOT.fenceOrderedAt]).toBe(order?.op === 'fence-ordered' ? order.at : Number.NaN);
+  // Whether the main loop turns or not, the spell brings no second order and no verdict.
+  await run(r, r.at + 200, true, false);
+  await run(r, r.at + 2 * DEAD_AFTER_MS, false, false);
+  expect(r.fencesOrdered()).toBe(1);
   expect(r.liveness.decided).toBe(VERDICT.none);
   expect(r.abandoned()).toBe(0);
 });
 
-test('no quorum while the main loop stands still: the guardian fences (pipe abandoned) once the grace has passed, before dead_after', async () => {
-  const r = holding();
-  const lastHeard = r.at;
-  await run(r, r.at + FENCE_AFTER_MS - 10, true, false);
-  expect(r.liveness.decided).toBe(VERDICT.none);
-  await run(r, lastHeard + DEAD_AFTER_MS, false, false);
-  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
-  expect(r.abandoned()).toBe(1);
-  expect(r.slots[SLOT.verdict]).toBe(VERDICT.noQuorum);
-  expect(r.detail()).toMatch(/^no quorum \(node 1: connected, heard \d+ ms ago/);
-  expect(r.posted.some((m) => m.op === 'verdict' && m.code === VERDICT.noQuorum)).toBe(true);
-  // Decided in time: no later than fence_after + grace + one pulse after the peers went silent, short of dead_after.
-  const verdictAt = r.at;
-  expect(verdictAt - lastHeard).toBeLessThanOrEqual(FENCE_AFTER_MS + GRACE_MS + 10);
-});
-
-test('no quorum with 334 addresses: the main loop may stand still for half of the 334 ms the peers wait for them, and no longer', async () => {
+test('no quorum with 334 addresses and a main loop standing still: the order goes at fence_after all the same, no verdict', async () => {
   const many = Array.from({ length: 334 }, (_, i) => (i < 250 ? `198.51.100.${i + 1}` : `203.0.113.${i - 249}`));
   const r = guarded(many);
-  expect(r.liveness.mainGraceMs(334)).toBe(167);
   const lastHeard = r.at;
-  await run(r, r.at + FENCE_AFTER_MS - 10, true, false);
-  // A main loop busy releasing them on a loaded machine: 100 ms without a turn is no verdict (it was at 37.5 ms).
-  await run(r, r.at + 100, false, false);
+  await run(r, lastHeard + FENCE_AFTER_MS + 10, false, false);
+  expect(r.fencesOrdered()).toBe(1);
+  expect(r.posted.find((m) => m.op === 'fence-ordered')).toMatchObject({ held: 334 });
+  await run(r, lastHeard + FENCE_AFTER_MS + 400, false, false);
   expect(r.liveness.decided).toBe(VERDICT.none);
-  await run(r, lastHeard + FENCE_AFTER_MS + 334, false, false);
-  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
-  // Still decided with half the peers' wait left for the guardian's deletes.
-  expect(r.at - lastHeard).toBeLessThanOrEqual(FENCE_AFTER_MS + 167 + 10);
+});
+
+test('quorum back, then lost again: each spell orders its own fence', async () => {
+  const r = holding();
+  const lastHeard = r.at;
+  await run(r, lastHeard + FENCE_AFTER_MS + 10, true, false);
+  expect(r.fencesOrdered()).toBe(1);
+  await run(r, r.at + 100, true, true);
+  expect(r.fencesOrdered()).toBe(1);
+  await run(r, r.at + FENCE_AFTER_MS + 60, true, false);
+  expect(r.fencesOrdered()).toBe(2);
+});
+
+test('an add under way counts as held: its address may be in the kernel before our heartbeat lists it', async () => {
+  const r = idle();
+  r.slots[SLOT.holding] = 1;
+  await run(r, r.at + FENCE_AFTER_MS + 10, true, false);
+  expect(r.fencesOrdered()).toBe(1);
+  expect(r.posted.find((m) => m.op === 'fence-ordered')).toMatchObject({ held: 1 });
+});
+
+test('no quorum with nothing held: nothing to order', async () => {
+  const r = idle();
+  r.slots[SLOT.holding] = 0;
+  await run(r, r.at + 2 * DEAD_AFTER_MS, false, false);
+  expect(r.fencesOrdered()).toBe(0);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+});
+
+test('no guardian takes the order (its pipe is closed): the main loop fences by itself, and the process ends if it stood still past the grace', async () => {
+  const r = holding();
+  r.guardianTakesOrders = false;
+  const lastHeard = r.at;
+  await run(r, r.at + 400, true, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  expect(r.posted.some((m) => m.op === 'fence-ordered')).toBe(false);
+
+  const stuck = holding();
+  stuck.guardianTakesOrders = false;
+  const silentFrom = stuck.at;
+  await run(stuck, stuck.at + FENCE_AFTER_MS - 10, true, false);
+  await run(stuck, silentFrom + DEAD_AFTER_MS, false, false);
+  expect(stuck.liveness.decided).toBe(VERDICT.noQuorum);
+  expect(stuck.abandoned()).toBe(1);
+  expect(stuck.slots[SLOT.verdict]).toBe(VERDICT.noQuorum);
+  expect(stuck.detail()).toMatch(/^no quorum \(node 1: connected, heard \d+ ms ago/);
+  // Decided in time: no later than fence_after + grace + one pulse after the peers went silent, short of dead_after.
+  expect(stuck.at - silentFrom).toBeLessThanOrEqual(FENCE_AFTER_MS + GRACE_MS + 10);
+  expect(lastHeard).toBeLessThan(r.at);
 });
 
 test('a frozen process is a verdict only while a guardian is ticked: before, the guarded start holds nothing', async () => {
@@ -195,8 +251,8 @@ test('reloadnodes: with the silent peers commented out, this node is the whole c
 test('the main thread\'s quorum: under the lock rule, with no holder known, the node fences even with every peer heard', async () => {
   const r = holding();
   r.liveness.setQuorum({ mode: 'lock', holder: NO_NODE }, { memory: { left: [], dropped: [], joined: true }, tieBreaker: 'none' });
-  await run(r, r.at + 200, false, true);
-  expect(r.liveness.decided).toBe(VERDICT.noQuorum);
+  await run(r, r.at + 200, true, true);
+  expect(r.fencesOrdered()).toBe(1);
 });
 
 test('after LEAVING the worker sends no heartbeat again: the peers would count the node back with the addresses it released', async () => {

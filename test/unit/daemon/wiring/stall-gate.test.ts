@@ -65,6 +65,19 @@ describe('gateTakeover', () => {
     expect(calls).toEqual(['release', 'releaseMany']);
   });
 
+  it('refuses adds with E_FENCE_PENDING while a fence the fast path ordered is unseen here, and passes them once it is', async () => {
+    calls.length = 0;
+    let pending = true;
+    const gated = gateTakeover(takeover, () => false, () => pending);
+    await expect(gated.take(address, 'eth0')).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
+    await expect(gated.move(address, 'eth0', 'eth1')).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
+    await expect(gated.takeMany([])).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
+    await gated.releaseMany([address]);
+    pending = false;
+    await gated.take(address, 'eth0');
+    expect(calls).toEqual(['releaseMany', 'take']);
+  });
+
   it('passes everything while the loop runs', async () => {
     calls.length = 0;
     const gated = gateTakeover(takeover, () => false);
