@@ -2,7 +2,7 @@
 
 import { dirname, isAbsolute, join } from 'node:path';
 import { PublicAddress } from '../core/address';
-import { FENCE_DELETE_MS_PER_ADDRESS } from '../core/quorum';
+import { fenceDeleteMs } from '../core/quorum';
 import { checkRules } from './cross-checks';
 import { Milliseconds } from './duration';
 import { ConfigIssue } from './issues';
@@ -140,14 +140,14 @@ function adviceFor(settings: FloatipSettings, nodes: readonly ClusterNode[], pub
   if (publicAddresses.length === 0) {
     warnings.push({ code: 'W_CONFIG_ADVICE', file: paths.publicAddresses, message: 'no public addresses: this node will host none' });
   }
-  // A node fences at fence_after and then deletes what it holds; peers wait for that (core/takeover-gate.ts, silence).
+  // A node fences at fence_after and then its guardian deletes what it holds; peers wait for that (core/takeover-gate.ts, silence).
   const { fence_after: fenceAfter, dead_after: deadAfter } = settings.timing;
   const perNode = Math.ceil(publicAddresses.length / Math.max(1, live));
-  const deleted = fenceAfter + perNode * FENCE_DELETE_MS_PER_ADDRESS;
+  const deleted = fenceAfter + fenceDeleteMs(perNode);
   if (deleted > deadAfter) {
     warnings.push({
       code: 'W_CONFIG_ADVICE', file: paths.toml, line: reading.lines.lineOf(['timing', 'dead_after']), key: 'timing.dead_after',
-      message: `a node holding its share of the ${publicAddresses.length} public addresses (~${perNode}) needs ~${perNode} ms to delete them after `
+      message: `a node holding its share of the ${publicAddresses.length} public addresses (~${perNode}) needs ~${fenceDeleteMs(perNode)} ms to delete them after `
         + `fence_after (${fenceAfter} ms), which ends after dead_after (${deadAfter} ms): the other nodes then wait ${deleted} ms, not dead_after, `
         + `before they take a silent node's addresses; set dead_after to at least ${deleted} ms (or fence_after lower) so that the timing says what happens`,
     });

@@ -144,12 +144,20 @@ export function evaluateQuorum(view: MembershipView, rule: QuorumRule, options: 
 }
 
 /**
- * Time a node needs to delete one of its public addresses when it fences (or its guardian
- * does): measured 0.9 ms on an idle 2-core machine, up to 1.35 ms while other namespaces of
- * the same kernel added theirs. Peers wait this long per address it held beyond fence_after
- * before they take a crashed or silent node's addresses.
+ * Time a node's guardian needs per address to delete them when it fences: after a crash (its
+ * pipe closed), a freeze (no ticks), or no quorum (the fast path orders it: liveness.ts). Peers
+ * wait this long per address it held beyond fence_after (or crash_grace) before they take a
+ * crashed or silent node's addresses. The native guardian deletes in batches: 333 addresses
+ * took 1.5-5.6 ms (p50 1.6 ms), 1.5-2.4 ms while two other namespaces of the same kernel added
+ * and deleted 333 each in a loop; 0.1 ms is six times the worst of those. It was 1 ms while the
+ * main loop deleted one by one on no quorum (0.9-1.35 ms each).
  */
-export const FENCE_DELETE_MS_PER_ADDRESS = 1;
+export const FENCE_DELETE_MS_PER_ADDRESS = 0.1;
+
+/** How long the peers allow a node's guardian to delete `held` addresses: FENCE_DELETE_MS_PER_ADDRESS each, in whole ms. */
+export function fenceDeleteMs(held: number): number {
+  return Math.ceil(held * FENCE_DELETE_MS_PER_ADDRESS);
+}
 
 export type FenceReason = 'quorate' | 'no-quorum' | 'banned' | 'stopped';
 

@@ -9,18 +9,19 @@
 
 import { Pnn } from './flags';
 import { MembershipView } from './membership';
-import { disagreeingMembers, FENCE_DELETE_MS_PER_ADDRESS, partitionMembers } from './quorum';
+import { disagreeingMembers, fenceDeleteMs, partitionMembers } from './quorum';
 
 /**
  * A peer whose addresses may still be on its kernel: it, or its guardian, deletes them, and no
  * node may add them before that.
  *  - `crash`: its stream broke without LEAVING; its guardian deletes them from `from` (the
- *    break) within crash_grace plus FENCE_DELETE_MS_PER_ADDRESS per address (the guardian
- *    deletes one by one: 333 addresses took it 305 ms).
- *  - `silence`: it fell silent for dead_after; it fences itself (or its guardian fences it) at
- *    fence_after of silence from `from` (its last heartbeat), and then deletes what it held:
- *    333 addresses took 450 ms while the other nodes added theirs (the failover bench, fast
- *    profile, where dead_after leaves only 75 ms after fence_after).
+ *    break) within crash_grace plus fenceDeleteMs(held) (core/quorum.ts: the native guardian
+ *    deletes in batches, 333 addresses in 2-6 ms).
+ *  - `silence`: it fell silent for dead_after; its fast path found no quorum at fence_after of
+ *    silence from `from` (its last heartbeat) and ordered its guardian to delete what it held
+ *    (or the guardian fenced a frozen process), within fenceDeleteMs(held) after. When the main
+ *    loop deleted them instead, 333 took 450 ms while the other nodes added theirs (the failover
+ *    bench, fast profile), and the peers waited 1 ms per address.
  */
 export interface GuardianHold {
   readonly pnn: Pnn;
@@ -99,7 +100,7 @@ export function guardianHoldUntil(hold: GuardianHold, inputs: Pick<GateInputs, '
   // No crash grace configured: crashes hold nothing. A silent node that held nothing has nothing to delete.
   if (hold.cause === 'crash' ? inputs.timings.crashGraceMs <= 0 : hold.held === 0) return undefined;
   const grace = hold.cause === 'crash' ? inputs.timings.crashGraceMs : inputs.timings.fenceAfterMs;
-  return hold.from + grace + hold.held * FENCE_DELETE_MS_PER_ADDRESS;
+  return hold.from + grace + fenceDeleteMs(hold.held);
 }
 
 /** The holds still holding at `now`, longest first. */

@@ -137,12 +137,12 @@ describe('loadConfig: a valid configuration', () => {
   });
 
   it('warns when a node\'s share of the addresses takes longer to delete than dead_after leaves after fence_after', async () => {
-    const many = Array.from({ length: 240 }, (_, i) => `198.51.100.${i + 1}/24 eth1`).join('\n');
+    const many = Array.from({ length: 2400 }, (_, i) => `2001:db8::${(i + 1).toString(16)}/64 eth1`).join('\n');
     const fast = await load(cluster('[timing]\nprofile = "fast"\n', NODES, many));
     expect(fast.ok).toBe(true);
-    // 3 live nodes: ~80 each; fast: fence_after 175 + 80 > dead_after 250.
+    // 3 live nodes: 800 each, 0.1 ms per address (core/quorum.ts); fast: fence_after 175 + 80 > dead_after 250.
     expect(fast.warnings.map(formatIssue)).toEqual([
-      '/etc/floatip/floatip.toml:1: timing.dead_after: a node holding its share of the 240 public addresses (~80) needs ~80 ms to delete them after '
+      '/etc/floatip/floatip.toml:1: timing.dead_after: a node holding its share of the 2400 public addresses (~800) needs ~80 ms to delete them after '
         + 'fence_after (175 ms), which ends after dead_after (250 ms): the other nodes then wait 255 ms, not dead_after, before they take '
         + 'a silent node\'s addresses; set dead_after to at least 255 ms (or fence_after lower) so that the timing says what happens',
     ]);

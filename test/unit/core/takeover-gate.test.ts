@@ -99,21 +99,21 @@ describe('decideRun', () => {
     ['two reload holds: the longer', 'L h400 h400', `${Q}; reload a until 900; reload b until 2000`, 500, 'wait reload 1500'],
     ['a reload hold past its bound', 'L h400 h400', `${Q}; reload r until 500`, 500, 'start'],
     ['reload comes before a crash hold', 'L h400 gone400', `${Q}; reload r until 700; crash 2 at 450 held 300`, 500, 'wait reload 200'],
-    // crash: crash_grace + 1 ms per address after the stream broke.
-    ['a crash', 'L h400 gone400', `${Q}; crash 2 at 450 held 3`, 500, 'wait crash 153'],
-    ['a crash, hold over', 'L h400 gone400', `${Q}; crash 2 at 450 held 3`, 653, 'start'],
+    // crash: crash_grace + fenceDeleteMs(held) (0.1 ms per address, in whole ms) after the stream broke.
+    ['a crash', 'L h400 gone400', `${Q}; crash 2 at 450 held 3`, 500, 'wait crash 151'],
+    ['a crash, hold over', 'L h400 gone400', `${Q}; crash 2 at 450 held 3`, 651, 'start'],
     ['a crash, no crash_grace configured', 'L h400 gone400', `${Q}; grace 0; crash 2 at 450 held 3`, 500, 'start'],
-    ['two crashes: the longer', 'L gone400 gone400', `${Q}; crash 1 at 450 held 3; crash 2 at 450 held 30`, 500, 'wait crash 180'],
+    ['two crashes: the longer', 'L gone400 gone400', `${Q}; crash 1 at 450 held 3; crash 2 at 450 held 300`, 500, 'wait crash 180'],
     ['a crash, its guardian reported after the break', 'L h400 gone400', `${Q}; crash 2 at 450 held 3; fenced 2 at 460`, 500, 'start'],
     ['a crash, the guardian\'s notice overtook the break', 'L h400 gone400', `${Q}; crash 2 at 450 held 3; fenced 2 at 440`, 500, 'start'],
-    ['a crash, an old notice from before the node was last heard', 'L h400 gone400', `${Q}; crash 2 at 450 held 3; fenced 2 at 50`, 500, 'wait crash 153'],
-    ['crash comes before silence', 'L gone900 h100', `${Q}; crash 1 at 950 held 3; silence 2 held 400`, 1150, 'wait crash 3'],
-    // silence: fence_after + 1 ms per address after the last heartbeat.
-    ['a silent node with 400 addresses', 'L h1000 h100', `${Q}; silence 2 held 400`, 1100, 'wait silence 100'],
+    ['a crash, an old notice from before the node was last heard', 'L h400 gone400', `${Q}; crash 2 at 450 held 3; fenced 2 at 50`, 500, 'wait crash 151'],
+    ['crash comes before silence', 'L gone900 h100', `${Q}; crash 1 at 950 held 30; silence 2 held 4000`, 1150, 'wait crash 3'],
+    // silence: fence_after + fenceDeleteMs(held) after the last heartbeat.
+    ['a silent node with 4000 addresses', 'L h1000 h100', `${Q}; silence 2 held 4000`, 1100, 'wait silence 100'],
     ['a silent node with few addresses: done by dead_after', 'L h1000 h100', `${Q}; silence 2 held 3`, 1100, 'start'],
     ['a silent node that held nothing', 'L h1000 h100', `${Q}; silence 2 held 0`, 1100, 'start'],
-    ['a silent node, its guardian reported', 'L h1000 h100', `${Q}; silence 2 held 400; fenced 2 at 900`, 1100, 'start'],
-    ['silence comes before rejoin', 'L h1000 h100 dc', `quorate 900; confirmed 900; silence 2 held 400`, 1100, 'wait silence 100'],
+    ['a silent node, its guardian reported', 'L h1000 h100', `${Q}; silence 2 held 4000; fenced 2 at 900`, 1100, 'start'],
+    ['silence comes before rejoin', 'L h1000 h100 dc', `quorate 900; confirmed 900; silence 2 held 4000`, 1100, 'wait silence 100'],
     // rejoin: after gaining quorum, peers not heard since wait until dead_after.
     ['a peer not heard since quorum came back', 'L h400 dc', 'quorate 300; confirmed 300', 500, 'wait rejoin 800'],
     ['a peer heard only before quorum came back', 'L h400 h200', 'quorate 300; confirmed 300', 500, 'wait rejoin 800'],
@@ -143,7 +143,7 @@ describe('the reasons', () => {
   it.each<[string, string, number, string]>([
     ['L h400 gone400', `${Q}; crash 2 at 450 held 3`, 500, 'for node 2\'s guardian to delete its 3 addresses (its stream broke)'],
     ['L h400 gone400', `${Q}; crash 2 at 450 held 1`, 500, 'for node 2\'s guardian to delete its 1 address (its stream broke)'],
-    ['L h1000 h100', `${Q}; silence 2 held 400`, 1100, 'for node 2 to fence itself and delete its 400 addresses (silent since dead_after)'],
+    ['L h1000 h100', `${Q}; silence 2 held 4000`, 1100, 'for node 2 to fence itself and delete its 4000 addresses (silent since dead_after)'],
     ['L h400 h400', `${Q}; reload r7 until 2000`, 500, 'for every node\'s new list (cluster-wide reloadips or reloadnodes: r7)'],
     ['L h400 dc dc', 'quorate 300; confirmed 300', 500, 'until nodes 2,3 are heard since quorum came back'],
     ['L h400 dc dc', 'quorate 300; confirmed 300; away 2; voters 1 0,1,3', 500, 'until node 3 is heard since quorum came back'],
@@ -162,7 +162,7 @@ describe('the table', () => {
   it('a decision is the same while the same rule holds the run to the same end', () => {
     const at = (now: number): GateDecision => decideRun(inputsOf('L h400 gone400', `${Q}; crash 2 at 450 held 3`, now));
     expect(sameDecision(at(500), at(600))).toBe(true);
-    const longer = decideRun(inputsOf('L h400 gone400', `${Q}; crash 2 at 450 held 9`, 500));
+    const longer = decideRun(inputsOf('L h400 gone400', `${Q}; crash 2 at 450 held 90`, 500));
     expect(sameDecision(at(500), longer)).toBe(false);
     expect(sameDecision(at(500), decideRun(inputsOf('L h400 h400', Q, 500)))).toBe(false);
   });

@@ -20,9 +20,9 @@ describe('DaemonApi', () => {
     const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6), init: { crashGraceMs: 5000 } });
     expect(cluster.node(0).runtime.api.status().nextRun).toBeNull();
     await play(cluster, ['kill 1', 'advance 100']);
-    // crash_grace + 1 ms for each of the 2 addresses node 1 held, from the break 100 ms ago.
+    // crash_grace + fenceDeleteMs(2) (0.2 ms, a whole ms) for the 2 addresses node 1 held, from the break 100 ms ago.
     expect(cluster.node(0).runtime.api.status().nextRun).toEqual({
-      decision: 'wait', rule: 'crash', reason: 'for node 1\'s guardian to delete its 2 addresses (its stream broke)', waitMs: 4902,
+      decision: 'wait', rule: 'crash', reason: 'for node 1\'s guardian to delete its 2 addresses (its stream broke)', waitMs: 4901,
     });
     expect(cluster.node(2).runtime.api.status().nextRun).toBeNull(); // not the leader
     await play(cluster, ['fenced 1 2', 'advance 50', 'expect counts 3 0 3']);

@@ -4,10 +4,14 @@ import { addressRange, TestCluster } from './harness/cluster';
 import { play } from './harness/scenario';
 import { Allocator, inlineAllocator } from '../../../../src/daemon/runtime/allocator';
 import { ip } from '../../../../src/core/ip';
+import { fenceDeleteMs } from '../../../../src/core/quorum';
 
 const SIX = { nodes: 3, addresses: addressRange(6) };
-/** 300 addresses, 100 per node: deleting them (1 ms each) outlasts the 50 ms between this fence_after and dead_after. */
-const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 950 } };
+/**
+ * 300 addresses, 100 per node: deleting them (fenceDeleteMs: 10 ms) outlasts the 5 ms between this fence_after and
+ * dead_after. No debounce: the run would otherwise start 10 ms after dead_after, past the wait it is to keep.
+ */
+const MANY = { nodes: 3, addresses: [...addressRange(150), ...addressRange(150, '198.51.100')], init: { fenceAfterMs: 995, runDebounceMs: 0 } };
 
 /** How many addresses `pnn` holds in a layout of the timeline. */
 function holds(layout: ReadonlyMap<string, readonly number[]>, pnn: number): number {
@@ -186,7 +190,7 @@ describe('partition 2|1', () => {
     expect(cluster.node(2).runtime.stats().fences).toBeGreaterThan(0);
   });
 
-  it('waits for a silent node to delete what it held: last heartbeat + fence_after + 1 ms per address, when later than dead_after', async () => {
+  it('waits for a silent node to delete what it held: last heartbeat + fence_after + fenceDeleteMs(held), when later than dead_after', async () => {
     const cluster = await TestCluster.start(MANY);
     const t0 = cluster.clock.now();
     await play(cluster, ['partition 0,1|2']);
@@ -196,8 +200,8 @@ describe('partition 2|1', () => {
     await play(cluster, ['advance 1500', 'expect counts 150 150 0', 'expect exclusive']);
     const released = cluster.firstMoment(t0, (layout) => holds(layout, 2) === 0);
     const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
-    // dead_after (1000) alone would have let the majority take them 50 ms earlier.
-    expect(firstTaken!).toBeGreaterThanOrEqual(heard + 950 + held);
+    // dead_after (1000) alone would have let the majority take them 5 ms earlier.
+    expect(firstTaken!).toBeGreaterThanOrEqual(heard + 995 + fenceDeleteMs(held));
     expect(firstTaken!).toBeGreaterThan(released!);
     expect(cluster.log.some((line) => line.message.startsWith('fenced (no-quorum)'))).toBe(true);
   });
@@ -207,10 +211,10 @@ describe('partition 2|1', () => {
     const t0 = cluster.clock.now();
     await play(cluster, ['partition 0,1|2']);
     const heard = cluster.node(0).runtime.state.view.nodes[2].lastHeardAt as number;
-    await cluster.clock.advance(heard + 960 - cluster.clock.now());
+    await cluster.clock.advance(heard + 998 - cluster.clock.now());
     await play(cluster, ['fenced 2 100', 'advance 600', 'expect counts 150 150 0', 'expect exclusive']);
     const firstTaken = cluster.firstMoment(t0, (layout) => holds(layout, 0) + holds(layout, 1) > 200);
-    expect(firstTaken!).toBeLessThan(heard + 950 + 100);
+    expect(firstTaken!).toBeLessThan(heard + 995 + fenceDeleteMs(100));
   });
 
   it('the fence deletes every address before it runs releaseip, so slow scripts cannot keep them past fence_after', async () => {
@@ -319,7 +323,7 @@ describe('partition 2|1', () => {
       'advance 300',
       'expect counts 2 2 2',
       'kill 1',
-      'advance 100', // crash_grace 40 ms + 1 ms per address, far below dead_after (1000)
+      'advance 100', // crash_grace 40 ms + fenceDeleteMs(2): 1 ms, far below dead_after (1000)
       'expect counts 3 0 3',
       'expect exclusive',
     ]);
