@@ -226,6 +226,12 @@ local MESSAGES = {
       } } },
       { "loopDelayP99Us", { type = "optional", inner = { type = "u64" } } },
     } } },
+  [0x27] = { kind = "run-counted",
+    body = { type = "struct", fields = {
+      { "epoch", { type = "u64" } },
+      { "leader", { type = "pnn" } },
+      { "counted", { type = "bool" } },
+    } } },
   [0x30] = { kind = "tickle-full",
     body = { type = "struct", fields = {
       { "address", { type = "ip" } },

@@ -14,6 +14,11 @@ export interface FinishedRun {
   readonly at: number;
   /** Addresses of that run's TAKE order that this node failed to take. */
   readonly failedTakes: number;
+  /**
+   * Whether the run's allocation counted this node as able to host (its RUN-COUNTED message);
+   * undefined when the leader sent none (an older release).
+   */
+  readonly counted: boolean | undefined;
 }
 
 export interface ReadinessInputs {
@@ -29,9 +34,9 @@ export interface ReadinessInputs {
   /** The epoch the leader last announced (heartbeat or order). */
   readonly leaderEpoch: number;
   /**
-   * How long a finished run must stand before it counts: a run the leader planned just before it
-   * heard this node become OK is followed by another at once, whose first order or heartbeat
-   * arrives within a heartbeat interval and a round trip. Two heartbeat intervals.
+   * How long a finished run must stand before it counts: a run the leader planned before it heard
+   * this node change is followed by another at once, whose first order or heartbeat arrives within
+   * a heartbeat interval and a round trip. Two heartbeat intervals.
    */
   readonly settleMs: number;
 }
@@ -68,9 +73,15 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   },
   {
     name: 'run',
-    because: 'Runs before this node became OK placed nothing on it: its share comes with the first run after.',
-    check: ({ okSinceEpoch, lastRun }) => (okSinceEpoch !== undefined && lastRun !== undefined && lastRun.epoch > okSinceEpoch ? undefined
-      : `no takeover run has finished here since it became OK${lastRun ? ` (last: run ${lastRun.epoch})` : ''}`),
+    because: 'A run that did not count this node as able to host placed nothing on it: its share comes with a run that does. Each run says '
+      + 'whether it counted the node; from a leader that does not say (an older release), only a run of a later epoch than the node knew when it became OK.',
+    check: ({ okSinceEpoch, lastRun }) => {
+      if (lastRun?.counted === false) {
+        return `run ${lastRun.epoch} did not count this node as able to host (its snapshot had this node flagged or without its address list): its share comes with a run that does`;
+      }
+      return okSinceEpoch !== undefined && lastRun !== undefined && sinceOk(lastRun, okSinceEpoch) ? undefined
+        : `no takeover run has finished here since it became OK${lastRun ? ` (last: run ${lastRun.epoch})` : ''}`;
+    },
   },
   {
     name: 'newer-run',
@@ -85,11 +96,22 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   },
   {
     name: 'settle',
-    because: 'A run planned just before the leader heard this node become OK is followed at once by another (see settleMs).',
+    because: 'A run is followed at once by another when the view changed after its snapshot (this node flapped meanwhile; or, from a leader '
+      + 'that does not say whether it counted this node, it turned OK just after): that one arrives within settleMs.',
     check: ({ lastRun, now, settleMs }) => (lastRun === undefined || now - lastRun.at >= settleMs ? undefined
       : `run ${lastRun.epoch} finished ${Math.round(now - lastRun.at)} ms ago; no newer run for ${settleMs} ms counts it final`),
   },
 ];
+
+/**
+ * Whether `run` came after the node became OK. The epoch it knew then may be the run's own: the
+ * leader announces a run's epoch before it reads the view it plans from (and again after the
+ * confirm round trip), so a node can turn OK in between and be counted. A run that says it
+ * counted the node is enough; one that does not say must be a later epoch.
+ */
+function sinceOk(run: FinishedRun, okSinceEpoch: number): boolean {
+  return run.counted === true ? run.epoch >= okSinceEpoch : run.epoch > okSinceEpoch;
+}
 
 /** The first rule that holds, or ready. */
 export function decideReadiness(inputs: ReadinessInputs): Readiness {

@@ -2,7 +2,7 @@
 
 import { isSelfReported, NodeFlag, SELF_REPORTED_FLAG_NAMES } from '../core/flags';
 import {
-  bytes, enumeration, FieldCodec, interfaceName, ipAddress, linkState, pnn, pnnOrNone, text, u16, u32, u64, u8,
+  bool, bytes, enumeration, FieldCodec, interfaceName, ipAddress, linkState, pnn, pnnOrNone, text, u16, u32, u64, u8,
 } from './frame-fields';
 import { checked, list, optional, struct, tagged } from './frame-field-combinators';
 import {
@@ -29,6 +29,7 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   ipreallocated: 0x24,
   'ipreallocated-ack': 0x25,
   'run-record': 0x26,
+  'run-counted': 0x27,
   'tickle-full': 0x30,
   'tickle-delta': 0x31,
   'admin-request': 0x40,
@@ -154,6 +155,7 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     status: enumeration<IpReallocatedAck['status']>(['ok', 'failed']),
     error: reason,
   }),
+  'run-counted': struct({ epoch: u64, leader: pnn, counted: bool }),
   'run-record': struct({
     epoch: u64,
     leader: pnn,

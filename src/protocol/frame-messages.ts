@@ -214,6 +214,19 @@ export interface IpReallocatedAck {
   readonly error: string;
 }
 
+/**
+ * Leader -> every node, just before its IPREALLOCATED on the same stream: whether the run's
+ * allocation counted that node as able to host (no flag, its list known), so the node can tell
+ * whether it holds its share (`floatip wait-ok`). A new type rather than a field of
+ * IPREALLOCATED: an older release drops it and keeps the connection (docs/protocol.md, Versions).
+ */
+export interface RunCountedMessage {
+  readonly kind: 'run-counted';
+  readonly epoch: number;
+  readonly leader: Pnn;
+  readonly counted: boolean;
+}
+
 /** One client connection to a public address, as the next owner needs it to send a tickle. */
 export interface TcpConnection {
   readonly client: IpAddress;
@@ -336,7 +349,7 @@ export interface ReloadReplyMessage {
 
 export type PeerMessage =
   | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
-  | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck
+  | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck | RunCountedMessage
   | RunRecordMessage | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage | ReloadRequestMessage | ReloadReplyMessage;
 
 export type PeerMessageKind = PeerMessage['kind'];

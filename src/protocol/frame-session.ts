@@ -35,7 +35,7 @@ export type SessionMessage = Exclude<PeerMessage, HelloMessage | ProofMessage>;
 export type SessionMessageKind = SessionMessage['kind'];
 
 const SESSION_KINDS: readonly SessionMessageKind[] = [
-  'heartbeat', 'leaving', 'fenced', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack', 'run-record',
+  'heartbeat', 'leaving', 'fenced', 'public-addresses', 'ping', 'pong', 'release', 'release-ack', 'take', 'take-ack', 'ipreallocated', 'ipreallocated-ack', 'run-counted', 'run-record',
   'tickle-full', 'tickle-delta', 'admin-request', 'admin-reply', 'reload-request', 'reload-reply',
 ];
 

@@ -76,9 +76,17 @@ export interface ClusterAddress {
   readonly interfacesOn?: ReadonlyMap<Pnn, readonly string[]>;
 }
 
+/**
+ * True when the allocator may give `node` addresses at all: no flag and running. What a run
+ * "counted" as able to host, which it tells each node (floatip wait-ok: core/readiness.ts).
+ */
+export function nodeMayHost(node: AllocNode): boolean {
+  return node.running && canHostWithFlags(node.flags);
+}
+
 /** True when `pnn` may host `addr` now: it lists it, has no flag, runs, and has link on one of its interfaces. */
 export function nodeCanHost(addr: ClusterAddress, pnn: Pnn, node: ClusterNode): boolean {
-  return addr.known.includes(pnn) && node.running && canHostWithFlags(node.flags) && hasLinkFor(addr, pnn, node);
+  return addr.known.includes(pnn) && nodeMayHost(node) && hasLinkFor(addr, pnn, node);
 }
 
 /** True when `node` has link on one of the interfaces it lists `addr` on (always, when its links are not tracked). */
@@ -100,7 +108,7 @@ export function buildAllocState(
   // nodeCanHost for every address and node, with what depends on the node alone worked out
   // once: the leader builds this on its event loop in every run (issue 17). `known` is what
   // is filtered, so nodeCanHost's `known.includes` holds by construction.
-  const mayHost = nodes.map((node) => node.running && canHostWithFlags(node.flags));
+  const mayHost = nodes.map(nodeMayHost);
   const allocAddresses = addresses.map((addr): AllocAddress => ({
     address: addr.address,
     known: addr.known,

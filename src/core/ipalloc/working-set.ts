@@ -2,8 +2,8 @@
 // walking order, who may host what, per-node address counts, and the fewest-addresses placement.
 
 import { compareIp } from '../ip';
-import { NO_NODE, Pnn, canHostWithFlags } from '../flags';
-import { AllocAddress, AllocState } from './state';
+import { NO_NODE, Pnn } from '../flags';
+import { AllocAddress, AllocState, nodeMayHost } from './state';
 import { IpallocInputError } from './errors';
 
 /**
@@ -43,7 +43,7 @@ export function makeWorkingSet(state: AllocState): WorkingSet {
   const holder = new Int32Array(count).fill(NO_NODE);
   const canHost = new Uint8Array(count * nodeCount);
   const held = new Int32Array(nodeCount);
-  const eligible = state.nodes.map((n) => n.running && canHostWithFlags(n.flags));
+  const eligible = state.nodes.map(nodeMayHost);
   addresses.forEach((addr, i) => {
     const text = addr.address.address.text;
     if (i > 0 && compareIp(addresses[i - 1].address.address, addr.address.address) === 0) {

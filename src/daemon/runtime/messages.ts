@@ -3,7 +3,7 @@
 import { SessionMessage } from '../../protocol/frame-session';
 
 export type {
-  IpReallocatedAck, IpReallocatedOrder, ReleaseAck, ReleaseOrder, TakeAck, TakeOrder, TickleDelta, TickleFull,
+  IpReallocatedAck, IpReallocatedOrder, RunCountedMessage, ReleaseAck, ReleaseOrder, TakeAck, TakeOrder, TickleDelta, TickleFull,
   HeartbeatMessage, RunRecordMessage, AdminRequestMessage, AdminReplyMessage, AdminRequest, PublicAddressesMessage, LeavingMessage,
 } from '../../protocol/frame-messages';
 export type { SessionMessage } from '../../protocol/frame-session';

@@ -15,6 +15,10 @@
 // answered, and the run waited for its 5 s deadline while a dead node's addresses stayed
 // unserved (the 5-node soak, seed 2026: 2.4-3.6 s). Only RELEASE: letting go is always
 // safe; a late TAKE could follow an assignment the leader has already replaced.
+//
+// RUN-COUNTED, which the leader sends just before IPREALLOCATED on the same stream, passes the
+// same checks and is only noted: whether that run counted this node as able to host, which the
+// run finished at IPREALLOCATED carries for `floatip wait-ok` (core/readiness.ts).
 
 import { Pnn } from '../../core/flags';
 import { FinishedRun } from '../../core/readiness';
@@ -24,7 +28,7 @@ import { Clock } from '../../adapters/clock';
 import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
 import { Logger } from './logger';
-import { IpReallocatedOrder, ReleaseOrder, SessionMessageOf, TakeOrder } from './messages';
+import { IpReallocatedOrder, ReleaseOrder, RunCountedMessage, SessionMessageOf, TakeOrder } from './messages';
 
 export interface OrderComponents {
   readonly state: ClusterState;
@@ -47,7 +51,7 @@ export interface OrderStats {
   notFromLeader: number;
 }
 
-type Order = ReleaseOrder | TakeOrder | IpReallocatedOrder;
+type Order = ReleaseOrder | TakeOrder | IpReallocatedOrder | RunCountedMessage;
 
 export class OrderHandler {
   readonly stats: OrderStats = { accepted: 0, staleEpoch: 0, notFromLeader: 0 };
@@ -56,6 +60,8 @@ export class OrderHandler {
   /** The last run whose IPREALLOCATED finished here, with the takes of its TAKE order that failed (`floatip wait-ok`). */
   lastRun: FinishedRun | undefined;
   private failedTakes = { epoch: -1, count: 0 };
+  /** The last RUN-COUNTED accepted: whether the run of that epoch counted this node. */
+  private counted: { readonly epoch: number; readonly counted: boolean } | undefined;
   /** RELEASEs from nodes that were not our leader when they came, by sender, with when they came. */
   private readonly early = new Map<Pnn, { readonly order: ReleaseOrder; readonly at: number }>();
 
@@ -66,6 +72,11 @@ export class OrderHandler {
       if (order.kind === 'release' && order.leader === from && this.components.state.leader() !== from) {
         this.early.set(from, { order, at: this.components.clock.now() });
       }
+      return;
+    }
+    if (order.kind === 'run-counted') {
+      // Its IPREALLOCATED comes after it on the same stream and reads it by epoch: nothing to queue.
+      this.counted = { epoch: order.epoch, counted: order.counted };
       return;
     }
     const { hosting } = this.components;
@@ -172,7 +183,10 @@ export class OrderHandler {
       error = caught instanceof Error ? caught.message : String(caught);
     }
     this.lastIpreallocatedAt = this.components.clock.wallNow();
-    this.lastRun = { epoch: order.epoch, at: this.components.clock.now(), failedTakes: this.failedTakes.epoch === order.epoch ? this.failedTakes.count : 0 };
+    this.lastRun = {
+      epoch: order.epoch, at: this.components.clock.now(), failedTakes: this.failedTakes.epoch === order.epoch ? this.failedTakes.count : 0,
+      counted: this.counted?.epoch === order.epoch ? this.counted.counted : undefined,
+    };
     this.components.reply(from, { kind: 'ipreallocated-ack', epoch: order.epoch, status, error });
   }
 }

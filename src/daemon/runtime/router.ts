@@ -51,7 +51,7 @@ export interface RoutedParts {
 
 export function nodeRoutes(parts: RoutedParts): RouteTable {
   const { state, leader, orders, roundTrips, tracker, admin, clusterReload } = parts;
-  const order = { handle: (from: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated'>) => orders.handle(from, message) };
+  const order = { handle: (from: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated' | 'run-counted'>) => orders.handle(from, message) };
   const ack = { handle: (from: Pnn, message: SessionMessageOf<'release-ack' | 'take-ack' | 'ipreallocated-ack'>) => leader.onAck(from, message) };
   return {
     heartbeat: {
@@ -78,6 +78,8 @@ export function nodeRoutes(parts: RoutedParts): RouteTable {
     release: order,
     take: order,
     ipreallocated: order,
+    // Not an order, but from the leader under an order's checks (orders.ts): it comes just before IPREALLOCATED.
+    'run-counted': order,
     'release-ack': { ...ack, whileStopping: 'a run this node leads may still wait for a release: hearing of one is always safe' },
     'take-ack': ack,
     'ipreallocated-ack': ack,

@@ -27,7 +27,7 @@ export interface LeaderComponents {
   readonly history: RunHistory;
   readonly credits: BanCredits;
   /** Sends an order to a node (ourselves included); false when it cannot be delivered. */
-  readonly send: (to: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated'>) => boolean;
+  readonly send: (to: Pnn, message: SessionMessageOf<'release' | 'take' | 'ipreallocated' | 'run-counted'>) => boolean;
   /** Our heartbeat, at once: peers learn the new epoch before the orders. */
   readonly announce: () => void;
   /** Tells every peer of a run this node finished (history.ts: every node keeps the cluster's runs). */

@@ -15,7 +15,8 @@
 //                its stream closed) counts as released. Addresses whose release failed
 //                are not taken anywhere in this run.
 //   5. take      TAKE to every new owner, in parallel; wait for every ack.
-//   6. ipreallocated  to every member of the partition; wait for every ack.
+//   6. ipreallocated  to every member of the partition, each told first on the same stream whether
+//                the allocation counted it as able to host (RUN-COUNTED, for wait-ok); wait for every ack.
 //
 // The plan reads a SNAPSHOT of the view taken when the run starts (again after the confirm
 // round trip, which exists to make it current); only delivery asks the live membership
@@ -28,6 +29,7 @@
 import { PublicAddress } from '../../core/address';
 import { canHostWithFlags, NO_NODE, Pnn } from '../../core/flags';
 import { IpAddress, parseIp } from '../../core/ip';
+import { nodeMayHost } from '../../core/ipalloc';
 import { canHostAddress, MembershipView, nodeFlags } from '../../core/membership';
 import { planTakeover, ReleaseAction, TakeAction } from '../../core/plan';
 import { TakeoverRunRecord } from '../../protocol/control-results';
@@ -42,7 +44,7 @@ import { ListIndexCache, RUN_INPUT_CHUNK, RunInputs, runInputSteps } from './run
 import { RuntimeInit } from './settings';
 
 type Status = TakeoverRunRecord['status'];
-type Order = SessionMessageOf<'release' | 'take' | 'ipreallocated'>;
+type Order = SessionMessageOf<'release' | 'take' | 'ipreallocated' | 'run-counted'>;
 
 /** What a run plans from: the view, every node's list and the partition's members, as they were when read. */
 export interface RunSnapshot {
@@ -115,14 +117,14 @@ export interface PhaseContext {
   readonly deadline: RunDeadline;
 }
 
-/** Sends one order per node and waits for every answer, the node's going, or the deadline. */
+/** Sends one order per node (after `preface`'s message, on the same stream) and waits for every answer, the node's going, or the deadline. */
 async function orderAll<M extends PhaseAck>(
-  ctx: PhaseContext, kind: M['kind'], nodes: readonly Pnn[], order: (pnn: Pnn) => Order,
+  ctx: PhaseContext, kind: M['kind'], nodes: readonly Pnn[], order: (pnn: Pnn) => Order, preface?: (pnn: Pnn) => Order,
 ): Promise<Map<Pnn, AckOutcome<M>>> {
   const wait = new AckWait<M>(ctx.epoch, kind, nodes);
   ctx.deadline.watch(wait);
   for (const pnn of nodes) {
-    if (!ctx.ports.connected(pnn) || !ctx.ports.send(pnn, order(pnn))) wait.gone(pnn);
+    if (!ctx.ports.connected(pnn) || (preface && !ctx.ports.send(pnn, preface(pnn))) || !ctx.ports.send(pnn, order(pnn))) wait.gone(pnn);
   }
   const outcomes = await wait.done;
   // Missing acks of a run whose leader was replaced meanwhile are nobody's fault: no ban credits, no retry.
@@ -257,10 +259,12 @@ export async function takePhase(
   return { unplaced, failures };
 }
 
-/** 6. `ipreallocated` on every member; a node gone meanwhile is skipped. Returns the failures. */
-export async function ipreallocatedPhase(ctx: PhaseContext, nodes: readonly Pnn[]): Promise<string[]> {
+/** 6. `ipreallocated` on every member, after whether the run `counted` it; a node gone meanwhile is skipped. Returns the failures. */
+export async function ipreallocatedPhase(ctx: PhaseContext, nodes: readonly Pnn[], counted: (pnn: Pnn) => boolean): Promise<string[]> {
   const { ports, epoch } = ctx;
-  const outcomes = await orderAll<IpReallocatedAck>(ctx, 'ipreallocated-ack', nodes, () => ({ kind: 'ipreallocated', epoch, leader: ports.init.localPnn }));
+  const leader = ports.init.localPnn;
+  const outcomes = await orderAll<IpReallocatedAck>(ctx, 'ipreallocated-ack', nodes, () => ({ kind: 'ipreallocated', epoch, leader }),
+    (pnn) => ({ kind: 'run-counted', epoch, leader, counted: counted(pnn) }));
   const failures: string[] = [];
   for (const [pnn, outcome] of outcomes) {
     if (outcome.kind === 'timeout') failures.push(`node ${pnn} did not acknowledge IPREALLOCATED in time`);
@@ -335,7 +339,8 @@ export class TakeoverRun implements PhaseContext {
       this.boundary(false);
 
       lap = clock.now();
-      failures.push(...await ipreallocatedPhase(this, inputs.planNodes.map((n) => n.pnn)));
+      const counted = (pnn: Pnn): boolean => inputs.alloc.nodes[pnn] !== undefined && nodeMayHost(inputs.alloc.nodes[pnn]);
+      failures.push(...await ipreallocatedPhase(this, inputs.planNodes.map((n) => n.pnn), counted));
       phases.ipreallocated = clock.now() - lap;
       if (this.deadline.passed) failures.push(`the run passed its deadline of ${this.deadline.ms} ms`);
       if (failures.length > 0) {

@@ -70,6 +70,7 @@ const BAD_BODIES: readonly BadBody[] = [
   { kind: 'public-addresses', field: 'address', payload: patched(SESSION_SAMPLES['public-addresses'], (p) => { p[8] = 5; return p; }) },
   { kind: 'admin-reply', field: 'message', payload: Buffer.from([0, 0, 0, 1, 0, 0, 2, 0xc3, 0x28]) },
   { kind: 'take', field: 'iface', payload: patched(SESSION_SAMPLES.take, (p) => { p[22] = 0x2f; return p; }) },
+  { kind: 'run-counted', field: 'counted', payload: patched(SESSION_SAMPLES['run-counted'], (p) => { p[12] = 2; return p; }) },
 ];
 
 describe('the floatip dissector on frames of the project encoder', () => {

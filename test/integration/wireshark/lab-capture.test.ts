@@ -133,7 +133,7 @@ describe('the floatip dissector on a real lab\'s mesh traffic', () => {
   it('captured the mesh: three connections, the handshake, heartbeats, pings, takeover runs, an admin command and the nodes leaving', () => {
     expect(streams.length).toBeGreaterThanOrEqual(3);
     const kinds = new Set(dissection.frames.map((f) => f.tree['floatip.type']));
-    for (const type of ['0x01', '0x02', '0x10', '0x11', '0x12', '0x13', '0x14', '0x20', '0x21', '0x22', '0x23', '0x24', '0x25', '0x40', '0x41']) expect(kinds).toContain(type);
+    for (const type of ['0x01', '0x02', '0x10', '0x11', '0x12', '0x13', '0x14', '0x20', '0x21', '0x22', '0x23', '0x24', '0x25', '0x27', '0x40', '0x41']) expect(kinds).toContain(type);
   });
 
   it('shows every frame the nodes sent, field for field, with a good MAC and no expert info', () => {

@@ -36,6 +36,7 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
   },
   ipreallocated: { kind: 'ipreallocated', epoch: 10, leader: 1 },
   'ipreallocated-ack': { kind: 'ipreallocated-ack', epoch: 10, status: 'failed', error: 'event timed out' },
+  'run-counted': { kind: 'run-counted', epoch: 10, leader: 1, counted: true },
   'run-record': {
     kind: 'run-record', epoch: 12, leader: 1, startedAtMs: 1_735_786_706_678, reason: 'node 2 flags changed', status: 'failed',
     error: 'node 2 did not release 198.51.100.7', moves: 3,

@@ -47,6 +47,23 @@ describe('orders from the wrong sender or epoch', () => {
     expect(cluster.node(1).runtime.stats().ordersNotFromLeader).toBe(1);
   });
 
+  it('ignores a RUN-COUNTED from a node that is not the leader, even between the leader\'s own and its IPREALLOCATED', async () => {
+    const cluster = await started();
+    // Node 2 slips "you were not counted" in right behind the leader's RUN-COUNTED to node 1 (a
+    // filter runs before the message it sees is queued: this one goes just before the IPREALLOCATED).
+    let forged = 0;
+    cluster.network.drop((from, to, message) => {
+      if (from === 0 && to === 1 && message.kind === 'ipreallocated' && forged++ === 0) {
+        cluster.network.endpoint(2)!.send(1, { kind: 'run-counted', epoch: message.epoch, leader: 0, counted: false });
+      }
+      return false;
+    });
+    cluster.node(0).runtime.leader.requestRun('a test asks');
+    await cluster.until('node 1 ready after the run', () => forged > 0 && cluster.node(1).runtime.api.status().readiness?.ready === true, 2000);
+    expect(cluster.node(1).runtime.api.status().readiness?.reason).toMatch(/hosting what run \d+ gave it/);
+    expect(cluster.node(1).runtime.stats().ordersNotFromLeader).toBe(1);
+  });
+
   it('ignores a heartbeat or LEAVING claiming to be another node', async () => {
     const cluster = await started();
     cluster.network.endpoint(2)!.send(1, { kind: 'leaving', pnn: 0, reason: 'shutdown' });

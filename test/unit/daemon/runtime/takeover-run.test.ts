@@ -1,6 +1,6 @@
 // Takeover run phases alone, over in-memory ports on a manual clock: who gets which order, what counts as released or placed, who is charged.
 
-import { NO_NODE, Pnn } from '../../../../src/core/flags';
+import { NO_NODE, NodeFlag, Pnn } from '../../../../src/core/flags';
 import { createView, updateAll } from '../../../../src/core/membership';
 import { ReleaseAction, TakeAction } from '../../../../src/core/plan';
 import { allocate, AllocState, DEFAULT_TUNABLES, sameAllocState } from '../../../../src/core/ipalloc';
@@ -16,9 +16,9 @@ import { lines } from './harness/cluster';
 import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { recordingLogger } from './harness/recording-logger';
 
-type Order = SessionMessageOf<'release' | 'take' | 'ipreallocated'>;
-/** How a node answers an order: an ack (sent 1 ms later), or never. */
-type Answer = (order: Order) => PhaseAck | 'silent';
+type Order = SessionMessageOf<'release' | 'take' | 'ipreallocated' | 'run-counted'>;
+/** How a node answers an order: an ack (sent 1 ms later), or never. RUN-COUNTED is not answered: it is not asked. */
+type Answer = (order: Exclude<Order, { kind: 'run-counted' }>) => PhaseAck | 'silent';
 
 const EPOCH = 7;
 const DEADLINE_MS = 3000;
@@ -42,6 +42,7 @@ function phaseOver(answers: Record<Pnn, Answer>, options: { undeliverable?: Pnn[
     send: (to, order) => {
       if (options.undeliverable?.includes(to)) return false;
       sent.push({ to, order });
+      if (order.kind === 'run-counted') return true;
       const ack = answers[to](order);
       if (ack !== 'silent') own.schedule(1, () => { ctx.deadline.offer(to, ack); });
       return true;
@@ -207,8 +208,8 @@ describe('a whole run', () => {
   });
 
   it.each<[string, number | undefined, string[]]>([
-    ['plans from the view read when it starts', undefined, ['take', 'take', 'ipreallocated', 'ipreallocated']],
-    ['with the confirm round trip, reads it again once every peer confirmed', 100, ['release', 'take', 'take', 'ipreallocated', 'ipreallocated']],
+    ['plans from the view read when it starts', undefined, ['take', 'take', 'run-counted', 'ipreallocated', 'run-counted', 'ipreallocated']],
+    ['with the confirm round trip, reads it again once every peer confirmed', 100, ['release', 'take', 'take', 'run-counted', 'ipreallocated', 'run-counted', 'ipreallocated']],
   ])('%s', async (_name, confirmSince, orders) => {
     let reads = 0;
     const { clock, sent, wholeRun } = phaseOver({ 0: obeying, 1: obeying }, { snapshot: () => { reads++; return snapshotOfTwo(); } });
@@ -219,6 +220,24 @@ describe('a whole run', () => {
     expect(reads).toBe(confirmSince === undefined ? 1 : 2);
     expect(sent.map((s) => s.order.kind)).toEqual(orders);
     expect([...outcome.target!.values()].sort()).toEqual([0, 1]);
+  });
+
+  it.each<[string, (snapshot: RunSnapshot) => RunSnapshot, boolean]>([
+    ['counted: no flag, its list known', (snapshot) => snapshot, true],
+    ['not counted: UNHEALTHY in the snapshot', (snapshot) => ({
+      ...snapshot, view: updateAll(snapshot.view, [{ kind: 'heartbeat', pnn: 1, at: 0, seq: 2, flags: NodeFlag.UNHEALTHY, epoch: 0, leader: NO_NODE, hosted: [], links: { eth0: 'up' }, heard: [], partition: [0, 1] }]).view,
+    }), false],
+    ['not counted: its list not heard yet', (snapshot) => ({ ...snapshot, lists: new Map([[0, snapshot.lists.get(0)!]]) }), false],
+  ])('tells each node, just before its IPREALLOCATED, whether the allocation counted it as able to host (%s)', async (_name, change, counted) => {
+    const { clock, sent, wholeRun } = phaseOver({ 0: obeying, 1: obeying }, { snapshot: () => change(snapshotOfTwo()) });
+    const done = wholeRun().execute();
+    await clock.advance(10);
+    expect((await done).record.status).toBe('ok');
+    const last = sent.slice(-4).map((s) => [s.to, s.order.kind, s.order.epoch, s.order.kind === 'run-counted' ? s.order.counted : undefined]);
+    expect(last).toEqual([
+      [0, 'run-counted', EPOCH, true], [0, 'ipreallocated', EPOCH, undefined],
+      [1, 'run-counted', EPOCH, counted], [1, 'ipreallocated', EPOCH, undefined],
+    ]);
   });
 
   it('builds the inputs of a big cluster a chunk per turn of the event loop, ahead as in the run, to the same state', async () => {

@@ -126,6 +126,7 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     status: fc.constantFrom('ok' as const, 'failed' as const),
     error: textArb,
   }),
+  'run-counted': fc.record({ kind: fc.constant('run-counted' as const), epoch: counter, leader: pnnArb, counted: fc.boolean() }),
   'run-record': fc.record({
     kind: fc.constant('run-record' as const),
     epoch: counter,

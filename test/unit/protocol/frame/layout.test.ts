@@ -107,6 +107,12 @@ describe('wire layout (docs/protocol.md)', () => {
     expect(encodeFrame(record, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x26);
   });
 
+  it('writes RUN-COUNTED as epoch u64, leader, then counted as one byte 0 or 1, type 0x27', () => {
+    expect(hex(encodeBody({ kind: 'run-counted', epoch: 12, leader: 2, counted: true }))).toBe('00 00 00 00 00 00 00 0c 00 00 00 02 01');
+    expect(hex(encodeBody({ kind: 'run-counted', epoch: 12, leader: 2, counted: false }))).toBe('00 00 00 00 00 00 00 0c 00 00 00 02 00');
+    expect(encodeFrame({ kind: 'run-counted', epoch: 1, leader: 0, counted: false }, 0, CLUSTER_KEY, hmacSha256, 4096)[7]).toBe(0x27);
+  });
+
   it('writes PING and PONG as seq u32 then sentUs u64, with their own type codes', () => {
     expect(hex(encodeBody({ kind: 'ping', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
     expect(hex(encodeBody({ kind: 'pong', seq: 7, sentUs: 1_500_000 }))).toBe('00 00 00 07 00 00 00 00 00 16 e3 60');
