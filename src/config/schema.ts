@@ -139,7 +139,7 @@ export const schema = {
     dead_after: option(duration(20, MINUTE), {
       default: { byProfile: { default: 1000, fast: 250, ultra: 80 } },
       doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once. '
-        + 'Its addresses move no earlier than `fence_after` + 1 ms per address it held (the time it needs to delete them), '
+        + 'Its addresses move no earlier than `fence_after` + 0.1 ms per address it held (the time its guardian needs to delete them), '
         + 'unless its guardian reports them deleted first; the configuration check warns when that is later than `dead_after`.',
     }),
     fence_after: option(duration(15, MINUTE), {
@@ -162,8 +162,8 @@ export const schema = {
         + 'its addresses are re-placed only this long after the break, unless its guardian reports sooner that it deleted them '
         + '(its FENCED notice: ~10 ms after the break with one address, 55-70 ms with 333, so the grace costs nothing when the notice comes). '
         + 'It bounds how long the guardian may take to delete them on the dead node, so no address is ever on two nodes: 10-22 ms on a '
-        + 'quiet machine, 128 ms measured under a load average of 16-72 (40 ms, the old default, was too short there). 1 ms per address the node '
-        + 'held is added (its guardian deletes them one by one). 0 takes them at once.',
+        + 'quiet machine, 128 ms measured under a load average of 16-72 (40 ms, the old default, was too short there). 0.1 ms per address the node '
+        + 'held is added, in whole ms (its guardian deletes them in batches: 333 in 2-6 ms). 0 takes them at once.',
     }),
   },
   ipalloc: {

@@ -2,8 +2,8 @@
 //
 // The peers learn of a kill -9 from the closed stream at the same instant the guardian
 // learns of it from its pipe; they must not add the dead node's addresses before the
-// guardian has deleted them, so they wait `crash_grace` (plus 1 ms per address the node
-// held). The guardian knows when it is done: it dials every peer as its node, in the
+// guardian has deleted them, so they wait `crash_grace` (plus 0.1 ms per address the node
+// held: core/quorum.ts fenceDeleteMs). The guardian knows when it is done: it dials every peer as its node, in the
 // role `notifier`, completes the same authenticated handshake as the mesh (fresh nonces
 // on both sides, so a recorded notice cannot be replayed), sends one FENCED and closes.
 // A peer that hears it ends its wait for that node at once; one that does not (the
