@@ -19,11 +19,11 @@ import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
-import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
+import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
 import { Outbox } from './outbox';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
-  /** @default 10 */
+  /** @default pulseInterval(fence_after): 35 ms in the default profile, 10 ms in fast and ultra */
   readonly pulseMs?: number;
   /** @default 4 x dead_after */
   readonly mainStallLimitMs?: number;
@@ -113,7 +113,7 @@ export class FastPath implements PeerMesh {
     slots[SLOT.holding] = 1;
     slots[SLOT.idleStallFrom] = Number.NaN;
     const { script, onPriority, ...rest } = init;
-    const settings = fastPathSettings(rest, init.pulseMs ?? 10, shared);
+    const settings = fastPathSettings(rest, init.pulseMs ?? pulseInterval(init.fenceAfterMs), shared);
     const channel = new MessageChannel();
     const worker = new Worker(script, { workerData: { settings, port: channel.port2 }, transferList: [channel.port2] });
     return new FastPath(settings, worker, channel.port1, onVerdict, onPriority);

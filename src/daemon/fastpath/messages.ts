@@ -64,6 +64,17 @@ export const VERDICT = { none: 0, frozen: 1, mainStalled: 2, noQuorum: 3 } as co
 export type VerdictCode = (typeof VERDICT)[keyof typeof VERDICT];
 
 /**
+ * How often each thread marks its pulse and the worker judges: a twentieth of fence_after, 10-50
+ * ms. Every pulse wakes both threads, and the worker's judges the quorum fence on its view; at
+ * 10 ms for every profile that was 100 wake-ups a second per thread at rest, where the default
+ * profile's fence_after of 700 ms needs no finer grain than 35 ms (its freezes count from 645
+ * ms, its fence order may come 35 ms after fence_after, 300 ms before dead_after).
+ */
+export function pulseInterval(fenceAfterMs: number): number {
+  return Math.min(50, Math.max(10, fenceAfterMs / 20));
+}
+
+/**
  * How often the worker ticks the guardian: a tenth of fence_after, at least every 50 ms and
  * not more often than the pulse. Every tick wakes the guardian and writes to its pipe; on
  * every 10 ms pulse that was 1.8 % of a core for the guardian alone at the default profile's

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { TcpMeshInit } from '../../../../src/adapters/peer/options';
 import { FastPath, fastPathSettings } from '../../../../src/daemon/fastpath/fast-path';
+import { pulseInterval } from '../../../../src/daemon/fastpath/messages';
 
 /** Never marks the worker's pulse: every check after frozenAfter sees the process as frozen. */
 const SILENT_WORKER = join(__dirname, 'fixtures', 'silent-worker.mjs');
@@ -45,6 +46,13 @@ test('the same freeze while the node holds an address, or once an add began, end
   fp.adding(); // countTakes: an add starts; the slot is raised at once, before any pulse
   now += 400;
   expect(fp.stalled()).toEqual({ kind: 'fatal', why: expect.stringMatching(/stood still for 400 ms \(frozen\)/) });
+});
+
+test('each thread pulses every twentieth of fence_after, 10-50 ms: 35 ms in the default profile, 10 ms in fast and ultra', () => {
+  expect([700, 175, 45, 5000].map(pulseInterval)).toEqual([35, 10, 10, 50]);
+  const s = fastPathSettings({ mesh: {} as TcpMeshInit, heartbeatIntervalMs: 200, fenceAfterMs: 700, deadAfterMs: 1000 }, pulseInterval(700), new SharedArrayBuffer(8));
+  // The default profile's guardian is still ticked every 50 ms, and a freeze still counts from 645 ms.
+  expect([s.pulseMs, s.tickEveryMs, s.frozenAfterMs]).toEqual([35, 50, 645]);
 });
 
 test('the guardian is ticked every tenth of fence_after (10-50 ms), and a freeze counts from fence_after less one tick', () => {
