@@ -85,6 +85,8 @@ export class GuardianLink {
   /** When the last tick was written, and the longest gap between two ticks since tickSilenceMs last read it. */
   private lastTickAt: number | undefined;
   private longestTickGap = 0;
+  /** confirm() callers, each with the tick count that must be answered. */
+  private confirmations: Array<{ readonly upTo: number; readonly done: (answered: boolean) => void }> = [];
 
   private constructor(private readonly child: ChildProcess, tickEveryMs: number, private readonly answerWithinMs: number,
     private readonly events: GuardianLinkEvents) {
@@ -93,6 +95,7 @@ export class GuardianLink {
         clearInterval(this.ticker);
         const end = endOf(code);
         resolve(end);
+        this.settleConfirmations(false);
         // A goodbye ending is expected; anything else means the addresses may be gone or unguarded.
         if (!(this.saidBye && end === 'bye')) events.ended(end);
       });
@@ -101,6 +104,7 @@ export class GuardianLink {
     child.stdin?.on('error', () => undefined);
     child.stdout?.on('data', (chunk: Buffer) => {
       this.answers.answered(countByte(chunk, GUARDIAN_ACK));
+      this.settleConfirmations(true);
       for (let done = countByte(chunk, GUARDIAN_FENCE_DONE); done > 0; done--) events.fenced?.();
     });
     this.ticker = setInterval(() => this.tick(), tickEveryMs);
@@ -207,6 +211,26 @@ export class GuardianLink {
     if (this.saidBye || !this.child.stdin?.writable) return false;
     this.child.stdin.write(Buffer.from([GUARDIAN_FENCE]));
     return true;
+  }
+
+  /**
+   * Asks whether the guardian is still undecided after this process stood still: writes a tick
+   * now and calls `done(true)` once every tick written so far is answered (the guardian acks only
+   * while it has not fenced, and a tick it reads resets its deadline), or `done(false)` if it
+   * ends first (it fenced). False when the pipe is closed: nothing was asked.
+   */
+  confirm(done: (answered: boolean) => void): boolean {
+    if (this.saidBye || !this.child.stdin?.writable) return false;
+    this.tick();
+    this.confirmations.push({ upTo: this.answers.sentCount, done });
+    return true;
+  }
+
+  private settleConfirmations(alive: boolean): void {
+    if (this.confirmations.length === 0) return;
+    const settled = this.confirmations.filter((c) => !alive || this.answers.answeredUpTo(c.upTo));
+    this.confirmations = this.confirmations.filter((c) => !settled.includes(c));
+    for (const c of settled) c.done(alive);
   }
 
   /** Ends a guardian that stopped answering (SIGKILL ends a stopped process too); 'exit' then reports 'killed'. */

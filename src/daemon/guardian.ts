@@ -49,14 +49,29 @@ export const GuardianExitCode = {
 export class TickAnswers {
   private readonly sentAt: number[] = [];
   private head = 0;
+  /** Ticks sent and answered since the start (the record above drops answered ones now and then). */
+  private sentTotal = 0;
+  private answeredTotal = 0;
 
   sent(at: number): void {
     this.sentAt.push(at);
+    this.sentTotal++;
+  }
+
+  /** How many ticks were sent so far: `answeredUpTo(n)` says whether the first n are answered. */
+  get sentCount(): number {
+    return this.sentTotal;
+  }
+
+  answeredUpTo(count: number): boolean {
+    return this.answeredTotal >= count;
   }
 
   /** `count` ack bytes arrived; more acks than ticks (a confused guardian) are ignored. */
   answered(count: number): void {
+    const before = this.head;
     this.head = Math.min(this.sentAt.length, this.head + count);
+    this.answeredTotal += this.head - before;
     // Drop what is answered now and then, so the record stays as small as the unanswered part.
     if (this.head > 64 && this.head * 2 > this.sentAt.length) {
       this.sentAt.splice(0, this.head);

@@ -41,4 +41,22 @@ describe('TickAnswers', () => {
     expect(answers.unanswered).toBe(1);
     expect((answers as unknown as { sentAt: number[] }).sentAt.length).toBeLessThan(200);
   });
+
+  it('counts ticks over the whole run, so a confirmation knows when the tick it wrote is answered (GuardianLink.confirm)', () => {
+    const answers = new TickAnswers();
+    for (let k = 0; k < 300; k++) {
+      answers.sent(k);
+      answers.answered(1);
+    }
+    answers.sent(300);
+    answers.sent(301);
+    const upTo = answers.sentCount;
+    expect(upTo).toBe(302);
+    answers.answered(1);
+    expect(answers.answeredUpTo(upTo)).toBe(false);
+    answers.answered(5); // more acks than ticks count once
+    expect(answers.answeredUpTo(upTo)).toBe(true);
+    answers.sent(302);
+    expect(answers.answeredUpTo(answers.sentCount)).toBe(false);
+  });
 });
