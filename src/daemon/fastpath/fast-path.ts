@@ -19,7 +19,7 @@ import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
-import { DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
+import { confirmMarginMs, DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
 import { Outbox } from './outbox';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
@@ -31,6 +31,8 @@ export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs
   readonly script: string;
   /** Hears the scheduling class the worker got for itself and for the guardian (a line in the log). */
   readonly onPriority?: (of: 'fast path' | 'guardian', outcome: PriorityOutcome) => void;
+  /** Hears a freeze with addresses held that the guardian answered after, so the process went on (a line in the log). */
+  readonly onStallConfirmed?: (gapMs: number, waitedMs: number) => void;
 };
 
 /** What the worker's verdict (liveness.ts) means, for a main thread that reads the slot before the worker's message. */
@@ -91,7 +93,8 @@ export class FastPath implements PeerMesh {
   private fenceListener: ((news: FenceNews) => void) | undefined;
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
-    private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority']) {
+    private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority'],
+    private readonly onStallConfirmed?: FastPathInit['onStallConfirmed']) {
     this.slots = new Float64Array(settings.shared);
     this.outbox = new Outbox((batch) => { if (this.workerGone === undefined) port.postMessage(batch); });
     port.on('message', (batch: readonly FromWorker[]) => this.handleBatch(batch));
@@ -112,11 +115,12 @@ export class FastPath implements PeerMesh {
     slots[SLOT.workerPulseAt] = monotonicNow();
     slots[SLOT.holding] = 1;
     slots[SLOT.idleStallFrom] = Number.NaN;
-    const { script, onPriority, ...rest } = init;
+    slots[SLOT.confirmSince] = Number.NaN;
+    const { script, onPriority, onStallConfirmed, ...rest } = init;
     const settings = fastPathSettings(rest, init.pulseMs ?? pulseInterval(init.fenceAfterMs), shared);
     const channel = new MessageChannel();
     const worker = new Worker(script, { workerData: { settings, port: channel.port2 }, transferList: [channel.port2] });
-    return new FastPath(settings, worker, channel.port1, onVerdict, onPriority);
+    return new FastPath(settings, worker, channel.port1, onVerdict, onPriority, onStallConfirmed);
   }
 
   /**
@@ -154,6 +158,17 @@ export class FastPath implements PeerMesh {
   }
 
   /**
+   * A freeze of a node that holds addresses which the worker has not judged yet, or is confirming
+   * with the guardian (liveness.ts WATCH_RULES `confirm`): no address may be added until it says
+   * the guardian did not fence (stall-gate.ts).
+   */
+  confirmPending(): boolean {
+    if (!Number.isNaN(this.slots[SLOT.confirmSince])) return true;
+    if (this.guardianEvents === undefined || !(this.slots[SLOT.holding] > 0)) return false;
+    return monotonicNow() - this.slots[SLOT.workerPulseAt] >= this.settings.frozenAfterMs;
+  }
+
+  /**
    * Why this process must do nothing more, or undefined while the worker vouches for it:
    * its verdict, or its pulse too old (the whole process stood still and the worker has not
    * run since: it would say `frozen` on its next turn). A stall of a node that held nothing is
@@ -173,7 +188,9 @@ export class FastPath implements PeerMesh {
     const lastPulse = this.slots[SLOT.workerPulseAt];
     const silent = monotonicNow() - lastPulse;
     if (silent >= this.settings.frozenAfterMs) {
-      if (this.slots[SLOT.holding] > 0) return fatal(frozenWhy(silent));
+      // The worker judges such a freeze first: it asks the guardian (confirmPending meanwhile refuses every add), unless
+      // the peers count this node dead by now, which the worker would say too when it runs (liveness.ts WATCH_RULES).
+      if (this.slots[SLOT.holding] > 0) return silent >= this.settings.deadAfterMs - confirmMarginMs(this.settings) ? fatal(frozenWhy(silent)) : undefined;
       return this.idleStall(lastPulse, silent);
     }
     const from = this.slots[SLOT.idleStallFrom];
@@ -291,6 +308,7 @@ export class FastPath implements PeerMesh {
         this.slots[SLOT.fenceSeenAt] = Math.max(this.slots[SLOT.fenceSeenAt], message.at);
         return;
       case 'fence-done': this.fenceListener?.({ kind: 'done', ms: message.ms }); return;
+      case 'stall-confirmed': this.onStallConfirmed?.(message.gapMs, message.waitedMs); return;
       case 'verdict':
         this.verdictText ??= message.detail;
         this.onVerdict(message.detail);

@@ -30,7 +30,7 @@ import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
 import { heardReports, heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { HeartbeatMessage } from '../../protocol/frame-messages';
 import { SessionMessage } from '../../protocol/frame-session';
-import { FastPathSettings, FromWorker, SLOT, VERDICT, VerdictCode } from './messages';
+import { confirmMarginMs, FastPathSettings, FromWorker, SLOT, VERDICT, VerdictCode } from './messages';
 
 /** What the liveness side drives: the mesh, the guardian, the clock shared with the main thread, and the way to it. */
 export interface LivenessParts {
@@ -41,6 +41,11 @@ export interface LivenessParts {
   readonly abandonGuardian: () => void;
   /** Orders the guardian to delete every address now and guard on (GuardianLink.fence); false when there is none to order. */
   readonly fenceGuardian: () => boolean;
+  /**
+   * Asks the guardian whether it is still undecided (GuardianLink.confirm): `done(true)` once it
+   * answered a tick written now, `done(false)` if it ended (fenced). False when there is none to ask.
+   */
+  readonly confirmGuardian: (done: (answered: boolean) => void) => boolean;
 }
 
 /** What a watch judges by. */
@@ -51,19 +56,24 @@ interface WatchFacts {
   readonly gapMs: number;
   /** SLOT.holding > 0: the node holds an address or is adding one. */
   readonly holds: boolean;
+  /** Since this side last sent our heartbeat: the peers count us dead dead_after after it. */
+  readonly sinceBeatMs: number;
   readonly mainSilentMs: number;
   readonly lockRule: boolean;
   readonly settings: FastPathSettings;
 }
 
-type WatchOutcome = 'carry-on' | 'idle-stall' | 'frozen' | 'main-stalled';
+type WatchOutcome = 'carry-on' | 'idle-stall' | 'confirm' | 'frozen' | 'main-stalled';
 
 /** One row per rule, the first that applies wins; `carry-on` and `idle-stall` go on to the quorum fence (judge). */
 export const WATCH_RULES: readonly { readonly when: (f: WatchFacts) => boolean; readonly then: WatchOutcome; readonly why: string }[] = [
   { when: (f) => !f.guarded, then: 'carry-on',
     why: 'nothing fences this node, and the guarded start holds no address until a guardian is ready: a stall costs only time' },
+  { when: (f) => f.gapMs >= f.settings.frozenAfterMs && f.holds && f.sinceBeatMs < f.settings.deadAfterMs - confirmMarginMs(f.settings), then: 'confirm',
+    why: 'the whole process stood still long enough that the guardian MAY have fenced, but not so long that the peers count us dead: '
+      + 'the guardian is asked (a tick answered proves it did not fence, and resets its deadline), and the node acts on nothing until it answers' },
   { when: (f) => f.gapMs >= f.settings.frozenAfterMs && f.holds, then: 'frozen',
-    why: 'the whole process stood still long enough for the guardian to fence: the addresses are gone, the records are not' },
+    why: 'the whole process stood still long enough for the guardian to fence and for the peers to count us dead: the addresses are gone, the records are not' },
   { when: (f) => f.gapMs >= f.settings.frozenAfterMs, then: 'idle-stall',
     why: 'the same freeze with nothing held: nothing to fence; the main thread replaces the guardian if it may have fenced (guardian-spawn.ts)' },
   { when: (f) => f.holds && f.mainSilentMs >= f.settings.mainStallLimitMs, then: 'main-stalled',
@@ -92,6 +102,10 @@ export class Liveness {
   private noQuorumSince: number | undefined;
   /** The guardian was ordered to fence in the current no-quorum spell (judge). */
   private fenceOrdered = false;
+  /** A freeze being confirmed with the guardian (WATCH_RULES `confirm`): what the main thread asked to send meanwhile waits here. */
+  private confirming: { readonly since: number; readonly gapMs: number; readonly held: Array<() => void> } | undefined;
+  /** Freezes the guardian confirmed it had not fenced (the process went on). */
+  confirmedStalls = 0;
   /** Heartbeats this side sent because the main loop had none ready in time. */
   refills = 0;
   /** Freezes of this loop while the node held nothing (no verdict: WATCH_RULES). */
@@ -147,14 +161,24 @@ export class Liveness {
   }
 
   send(to: Pnn, message: SessionMessage): void {
-    if (this.verdict !== VERDICT.none) return;
-    this.parts.mesh.send(to, this.stamped(message));
+    this.outward(() => this.parts.mesh.send(to, this.stamped(message)));
   }
 
   broadcast(message: SessionMessage): void {
+    this.outward(() => this.parts.mesh.broadcast(this.stamped(message)));
+  }
+
+  /**
+   * What the main thread sends goes out now, waits while a freeze is confirmed, or is dropped
+   * after a verdict. A resumed loop hands this thread the main thread's messages before its
+   * timers run, so a freeze not judged yet is judged first: nothing leaves on the word of a
+   * process the guardian may have fenced.
+   */
+  private outward(send: () => void): void {
+    if (this.verdict === VERDICT.none && this.parts.now() - this.lastWatchAt >= this.settings.frozenAfterMs) this.watch();
     if (this.verdict !== VERDICT.none) return;
-    const stamped = this.stamped(message);
-    this.parts.mesh.broadcast(stamped);
+    if (this.confirming) this.confirming.held.push(send);
+    else send();
   }
 
   /**
@@ -169,6 +193,10 @@ export class Liveness {
     const gapMs = now - this.lastWatchAt;
     const lastPulse = this.lastWatchAt;
     this.lastWatchAt = now;
+    if (this.verdict === VERDICT.none && this.confirming && now - this.lastBeatAt >= this.settings.deadAfterMs - confirmMarginMs(this.settings)) {
+      this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(this.confirming.gapMs)} ms (frozen), and the guardian did not `
+        + `answer within ${Math.round(now - this.confirming.since)} ms whether it had fenced: the peers count this node dead now`);
+    }
     if (this.verdict === VERDICT.none) this.applyWatchRule(now, gapMs, lastPulse);
     this.slots[SLOT.workerPulseAt] = now;
   }
@@ -177,10 +205,18 @@ export class Liveness {
     const { settings } = this;
     const facts: WatchFacts = {
       guarded: this.guarded, gapMs, holds: this.slots[SLOT.holding] > 0, mainSilentMs: now - this.slots[SLOT.mainPulseAt],
-      lockRule: this.rule.mode === 'lock', settings,
+      sinceBeatMs: now - this.lastBeatAt, lockRule: this.rule.mode === 'lock', settings,
     };
     const row = WATCH_RULES.find((r) => r.when(facts));
     switch (row?.then) {
+      case 'confirm':
+        // A second freeze while the first is asked about: the one question answers for both.
+        if (this.confirming) break;
+        if (!this.startConfirming(now, gapMs)) {
+          this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gapMs)} ms (frozen), and no guardian can say it did not fence`);
+          return;
+        }
+        break;
       case 'frozen':
         this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(gapMs)} ms (frozen): the guardian fences`);
         return;
@@ -224,7 +260,8 @@ export class Liveness {
       return;
     }
     // An idle node whose main loop stood still past the limit is no longer vouched for: the peers count it dead, as before the worker.
-    if (now - this.lastBeatAt >= settings.heartbeatIntervalMs && mainSilentMs < settings.mainStallLimitMs) {
+    // While a freeze is confirmed nothing is sent: the guardian may have fenced, and a heartbeat would list its addresses.
+    if (now - this.lastBeatAt >= settings.heartbeatIntervalMs && mainSilentMs < settings.mainStallLimitMs && !this.confirming) {
       this.refills++;
       this.parts.mesh.broadcast(this.stamped(this.template));
     }
@@ -243,6 +280,38 @@ export class Liveness {
     this.fenceOrdered = true;
     this.slots[SLOT.fenceOrderedAt] = now;
     this.parts.post({ op: 'fence-ordered', at: now, held, detail: `no quorum (${this.hearing(now)}) with ${held} address(es) held` });
+  }
+
+  /**
+   * A freeze the guardian may have fenced, short enough that the peers still count us alive: ask
+   * the guardian. Until it answers, the main thread adds nothing (SLOT.confirmSince: the stall
+   * gate) and what it sends waits here. Without this, every freeze past frozenAfter ended the
+   * process: in the ultra profile (guardian deadline 45 ms, a tick every 10 ms) freezes of 30-35
+   * ms, which can never have let it fence, and of 35-45 ms, which may not have.
+   */
+  private startConfirming(now: number, gapMs: number): boolean {
+    const confirming = { since: now, gapMs, held: [] as Array<() => void> };
+    this.confirming = confirming;
+    this.slots[SLOT.confirmSince] = now;
+    const asked = this.parts.confirmGuardian((answered) => this.confirmed(confirming, answered));
+    if (!asked) {
+      this.confirming = undefined;
+      this.slots[SLOT.confirmSince] = Number.NaN;
+    }
+    return asked;
+  }
+
+  private confirmed(confirming: NonNullable<Liveness['confirming']>, answered: boolean): void {
+    if (this.confirming !== confirming || this.verdict !== VERDICT.none) return;
+    if (!answered) {
+      this.decide(VERDICT.frozen, `the whole process stood still for ${Math.round(confirming.gapMs)} ms (frozen): the guardian fenced`);
+      return;
+    }
+    this.confirming = undefined;
+    this.confirmedStalls++;
+    this.slots[SLOT.confirmSince] = Number.NaN;
+    this.parts.post({ op: 'stall-confirmed', gapMs: confirming.gapMs, waitedMs: this.parts.now() - confirming.since });
+    for (const send of confirming.held) send();
   }
 
   /** Whom this side heard how long ago, and when each said it heard us: the words of a no-quorum verdict. */

@@ -56,8 +56,13 @@ export const SLOT = {
   fenceOrderedAt: 6,
   /** The fenceOrderedAt the main thread has taken in: its hosting is barred and releasing since. */
   fenceSeenAt: 7,
+  /**
+   * While the worker asks the guardian whether a freeze let it fence (liveness.ts, WATCH_RULES
+   * `confirm`): when it began; NaN otherwise. The main thread adds nothing meanwhile.
+   */
+  confirmSince: 8,
 } as const;
-export const SLOT_COUNT = 8;
+export const SLOT_COUNT = 9;
 export const DETAIL_BYTES = 2048;
 
 export const VERDICT = { none: 0, frozen: 1, mainStalled: 2, noQuorum: 3 } as const;
@@ -91,6 +96,15 @@ export function tickInterval(fenceAfterMs: number, pulseMs: number): number {
  */
 export function frozenAfter(fenceAfterMs: number, tickEveryMs: number): number {
   return Math.max(fenceAfterMs / 2, fenceAfterMs - tickEveryMs - 5);
+}
+
+/**
+ * How long before the peers count this node dead a freeze can still be confirmed: two pulses,
+ * one for the confirmation (the guardian answers in well under a ms) and one for the heartbeat
+ * that follows it.
+ */
+export function confirmMarginMs(settings: Pick<FastPathSettings, 'pulseMs'>): number {
+  return 2 * settings.pulseMs;
 }
 
 /** The same clock in both threads (performance.now() has a per-thread origin). */
@@ -134,4 +148,6 @@ export type FromWorker =
    */
   | { readonly op: 'fence-ordered'; readonly at: number; readonly held: number; readonly detail: string }
   /** The guardian reports that fence done: every tagged address is gone. `ms` since the order. */
-  | { readonly op: 'fence-done'; readonly ms: number };
+  | { readonly op: 'fence-done'; readonly ms: number }
+  /** A freeze of `gapMs` with addresses held: the guardian answered a tick after it, so it had not fenced; the process goes on. */
+  | { readonly op: 'stall-confirmed'; readonly gapMs: number; readonly waitedMs: number };

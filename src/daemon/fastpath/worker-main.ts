@@ -27,7 +27,10 @@ function main({ settings, port }: WorkerData): void {
     fenceOrderedAt = monotonicNow();
     return guardian?.fence() ?? false;
   };
-  const liveness = new Liveness(settings, { mesh, now: monotonicNow, post, abandonGuardian: () => guardian?.abandon(), fenceGuardian });
+  const liveness = new Liveness(settings, {
+    mesh, now: monotonicNow, post, abandonGuardian: () => guardian?.abandon(), fenceGuardian,
+    confirmGuardian: (done) => guardian?.confirm(done) ?? false,
+  });
   mesh.subscribe((event) => liveness.meshEvent(event));
   setInterval(() => liveness.watch(), settings.pulseMs);
 

@@ -35,7 +35,7 @@ import { FastPath } from '../fastpath/fast-path';
 import { takeInstanceLock } from './instance-lock';
 import { checkClusterKeyFile } from '../../adapters/peer/cluster-key';
 import { promoteSecondaries } from './promote-secondaries';
-import { countTakes, gateMesh, gateTakeover } from './stall-gate';
+import { countTakes, fastPathRefusal, gateMesh, gateTakeover } from './stall-gate';
 import { LocalNodeError, withLocalNode } from './local-node';
 import { existingInterfaces, logMissingInterfaces } from './missing-interfaces';
 import { MetricsFeed, startMetricsFeed } from './metrics-feed';
@@ -179,6 +179,9 @@ class Floatipd {
           ? this.log.info({ thread: of, priority: outcome.priority }, `${of} runs in SCHED_RR (priority ${outcome.priority}), ahead of ordinary threads`)
           : this.log.warn({ thread: of, why: outcome.why }, `${of} runs ${outcome.kind === 'nice' ? `at nice ${outcome.nice}` : 'at ordinary priority'}, `
             + `so under load it may wait for a core longer than fence_after: ${outcome.why}`)),
+        onStallConfirmed: (gapMs, waitedMs) => this.log.warn({ stalledMs: Math.round(gapMs), waitedMs: Math.round(waitedMs * 10) / 10 },
+          `floatipd stood still for ${Math.round(gapMs)} ms while holding addresses; its guardian answered a tick after it, so it had not `
+          + 'fenced: going on (no address was added until it answered)'),
       }, (why) => this.fatal(why));
       return this.fastPath;
     });
@@ -191,7 +194,7 @@ class Floatipd {
     const healthLog = limitRepeats(this.log.child({ component: 'health' }), { now: () => performance.now() });
     const runtime = createNodeRuntime(runtimeInitFromConfig(config), {
       mesh: gateMesh(adapters.mesh, stalled),
-      takeover: gateTakeover(adds.takeover, stalled, () => fastPath?.fencePending() ?? false),
+      takeover: gateTakeover(adds.takeover, stalled, () => (fastPath ? fastPathRefusal(fastPath) : undefined)),
       netlink: this.kernel.netlink,
       connections: this.kernel.sockdiag,
       events: adapters.events,

@@ -13,6 +13,7 @@
 
 import { PeerMesh } from '../../adapters/peer/port';
 import { Takeover } from '../../adapters/takeover/port';
+import { FastPath } from '../fastpath/fast-path';
 
 /** True when the loop stood still long enough that this process must not act (it is exiting). */
 export type StallCheck = () => boolean;
@@ -46,13 +47,29 @@ export class FencePendingError extends Error {
   }
 }
 
+/** An add refused because the process stood still with addresses held and the guardian has not said yet that it did not fence. */
+export class StallUnconfirmedError extends Error {
+  readonly code = 'E_STALL_UNCONFIRMED';
+  constructor() {
+    super('floatipd stood still long enough that its guardian may have fenced: it adds no address until the guardian answers');
+  }
+}
+
+/** Why the fast path refuses adds now (FastPath.fencePending, confirmPending), or undefined. */
+export function fastPathRefusal(fastPath: Pick<FastPath, 'fencePending' | 'confirmPending'>): Error | undefined {
+  if (fastPath.fencePending()) return new FencePendingError();
+  if (fastPath.confirmPending()) return new StallUnconfirmedError();
+  return undefined;
+}
+
 /**
- * `takeover` whose adds first ask whether the process stalled (it exits) and whether a fence the
- * fast path ordered is still unseen here (FastPath.fencePending): an add that passed before the
- * order but landed after the guardian's deletes would stand on a node without quorum.
+ * `takeover` whose adds first ask whether the process stalled (it exits) and then `refusal`:
+ * a fence the fast path ordered and this thread has not taken in yet (an add that passed before
+ * the order but landed after the guardian's deletes would stand on a node without quorum), or a
+ * freeze the guardian has not answered for yet (it may have fenced).
  */
-export function gateTakeover(takeover: Takeover, stalled: StallCheck, fencePending: () => boolean = () => false): Takeover {
-  const refused = (): Error | undefined => (stalled() ? new StalledError() : fencePending() ? new FencePendingError() : undefined);
+export function gateTakeover(takeover: Takeover, stalled: StallCheck, refusal: () => Error | undefined = () => undefined): Takeover {
+  const refused = (): Error | undefined => (stalled() ? new StalledError() : refusal());
   const gate = <T>(add: () => Promise<T>): Promise<T> => {
     const error = refused();
     return error ? Promise.reject(error) : add();

@@ -7,7 +7,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { guardianCommand } from '../../../src/daemon/guardian-client';
+import { guardianCommand, GuardianLink } from '../../../src/daemon/guardian-client';
 import { GUARDIAN_ACK, GUARDIAN_BYE, GUARDIAN_FENCE, GUARDIAN_FENCE_DONE, GUARDIAN_READY, GUARDIAN_TICK, GuardianExitCode } from '../../../src/daemon/guardian';
 import { noticeArgs, NoticeSettings } from '../../../src/daemon/guardian-notice';
 import { peersLine } from '../../../src/daemon/guardian-peers';
@@ -248,6 +248,41 @@ describe('the guardian program', () => {
     expect(await g.exited).toBe(GuardianExitCode.fencedPipeClosed);
     expect(addresses()).toEqual([...UNTAGGED].sort());
     expect(g.log().map((l) => l.cause ?? l.msg)).toEqual(['the daemon\'s node set changed: a fence is told to 1 peer(s)', 'ordered', 'pipe-closed']);
+  });
+
+  it('GuardianLink.confirm: answered once the guardian acks a tick written now; not while it is stopped; false when it ends', async () => {
+    await addTagged(['192.0.2.10/24']);
+    const ended: string[] = [];
+    const link = await GuardianLink.start({ fenceAfterMs: 5000, tickEveryMs: 1000, command: { execPath: 'ip', args: ['netns', 'exec', NS, PROGRAM] } },
+      { ended: (end) => ended.push(end) });
+    const asked = (): { readonly answer: Promise<boolean>; readonly settled: () => boolean } => {
+      let settled = false;
+      const answer = new Promise<boolean>((resolve) => {
+        expect(link.confirm((answered) => { settled = true; resolve(answered); })).toBe(true);
+      });
+      return { answer, settled: () => settled };
+    };
+    try {
+      expect(await asked().answer).toBe(true);
+
+      // A guardian without a core (SIGSTOP) answers nothing; once it runs it reads the tick before any deadline, and answers.
+      process.kill(link.pid as number, 'SIGSTOP');
+      const waiting = asked();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the fault's length: the guardian stands still this long
+      expect(waiting.settled()).toBe(false);
+      process.kill(link.pid as number, 'SIGCONT');
+      expect(await waiting.answer).toBe(true);
+      expect(addresses()).toContain('192.0.2.10/24');
+
+      // A guardian that ends before it answers (here killed; a fenced one exits the same way) says false.
+      process.kill(link.pid as number, 'SIGSTOP');
+      const lost = asked();
+      link.kill();
+      expect(await lost.answer).toBe(false);
+      expect(ended).toEqual(['killed']);
+    } finally {
+      link.kill();
+    }
   });
 
   it('a guardian that stood still past its deadline reads the ticks that waited in its pipe before it judges: no fence', async () => {

@@ -48,6 +48,17 @@ test('the same freeze while the node holds an address, or once an add began, end
   expect(fp.stalled()).toEqual({ kind: 'fatal', why: expect.stringMatching(/stood still for 400 ms \(frozen\)/) });
 });
 
+test('a freeze with addresses held, short of the peers\' dead_after: no verdict here, the worker asks the guardian first; adds wait', async () => {
+  const holding = { count: 2 };
+  const fp = await guardedFastPath(holding);
+  expect(fp.confirmPending()).toBe(false);
+  now += 200; // past frozenAfter (152.5), short of dead_after less two pulses (230); the worker has not run since
+  expect(fp.stalled()).toBeUndefined();
+  expect(fp.confirmPending()).toBe(true);
+  now += 30; // 230: the peers may count this node dead before the worker could ask
+  expect(fp.stalled()).toEqual({ kind: 'fatal', why: expect.stringMatching(/stood still for 230 ms \(frozen\)/) });
+});
+
 test('each thread pulses every twentieth of fence_after, 10-50 ms: 35 ms in the default profile, 10 ms in fast and ultra', () => {
   expect([700, 175, 45, 5000].map(pulseInterval)).toEqual([35, 10, 10, 50]);
   const s = fastPathSettings({ mesh: {} as TcpMeshInit, heartbeatIntervalMs: 200, fenceAfterMs: 700, deadAfterMs: 1000 }, pulseInterval(700), new SharedArrayBuffer(8));

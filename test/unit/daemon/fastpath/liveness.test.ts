@@ -23,8 +23,10 @@ interface Rig {
   readonly abandoned: () => number;
   /** Fences ordered from the guardian (GuardianLink.fence). */
   readonly fencesOrdered: () => number;
-  /** What fenceGuardian answers: false = no guardian pipe to write the order to. */
+  /** What fenceGuardian and confirmGuardian answer: false = no guardian pipe to write to. */
   guardianTakesOrders: boolean;
+  /** The guardian's answers to confirmGuardian still owed, oldest first: call one with true (it answered) or false (it ended). */
+  readonly confirmations: Array<(answered: boolean) => void>;
   readonly detail: () => string;
   at: number;
   /** One watch at `at`, then the check phase it schedules. */
@@ -42,13 +44,13 @@ function heartbeat(pnn: number, beat: number, hosted: string[], heard: { pnn: nu
   };
 }
 
-function rig(): Rig {
+function rig(deadAfterMs = DEAD_AFTER_MS): Rig {
   const shared = new SharedArrayBuffer(SLOT_COUNT * Float64Array.BYTES_PER_ELEMENT);
   const detail = new SharedArrayBuffer(DETAIL_BYTES);
   const settings: FastPathSettings = {
     mesh: { localPnn: 0, nodes: [0, 1, 2].map((pnn) => ({ pnn, address: ip(`192.0.2.${pnn + 1}`) })) } as unknown as TcpMeshInit,
-    heartbeatIntervalMs: HEARTBEAT_MS, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: DEAD_AFTER_MS,
-    mainStallLimitMs: 4 * DEAD_AFTER_MS, pulseMs: 10, tickEveryMs: 10, frozenAfterMs: 160, shared, detail,
+    heartbeatIntervalMs: HEARTBEAT_MS, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs,
+    mainStallLimitMs: 4 * deadAfterMs, pulseMs: 10, tickEveryMs: 10, frozenAfterMs: 160, shared, detail,
   };
   const sent: SessionMessage[] = [];
   const posted: FromWorker[] = [];
@@ -70,6 +72,7 @@ function rig(): Rig {
     abandoned: () => abandoned,
     fencesOrdered: () => fencesOrdered,
     guardianTakesOrders: true,
+    confirmations: [],
     detail: () => new TextDecoder().decode(new Uint8Array(detail)).replace(/\0+$/, ''),
     async watch() {
       r.liveness.watch();
@@ -93,13 +96,19 @@ function rig(): Rig {
       fencesOrdered++;
       return true;
     },
+    confirmGuardian: (done) => {
+      if (!r.guardianTakesOrders) return false;
+      r.confirmations.push(done);
+      return true;
+    },
   });
+  r.slots[SLOT.confirmSince] = Number.NaN;
   return r;
 }
 
 /** Node 0 holds `hosted` (the main thread's holding slot and its heartbeat say so), a guardian is ticked, both peers are heard and hear us. */
-function guarded(hosted: string[]): Rig {
-  const r = rig();
+function guarded(hosted: string[], deadAfterMs = DEAD_AFTER_MS): Rig {
+  const r = rig(deadAfterMs);
   r.slots[SLOT.holding] = hosted.length;
   r.liveness.setGuarded(true);
   r.hear(1);
@@ -229,16 +238,95 @@ test('no guardian takes the order (its pipe is closed): the main loop fences by 
   expect(lastHeard).toBeLessThan(r.at);
 });
 
-test('a frozen process is a verdict only while a guardian is ticked: before, the guarded start holds nothing', async () => {
+test('a frozen process is judged only while a guardian is ticked: before, the guarded start holds nothing', async () => {
   const unguarded = rig();
   unguarded.at += 400;
   await unguarded.watch();
   expect(unguarded.liveness.decided).toBe(VERDICT.none);
+  expect(unguarded.confirmations).toHaveLength(0);
+});
 
+test('a freeze the guardian may have fenced, short of the peers\' dead_after: the guardian is asked, and what is sent meanwhile waits', async () => {
+  const r = holding();
+  const before = r.sent.length;
+  await freeze(r, 170); // past frozenAfter (160); our last heartbeat went 170 ms ago, dead_after is 250
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  expect(r.confirmations).toHaveLength(1);
+  expect(Number.isNaN(r.slots[SLOT.confirmSince])).toBe(false); // the main thread adds nothing meanwhile
+  // The main thread's heartbeat and an order's ack wait; no refill goes out either.
+  r.liveness.broadcast(heartbeat(0, 2, ['198.51.100.1', '198.51.100.2'], []));
+  r.liveness.send(1, { kind: 'release-ack', epoch: 3, released: [], failed: [] });
+  r.at += 10;
+  await r.watch();
+  expect(r.sent.length).toBe(before);
+
+  r.confirmations[0](true);
+  expect(r.sent.slice(before).map((m) => m.kind)).toEqual(['heartbeat', 'release-ack']);
+  expect(Number.isNaN(r.slots[SLOT.confirmSince])).toBe(true);
+  expect(r.posted.find((m) => m.op === 'stall-confirmed')).toMatchObject({ op: 'stall-confirmed', gapMs: 170 });
+  expect(r.liveness.confirmedStalls).toBe(1);
+  await run(r, r.at + 200, true, true);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  expect(r.abandoned()).toBe(0);
+});
+
+test('the guardian ended instead of answering (it fenced): frozen, and what waited is dropped', async () => {
+  const r = holding();
+  const before = r.sent.length;
+  await freeze(r, 170);
+  r.liveness.send(1, { kind: 'release-ack', epoch: 3, released: [], failed: [] });
+  r.confirmations[0](false);
+  expect(r.liveness.decided).toBe(VERDICT.frozen);
+  expect(r.detail()).toBe('the whole process stood still for 170 ms (frozen): the guardian fenced');
+  expect(r.sent.length).toBe(before);
+});
+
+test('no answer before the peers would count us dead: frozen', async () => {
   const r = holding();
   await freeze(r, 170);
+  await run(r, r.at + 40, true, false);
+  expect(r.liveness.decided).toBe(VERDICT.none);
+  // 250 - 2 pulses after our last heartbeat, the peers may judge us dead before the guardian's answer could matter.
+  await run(r, r.at + 30, true, false);
   expect(r.liveness.decided).toBe(VERDICT.frozen);
-  expect(r.abandoned()).toBe(1);
+  expect(r.detail()).toMatch(/^the whole process stood still for 170 ms \(frozen\), and the guardian did not answer within \d+ ms/);
+  r.confirmations[0](true); // too late: changes nothing
+  expect(r.liveness.decided).toBe(VERDICT.frozen);
+});
+
+test('a freeze the peers count dead already, or one no guardian can answer for: frozen at once, as before', async () => {
+  const long = holding();
+  await freeze(long, 240); // 250 - 2 pulses: no time left to ask
+  expect(long.liveness.decided).toBe(VERDICT.frozen);
+  expect(long.confirmations).toHaveLength(0);
+  expect(long.abandoned()).toBe(1);
+
+  const orphan = holding();
+  orphan.guardianTakesOrders = false;
+  await freeze(orphan, 170);
+  expect(orphan.liveness.decided).toBe(VERDICT.frozen);
+});
+
+test('a second freeze while the first is asked about (a dead_after long enough for both): still one question, nothing that waited is lost', async () => {
+  const r = guarded(['198.51.100.1'], 1000);
+  const before = r.sent.length;
+  await freeze(r, 170);
+  r.liveness.send(1, { kind: 'release-ack', epoch: 3, released: [], failed: [] });
+  await freeze(r, 165);
+  expect(r.confirmations).toHaveLength(1);
+  r.confirmations[0](true);
+  expect(r.sent.slice(before).map((m) => m.kind)).toEqual(['release-ack']);
+});
+
+test('the main thread\'s messages after a freeze the worker has not judged yet: judged first, then they wait for the answer', async () => {
+  const r = holding();
+  const before = r.sent.length;
+  r.at += 170; // resumed; the main thread's messages reach this thread before its timer
+  r.liveness.send(1, { kind: 'release-ack', epoch: 3, released: [], failed: [] });
+  expect(r.confirmations).toHaveLength(1);
+  expect(r.sent.length).toBe(before);
+  r.confirmations[0](true);
+  expect(r.sent.slice(before).map((m) => m.kind)).toEqual(['release-ack']);
 });
 
 test('reloadnodes: with the silent peers commented out, this node is the whole cluster and keeps its addresses', async () => {

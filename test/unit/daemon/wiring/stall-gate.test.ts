@@ -1,7 +1,7 @@
 import { MeshEvent, MeshListener, PeerMesh } from '../../../../src/adapters/peer/port';
 import { Takeover } from '../../../../src/adapters/takeover/port';
 import { ip } from '../../../../src/core/ip';
-import { countTakes, gateMesh, gateTakeover } from '../../../../src/daemon/wiring/stall-gate';
+import { countTakes, fastPathRefusal, gateMesh, gateTakeover } from '../../../../src/daemon/wiring/stall-gate';
 
 function recordingMesh(): { mesh: PeerMesh; sent: string[]; emit: (event: MeshEvent) => void } {
   const sent: string[] = [];
@@ -68,7 +68,7 @@ describe('gateTakeover', () => {
   it('refuses adds with E_FENCE_PENDING while a fence the fast path ordered is unseen here, and passes them once it is', async () => {
     calls.length = 0;
     let pending = true;
-    const gated = gateTakeover(takeover, () => false, () => pending);
+    const gated = gateTakeover(takeover, () => false, () => fastPathRefusal({ fencePending: () => pending, confirmPending: () => false }));
     await expect(gated.take(address, 'eth0')).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
     await expect(gated.move(address, 'eth0', 'eth1')).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
     await expect(gated.takeMany([])).rejects.toMatchObject({ code: 'E_FENCE_PENDING' });
