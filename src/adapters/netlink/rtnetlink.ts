@@ -167,10 +167,11 @@ export class RtnetlinkAdapter implements NetlinkPort {
       const index = await this.indexOf(request.interface);
       const key = addressKey(index, request.address, request.bits);
       const known = this.view.addresses.get(key);
-      if (known) {
-        if (known.owned) return 'present';
-        throw notOurs(`${request.address.text}/${request.bits} on ${request.interface}`);
-      }
+      if (known && !known.owned) throw notOurs(`${request.address.text}/${request.bits} on ${request.interface}`);
+      // One the view lists as ours is asked for all the same: the view can be behind the kernel. A delete by
+      // someone else (the guardian's fence order) that lands while an add of ours waits for its answer is read
+      // before that answer puts the address in the view, which then lists what the kernel no longer has, and
+      // "present" without asking kept it out for good (test/integration/netlink/stale-view.test.ts).
       // Expect the notification before sending: it may arrive (from the watcher) before the ACK.
       const expectation = this.expected.expect(key, 'added');
       try {
@@ -179,7 +180,7 @@ export class RtnetlinkAdapter implements NetlinkPort {
         });
       } catch (error) {
         this.expected.cancel(key, expectation);
-        if (error instanceof NetlinkError && error.errno === 'EEXIST') return this.existingOwned(request, key);
+        if (error instanceof NetlinkError && error.errno === 'EEXIST') return known ? 'present' : this.existingOwned(request, key);
         throw error;
       }
       const added: InterfaceAddress = {
@@ -208,7 +209,11 @@ export class RtnetlinkAdapter implements NetlinkPort {
         });
       } catch (error) {
         this.expected.cancel(key, expectation);
-        if (error instanceof NetlinkError && error.errno === 'EADDRNOTAVAIL') return 'absent';
+        if (error instanceof NetlinkError && error.errno === 'EADDRNOTAVAIL') {
+          // Gone already (someone else's delete, not read yet or lost): the kernel's word wins over the view.
+          if (this.view.addresses.get(key) === known) this.view.addresses.delete(key);
+          return 'absent';
+        }
         throw error;
       }
       this.view.addresses.delete(key);

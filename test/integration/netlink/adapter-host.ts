@@ -2,6 +2,8 @@
 
 import * as fs from 'node:fs';
 import { RtnetlinkAdapter, RtnetlinkInit } from '../../../src/adapters/netlink/rtnetlink';
+import { addressKey, InterfaceAddress } from '../../../src/adapters/netlink/port';
+import { ip } from '../../../src/core/ip';
 
 type Call = { id: number; method: string; args: unknown[] };
 
@@ -27,6 +29,19 @@ function stallUntilGone(file: string): void {
 process.on('message', (message: Call) => {
   void (async () => {
     try {
+      if (message.method === 'staleEntry') {
+        // What a lost race leaves behind: the view lists one of our addresses that the kernel does not have.
+        const [iface, text, bits] = message.args as [string, string, number];
+        const link = await adapter.lookupLink(iface);
+        if (!link) throw new Error(`no link ${iface}`);
+        const address = ip(text);
+        const view = (adapter as unknown as { view: { addresses: Map<string, InterfaceAddress> } }).view;
+        view.addresses.set(addressKey(link.index, address, bits), {
+          interface: iface, index: link.index, address, bits, owned: true, tentative: false, dadFailed: false, secondary: false,
+        });
+        send({ id: message.id, result: null });
+        return;
+      }
       if (message.method === 'stallUntilGone') {
         stallUntilGone(message.args[0] as string);
         send({ id: message.id, result: null });

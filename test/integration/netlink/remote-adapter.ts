@@ -12,6 +12,8 @@ type ListenerFailure = { code: string; message: string };
 
 export interface RemoteNetlink extends NetlinkPort {
   stats(): Promise<{ watcherPid?: number; watcherRestarts: number; resyncs: number }>;
+  /** Puts one of our addresses into the adapter's view that the kernel does not have (what a lost race leaves). */
+  staleEntry(iface: string, address: string, bits: number): Promise<void>;
   /** Blocks the adapter's event loop from writing `file` until the file is gone (at most 30 s); resolves after. */
   stallUntilGone(file: string): Promise<void>;
   /** Wall-clock time (ms, same clock as `performance.timeOrigin + performance.now()`) each event was emitted. */
@@ -68,6 +70,7 @@ export async function startRemoteNetlink(ns: string, init: RtnetlinkInit = {}, o
       await new Promise((resolve) => child.once('exit', resolve));
     },
     stats: () => call('stats'),
+    staleEntry: (iface, address, bits) => call('staleEntry', iface, address, bits),
     stallUntilGone: (file) => call('stallUntilGone', file),
     subscribe: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
     listLinks: () => call('listLinks'),
