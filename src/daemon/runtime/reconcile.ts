@@ -171,9 +171,17 @@ export class Reconciler {
         continue;
       }
       try {
-        await hosting.restore(held.address.text);
+        const report = await hosting.restore(held.address.text);
+        if (report === undefined) {
+          // Barred (a fence, no guardian) or released meanwhile: saying "re-added" here hid that nothing was added.
+          this.stats.notRestored++;
+          log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} is missing from ${held.iface}: not re-added (${hosting.barred ?? 'released meanwhile'})`);
+          continue;
+        }
         this.stats.restored++;
-        log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} was missing from ${held.iface}: re-added and announced`);
+        log.warn({ address: held.address.text, iface: held.iface }, report.outcome === 'added'
+          ? `${held.address.text} was missing from ${held.iface}: re-added and announced`
+          : `${held.address.text} was missing from ${held.iface}, and is back: announced again`);
       } catch (error) {
         log.error({ address: held.address.text }, `re-adding ${held.address.text} failed: ${error instanceof Error ? error.message : String(error)}`);
       }

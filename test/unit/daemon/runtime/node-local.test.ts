@@ -76,6 +76,20 @@ describe('reconcile', () => {
     expect(node.runtime.stats().reconcileRestored).toBe(1);
   });
 
+  it('says "not re-added" when its hosting is barred, instead of claiming it put the address back', async () => {
+    const cluster = await TestCluster.start(SIX);
+    const node = cluster.node(1);
+    const [held] = node.runtime.hosting.list();
+    node.runtime.hosting.bar('a bar of this test'); // not one the runtime lifts by itself (fence, unguarded)
+    node.netlink.externalDelete(held.iface, held.address, held.bits);
+    await cluster.clock.advance(1500);
+    expect(await cluster.holderOf(held.address.text)).toBe(-1);
+    const said = cluster.log.filter((line) => line.fields.pnn === 1 && line.message.startsWith(held.address.text));
+    expect(said.map((line) => line.message)).toContain(`${held.address.text} is missing from ${held.iface}: not re-added (a bar of this test)`);
+    expect(said.some((line) => line.message.includes('re-added and announced'))).toBe(false);
+    expect(node.runtime.stats().reconcileRestored).toBe(0);
+  });
+
   it('removes a floatip-tagged address the node must not hold, within reconcile_interval', async () => {
     const cluster = await TestCluster.start(SIX);
     const node = cluster.node(1);
