@@ -323,7 +323,7 @@ export const schema = {
     }),
     credits_threshold: optional(integer(1, 100_000), {
       meaning: 'twice the number of nodes in `nodes` (CTDB\'s rule)', unit: 'credits',
-      doc: 'Each failed takeover action gives the culprit node one credit; at this many the node is BANNED.',
+      doc: 'A failed takeover run gives one credit to the node with the most failed actions in it (CTDB\'s takeover helper); at this many the node is BANNED.',
     }),
     period: option(duration(SECOND, 7 * 24 * HOUR), {
       default: 300 * SECOND,

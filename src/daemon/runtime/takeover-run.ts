@@ -68,7 +68,11 @@ export interface RunPorts {
   readonly send: (to: Pnn, message: Order) => boolean;
   /** Adopts the run's epoch and heartbeats at once: peers learn it before the orders. */
   readonly adoptEpoch: (epoch: number) => void;
-  /** A failed action: a ban credit for its node (bans.ts). Returns `message`. */
+  /**
+   * A ban credit for `pnn` (bans.ts). Returns `message`. A phase calls it for every failed action;
+   * a whole run (TakeoverRun) counts those and, when it fails, passes on one credit, to the node
+   * with the most (CTDB's takeover helper).
+   */
   readonly charge: (pnn: Pnn, message: string) => string;
   /** Whether this node still leads: `stopped` (the runtime stopped), `replaced` (another node leads) or `leading`. */
   readonly standing: () => 'leading' | 'stopped' | 'replaced';
@@ -280,10 +284,38 @@ export class TakeoverRun implements PhaseContext {
   private placed: Map<string, Pnn> | undefined;
   private target: Map<string, Pnn> | undefined;
   private rebalanced: readonly Pnn[] = [];
+  /** Failed actions per node in this run: the phases' charges, passed on as one credit when the run fails. */
+  private readonly failedActions = new Map<Pnn, number>();
+  readonly ports: RunPorts;
 
-  constructor(readonly ports: RunPorts, private readonly request: RunRequest) {
+  constructor(private readonly leaderPorts: RunPorts, private readonly request: RunRequest) {
     this.epoch = request.epoch;
-    this.deadline = new RunDeadline(ports.clock, ports.init.takeoverDeadlineMs);
+    this.deadline = new RunDeadline(leaderPorts.clock, leaderPorts.init.takeoverDeadlineMs);
+    this.ports = {
+      ...leaderPorts,
+      charge: (pnn, message) => {
+        this.failedActions.set(pnn, (this.failedActions.get(pnn) ?? 0) + 1);
+        return message;
+      },
+    };
+  }
+
+  /**
+   * One ban credit per failed run, to the node with the most failed actions (the lowest number
+   * of those tied), as CTDB's takeover helper assigns them. A credit per action banned a node on
+   * its first failed run once it held a few hundred addresses: a take of 333 that a fence of the
+   * node's own cut short (it lost quorum for a moment) was 333 credits against a threshold of 6.
+   */
+  private chargeCulprit(): void {
+    let culprit: Pnn | undefined;
+    let most = 0;
+    for (const [pnn, count] of [...this.failedActions].sort((a, b) => a[0] - b[0])) {
+      if (count > most) {
+        culprit = pnn;
+        most = count;
+      }
+    }
+    if (culprit !== undefined) this.leaderPorts.charge(culprit, `node ${culprit}: ${most} failed action(s) in takeover run ${this.epoch}`);
   }
 
   async execute(): Promise<RunOutcome> {
@@ -358,6 +390,7 @@ export class TakeoverRun implements PhaseContext {
     } finally {
       this.deadline.clear();
     }
+    if (status === 'failed') this.chargeCulprit();
     phases.total = clock.now() - t0;
     const record: TakeoverRunRecord = {
       epoch, leader: ports.init.localPnn, startedAt, reason: request.reason, status, error, moves,
