@@ -42,6 +42,7 @@ import { LoopDelayProbe } from './loop-delay';
 import { IpReallocatedAck, ReleaseAck, SessionMessageOf, TakeAck } from './messages';
 import { ListIndexCache, RUN_INPUT_CHUNK, RunInputs, runInputSteps } from './run-inputs';
 import { RuntimeInit } from './settings';
+import { RunCulprits } from './run-culprits';
 
 type Status = TakeoverRunRecord['status'];
 type Order = SessionMessageOf<'release' | 'take' | 'ipreallocated' | 'run-counted'>;
@@ -284,38 +285,14 @@ export class TakeoverRun implements PhaseContext {
   private placed: Map<string, Pnn> | undefined;
   private target: Map<string, Pnn> | undefined;
   private rebalanced: readonly Pnn[] = [];
-  /** Failed actions per node in this run: the phases' charges, passed on as one credit when the run fails. */
-  private readonly failedActions = new Map<Pnn, number>();
+  /** The phases' failed actions, passed on as one ban credit when the run fails (run-culprits.ts). */
+  private readonly culprits = new RunCulprits();
   readonly ports: RunPorts;
 
   constructor(private readonly leaderPorts: RunPorts, private readonly request: RunRequest) {
     this.epoch = request.epoch;
     this.deadline = new RunDeadline(leaderPorts.clock, leaderPorts.init.takeoverDeadlineMs);
-    this.ports = {
-      ...leaderPorts,
-      charge: (pnn, message) => {
-        this.failedActions.set(pnn, (this.failedActions.get(pnn) ?? 0) + 1);
-        return message;
-      },
-    };
-  }
-
-  /**
-   * One ban credit per failed run, to the node with the most failed actions (the lowest number
-   * of those tied), as CTDB's takeover helper assigns them. A credit per action banned a node on
-   * its first failed run once it held a few hundred addresses: a take of 333 that a fence of the
-   * node's own cut short (it lost quorum for a moment) was 333 credits against a threshold of 6.
-   */
-  private chargeCulprit(): void {
-    let culprit: Pnn | undefined;
-    let most = 0;
-    for (const [pnn, count] of [...this.failedActions].sort((a, b) => a[0] - b[0])) {
-      if (count > most) {
-        culprit = pnn;
-        most = count;
-      }
-    }
-    if (culprit !== undefined) this.leaderPorts.charge(culprit, `node ${culprit}: ${most} failed action(s) in takeover run ${this.epoch}`);
+    this.ports = { ...leaderPorts, charge: (pnn, message) => this.culprits.failed(pnn, message) };
   }
 
   async execute(): Promise<RunOutcome> {
@@ -390,7 +367,8 @@ export class TakeoverRun implements PhaseContext {
     } finally {
       this.deadline.clear();
     }
-    if (status === 'failed') this.chargeCulprit();
+    const culprit = status === 'failed' ? this.culprits.culprit() : undefined;
+    if (culprit) this.leaderPorts.charge(culprit.pnn, `node ${culprit.pnn}: ${culprit.actions} failed action(s) in takeover run ${epoch}`);
     phases.total = clock.now() - t0;
     const record: TakeoverRunRecord = {
       epoch, leader: ports.init.localPnn, startedAt, reason: request.reason, status, error, moves,

@@ -2,6 +2,7 @@
 
 import { BanCredits } from '../../../../src/daemon/runtime/bans';
 import { FailedTakes } from '../../../../src/daemon/runtime/failed-takes';
+import { RunCulprits } from '../../../../src/daemon/runtime/run-culprits';
 import { buildRunInputs, indexLists, ListIndexCache, runInputSteps } from '../../../../src/daemon/runtime/run-inputs';
 import { applyAddressList } from '../../../../src/daemon/runtime/address-list';
 import { RunHistory } from '../../../../src/daemon/runtime/history';
@@ -11,6 +12,18 @@ import { DEFAULT_TUNABLES } from '../../../../src/core/ipalloc';
 import { ip } from '../../../../src/core/ip';
 import { TakeoverRunRecord } from '../../../../src/protocol/control-results';
 import { lines, TestCluster } from './harness/cluster';
+
+describe('RunCulprits', () => {
+  it('names the node with the most failed actions, the lowest number among those tied, and nobody when none failed', () => {
+    const culprits = new RunCulprits();
+    expect(culprits.culprit()).toBeUndefined();
+    expect(culprits.failed(2, 'node 2 could not take 192.0.2.1')).toBe('node 2 could not take 192.0.2.1');
+    culprits.failed(3, 'x');
+    expect(culprits.culprit()).toEqual({ pnn: 2, actions: 1 });
+    culprits.failed(3, 'y');
+    expect(culprits.culprit()).toEqual({ pnn: 3, actions: 2 });
+  });
+});
 
 describe('BanCredits', () => {
   const settings = { enabled: true, creditsThreshold: 3, periodMs: 300_000, gracePeriodMs: 1000 };
