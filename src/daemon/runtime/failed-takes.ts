@@ -41,6 +41,22 @@ export class FailedTakes {
     return (pnn, address, others) => this.failed(pnn, address, now) && others.some((other) => other !== pnn && !this.failed(other, address, now));
   }
 
+  /**
+   * When the oldest failure still held stops counting, or undefined when none is held: the
+   * leader runs then, so an address kept off a node that can host it again may go back there
+   * (nothing else may happen to start a run: a node kept empty stayed empty).
+   */
+  nextExpiry(now: number): number | undefined {
+    let next: number | undefined;
+    for (const nodes of this.failures.values()) {
+      for (const at of nodes.values()) {
+        const ends = at + this.forgetAfterMs;
+        if (ends > now && (next === undefined || ends < next)) next = ends;
+      }
+    }
+    return next;
+  }
+
   private forget(now: number): void {
     for (const [address, nodes] of this.failures) {
       for (const [pnn, at] of nodes) if (now - at >= this.forgetAfterMs) nodes.delete(pnn);

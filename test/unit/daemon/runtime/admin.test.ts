@@ -166,6 +166,20 @@ describe('ban credits per run', () => {
   });
 });
 
+describe('failed takes held against a node', () => {
+  it('end after ban.grace_period with a run: a node whose takes all failed gets its share back, without any other event', async () => {
+    const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6), init: { ban: { enabled: true, creditsThreshold: 100, periodMs: 60_000, gracePeriodMs: 5_000 } } });
+    await play(cluster, ['kill 2', 'advance 50', 'expect counts 3 3 0']);
+    // Restarted, node 2's first six takeip fail: every address is held against it, and it is left empty, healthy.
+    await cluster.restart(2, (node) => node.events.answer('takeip', ...Array(6).fill('ERROR')));
+    await play(cluster, ['advance 3000', 'expect counts 3 3 0', 'expect flags 2 OK']);
+    expect(cluster.node(2).events.count('takeip')).toBe(6);
+    await play(cluster, ['advance 5000', 'expect counts 2 2 2', 'expect exclusive']);
+    const reasons = cluster.node(0).runtime.api.history(undefined).map((r) => r.reason);
+    expect(reasons).toContain('failed takes are no longer held against their nodes (ban.grace_period passed)');
+  });
+});
+
 describe('moveip', () => {
   it('moves one address to the given node and leaves the others', async () => {
     const cluster = await TestCluster.start(SIX);
