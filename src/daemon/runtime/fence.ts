@@ -3,6 +3,9 @@
 // Quorum here counts only peers heard within fence_after (< dead_after), so a
 // minority has let go before the majority declares it dead and takes over. It
 // needs no leader's order: in a split the old leader may be on the other side.
+// The fast-path worker judges the same rule on its own loop and, with addresses
+// held, has the guardian delete them at once (`ordered`): this side then releases
+// its records and bars adds, whatever its own view says yet.
 
 import { ClusterState } from './cluster-state';
 import { LocalAddresses } from './hosting';
