@@ -150,30 +150,17 @@ class Guardian {
 
   int FenceNow(WireCause cause) {
     const double silent_ms = NowMs() - last_tick_;
-    const std::string cause_text = cause == kPipeClosed ? "pipe-closed" : "no-ticks";
-    const double started = NowMs();
     FenceReport report;
-    std::string error;
-    if (!fence_.RemoveTagged(&report, &error)) {
-      log_.Error({{"cause", Json::Text(cause_text)}},
-                 "guardian could not remove the public addresses: " + error + "; run `floatip`'s cleanup (ExecStopPost) or delete them by hand");
-      return kFailed;
-    }
-    const double fence_ms = Round2(NowMs() - started);
+    std::optional<std::vector<Field>> fields = RemoveAll(cause == kPipeClosed ? "pipe-closed" : "no-ticks", &report);
+    if (!fields) return kFailed;
     // Only a complete fence may shorten the peers' wait.
     if (report.failed.empty()) Notify(cause, static_cast<uint32_t>(report.removed.size()));
-    std::vector<std::string> failed;
-    for (const auto& [address, why] : report.failed) failed.push_back(Json::Object({{"address", Json::Text(address)}, {"error", Json::Text(why)}}));
-    // A count on the fence's own line (a node may hold thousands).
-    std::vector<Field> fields = {
-        {"cause", Json::Text(cause_text)}, {"silentMs", Json::Integer(static_cast<int64_t>(silent_ms + 0.5))},
-        {"fenceMs", Json::Number(fence_ms)}, {"removed", Json::Integer(static_cast<int64_t>(report.removed.size()))},
-        {"failed", Json::Array(failed)}};
+    fields->insert(fields->begin() + 1, {"silentMs", Json::Integer(static_cast<int64_t>(silent_ms + 0.5))});
     const std::string message = cause == kPipeClosed
         ? "floatipd died: removed its public addresses"
         : "floatipd sent no tick for " + std::to_string(static_cast<int64_t>(silent_ms + 0.5)) + " ms: removed its public addresses";
-    if (report.failed.empty()) log_.Warn(fields, message);
-    else log_.Error(fields, message);
+    if (report.failed.empty()) log_.Warn(*fields, message);
+    else log_.Error(*fields, message);
     if (!report.failed.empty()) return kFailed;
     return cause == kPipeClosed ? kFencedPipeClosed : kFencedNoTicks;
   }
@@ -187,28 +174,35 @@ class Guardian {
   // False only when the kernel would not let go of an address: the daemon then sees the
   // guardian end (failed) and treats its addresses as unguarded.
   bool FenceOrdered() {
-    const double started = NowMs();
     FenceReport report;
-    std::string error;
-    if (!fence_.RemoveTagged(&report, &error)) {
-      log_.Error({{"cause", Json::Text("ordered")}},
-                 "guardian could not remove the public addresses it was told to: " + error + "; run `floatip`'s cleanup (ExecStopPost) or delete them by hand");
-      return false;
-    }
-    const double fence_ms = Round2(NowMs() - started);
-    std::vector<std::string> failed;
-    for (const auto& [address, why] : report.failed) failed.push_back(Json::Object({{"address", Json::Text(address)}, {"error", Json::Text(why)}}));
-    std::vector<Field> fields = {{"cause", Json::Text("ordered")}, {"fenceMs", Json::Number(fence_ms)},
-                                 {"removed", Json::Integer(static_cast<int64_t>(report.removed.size()))}, {"failed", Json::Array(failed)}};
+    std::optional<std::vector<Field>> fields = RemoveAll("ordered", &report);
+    if (!fields) return false;
     const std::string message = "floatipd's fast path found no quorum: removed its public addresses, guarding on";
     if (!report.failed.empty()) {
-      log_.Error(fields, message);
+      log_.Error(*fields, message);
       return false;
     }
-    log_.Warn(fields, message);
+    log_.Warn(*fields, message);
     const unsigned char done = kFenceDone;
     (void)!write(STDOUT_FILENO, &done, 1);
     return true;
+  }
+
+  // Every fence's deletes, timed: the fields of its log line (a count, not the list: a node may
+  // hold thousands), or nullopt after an error line when the addresses could not even be read.
+  std::optional<std::vector<Field>> RemoveAll(const std::string& cause, FenceReport* report) {
+    const double started = NowMs();
+    std::string error;
+    if (!fence_.RemoveTagged(report, &error)) {
+      log_.Error({{"cause", Json::Text(cause)}},
+                 "guardian could not remove the public addresses: " + error + "; run `floatip`'s cleanup (ExecStopPost) or delete them by hand");
+      return std::nullopt;
+    }
+    const double fence_ms = Round2(NowMs() - started);
+    std::vector<std::string> failed;
+    for (const auto& [address, why] : report->failed) failed.push_back(Json::Object({{"address", Json::Text(address)}, {"error", Json::Text(why)}}));
+    return std::vector<Field>{{"cause", Json::Text(cause)}, {"fenceMs", Json::Number(fence_ms)},
+                              {"removed", Json::Integer(static_cast<int64_t>(report->removed.size()))}, {"failed", Json::Array(failed)}};
   }
 
   void Notify(WireCause cause, uint32_t removed) {
