@@ -94,8 +94,25 @@ function closeBench(runs: number): Result {
   return summarise('packet-socket-close', 1, times);
 }
 
+/**
+ * Opening a receiving packet socket on one interface, as the duplicate prober does for each
+ * probe window. A socket made with its EtherType and then bound to the interface waited for an
+ * RCU grace period inside bind(), on the caller's thread: 14-16 ms at rest here.
+ */
+function openBench(runs: number): Result {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const start = performance.now();
+    const socket = openPacketSocket(IFACE, 0x0806);
+    if (i > 0) times.push(performance.now() - start); // the first is the warm-up
+    socket.close();
+  }
+  return summarise('packet-socket-open-receiving', 1, times);
+}
+
 async function inside(): Promise<void> {
   const results = [
+    openBench(50),
     closeBench(50),
     await announceBench(4),
     await announceBench(6),

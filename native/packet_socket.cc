@@ -126,7 +126,13 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
     ifname_ = name;
   }
 
-  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(static_cast<uint16_t>(ether_type)));
+  // Protocol 0 here and the EtherType only at bind(): a socket made with a protocol hooks into
+  // every interface at once, and bind() to one interface must then unhook it first, which waits
+  // for an RCU grace period (packet_do_bind -> synchronize_net): 14-16 ms of a blocked event loop
+  // per receiving socket here, and the duplicate prober opens them every probe slice. Bound with
+  // the protocol, the hook is made once, for this interface only, and no frame of another
+  // interface can be queued before bind().
+  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw ErrnoError(env, errno, "socket", "AF_PACKET");
 
   int failed_errno = 0;
