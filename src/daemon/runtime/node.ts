@@ -293,6 +293,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     await health.stop();
     this.guard.stop();
     for (const cancel of this.timers.splice(0)) cancel();
+    this.state.stop();
     this.duplicates?.stop();
     this.heartbeats.stop();
     this.roundTrips.stop();
