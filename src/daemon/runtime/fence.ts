@@ -66,6 +66,8 @@ export class FenceGuard {
     }
     this.orderedBy = detail;
     this.orderedAt = this.state.view.now;
+    // The bar lifts on hearing every peer after now (orderSettled): those beats must reach us.
+    this.state.hearNextBeats();
     this.fencedReason ??= 'no-quorum';
     this.release();
     if (!this.releasing) this.orderedBy = undefined;

@@ -21,11 +21,17 @@ const beat = (pnn: Pnn, seq: number, agoMs: number | null = 0) => ({
   heard: agoMs === null ? [] : [{ pnn: 0, agoMs }], partition: [0, 1, 2],
 });
 
-/** Both peers beat once (changes: they connect), and the listeners have heard it all. */
+/**
+ * Both peers beat once (changes: they connect) and once more (each first beat after a change is
+ * heard at once), and the listeners have heard it all. Later beats here start at seq 10.
+ */
 async function joined(): Promise<ReturnType<typeof setup>> {
   const s = setup();
   s.state.observe(beat(1, 1));
   s.state.observe(beat(2, 1));
+  await s.clock.advance(10);
+  s.state.observe(beat(1, 2));
+  s.state.observe(beat(2, 2));
   await s.clock.advance(TIMING.heartbeatIntervalMs);
   s.heard.length = 0;
   return s;
@@ -34,8 +40,8 @@ async function joined(): Promise<ReturnType<typeof setup>> {
 test('a beat that changes nothing from a counted peer is applied to the view but not heard at once', async () => {
   const { state, clock, heard } = await joined();
   await clock.advance(10);
-  state.observe(beat(1, 2));
-  expect(state.view.nodes[1].lastSeq).toBe(2);
+  state.observe(beat(1, 12));
+  expect(state.view.nodes[1].lastSeq).toBe(12);
   expect(state.view.nodes[1].lastHeardAt).toBe(clock.now());
   expect(heard).toEqual([]);
   expect(state.quietBeats).toBe(1);
@@ -43,10 +49,10 @@ test('a beat that changes nothing from a counted peer is applied to the view but
 
 test('quiet beats are heard together, once, a heartbeat_interval after the first', async () => {
   const { state, clock, heard } = await joined();
-  state.observe(beat(1, 2));
+  state.observe(beat(1, 12));
   await clock.advance(TIMING.heartbeatIntervalMs / 2);
-  state.observe(beat(2, 2));
-  state.observe(beat(1, 3));
+  state.observe(beat(2, 12));
+  state.observe(beat(1, 13));
   expect(heard).toEqual([]);
   await clock.advance(TIMING.heartbeatIntervalMs / 2);
   expect(heard).toEqual([[]]);
@@ -57,9 +63,9 @@ test('quiet beats are heard together, once, a heartbeat_interval after the first
 
 test('a notification for a change includes the quiet refreshes before it, and nothing more is owed for them', async () => {
   const { state, clock, heard } = await joined();
-  state.observe(beat(1, 2));
+  state.observe(beat(1, 12));
   // Node 2 turns UNHEALTHY: a change, heard at once.
-  state.observe({ ...beat(2, 2), flags: 2 });
+  state.observe({ ...beat(2, 12), flags: 2 });
   expect(heard).toHaveLength(1);
   expect(heard[0].map((c) => c.kind)).toContain('flags');
   await clock.advance(TIMING.heartbeatIntervalMs);
@@ -75,19 +81,19 @@ test('a beat from a peer whose last word is older than fence_after is heard at o
   }
   heard.length = 0;
   expect(state.fenceDecision().mayHold).toBe(true); // node 2 still makes a majority with us
-  state.observe(beat(1, 2));
+  state.observe(beat(1, 12));
   expect(heard).toEqual([[]]);
 });
 
 test('a beat that no longer says it hears us is heard at once: the peer stops counting for the fence', async () => {
   const { state, heard } = await joined();
-  state.observe(beat(1, 2, null));
+  state.observe(beat(1, 12, null));
   expect(heard).toEqual([[]]);
 });
 
 test('the rule, case by case', () => {
   const { state } = setup();
-  state.observe(beat(1, 1));
+  state.observe(beat(1, 11));
   const before = state.view;
   const at = (view: typeof before, now: number) => ({ ...view, now });
   const counted = state.view;
@@ -105,8 +111,36 @@ test('the rule, case by case', () => {
 
 test('stop() ends the timer: no refresh is heard after it', async () => {
   const { state, clock, heard } = await joined();
-  state.observe(beat(1, 2));
+  state.observe(beat(1, 12));
   state.stop();
   await clock.advance(TIMING.heartbeatIntervalMs * 2);
   expect(heard.filter((changes) => changes.length === 0)).toHaveLength(0);
+});
+
+test('after a change, the next beat of every peer is heard at once (the takeover gate waits for each peer heard since quorum came), then beats are quiet again', async () => {
+  const { state, clock, heard } = await joined();
+  await clock.advance(10);
+  state.observe({ ...beat(2, 12), flags: 2 }); // a change
+  heard.length = 0;
+  await clock.advance(10);
+  state.observe(beat(1, 12));
+  expect(heard).toEqual([[]]);
+  state.observe({ ...beat(2, 13), flags: 2 }); // no change: still UNHEALTHY, but its first beat since the change
+  expect(heard).toHaveLength(2);
+  await clock.advance(10);
+  state.observe(beat(1, 13));
+  expect(heard).toHaveLength(2);
+});
+
+test('hearNextBeats: the next beat of every peer is heard at once (the fence bar lifts on each peer heard after its order)', async () => {
+  const { state, clock, heard } = await joined();
+  await clock.advance(10);
+  state.hearNextBeats();
+  state.observe(beat(1, 12));
+  expect(heard).toEqual([[]]);
+  await clock.advance(10);
+  state.observe(beat(1, 13));
+  expect(heard).toEqual([[]]);
+  state.observe(beat(2, 12));
+  expect(heard).toEqual([[], []]);
 });
