@@ -13,8 +13,9 @@
 // readiness) for beats that changed no answer. What time alone changes still comes by the tick.
 // Some listeners wait for every peer to be heard after a moment (the takeover gate after quorum
 // came, the fence after an order): the first beat of each peer after a change, or after
-// hearNextBeats(), is heard at once however quiet. Without that, a new leader's first run waited
-// up to a heartbeat_interval longer (1000 addresses: +100-200 ms reach in the bench).
+// hearNextBeats(), is heard at once however quiet, or such a wait could last up to a
+// heartbeat_interval longer. (After a membership change a peer's next beat usually reports
+// another partition, a change of its own; the fence's order changes nothing in the view.)
 
 import { PublicAddress } from '../../core/address';
 import { NO_NODE, Pnn } from '../../core/flags';
