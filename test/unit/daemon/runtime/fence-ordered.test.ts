@@ -38,3 +38,26 @@ it('a real split: the order comes before the main thread\'s own fence; the major
   // One fence for the spell: its quorate view from before the order did not lift the order's bar, so its own rule found it still fenced.
   expect(cluster.node(2).runtime.stats().fences - fences).toBe(1);
 });
+
+it('the order\'s bar lifts when the later of the peers\' first beats after it arrives', async () => {
+  const cluster = await TestCluster.start(SIX);
+  await play(cluster, ['expect counts 2 2 2', 'advance 1000']);
+  const node = cluster.node(2);
+  const lifted = (): number => cluster.log.filter((line) => line.message.startsWith('fence lifted') && line.fields.pnn === 2).length;
+  const before = lifted();
+  const orderedAt = cluster.clock.now();
+  await guardianFences(cluster, 2);
+  const firstHeard = new Map<number, number>();
+  let liftedAt: number | undefined;
+  while (liftedAt === undefined && cluster.clock.now() - orderedAt < 2000) {
+    await cluster.clock.advance(1);
+    for (const peer of [0, 1]) {
+      if (!firstHeard.has(peer) && (node.runtime.state.view.nodes[peer].lastHeardAt ?? -Infinity) > orderedAt) firstHeard.set(peer, cluster.clock.now());
+    }
+    if (lifted() > before) liftedAt = cluster.clock.now();
+  }
+  expect(liftedAt).toBeDefined();
+  expect(firstHeard.size).toBe(2);
+  // Lifted when the later of the two peers' first beats arrived, not at a later hearing of quiet beats.
+  expect(liftedAt).toBe(Math.max(...firstHeard.values()));
+});
