@@ -16,6 +16,8 @@ export interface RuntimeStats {
   readonly rejectedFrames: number;
   readonly forgedMessages: number;
   readonly refusedObservations: number;
+  /** Heartbeats that only refreshed the view (cluster-state.ts, quietBeat). */
+  readonly quietBeats: number;
   readonly ordersAccepted: number;
   readonly staleOrders: number;
   readonly ordersNotFromLeader: number;
@@ -35,7 +37,7 @@ export interface CountingParts {
   readonly heartbeats: Pick<Heartbeats, 'sent'>;
   readonly meshEvents: Pick<MeshEvents, 'rejectedFrames'>;
   readonly router: Pick<MessageRouter, 'forged'>;
-  readonly state: Pick<ClusterState, 'refusedObservations'>;
+  readonly state: Pick<ClusterState, 'refusedObservations' | 'quietBeats'>;
   readonly orders: Pick<OrderHandler, 'stats'>;
   readonly fence: Pick<FenceGuard, 'fences'>;
   readonly reconciler: Pick<Reconciler, 'stats'>;
@@ -50,6 +52,7 @@ export function runtimeStats(parts: CountingParts): RuntimeStats {
     rejectedFrames: parts.meshEvents.rejectedFrames,
     forgedMessages: parts.router.forged,
     refusedObservations: parts.state.refusedObservations,
+    quietBeats: parts.state.quietBeats,
     ordersAccepted: parts.orders.stats.accepted,
     staleOrders: parts.orders.stats.staleEpoch,
     ordersNotFromLeader: parts.orders.stats.notFromLeader,

@@ -4,7 +4,8 @@ import { Pnn } from '../../../../src/core/flags';
 import { MembershipChange } from '../../../../src/core/membership';
 import { ManualClock } from '../../../../src/adapters/memory/clock';
 import { ClusterState, quietBeat } from '../../../../src/daemon/runtime/cluster-state';
-import { TestCluster, TIMING } from './harness/cluster';
+import { addressRange, TestCluster, TIMING } from './harness/cluster';
+import { play } from './harness/scenario';
 import { recordingLogger } from './harness/recording-logger';
 
 function setup(): { state: ClusterState; clock: ManualClock; heard: Array<readonly MembershipChange[]> } {
@@ -143,4 +144,20 @@ test('hearNextBeats: the next beat of every peer is heard at once (the fence bar
   expect(heard).toEqual([[]]);
   state.observe(beat(2, 12));
   expect(heard).toEqual([[], []]);
+});
+
+test('in a settled cluster at rest, peers\' beats are quiet and listeners hear them about once per heartbeat_interval', async () => {
+  const cluster = await TestCluster.start({ nodes: 3, addresses: addressRange(6) });
+  await play(cluster, ['expect counts 2 2 2', 'advance 2000']);
+  const node = cluster.node(0);
+  let heard = 0;
+  node.runtime.state.onChange(() => { heard++; });
+  const quietBefore = node.runtime.stats().quietBeats;
+  await cluster.clock.advance(10 * TIMING.heartbeatIntervalMs);
+  // Two peers beat 10 times each: all quiet.
+  expect(node.runtime.stats().quietBeats - quietBefore).toBeGreaterThanOrEqual(18);
+  // 20 beats came; heard one by one they would be 20 hearings and the runtime's ticks on top.
+  // Coalesced, at most one per interval plus the ticks (7 here).
+  expect(heard).toBeLessThan(20);
+  expect(heard).toBeGreaterThan(0);
 });
