@@ -43,6 +43,8 @@ half, rolling restart, even split, one-way cut at a tie) broke its promise.
   --prefix P       lab prefix (default fsk); --dir DIR its files (default /run/floatip-soak/P)
   --floatipd PATH  another floatipd than the built one
   --keep           leave the lab up at the end (floatip lab down --prefix P removes it)
+
+Ctrl-C (SIGINT) or SIGTERM takes the lab down and exits with 130, without a report.
 `;
 
 function whole(text: string | undefined, what: string, min: number, max: number): number {

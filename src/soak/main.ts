@@ -3,7 +3,7 @@
 
 import { randomInt } from 'node:crypto';
 import { UsageError } from '../client/usage-error';
-import { requireRoot } from '../lab';
+import { labDown, requireRoot } from '../lab';
 import { parseSoakArgs, SOAK_USAGE } from './args';
 import { runSoak } from './runner';
 
@@ -21,6 +21,17 @@ async function main(): Promise<number> {
     return 0;
   }
   requireRoot();
+  // Interrupted (Ctrl-C, or bench:quiet ending the soak it ran beside): take the lab down, found
+  // by its prefix, before exiting. The default action left its namespaces and daemons running.
+  const interrupted = (): void => {
+    process.stderr.write(`soak: interrupted: taking lab ${args.prefix} down\n`);
+    labDown({ prefix: args.prefix, dir: args.dir }).then(() => process.exit(130), (error: unknown) => {
+      process.stderr.write(`soak: lab down failed: ${error instanceof Error ? error.message : String(error)}; run \`floatip lab down --prefix ${args.prefix}\`\n`);
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const report = await runSoak({
     ...args,
     say: (line) => process.stderr.write(`${line}\n`),
