@@ -84,7 +84,8 @@ export function partitionMembers(view: MembershipView, options: PartitionOptions
   return view.nodes.filter((node) => inPartition(node, view.now, options)).map((node) => node.pnn);
 }
 
-function inPartition(node: NodeState, now: number, options: PartitionOptions): boolean {
+/** Whether `node` is in the local node's partition at `now` under `options` (partitionMembers, one node). */
+export function inPartition(node: NodeState, now: number, options: PartitionOptions): boolean {
   if (node.deleted) return false;
   if (node.local) return true;
   if (!node.connected) return false;

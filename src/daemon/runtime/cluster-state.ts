@@ -22,7 +22,7 @@ import { NO_NODE, Pnn } from '../../core/flags';
 import { compareIp } from '../../core/ip';
 import { createView, MembershipChange, MembershipView, NodeObservation, update, withNodeSet } from '../../core/membership';
 import { MembershipError } from '../../core/membership-errors';
-import { Ballot, evaluateQuorum, fence, FenceDecision, partitionMembers, QuorumRule, QuorumState } from '../../core/quorum';
+import { Ballot, evaluateQuorum, fence, FenceDecision, inPartition, partitionMembers, QuorumRule, QuorumState } from '../../core/quorum';
 import {
   advanceVotes, configuredNodes, DEFAULT_VOTE_SETTINGS, expectedVoters, lastManStandingDue, recordLeave, startingVotes, VoteMemory, VoteSettings,
 } from '../../core/votes';
@@ -56,7 +56,7 @@ export class ClusterState {
   private ageMs = 0;
   /** Listeners owe a hearing of quiet heartbeats' refreshes (quietBeat) when this fires. */
   private readonly quietRefresh: OneTimer;
-  /** Heartbeats that only refreshed the view, for metrics. */
+  /** Heartbeats that only refreshed the view (runtime-stats.ts). */
   quietBeats = 0;
   /** A beat from a peer last heard before this clock reading is heard at once (hearNextBeats). */
   private beatWatermark = -Infinity;
@@ -339,12 +339,11 @@ function sameLines(a: readonly PublicAddress[], b: readonly PublicAddress[]): bo
  */
 export function quietBeat(before: MembershipView, after: MembershipView, changes: readonly MembershipChange[], pnn: Pnn, fenceAfterMs: number): boolean {
   if (changes.length > 0) return false;
-  const now = after.now;
+  // The fence's own partition test (core/quorum.ts fence), at the beat's clock reading.
+  const forFence = { heardWithinMs: fenceAfterMs, heardUsWithinMs: fenceAfterMs };
   const counted = (view: MembershipView): boolean => {
     const node = view.nodes[pnn];
-    return node !== undefined && !node.local && !node.deleted && node.connected
-      && node.lastHeardAt !== undefined && now - node.lastHeardAt < fenceAfterMs
-      && node.heardUsAt !== undefined && now - node.heardUsAt < fenceAfterMs;
+    return node !== undefined && !node.local && inPartition(node, after.now, forFence);
   };
   return counted(before) && counted(after);
 }
