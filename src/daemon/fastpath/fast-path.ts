@@ -19,7 +19,7 @@ import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
-import { confirmMarginMs, DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT } from './messages';
+import { confirmMarginMs, DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT, WORKER_YOUNG_GENERATION_MB } from './messages';
 import { Outbox } from './outbox';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
@@ -119,7 +119,10 @@ export class FastPath implements PeerMesh {
     const { script, onPriority, onStallConfirmed, ...rest } = init;
     const settings = fastPathSettings(rest, init.pulseMs ?? pulseInterval(init.fenceAfterMs), shared);
     const channel = new MessageChannel();
-    const worker = new Worker(script, { workerData: { settings, port: channel.port2 }, transferList: [channel.port2] });
+    const worker = new Worker(script, {
+      workerData: { settings, port: channel.port2 }, transferList: [channel.port2],
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     return new FastPath(settings, worker, channel.port1, onVerdict, onPriority, onStallConfirmed);
   }
 

@@ -80,6 +80,17 @@ export function pulseInterval(fenceAfterMs: number): number {
 }
 
 /**
+ * The worker's young generation, MB: V8 splits it into two semi-spaces and one for large
+ * objects, so 3 MB is 1 MB semi-spaces. Unlimited, V8 grows them with the allocation rate up to
+ * 16 MB each, and a worker hears every peer's heartbeats: in a 16-node lab at rest floatipd
+ * was 107 MB VmRSS, 100.7 MB with this limit, at the same CPU (docs/architecture.md). The
+ * worker keeps nothing short-lived and big. The main thread is left unlimited: with 1 or 2 MB
+ * semi-spaces (node's --max-semi-space-size) its worst loop delay in 1000-address failovers
+ * rose in two same-run A/Bs (docs/architecture.md).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 3;
+
+/**
  * How often the worker ticks the guardian: a tenth of fence_after, at least every 50 ms and
  * not more often than the pulse. Every tick wakes the guardian and writes to its pipe; on
  * every 10 ms pulse that was 1.8 % of a core for the guardian alone at the default profile's

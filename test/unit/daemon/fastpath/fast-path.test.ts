@@ -7,6 +7,8 @@ import { pulseInterval } from '../../../../src/daemon/fastpath/messages';
 
 /** Never marks the worker's pulse: every check after frozenAfter sees the process as frozen. */
 const SILENT_WORKER = join(__dirname, 'fixtures', 'silent-worker.mjs');
+/** Allocates like a busy worker, then reports its young generation's size (onPriority). */
+const HEAP_WORKER = join(__dirname, 'fixtures', 'heap-worker.mjs');
 const FENCE_AFTER_MS = 175;
 
 let now = 1_000;
@@ -102,4 +104,16 @@ test('a fence the worker ordered: adds are refused from the moment its slot is s
     { kind: 'done', ms: 2.5, pendingWhileHeard: false },
   ]);
   expect(started.fencePending()).toBe(false);
+});
+
+test('the worker runs with a young generation of at most 2 MB (messages.ts, WORKER_YOUNG_GENERATION_MB)', async () => {
+  const reported = new Promise<string>((resolve) => {
+    fastPath = FastPath.start({
+      mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: 250, script: HEAP_WORKER,
+      onPriority: (_of, outcome) => { if (outcome.kind === 'ordinary') resolve(outcome.why); },
+    }, () => undefined);
+  });
+  const size = Number(/^new_space (\d+)$/.exec(await reported)?.[1]);
+  expect(size).toBeGreaterThan(0);
+  expect(size).toBeLessThanOrEqual(2 * 1024 * 1024);
 });
