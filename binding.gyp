@@ -1,4 +1,4 @@
-# Builds the floatip native addon (native/: AF_PACKET and raw IP sockets, OFD locks, SCHED_RR) into
+# Builds the floatip native addon (native/: AF_PACKET and raw IP sockets, OFD locks, SCHED_RR, sock_diag dumps) into
 # build/Release/floatip_native.node, and the guardian (native/guardian/) into build/Release/floatip-guardian. npm runs node-gyp on it during `npm ci`.
 {
   'targets': [
@@ -12,6 +12,7 @@
         'native/packet_socket.cc',
         'native/raw_ip_socket.cc',
         'native/realtime.cc',
+        'native/sock_diag_dump.cc',
         'native/socket_options.cc',
         'native/spawn.cc',
       ],

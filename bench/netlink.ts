@@ -39,6 +39,26 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
+/**
+ * The longest event-loop turn while `fn` runs, ms: a chain of setImmediate marks the loop's
+ * turns, so a system call that holds the loop (a dump's kernel walk) shows as one long turn.
+ */
+async function longestTurn(fn: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  let running = true;
+  const mark = (): void => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) setImmediate(mark);
+  };
+  setImmediate(mark);
+  await fn();
+  running = false;
+  return Math.max(longest, performance.now() - last);
+}
+
 function ipv4Batch(): AddressRequest[] {
   const out: AddressRequest[] = [];
   for (const net of ['192.0.2', '198.51.100', '203.0.113']) {
@@ -181,11 +201,29 @@ async function inner(): Promise<void> {
     await adapter.stop();
   }
 
+  // The tickle scan at rest: no connection, so what holds the loop is the kernel's walk of its TCP table.
+  const idle = new SockDiagAdapter();
+  await idle.start();
+  try {
+    const lists: number[] = [];
+    const turns: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      lists.push(await timed(() => idle.listEstablished([ip(SERVER)])));
+      turns.push(await longestTurn(() => idle.listEstablished([ip(SERVER)])));
+    }
+    results.push(summarise('list-conns-none', 0, lists), summarise('list-conns-none-longest-turn', 0, turns));
+  } finally {
+    await idle.stop();
+  }
+
   const server = await startEnd(SERVER_SOURCE);
   const client = await startEnd(CLIENT_SOURCE, [String(CONNECTIONS)]);
   const diag = new SockDiagAdapter();
   await diag.start();
   try {
+    const turns: number[] = [];
+    for (let round = 0; round < 20; round++) turns.push(await longestTurn(() => diag.listEstablished([ip(SERVER)])));
+    results.push(summarise('list-conns-longest-turn', CONNECTIONS, turns));
     const lists: number[] = [];
     for (let round = 0; round < 20; round++) {
       let found = 0;

@@ -1,4 +1,4 @@
-// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the rtnetlink notification reader, the cluster lock calls, real-time scheduling and the event scripts' posix_spawn.
+// Entry point of the floatip native addon: exports the packet and raw IP socket classes, the rtnetlink notification reader, the cluster lock calls, real-time scheduling, the event scripts' posix_spawn and sock_diag dumps off the loop.
 #include <napi.h>
 
 #include "fcntl_lock.h"
@@ -6,6 +6,7 @@
 #include "packet_socket.h"
 #include "raw_ip_socket.h"
 #include "realtime.h"
+#include "sock_diag_dump.h"
 #include "spawn.h"
 
 namespace {
@@ -20,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setOrdinary", Napi::Function::New(env, floatip::SetOrdinary, "setOrdinary"));
   exports.Set("realtimePriority", Napi::Function::New(env, floatip::RealtimePriority, "realtimePriority"));
   exports.Set("spawnScript", Napi::Function::New(env, floatip::SpawnScript, "spawnScript"));
+  exports.Set("sockDiagDump", Napi::Function::New(env, floatip::SockDiagDump, "sockDiagDump"));
   return exports;
 }
 

@@ -1,20 +1,53 @@
 // The real connection-tracking adapter: TCP sockets listed and destroyed over NETLINK_SOCK_DIAG.
 //
-// The `netlink` package gives us a raw socket of any protocol, so protocol 4
-// (NETLINK_SOCK_DIAG) needs no native code: the channel handles requests with
-// the same overflow guard as rtnetlink, and src/protocol/sockdiag.ts the bytes.
+// Listing runs as a dump on a thread of libuv's pool (the addon's sockDiagDump,
+// native/sock_diag_dump.cc says why: the kernel walks its whole TCP hash table inside the
+// asker's system calls). Destroying a socket is one quick request through the `netlink`
+// package's raw socket, with the same overflow guard as rtnetlink. src/protocol/sockdiag.ts
+// holds the bytes.
 
 import { Family, IpAddress } from '../../core/ip';
 import {
   SOCK_DESTROY, SOCK_DIAG_BY_FAMILY, TcpState, TcpSocketInfo, decodeDiagMessage, encodeDestroyRequest,
   encodeDumpRequest, stateMask, unmapIpv4,
 } from '../../protocol/sockdiag';
-import { ChannelOptions, NetlinkChannel } from '../netlink/channel';
+import { parseError, parseMessages } from 'netlink';
+import { ChannelOptions, NetlinkChannel, errnoName } from '../netlink/channel';
 import { NetlinkError } from '../netlink/errors';
+import { nativeAddon, NativeAddonError } from '../packet/native';
 import { KillOptions, killWithTickles } from './kill-fallback';
 import { ConnectionPort, DestroyReport, KillFallback, SockDiagError, TrackedConnection } from './port';
 
 const NETLINK_SOCK_DIAG = 4;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+
+/**
+ * Runs one SOCK_DIAG_BY_FAMILY dump of `request` (an inet_diag_req_v2) off the event loop:
+ * every netlink message of the answer, NLMSG_DONE or NLMSG_ERROR last. Rejects with an errno
+ * Error when a socket call failed.
+ */
+export type SockDiagDumper = (request: Uint8Array) => Promise<Buffer>;
+
+/** The addon's call (native/sock_diag_dump.h). */
+interface DumpCalls {
+  sockDiagDump(request: Buffer, onDone: (error: Error | null, reply?: Buffer) => void): void;
+}
+
+/** The dump on a thread of libuv's pool, through the native addon. */
+export function nativeDumper(): SockDiagDumper {
+  const addon = nativeAddon() as unknown as Partial<DumpCalls>;
+  if (typeof addon.sockDiagDump !== 'function') {
+    throw new NativeAddonError('the native addon has no sockDiagDump: it is older than this floatip; rebuild it with `npm ci` or `npx node-gyp rebuild`');
+  }
+  const calls = addon as DumpCalls;
+  return (request) => new Promise((resolve, reject) => {
+    calls.sockDiagDump(Buffer.from(request), (error, reply) => {
+      if (error || !reply) reject(error ?? new Error('no reply'));
+      else resolve(reply);
+    });
+  });
+}
 
 /** Every state with a peer to reset; listeners and TIME_WAIT are left alone. */
 const CONNECTED = stateMask(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING']);
@@ -22,6 +55,11 @@ const ESTABLISHED = stateMask(['ESTABLISHED']);
 const STATE_NAMES = new Map<number, string>(Object.entries(TcpState).map(([name, value]) => [value, name]));
 
 export interface SockDiagInit extends ChannelOptions {
+  /**
+   * How dumps run.
+   * @default nativeDumper(), on a thread of libuv's pool
+   */
+  readonly dumper?: SockDiagDumper;
   /** The tickle-and-reset ports, used only when the kernel lacks SOCK_DESTROY. */
   readonly fallback?: KillFallback;
   readonly fallbackOptions?: KillOptions;
@@ -29,11 +67,13 @@ export interface SockDiagInit extends ChannelOptions {
 
 export class SockDiagAdapter implements ConnectionPort {
   private channel: NetlinkChannel | undefined;
+  private dumper: SockDiagDumper | undefined;
 
   constructor(private readonly init: SockDiagInit = {}) {}
 
   async start(): Promise<void> {
     this.channel ??= new NetlinkChannel(NETLINK_SOCK_DIAG, this.init);
+    this.dumper ??= this.init.dumper ?? nativeDumper();
   }
 
   async stop(): Promise<void> {
@@ -93,17 +133,41 @@ export class SockDiagAdapter implements ConnectionPort {
   }
 
   private async dump(family: Family, states: number): Promise<TcpSocketInfo[]> {
-    const channel = this.requireChannel();
-    const reply = await channel.request(SOCK_DIAG_BY_FAMILY, [encodeDumpRequest(family, states)], {
-      dump: true, what: `listing IPv${family} TCP sockets`,
-    });
-    return reply.messages.filter((m) => m.type === SOCK_DIAG_BY_FAMILY).map((m) => decodeDiagMessage(m.data));
+    this.requireChannel();
+    const dumper = this.dumper as SockDiagDumper;
+    const what = `listing IPv${family} TCP sockets`;
+    let reply: Buffer;
+    try {
+      reply = await dumper(encodeDumpRequest(family, states));
+    } catch (error) {
+      const { code, message } = error as { code?: string; message?: string };
+      throw new NetlinkError('E_NETLINK_KERNEL', `${what}: ${message ?? String(error)}`, code);
+    }
+    return decodeDumpReply(reply, what);
   }
 
   private requireChannel(): NetlinkChannel {
     if (!this.channel) throw new SockDiagError('E_SOCKDIAG_KERNEL', 'the sock_diag adapter is not started: call start() first');
     return this.channel;
   }
+}
+
+/** The sockets of one dump's answer; throws when the kernel refused the dump or the answer is cut short. */
+export function decodeDumpReply(reply: Buffer, what: string): TcpSocketInfo[] {
+  let messages;
+  try {
+    messages = parseMessages(reply);
+  } catch (error) {
+    throw new NetlinkError('E_NETLINK_BAD_REPLY', `${what}: the kernel's answer does not parse (${(error as Error).message})`);
+  }
+  const last = messages[messages.length - 1];
+  if (last?.type === NLMSG_ERROR) {
+    const { errno } = parseError(last.data, last.flags);
+    if (errno !== 0) throw new NetlinkError('E_NETLINK_KERNEL', `${what}: the kernel refused it (${errnoName(errno)})`, errnoName(errno));
+  } else if (last?.type !== NLMSG_DONE) {
+    throw new NetlinkError('E_NETLINK_BAD_REPLY', `${what}: the kernel's answer ends without NLMSG_DONE`);
+  }
+  return messages.filter((m) => m.type === SOCK_DIAG_BY_FAMILY).map((m) => decodeDiagMessage(m.data));
 }
 
 function toConnection(info: TcpSocketInfo, local: IpAddress): TrackedConnection {

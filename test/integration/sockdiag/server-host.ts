@@ -1,8 +1,16 @@
 // In the server namespace: TCP listeners that keep every connection open, and the sock_diag adapter served over IPC.
 
 import * as net from 'node:net';
-import { SockDiagAdapter } from '../../../src/adapters/sockdiag/sockdiag';
+import { SockDiagAdapter, decodeDumpReply, nativeDumper } from '../../../src/adapters/sockdiag/sockdiag';
+import { encodeDumpRequest, stateMask } from '../../../src/protocol/sockdiag';
 import { ip } from '../../../src/core/ip';
+
+/** The addon's dump of every ESTABLISHED IPv4 socket, with the request's family byte set to `family`: the sockets found, or the error. */
+async function dumpAsFamily(family: number): Promise<number> {
+  const request = encodeDumpRequest(4, stateMask(['ESTABLISHED']));
+  request[0] = family;
+  return decodeDumpReply(await nativeDumper()(request), `dump of family ${family}`).length;
+}
 
 const listeners: [string, number][] = JSON.parse(process.argv[2]);
 const kept: net.Socket[] = [];
@@ -18,12 +26,13 @@ async function main(): Promise<void> {
   process.send?.({ ready: true });
 }
 
-process.on('message', (message: { id: number; method: 'listEstablished' | 'destroyConnections'; args: string[] }) => {
+process.on('message', (message: { id: number; method: 'listEstablished' | 'destroyConnections' | 'dumpAsFamily'; args: string[] }) => {
   void (async () => {
     try {
       const result = message.method === 'listEstablished'
         ? await adapter.listEstablished(message.args.map(ip))
-        : await adapter.destroyConnections(ip(message.args[0]));
+        : message.method === 'dumpAsFamily' ? await dumpAsFamily(Number(message.args[0]))
+          : await adapter.destroyConnections(ip(message.args[0]));
       process.send?.({ id: message.id, result });
     } catch (error) {
       process.send?.({ id: message.id, error: (error as Error).message });

@@ -87,6 +87,12 @@ describe('sock_diag adapter on the real kernel', () => {
     expect(await call<TrackedConnection[]>('listEstablished', '198.51.100.1')).toEqual([]);
   });
 
+  it('dumps off the loop through the addon: every IPv4 socket of the namespace, and the kernel\'s refusal by its errno', async () => {
+    // AF_INET (2): the 6 IPv4 server sockets, 3 on each address (the mapped ones are IPv6 sockets); 99 is no family.
+    expect(await call<number>('dumpAsFamily', '2')).toBe(6);
+    await expect(call<number>('dumpAsFamily', '99')).rejects.toThrow('dump of family 99: the kernel refused it (EINVAL)');
+  });
+
   it('destroys the connections on one address: their clients see ECONNRESET, the others stay', async () => {
     const report = await call<DestroyReport>('destroyConnections', '192.0.2.10');
     expect(report).toEqual({ destroyed: 5, alreadyGone: 0, killedByFallback: 0, failed: [] });
