@@ -36,3 +36,24 @@ export function heardReports(view: MembershipView, now: number): HeardReport[] {
   return view.nodes.flatMap((node) => (node.local || node.deleted || !node.connected || node.lastHeardAt === undefined ? []
     : [{ pnn: node.pnn, agoMs: Math.min(0xffffffff, Math.max(0, Math.round(now - node.lastHeardAt))) }]));
 }
+
+/**
+ * Whether two heartbeats of one sender say the same, whatever their `beat` and `heard` (the
+ * fast-path worker stamps both on every heartbeat it sends). `hosted` is compared by
+ * identity first: the runtime hands out the same array until its held set changes.
+ */
+export function sameHeartbeatContent(a: HeartbeatMessage, b: HeartbeatMessage): boolean {
+  return a.pnn === b.pnn && a.flags === b.flags && a.banRemainingMs === b.banRemainingMs && a.monitor === b.monitor
+    && a.epoch === b.epoch && a.leader === b.leader
+    && sameList(a.links, b.links, (x, y) => x.iface === y.iface && x.state === y.state)
+    && sameList(a.hosted, b.hosted, (x, y) => x.text === y.text)
+    && sameList(a.partition, b.partition, (x, y) => x === y)
+    && sameList(a.voters, b.voters, (x, y) => x === y);
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}

@@ -15,6 +15,8 @@ import { Pnn } from '../../core/flags';
 import { MeshEvent, MeshListener, PeerMesh } from '../../adapters/peer/port';
 import { PeerMeshError } from '../../adapters/peer/errors';
 import { SessionMessage } from '../../protocol/frame-session';
+import { HeartbeatMessage } from '../../protocol/frame-messages';
+import { sameHeartbeatContent } from '../../protocol/frame-heartbeat';
 import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
@@ -82,6 +84,8 @@ export class FastPath implements PeerMesh {
   private verdictText: string | undefined;
   private workerGone: string | undefined;
   private closing = false;
+  /** The last heartbeat handed to the worker (send or broadcast): what `beat-again` makes it send again. */
+  private lastHeartbeat: HeartbeatMessage | undefined;
   /** The last quorum rule and ballot sent to the worker, as JSON. */
   private quorumSent: string | undefined;
   /** Addresses held or being added (trackHolding); written to SLOT.holding on every pulse. */
@@ -227,13 +231,31 @@ export class FastPath implements PeerMesh {
 
   send(to: Pnn, message: SessionMessage): boolean {
     if (!this.peers.has(to)) return false;
+    this.handedOver(message);
     this.post({ op: 'send', to, message });
     return true;
   }
 
+  /**
+   * A heartbeat that says what the last one handed to the worker said goes as `beat-again`:
+   * the worker stamps its copy anew (liveness.ts). Cloning the heartbeat into the worker and
+   * taking it in there cost both threads in proportion to the addresses it lists: with 333,
+   * 20 times a second (fast profile), postMessage held the main loop 2.9 % of the time at rest.
+   */
   broadcast(message: SessionMessage): Pnn[] {
-    this.post({ op: 'broadcast', message });
+    if (message.kind === 'heartbeat' && this.lastHeartbeat !== undefined && sameHeartbeatContent(message, this.lastHeartbeat)) {
+      this.post({ op: 'beat-again' });
+    } else {
+      this.handedOver(message);
+      this.post({ op: 'broadcast', message });
+    }
     return this.connected();
+  }
+
+  /** Keeps the heartbeat the worker will stamp from now on (its template); a goodbye ends the heartbeats. */
+  private handedOver(message: SessionMessage): void {
+    if (message.kind === 'heartbeat') this.lastHeartbeat = message;
+    else if (message.kind === 'leaving') this.lastHeartbeat = undefined;
   }
 
   connected(): Pnn[] {

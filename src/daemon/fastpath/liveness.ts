@@ -168,6 +168,13 @@ export class Liveness {
     this.outward(() => this.parts.mesh.broadcast(this.stamped(message)));
   }
 
+  /** The main thread's heartbeat is the last one it handed over, unchanged: that one goes out again, stamped anew. */
+  beatAgain(): void {
+    this.outward(() => {
+      if (this.template !== undefined) this.parts.mesh.broadcast(this.stamped(this.template));
+    });
+  }
+
   /**
    * What the main thread sends goes out now, waits while a freeze is confirmed, or is dropped
    * after a verdict. A resumed loop hands this thread the main thread's messages before its

@@ -129,6 +129,11 @@ export type ToWorker =
   | { readonly op: 'stop' }
   | { readonly op: 'send'; readonly to: Pnn; readonly message: SessionMessage }
   | { readonly op: 'broadcast'; readonly message: SessionMessage }
+  /**
+   * The main thread's heartbeat says what the last one handed over said: the worker broadcasts
+   * that one again, stamped anew (FastPath.broadcast says why it is not sent whole).
+   */
+  | { readonly op: 'beat-again' }
   | { readonly op: 'reset'; readonly to: Pnn; readonly detail: string }
   /** reloadnodes: the mesh dials or drops, and the worker's view takes the new node set. */
   | { readonly op: 'set-nodes'; readonly nodes: readonly MeshNode[] }

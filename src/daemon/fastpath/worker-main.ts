@@ -48,6 +48,7 @@ function main({ settings, port }: WorkerData): void {
     },
     send: (message) => liveness.send(message.to, message.message),
     broadcast: (message) => liveness.broadcast(message.message),
+    'beat-again': () => liveness.beatAgain(),
     reset: (message) => mesh.reset(message.to, message.detail),
     'set-nodes': (message) => {
       mesh.setNodes(message.nodes);

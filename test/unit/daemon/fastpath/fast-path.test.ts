@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import { TcpMeshInit } from '../../../../src/adapters/peer/options';
 import { FastPath, fastPathSettings } from '../../../../src/daemon/fastpath/fast-path';
 import { pulseInterval } from '../../../../src/daemon/fastpath/messages';
+import { ip } from '../../../../src/core/ip';
+import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
+import { SessionMessage } from '../../../../src/protocol/frame-session';
 
 /** Never marks the worker's pulse: every check after frozenAfter sees the process as frozen. */
 const SILENT_WORKER = join(__dirname, 'fixtures', 'silent-worker.mjs');
+/** Answers every batch posted to it with the ops in it (onPriority). */
+const ECHO_WORKER = join(__dirname, 'fixtures', 'echo-worker.mjs');
 /** Allocates like a busy worker, then reports its young generation's size (onPriority). */
 const HEAP_WORKER = join(__dirname, 'fixtures', 'heap-worker.mjs');
 const FENCE_AFTER_MS = 175;
@@ -116,4 +121,29 @@ test('the worker runs with a young generation of at most 2 MB (messages.ts, WORK
   const size = Number(/^new_space (\d+)$/.exec(await reported)?.[1]);
   expect(size).toBeGreaterThan(0);
   expect(size).toBeLessThanOrEqual(2 * 1024 * 1024);
+});
+
+test('a heartbeat that says what the last one handed over said goes as beat-again; a change or a goodbye sends it whole', async () => {
+  const batches: string[] = [];
+  let heard: (() => void) | undefined;
+  const fp = FastPath.start({
+    mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: 250, script: ECHO_WORKER,
+    onPriority: (_of, outcome) => { if (outcome.kind === 'ordinary') { batches.push(outcome.why); heard?.(); } },
+  }, () => undefined);
+  fastPath = fp;
+  /** Broadcasts `message` in a turn of its own and waits for the worker's echo of the batch. */
+  const hand = (message: SessionMessage): Promise<void> => new Promise((resolve) => { heard = resolve; fp.broadcast(message); });
+  // Fresh arrays each time, as the runtime builds them; beat and heard differ.
+  const beat = (beatNo: number, epoch = 3): HeartbeatMessage => ({
+    kind: 'heartbeat', pnn: 0, beat: beatNo, flags: 0, monitor: 'healthy', epoch, leader: 0, links: [],
+    hosted: [ip('198.51.100.1'), ip('198.51.100.2')], partition: [0, 1, 2], heard: [{ pnn: 1, agoMs: beatNo }], voters: [0, 1, 2],
+  });
+  await hand(beat(1));
+  await hand(beat(2));
+  await hand(beat(3));
+  await hand(beat(4, 4));
+  await hand(beat(5, 4));
+  await hand({ kind: 'leaving', pnn: 0, reason: 'shutdown' });
+  await hand(beat(6, 4));
+  expect(batches).toEqual(['broadcast', 'beat-again', 'beat-again', 'broadcast', 'beat-again', 'broadcast', 'broadcast']);
 });

@@ -329,6 +329,36 @@ test('the main thread\'s messages after a freeze the worker has not judged yet: 
   expect(r.sent.slice(before).map((m) => m.kind)).toEqual(['release-ack']);
 });
 
+test('beat-again: the last heartbeat handed over goes out once more, with a new beat number and this side\'s hearing', () => {
+  const r = holding();
+  const before = r.sent.length;
+  r.at += 50;
+  r.liveness.beatAgain();
+  r.at += 50;
+  r.liveness.beatAgain();
+  const again = r.sent.slice(before) as HeartbeatMessage[];
+  expect(again.map((m) => [m.kind, m.hosted.map((a) => a.text).join()])).toEqual([
+    ['heartbeat', '198.51.100.1,198.51.100.2'], ['heartbeat', '198.51.100.1,198.51.100.2'],
+  ]);
+  expect(again[1].beat).toBe(again[0].beat + 1);
+  expect(again.map((m) => m.heard.map((h) => `${h.pnn}:${h.agoMs}`).join())).toEqual(['1:50,2:50', '1:100,2:100']);
+});
+
+test('beat-again after a freeze not judged yet is judged first and waits for the guardian\'s answer; after LEAVING it sends nothing', async () => {
+  const r = holding();
+  const before = r.sent.length;
+  r.at += 170; // resumed: the main thread's beat-again reaches this thread before its timer
+  r.liveness.beatAgain();
+  expect(r.confirmations).toHaveLength(1);
+  expect(r.sent.length).toBe(before);
+  r.confirmations[0](true);
+  expect(r.sent.slice(before).map((m) => m.kind)).toEqual(['heartbeat']);
+  r.liveness.broadcast({ kind: 'leaving', pnn: 0, reason: 'shutdown' });
+  const left = r.sent.length;
+  r.liveness.beatAgain();
+  expect(r.sent.length).toBe(left);
+});
+
 test('reloadnodes: with the silent peers commented out, this node is the whole cluster and keeps its addresses', async () => {
   const r = holding();
   r.liveness.setNodes([{ pnn: 0, address: ip('192.0.2.1') }, { pnn: 1, address: null }, { pnn: 2, address: null }]);
