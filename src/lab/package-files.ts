@@ -2,6 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FLOATIPD_NODE_OPTIONS } from '../node-options';
 import { LabError } from './errors';
 
 /**
@@ -30,8 +31,9 @@ export function shippedEventsDir(root: string = packageRoot()): string {
 }
 
 /**
- * argv that starts floatipd: the built daemon of this package under this
- * node, or `path` (a .js file runs under this node, anything else is run as is).
+ * argv that starts floatipd: the built daemon of this package under this node with
+ * floatipd's node options (node-options.ts), or `path` (a .js file runs the same way,
+ * anything else is run as is).
  */
 export function daemonCommand(path: string | undefined, root?: string): string[] {
   const daemon = path ?? join(root ?? packageRoot(), 'dist', 'src', 'daemon', 'main.js');
@@ -40,5 +42,5 @@ export function daemonCommand(path: string | undefined, root?: string): string[]
       ? `floatipd is not built (${daemon} is missing): run \`npm run build\` first, or give --floatipd PATH`
       : `--floatipd ${path} does not exist: give the path of a floatipd`);
   }
-  return daemon.endsWith('.js') ? [process.execPath, daemon] : [daemon];
+  return daemon.endsWith('.js') ? [process.execPath, ...FLOATIPD_NODE_OPTIONS, daemon] : [daemon];
 }
