@@ -2,9 +2,10 @@
 //
 // --single-threaded-gc: V8 then does every garbage collection on the isolate's own thread,
 // with no helper threads. The fast-path worker runs in SCHED_RR (adapters/sched/priority.ts);
-// V8's helper threads run in the ordinary class. When the worker's collection waited for a
-// helper while real-time threads held every core (two daemons' workers on a 2-core machine),
-// the helper never ran: the workers spun in their task loops until the kernel's real-time
+// V8's helper threads run in the ordinary class. As we read perf profiles of the stalls (no
+// V8 code path traced): when the worker's collection waited for a helper while real-time
+// threads held every core (two daemons' workers on a 2-core machine), the helper never ran,
+// and the workers spun in their task loops until the kernel's real-time
 // throttling (950 ms a second) let ordinary threads run again. Every other thread of every
 // daemon stood still meanwhile, and daemons died of it: in 1000-address fast-profile labs at
 // rest a ~950 ms stall every 1-2 minutes, none in 3 minutes with this option
