@@ -39,8 +39,8 @@ export function heardReports(view: MembershipView, now: number): HeardReport[] {
 
 /**
  * Whether two heartbeats of one sender say the same, whatever their `beat` and `heard` (the
- * fast-path worker stamps both on every heartbeat it sends). `hosted` is compared by
- * identity first: the runtime hands out the same array until its held set changes.
+ * fast-path worker stamps both on every heartbeat it sends). Lists are compared by identity
+ * first, then element by element (`hosted` by address text).
  */
 export function sameHeartbeatContent(a: HeartbeatMessage, b: HeartbeatMessage): boolean {
   return a.pnn === b.pnn && a.flags === b.flags && a.banRemainingMs === b.banRemainingMs && a.monitor === b.monitor

@@ -20,8 +20,8 @@ const NLM_F_REQUEST = 0x1;
 const NLM_F_MULTI = 0x2;
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP_INTR = 0x10;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
 const NLM_F_DUMP = 0x300;
 
 export interface ChannelOptions {

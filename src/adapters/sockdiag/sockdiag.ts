@@ -12,15 +12,13 @@ import {
   encodeDumpRequest, stateMask, unmapIpv4,
 } from '../../protocol/sockdiag';
 import { parseError, parseMessages } from 'netlink';
-import { ChannelOptions, NetlinkChannel, errnoName } from '../netlink/channel';
+import { ChannelOptions, NLMSG_DONE, NLMSG_ERROR, NetlinkChannel, errnoName } from '../netlink/channel';
 import { NetlinkError } from '../netlink/errors';
 import { nativeAddon, NativeAddonError } from '../packet/native';
 import { KillOptions, killWithTickles } from './kill-fallback';
 import { ConnectionPort, DestroyReport, KillFallback, SockDiagError, TrackedConnection } from './port';
 
 const NETLINK_SOCK_DIAG = 4;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 
 /**
  * Runs one SOCK_DIAG_BY_FAMILY dump of `request` (an inet_diag_req_v2) off the event loop:
@@ -87,7 +85,7 @@ export class SockDiagAdapter implements ConnectionPort {
 
   async destroyConnections(address: IpAddress): Promise<DestroyReport> {
     const connections = await this.socketsOn([address], CONNECTED);
-    const channel = this.requireChannel();
+    const channel = this.requireStarted(this.channel);
     let destroyed = 0;
     let alreadyGone = 0;
     const unsupported: TrackedConnection[] = [];
@@ -133,8 +131,7 @@ export class SockDiagAdapter implements ConnectionPort {
   }
 
   private async dump(family: Family, states: number): Promise<TcpSocketInfo[]> {
-    this.requireChannel();
-    const dumper = this.dumper as SockDiagDumper;
+    const dumper = this.requireStarted(this.dumper);
     const what = `listing IPv${family} TCP sockets`;
     let reply: Buffer;
     try {
@@ -146,9 +143,10 @@ export class SockDiagAdapter implements ConnectionPort {
     return decodeDumpReply(reply, what);
   }
 
-  private requireChannel(): NetlinkChannel {
-    if (!this.channel) throw new SockDiagError('E_SOCKDIAG_KERNEL', 'the sock_diag adapter is not started: call start() first');
-    return this.channel;
+  /** What start() made, or the error that says to call it. */
+  private requireStarted<T>(part: T | undefined): T {
+    if (part === undefined) throw new SockDiagError('E_SOCKDIAG_KERNEL', 'the sock_diag adapter is not started: call start() first');
+    return part;
   }
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { labDown } from '../../../src/lab';
 import { REPO_ROOT } from '../helpers/netns-child';
 import { prepareTsDaemon } from '../daemon/helpers/ts-daemon';
+import { waitFor } from '../daemon/helpers/daemon-lab';
 
 const PREFIX = 'fsi';
 
@@ -39,14 +40,6 @@ function daemons(): number[] {
     .map((line) => Number(line.trim().split(' ')[0]));
 }
 
-async function until(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 test('SIGINT while the soak runs its lab: it exits with 130 and leaves no namespace and no floatipd behind', async () => {
   const daemon = prepareTsDaemon(root);
   let stderr = '';
@@ -58,7 +51,7 @@ test('SIGINT while the soak runs its lab: it exits with 130 and leaves no namesp
   const exited = new Promise<number | null>((resolve) => soak?.once('exit', (code) => resolve(code)));
 
   // The lab is up: all three daemons run.
-  await until('three floatipds of the soak\'s lab', () => daemons().length >= 3, 120_000);
+  await waitFor('three floatipds of the soak\'s lab', () => (daemons().length >= 3 ? true : undefined), 120_000, 100);
   expect(namespaces().length).toBeGreaterThan(0);
 
   soak.kill('SIGINT');
