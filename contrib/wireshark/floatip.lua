@@ -157,6 +157,30 @@ local MESSAGES = {
       { "cause", { type = "enum", names = { "pipe-closed", "no-ticks" } } },
       { "removed", { type = "u32" } },
     } } },
+  [0x16] = { kind = "features",
+    body = { type = "struct", fields = {
+      { "bits", { type = "u32" } },
+    } } },
+  [0x17] = { kind = "heartbeat-brief",
+    body = { type = "struct", fields = {
+      { "pnn", { type = "pnn" } },
+      { "beat", { type = "u64" } },
+      { "flags", { type = "u32" } },
+      { "banRemainingMs", { type = "optional", inner = { type = "u32" } } },
+      { "monitor", { type = "enum", names = { "pending", "healthy", "unhealthy" } } },
+      { "epoch", { type = "u64" } },
+      { "leader", { type = "pnn-or-none" } },
+      { "links", { type = "list", count = 2, item = { type = "struct", fields = {
+        { "iface", { type = "ifname" } },
+        { "state", { type = "enum", names = { "down", "up" } } },
+      } } } },
+      { "partition", { type = "list", count = 2, item = { type = "pnn" } } },
+      { "heard", { type = "list", count = 2, item = { type = "struct", fields = {
+        { "pnn", { type = "pnn" } },
+        { "agoMs", { type = "u32" } },
+      } } } },
+      { "voters", { type = "list", count = 2, item = { type = "pnn" } } },
+    } } },
   [0x20] = { kind = "release",
     body = { type = "struct", fields = {
       { "epoch", { type = "u64" } },

@@ -13,11 +13,12 @@ import {
   MAX_MAX_FRAME_BYTES, MIN_FRAME_BYTES,
 } from './frame';
 import { messageKindOf } from './frame-message-codecs';
-import { PeerMessage } from './frame-messages';
+import { PeerMessage, PeerMessageKind } from './frame-messages';
 
 export type DecodeResult =
   | { readonly kind: 'frame'; readonly seq: number; readonly message: PeerMessage }
-  | { readonly kind: 'error'; readonly error: FrameError };
+  /** `dropped`: the kind of an authenticated frame whose payload was refused (E_BAD_PAYLOAD). */
+  | { readonly kind: 'error'; readonly error: FrameError; readonly dropped?: PeerMessageKind };
 
 export interface FrameDecoderOptions {
   /** Frames longer than this are refused before any of their payload is buffered. */
@@ -184,7 +185,7 @@ export class FrameDecoder {
       return { kind: 'frame', seq, message: decodeBody(kind, frame.subarray(HEADER_BYTES, end)) };
     } catch (err) {
       if (!(err instanceof PayloadFieldError)) throw err;
-      return { kind: 'error', error: new FrameError('E_BAD_PAYLOAD', `${kind} frame dropped: ${err.message}`, err.field) };
+      return { kind: 'error', error: new FrameError('E_BAD_PAYLOAD', `${kind} frame dropped: ${err.message}`, err.field), dropped: kind };
     }
   }
 

@@ -22,6 +22,8 @@ export const MESSAGE_TYPES: Readonly<Record<PeerMessageKind, number>> = {
   ping: 0x13,
   pong: 0x14,
   fenced: 0x15,
+  features: 0x16,
+  'heartbeat-brief': 0x17,
   release: 0x20,
   'release-ack': 0x21,
   take: 0x22,
@@ -98,6 +100,32 @@ const reloadStep = tagged<ReloadStep>('step', {
   'apply-nodes': struct({ nodes: nodesFileLines }),
 });
 
+/** A HEARTBEAT's fields in wire order; HEARTBEAT-BRIEF has the same without `hosted`. */
+const HEARTBEAT_FIELDS = {
+  pnn,
+  beat: u64,
+  flags: selfFlags,
+  banRemainingMs: optional(u32),
+  monitor: enumeration<MonitorState>(['pending', 'healthy', 'unhealthy']),
+  epoch: u64,
+  leader: pnnOrNone,
+  links: list(struct({ iface: interfaceName, state: linkState })),
+  hosted: list(ipAddress, 4),
+  partition: ascendingPnns,
+  heard: heardPeers,
+  voters: ascendingPnns,
+};
+const { hosted: _hosted, ...BRIEF_HEARTBEAT_FIELDS } = HEARTBEAT_FIELDS;
+
+/** What both heartbeat kinds must satisfy beyond their fields' own checks. */
+function heartbeatProblem(v: Omit<Body<'heartbeat'>, 'hosted'>): string | undefined {
+  if (!v.partition.includes(v.pnn)) return `has partition [${v.partition.join(',')}] without the sender ${v.pnn}: a node is always in its own partition`;
+  if (v.heard.some((entry) => entry.pnn === v.pnn)) return `has a heard entry for the sender ${v.pnn}: a node lists only how long ago it heard its peers`;
+  if (v.banRemainingMs === undefined) return undefined;
+  if ((v.flags & NodeFlag.BANNED) === 0) return 'has banRemainingMs without the BANNED flag';
+  return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';
+}
+
 /** Payload codec of each message, fields in wire order. */
 export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<K>> } = {
   hello: struct({
@@ -108,26 +136,9 @@ export const MESSAGE_BODIES: { readonly [K in PeerMessageKind]: FieldCodec<Body<
     maxFrameBytes,
   }),
   proof: struct({ peerNonce: bytes(NONCE_BYTES) }),
-  heartbeat: checked(struct({
-    pnn,
-    beat: u64,
-    flags: selfFlags,
-    banRemainingMs: optional(u32),
-    monitor: enumeration<MonitorState>(['pending', 'healthy', 'unhealthy']),
-    epoch: u64,
-    leader: pnnOrNone,
-    links: list(struct({ iface: interfaceName, state: linkState })),
-    hosted: list(ipAddress, 4),
-    partition: ascendingPnns,
-    heard: heardPeers,
-    voters: ascendingPnns,
-  }), (v) => {
-    if (!v.partition.includes(v.pnn)) return `has partition [${v.partition.join(',')}] without the sender ${v.pnn}: a node is always in its own partition`;
-    if (v.heard.some((entry) => entry.pnn === v.pnn)) return `has a heard entry for the sender ${v.pnn}: a node lists only how long ago it heard its peers`;
-    if (v.banRemainingMs === undefined) return undefined;
-    if ((v.flags & NodeFlag.BANNED) === 0) return 'has banRemainingMs without the BANNED flag';
-    return v.banRemainingMs > 0 ? undefined : 'has banRemainingMs 0: a running ban has time left';
-  }),
+  features: struct({ bits: u32 }),
+  heartbeat: checked(struct(HEARTBEAT_FIELDS), heartbeatProblem),
+  'heartbeat-brief': checked(struct(BRIEF_HEARTBEAT_FIELDS), heartbeatProblem),
   leaving: struct({ pnn, reason: enumeration<LeavingReason>(['shutdown', 'restart']) }),
   fenced: struct({ pnn, cause: enumeration<FenceCause>(['pipe-closed', 'no-ticks']), removed: u32 }),
   'public-addresses': struct({ pnn, addresses: list(publicAddressLine, 4) }),

@@ -83,6 +83,35 @@ export interface HeartbeatMessage {
 }
 
 /**
+ * A HEARTBEAT whose `hosted` list is the one of the last HEARTBEAT on the same connection in
+ * the same direction: the list is left out, every other field is there. Sent only to a peer
+ * whose FEATURES named FEATURE.briefHeartbeats; the receiver's session puts the list back, so
+ * nothing above it sees this kind. With 333 addresses a HEARTBEAT is ~5.7 KB, and at rest every
+ * beat lists the same ones: the brief one is under 100 bytes.
+ */
+export type HeartbeatBriefMessage = Omit<HeartbeatMessage, 'kind' | 'hosted'> & { readonly kind: 'heartbeat-brief' };
+
+/** The bits of FEATURES: what the sender can receive. Bits it does not know, a receiver ignores. */
+export const FEATURE = {
+  /** HEARTBEAT-BRIEF */
+  briefHeartbeats: 0x1,
+} as const;
+
+/** Every bit this release sets. */
+export const OWN_FEATURES: number = FEATURE.briefHeartbeats;
+
+/**
+ * Sent once per connection right after the handshake (not on a guardian's notifier connection):
+ * what the sender can receive beyond the messages of frame version 1 as first released. An
+ * older release drops it (E_UNKNOWN_TYPE), so it never learns that a peer can receive more, and
+ * is sent only what it knows (docs/protocol.md, Versions).
+ */
+export interface FeaturesMessage {
+  readonly kind: 'features';
+  readonly bits: number;
+}
+
+/**
  * Every `heartbeat_interval` x 5, to each connected peer: asks for a PONG at once, so the
  * sender can time the round trip. `sentUs` is the sender's own monotonic clock; only the
  * sender reads it, so clocks need not agree between nodes.
@@ -348,7 +377,7 @@ export interface ReloadReplyMessage {
 }
 
 export type PeerMessage =
-  | HelloMessage | ProofMessage | HeartbeatMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
+  | HelloMessage | ProofMessage | FeaturesMessage | HeartbeatMessage | HeartbeatBriefMessage | LeavingMessage | FencedMessage | PublicAddressesMessage | PingMessage | PongMessage
   | ReleaseOrder | ReleaseAck | TakeOrder | TakeAck | IpReallocatedOrder | IpReallocatedAck | RunCountedMessage
   | RunRecordMessage | TickleFull | TickleDelta | AdminRequestMessage | AdminReplyMessage | ReloadRequestMessage | ReloadReplyMessage;
 

@@ -11,6 +11,10 @@
 // and each direction counts its sequence numbers from 0 again.
 // Legal steps are one table (HANDSHAKE_STEPS); a frame the state does not
 // allow fails the session with E_HANDSHAKE naming the allowed ones.
+// Once established, each side sends FEATURES (what it can receive). To a peer that takes brief
+// heartbeats, a HEARTBEAT listing the same addresses as the last one sent on this connection
+// goes out as HEARTBEAT-BRIEF; the receiving session puts the list back, so callers send and
+// receive HEARTBEATs only.
 
 import { Pnn } from '../core/flags';
 import {
@@ -18,9 +22,10 @@ import {
 } from './frame';
 import { DecodeResult, FrameDecoder } from './frame-decoder';
 import { FrameBuildError, FrameError, FrameSetupError } from './frame-errors';
+import { IpAddress } from '../core/ip';
 import {
-  FINGERPRINT_BYTES, HelloMessage, MIN_MAX_FRAME_BYTES, NONCE_BYTES, PeerMessage, PeerMessageKind, PeerRole,
-  ProofMessage,
+  FEATURE, FeaturesMessage, FINGERPRINT_BYTES, HeartbeatBriefMessage, HeartbeatMessage, HelloMessage, MIN_MAX_FRAME_BYTES, NONCE_BYTES,
+  OWN_FEATURES, PeerMessage, PeerMessageKind, PeerRole, ProofMessage,
 } from './frame-messages';
 
 export const MIN_CLUSTER_KEY_BYTES = 16;
@@ -28,10 +33,19 @@ export const MIN_CLUSTER_KEY_BYTES = 16;
 /** HELLO travels before any shared key exists: its MAC is only a checksum under this public key. */
 export const HELLO_MAC_KEY: Uint8Array = ascii('floatip/1 hello');
 
+/**
+ * At least every this many heartbeats on a connection, one goes out whole even when the peer
+ * takes brief ones (PeerSession.heartbeatFrame): 94 % of them stay brief.
+ */
+export const FULL_HEARTBEAT_EVERY = 16;
+
 export type SessionState = 'awaiting-hello' | 'awaiting-proof' | 'established' | 'failed';
 
-/** Every message except the two handshake messages. */
-export type SessionMessage = Exclude<PeerMessage, HelloMessage | ProofMessage>;
+/** The messages the session itself sends and consumes: the handshake, FEATURES, and the brief form of a HEARTBEAT. */
+type SessionOwnMessage = HelloMessage | ProofMessage | FeaturesMessage | HeartbeatBriefMessage;
+
+/** Every message a caller sends and receives. */
+export type SessionMessage = Exclude<PeerMessage, SessionOwnMessage>;
 export type SessionMessageKind = SessionMessage['kind'];
 
 const SESSION_KINDS: readonly SessionMessageKind[] = [
@@ -43,7 +57,7 @@ const SESSION_KINDS: readonly SessionMessageKind[] = [
 export const HANDSHAKE_STEPS: Readonly<Record<SessionState, Readonly<Partial<Record<PeerMessageKind, SessionState>>>>> = {
   'awaiting-hello': { hello: 'awaiting-proof' },
   'awaiting-proof': { proof: 'established' },
-  established: Object.fromEntries(SESSION_KINDS.map((kind) => [kind, 'established'])),
+  established: Object.fromEntries([...SESSION_KINDS, 'features', 'heartbeat-brief'].map((kind) => [kind, 'established'])),
   failed: {},
 };
 
@@ -116,6 +130,14 @@ export class PeerSession {
   private sendSeq = 0;
   private started = false;
   private peer: { pnn: Pnn; role: PeerRole; maxFrameBytes: number } | undefined;
+  /** The peer's FEATURES bits; 0 until it sends them (an older release never does). */
+  private peerFeatures = 0;
+  /** The `hosted` list of the last HEARTBEAT sent on this connection: the list a HEARTBEAT-BRIEF repeats. */
+  private sentHosted: readonly IpAddress[] | undefined;
+  /** HEARTBEAT-BRIEFs sent since the last whole HEARTBEAT. */
+  private briefsSinceFull = 0;
+  /** The `hosted` list of the last HEARTBEAT received: what a HEARTBEAT-BRIEF from the peer stands for. */
+  private receivedHosted: readonly IpAddress[] | undefined;
 
   constructor(private readonly options: PeerSessionOptions) {
     const { clusterKey, nonce, localPnn } = options;
@@ -188,7 +210,15 @@ export class PeerSession {
     return out;
   }
 
-  /** One message as a frame for this connection. Only once established. */
+  /** The peer said (FEATURES) that it takes HEARTBEAT-BRIEF. */
+  get peerTakesBriefHeartbeats(): boolean {
+    return (this.peerFeatures & FEATURE.briefHeartbeats) !== 0;
+  }
+
+  /**
+   * One message as a frame for this connection. Only once established. A HEARTBEAT whose
+   * `hosted` equals the last one sent here goes out brief when the peer takes that.
+   */
   encode(message: SessionMessage): Uint8Array {
     if (this.current !== 'established' || this.peer === undefined) {
       throw new FrameBuildError('E_NOT_ESTABLISHED', `cannot send ${message.kind}: the session is ${this.current}, not established`);
@@ -196,7 +226,29 @@ export class PeerSession {
     if (!SESSION_KINDS.includes(message.kind)) {
       throw new FrameBuildError('E_BAD_MESSAGE', `${String(message.kind)} is not a message a session sends`, 'kind');
     }
+    if (message.kind === 'heartbeat') return this.heartbeatFrame(message);
     return this.frame(message, this.peer.maxFrameBytes);
+  }
+
+  /**
+   * A HEARTBEAT as a frame: brief when the peer takes it and `hosted` is the list of the last
+   * one sent here, but whole at least every FULL_HEARTBEAT_EVERY, so a receiver that had to drop
+   * one whole (and with it the list) hears the peer again within that many beats.
+   */
+  private heartbeatFrame(message: HeartbeatMessage): Uint8Array {
+    const limit = this.peer?.maxFrameBytes;
+    if (this.peerTakesBriefHeartbeats && this.sentHosted !== undefined && this.briefsSinceFull < FULL_HEARTBEAT_EVERY - 1
+      && sameAddresses(this.sentHosted, message.hosted)) {
+      const { hosted: _hosted, ...rest } = message;
+      const bytes = this.frame({ ...rest, kind: 'heartbeat-brief' }, limit);
+      this.briefsSinceFull++;
+      return bytes;
+    }
+    // Remembered only once encoded: a heartbeat too large to send must not become the list the next brief one repeats.
+    const bytes = this.frame(message, limit);
+    this.sentHosted = message.hosted;
+    this.briefsSinceFull = 0;
+    return bytes;
   }
 
   private frame(message: PeerMessage, limit = this.maxFrameBytes): Uint8Array {
@@ -207,6 +259,8 @@ export class PeerSession {
 
   private apply(result: DecodeResult, out: SessionOutput): void {
     if (result.kind === 'error') {
+      // A refused HEARTBEAT may have listed other addresses than the last one taken: a brief one after it must not stand for that list.
+      if (result.dropped === 'heartbeat') this.receivedHosted = undefined;
       // Before the session is established nothing may be skipped: the handshake would be incomplete.
       if (result.error.fatal || this.current !== 'established') this.current = 'failed';
       out.events.push({ kind: 'error', error: result.error });
@@ -268,23 +322,53 @@ export class PeerSession {
       return;
     }
     this.current = 'established';
+    // A guardian's notifier connection carries one FENCED and closes: neither side has use for features there.
+    if (this.options.role !== 'notifier' && this.peer.role !== 'notifier') out.send.push(this.frame({ kind: 'features', bits: OWN_FEATURES }));
     out.events.push({ kind: 'established', peerPnn: this.peer.pnn, peerMaxFrameBytes: this.peer.maxFrameBytes });
   }
 
-  private acceptMessage(seq: number, message: SessionMessage, out: SessionOutput): void {
+  private acceptMessage(seq: number, message: Exclude<PeerMessage, HelloMessage | ProofMessage>, out: SessionOutput): void {
     // Messages that name their sender must name the authenticated peer: no node speaks for another.
-    if ((message.kind === 'heartbeat' || message.kind === 'leaving') && message.pnn !== this.peer?.pnn) {
+    if ((message.kind === 'heartbeat' || message.kind === 'heartbeat-brief' || message.kind === 'leaving') && message.pnn !== this.peer?.pnn) {
       this.failWith(out, new FrameError('E_PEER_IDENTITY',
         `node ${this.peer?.pnn} sent a ${message.kind} in the name of node ${message.pnn}: a node speaks only for itself`));
       return;
     }
-    out.events.push({ kind: 'message', seq, message });
+    switch (message.kind) {
+      case 'features':
+        this.peerFeatures = message.bits;
+        return;
+      case 'heartbeat':
+        this.receivedHosted = message.hosted;
+        out.events.push({ kind: 'message', seq, message });
+        return;
+      case 'heartbeat-brief': {
+        if (this.receivedHosted === undefined) {
+          out.events.push({ kind: 'error', error: new FrameError('E_BAD_PAYLOAD',
+            `node ${message.pnn} sent a heartbeat-brief before any heartbeat on this connection: it has no address list to repeat, so it was dropped`) });
+          return;
+        }
+        const { kind: _kind, ...rest } = message;
+        out.events.push({ kind: 'message', seq, message: { ...rest, kind: 'heartbeat', hosted: this.receivedHosted } });
+        return;
+      }
+      default:
+        out.events.push({ kind: 'message', seq, message });
+    }
   }
 
   private failWith(out: SessionOutput, error: FrameError): void {
     this.current = 'failed';
     out.events.push({ kind: 'error', error });
   }
+}
+
+/** The same addresses in the same order (the same array, or equal texts). */
+function sameAddresses(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].text !== b[i].text) return false;
+  return true;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -16,6 +16,11 @@ export const SESSION_SAMPLES: { readonly [K in Exclude<PeerMessageKind, 'hello' 
     epoch: 2 ** 32 + 1, leader: 0, links: [{ iface: 'eth0', state: 'up' }, { iface: 'bond0.12', state: 'down' }],
     hosted: [v4, v6], partition: [0, 2], heard: [{ pnn: 0, agoMs: 250 }], voters: [0, 2],
   },
+  'heartbeat-brief': {
+    kind: 'heartbeat-brief', pnn: 2, beat: 6, flags: 0, monitor: 'healthy', epoch: 2 ** 32 + 1, leader: 0,
+    links: [{ iface: 'eth0', state: 'up' }], partition: [0, 2], heard: [{ pnn: 0, agoMs: 199 }], voters: [0, 2],
+  },
+  features: { kind: 'features', bits: 0x80000001 },
   leaving: { kind: 'leaving', pnn: 2, reason: 'restart' },
   'public-addresses': {
     kind: 'public-addresses', pnn: 2,

@@ -42,6 +42,31 @@ const reloadStepArb: fc.Arbitrary<ReloadStep> = fc.oneof(
   fc.constant({ step: 'sync' as const }),
 );
 
+const HEARTBEAT_ARB: fc.Arbitrary<MessageOf<'heartbeat'>> = fc.record({
+  kind: fc.constant('heartbeat' as const),
+  pnn: pnnArb,
+  beat: counter,
+  flags: selfFlagsArb,
+  monitor: fc.constantFrom('pending' as const, 'healthy' as const, 'unhealthy' as const),
+  epoch: counter,
+  leader: fc.oneof(fc.constant(NO_NODE), pnnArb),
+  links: fc.array(fc.record({ iface: ifaceArb, state: fc.constantFrom('up' as const, 'down' as const) }), { maxLength: 6 }),
+  hosted: fc.array(ipArb, { maxLength: 20 }),
+  others: fc.uniqueArray(pnnArb, { maxLength: 8 }),
+  heardAgo: fc.array(fc.record({ pnn: pnnArb, agoMs: fc.integer({ min: 0, max: 0xffffffff }) }), { maxLength: 8 }),
+  voters: fc.uniqueArray(pnnArb, { maxLength: 8 }).map((pnns) => pnns.sort((a, b) => a - b)),
+}).map(({ others, heardAgo, ...beat }) => ({
+  ...beat,
+  partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b),
+  // The wire allows one entry per peer, ascending, never the sender.
+  heard: [...new Map(heardAgo.filter((entry) => entry.pnn !== beat.pnn).map((entry) => [entry.pnn, entry])).values()]
+    .sort((a, b) => a.pnn - b.pnn),
+}))
+  .chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
+    ? fc.constant(beat)
+    : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
+      .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs }))));
+
 export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrary<MessageOf<K>> } = {
   hello: fc.record({
     kind: fc.constant('hello' as const),
@@ -52,30 +77,9 @@ export const MESSAGE_ARBITRARIES: { readonly [K in PeerMessageKind]: fc.Arbitrar
     maxFrameBytes: fc.integer({ min: 4096, max: 0xffffffff }),
   }),
   proof: fc.record({ kind: fc.constant('proof' as const), peerNonce: bytes(32) }),
-  heartbeat: fc.record({
-    kind: fc.constant('heartbeat' as const),
-    pnn: pnnArb,
-    beat: counter,
-    flags: selfFlagsArb,
-    monitor: fc.constantFrom('pending' as const, 'healthy' as const, 'unhealthy' as const),
-    epoch: counter,
-    leader: fc.oneof(fc.constant(NO_NODE), pnnArb),
-    links: fc.array(fc.record({ iface: ifaceArb, state: fc.constantFrom('up' as const, 'down' as const) }), { maxLength: 6 }),
-    hosted: fc.array(ipArb, { maxLength: 20 }),
-    others: fc.uniqueArray(pnnArb, { maxLength: 8 }),
-    heardAgo: fc.array(fc.record({ pnn: pnnArb, agoMs: fc.integer({ min: 0, max: 0xffffffff }) }), { maxLength: 8 }),
-    voters: fc.uniqueArray(pnnArb, { maxLength: 8 }).map((pnns) => pnns.sort((a, b) => a - b)),
-  }).map(({ others, heardAgo, ...beat }) => ({
-    ...beat,
-    partition: [...new Set([beat.pnn, ...others])].sort((a, b) => a - b),
-    // The wire allows one entry per peer, ascending, never the sender.
-    heard: [...new Map(heardAgo.filter((entry) => entry.pnn !== beat.pnn).map((entry) => [entry.pnn, entry])).values()]
-      .sort((a, b) => a.pnn - b.pnn),
-  }))
-    .chain((beat) => ((beat.flags & NodeFlag.BANNED) === 0
-      ? fc.constant(beat)
-      : fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined })
-        .map((banRemainingMs) => (banRemainingMs === undefined ? beat : { ...beat, banRemainingMs })))),
+  heartbeat: HEARTBEAT_ARB,
+  'heartbeat-brief': HEARTBEAT_ARB.map(({ hosted: _hosted, ...rest }) => ({ ...rest, kind: 'heartbeat-brief' as const })),
+  features: fc.record({ kind: fc.constant('features' as const), bits: u32 }),
   leaving: fc.record({ kind: fc.constant('leaving' as const), pnn: pnnArb, reason: fc.constantFrom('shutdown' as const, 'restart' as const) }),
   fenced: fc.record({
     kind: fc.constant('fenced' as const), pnn: pnnArb, cause: fc.constantFrom('pipe-closed' as const, 'no-ticks' as const),

@@ -1,7 +1,7 @@
 // Test helpers for peer frames: node:crypto's HMAC as the injected MAC, keys, and a handshake between two sessions.
 
 import { createHash, createHmac } from 'node:crypto';
-import { MacFunction } from '../../../../src/protocol/frame';
+import { MAC_BYTES, MacFunction } from '../../../../src/protocol/frame';
 import { PeerSession, PeerSessionOptions, SessionEvent } from '../../../../src/protocol/frame-session';
 
 export const hmacSha256: MacFunction = (key, data) => createHmac('sha256', key).update(data).digest();
@@ -34,10 +34,14 @@ export interface Pair {
   readonly fromResponder: Uint8Array[];
 }
 
-/** Runs a full handshake between node `a` (dialling) and node `b` (accepting), delivering frames whole. */
+/**
+ * Runs a full handshake between node `a` (dialling) and node `b` (accepting), delivering frames
+ * whole; `toInitiator` may stand in for each frame the responder wrote (as a peer of another build).
+ */
 export function handshake(
   initiator: PeerSession = session({ role: 'initiator', localPnn: 0 }),
   responder: PeerSession = session({ role: 'responder', localPnn: 1 }),
+  toInitiatorAs: (frame: Uint8Array) => Uint8Array = (frame) => frame,
 ): Pair {
   const pair: Pair = { initiator, responder, initiatorEvents: [], responderEvents: [], fromInitiator: [], fromResponder: [] };
   const toResponder = [initiator.start()];
@@ -53,7 +57,7 @@ export function handshake(
     const b = toInitiator.shift();
     if (b) {
       pair.fromResponder.push(b);
-      const out = initiator.receive(b);
+      const out = initiator.receive(toInitiatorAs(b));
       toResponder.push(...out.send);
       pair.initiatorEvents.push(...out.events);
     }
@@ -67,4 +71,22 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 export function errorCodes(events: readonly SessionEvent[]): string[] {
   return events.flatMap((e) => (e.kind === 'error' ? [e.error.code] : []));
+}
+
+/** The key a session sends under (private): to forge what a genuine peer of another build would send. */
+export function sendKeyOf(s: PeerSession): Uint8Array {
+  return (s as unknown as { sendKey: Uint8Array }).sendKey;
+}
+
+/** A HEARTBEAT frame with links[0].state set to 9 and its MAC made again: an authentic frame the decoder refuses. */
+export function corruptLinkState(frame: Uint8Array, key: Uint8Array): Uint8Array {
+  return withByte(frame, 16 + 4 + 8 + 4 + 1 + 1 + 8 + 4 + 2 + 5, 9, key); // heartbeat.links[0].state
+}
+
+/** `frame` with byte `at` set to `value` and its MAC made again under `key`: what a genuine peer of another build (or a man in the middle, for HELLO's public key) would send. */
+export function withByte(frame: Uint8Array, at: number, value: number, key: Uint8Array): Uint8Array {
+  const copy = frame.slice();
+  copy[at] = value;
+  copy.set(hmacSha256(key, copy.subarray(0, copy.length - MAC_BYTES)), copy.length - MAC_BYTES);
+  return copy;
 }
