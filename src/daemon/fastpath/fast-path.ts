@@ -22,6 +22,7 @@ import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
 import { confirmMarginMs, DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT, WORKER_YOUNG_GENERATION_MB } from './messages';
+import { HostedReceiver } from './hosted-relay';
 import { Outbox } from './outbox';
 
 export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs' | 'tickEveryMs' | 'mainStallLimitMs' | 'frozenAfterMs'> & {
@@ -92,6 +93,8 @@ export class FastPath implements PeerMesh {
   private holdingCount: (() => number) | undefined;
   /** The worker pulse before the last idle stall reported (SLOT.idleStallFrom): each is reported once. */
   private idleStallReported = Number.NaN;
+  /** Puts back the address lists the worker leaves out of peer heartbeats (hosted-relay.ts). */
+  private readonly hosted = new HostedReceiver();
   /** What this turn posts to the worker, sent as one array (outbox.ts says why). */
   private readonly outbox: Outbox<ToWorker>;
   private fenceListener: ((news: FenceNews) => void) | undefined;
@@ -325,7 +328,10 @@ export class FastPath implements PeerMesh {
   private handle(message: FromWorker): void {
     for (const waiter of this.waiters) if (waiter.answers(message)) return;
     switch (message.op) {
-      case 'event': this.deliver(message.event, Math.max(0, monotonicNow() - message.at)); return;
+      case 'event':
+      case 'beat':
+        this.deliver(this.hosted.event(message), Math.max(0, monotonicNow() - message.at));
+        return;
       case 'guardian-ended': this.guardianEvents?.ended(message.end); return;
       case 'guardian-silent': this.guardianEvents?.silent?.(message.unansweredMs); return;
       case 'priority': this.onPriority?.(message.of, message.outcome); return;

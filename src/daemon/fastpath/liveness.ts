@@ -30,6 +30,7 @@ import { MeshEvent, PeerMesh } from '../../adapters/peer/port';
 import { heardReports, heartbeatObservation } from '../../protocol/frame-heartbeat';
 import { HeartbeatMessage } from '../../protocol/frame-messages';
 import { SessionMessage } from '../../protocol/frame-session';
+import { HostedSender } from './hosted-relay';
 import { confirmMarginMs, FastPathSettings, FromWorker, SLOT, VERDICT, VerdictCode } from './messages';
 
 /** What the liveness side drives: the mesh, the guardian, the clock shared with the main thread, and the way to it. */
@@ -86,6 +87,8 @@ export const WATCH_RULES: readonly { readonly when: (f: WatchFacts) => boolean; 
 
 export class Liveness {
   private readonly slots: Float64Array;
+  /** Leaves out of a peer's heartbeat the address list the main thread already has (hosted-relay.ts). */
+  private readonly hosted = new HostedSender();
   private view: MembershipView;
   private template: HeartbeatMessage | undefined;
   private beat = 0;
@@ -143,7 +146,7 @@ export class Liveness {
     } else if (event.kind === 'peer-down') {
       this.observe({ kind: 'stream-closed', pnn: event.pnn, at });
     }
-    this.parts.post({ op: 'event', event, at });
+    this.parts.post(this.hosted.post(event, at));
   }
 
   /** reloadnodes: the same node set as the main thread's view (core withNodeSet). */

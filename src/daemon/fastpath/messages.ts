@@ -6,6 +6,7 @@ import { MeshNode, TcpMeshInit } from '../../adapters/peer/options';
 import { Ballot, QuorumRule } from '../../core/quorum';
 import { NoticePeer } from '../guardian-notice';
 import { SessionMessage } from '../../protocol/frame-session';
+import { HeartbeatMessage } from '../../protocol/frame-messages';
 import { GuardianEnd, GuardianLinkOptions } from '../guardian-client';
 import { PriorityOutcome } from '../../adapters/sched/priority';
 
@@ -151,6 +152,8 @@ export type FromWorker =
   | { readonly op: 'stopped' }
   /** `at`: when the worker received it (monotonicNow): the main thread hands it on with its age. */
   | { readonly op: 'event'; readonly event: MeshEvent; readonly at: number }
+  /** A peer's heartbeat listing the addresses of the last one posted from that peer: hosted-relay.ts. */
+  | { readonly op: 'beat'; readonly from: Pnn; readonly message: Omit<HeartbeatMessage, 'hosted'>; readonly at: number }
   | { readonly op: 'guardian-ready'; readonly pid: number | undefined }
   | { readonly op: 'guardian-failed'; readonly message: string }
   | { readonly op: 'guardian-ended'; readonly end: GuardianEnd }

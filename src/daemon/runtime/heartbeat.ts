@@ -83,7 +83,7 @@ export class Heartbeats {
       epoch: local.epoch,
       leader: local.leader,
       links: [...local.links].map(([iface, linkState]) => ({ iface, state: linkState })),
-      hosted: hosting.list().map((h) => h.address),
+      hosted: hosting.addresses(),
       partition: partitionMembers(state.view),
       heard: heardReports(state.view, clock.now()),
       voters: state.reportedVoters(),

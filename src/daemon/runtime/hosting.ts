@@ -65,6 +65,8 @@ export class LocalAddresses {
    * sorting 1000 addresses each time showed in the main loop's long turns.
    */
   private sorted: readonly HeldAddress[] | undefined;
+  /** `addresses()`'s answer until the held set changes: one array for every heartbeat that lists the same ones. */
+  private sortedAddresses: readonly IpAddress[] | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   /** Addresses whose release has begun: `announce` leaves them alone. */
   private readonly releasing = new Set<string>();
@@ -81,13 +83,27 @@ export class LocalAddresses {
     return [...this.sorted];
   }
 
+  /**
+   * The held addresses, ascending, as one array that stays the same until the held set
+   * changes: heartbeats list it, and an unchanged heartbeat is found by identity before any
+   * address is compared (FastPath.broadcast, PeerSession's brief heartbeats).
+   */
+  addresses(): readonly IpAddress[] {
+    this.sortedAddresses ??= this.list().map((h) => h.address);
+    return this.sortedAddresses;
+  }
+
   private hold(text: string, address: HeldAddress): void {
     this.held.set(text, address);
     this.sorted = undefined;
+    this.sortedAddresses = undefined;
   }
 
   private unhold(text: string): void {
-    if (this.held.delete(text)) this.sorted = undefined;
+    if (this.held.delete(text)) {
+      this.sorted = undefined;
+      this.sortedAddresses = undefined;
+    }
   }
 
   get(text: string): HeldAddress | undefined {

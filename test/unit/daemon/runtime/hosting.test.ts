@@ -150,4 +150,16 @@ describe('LocalAddresses.list', () => {
     await hosting.evacuate();
     expect(listed()).toEqual([]);
   });
+
+  it('gives the addresses as one array until the held set changes, so an unchanged heartbeat is found by identity', async () => {
+    const { hosting } = await setUp();
+    await hosting.enqueue(() => hosting.take([item('192.0.2.9'), item('192.0.2.3')]));
+    const first = hosting.addresses();
+    expect(first.map((a) => a.text)).toEqual(['192.0.2.3', '192.0.2.9']);
+    expect(hosting.addresses()).toBe(first);
+    await hosting.enqueue(() => hosting.release([{ address: ip('192.0.2.3'), bits: 24 }]));
+    expect(hosting.addresses()).not.toBe(first);
+    expect(hosting.addresses().map((a) => a.text)).toEqual(['192.0.2.9']);
+    expect(first.map((a) => a.text)).toEqual(['192.0.2.3', '192.0.2.9']);
+  });
 });
