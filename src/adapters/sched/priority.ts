@@ -20,10 +20,10 @@ export interface RealtimeCalls {
 }
 
 /**
- * SCHED_RR priority of a thread while it forks: below the liveness threads, above everything
- * ordinary. Why it forks in that class: see aheadWhileForking.
+ * SCHED_RR priority of an ordinary thread for a moment in which a liveness thread may wait for
+ * it: below the liveness threads, above everything ordinary. Why: see aheadOfOrdinaryThreads.
  */
-export const FORK_RT_PRIORITY = 1;
+export const AHEAD_RT_PRIORITY = 1;
 
 /** How a thread now runs: in SCHED_RR, at the fallback nice value, or as it was (with why). */
 export type PriorityOutcome =
@@ -64,46 +64,55 @@ export function raiseLivenessPriority(id: number, calls: { realtime?: () => Real
   }
 }
 
-let forkAhead: RealtimeCalls | null | undefined;
+let aheadCalls: RealtimeCalls | null | undefined;
 
 /**
- * Runs `fork` (a synchronous child_process.spawn) with the calling thread in SCHED_RR, then puts
- * it back in the ordinary class. fork() copies the page tables holding the process's mmap lock
- * for writing; a page fault of any other thread waits for it. An ordinary thread that forks can
- * be preempted by other processes midway, and then the fast-path thread (SCHED_RR, but waiting
- * for that lock) stood still with it: a CPU profile of an ultra-profile daemon shows the main
- * thread 82 ms inside spawn() for a monitor script and its fast-path thread idle without a
- * sample for 52 ms of it, and the daemon ended on its 'frozen' verdict. Forking ahead of
- * ordinary threads keeps the lock for the copy only (2-5 ms). Where SCHED_RR is refused it
- * just forks. The child starts in the ordinary class (SCHED_RESET_ON_FORK). Event scripts
- * fork only where the addon lacks posix_spawn (scripts/script-start.ts): a vfork-style start
- * copies no page table and runs on a pool thread, and needs none of this.
+ * Runs `work` (synchronous) with the calling thread in SCHED_RR, then puts it back in the
+ * ordinary class: for a moment in which the thread holds a lock a liveness thread (SCHED_RR)
+ * may wait for. An ordinary thread holding such a lock can be preempted by other processes'
+ * threads and kept off the CPU for as long as the fair class likes; the real-time thread then
+ * stands still with it, as if the whole process had (priority inversion: the kernel boosts the
+ * holder of a priority-inheriting futex only, and these locks are not). Two such moments:
+ *   - fork(): it holds the process's mmap lock for writing while it copies the page tables, and
+ *     a page fault of any other thread waits for it. A CPU profile of an ultra-profile daemon
+ *     showed the main thread 82 ms inside spawn() for a monitor script and its fast-path thread
+ *     idle without a sample for 52 ms of it; the daemon ended on its 'frozen' verdict. Ahead of
+ *     ordinary threads the lock is held for the copy only (2-5 ms).
+ *   - postMessage() to the fast-path worker: Node queues the message under the receiving port's
+ *     mutex and wakes the worker (an eventfd write) before it lets go of it. The wake-up makes
+ *     the syscall's return a preemption point: in `perf sched` of an ultra-profile lab with 1000
+ *     addresses (2026-12-07 18:51 UTC), node 2's main thread was preempted there by another
+ *     daemon's real-time thread and then waited 93 ms behind ordinary threads, runnable, while
+ *     its worker, woken by that very message, waited on the mutex in MessagePort::OnMessage;
+ *     the worker judged the process frozen (100 ms) and it exited. FastPath posts through this.
+ * Where SCHED_RR is refused it just runs `work`. A process forked meanwhile starts in the
+ * ordinary class (SCHED_RESET_ON_FORK).
  */
-export function aheadWhileForking<T>(fork: () => T, calls: RealtimeCalls | null = defaultForkCalls()): T {
+export function aheadOfOrdinaryThreads<T>(work: () => T, calls: RealtimeCalls | null = defaultAheadCalls()): T {
   let raised = false;
   try {
-    calls?.setRealtime(0, FORK_RT_PRIORITY);
+    calls?.setRealtime(0, AHEAD_RT_PRIORITY);
     raised = calls !== null;
   } catch {
-    // Not permitted: fork as an ordinary thread.
+    // Not permitted: run as an ordinary thread.
   }
   try {
-    return fork();
+    return work();
   } finally {
     if (raised) calls?.setOrdinary(0);
   }
 }
 
-/** The addon's calls, looked up once; null when the addon lacks them (fork as before). */
-function defaultForkCalls(): RealtimeCalls | null {
-  if (forkAhead === undefined) {
+/** The addon's calls, looked up once; null when the addon lacks them (run as before). */
+function defaultAheadCalls(): RealtimeCalls | null {
+  if (aheadCalls === undefined) {
     try {
-      forkAhead = realtimeCalls();
+      aheadCalls = realtimeCalls();
     } catch {
-      forkAhead = null;
+      aheadCalls = null;
     }
   }
-  return forkAhead;
+  return aheadCalls;
 }
 
 /** The calling thread's kernel id (`/proc/thread-self` links to PID/task/TID), or undefined off Linux. */

@@ -12,7 +12,7 @@ import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { Readable } from 'node:stream';
 import { nativeAddon } from '../packet/native';
-import { aheadWhileForking } from '../sched/priority';
+import { aheadOfOrdinaryThreads } from '../sched/priority';
 
 /** How a started script ended: its exit code as a shell reports it, or why it could not start. */
 export type ScriptEnd =
@@ -145,12 +145,12 @@ export function startWithPosixSpawn(calls: SpawnCalls): ScriptStarter {
 
 /**
  * Starts scripts with Node's spawn (a fork), for an addon built before spawnScript. It forks
- * inside aheadWhileForking: fork() holds the process's mmap lock while it copies the page
+ * inside aheadOfOrdinaryThreads: fork() holds the process's mmap lock while it copies the page
  * tables, and a main thread preempted there stalled the real-time fast-path thread's page
  * faults with it (src/adapters/sched/priority.ts). posix_spawn copies nothing and needs no such help.
  */
 export const startWithNodeSpawn: ScriptStarter = (path, args, env, events) => {
-  const child = aheadWhileForking(() => spawn(path, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+  const child = aheadOfOrdinaryThreads(() => spawn(path, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   let ended = false;
   const end = (result: ScriptEnd): void => {
     if (ended) return;

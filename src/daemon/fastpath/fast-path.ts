@@ -20,7 +20,7 @@ import { sameHeartbeatContent } from '../../protocol/frame-heartbeat';
 import { Ballot, QuorumRule } from '../../core/quorum';
 import { MeshNode } from '../../adapters/peer/options';
 import { GuardianEnd, GuardianError, GuardianLink, GuardianLinkEvents, GuardianLinkOptions } from '../guardian-client';
-import { PriorityOutcome } from '../../adapters/sched/priority';
+import { aheadOfOrdinaryThreads, PriorityOutcome } from '../../adapters/sched/priority';
 import { confirmMarginMs, DETAIL_BYTES, FastPathSettings, FromWorker, frozenAfter, monotonicNow, pulseInterval, tickInterval, SLOT, SLOT_COUNT, ToWorker, VERDICT, WORKER_YOUNG_GENERATION_MB } from './messages';
 import { HostedReceiver } from './hosted-relay';
 import { Outbox } from './outbox';
@@ -36,6 +36,12 @@ export type FastPathInit = Omit<FastPathSettings, 'shared' | 'detail' | 'pulseMs
   readonly onPriority?: (of: 'fast path' | 'guardian', outcome: PriorityOutcome) => void;
   /** Hears a freeze with addresses held that the guardian answered after, so the process went on (a line in the log). */
   readonly onStallConfirmed?: (gapMs: number, waitedMs: number) => void;
+  /**
+   * How each post to the worker runs: Node holds the worker port's mutex across the wake-up, and
+   * the worker (SCHED_RR) waits for it (sched/priority.ts says what that cost).
+   * @default aheadOfOrdinaryThreads
+   */
+  readonly aheadOfOrdinary?: <T>(work: () => T) => T;
 };
 
 /** What the worker's verdict (liveness.ts) means, for a main thread that reads the slot before the worker's message. */
@@ -101,9 +107,9 @@ export class FastPath implements PeerMesh {
 
   private constructor(private readonly settings: FastPathSettings, private readonly worker: Worker, private readonly port: MessagePort,
     private readonly onVerdict: (why: string) => void, private readonly onPriority?: FastPathInit['onPriority'],
-    private readonly onStallConfirmed?: FastPathInit['onStallConfirmed']) {
+    private readonly onStallConfirmed?: FastPathInit['onStallConfirmed'], ahead: NonNullable<FastPathInit['aheadOfOrdinary']> = aheadOfOrdinaryThreads) {
     this.slots = new Float64Array(settings.shared);
-    this.outbox = new Outbox((batch) => { if (this.workerGone === undefined) port.postMessage(batch); });
+    this.outbox = new Outbox((batch) => { if (this.workerGone === undefined) ahead(() => port.postMessage(batch)); });
     port.on('message', (batch: readonly FromWorker[]) => this.handleBatch(batch));
     this.pulse = setInterval(() => {
       this.slots[SLOT.mainPulseAt] = monotonicNow();
@@ -123,14 +129,14 @@ export class FastPath implements PeerMesh {
     slots[SLOT.holding] = 1;
     slots[SLOT.idleStallFrom] = Number.NaN;
     slots[SLOT.confirmSince] = Number.NaN;
-    const { script, onPriority, onStallConfirmed, ...rest } = init;
+    const { script, onPriority, onStallConfirmed, aheadOfOrdinary, ...rest } = init;
     const settings = fastPathSettings(rest, init.pulseMs ?? pulseInterval(init.fenceAfterMs), shared);
     const channel = new MessageChannel();
     const worker = new Worker(script, {
       workerData: { settings, port: channel.port2 }, transferList: [channel.port2],
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
-    return new FastPath(settings, worker, channel.port1, onVerdict, onPriority, onStallConfirmed);
+    return new FastPath(settings, worker, channel.port1, onVerdict, onPriority, onStallConfirmed, aheadOfOrdinary);
   }
 
   /**

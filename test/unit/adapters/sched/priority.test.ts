@@ -1,6 +1,6 @@
 // raiseLivenessPriority: SCHED_RR first, nice -10 where SCHED_RR is refused, and never a throw.
 
-import { aheadWhileForking, FORK_RT_PRIORITY, LIVENESS_NICE, LIVENESS_RT_PRIORITY, raiseLivenessPriority } from '../../../../src/adapters/sched/priority';
+import { aheadOfOrdinaryThreads, AHEAD_RT_PRIORITY, LIVENESS_NICE, LIVENESS_RT_PRIORITY, raiseLivenessPriority } from '../../../../src/adapters/sched/priority';
 
 const refused = (message: string) => () => ({ setRealtime: () => { throw new Error(message); }, setOrdinary: () => undefined });
 
@@ -36,7 +36,7 @@ test('both refused: the ordinary class, with both reasons, and no throw', () => 
   expect(outcome).toEqual({ kind: 'ordinary', why: 'SCHED_RR refused: EPERM; nice -10 refused: EACCES' });
 });
 
-describe('aheadWhileForking', () => {
+describe('aheadOfOrdinaryThreads', () => {
   const recorder = (failRaise = false): { calls: string[]; sched: { setRealtime(tid: number, p: number): void; setOrdinary(tid: number): void } } => {
     const calls: string[] = [];
     return {
@@ -50,21 +50,21 @@ describe('aheadWhileForking', () => {
 
   test('forks with this thread in SCHED_RR below the liveness threads, and puts it back', () => {
     const { calls, sched } = recorder();
-    expect(aheadWhileForking(() => { calls.push('fork'); return 7; }, sched)).toBe(7);
-    expect(calls).toEqual([`rt 0 ${FORK_RT_PRIORITY}`, 'fork', 'ordinary 0']);
-    expect(FORK_RT_PRIORITY).toBeLessThan(LIVENESS_RT_PRIORITY);
+    expect(aheadOfOrdinaryThreads(() => { calls.push('fork'); return 7; }, sched)).toBe(7);
+    expect(calls).toEqual([`rt 0 ${AHEAD_RT_PRIORITY}`, 'fork', 'ordinary 0']);
+    expect(AHEAD_RT_PRIORITY).toBeLessThan(LIVENESS_RT_PRIORITY);
   });
 
   test('a fork that throws still puts the thread back, and the error goes on', () => {
     const { calls, sched } = recorder();
-    expect(() => aheadWhileForking(() => { throw new Error('ETXTBSY'); }, sched)).toThrow('ETXTBSY');
-    expect(calls).toEqual([`rt 0 ${FORK_RT_PRIORITY}`, 'ordinary 0']);
+    expect(() => aheadOfOrdinaryThreads(() => { throw new Error('ETXTBSY'); }, sched)).toThrow('ETXTBSY');
+    expect(calls).toEqual([`rt 0 ${AHEAD_RT_PRIORITY}`, 'ordinary 0']);
   });
 
   test('SCHED_RR refused, or no addon: it just forks, and touches nothing after', () => {
     const { calls, sched } = recorder(true);
-    expect(aheadWhileForking(() => 'forked', sched)).toBe('forked');
+    expect(aheadOfOrdinaryThreads(() => 'forked', sched)).toBe('forked');
     expect(calls).toEqual([]);
-    expect(aheadWhileForking(() => 'forked', null)).toBe('forked');
+    expect(aheadOfOrdinaryThreads(() => 'forked', null)).toBe('forked');
   });
 });

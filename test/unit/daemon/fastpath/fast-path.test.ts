@@ -5,6 +5,7 @@ import { TcpMeshInit } from '../../../../src/adapters/peer/options';
 import { FastPath, fastPathSettings } from '../../../../src/daemon/fastpath/fast-path';
 import { pulseInterval } from '../../../../src/daemon/fastpath/messages';
 import { ip } from '../../../../src/core/ip';
+import { PLAIN_MAJORITY } from '../../../../src/core/quorum';
 import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
 import { SessionMessage } from '../../../../src/protocol/frame-session';
 
@@ -146,4 +147,25 @@ test('a heartbeat that says what the last one handed over said goes as beat-agai
   await hand({ kind: 'leaving', pnn: 0, reason: 'shutdown' });
   await hand(beat(6, 4));
   expect(batches).toEqual(['broadcast', 'beat-again', 'beat-again', 'broadcast', 'beat-again', 'broadcast', 'broadcast']);
+});
+
+test('every batch goes to the worker inside aheadOfOrdinary (the worker waits for the port\'s mutex while it is posted)', async () => {
+  const log: string[] = [];
+  let heard: (() => void) | undefined;
+  const fp = FastPath.start({
+    mesh: {} as TcpMeshInit, heartbeatIntervalMs: 50, fenceAfterMs: FENCE_AFTER_MS, deadAfterMs: 250, script: ECHO_WORKER,
+    onPriority: (_of, outcome) => { if (outcome.kind === 'ordinary') { log.push(`echo ${outcome.why}`); heard?.(); } },
+    aheadOfOrdinary: (work) => {
+      log.push('ahead');
+      try {
+        return work();
+      } finally {
+        log.push('ordinary');
+      }
+    },
+  }, () => undefined);
+  fastPath = fp;
+  await new Promise<void>((resolve) => { heard = resolve; fp.broadcast({ kind: 'leaving', pnn: 0, reason: 'shutdown' }); });
+  await new Promise<void>((resolve) => { heard = resolve; fp.setQuorum({ mode: 'majority' }, PLAIN_MAJORITY); });
+  expect(log).toEqual(['ahead', 'ordinary', 'echo broadcast', 'ahead', 'ordinary', 'echo set-quorum']);
 });
