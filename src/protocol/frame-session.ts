@@ -35,9 +35,13 @@ export const HELLO_MAC_KEY: Uint8Array = ascii('floatip/1 hello');
 
 /**
  * At least every this many heartbeats on a connection, one goes out whole even when the peer
- * takes brief ones (PeerSession.heartbeatFrame): 94 % of them stay brief.
+ * takes brief ones (PeerSession.heartbeatFrame). A receiver that had to drop a whole one drops
+ * the brief ones after it (it has no list for them): it last heard the peer the beat before and
+ * hears it again at the next whole one, this many + 1 intervals of silence. That stays below
+ * every profile's dead_after (5 intervals), so one refused heartbeat never makes a peer look
+ * dead, as it never did before brief ones; 2 of 3 heartbeats at rest go brief.
  */
-export const FULL_HEARTBEAT_EVERY = 16;
+export const FULL_HEARTBEAT_EVERY = 3;
 
 export type SessionState = 'awaiting-hello' | 'awaiting-proof' | 'established' | 'failed';
 
@@ -338,10 +342,17 @@ export class PeerSession {
       case 'features':
         this.peerFeatures = message.bits;
         return;
-      case 'heartbeat':
+      case 'heartbeat': {
+        // The same list again (FULL_HEARTBEAT_EVERY) is handed on as the same array, so the fast path's relay leaves it out too.
+        const kept = this.receivedHosted;
+        if (kept !== undefined && sameAddresses(kept, message.hosted)) {
+          out.events.push({ kind: 'message', seq, message: { ...message, hosted: kept } });
+          return;
+        }
         this.receivedHosted = message.hosted;
         out.events.push({ kind: 'message', seq, message });
         return;
+      }
       case 'heartbeat-brief': {
         if (this.receivedHosted === undefined) {
           out.events.push({ kind: 'error', error: new FrameError('E_BAD_PAYLOAD',

@@ -1,6 +1,8 @@
 // FEATURES and HEARTBEAT-BRIEF: a heartbeat whose address list did not change travels without it, and comes out whole.
 
 import { ip } from '../../../../src/core/ip';
+import { TIMING_PROFILES } from '../../../../src/config/option-kinds';
+import { schema } from '../../../../src/config/schema';
 import { MESSAGE_TYPES } from '../../../../src/protocol/frame-message-codecs';
 import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
 import { FULL_HEARTBEAT_EVERY, SessionEvent } from '../../../../src/protocol/frame-session';
@@ -62,6 +64,19 @@ describe('heartbeats with an unchanged address list', () => {
     const wholeAt = types.flatMap((t, i) => (t === MESSAGE_TYPES.heartbeat ? [i] : []));
     expect(wholeAt).toEqual([0, FULL_HEARTBEAT_EVERY, 2 * FULL_HEARTBEAT_EVERY]);
     expect(received).toHaveLength(2 * FULL_HEARTBEAT_EVERY + 1);
+    // A whole one with the same list is handed on with the array the receiver already had.
+    const lists = (received as HeartbeatMessage[]).map((m) => m.hosted);
+    expect(lists.every((list) => list === lists[0])).toBe(true);
+  });
+
+  it('stays within the peers\' patience: a receiver that dropped a whole heartbeat hears the next whole one before dead_after, in every profile', () => {
+    const beats = schema.timing.heartbeat_interval.default;
+    const dead = schema.timing.dead_after.default;
+    if (beats.kind !== 'profile' || dead.kind !== 'profile') throw new Error('both are profile defaults');
+    for (const profile of TIMING_PROFILES) {
+      // Last heard the beat before the refused whole one, heard again at the next whole one.
+      expect((FULL_HEARTBEAT_EVERY + 1) * beats.values[profile]).toBeLessThan(dead.values[profile]);
+    }
   });
 
   it('sends every heartbeat whole to a peer that sent no FEATURES (an older release)', () => {
