@@ -3,6 +3,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { PublicAddress } from '../core/address';
 import { fenceDeleteMs } from '../core/quorum';
+import { FULL_HEARTBEAT_EVERY } from '../protocol/frame-session';
 import { checkRules } from './cross-checks';
 import { Milliseconds } from './duration';
 import { ConfigIssue } from './issues';
@@ -150,6 +151,18 @@ function adviceFor(settings: FloatipSettings, nodes: readonly ClusterNode[], pub
       message: `a node holding its share of the ${publicAddresses.length} public addresses (~${perNode}) needs ~${fenceDeleteMs(perNode)} ms to delete them after `
         + `fence_after (${fenceAfter} ms), which ends after dead_after (${deadAfter} ms): the other nodes then wait ${deleted} ms, not dead_after, `
         + `before they take a silent node's addresses; set dead_after to at least ${deleted} ms (or fence_after lower) so that the timing says what happens`,
+    });
+  }
+  // A peer that had to refuse one whole heartbeat hears us again only at the next whole one (protocol/frame-session.ts).
+  const { heartbeat_interval: beatMs } = settings.timing;
+  const refusedGapMs = (FULL_HEARTBEAT_EVERY + 1) * beatMs;
+  if (refusedGapMs >= deadAfter) {
+    warnings.push({
+      code: 'W_CONFIG_ADVICE', file: paths.toml, line: reading.lines.lineOf(['timing', 'dead_after']), key: 'timing.dead_after',
+      message: `dead_after (${deadAfter} ms) is not more than ${FULL_HEARTBEAT_EVERY + 1} heartbeat intervals (${refusedGapMs} ms): a peer that has to `
+        + `refuse one of this node's heartbeats (a damaged frame) hears it again only ${FULL_HEARTBEAT_EVERY + 1} intervals after the last one it took, `
+        + `and counts this node dead meanwhile; set dead_after above ${refusedGapMs} ms or heartbeat_interval below `
+        + `${Math.floor(deadAfter / (FULL_HEARTBEAT_EVERY + 1))} ms (every profile's dead_after is 5 intervals)`,
     });
   }
   return warnings;

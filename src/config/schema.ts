@@ -12,6 +12,7 @@ import { ip } from '../core/ip';
 import { Milliseconds } from './duration';
 
 import { EVENT_NAMES, EventName } from '../core/events';
+import { FULL_HEARTBEAT_EVERY } from '../protocol/frame-session';
 
 export { EVENT_NAMES };
 export type { EventName };
@@ -140,7 +141,9 @@ export const schema = {
       default: { byProfile: { default: 1000, fast: 250, ultra: 80 } },
       doc: 'Silence after which a peer counts as DISCONNECTED and its addresses move. A closed TCP stream counts at once. '
         + 'Its addresses move no earlier than `fence_after` + 0.1 ms per address it held (the time its guardian needs to delete them), '
-        + 'unless its guardian reports them deleted first; the configuration check warns when that is later than `dead_after`.',
+        + 'unless its guardian reports them deleted first; the configuration check warns when that is later than `dead_after`. '
+        + `It also warns when \`dead_after\` is not more than ${FULL_HEARTBEAT_EVERY + 1} heartbeat intervals: a peer that had to refuse one heartbeat `
+        + `hears the node again only ${FULL_HEARTBEAT_EVERY + 1} intervals after the last one it took (docs/protocol.md, HEARTBEAT-BRIEF).`,
     }),
     fence_after: option(duration(15, MINUTE), {
       default: { byProfile: { default: 700, fast: 175, ultra: 45 } },

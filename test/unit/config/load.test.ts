@@ -4,6 +4,7 @@ import { ip } from '../../../src/core/ip';
 import { ConfigError, formatIssue } from '../../../src/config/issues';
 import { ConfigLoad, defaults, loadConfig, ReadTextFile } from '../../../src/config/load';
 import { EVENT_NAMES } from '../../../src/config/schema';
+import { FULL_HEARTBEAT_EVERY } from '../../../src/protocol/frame-session';
 
 function fakeFiles(files: Record<string, string>, errors: Record<string, string> = {}): ReadTextFile & { read: string[] } {
   const read: string[] = [];
@@ -149,6 +150,22 @@ describe('loadConfig: a valid configuration', () => {
     const roomy = await load(cluster('[timing]\nprofile = "fast"\ndead_after = "300ms"\n', NODES, many));
     expect(roomy.ok && roomy.warnings).toEqual([]);
     expect((await load(cluster('', NODES, many))).warnings).toEqual([]); // default: 700 + 80 < 1000
+  });
+
+  it('warns when dead_after leaves no room for a refused heartbeat: a peer hears the next whole one FULL_HEARTBEAT_EVERY + 1 intervals later', async () => {
+    const tight = await load(cluster('[timing]\nheartbeat_interval = "100ms"\ndead_after = "400ms"\nfence_after = "300ms"\n', NODES));
+    expect(tight.ok).toBe(true);
+    expect(tight.warnings.map(formatIssue)).toEqual([
+      `/etc/floatip/floatip.toml:3: timing.dead_after: dead_after (400 ms) is not more than ${FULL_HEARTBEAT_EVERY + 1} heartbeat intervals `
+        + `(${(FULL_HEARTBEAT_EVERY + 1) * 100} ms): a peer that has to refuse one of this node's heartbeats (a damaged frame) hears it again `
+        + `only ${FULL_HEARTBEAT_EVERY + 1} intervals after the last one it took, and counts this node dead meanwhile; set dead_after above `
+        + `${(FULL_HEARTBEAT_EVERY + 1) * 100} ms or heartbeat_interval below 100 ms (every profile's dead_after is 5 intervals)`,
+    ]);
+    const roomy = await load(cluster('[timing]\nheartbeat_interval = "100ms"\ndead_after = "500ms"\nfence_after = "300ms"\n', NODES));
+    expect(roomy.ok && roomy.warnings).toEqual([]);
+    for (const profile of ['default', 'fast', 'ultra']) {
+      expect((await load(cluster(`[timing]\nprofile = "${profile}"\n`, NODES))).warnings).toEqual([]);
+    }
   });
 
   it('loads the example configuration in examples/', async () => {
