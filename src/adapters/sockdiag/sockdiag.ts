@@ -138,6 +138,10 @@ export class SockDiagAdapter implements ConnectionPort {
       reply = await dumper(encodeDumpRequest(family, states));
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
+      // The addon's socket gives up after its receive timeout: the same case as the channel's E_NETLINK_TIMEOUT, with the same advice.
+      if (code === 'ETIMEDOUT') {
+        throw new NetlinkError('E_NETLINK_TIMEOUT', `${what}: no answer from the kernel in time (${message ?? 'timed out'}); check \`dmesg\` and retry`, code);
+      }
       throw new NetlinkError('E_NETLINK_KERNEL', `${what}: ${message ?? String(error)}`, code);
     }
     return decodeDumpReply(reply, what);

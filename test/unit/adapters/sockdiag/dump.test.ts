@@ -71,6 +71,16 @@ describe('the adapter with a swapped dumper', () => {
       .toEqual(['192.0.2.11:445 198.51.100.20:50000 ESTABLISHED']);
   });
 
+  test('a dump the kernel did not answer in time is E_NETLINK_TIMEOUT, as from the netlink channel', async () => {
+    const timedOut = Object.assign(new Error('recv(NETLINK_SOCK_DIAG dump): Connection timed out'), { code: 'ETIMEDOUT' });
+    adapter = new SockDiagAdapter({ dumper: () => Promise.reject(timedOut) });
+    await adapter.start();
+    await expect(adapter.listEstablished([ip('192.0.2.10')])).rejects.toMatchObject({
+      code: 'E_NETLINK_TIMEOUT', errno: 'ETIMEDOUT',
+      message: 'listing IPv4 TCP sockets: no answer from the kernel in time (recv(NETLINK_SOCK_DIAG dump): Connection timed out); check `dmesg` and retry',
+    });
+  });
+
   test('a dumper that fails becomes a kernel error naming the dump and the errno', async () => {
     const failure = Object.assign(new Error('socket(NETLINK_SOCK_DIAG dump): Operation not permitted'), { code: 'EPERM' });
     adapter = new SockDiagAdapter({ dumper: () => Promise.reject(failure) });
