@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { holds, pollUntil } from '../../helpers/poll';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const CTDB_FCNTL_HELPER = '/usr/libexec/ctdb/ctdb_mutex_fcntl_helper';
@@ -17,14 +18,9 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` every 50 ms until it returns true; throws after `ms`. */
+/** Polls `check` every 50 ms until it returns true; throws after `ms`. Resolves with the ms it waited. */
 export async function waitFor(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<number> {
-  const start = performance.now();
-  while (!(await check())) {
-    if (performance.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-  return performance.now() - start;
+  return (await pollUntil(holds(check), { what, timeoutMs: ms, everyMs: 50 })).waitedMs;
 }
 
 const TS_HOOK = `

@@ -3,6 +3,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { holds, pollUntil } from '../../helpers/poll';
 
 export async function makeEventsDir(): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'fev-scripts-'));
@@ -42,9 +43,5 @@ export function isAlive(pid: number): boolean {
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, what: string, limitMs = 5000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await pollUntil(holds(check), { what, timeoutMs: limitMs, everyMs: 10 });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { labDown, labStatus, labUp, LabTarget } from '../../../../src/lab';
 import { CliRun, runCommands } from '../../../unit/cli/harness';
 import { prepareTsDaemon } from './ts-daemon';
+import { pollUntil } from '../../../helpers/poll';
 
 export interface DaemonLab {
   readonly target: LabTarget;
@@ -56,14 +57,9 @@ export function pings(namespace: string, address: string): boolean {
   return spawnSync('ip', ['netns', 'exec', namespace, 'ping', '-c', '1', '-W', '1', '-q', address], { stdio: 'ignore' }).status === 0;
 }
 
+/** Asks `probe` every `everyMs` until it answers something other than undefined, and returns that. */
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  return (await pollUntil(probe, { what, timeoutMs, everyMs })).value;
 }
 
 /** Removes a lab left by an earlier run (by prefix), then starts a new one with real floatipds from src/. */

@@ -5,6 +5,7 @@ import { ip } from '../../../../src/core/ip';
 import { HeartbeatMessage } from '../../../../src/protocol/frame-messages';
 import { MeshEvent, PeerMesh } from '../../../../src/adapters/peer/port';
 import type { MeshNode } from '../../../../src/adapters/peer/options';
+import { holds, pollUntil } from '../../../helpers/poll';
 
 /** What the suite needs: meshes for nodes 0..n-1 of one cluster, and a way to kill a node's process. */
 export interface MeshWorld {
@@ -29,11 +30,7 @@ export function beat(pnn: Pnn, n: number): HeartbeatMessage {
 
 /** Polls until `check` holds, or fails naming `what`. */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await pollUntil(holds(check), { what, timeoutMs, everyMs: 5 });
 }
 
 /** A started node as the suite sees it: its mesh and every event it heard. */
