@@ -154,15 +154,15 @@ function adviceFor(settings: FloatipSettings, nodes: readonly ClusterNode[], pub
     });
   }
   // A peer that had to refuse one whole heartbeat hears us again only at the next whole one (protocol/frame-session.ts).
-  const { heartbeat_interval: beatMs } = settings.timing;
-  const refusedGapMs = (FULL_HEARTBEAT_EVERY + 1) * beatMs;
+  const silentBeats = FULL_HEARTBEAT_EVERY + 1;
+  const refusedGapMs = silentBeats * settings.timing.heartbeat_interval;
   if (refusedGapMs >= deadAfter) {
     warnings.push({
       code: 'W_CONFIG_ADVICE', file: paths.toml, line: reading.lines.lineOf(['timing', 'dead_after']), key: 'timing.dead_after',
-      message: `dead_after (${deadAfter} ms) is not more than ${FULL_HEARTBEAT_EVERY + 1} heartbeat intervals (${refusedGapMs} ms): a peer that has to `
-        + `refuse one of this node's heartbeats (a damaged frame) hears it again only ${FULL_HEARTBEAT_EVERY + 1} intervals after the last one it took, `
+      message: `dead_after (${deadAfter} ms) is not more than ${silentBeats} heartbeat intervals (${refusedGapMs} ms): a peer that has to `
+        + `refuse one of this node's heartbeats (a damaged frame) hears it again only ${silentBeats} intervals after the last one it took, `
         + `and counts this node dead meanwhile; set dead_after above ${refusedGapMs} ms or heartbeat_interval below `
-        + `${Math.floor(deadAfter / (FULL_HEARTBEAT_EVERY + 1))} ms (every profile's dead_after is 5 intervals)`,
+        + `${Math.floor(deadAfter / silentBeats)} ms (every profile's dead_after is 5 intervals)`,
     });
   }
   return warnings;

@@ -2,6 +2,7 @@
 
 import { HeardReport, HeartbeatObservation, MembershipView } from '../core/membership';
 import { LinkState } from '../core/address';
+import { IpAddress } from '../core/ip';
 import { HeartbeatMessage } from './frame-messages';
 
 /**
@@ -46,9 +47,14 @@ export function sameHeartbeatContent(a: HeartbeatMessage, b: HeartbeatMessage): 
   return a.pnn === b.pnn && a.flags === b.flags && a.banRemainingMs === b.banRemainingMs && a.monitor === b.monitor
     && a.epoch === b.epoch && a.leader === b.leader
     && sameList(a.links, b.links, (x, y) => x.iface === y.iface && x.state === y.state)
-    && sameList(a.hosted, b.hosted, (x, y) => x.text === y.text)
+    && sameAddresses(a.hosted, b.hosted)
     && sameList(a.partition, b.partition, (x, y) => x === y)
     && sameList(a.voters, b.voters, (x, y) => x === y);
+}
+
+/** The same addresses in the same order: the same array, or equal texts (a heartbeat's `hosted`). */
+export function sameAddresses(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
+  return sameList(a, b, (x, y) => x.text === y.text);
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {

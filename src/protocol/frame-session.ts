@@ -21,6 +21,7 @@ import {
   computeMac, DEFAULT_MAX_FRAME_BYTES, encodeBody, encodeFrame, MacFunction, MAX_MAX_FRAME_BYTES,
 } from './frame';
 import { DecodeResult, FrameDecoder } from './frame-decoder';
+import { sameAddresses } from './frame-heartbeat';
 import { FrameBuildError, FrameError, FrameSetupError } from './frame-errors';
 import { IpAddress } from '../core/ip';
 import {
@@ -372,14 +373,6 @@ export class PeerSession {
     this.current = 'failed';
     out.events.push({ kind: 'error', error });
   }
-}
-
-/** The same addresses in the same order (the same array, or equal texts). */
-function sameAddresses(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].text !== b[i].text) return false;
-  return true;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -14,44 +14,54 @@ import { MeshEvent } from '../../adapters/peer/port';
 import { HeartbeatMessage } from '../../protocol/frame-messages';
 import { FromWorker } from './messages';
 
-/** A peer's heartbeat that arrives with another array than the one last handed over. */
-function heartbeatOf(event: MeshEvent): HeartbeatMessage | undefined {
-  return event.kind === 'message' && event.message.kind === 'heartbeat' ? event.message : undefined;
+/** A peer's heartbeat, with whom it came from; undefined for every other event. */
+function heartbeatOf(event: MeshEvent): { readonly from: Pnn; readonly beat: HeartbeatMessage } | undefined {
+  return event.kind === 'message' && event.message.kind === 'heartbeat' ? { from: event.from, beat: event.message } : undefined;
+}
+
+/** What both halves remember, the list last handed over whole per peer, kept by the same events on each side. */
+class LastLists {
+  private readonly byPeer = new Map<Pnn, readonly IpAddress[]>();
+
+  get(pnn: Pnn): readonly IpAddress[] | undefined {
+    return this.byPeer.get(pnn);
+  }
+
+  /** An event handed over whole: a heartbeat's list is the peer's now; a closed stream forgets it. */
+  note(event: MeshEvent): void {
+    const heard = heartbeatOf(event);
+    if (heard !== undefined) this.byPeer.set(heard.from, heard.beat.hosted);
+    else if (event.kind === 'peer-down') this.byPeer.delete(event.pnn);
+  }
 }
 
 /** The worker's half: what to post for a mesh event received `at`. */
 export class HostedSender {
-  private readonly last = new Map<Pnn, readonly IpAddress[]>();
+  private readonly lists = new LastLists();
 
   post(event: MeshEvent, at: number): FromWorker {
-    const beat = heartbeatOf(event);
-    if (beat !== undefined && event.kind === 'message') {
-      if (this.last.get(event.from) === beat.hosted) {
-        const { hosted: _hosted, ...rest } = beat;
-        return { op: 'beat', from: event.from, message: rest, at };
-      }
-      this.last.set(event.from, beat.hosted);
+    const heard = heartbeatOf(event);
+    if (heard !== undefined && this.lists.get(heard.from) === heard.beat.hosted) {
+      const { hosted: _hosted, ...rest } = heard.beat;
+      return { op: 'beat', from: heard.from, message: rest, at };
     }
-    if (event.kind === 'peer-down') this.last.delete(event.pnn);
+    this.lists.note(event);
     return { op: 'event', event, at };
   }
 }
 
 /** The main thread's half: the mesh event a posted `event` or `beat` stands for. */
 export class HostedReceiver {
-  private readonly last = new Map<Pnn, readonly IpAddress[]>();
+  private readonly lists = new LastLists();
 
   event(message: Extract<FromWorker, { op: 'event' | 'beat' }>): MeshEvent {
-    if (message.op === 'beat') {
-      const hosted = this.last.get(message.from);
-      // The sender posts `beat` only after an `event` that left this list here: a bug if not.
-      if (hosted === undefined) throw new Error(`the fast-path worker sent node ${message.from}'s heartbeat without a list handed over before`);
-      return { kind: 'message', from: message.from, message: { ...message.message, hosted } };
+    if (message.op === 'event') {
+      this.lists.note(message.event);
+      return message.event;
     }
-    const { event } = message;
-    const beat = heartbeatOf(event);
-    if (beat !== undefined && event.kind === 'message') this.last.set(event.from, beat.hosted);
-    if (event.kind === 'peer-down') this.last.delete(event.pnn);
-    return event;
+    const hosted = this.lists.get(message.from);
+    // The sender posts `beat` only after an `event` that left this list here: a bug if not.
+    if (hosted === undefined) throw new Error(`the fast-path worker sent node ${message.from}'s heartbeat without a list handed over before`);
+    return { kind: 'message', from: message.from, message: { ...message.message, hosted } };
   }
 }

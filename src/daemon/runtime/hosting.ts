@@ -95,15 +95,17 @@ export class LocalAddresses {
 
   private hold(text: string, address: HeldAddress): void {
     this.held.set(text, address);
-    this.sorted = undefined;
-    this.sortedAddresses = undefined;
+    this.heldChanged();
   }
 
   private unhold(text: string): void {
-    if (this.held.delete(text)) {
-      this.sorted = undefined;
-      this.sortedAddresses = undefined;
-    }
+    if (this.held.delete(text)) this.heldChanged();
+  }
+
+  /** The answers kept for list() and addresses() are out of date. */
+  private heldChanged(): void {
+    this.sorted = undefined;
+    this.sortedAddresses = undefined;
   }
 
   get(text: string): HeldAddress | undefined {
