@@ -72,7 +72,8 @@ export function nodeRoutes(parts: RoutedParts): RouteTable {
         if (state.setAddressList(from, lines)) leader.requestRun(`node ${from} public addresses changed`);
       },
     },
-    // Only a peer's session gets an answer; a message from ourselves came through sendTo.
+    // Only a peer's session gets an answer; a message from ourselves came through sendTo. In floatipd
+    // the fast-path worker answers its peers' pings (liveness.ts): this serves a mesh on the main loop.
     ping: { handle: (from, message) => { if (from !== parts.self) roundTrips.onPing(from, message); } },
     pong: { handle: (from, message) => roundTrips.onPong(from, message) },
     release: order,

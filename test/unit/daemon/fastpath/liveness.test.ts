@@ -156,6 +156,14 @@ test('a main loop that stands still, peers heard: the worker sends our latest he
   expect(r.abandoned()).toBe(0);
 });
 
+test('a peer\'s PING is answered by the worker with its two fields, and does not wake the main thread', () => {
+  const r = rig();
+  const before = r.posted.length;
+  r.liveness.meshEvent({ kind: 'message', from: 2, message: { kind: 'ping', seq: 41, sentUs: 1_500_000 } });
+  expect(r.sent).toEqual([{ kind: 'pong', seq: 41, sentUs: 1_500_000 }]);
+  expect(r.posted.length).toBe(before);
+});
+
 test('no quorum with addresses held: the guardian is ordered to fence at fence_after, once, and the process lives on', async () => {
   const r = holding();
   const lastHeard = r.at;
