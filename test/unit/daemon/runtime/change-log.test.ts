@@ -24,6 +24,16 @@ describe('logging membership changes', () => {
     ]);
   });
 
+  it('says a peer\'s reported partition at debug, and its flags at info', () => {
+    const log = recordingLogger();
+    logChange(log, { kind: 'partition', pnn: 3, before: [0, 1, 2, 3], after: [1, 2, 3] });
+    logChange(log, { kind: 'flags', pnn: 0, before: 0, after: 1, cause: 'silence' });
+    expect(log.lines.map((l) => [l.level, l.message])).toEqual([
+      ['debug', 'node 3: reports partition 0,1,2,3 -> 1,2,3'],
+      ['info', 'node 0: OK -> DISCONNECTED (silence)'],
+    ]);
+  });
+
   it('bounds a list for a log field', () => {
     expect(boundedList([1, 2, 3], 2)).toEqual({ first: [1, 2], more: 1 });
     expect(boundedList([1], 2)).toEqual({ first: [1], more: 0 });
