@@ -19,6 +19,8 @@ interface Rig {
   readonly liveness: Liveness;
   readonly slots: Float64Array;
   readonly sent: SessionMessage[];
+  /** The peer each `send` (not broadcast) went to, in order. */
+  readonly sentTo: number[];
   readonly posted: FromWorker[];
   readonly abandoned: () => number;
   /** Fences ordered from the guardian (GuardianLink.fence). */
@@ -53,12 +55,13 @@ function rig(deadAfterMs = DEAD_AFTER_MS): Rig {
     mainStallLimitMs: 4 * deadAfterMs, pulseMs: 10, tickEveryMs: 10, frozenAfterMs: 160, shared, detail,
   };
   const sent: SessionMessage[] = [];
+  const sentTo: number[] = [];
   const posted: FromWorker[] = [];
   let abandoned = 0;
   let fencesOrdered = 0;
   const mesh: PeerMesh = {
     start: () => Promise.resolve(), stop: () => Promise.resolve(),
-    send: (_to, message) => { sent.push(message); return true; },
+    send: (to, message) => { sent.push(message); sentTo.push(to); return true; },
     broadcast: (message) => { sent.push(message); return [1, 2]; },
     connected: () => [1, 2], reset: () => undefined, setNodes: () => undefined, subscribe: () => () => undefined,
   };
@@ -68,6 +71,7 @@ function rig(deadAfterMs = DEAD_AFTER_MS): Rig {
     liveness: undefined as unknown as Liveness,
     slots: new Float64Array(shared),
     sent,
+    sentTo,
     posted,
     abandoned: () => abandoned,
     fencesOrdered: () => fencesOrdered,
@@ -161,6 +165,7 @@ test('a peer\'s PING is answered by the worker with its two fields, and does not
   const before = r.posted.length;
   r.liveness.meshEvent({ kind: 'message', from: 2, message: { kind: 'ping', seq: 41, sentUs: 1_500_000 } });
   expect(r.sent).toEqual([{ kind: 'pong', seq: 41, sentUs: 1_500_000 }]);
+  expect(r.sentTo).toEqual([2]);
   expect(r.posted.length).toBe(before);
 });
 
