@@ -5,6 +5,12 @@ import { allocate, AllocResult, AllocState, sameAllocState } from '../../core/ip
 /** Computes the target assignment; async so an implementation may run it off the event loop. */
 export interface Allocator {
   allocate(state: AllocState): Promise<AllocResult>;
+  /**
+   * Gets ready to allocate states like `state` soon, its answer not wanted: a follower calls it
+   * because it may lead the next run. Returns false when `state` is too small to tell (ask again
+   * with a bigger one). Without it there is nothing to get ready.
+   */
+  prepare?(state: AllocState): boolean;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator 
       while (answers.length > capacity) answers.shift();
       return entry.answer;
     },
+    // Not remembered: the follower's view is not the one a failover will allocate for.
+    prepare: inner.prepare && ((state) => inner.prepare?.(state) ?? true),
     close: () => {
       answers.length = 0;
       return inner.close();

@@ -71,6 +71,28 @@ describe('node death', () => {
     expect(calls[0]).toBe(before + 1); // the run reused it
   });
 
+  it('has each follower get its allocator ready once it knows every list, and only then', async () => {
+    // A worker allocator starts its thread then (worker-allocator.ts): the first run after the leader died no longer waits for it.
+    const prepared: number[][] = [[], [], []];
+    const preparing = (pnn: number): Allocator => {
+      const inner = inlineAllocator();
+      return {
+        allocate: (state) => inner.allocate(state),
+        prepare: (state) => {
+          prepared[pnn].push(state.addresses.length);
+          return state.addresses.length === 6;
+        },
+        close: () => inner.close(),
+      };
+    };
+    const cluster = await TestCluster.start({ ...SIX, allocator: preparing });
+    await play(cluster, ['expect counts 2 2 2', 'advance 2000']);
+    for (const pnn of [1, 2]) {
+      expect(prepared[pnn].at(-1)).toBe(6);
+      expect(prepared[pnn].filter((n) => n === 6)).toHaveLength(1); // ready: not asked again
+    }
+  });
+
   it('holds for a node killed in the middle of a TAKE: it may hold what it was told to take, though no heartbeat said so yet', async () => {
     // CI, lab-guardian (2026-12-06): node 2, back from a frozen guardian and holding nothing,
     // was given its share and killed in the middle of that TAKE, with the addresses in its

@@ -1,6 +1,6 @@
 // The allocator worker, a real worker thread over the TypeScript source: the same answers as allocating inline, also when the address lines change between states.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
@@ -60,22 +60,27 @@ describe('alloc-frame', () => {
   });
 });
 
-describe('workerAllocator', () => {
-  let dir: string;
-  let allocator: Allocator;
-
-  beforeAll(() => {
-    // The worker runs alloc-worker.ts itself, transpiled on require like the integration tests' daemons.
-    dir = mkdtempSync(join(tmpdir(), 'alloc-worker-'));
-    const script = join(dir, 'alloc-worker.js');
-    writeFileSync(script, `const ts = require(${JSON.stringify(require.resolve('typescript'))});
+/** Writes a worker script that runs alloc-worker.ts itself, transpiled on require like the integration tests' daemons; `before` runs first in the worker. */
+function workerScript(dir: string, before = ''): string {
+  const script = join(dir, 'alloc-worker.js');
+  writeFileSync(script, `${before}
+const ts = require(${JSON.stringify(require.resolve('typescript'))});
 const fs = require('fs');
 require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
   fileName: filename, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
 }).outputText, filename);
 require(${JSON.stringify(join(__dirname, '../../../../src/daemon/runtime/alloc-worker.ts'))});
 `);
-    allocator = workerAllocator({ minAddresses: 1, script });
+  return script;
+}
+
+describe('workerAllocator', () => {
+  let dir: string;
+  let allocator: Allocator;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'alloc-worker-'));
+    allocator = workerAllocator({ minAddresses: 1, script: workerScript(dir) });
   });
 
   afterAll(async () => {
@@ -102,5 +107,34 @@ require(${JSON.stringify(join(__dirname, '../../../../src/daemon/runtime/alloc-w
     const [a, b] = await Promise.all([inOrder(first), inOrder(changed)]);
     expect(a).toEqual(direct(first));
     expect(b).toEqual(direct(changed));
+  });
+});
+
+describe('workerAllocator.prepare', () => {
+  let dir: string;
+  let allocator: Allocator | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'alloc-worker-'));
+  });
+
+  afterEach(async () => {
+    await allocator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the worker and has it allocate a state big enough (and the same unheld), and leaves a small one alone', async () => {
+    // The worker notes each job it is sent, beside alloc-worker.ts's own listener.
+    const jobs = join(dir, 'jobs');
+    const script = workerScript(dir, `require('node:worker_threads').parentPort.on('message', (job) => require('fs').appendFileSync(${JSON.stringify(jobs)}, job.kind + '\\n'));`);
+    const ready = workerAllocator({ minAddresses: 100, script });
+    allocator = ready;
+    const seen = (): string[] => (existsSync(jobs) ? readFileSync(jobs, 'utf8').trim().split('\n') : []);
+    expect(ready.prepare?.(stateOver(linesFrom(0, 99)))).toBe(false);
+    const big = stateOver(linesFrom(0, 100));
+    expect(ready.prepare?.(big)).toBe(true);
+    // The prepared state's answer comes from the same worker, which now holds the lines.
+    expect([...(await ready.allocate(big)).assignment]).toEqual([...allocate(big).assignment]);
+    expect(seen()).toEqual(['lines', 'allocate', 'allocate', 'allocate']); // as it is, unheld, and asked
   });
 });
