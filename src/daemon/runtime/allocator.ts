@@ -11,6 +11,12 @@ export interface Allocator {
    * with a bigger one). Without it there is nothing to get ready.
    */
   prepare?(state: AllocState): boolean;
+  /**
+   * Allocates `states` in the background, one at a time, and answers them from memory until
+   * the next call replaces them: what the next run asks for if one node fails
+   * (failure-forecast.ts). Without it nothing is allocated ahead.
+   */
+  speculate?(states: readonly AllocState[]): void;
   close(): Promise<void>;
 }
 
@@ -27,11 +33,26 @@ export function inlineAllocator(): Allocator {
  * its state (sameAllocState), so the leader can allocate while a run is held (a crashed
  * peer's guardian is still deleting) and the run that follows, reading the same view,
  * finds the answer ready. An allocation in progress is shared; a failed one is forgotten.
+ * The states given to `speculate` are kept apart from the `capacity` recent ones and
+ * allocated one after the other, so a run's own allocation waits behind one of them at most.
  * Callers must not change the result (the leader copies the assignment).
  */
 export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator {
+  interface Entry { readonly state: AllocState; answer?: Promise<AllocResult> }
   /** Most recently used last, so the oldest is dropped first. */
-  const answers: { state: AllocState; answer: Promise<AllocResult> }[] = [];
+  const answers: Required<Entry>[] = [];
+  let forecast: Entry[] = [];
+  const start = (entry: Entry): Promise<AllocResult> => {
+    const answer = inner.allocate(entry.state);
+    entry.answer = answer;
+    answer.catch(() => {
+      // A failed allocation is forgotten, wherever it is kept: asked again, it is tried again.
+      if (entry.answer === answer) entry.answer = undefined;
+      const failed = answers.findIndex((known) => known.answer === answer);
+      if (failed >= 0) answers.splice(failed, 1);
+    });
+    return answer;
+  };
   return {
     allocate(state) {
       const at = answers.findIndex((entry) => sameAllocState(entry.state, state));
@@ -40,19 +61,27 @@ export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator 
         answers.push(known);
         return known.answer;
       }
-      const entry = { state, answer: inner.allocate(state) };
+      const foreseen = forecast.find((entry) => sameAllocState(entry.state, state));
+      const entry = { state, answer: foreseen?.answer ?? (foreseen ? start(foreseen) : start({ state })) };
       answers.push(entry);
-      entry.answer.catch(() => {
-        const failed = answers.indexOf(entry);
-        if (failed >= 0) answers.splice(failed, 1);
-      });
       while (answers.length > capacity) answers.shift();
       return entry.answer;
     },
     // Not remembered: the follower's view is not the one a failover will allocate for.
     prepare: inner.prepare && ((state) => inner.prepare?.(state) ?? true),
+    speculate(states) {
+      // A state foreseen before keeps its answer (the view changed elsewhere, or not at all).
+      const next = states.map((state) => forecast.find((entry) => sameAllocState(entry.state, state)) ?? { state });
+      forecast = next;
+      const allocateFrom = (k: number): void => {
+        if (forecast !== next || k >= next.length) return;
+        (next[k].answer ?? start(next[k])).then(() => allocateFrom(k + 1), () => allocateFrom(k + 1));
+      };
+      allocateFrom(0);
+    },
     close: () => {
       answers.length = 0;
+      forecast = [];
       return inner.close();
     },
   };

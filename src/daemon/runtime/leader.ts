@@ -27,6 +27,7 @@ import { RunWaiters } from './run-waiters';
 import { RuntimeInit } from './settings';
 import { allocateAhead, RunOutcome, RunPorts, runInputsOf, TakeoverRun } from './takeover-run';
 import { inBackground } from './background';
+import { FailureForecast } from './failure-forecast';
 import { UnconfirmedTakes } from './unconfirmed-takes';
 
 export type { LeaderComponents } from './run-ports';
@@ -55,6 +56,7 @@ export class TakeoverLeader {
   /** Nodes whose hosted list changed while a run was under way (looked at again when it ends). */
   private readonly hostedDuringRun = new Set<Pnn>();
   private readonly runPorts: RunPorts;
+  private readonly forecast: FailureForecast;
   /** Whether the allocator got ready for a run this node may lead (prepareAllocator). */
   private allocatorReady = false;
   /** The number of listed addresses it was last asked to get ready with. */
@@ -92,6 +94,8 @@ export class TakeoverLeader {
       },
       rebalanceTargets: () => [...this.rebalanceTargets].sort((a, b) => a - b),
     });
+    // Two heartbeats after the last change: the layout a run left is in every member's heartbeat by then.
+    this.forecast = new FailureForecast(this.runPorts, state, clock, 2 * init.heartbeatIntervalMs);
   }
 
   isLeader(): boolean {
@@ -178,6 +182,7 @@ export class TakeoverLeader {
     const { state, clock } = this.components;
     this.gate.facts.viewChanged(changes, state.view, state.quorum().quorate, clock.now(), (pnn) => this.mayHold(pnn).length);
     for (const change of changes) if (change.kind === 'flags') this.failovers.flagsChanged(change, state.view.nodes[change.pnn], clock.now());
+    this.forecast.viewChanged(changes);
     if (!this.isLeader()) {
       if (this.wasLeader) this.gate.facts.leading(undefined);
       this.wasLeader = false;
@@ -223,6 +228,7 @@ export class TakeoverLeader {
   stop(): void {
     this.stopped = true;
     for (const timer of [this.debounce, this.gate, this.followUp, this.retry, this.avoidanceEnds]) timer.clear();
+    this.forecast.stop();
     this.run?.deadline.stop();
     this.waiters.idleNow();
   }

@@ -77,3 +77,62 @@ it('keeps only the most recently used states', async () => {
   await allocator.close();
   expect(inner.closed).toBe(true);
 });
+
+/** An inner allocator whose every call waits until the test lets it finish. */
+class GatedAllocator implements Allocator {
+  readonly asked: AllocState[] = [];
+  private readonly gates: ((fail: boolean) => void)[] = [];
+  allocate(state: AllocState): Promise<AllocResult> {
+    this.asked.push(state);
+    return new Promise((resolve, reject) => {
+      this.gates.push((fail) => (fail ? reject(new Error('worker died')) : resolve(allocate(state))));
+    });
+  }
+  /** Ends the oldest call still waiting. */
+  async finish(fail = false): Promise<void> {
+    this.gates.shift()?.(fail);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  }
+  async close(): Promise<void> { /* nothing held */ }
+}
+
+describe('speculate', () => {
+  it('allocates the foreseen states one at a time, and answers a run that asks for one from memory', async () => {
+    const inner = new GatedAllocator();
+    const allocator = rememberingAllocator(inner);
+    allocator.speculate?.([stateWith(0), stateWith(1)]);
+    expect(inner.asked).toHaveLength(1); // the second waits: a run's own allocation queues behind one at most
+    await inner.finish();
+    expect(inner.asked).toHaveLength(2);
+    await inner.finish();
+    await expect(allocator.allocate(stateWith(1))).resolves.toEqual(allocate(stateWith(1)));
+    await expect(allocator.allocate(stateWith(0))).resolves.toEqual(allocate(stateWith(0)));
+    expect(inner.asked).toHaveLength(2);
+  });
+
+  it('starts a foreseen state at once when a run asks for it before its turn, and keeps what is still foreseen', async () => {
+    const inner = new GatedAllocator();
+    const allocator = rememberingAllocator(inner);
+    allocator.speculate?.([stateWith(0), stateWith(1)]);
+    const asked = allocator.allocate(stateWith(1));
+    expect(inner.asked).toHaveLength(2);
+    allocator.speculate?.([stateWith(1), stateWith(-1)]); // holder 1 foreseen again: not allocated twice
+    await inner.finish(); // holder 0, the old forecast's
+    await inner.finish(); // holder 1
+    await expect(asked).resolves.toEqual(allocate(stateWith(1)));
+    expect(inner.asked.map((s) => s.addresses[0].holder)).toEqual([0, 1, -1]);
+  });
+
+  it('stops a forecast that a newer one replaced, and tries a failed one again when asked', async () => {
+    const inner = new GatedAllocator();
+    const allocator = rememberingAllocator(inner);
+    allocator.speculate?.([stateWith(0), stateWith(1)]);
+    allocator.speculate?.([stateWith(0)]);
+    await inner.finish(true);
+    expect(inner.asked).toHaveLength(1); // holder 1 is no longer foreseen
+    const again = allocator.allocate(stateWith(0));
+    expect(inner.asked).toHaveLength(2);
+    await inner.finish();
+    await expect(again).resolves.toEqual(allocate(stateWith(0)));
+  });
+});

@@ -18,6 +18,14 @@ function holds(layout: ReadonlyMap<string, readonly number[]>, pnn: number): num
   return [...layout.values()].filter((h) => h.includes(pnn)).length;
 }
 
+/** Allocators that count, per node, the allocations they ran (`calls[pnn]`). */
+function countingAllocators(calls: number[]): (pnn: number) => Allocator {
+  return (pnn) => {
+    const inner = inlineAllocator();
+    return { allocate: (state) => { calls[pnn] = (calls[pnn] ?? 0) + 1; return inner.allocate(state); }, close: () => inner.close() };
+  };
+}
+
 describe('node death', () => {
   it('moves the dead node\'s addresses to the others at once (its stream closed)', async () => {
     const cluster = await TestCluster.start(SIX);
@@ -57,18 +65,32 @@ describe('node death', () => {
     ]);
   });
 
-  it('allocates while it waits for the guardian, so the run after the notice finds the answer ready', async () => {
+  it('allocates while it waits for the guardians, so the run after their notices finds the answer ready', async () => {
+    // Two nodes killed at once: the failure forecast foresees one at a time, so this state is new when the hold begins.
     const calls: number[] = [];
-    const counting = (pnn: number): Allocator => {
-      const inner = inlineAllocator();
-      return { allocate: (state) => { calls[pnn] = (calls[pnn] ?? 0) + 1; return inner.allocate(state); }, close: () => inner.close() };
-    };
-    const cluster = await TestCluster.start({ ...SIX, init: { crashGraceMs: 5000 }, allocator: counting });
+    const counting = countingAllocators(calls);
+    const cluster = await TestCluster.start({ nodes: 5, addresses: addressRange(10), init: { crashGraceMs: 5000 }, allocator: counting });
+    await play(cluster, ['advance 2000', 'expect counts 2 2 2 2 2']);
     const before = calls[0];
-    await play(cluster, ['kill 1', 'advance 100', 'expect counts 2 0 2']);
+    await play(cluster, ['kill 3', 'kill 4', 'advance 100', 'expect counts 2 2 2 0 0']);
     expect(calls[0]).toBe(before + 1); // allocated ahead, during the hold
-    await play(cluster, ['fenced 1 2', 'advance 50', 'expect counts 3 0 3', 'expect exclusive']);
+    await play(cluster, ['fenced 3 2', 'fenced 4 2', 'advance 50', 'expect counts 4 3 3 0 0', 'expect exclusive']);
     expect(calls[0]).toBe(before + 1); // the run reused it
+  });
+
+  it.each([
+    ['a member (the leader foresaw it)', 2, 'expect counts 3 3 0'],
+    ['the leader (node 1, which leads then, foresaw it)', 0, 'expect counts 0 3 3'],
+  ])('foresees the failure of %s once the view is still, so the run after the kill allocates nothing', async (_, victim, counts) => {
+    const calls = [0, 0, 0];
+    const counting = countingAllocators(calls);
+    const cluster = await TestCluster.start({ ...SIX, allocator: counting });
+    await play(cluster, ['advance 2000', 'expect counts 2 2 2']);
+    const settled = [...calls];
+    expect(settled[1]).toBeGreaterThan(0); // node 1 allocated for node 0's failure, though it never led
+    expect(settled[2]).toBe(0); // node 2 leads after no single failure
+    await play(cluster, [`kill ${victim}`, 'advance 50', counts, 'expect exclusive']);
+    expect(calls).toEqual(settled); // the run's state was foreseen
   });
 
   it('has each follower get its allocator ready once it knows every list, and only then', async () => {
