@@ -34,10 +34,11 @@ export function inlineAllocator(): Allocator {
  * peer's guardian is still deleting) and the run that follows, reading the same view,
  * finds the answer ready. An allocation in progress is shared; a failed one is forgotten.
  * The states given to `speculate` are kept apart from the `capacity` recent ones and
- * allocated one after the other, so a run's own allocation waits behind one of them at most.
+ * allocated one after the other, a turn of the event loop (`nextTurn`) between two, so a
+ * run's own allocation waits behind one of them at most.
  * Callers must not change the result (the leader copies the assignment).
  */
-export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator {
+export function rememberingAllocator(inner: Allocator, capacity = 4, nextTurn: (then: () => void) => void = (then) => setImmediate(then)): Allocator {
   interface Entry { readonly state: AllocState; answer?: Promise<AllocResult> }
   /** Most recently used last, so the oldest is dropped first. */
   const answers: Required<Entry>[] = [];
@@ -75,7 +76,9 @@ export function rememberingAllocator(inner: Allocator, capacity = 4): Allocator 
       forecast = next;
       const allocateFrom = (k: number): void => {
         if (forecast !== next || k >= next.length) return;
-        (next[k].answer ?? start(next[k])).then(() => allocateFrom(k + 1), () => allocateFrom(k + 1));
+        // A turn of the event loop between two: an inline allocator's (small states) would hold the loop for all of them.
+        const on = (): void => nextTurn(() => allocateFrom(k + 1));
+        (next[k].answer ?? start(next[k])).then(on, on);
       };
       allocateFrom(0);
     },

@@ -137,7 +137,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
     const logger = components.logger.child({ pnn: init.localPnn });
     this.pnn = init.localPnn;
     this.log = logger.child({ component: 'runtime' });
-    this.allocator = rememberingAllocator(components.allocator ?? inlineAllocator());
+    this.allocator = rememberingAllocator(components.allocator ?? inlineAllocator(), undefined, (then) => clock.nextTurn(then));
     this.state = new ClusterState(init, clock, logger.child({ component: 'membership' }));
     this.tracker = new ConnectionTracker(components.connections, { broadcast: (m) => { components.mesh.broadcast(m); } });
     this.hosting = new LocalAddresses({

@@ -97,12 +97,15 @@ class GatedAllocator implements Allocator {
 }
 
 describe('speculate', () => {
-  it('allocates the foreseen states one at a time, and answers a run that asks for one from memory', async () => {
+  it('allocates the foreseen states one at a time, a turn apart, and answers a run that asks for one from memory', async () => {
     const inner = new GatedAllocator();
-    const allocator = rememberingAllocator(inner);
+    const turns: (() => void)[] = [];
+    const allocator = rememberingAllocator(inner, 4, (then) => turns.push(then));
     allocator.speculate?.([stateWith(0), stateWith(1)]);
     expect(inner.asked).toHaveLength(1); // the second waits: a run's own allocation queues behind one at most
     await inner.finish();
+    expect(inner.asked).toHaveLength(1); // and the loop gets a turn in between
+    turns.shift()?.();
     expect(inner.asked).toHaveLength(2);
     await inner.finish();
     await expect(allocator.allocate(stateWith(1))).resolves.toEqual(allocate(stateWith(1)));
@@ -112,7 +115,7 @@ describe('speculate', () => {
 
   it('starts a foreseen state at once when a run asks for it before its turn, and keeps what is still foreseen', async () => {
     const inner = new GatedAllocator();
-    const allocator = rememberingAllocator(inner);
+    const allocator = rememberingAllocator(inner, 4, (then) => then());
     allocator.speculate?.([stateWith(0), stateWith(1)]);
     const asked = allocator.allocate(stateWith(1));
     expect(inner.asked).toHaveLength(2);
@@ -125,7 +128,7 @@ describe('speculate', () => {
 
   it('stops a forecast that a newer one replaced, and tries a failed one again when asked', async () => {
     const inner = new GatedAllocator();
-    const allocator = rememberingAllocator(inner);
+    const allocator = rememberingAllocator(inner, 4, (then) => then());
     allocator.speculate?.([stateWith(0), stateWith(1)]);
     allocator.speculate?.([stateWith(0)]);
     await inner.finish(true);
