@@ -93,6 +93,13 @@ export class Reconciler {
       case 'address-removed': {
         const held = this.components.hosting.get(event.address.address.text);
         if (event.address.owned && !event.byUs && held && held.iface === event.address.interface) {
+          // Barred (the fence, an evacuation): the node is letting go of everything, and its guardian
+          // deleting first is the fence working (333 warnings per link loss of a node with 1000 addresses).
+          const barred = this.components.hosting.barred;
+          if (barred !== undefined) {
+            this.components.log.debug({ address: held.address.text, iface: held.iface }, `${held.address.text} was deleted while this node may hold no address (${barred}): left deleted`);
+            return;
+          }
           const refused = this.components.refusal();
           this.components.log.warn({ address: held.address.text, iface: held.iface }, refused === undefined
             ? `${held.address.text} was deleted behind our back: putting it back`

@@ -61,3 +61,17 @@ it('the order\'s bar lifts when the later of the peers\' first beats after it ar
   // Lifted when the later of the two peers' first beats arrived, not at a later hearing of quiet beats.
   expect(liftedAt).toBe(Math.max(...firstHeard.values()));
 });
+
+it('a guardian deleting while the main thread\'s own fence is letting go is no news: no warning per address, nothing put back', async () => {
+  const cluster = await TestCluster.start(SIX);
+  await play(cluster, ['expect counts 2 2 2']);
+  const node = cluster.node(2);
+  // The main thread fenced first (its bar is up, its release not done yet); then the guardian deletes.
+  node.runtime.hosting.bar('fence');
+  const warned = cluster.log.length;
+  for (const held of node.runtime.hosting.list()) node.netlink.externalDelete(held.iface, held.address, held.bits);
+  await cluster.clock.settle();
+  expect(cluster.log.slice(warned).filter((line) => line.level === 'warn' && line.message.includes('deleted'))).toEqual([]);
+  expect(cluster.log.slice(warned).filter((line) => line.level === 'debug' && line.message.includes('(fence): left deleted'))).toHaveLength(2);
+  expect((await node.netlink.listAddresses()).filter((a) => a.owned)).toEqual([]);
+});
