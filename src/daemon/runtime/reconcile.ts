@@ -170,8 +170,15 @@ export class Reconciler {
     const owned = (await netlink.listAddresses()).filter((a) => a.owned);
     const inKernel = new Set(owned.map((a) => `${a.address.text}%${a.interface}`));
     const refused = this.components.refusal();
-    for (const held of hosting.list()) {
-      if (inKernel.has(`${held.address.text}%${held.iface}`)) continue;
+    const missing = hosting.list().filter((held) => !inKernel.has(`${held.address.text}%${held.iface}`));
+    const barred = hosting.barred;
+    if (barred !== undefined && missing.length > 0) {
+      // The fence (or an evacuation) is letting go of everything: nothing comes back, and a line per address was a flood.
+      this.stats.notRestored += missing.length;
+      log.debug({ count: missing.length, addresses: boundedList(missing.map((held) => held.address.text)) },
+        `${missing.length} held address(es) missing from the kernel: not re-added (${barred})`);
+    }
+    for (const held of barred === undefined ? missing : []) {
       if (refused !== undefined) {
         this.stats.notRestored++;
         log.warn({ address: held.address.text, iface: held.iface }, `${held.address.text} is missing from ${held.iface}: not re-added (${refused}); the leader moves it`);

@@ -74,4 +74,9 @@ it('a guardian deleting while the main thread\'s own fence is letting go is no n
   expect(cluster.log.slice(warned).filter((line) => line.level === 'warn' && line.message.includes('deleted'))).toEqual([]);
   expect(cluster.log.slice(warned).filter((line) => line.level === 'debug' && line.message.includes('(fence): left deleted'))).toHaveLength(2);
   expect((await node.netlink.listAddresses()).filter((a) => a.owned)).toEqual([]);
+  // The periodic check finds them missing too: one debug line, no warning per address.
+  const checked = cluster.log.length;
+  await node.runtime.reconciler.check();
+  expect(cluster.log.slice(checked).filter((line) => line.level === 'warn')).toEqual([]);
+  expect(cluster.log.slice(checked).filter((line) => line.message.startsWith('2 held address(es) missing from the kernel: not re-added (fence)'))).toHaveLength(1);
 });
