@@ -32,16 +32,26 @@ export class FailureForecast {
   /** The forecast being worked out; a newer one ends it. */
   private round = 0;
 
-  /** `stillMs`: how long the view must stay unchanged before a forecast (the layout settles after a run). */
-  constructor(private readonly ports: RunPorts, private readonly state: ClusterState, clock: Clock, private readonly stillMs: number) {
+  /**
+   * `stillMs`: how long the view must stay unchanged before a forecast (the layout settles after
+   * a run). `idle` calls back once this node's own work is done (no run it leads, its queued
+   * takes and releases finished): a forecast in the middle of a takeover competed with the
+   * node's own adds for the loop and the cores.
+   */
+  constructor(
+    private readonly ports: RunPorts, private readonly state: ClusterState, clock: Clock, private readonly stillMs: number,
+    private readonly idle: (then: () => void) => void,
+  ) {
     this.still = new OneTimer(clock);
   }
 
-  /** A view change: a forecast once the view has been still for `stillMs`, if the change may move the next run's state. */
+  /** A view change: a forecast once the view has been still for `stillMs` and this node is idle, if the change may move the next run's state. */
   viewChanged(changes: readonly MembershipChange[]): void {
     if (this.ports.allocator.speculate === undefined || !changes.some((change) => MOVES_STATE.has(change.kind))) return;
-    this.round++;
-    this.still.set(this.stillMs, () => this.forecast());
+    const round = ++this.round;
+    this.still.set(this.stillMs, () => this.idle(() => {
+      if (round === this.round) this.forecast();
+    }));
   }
 
   stop(): void {

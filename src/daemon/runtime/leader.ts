@@ -95,7 +95,10 @@ export class TakeoverLeader {
       rebalanceTargets: () => [...this.rebalanceTargets].sort((a, b) => a - b),
     });
     // Two heartbeats after the last change: the layout a run left is in every member's heartbeat by then.
-    this.forecast = new FailureForecast(this.runPorts, state, clock, 2 * init.heartbeatIntervalMs);
+    this.forecast = new FailureForecast(this.runPorts, state, clock, 2 * init.heartbeatIntervalMs, (then) => {
+      const afterQueuedWork = components.afterQueuedWork ?? ((next: () => void) => next());
+      inBackground(this.whenIdle().then(() => afterQueuedWork(then)), log, 'E_FORECAST', 'the failure forecast');
+    });
   }
 
   isLeader(): boolean {

@@ -171,6 +171,7 @@ class NodeRuntimeImpl implements InspectableNodeRuntime, ApiSources {
       history: this.history,
       credits: new BanCredits(init.ban),
       send: (to, m) => this.sendTo(to, m),
+      afterQueuedWork: (then) => inBackground(this.hosting.enqueue(async () => then()), this.log, 'E_FORECAST', 'the failure forecast'),
       announce,
       publishRun: (record) => { if (this.started) components.mesh.broadcast(runRecordMessage(record)); },
       ban: (pnn, seconds) => this.admin.ban(pnn, seconds),

@@ -34,6 +34,11 @@ export interface LeaderComponents {
   readonly publishRun: (record: TakeoverRunRecord) => void;
   /** Bans a node that collected enough credits. */
   readonly ban: (pnn: Pnn, seconds: number) => void;
+  /**
+   * Calls back once the takes and releases queued on this node so far are done (the failure forecast waits for it).
+   * @default at once
+   */
+  readonly afterQueuedWork?: (then: () => void) => void;
 }
 
 export type RunControl = Pick<RunPorts, 'standing' | 'newerRequest' | 'confirmed' | 'takePins' | 'rebalanceTargets'>;

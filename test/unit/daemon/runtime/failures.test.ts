@@ -93,6 +93,20 @@ describe('node death', () => {
     expect(calls).toEqual(settled); // the run's state was foreseen
   });
 
+  it('forecasts only once the node\'s own queued work is done, not in the middle of its takes', async () => {
+    const calls = [0, 0, 0, 0, 0];
+    const cluster = await TestCluster.start({ nodes: 5, addresses: addressRange(10), allocator: countingAllocators(calls) });
+    await play(cluster, ['advance 2000', 'expect counts 2 2 2 2 2']);
+    const settled = calls[1]; // node 1 leads if node 0 fails
+    // Node 1's address queue is busy for 3 s (a slow takeip, say) when node 4 dies.
+    const busy = cluster.clock.forOwner('queue1');
+    void cluster.node(1).runtime.hosting.enqueue(() => new Promise<void>((resolve) => { busy.schedule(3000, resolve); }));
+    await play(cluster, ['kill 4', 'advance 1000']);
+    expect(calls[1]).toBe(settled);
+    await play(cluster, ['advance 3000']);
+    expect(calls[1]).toBeGreaterThan(settled);
+  });
+
   it('has each follower get its allocator ready once it knows every list, and only then', async () => {
     // A worker allocator starts its thread then (worker-allocator.ts): the first run after the leader died no longer waits for it.
     const prepared: number[][] = [[], [], []];
