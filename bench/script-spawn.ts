@@ -10,10 +10,16 @@
 // proportion to it. The two ways alternate run by run, so both see the same machine.
 // Options: --runs N (per way, default 300), --busy K (K `yes > /dev/null` processes beside it,
 // each in its own session as another daemon would be, ended afterwards; default 0).
+// `catalogScan` is what every event does before its first script: the events directory's
+// safety check and listing (ScriptCatalog.list) of a 3-script directory in a fresh temporary
+// directory, wall time and this process's CPU time per scan.
 
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { ScriptCatalog } from '../src/adapters/scripts/catalog';
 import { nativeAddon } from '../src/adapters/packet/native';
 import { runScriptProcess } from '../src/adapters/scripts/process';
 import { ScriptStarter, SpawnCalls, startWithNodeSpawn, startWithPosixSpawn } from '../src/adapters/scripts/script-start';
@@ -63,6 +69,31 @@ function timed(way: Way): ScriptStarter {
   };
 }
 
+/** Scans a 3-script events directory `runs` times: wall and CPU ms per scan. */
+async function catalogScans(runs: number): Promise<{ wall: number[]; cpu: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'floatip-bench-events-'));
+  try {
+    for (const name of ['10.interface', '50.samba', '90.labcheck']) {
+      writeFileSync(join(dir, name), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(dir, name), 0o755);
+    }
+    const catalog = new ScriptCatalog(dir);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const cpuBefore = process.cpuUsage();
+      const before = performance.now();
+      if ((await catalog.list()).length !== 3) throw new Error(`the catalog of ${dir} did not list its 3 scripts`);
+      wall.push(performance.now() - before);
+      const used = process.cpuUsage(cpuBefore);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    return { wall, cpu };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const runs = option('runs', 300);
   const busy = option('busy', 0);
@@ -88,6 +119,7 @@ async function main(): Promise<void> {
   } finally {
     for (const loop of loops) if (loop.pid !== undefined) process.kill(-loop.pid, 'SIGKILL');
   }
+  const scans = await catalogScans(runs);
   console.log(JSON.stringify({
     at: new Date().toISOString(),
     loadavg1: { before: loadBefore, after: loadavg()[0] },
@@ -96,6 +128,7 @@ async function main(): Promise<void> {
     busyLoops: busy,
     runsPerWay: runs,
     ways: ways.map((way) => ({ name: way.name, syncMs: summary(way.sync), wholeMs: summary(way.whole), wholeCpuMs: summary(way.wholeCpu) })),
+    catalogScan: { runs, wallMs: summary(scans.wall), cpuMs: summary(scans.cpu) },
   }, null, 2));
 }
 
