@@ -6,7 +6,7 @@
 
 import { IpAddress } from '../../core/ip';
 import {
-  AnnouncementFrame, buildArpProbe, buildNeighborSolicitProbe, decodeAnnouncement, ETHERTYPE_ARP, ETHERTYPE_IPV6, MacAddress,
+  addressHex, announcedAddressHex, AnnouncementFrame, buildArpProbe, buildNeighborSolicitProbe, decodeAnnouncement, ETHERTYPE_ARP, ETHERTYPE_IPV6, MacAddress,
 } from '../../protocol/packets';
 import { HARDWARE_ETHERNET, openPacketSocket, PacketSocket } from './packet-socket';
 import { AddressClaim, AddressProber, ProbeError } from './prober';
@@ -47,6 +47,8 @@ export function claimIn(frame: AnnouncementFrame): Pick<AddressClaim, 'address' 
 
 interface Window {
   readonly addresses: ReadonlySet<string>;
+  /** The same addresses as their bytes in hex (announcedAddressHex), to pass a frame over before decoding it. */
+  readonly hex: ReadonlySet<string>;
   readonly claims: AddressClaim[];
   readonly finish: () => void;
 }
@@ -82,6 +84,8 @@ export function createAddressProber(settings: AddressProberSettings, components:
   }
 
   function heard(channel: Channel, iface: string, ownMac: MacAddress, frame: Buffer): void {
+    const about = announcedAddressHex(frame);
+    if (about === undefined || ![...channel.windows].some((window) => window.hex.has(about))) return;
     const decoded = decodeAnnouncement(frame);
     const claim = decoded && claimIn(decoded);
     if (!claim) return;
@@ -111,7 +115,10 @@ export function createAddressProber(settings: AddressProberSettings, components:
     return await new Promise<AddressClaim[]>((resolve, reject) => {
       const claims: AddressClaim[] = [];
       let cancelTimer: () => void = () => undefined;
-      const window: Window = { addresses: new Set(addresses.map((a) => a.text)), claims, finish: () => { cancelTimer(); resolve(claims); } };
+      const window: Window = {
+        addresses: new Set(addresses.map((a) => a.text)), hex: new Set(addresses.map(addressHex)), claims,
+        finish: () => { cancelTimer(); resolve(claims); },
+      };
       // The window opens before the probes leave, so no answer can come before we listen.
       channel.windows.add(window);
       const mac = channel.socket.mac;

@@ -1,6 +1,6 @@
-import { ip } from '../../../../src/core/ip';
+import { ip, IpAddress } from '../../../../src/core/ip';
 import {
-  buildGratuitousArp, buildTickle, buildUnsolicitedNeighborAdvert, decodeAnnouncement, mac,
+  addressHex, announcedAddressHex, buildArpRequest, buildGratuitousArp, buildTickle, buildUnsolicitedNeighborAdvert, decodeAnnouncement, mac,
 } from '../../../../src/protocol/packets';
 
 describe('decodeAnnouncement', () => {
@@ -34,5 +34,33 @@ describe('decodeAnnouncement', () => {
       server: { address: ip('192.0.2.1'), port: 1 }, client: { address: ip('192.0.2.2'), port: 2 },
     })]);
     expect(decodeAnnouncement(ipv4)).toBeUndefined();
+  });
+});
+
+describe('announcedAddressHex', () => {
+  const nodeMac = mac('02:00:00:00:00:0a');
+
+  it('reads the address a frame claims, as decodeAnnouncement does, without decoding the frame', () => {
+    const frames = [
+      buildGratuitousArp('request', nodeMac, ip('192.0.2.10')),
+      buildGratuitousArp('reply', nodeMac, ip('198.51.100.7')),
+      buildArpRequest(nodeMac, ip('203.0.113.250'), ip('192.0.2.10')),
+      buildUnsolicitedNeighborAdvert(nodeMac, ip('2001:db8::a')),
+      buildUnsolicitedNeighborAdvert(nodeMac, ip('2001:db8:100::ffff')),
+    ];
+    for (const frame of frames) {
+      const decoded = decodeAnnouncement(frame);
+      const claimed = decoded?.kind === 'arp' ? decoded.senderIp : decoded?.target;
+      expect(claimed).toBeDefined();
+      expect(announcedAddressHex(frame)).toBe(addressHex(claimed as IpAddress));
+    }
+    expect(addressHex(ip('192.0.2.10'))).toBe('c000020a');
+  });
+
+  it('reads nothing from other and truncated frames', () => {
+    expect(announcedAddressHex(buildGratuitousArp('request', nodeMac, ip('192.0.2.10')).subarray(0, 30))).toBeUndefined();
+    expect(announcedAddressHex(new Uint8Array(10))).toBeUndefined();
+    expect(announcedAddressHex(buildUnsolicitedNeighborAdvert(nodeMac, ip('2001:db8::a')).subarray(0, 70))).toBeUndefined();
+    expect(announcedAddressHex(Buffer.from('ffffffffffff02000000000a0800', 'hex'))).toBeUndefined();
   });
 });
