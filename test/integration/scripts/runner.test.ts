@@ -31,6 +31,21 @@ describe('ScriptEventRunner', () => {
     ]);
   });
 
+  it('gives the event loop a turn between events that run no script, so a burst of takeips does not hold it', async () => {
+    await writeScript(dir, '10.monitor-only', `# floatip-events: monitor\necho "$1" >> ${log}`);
+    const events = runner();
+    await events.run('takeip', ['eth0', '192.0.2.100', '24']); // the script's header is read once and kept
+    let done = 0;
+    const burst = Array.from({ length: 50 }, (_, k) => events.run('takeip', ['eth0', `192.0.2.${k + 1}`, '24']).then((result) => {
+      done++;
+      return result;
+    }));
+    const seenAtTurn = new Promise<number>((resolve) => { setImmediate(() => resolve(done)); });
+    expect((await Promise.all(burst)).map((result) => result.status)).toEqual(Array(50).fill('OK'));
+    // The turn came while the burst was still running (without a turn per event it came after all 50).
+    expect(await seenAtTurn).toBeLessThan(50);
+  });
+
   it('does not run a script without the execute bit and reports it DISABLED', async () => {
     await writeScript(dir, '10.off', `echo off >> ${log}`, 0o644);
     await writeScript(dir, '20.on', `echo on >> ${log}`);
