@@ -8,7 +8,12 @@
 // the allocation was 30-70 ms of a kill -9's way to the client, after the guardian's notice.
 // A link loss or a freeze ends in the same view after dead_after, so its run hits as well. A
 // state that differs in anything (a health flag, a held address) is allocated as before.
+// Every other node, which may lead after more than one failure, has its allocator get ready
+// (allocator.ts, prepare: a worker allocator starts its thread) at the same moment, once: a
+// new leader that started its worker in its first run waited ~90 ms for it with 1000
+// addresses, and starting the workers as the cluster came up slowed every node's start.
 
+import { PublicAddress } from '../../core/address';
 import { AllocState } from '../../core/ipalloc';
 import { NO_NODE, Pnn } from '../../core/flags';
 import { MembershipChange, MembershipView, update } from '../../core/membership';
@@ -31,6 +36,8 @@ export class FailureForecast {
   private readonly still: OneTimer;
   /** The forecast being worked out; a newer one ends it. */
   private round = 0;
+  /** Whether the allocator said it is ready (prepare); asked at each forecast of a node with nothing to foresee until then. */
+  private prepared = false;
 
   /**
    * `stillMs`: how long the view must stay unchanged before a forecast (the layout settles after
@@ -69,6 +76,15 @@ export class FailureForecast {
     return after.quorate && after.leader === self ? [quorum.leader] : [];
   }
 
+  /** Nothing to foresee: the allocator gets ready with the view as it is, until it says it is. */
+  private prepare(round: number, view: MembershipView, lists: ReadonlyMap<Pnn, readonly PublicAddress[]>): void {
+    const { allocator } = this.ports;
+    if (this.prepared || allocator.prepare === undefined) return;
+    runInputsOf(this.ports, { view, lists, members: [] }, [], (inputs) => {
+      if (round === this.round) this.prepared = allocator.prepare?.(inputs.alloc) ?? true;
+    });
+  }
+
   private forecast(): void {
     const round = ++this.round;
     const view = this.state.view;
@@ -76,6 +92,10 @@ export class FailureForecast {
     let listed = 0;
     for (const list of lists.values()) listed = Math.max(listed, list.length);
     const victims = this.victims().slice(0, Math.floor(FORECAST_ADDRESSES / Math.max(1, listed)));
+    if (victims.length === 0) {
+      this.prepare(round, view, lists);
+      return;
+    }
     const states: AllocState[] = [];
     const next = (k: number): void => {
       if (round !== this.round) return;

@@ -25,7 +25,7 @@ import { clusterRunPorts, LeaderComponents } from './run-ports';
 import { runTrigger, unsettledAfter } from './run-triggers';
 import { RunWaiters } from './run-waiters';
 import { RuntimeInit } from './settings';
-import { allocateAhead, RunOutcome, RunPorts, runInputsOf, TakeoverRun } from './takeover-run';
+import { allocateAhead, RunOutcome, RunPorts, TakeoverRun } from './takeover-run';
 import { inBackground } from './background';
 import { FailureForecast } from './failure-forecast';
 import { UnconfirmedTakes } from './unconfirmed-takes';
@@ -57,10 +57,6 @@ export class TakeoverLeader {
   private readonly hostedDuringRun = new Set<Pnn>();
   private readonly runPorts: RunPorts;
   private readonly forecast: FailureForecast;
-  /** Whether the allocator got ready for a run this node may lead (prepareAllocator). */
-  private allocatorReady = false;
-  /** The number of listed addresses it was last asked to get ready with. */
-  private preparedWith = -1;
   lastRunEndedAt: number | null = null;
   lastRunMs: number | null = null;
   /** Failover time of each address moved off a failed node (the floatip_address_failover_seconds histogram). */
@@ -193,7 +189,6 @@ export class TakeoverLeader {
       this.rebalanceTargets.clear();
       // The nodes now obey another leader and will not answer this run: end its wait, the run then supersedes itself.
       this.run?.deadline.expire();
-      this.prepareAllocator();
       return;
     }
     if (!this.wasLeader) {
@@ -247,24 +242,6 @@ export class TakeoverLeader {
     const ends = this.failedTakes.nextExpiry(now);
     if (ends === undefined) return;
     this.avoidanceEnds.set(ends - now, () => this.requestRun('failed takes are no longer held against their nodes (ban.grace_period passed)'));
-  }
-
-  /**
-   * Any follower may lead the next run, and its first allocation should not wait for the
-   * allocator to start (a worker thread and its cold code: ~100 ms with 1000 addresses). Once
-   * the lists this node knows name enough addresses, it has the allocator get ready with its
-   * view; asked again only when the lists grew or shrank.
-   */
-  private prepareAllocator(): void {
-    const { allocator } = this.runPorts;
-    if (this.allocatorReady || this.stopped || allocator.prepare === undefined) return;
-    let listed = 0;
-    for (const list of this.components.state.addressLists().values()) listed += list.length;
-    if (listed === this.preparedWith) return;
-    this.preparedWith = listed;
-    runInputsOf(this.runPorts, this.runPorts.snapshot(), [], (inputs) => {
-      if (!this.stopped) this.allocatorReady = allocator.prepare?.(inputs.alloc) ?? true;
-    });
   }
 
   /** A hold lifted: the pending run asks the gate again now, not after the debounce or the wait it set. */
