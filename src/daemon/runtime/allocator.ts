@@ -6,9 +6,9 @@ import { allocate, AllocResult, AllocState, sameAllocState } from '../../core/ip
 export interface Allocator {
   allocate(state: AllocState): Promise<AllocResult>;
   /**
-   * Gets ready to allocate states like `state` soon, its answer not wanted: a follower calls it
-   * because it may lead the next run. Returns false when `state` is too small to tell (ask again
-   * with a bigger one). Without it there is nothing to get ready.
+   * Gets ready to allocate states like `state` soon, its answer not wanted: a node that may lead
+   * a later run calls it (failure-forecast.ts). Returns false when `state` is too small to tell
+   * (ask again with a bigger one). Without it there is nothing to get ready.
    */
   prepare?(state: AllocState): boolean;
   /**
@@ -68,7 +68,7 @@ export function rememberingAllocator(inner: Allocator, capacity = 4, nextTurn: (
       while (answers.length > capacity) answers.shift();
       return entry.answer;
     },
-    // Not remembered: the follower's view is not the one a failover will allocate for.
+    // Not remembered: the view as it is now is not the one a failover will allocate for.
     prepare: inner.prepare && ((state) => inner.prepare?.(state) ?? true),
     speculate(states) {
       // A state foreseen before keeps its answer (the view changed elsewhere, or not at all).

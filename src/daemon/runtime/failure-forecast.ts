@@ -11,7 +11,7 @@
 // Every other node, which may lead after more than one failure, has its allocator get ready
 // (allocator.ts, prepare: a worker allocator starts its thread) at the same moment, once: a
 // new leader that started its worker in its first run waited ~90 ms for it with 1000
-// addresses, and starting the workers as the cluster came up slowed every node's start.
+// addresses, and workers started as the cluster came up competed with its start for the cores.
 
 import { PublicAddress } from '../../core/address';
 import { AllocState } from '../../core/ipalloc';
