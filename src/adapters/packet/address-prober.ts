@@ -46,8 +46,7 @@ export function claimIn(frame: AnnouncementFrame): Pick<AddressClaim, 'address' 
 }
 
 interface Window {
-  readonly addresses: ReadonlySet<string>;
-  /** The same addresses as their bytes in hex (announcedAddressHex), to pass a frame over before decoding it. */
+  /** The probed addresses as their bytes in hex (addressHex), matched against a frame's before it is decoded. */
   readonly hex: ReadonlySet<string>;
   readonly claims: AddressClaim[];
   readonly finish: () => void;
@@ -84,13 +83,18 @@ export function createAddressProber(settings: AddressProberSettings, components:
   }
 
   function heard(channel: Channel, iface: string, ownMac: MacAddress, frame: Buffer): void {
+    // The claimed address, read in place: only a frame some window asks about is decoded.
     const about = announcedAddressHex(frame);
-    if (about === undefined || ![...channel.windows].some((window) => window.hex.has(about))) return;
-    const decoded = decodeAnnouncement(frame);
-    const claim = decoded && claimIn(decoded);
-    if (!claim) return;
+    if (about === undefined) return;
+    let claim: ReturnType<typeof claimIn> | null = null;
     for (const window of channel.windows) {
-      if (window.addresses.has(claim.address.text)) window.claims.push({ ...claim, iface, ownMac });
+      if (!window.hex.has(about)) continue;
+      if (claim === null) {
+        const decoded = decodeAnnouncement(frame);
+        claim = decoded && claimIn(decoded);
+      }
+      if (!claim) return;
+      window.claims.push({ ...claim, iface, ownMac });
     }
   }
 
@@ -116,7 +120,7 @@ export function createAddressProber(settings: AddressProberSettings, components:
       const claims: AddressClaim[] = [];
       let cancelTimer: () => void = () => undefined;
       const window: Window = {
-        addresses: new Set(addresses.map((a) => a.text)), hex: new Set(addresses.map(addressHex)), claims,
+        hex: new Set(addresses.map(addressHex)), claims,
         finish: () => { cancelTimer(); resolve(claims); },
       };
       // The window opens before the probes leave, so no answer can come before we listen.

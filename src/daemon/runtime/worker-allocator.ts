@@ -4,8 +4,9 @@
 // allocating a few hundred addresses. The worker is started on first use and kept.
 // Address lines go to it once per change, states and answers as typed arrays
 // (alloc-frame.ts): cloning whole states cost the event loop 10-100 ms (issue 17).
-// A follower starts it ahead (prepare): started by the first run after the leader died, the
-// thread's start and its cold first allocation were ~100 ms of a 1000-address kill -9.
+// A node that may lead later starts it ahead (prepare, from failure-forecast.ts): started by
+// the first run after the leader died, the thread's start and its cold first allocation were
+// ~100 ms of a 1000-address kill -9.
 
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
