@@ -67,7 +67,7 @@ export class FailureForecast {
   }
 
   /** Whose failure this node would lead the run after: every member for the leader, the leader for its successor. */
-  victims(): Pnn[] {
+  private victims(): Pnn[] {
     const quorum = this.state.quorum();
     const self = this.state.localPnn;
     if (!quorum.quorate || quorum.leader === NO_NODE) return [];
